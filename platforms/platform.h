@@ -1,0 +1,29 @@
+// spiketlm: what every platform is.
+//
+// A platform YAML has a few reserved top-level keys and exactly one platform instance:
+//   tech: [../tech/sata_28nm.yaml]     # technology tables, relative to the YAML file
+//   plugins: [libmy_units.so]          # optional shared libraries registering more kinds
+//   sim: {quantum_ns: 1000}            # simulation settings
+//   sata:                              # the instance; its name is the root of every path
+//     kind: platform.sata
+//     ...
+// Run options from the command line live in the same parameter system under "run."
+// (run.trace, run.samples, ...), so --dump-config captures them too.
+//
+// The CLI builds the platform through the factory (family "platform"), checks unused keys,
+// calls sc_start() once, then finish() and Context::to_report(). A platform's own SC_THREAD
+// does the work and calls sc_stop() (or simply runs out of events) when done.
+#pragma once
+#include "tlm/module.h"
+
+namespace spiketlm {
+
+class Platform : public Module {
+ public:
+  using Module::Module;
+  // After the simulation: fill the summary (latency, accuracy, per-layer tables...) and set
+  // ctx().elapsed_s to the simulated time leakage is charged over.
+  virtual void finish(Report& r) = 0;
+};
+
+}  // namespace spiketlm

@@ -1,0 +1,49 @@
+// spiketlm: one simulation, from a platform YAML to a report.
+//
+// The CLI and the integration tests go through this class, so a platform is built, checked
+// and reported the same way everywhere:
+//   Simulation sim;  sim.configure(req);  sim.elaborate();  sim.run();  Report r = sim.report();
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "platforms/platform.h"
+
+namespace spiketlm {
+
+struct RunRequest {
+  std::string config;                       // platform YAML
+  std::vector<std::string> overrides;       // "-c key=value"
+  std::vector<std::pair<std::string, std::string>> run_params;  // ("run.trace", path), from CLI flags
+  std::vector<std::string> plugins;         // --plugin
+  std::string vcd;                          // --vcd FILE ("" = no tracing)
+  std::vector<std::string> trace_filters;   // --trace-filter globs
+};
+
+class Simulation {
+ public:
+  Simulation();
+  ~Simulation();
+  Context& ctx() { return *m_ctx; }
+  // Load YAML, overrides, tech tables, plugins; open the VCD. Errors name file and key.
+  void configure(const RunRequest& req);
+  // Build the platform instance and check that every configured key was used.
+  Platform& elaborate();
+  // sc_start() until the platform is done; closes the VCD.
+  void run();
+  Report report();
+  Platform& platform() { return *m_top; }
+  const std::string& top_name() const { return m_top_name; }
+
+ private:
+  std::unique_ptr<Context> m_ctx;
+  std::unique_ptr<Platform> m_top;
+  std::string m_top_name, m_config_dir;
+  bool m_vcd = false;
+};
+
+// Path `p` relative to directory `dir` unless absolute.
+std::string resolve_path(const std::string& dir, const std::string& p);
+
+}  // namespace spiketlm

@@ -1,0 +1,112 @@
+// The parameter system: hierarchical keys, overrides, typed reads, ranges, unused keys.
+#include <gtest/gtest.h>
+
+#include "tlm/params.h"
+#include "tlm/error.h"
+
+using namespace spiketlm;
+
+namespace {
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return error_text(e);
+  }
+  return "";
+}
+}  // namespace
+
+TEST(Params, FlattensNestedMapsAndReadsTypes) {
+  Params p;
+  p.load_string("sata:\n  glb:\n    weight:\n      size_kb: 144\n      banks: 2\n  clock_mhz: 400.5\n"
+                "  name: abc\n  on: true\n  list: [a, b, c]\n", "t.yaml");
+  EXPECT_EQ(p.get_int("sata.glb.weight.size_kb", 1), 144);
+  EXPECT_EQ(p.get_int("sata.glb.weight.banks", 1), 2);
+  EXPECT_DOUBLE_EQ(p.get_double("sata.clock_mhz", 0), 400.5);
+  EXPECT_EQ(p.get_string("sata.name", ""), "abc");
+  EXPECT_TRUE(p.get_bool("sata.on", false));
+  EXPECT_EQ(p.get_list("sata.list", {}), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(p.get_int("sata.missing", 7), 7);  // default
+  EXPECT_EQ(p.children("sata"), (std::vector<std::string>{"glb", "clock_mhz", "name", "on", "list"}));
+  EXPECT_EQ(p.origin("sata.glb.weight.banks"), "t.yaml:5");
+  p.check_unused();  // everything was read
+}
+
+TEST(Params, OverridesReplaceFileValues) {
+  Params p;
+  p.load_string("a:\n  b: 1\n  c: [1, 2]\n", "t.yaml");
+  p.set_override("a.b=5");
+  p.set_override("a.c=[3, 4, 5]");
+  p.set_override("a.d=0x10");
+  EXPECT_EQ(p.get_int("a.b", 0), 5);
+  EXPECT_EQ(p.origin("a.b"), "-c");
+  EXPECT_EQ(p.get_list("a.c", {}).size(), 3u);
+  EXPECT_EQ(p.get_int("a.d", 0), 16);
+}
+
+TEST(Params, WrongTypeNamesFileLineAndKey) {
+  Params p;
+  p.load_string("x:\n  n: twelve\n", "cfg.yaml");
+  EXPECT_EQ(error_of([&] { p.get_int("x.n", 1); }),
+            "spiketlm/params: cfg.yaml:2: x.n: expected an integer, got 'twelve'");
+}
+
+TEST(Params, OutOfRangeNamesTheRange) {
+  Params p;
+  p.load_string("x:\n  banks: 0\n  f: 2.5\n", "cfg.yaml");
+  EXPECT_EQ(error_of([&] { p.get_int("x.banks", 1, {"banks", "", 1, 64}); }),
+            "spiketlm/params: cfg.yaml:2: x.banks: expected an integer in [1, 64], got '0'");
+  EXPECT_EQ(error_of([&] { p.get_double("x.f", 0, {"f", "", 0, 1}); }),
+            "spiketlm/params: cfg.yaml:3: x.f: expected a number in [0, 1], got '2.5'");
+}
+
+TEST(Params, ChoicesAreChecked) {
+  Params p;
+  p.load_string("x:\n  dataflow: diagonal\n", "cfg.yaml");
+  EXPECT_EQ(error_of([&] { p.get_string("x.dataflow", "os", {"", "", -1e300, 1e300, {"os", "ws", "tick_batch"}}); }),
+            "spiketlm/params: cfg.yaml:2: x.dataflow: expected one of os|ws|tick_batch, got 'diagonal'");
+}
+
+TEST(Params, UnusedKeyIsAnErrorWithAHint) {
+  Params p;
+  p.load_string("sata:\n  glb:\n    size_kb: 144\n    sise_kb: 3\n", "cfg.yaml");
+  p.get_int("sata.glb.size_kb", 1);
+  EXPECT_EQ(error_of([&] { p.check_unused(); }),
+            "spiketlm/params: cfg.yaml:4: sata.glb.sise_kb: unknown key (did you mean 'sata.glb.size_kb'?)");
+}
+
+TEST(Params, MalformedYamlNamesFileAndLine) {
+  Params p;
+  const std::string e = error_of([&] { p.load_string("a:\n  b: [1, 2\n", "bad.yaml"); });
+  EXPECT_EQ(e.rfind("spiketlm/params: bad.yaml:", 0), 0u) << e;
+  EXPECT_NE(e.find("malformed YAML"), std::string::npos) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos);
+}
+
+TEST(Params, MissingFileIsAnError) {
+  Params p;
+  EXPECT_EQ(error_of([&] { p.load_file("/nonexistent/x.yaml"); }),
+            "spiketlm/params: /nonexistent/x.yaml: cannot open file");
+}
+
+TEST(Params, DumpLoadsBackToTheSameValues) {
+  Params p;
+  p.load_string("a:\n  b: 3\n  s: hello\n  l: [x, y]\n", "t.yaml");
+  p.get_int("a.b", 0);
+  p.get_string("a.s", "");
+  p.get_list("a.l", {});
+  p.get_double("a.d", 1.25);  // a default appears in the dump too
+  Params q;
+  q.load_string(p.dump_yaml(), "dump.yaml");
+  EXPECT_EQ(q.get_int("a.b", 0), 3);
+  EXPECT_EQ(q.get_string("a.s", ""), "hello");
+  EXPECT_EQ(q.get_list("a.l", {}), (std::vector<std::string>{"x", "y"}));
+  EXPECT_DOUBLE_EQ(q.get_double("a.d", 0), 1.25);
+  q.check_unused();
+}
+
+TEST(Params, NearestFindsCloseKeysOnly) {
+  EXPECT_EQ(nearest("sata.dram.bnks", {"sata.dram.banks", "sata.glb.size"}), "sata.dram.banks");
+  EXPECT_EQ(nearest("zzzzzzzzzz", {"sata.dram.banks"}), "");
+}

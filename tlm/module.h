@@ -1,0 +1,116 @@
+// spiketlm: the module base and the simulation context.
+//
+// A Context is one simulation: its parameters, technology table, energy ledger, tracer and
+// the list of units. Every unit derives from Module (an sc_module) and reads its parameters,
+// declares its energy actions, statistics and traced values through it, so that all units
+// are configured, accounted, reported and traced the same way.
+//
+// A unit's configuration path is its SystemC hierarchical name: the module "sata.glb_weight"
+// reads "sata.glb_weight.size_kb". Children are built by kind from the YAML with make_child.
+#pragma once
+#include <systemc>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tlm/energy.h"
+#include "tlm/error.h"
+#include "tlm/factory.h"
+#include "tlm/params.h"
+#include "tlm/report.h"
+#include "tlm/trace.h"
+
+namespace spiketlm {
+
+class Module;
+
+class Context {
+ public:
+  Context();
+  ~Context();
+  Params params;
+  TechTable tech;
+  EnergyLedger ledger{tech};
+  Tracer tracer;
+
+  // Global TLM quantum for temporal decoupling (parameter "sim.quantum_ns", default 1000 ns).
+  void apply_quantum();
+  const std::vector<Module*>& modules() const { return m_modules; }
+  Module* find(const std::string& path) const;
+  // Statistics of every module into the report's "stats" table; ledger into energy tables.
+  void to_report(Report& r) const;
+  // Seconds of simulated time used for leakage (set by the platform at the end of a run).
+  double elapsed_s = 0;
+
+ private:
+  friend class Module;
+  std::vector<Module*> m_modules;
+};
+
+struct Stat {
+  std::string name, unit, doc;
+  bool integer = true;
+  uint64_t count = 0;   // integer statistics
+  double value = 0;     // real-valued ones (averages, peaks in fractional units)
+};
+
+class Module : public sc_core::sc_module {
+ public:
+  Module(sc_core::sc_module_name name, Context& ctx);
+  ~Module() override;
+  Context& ctx() const { return m_ctx; }
+  std::string path() const { return name(); }
+  const std::string& unit_kind() const { return m_kind; }
+
+  // Parameters under this module's path.
+  int64_t param_int(const std::string& key, int64_t def, const ParamSpec& spec = {});
+  double param_double(const std::string& key, double def, const ParamSpec& spec = {});
+  bool param_bool(const std::string& key, bool def, const ParamSpec& spec = {});
+  std::string param_string(const std::string& key, const std::string& def, const ParamSpec& spec = {});
+  std::vector<std::string> param_list(const std::string& key, const std::vector<std::string>& def,
+                                      const ParamSpec& spec = {});
+
+  // Energy: an action of a tech-table component, counted by this module.
+  ActionId action(const std::string& component, const std::string& action);
+  void count(ActionId id, uint64_t n = 1) { m_ctx.ledger.add(id, n); }
+  void leakage(const std::string& component, double instances = 1);
+  void area(const std::string& component, double instances = 1);
+
+  // Statistics (reported in the "stats" table). The reference stays valid for the run.
+  uint64_t& counter(const std::string& name, const std::string& unit = "", const std::string& doc = "");
+  double& real_stat(const std::string& name, const std::string& unit = "", const std::string& doc = "");
+  const std::deque<Stat>& stats() const { return m_stats; }
+  const Stat* find_stat(const std::string& name) const;
+
+  // Trace a member variable into the VCD (if tracing is on and the name passes the filter).
+  template <class T>
+  void trace(const std::string& name, const T& v) {
+    m_ctx.tracer.add(path() + "." + name, v);
+  }
+
+  // Extra report content (per-unit tables); called by Context::to_report.
+  virtual void report(Report&) const {}
+
+  // Build child `member` of C++ type T from "<path>.<member>.kind" (default_kind if unset).
+  template <class T>
+  T* make_child(const std::string& member, const std::string& default_kind) {
+    Module* m = build_child(member, default_kind);
+    T* t = dynamic_cast<T*>(m);
+    if (!t) child_mismatch(member, m, typeid(T).name());
+    return t;
+  }
+
+ private:
+  Module* build_child(const std::string& member, const std::string& default_kind);
+  [[noreturn]] void child_mismatch(const std::string& member, Module* m, const char* wanted);
+  Context& m_ctx;
+  std::string m_kind;
+  std::deque<Stat> m_stats;
+  std::vector<std::unique_ptr<Module>> m_children;
+};
+
+// The simulated time an initiator has reached, including its local offset.
+inline double seconds(const sc_core::sc_time& t) { return t.to_seconds(); }
+
+}  // namespace spiketlm

@@ -1,0 +1,333 @@
+#include "tlm/params.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "tlm/error.h"
+
+namespace spiketlm {
+
+namespace {
+
+std::string join_key(const std::string& prefix, const std::string& k) {
+  return prefix.empty() ? k : prefix + "." + k;
+}
+
+std::string format_number(double v) {
+  std::ostringstream os;
+  os.precision(15);
+  os << v;
+  return os.str();
+}
+
+std::string range_text(const ParamSpec& s) {
+  const bool lo = std::isfinite(s.min), hi = std::isfinite(s.max);
+  if (lo && hi) return " in [" + format_number(s.min) + ", " + format_number(s.max) + "]";
+  if (lo) return " >= " + format_number(s.min);
+  if (hi) return " <= " + format_number(s.max);
+  return "";
+}
+
+}  // namespace
+
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = std::max<size_t>(3, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    std::vector<size_t> prev(c.size() + 1), cur(c.size() + 1);
+    for (size_t j = 0; j <= c.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= word.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= c.size(); ++j)
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (word[i - 1] != c[j - 1])});
+      std::swap(prev, cur);
+    }
+    if (prev[c.size()] < best_d) { best_d = prev[c.size()]; best = c; }
+  }
+  return best;
+}
+
+void Params::flatten(const YAML::Node& node, const std::string& prefix, const std::string& file) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = join_key(prefix, it->first.as<std::string>());
+    const YAML::Node& v = it->second;
+    const std::string origin = file + ":" + std::to_string(it->first.Mark().line + 1);
+    if (v.IsMap()) {
+      flatten(v, key, file);
+    } else if (v.IsSequence()) {
+      std::vector<std::string> items;
+      for (const auto& item : v) {
+        if (!item.IsScalar()) fail("params", origin + ": " + key + ": expected a list of scalars");
+        items.push_back(item.as<std::string>());
+      }
+      set_list(key, items, origin);
+    } else if (v.IsScalar()) {
+      set(key, v.as<std::string>(), origin);
+    } else {  // null: "key:" with nothing
+      fail("params", origin + ": " + key + ": expected a value, got nothing");
+    }
+  }
+}
+
+void Params::load_string(const std::string& yaml, const std::string& origin, const std::string& prefix) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    fail("params", origin + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
+  }
+  if (root.IsNull()) return;
+  if (!root.IsMap()) fail("params", origin + ": expected a mapping of keys at the top level");
+  flatten(root, prefix, origin);
+}
+
+void Params::load_file(const std::string& path, const std::string& prefix) {
+  std::ifstream in(path);
+  if (!in) fail("params", path + ": cannot open file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  load_string(ss.str(), path, prefix);
+}
+
+void Params::set(const std::string& key, const std::string& value, const std::string& origin) {
+  Entry e;
+  e.text = value;
+  e.origin = origin;
+  if (!m_entries.count(key)) m_order.push_back(key);
+  m_entries[key] = e;
+}
+
+void Params::set_list(const std::string& key, const std::vector<std::string>& items,
+                      const std::string& origin) {
+  Entry e;
+  e.is_list = true;
+  e.items = items;
+  e.origin = origin;
+  YAML::Node n(YAML::NodeType::Sequence);
+  for (const auto& i : items) n.push_back(i);
+  YAML::Emitter em;
+  em << YAML::Flow << n;
+  e.text = em.c_str();
+  if (!m_entries.count(key)) m_order.push_back(key);
+  m_entries[key] = e;
+}
+
+void Params::set_override(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    fail("params", "-c " + assignment + ": expected key=value");
+  const std::string key = assignment.substr(0, eq);
+  const std::string val = assignment.substr(eq + 1);
+  YAML::Node n;
+  try {
+    n = YAML::Load(val);
+  } catch (const YAML::Exception& e) {
+    fail("params", "-c " + assignment + ": malformed value: " + e.msg);
+  }
+  if (n.IsSequence()) {
+    std::vector<std::string> items;
+    for (const auto& item : n) {
+      if (!item.IsScalar()) fail("params", "-c " + assignment + ": expected a list of scalars");
+      items.push_back(item.as<std::string>());
+    }
+    set_list(key, items, "-c");
+  } else {
+    set(key, val, "-c");
+  }
+}
+
+bool Params::has(const std::string& key) const { return m_entries.count(key) != 0; }
+
+std::vector<std::string> Params::children(const std::string& prefix) const {
+  std::vector<std::string> out;
+  const std::string p = prefix.empty() ? "" : prefix + ".";
+  for (const auto& k : m_order) {
+    if (k.compare(0, p.size(), p) != 0) continue;
+    std::string rest = k.substr(p.size());
+    rest = rest.substr(0, rest.find('.'));
+    if (std::find(out.begin(), out.end(), rest) == out.end()) out.push_back(rest);
+  }
+  return out;
+}
+
+const Params::Entry* Params::find(const std::string& key) const {
+  auto it = m_entries.find(key);
+  if (it == m_entries.end()) return nullptr;
+  it->second.used = true;
+  return &it->second;
+}
+
+std::string Params::origin(const std::string& key) const {
+  auto it = m_entries.find(key);
+  return it == m_entries.end() ? "default" : it->second.origin;
+}
+
+void Params::bad(const std::string& key, const std::string& expected) const {
+  auto it = m_entries.find(key);
+  const std::string got = it == m_entries.end() ? "" : it->second.text;
+  fail("params", origin(key) + ": " + key + ": expected " + expected + ", got '" + got + "'");
+}
+
+void Params::declare(const std::string& key, const std::string& type, const std::string& def,
+                     const std::string& value, const ParamSpec& spec) {
+  ParamDecl d{key, type, def, value, spec};
+  auto it = m_decl_index.find(key);
+  if (it != m_decl_index.end()) {
+    m_decls[it->second] = d;
+  } else {
+    m_decl_index[key] = m_decls.size();
+    m_decls.push_back(d);
+  }
+}
+
+bool Params::get_bool(const std::string& key, bool def, const ParamSpec& spec) {
+  bool v = def;
+  if (const Entry* e = find(key)) {
+    std::string t = e->text;
+    std::transform(t.begin(), t.end(), t.begin(), ::tolower);
+    if (e->is_list) bad(key, "true or false");
+    if (t == "true" || t == "yes" || t == "on" || t == "1") v = true;
+    else if (t == "false" || t == "no" || t == "off" || t == "0") v = false;
+    else bad(key, "true or false");
+  }
+  declare(key, "bool", def ? "true" : "false", v ? "true" : "false", spec);
+  return v;
+}
+
+int64_t Params::get_int(const std::string& key, int64_t def, const ParamSpec& spec) {
+  int64_t v = def;
+  if (const Entry* e = find(key)) {
+    const std::string& t = e->text;
+    size_t pos = 0;
+    bool ok = !e->is_list && !t.empty();
+    if (ok) {
+      try {
+        v = std::stoll(t, &pos, 0);
+      } catch (...) {
+        ok = false;
+      }
+      ok = ok && pos == t.size();
+    }
+    if (!ok) bad(key, "an integer" + range_text(spec));
+  }
+  if (v < spec.min || v > spec.max) bad(key, "an integer" + range_text(spec));
+  declare(key, "int", std::to_string(def), std::to_string(v), spec);
+  return v;
+}
+
+double Params::get_double(const std::string& key, double def, const ParamSpec& spec) {
+  double v = def;
+  if (const Entry* e = find(key)) {
+    const std::string& t = e->text;
+    size_t pos = 0;
+    bool ok = !e->is_list && !t.empty();
+    if (ok) {
+      try {
+        v = std::stod(t, &pos);
+      } catch (...) {
+        ok = false;
+      }
+      ok = ok && pos == t.size() && std::isfinite(v);
+    }
+    if (!ok) bad(key, "a number" + range_text(spec));
+  }
+  if (v < spec.min || v > spec.max) bad(key, "a number" + range_text(spec));
+  declare(key, "double", format_number(def), format_number(v), spec);
+  return v;
+}
+
+std::string Params::get_string(const std::string& key, const std::string& def, const ParamSpec& spec) {
+  std::string v = def;
+  if (const Entry* e = find(key)) {
+    if (e->is_list) bad(key, "a single value");
+    v = e->text;
+  }
+  if (!spec.choices.empty() &&
+      std::find(spec.choices.begin(), spec.choices.end(), v) == spec.choices.end()) {
+    std::string all;
+    for (const auto& c : spec.choices) all += (all.empty() ? "" : "|") + c;
+    bad(key, "one of " + all);
+  }
+  declare(key, "string", def, v, spec);
+  return v;
+}
+
+std::vector<std::string> Params::get_list(const std::string& key, const std::vector<std::string>& def,
+                                          const ParamSpec& spec) {
+  std::vector<std::string> v = def;
+  if (const Entry* e = find(key)) {
+    if (e->is_list) v = e->items;
+    else if (e->text.empty()) v.clear();
+    else v = {e->text};  // a single scalar is a list of one
+  }
+  auto text = [](const std::vector<std::string>& l) {
+    std::string s = "[";
+    for (size_t i = 0; i < l.size(); ++i) s += (i ? ", " : "") + l[i];
+    return s + "]";
+  };
+  declare(key, "list", text(def), text(v), spec);
+  return v;
+}
+
+void Params::check_unused() const {
+  std::vector<std::string> declared;
+  for (const auto& d : m_decls) declared.push_back(d.key);
+  for (const auto& k : m_order) {
+    const Entry& e = m_entries.at(k);
+    if (e.used) continue;
+    std::string hint = nearest(k, declared);
+    fail("params", e.origin + ": " + k + ": unknown key" +
+                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+  }
+}
+
+namespace {
+struct DumpNode {
+  std::vector<std::pair<std::string, DumpNode>> kids;
+  const ParamDecl* decl = nullptr;
+  DumpNode& child(const std::string& k) {
+    for (auto& kv : kids)
+      if (kv.first == k) return kv.second;
+    kids.emplace_back(k, DumpNode{});
+    return kids.back().second;
+  }
+};
+
+void emit(YAML::Emitter& em, const DumpNode& n) {
+  if (n.decl && n.kids.empty()) {
+    if (n.decl->type == "list") {
+      em << YAML::Flow << YAML::BeginSeq;
+      for (const auto& item : YAML::Load(n.decl->value)) em << item.as<std::string>();
+      em << YAML::EndSeq;
+    } else {
+      em << n.decl->value;
+    }
+    return;
+  }
+  em << YAML::BeginMap;
+  for (const auto& kv : n.kids) {
+    em << YAML::Key << kv.first << YAML::Value;
+    emit(em, kv.second);
+  }
+  em << YAML::EndMap;
+}
+}  // namespace
+
+std::string Params::dump_yaml() const {
+  DumpNode root;
+  for (const auto& d : m_decls) {
+    DumpNode* n = &root;
+    std::stringstream ss(d.key);
+    for (std::string part; std::getline(ss, part, '.');) n = &n->child(part);
+    n->decl = &d;
+  }
+  YAML::Emitter em;
+  emit(em, root);
+  return std::string(em.c_str()) + "\n";
+}
+
+}  // namespace spiketlm

@@ -1,0 +1,58 @@
+// spiketlm: address-decoded interconnect.
+//
+// Initiators bind to `in`; targets are attached with map(), which reads each target's address
+// window from the target itself (QBox style) and rejects overlaps. A transaction is forwarded
+// with its address made local to the target (addr - base); DMI pointers are forwarded with
+// their ranges translated back to global addresses. Timing: a fixed latency per transaction
+// plus the bytes over the router's bandwidth. Energy: the tech-table action "byte" of the
+// component named by the `tech` parameter, counted per byte moved.
+#pragma once
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+#include "tlm/module.h"
+
+namespace spiketlm {
+
+// Implemented by every memory-mapped target.
+class AddressTarget {
+ public:
+  virtual ~AddressTarget() = default;
+  virtual uint64_t base_address() const = 0;
+  virtual uint64_t size_bytes() const = 0;
+  virtual tlm::tlm_target_socket<>& target_socket() = 0;
+};
+
+class Router : public Module {
+ public:
+  tlm_utils::multi_passthrough_target_socket<Router> in;
+  tlm_utils::multi_passthrough_initiator_socket<Router> out;
+
+  Router(sc_core::sc_module_name name, Context& ctx);
+  void map(AddressTarget& target, const std::string& target_name);
+
+  struct Window {
+    uint64_t base, size;
+    std::string name;
+  };
+  const std::vector<Window>& windows() const { return m_windows; }
+  // Index of the window holding addr, or -1.
+  int decode(uint64_t addr) const;
+
+ private:
+  void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi);
+  unsigned transport_dbg(int id, tlm::tlm_generic_payload& p);
+  void invalidate_direct_mem_ptr(int id, sc_dt::uint64 start, sc_dt::uint64 end);
+
+  std::vector<Window> m_windows;
+  sc_core::sc_time m_latency;
+  double m_ns_per_byte;
+  ActionId m_byte;
+  uint64_t& m_bytes;
+  uint64_t& m_transactions;
+  uint64_t& m_decode_errors;
+};
+
+}  // namespace spiketlm
