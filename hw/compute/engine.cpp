@@ -1,0 +1,552 @@
+#include "hw/compute/engine.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "hw/memory/memory_target.h"
+
+namespace spiketlm {
+
+using sc_core::sc_time;
+using sc_core::SC_ZERO_TIME;
+
+int LayerCmd::out_planes() const {
+  if (op == OP_AVGPOOL) return int(spiketlm_avgpool_planes(uint32_t(g.kh), uint32_t(g.kw), uint32_t(in_planes)));
+  return 1;
+}
+
+LayerEngine::LayerEngine(Datapath dp, Module& owner)
+    : m_dp(dp),
+      m_owner(owner),
+      m_clk(dp.pe->clock()),
+      m_glb_w_base(dp.glb_w->base_address()),
+      m_glb_i_base(dp.glb_i->base_address()),
+      m_glb_o_base(dp.glb_o->base_address()) {}
+
+void LayerEngine::refuse(const LayerCmd& L, uint32_t err, const std::string& msg) const {
+  throw LayerRefused(err, L.id, 0, "layer " + std::to_string(L.id) + ": " + msg);
+}
+
+sc_time LayerEngine::dma(const DmaCommand& c, sc_time start) {
+  const sc_time now = sc_core::sc_time_stamp();
+  sc_time delay = start > now ? start - now : SC_ZERO_TIME;
+  m_dp.dma->transfer(c, delay);
+  return sc_core::sc_time_stamp() + delay;
+}
+
+sc_time LayerEngine::account(bool write, uint64_t addr, uint64_t len, sc_time start, Tensor t) {
+  if (len == 0) return start;
+  const sc_time now = sc_core::sc_time_stamp();
+  sc_time delay = start > now ? start - now : SC_ZERO_TIME;
+  tlm::tlm_generic_payload p;
+  TimingOnlyExt timing;
+  TileExt tag;
+  tag.tensor = t;
+  p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  p.set_address(addr);
+  p.set_data_ptr(nullptr);
+  p.set_data_length(unsigned(len));
+  p.set_streaming_width(unsigned(len));
+  p.set_extension(&timing);
+  p.set_extension(&tag);
+  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  (*m_dp.port)->b_transport(p, delay);
+  p.clear_extension(&timing);
+  p.clear_extension(&tag);
+  if (p.is_response_error())
+    fail("sequencer", m_owner.path() + ": timing access of " + std::to_string(len) + " B at 0x" +
+                          [&] { char b[32]; std::snprintf(b, sizeof b, "%llx", (unsigned long long)addr); return std::string(b); }() +
+                          " failed: " + p.get_response_string());
+  return sc_core::sc_time_stamp() + delay;
+}
+
+sc_time LayerEngine::run(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use, sc_time now,
+                         LayerStats& st) {
+  if (L.op == OP_CONV || L.op == OP_LINEAR) return run_compute(L, ts, total_t, use, now, st);
+  if (L.op == OP_MAXPOOL || L.op == OP_AVGPOOL) return run_pool(L, ts, now, st);
+  if (L.op == OP_ADD) return run_add(L, ts, total_t, now, st);
+  refuse(L, ERR_BAD_OPCODE, "unknown opcode " + std::to_string(L.op));
+  return now;
+}
+
+namespace {
+
+uint64_t popcount(const uint8_t* p, uint64_t n) {
+  uint64_t c = 0;
+  for (uint64_t i = 0; i < n; ++i) c += uint64_t(__builtin_popcount(p[i]));
+  return c;
+}
+
+// Pack channel-major 0/1 bytes [pixels][stride] of channels [0, k) into bit rows
+// [k][rows][pitch].
+void pack_spikes(const uint8_t* s, int pixels_w, int rows, int k, int stride, uint64_t pitch, uint8_t* out) {
+  std::memset(out, 0, size_t(k) * rows * pitch);
+  for (int y = 0; y < rows; ++y)
+    for (int x = 0; x < pixels_w; ++x)
+      for (int j = 0; j < k; ++j)
+        if (s[(size_t(y) * pixels_w + x) * stride + j])
+          out[(size_t(j) * rows + y) * pitch + x / 8] |= uint8_t(1u << (x % 8));
+}
+
+// Little-endian, sign-extended membranes of `bytes` bytes each.
+void load_membranes(const uint8_t* src, int64_t* v, size_t n, int bytes) {
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t u = 0;
+    for (int b = 0; b < bytes; ++b) u |= uint64_t(src[i * bytes + b]) << (8 * b);
+    const int sh = 64 - 8 * bytes;
+    v[i] = int64_t(u << sh) >> sh;
+  }
+}
+void store_membranes(const int64_t* v, uint8_t* dst, size_t n, int bytes) {
+  for (size_t i = 0; i < n; ++i)
+    for (int b = 0; b < bytes; ++b) dst[i * bytes + b] = uint8_t(uint64_t(v[i]) >> (8 * b));
+}
+
+}  // namespace
+
+sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use,
+                                 sc_time now, LayerStats& st) {
+  const ConvGeom& g = L.g;
+  PeArray& pe = *m_dp.pe;
+  const int Cc = pe.cols(), R = pe.rows();
+  const uint64_t W = g.w_dim(), npx = g.npx();
+  const uint64_t pin = LayerCmd::pitch(g.in_w), pout = LayerCmd::pitch(g.out_w);
+  const int planes = L.in_planes;
+  const int ntiles = int(scalesim::ceil_div(uint64_t(g.out_c), uint64_t(Cc)));
+  const uint64_t block = W * uint64_t(Cc);
+  // Membranes outlive the call (and go to DRAM) when the call runs one of several timesteps.
+  const bool persist = L.fires() && use != SpadUse::tick_batch && total_t > 1;
+  const int mbytes = m_dp.lif->membrane_bytes();
+  const int nts = int(ts.size());
+  const uint64_t map_bytes = L.in_map_bytes();
+  auto in_addr = [&](int t) { return L.in_addr + (L.input_per_t() ? uint64_t(t) * map_bytes : 0); };
+  auto tag = [&](Tensor k, int t) {
+    TileExt e;
+    e.tensor = k;
+    e.layer = L.id;
+    e.timestep = uint32_t(t);
+    return e;
+  };
+
+  // --- buffer planning: refuse what cannot fit ---
+  const uint64_t wh = m_dp.glb_w->size_bytes() / 2, ih = m_dp.glb_i->size_bytes() / 2,
+                 oh = m_dp.glb_o->size_bytes() / 2;
+  if (block > wh)
+    refuse(L, ERR_NO_FIT, "one filter tile of weights (" + std::to_string(W) + " x " + std::to_string(Cc) +
+                              " = " + std::to_string(block) + " B) exceeds half the weight GLB (" +
+                              std::to_string(wh) + " B)");
+  if (use == SpadUse::tick_batch && uint64_t(2 * total_t) > pe.psum_spad_bytes())
+    refuse(L, ERR_NO_FIT, "tick-batch over " + std::to_string(total_t) + " timesteps needs a " +
+                              std::to_string(2 * total_t) + "-B psum scratchpad (have " +
+                              std::to_string(pe.psum_spad_bytes()) + " B)");
+  const bool resident = map_bytes * uint64_t(nts) <= ih;  // the whole input stays in the ifmap GLB
+  auto in_rows = [&](int r0, int r1, int& y0) {
+    y0 = std::max(0, r0 * g.stride - g.pad);
+    const int y1 = std::min(g.in_h, (r1 - 1) * g.stride - g.pad + g.kh);
+    return std::max(0, y1 - y0);
+  };
+  const uint64_t out_row_bytes = L.fires() ? uint64_t(Cc) * (pout + (persist ? uint64_t(g.out_w) * mbytes : 0))
+                                           : uint64_t(Cc) * g.out_w * 4;
+  int rb = g.out_h;
+  if (!resident) {
+    // The worst band is an inner one: (rb - 1) * stride + kh input rows.
+    for (; rb > 0; --rb)
+      if (uint64_t(planes) * g.in_c * uint64_t(std::min(g.in_h, (rb - 1) * g.stride + g.kh)) * pin <= ih) break;
+    if (rb == 0)
+      refuse(L, ERR_NO_FIT, "the input of one output row (" +
+                                std::to_string(uint64_t(planes) * g.in_c * std::min(g.kh, g.in_h) * pin) +
+                                " B) exceeds half the ifmap GLB (" + std::to_string(ih) + " B)");
+  }
+  if (out_row_bytes > oh)
+    refuse(L, ERR_NO_FIT, "one output row of a filter tile (" + std::to_string(out_row_bytes) +
+                              " B) exceeds half the ofmap GLB (" + std::to_string(oh) + " B)");
+  while (rb > 1 && out_row_bytes * uint64_t(rb) > oh) --rb;
+  const int nbands = int(scalesim::ceil_div(uint64_t(g.out_h), uint64_t(rb)));
+
+  // Input spikes (statistics only: an untimed look at the maps).
+  {
+    std::vector<uint8_t> m(map_bytes);
+    for (int t : ts) {
+      m_dp.dma->debug_read(in_addr(t), m.data(), map_bytes);
+      st.spikes_in += popcount(m.data(), map_bytes);
+    }
+  }
+
+  // --- schedule: the DMA and the PE array, in absolute time ---
+  sc_time dma_free = now, pe_free = now;
+  sc_time in_free[2] = {now, now}, out_free[2] = {now, now};  // double-buffer slots
+  uint64_t stall_ps = 0;
+  auto cyc = [&](uint64_t n) { return m_clk * double(n); };
+  struct Pending {
+    DmaCommand c;
+    sc_time ready;
+    uint64_t bytes;
+    int slot;
+  };
+  std::vector<Pending> pending;  // output write-backs, issued after the next input prefetch
+  auto flush = [&]() {
+    for (auto& q : pending) {
+      dma_free = dma(q.c, std::max(dma_free, q.ready));
+      out_free[q.slot] = std::max(out_free[q.slot], dma_free);
+      st.dram_bytes += q.bytes;
+    }
+    pending.clear();
+  };
+
+  std::vector<int8_t> wbuf(block);
+  std::vector<uint8_t> staged, spk, packed, mraw;
+  std::vector<int32_t> psum;
+  std::vector<uint32_t> nnz_all(size_t(nts) * npx);
+  std::vector<int64_t> mem;
+  std::vector<std::vector<int64_t>> tb_mem;  // tick-batch: membranes per band, across timesteps
+  std::vector<uint64_t> tile_cursor(static_cast<size_t>(nts));
+
+  const uint64_t resident_bytes = map_bytes * uint64_t(nts);
+  if (resident) {
+    for (int i = 0; i < nts; ++i) {
+      DmaCommand c;
+      c.src = in_addr(ts[i]);
+      c.dst = m_glb_i_base + uint64_t(i) * map_bytes;
+      c.row_bytes = map_bytes;
+      c.tag = tag(Tensor::ifmap, ts[i]);
+      dma_free = dma(c, dma_free);
+      st.dram_bytes += map_bytes;
+    }
+    staged.resize(resident_bytes);
+    m_dp.dma->debug_read(m_glb_i_base, staged.data(), resident_bytes);
+  }
+  const sc_time input_ready = dma_free;
+
+  int step = 0;
+  for (int ft = 0; ft < ntiles; ++ft) {
+    const int k0 = ft * Cc, kvalid = std::min(Cc, g.out_c - k0);
+    const uint64_t wslot = m_glb_w_base + uint64_t(ft % 2) * block;
+    {
+      DmaCommand c;
+      c.src = L.w_addr + uint64_t(ft) * block;
+      c.dst = wslot;
+      c.row_bytes = block;
+      c.tag = tag(Tensor::weight, ts[0]);
+      // The slot is free once the tile two back has finished computing (pe_free bounds it).
+      dma_free = dma(c, std::max(dma_free, ft >= 2 ? pe_free : now));
+      st.dram_bytes += block;
+      m_dp.dma->debug_read(wslot, wbuf.data(), block);
+    }
+    const sc_time weights_ready = dma_free;
+    std::fill(nnz_all.begin(), nnz_all.end(), 0u);
+    std::fill(tile_cursor.begin(), tile_cursor.end(), 0);
+    if (use == SpadUse::tick_batch) tb_mem.assign(size_t(nbands), {});
+
+    for (int b = 0; b < nbands; ++b) {
+      const int r0 = b * rb, r1 = std::min(g.out_h, r0 + rb);
+      const int bpx = (r1 - r0) * g.out_w;
+      int y0 = 0;
+      const int nrows = resident ? g.in_h : in_rows(r0, r1, y0);
+      const uint64_t band_bytes = uint64_t(planes) * g.in_c * nrows * pin;
+      for (int i = 0; i < nts; ++i, ++step) {
+        const int t = ts[i], slot = step % 2;
+        const uint64_t oslot = m_glb_o_base + uint64_t(slot) * oh;
+        const uint64_t mslot = oslot + uint64_t(Cc) * rb * pout;
+        const uint64_t mchan = npx * uint64_t(mbytes), mrow = uint64_t(bpx) * mbytes;
+
+        // ---- prefetch: input band, then membranes (slot freed two steps back) ----
+        sc_time in_ready = std::max(weights_ready, input_ready);
+        const uint8_t* bits;
+        if (resident) {
+          bits = staged.data() + uint64_t(i) * map_bytes;
+        } else {
+          const uint64_t islot = m_glb_i_base + uint64_t(slot) * ih;
+          DmaCommand c;
+          c.src = in_addr(t) + uint64_t(y0) * pin;
+          c.dst = islot;
+          c.rows = uint64_t(planes) * g.in_c;
+          c.row_bytes = uint64_t(nrows) * pin;
+          c.src_stride = uint64_t(g.in_h) * pin;
+          c.tag = tag(Tensor::ifmap, t);
+          dma_free = dma(c, std::max(dma_free, in_free[slot]));
+          in_ready = std::max(in_ready, dma_free);
+          st.dram_bytes += band_bytes;
+          staged.resize(band_bytes);
+          m_dp.dma->debug_read(islot, staged.data(), band_bytes);
+          bits = staged.data();
+        }
+        const size_t n = size_t(bpx) * Cc;
+        std::vector<int64_t>* mv = &mem;
+        if (L.fires()) {
+          if (use == SpadUse::tick_batch) {
+            mv = &tb_mem[size_t(b)];
+            if (mv->empty()) mv->assign(n, 0);
+          } else {
+            mem.assign(n, 0);  // t == 0: membranes start at rest
+          }
+          if (persist && t > 0) {
+            DmaCommand c;
+            c.src = L.mem_addr + uint64_t(k0) * mchan + uint64_t(r0) * g.out_w * mbytes;
+            c.dst = mslot;
+            c.rows = uint64_t(kvalid);
+            c.row_bytes = mrow;
+            c.src_stride = mchan;
+            c.tag = tag(Tensor::membrane, t);
+            dma_free = dma(c, std::max(dma_free, out_free[slot]));
+            in_ready = std::max(in_ready, dma_free);
+            st.dram_bytes += mrow * kvalid;
+            mraw.resize(mrow * kvalid);
+            m_dp.dma->debug_read(mslot, mraw.data(), mraw.size());
+            std::vector<int64_t> tmp(size_t(bpx) * kvalid);
+            load_membranes(mraw.data(), tmp.data(), tmp.size(), mbytes);
+            for (int j = 0; j < kvalid; ++j)
+              for (int p = 0; p < bpx; ++p) (*mv)[size_t(p) * Cc + j] = tmp[size_t(j) * bpx + p];
+            in_ready = std::max(in_ready, account(false, mslot, mraw.size(), dma_free, Tensor::membrane));
+            st.glb_bytes += mraw.size();
+          }
+        }
+        flush();
+
+        // ---- accumulate: the real partial sums from the staged bytes ----
+        StagedInput in;
+        in.bits = bits;
+        in.planes = planes;
+        in.signed_planes = L.flags & DESC_SIGNED_INPUT;
+        in.row0 = y0;
+        in.rows = nrows;
+        in.pitch = int(pin);
+        psum.assign(n, 0);
+        uint32_t* nnz = nnz_all.data() + size_t(i) * npx;
+        st.accumulates += pe.accumulate(g, in, r0, r1, wbuf.data(), kvalid, psum.data(), nnz + size_t(r0) * g.out_w);
+
+        // ---- fold timing ----
+        const uint64_t px_end = uint64_t(r1) * g.out_w;
+        uint64_t cycles = 0;
+        if (use == SpadUse::weight_stationary) {
+          // Every W fold streams every pixel: charge the fold set in proportion to the band.
+          const uint64_t total = scalesim::ceil_div(W * planes, uint64_t(R)) * (2 * uint64_t(R) + Cc + npx - 2);
+          cycles = total * px_end / npx - total * (uint64_t(r0) * g.out_w) / npx;
+          if (b == nbands - 1) pe.account_tile(use, g, planes, kvalid, nnz, i == 0);
+        } else {
+          // The pixel tiles (R output pixels, in raster order) that end in this band.
+          const uint64_t last = (b == nbands - 1) ? scalesim::ceil_div(npx, uint64_t(R)) : px_end / uint64_t(R);
+          uint64_t& cur = tile_cursor[size_t(i)];
+          if (last > cur) {
+            ConvGeom window = g;  // the tiles' pixels as one row
+            const uint64_t p0 = cur * R, p1 = std::min(npx, last * R);
+            window.out_h = 1;
+            window.out_w = int(p1 - p0);
+            cycles = pe.account_tile(use, window, planes, kvalid, nnz + p0, i == 0);
+            cur = last;
+          }
+        }
+        // Wait for the input (stall) and for the output slot to drain.
+        const sc_time c_start = std::max({pe_free, in_ready, out_free[slot]});
+        if (in_ready > pe_free) stall_ps += uint64_t((in_ready - pe_free).value());
+        // GLB -> PE streams (timing-only): the band's receptive fields, and the weights.
+        sc_time glb_done = c_start;
+        const uint64_t if_bytes = (uint64_t(bpx) * W * planes + 7) / 8;
+        const uint64_t ilen = resident ? resident_bytes : band_bytes;
+        for (uint64_t o = 0; o < if_bytes; o += ilen)
+          glb_done = std::max(glb_done, account(false, m_glb_i_base, std::min(ilen, if_bytes - o), c_start, Tensor::ifmap));
+        uint64_t w_bytes = 0;
+        const uint64_t tiles_here = scalesim::ceil_div(uint64_t(bpx), uint64_t(R));
+        if (use == SpadUse::weight_stationary) w_bytes = (b == nbands - 1) ? W * kvalid * planes : 0;
+        else if (use == SpadUse::tick_batch) w_bytes = i == 0 ? W * kvalid * planes * tiles_here : 0;
+        else w_bytes = W * kvalid * planes * tiles_here;
+        for (uint64_t o = 0; o < w_bytes; o += block)
+          glb_done = std::max(glb_done, account(false, wslot, std::min(block, w_bytes - o), c_start, Tensor::weight));
+        st.glb_bytes += if_bytes + w_bytes;
+        if (use == SpadUse::weight_stationary && b == nbands - 1) {
+          // Partial sums of each W fold spill to the ofmap GLB and come back (16 bit).
+          const uint64_t fr = scalesim::ceil_div(W * planes, uint64_t(R));
+          const uint64_t wr = npx * kvalid * fr * 2, rd = npx * kvalid * (fr - 1) * 2;
+          for (uint64_t o = 0; o < wr; o += oh)
+            glb_done = std::max(glb_done, account(true, oslot, std::min(oh, wr - o), c_start, Tensor::psum));
+          for (uint64_t o = 0; o < rd; o += oh)
+            glb_done = std::max(glb_done, account(false, oslot, std::min(oh, rd - o), c_start, Tensor::psum));
+          st.glb_bytes += wr + rd;
+        }
+        st.compute_cycles += cycles;
+        sc_time c_end = std::max(c_start + cyc(cycles), glb_done);
+
+        // ---- neurons, and the write-back ----
+        if (L.fires()) {
+          spk.assign(n, 0);
+          LifJob job;
+          job.psum = psum.data();
+          job.pixels = bpx;
+          job.channels = kvalid;
+          job.psum_stride = Cc;
+          job.channel0 = k0;
+          job.multiplier = L.multiplier.data();
+          job.offset = L.offset.data();
+          job.shift = L.shift;
+          job.neuron = L.neuron;
+          job.membrane = mv->data();
+          job.spikes = spk.data();
+          const uint64_t lc = m_dp.lif->integrate(job);
+          st.lif_cycles += lc;
+          c_end += cyc(lc);
+          for (size_t q = 0; q < n; ++q) st.spikes_out += spk[q];
+          const uint64_t spk_bytes = uint64_t(kvalid) * (r1 - r0) * pout;
+          packed.resize(size_t(spk_bytes));
+          pack_spikes(spk.data(), g.out_w, r1 - r0, kvalid, Cc, pout, packed.data());
+          m_dp.dma->debug_write(oslot, packed.data(), spk_bytes);
+          c_end = std::max(c_end, account(true, oslot, spk_bytes, c_end, Tensor::ofmap));
+          st.glb_bytes += spk_bytes;
+          Pending q;
+          q.c.src = oslot;
+          q.c.dst = L.out_addr + uint64_t(t) * L.out_map_bytes() + uint64_t(k0) * g.out_h * pout + uint64_t(r0) * pout;
+          q.c.rows = uint64_t(kvalid);
+          q.c.row_bytes = uint64_t(r1 - r0) * pout;
+          q.c.dst_stride = uint64_t(g.out_h) * pout;
+          q.c.tag = tag(Tensor::ofmap, t);
+          q.ready = c_end;
+          q.bytes = spk_bytes;
+          q.slot = slot;
+          pending.push_back(q);
+          if (persist && t + 1 < total_t) {
+            std::vector<int64_t> tmp(size_t(bpx) * kvalid);
+            for (int j = 0; j < kvalid; ++j)
+              for (int p = 0; p < bpx; ++p) tmp[size_t(j) * bpx + p] = (*mv)[size_t(p) * Cc + j];
+            mraw.resize(tmp.size() * mbytes);
+            store_membranes(tmp.data(), mraw.data(), tmp.size(), mbytes);
+            m_dp.dma->debug_write(mslot, mraw.data(), mraw.size());
+            c_end = std::max(c_end, account(true, mslot, mraw.size(), c_end, Tensor::membrane));
+            st.glb_bytes += mraw.size();
+            Pending m;
+            m.c.src = mslot;
+            m.c.dst = L.mem_addr + uint64_t(k0) * mchan + uint64_t(r0) * g.out_w * mbytes;
+            m.c.rows = uint64_t(kvalid);
+            m.c.row_bytes = mrow;
+            m.c.dst_stride = mchan;
+            m.c.tag = tag(Tensor::membrane, t);
+            m.ready = c_end;
+            m.bytes = mraw.size();
+            m.slot = slot;
+            pending.push_back(m);
+          }
+        } else {
+          // Output (non-firing) layer: int32 accumulations [K][OH][OW] per timestep.
+          const uint64_t obytes = uint64_t(kvalid) * bpx * 4;
+          std::vector<int32_t> o(size_t(kvalid) * bpx);
+          for (int j = 0; j < kvalid; ++j)
+            for (int p = 0; p < bpx; ++p) o[size_t(j) * bpx + p] = psum[size_t(p) * Cc + j];
+          m_dp.dma->debug_write(oslot, o.data(), obytes);
+          c_end = std::max(c_end, account(true, oslot, obytes, c_end, Tensor::output));
+          st.glb_bytes += obytes;
+          Pending q;
+          q.c.src = oslot;
+          q.c.dst = L.out_addr + uint64_t(t) * uint64_t(g.out_c) * npx * 4 + (uint64_t(k0) * npx + uint64_t(r0) * g.out_w) * 4;
+          q.c.rows = uint64_t(kvalid);
+          q.c.row_bytes = uint64_t(bpx) * 4;
+          q.c.dst_stride = npx * 4;
+          q.c.tag = tag(Tensor::output, t);
+          q.ready = c_end;
+          q.bytes = obytes;
+          q.slot = slot;
+          pending.push_back(q);
+        }
+        in_free[slot] = c_end;
+        pe_free = c_end;
+      }
+    }
+  }
+  flush();
+  // SCALE-Sim's total is folds x cycles_per_fold - 1 per layer and timestep.
+  st.compute_cycles -= std::min<uint64_t>(st.compute_cycles, uint64_t(nts));
+  st.dense_accumulates += npx * W * uint64_t(planes) * uint64_t(g.out_c) * uint64_t(nts);
+  st.stall_cycles += uint64_t(double(stall_ps) / double(m_clk.value()));
+  return std::max(pe_free, dma_free);
+}
+
+sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_time now, LayerStats& st) {
+  // Pooling on spike maps (max = OR, avg = window sum as bit planes) in the output path, in
+  // bands of output rows staged through the ifmap and ofmap GLBs; no compute energy is
+  // charged for the OR/adder trees (see dataflow.md).
+  const ConvGeom& g = L.g;
+  const uint64_t ib = L.in_map_bytes(), ob = L.out_map_bytes();
+  const uint64_t ih = m_dp.glb_i->size_bytes() / 2, oh = m_dp.glb_o->size_bytes() / 2;
+  const uint64_t pin = LayerCmd::pitch(g.in_w), pout = LayerCmd::pitch(g.out_w);
+  const int oplanes = L.out_planes();
+  int rb = g.out_h;
+  auto in_need = [&](int r) { return uint64_t(L.in_planes) * g.in_c * uint64_t(std::min(g.in_h, (r - 1) * g.stride + g.kh)) * pin; };
+  auto out_need = [&](int r) { return uint64_t(oplanes) * g.out_c * uint64_t(r) * pout; };
+  while (rb > 0 && (in_need(rb) > ih || out_need(rb) > oh)) --rb;
+  if (rb == 0)
+    refuse(L, ERR_NO_FIT, "pooling: one output row needs " + std::to_string(in_need(1)) + " B of input and " +
+                              std::to_string(out_need(1)) + " B of output; half GLBs hold " + std::to_string(ih) +
+                              " and " + std::to_string(oh) + " B");
+  sc_time t_dma = now;
+  std::vector<uint8_t> in, out;
+  int step = 0;
+  for (int t : ts) {
+    {
+      std::vector<uint8_t> m(ib);
+      m_dp.dma->debug_read(L.in_addr + (L.input_per_t() ? uint64_t(t) * ib : 0), m.data(), ib);
+      st.spikes_in += popcount(m.data(), ib);
+    }
+    for (int r0 = 0; r0 < g.out_h; r0 += rb, ++step) {
+      const int r1 = std::min(g.out_h, r0 + rb);
+      const int y0 = std::max(0, r0 * g.stride - g.pad);
+      const int y1 = std::min(g.in_h, (r1 - 1) * g.stride - g.pad + g.kh);
+      const int nrows = y1 - y0;
+      const uint64_t islot = m_glb_i_base + uint64_t(step % 2) * ih, oslot = m_glb_o_base + uint64_t(step % 2) * oh;
+      DmaCommand c;
+      c.src = L.in_addr + (L.input_per_t() ? uint64_t(t) * ib : 0) + uint64_t(y0) * pin;
+      c.dst = islot;
+      c.rows = uint64_t(L.in_planes) * g.in_c;
+      c.row_bytes = uint64_t(nrows) * pin;
+      c.src_stride = uint64_t(g.in_h) * pin;
+      c.tag = TileExt{};
+      c.tag->tensor = Tensor::ifmap;
+      c.tag->layer = L.id;
+      c.tag->timestep = uint32_t(t);
+      t_dma = dma(c, t_dma);
+      const uint64_t in_bytes = c.rows * c.row_bytes;
+      in.resize(in_bytes);
+      m_dp.dma->debug_read(islot, in.data(), in_bytes);
+      const int orows = r1 - r0;
+      const uint64_t out_bytes = uint64_t(oplanes) * g.out_c * orows * pout;
+      out.assign(out_bytes, 0);
+      for (int ch = 0; ch < g.in_c; ++ch)
+        for (int oy = r0; oy < r1; ++oy)
+          for (int ox = 0; ox < g.out_w; ++ox) {
+            int v = 0;
+            for (int ky = 0; ky < g.kh; ++ky)
+              for (int kx = 0; kx < g.kw; ++kx) {
+                const int iy = oy * g.stride - g.pad + ky, ix = ox * g.stride - g.pad + kx;
+                if (iy < 0 || ix < 0 || iy >= g.in_h || ix >= g.in_w) continue;
+                int x = 0;
+                for (int pl = 0; pl < L.in_planes; ++pl)
+                  x |= ((in[((size_t(pl) * g.in_c + ch) * nrows + (iy - y0)) * pin + ix / 8] >> (ix % 8)) & 1) << pl;
+                v = L.op == OP_MAXPOOL ? std::max(v, x) : v + x;
+              }
+            for (int pl = 0; pl < oplanes; ++pl)
+              if ((v >> pl) & 1)
+                out[((size_t(pl) * g.out_c + ch) * orows + (oy - r0)) * pout + ox / 8] |= uint8_t(1u << (ox % 8));
+          }
+      st.spikes_out += popcount(out.data(), out_bytes);
+      m_dp.dma->debug_write(oslot, out.data(), out_bytes);
+      t_dma = std::max(t_dma, account(false, islot, in_bytes, t_dma, Tensor::ifmap));
+      t_dma = std::max(t_dma, account(true, oslot, out_bytes, t_dma, Tensor::ofmap));
+      DmaCommand o;
+      o.src = oslot;
+      o.dst = L.out_addr + uint64_t(t) * ob + uint64_t(r0) * pout;
+      o.rows = uint64_t(oplanes) * g.out_c;
+      o.row_bytes = uint64_t(orows) * pout;
+      o.dst_stride = uint64_t(g.out_h) * pout;
+      o.tag = TileExt{};
+      o.tag->tensor = Tensor::ofmap;
+      o.tag->layer = L.id;
+      o.tag->timestep = uint32_t(t);
+      t_dma = dma(o, t_dma);
+      st.dram_bytes += in_bytes + out_bytes;
+      st.glb_bytes += 2 * (in_bytes + out_bytes);
+    }
+  }
+  return t_dma;
+}
+
+sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>&, int, sc_time, LayerStats&) {
+  refuse(L, ERR_BAD_OPCODE, "residual add layers are not supported by this platform yet");
+  return sc_core::SC_ZERO_TIME;
+}
+
+}  // namespace spiketlm

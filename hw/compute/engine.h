@@ -1,0 +1,99 @@
+// spiketlm: the layer engine that every SATA dataflow drives. See dataflow.md.
+//
+// It runs one layer for a set of timesteps: stages weight tiles DRAM -> weight GLB and input
+// bands DRAM -> ifmap GLB with the DMA (real bytes), has the PE array accumulate the real
+// partial sums from the staged bytes, has the LIF units fire, and writes output spikes (and,
+// when the membrane must outlive the call, membranes) back through the ofmap GLB to DRAM.
+// GLB -> PE traffic is charged as timing-only transactions on the GLBs (the bytes the PE
+// array streams, SCALE-Sim's access counts). Two resources are scheduled in absolute time:
+// the DMA and the PE array; a band's compute waits for its input (double-buffered), and the
+// wait is reported as a stall.
+#pragma once
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "hw/compute/pe_array.h"
+#include "hw/memory/dma.h"
+#include "hw/memory/sram.h"
+#include "hw/neuron/lif.h"
+#include "sw/include/spiketlm/accel_regs.h"
+
+namespace spiketlm {
+
+// The decoded form of a LayerDesc (addresses joined, fixed point loaded).
+struct LayerCmd {
+  uint32_t op = 0, flags = 0, id = 0;
+  ConvGeom g;
+  int in_planes = 1;
+  uint64_t in_addr = 0, in2_addr = 0, out_addr = 0, w_addr = 0, mem_addr = 0;
+  std::vector<int32_t> multiplier, offset;
+  int shift = 0;
+  neuron_params neuron;
+  bool fires() const { return flags & DESC_FIRES; }
+  bool input_per_t() const { return flags & DESC_INPUT_PER_T; }
+  int out_planes() const;  // planes of the output map
+  static uint64_t pitch(int w) { return (uint64_t(w) + 7) / 8; }
+  uint64_t in_map_bytes() const { return uint64_t(in_planes) * g.in_c * g.in_h * pitch(g.in_w); }
+  uint64_t out_map_bytes() const { return uint64_t(out_planes()) * g.out_c * g.out_h * pitch(g.out_w); }
+};
+
+// Per-layer results the report shows.
+struct LayerStats {
+  std::string name;
+  uint64_t compute_cycles = 0, lif_cycles = 0, stall_cycles = 0, span_cycles = 0;
+  uint64_t accumulates = 0, dense_accumulates = 0, spikes_in = 0, spikes_out = 0;
+  uint64_t dram_bytes = 0, glb_bytes = 0, spad_bytes = 0;
+  double energy_pj = 0;
+};
+
+// What the engine drives; set up by the platform.
+struct Datapath {
+  Dma* dma = nullptr;
+  PeArray* pe = nullptr;
+  LifUnit* lif = nullptr;
+  MemoryTarget *glb_w = nullptr, *glb_i = nullptr, *glb_o = nullptr;
+  tlm::tlm_initiator_socket<>* port = nullptr;  // the sequencer's, bound to the bus
+};
+
+class LayerEngine {
+ public:
+  LayerEngine(Datapath dp, Module& owner);
+  // Run layer `L` for timesteps `ts` (OS/WS: one; tick-batch: all). `use` selects how the
+  // PE scratchpads are used; membranes persist across calls in DRAM when ts is one of several.
+  // `now` is the absolute time the layer may start; returns its end.
+  sc_core::sc_time run(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use,
+                       sc_core::sc_time now, LayerStats& st);
+  // Output accumulations of the output layer at timestep t (set by run for non-firing
+  // linear layers whose output is the network's).
+  uint64_t total_cycles_hint() const { return 0; }
+
+ private:
+  // Absolute-time scheduled DMA: returns the end.
+  sc_core::sc_time dma(const DmaCommand& c, sc_core::sc_time start);
+  // A timing-only access (GLB -> PE streams): returns the completion.
+  sc_core::sc_time account(bool write, uint64_t addr, uint64_t len, sc_core::sc_time start, Tensor t);
+  sc_core::sc_time run_compute(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use,
+                               sc_core::sc_time now, LayerStats& st);
+  sc_core::sc_time run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_core::sc_time now, LayerStats& st);
+  sc_core::sc_time run_add(const LayerCmd& L, const std::vector<int>& ts, int total_t, sc_core::sc_time now,
+                           LayerStats& st);
+  void refuse(const LayerCmd& L, uint32_t err, const std::string& msg) const;
+
+  Datapath m_dp;
+  Module& m_owner;
+  sc_core::sc_time m_clk;
+  uint64_t m_glb_w_base, m_glb_i_base, m_glb_o_base;
+  std::vector<uint8_t> m_buf;
+};
+
+// A layer the hardware refuses (bad descriptor, does not fit): carries the register values.
+struct LayerRefused : std::runtime_error {
+  uint32_t code, layer, field;
+  LayerRefused(uint32_t c, uint32_t l, uint32_t f, const std::string& m)
+      : std::runtime_error(m), code(c), layer(l), field(f) {}
+};
+
+}  // namespace spiketlm

@@ -1,0 +1,78 @@
+// spiketlm: the systolic PE array (kind "pe_array.systolic"). See pe_array.md.
+//
+// R x C processing elements, each with spike, weight and partial-sum scratchpads and a
+// spike-gated accumulate unit (SATA). One C++ object computes the whole array's real partial
+// sums, event-driven over the active input spikes (no SystemC process per PE); the sequencer
+// calls it from its thread. Timing is SCALE-Sim's per-fold closed form (scalesim.h); with
+// `skip_zero_cycles` a fold streams only as many elements as its busiest row has non-zero
+// spikes. Energy follows the spikes: an accumulate is charged only for a non-zero spike; the
+// always-on AND/adder is charged per cycle for every PE (finish_run).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "hw/compute/scalesim.h"
+#include "tlm/module.h"
+
+namespace spiketlm {
+
+// Convolution geometry of one compute layer (a linear layer is a conv whose kernel covers
+// the whole input).
+struct ConvGeom {
+  int in_c = 0, in_h = 0, in_w = 0, out_c = 0, out_h = 0, out_w = 0;
+  int kh = 1, kw = 1, stride = 1, pad = 0;
+  uint64_t w_dim() const { return uint64_t(in_c) * kh * kw; }
+  uint64_t npx() const { return uint64_t(out_h) * out_w; }
+};
+
+// A staged band of an input map in a buffer: bits [planes][in_c][rows][pitch] (row pitch in
+// bytes), holding input rows [row0, row0 + rows).
+struct StagedInput {
+  const uint8_t* bits = nullptr;
+  int planes = 1;
+  bool signed_planes = false;
+  int row0 = 0, rows = 0, pitch = 0;
+};
+
+// How a fold's scratchpads are used: per timestep (output- and weight-stationary) or with
+// the weights held for all timesteps (tick-batch).
+enum class SpadUse { output_stationary, weight_stationary, tick_batch };
+
+class PeArray : public Module {
+ public:
+  PeArray(sc_core::sc_module_name name, Context& ctx);
+
+  int rows() const { return m_rows; }
+  int cols() const { return m_cols; }
+  bool skip_zero_cycles() const { return m_skip_zero; }
+  const sc_core::sc_time& clock() const { return m_clock; }
+  uint64_t weight_spad_bytes() const { return m_w_spad; }
+  uint64_t psum_spad_bytes() const { return m_p_spad; }
+
+  // Real partial sums of output rows [out_row0, out_row1) for one filter tile (kvalid <= C
+  // filters, weight block [W][C] int8): psum[(pixel - first pixel) * C + j] += ..., and
+  // nnz[pixel - first pixel] += non-zero input elements seen by that pixel's PE row.
+  // Returns the accumulates (non-zero input x valid filter).
+  uint64_t accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
+                      const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz);
+
+  // Timing and scratchpad energy of one filter tile of one layer at one timestep (for
+  // tick-batch: at one timestep; weight scratchpad writes only when first_timestep).
+  // nnz: non-zero elements per output pixel (whole layer); planes multiply the stream.
+  // Returns the fold cycles (without SCALE-Sim's final -1, which the caller takes once).
+  uint64_t account_tile(SpadUse use, const ConvGeom& g, int planes, int kvalid, const uint32_t* nnz,
+                        bool first_timestep);
+
+  // Always-on energy of all PEs over the run's cycles.
+  void finish_run(uint64_t cycles);
+
+ private:
+  int m_rows, m_cols;
+  bool m_skip_zero;
+  sc_core::sc_time m_clock;
+  uint64_t m_s_spad, m_w_spad, m_p_spad;
+  ActionId m_acc, m_cycle, m_spad_rd, m_spad_wr;
+  uint64_t &m_accumulates, &m_folds, &m_fold_cycles, &m_dense_elems, &m_spad_accesses;
+};
+
+}  // namespace spiketlm

@@ -1,0 +1,58 @@
+// spiketlm: the accelerator's control and status registers (kind "csr"). See csr.md.
+//
+// A memory-mapped register file (sw/include/spiketlm/accel_regs.h) on the bus: 32-bit
+// registers, read-only ones refuse writes with a command error. Writing CTRL.START notifies
+// the sequencer; the sequencer sets the status, result and counter registers and raises the
+// interrupt (`irq`, a traced signal, and irq_event() for firmware threads). CTRL.IRQ_ACK
+// lowers it. Energy: one 32-bit register access per bus access.
+#pragma once
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <array>
+
+#include "sw/include/spiketlm/accel_regs.h"
+#include "tlm/router.h"
+
+namespace spiketlm {
+
+class Csr : public Module, public AddressTarget {
+ public:
+  tlm_utils::simple_target_socket<Csr> in;
+  sc_core::sc_signal<bool> irq;
+
+  SC_HAS_PROCESS(Csr);
+  Csr(sc_core::sc_module_name name, Context& ctx);
+  uint64_t base_address() const override { return m_base; }
+  uint64_t size_bytes() const override { return 4 * REG_COUNT; }
+  tlm::tlm_target_socket<>& target_socket() override { return in; }
+
+  uint32_t reg(int r) const { return m_regs[size_t(r)]; }
+  uint64_t reg64(int lo) const { return uint64_t(m_regs[size_t(lo)]) | uint64_t(m_regs[size_t(lo) + 1]) << 32; }
+  // Hardware side (the sequencer).
+  void set(int r, uint32_t v) { m_regs[size_t(r)] = v; }
+  void set64(int lo, uint64_t v) {
+    m_regs[size_t(lo)] = uint32_t(v);
+    m_regs[size_t(lo) + 1] = uint32_t(v >> 32);
+  }
+  void raise_irq();
+  const sc_core::sc_event& start_event() const { return m_start; }
+  const sc_core::sc_event& irq_event() const { return m_irq_ev; }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  unsigned transport_dbg(tlm::tlm_generic_payload& p);
+  bool writable(int r) const;
+  void write_reg(int r, uint32_t v);
+  void irq_method();
+
+  uint64_t m_base;
+  sc_core::sc_time m_latency;
+  std::array<uint32_t, REG_COUNT> m_regs{};
+  sc_core::sc_event m_start, m_irq_ev, m_irq_change;
+  bool m_irq_level = false;
+  ActionId m_access;
+  uint64_t &m_reads, &m_writes;
+};
+
+}  // namespace spiketlm

@@ -1,0 +1,179 @@
+#include "hw/ctrl/sequencer.h"
+
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include <cstring>
+
+namespace spiketlm {
+
+using sc_core::sc_time;
+
+Sequencer::Sequencer(sc_core::sc_module_name nm, Context& ctx)
+    : Module(nm, ctx),
+      out("out"),
+      m_clk(1e3 / param_double("clock_mhz", 400, {"clock", "MHz", 1, 1e5}), sc_core::SC_NS),
+      m_ctl(action(param_string("tech", "sequencer", {"tech-table component of the control logic"}), "layer")),
+      m_cycles(counter("cycles", "cycles", "cycles from START to the interrupt, all runs")),
+      m_refused(counter("refused", "", "runs refused for a bad descriptor")),
+      m_desc_bytes(counter("descriptor_bytes", "B", "descriptor and fixed-point bytes fetched")) {
+  SC_THREAD(thread);
+  trace("busy", m_busy);
+  trace("layer", m_layer_now);
+  trace("timestep", m_t_now);
+}
+
+void Sequencer::connect(const Datapath& dp, Dataflow* df, Csr* csr) {
+  m_dp = dp;
+  m_dp.port = &out;
+  m_df = df;
+  m_csr = csr;
+  m_engine = std::make_unique<LayerEngine>(m_dp, *this);
+}
+
+void Sequencer::thread() {
+  for (;;) {
+    sc_core::wait(m_csr->start_event());
+    execute();
+  }
+}
+
+void Sequencer::bus_read(uint64_t addr, void* dst, uint64_t len, sc_time& t) {
+  tlm::tlm_generic_payload p;
+  p.set_command(tlm::TLM_READ_COMMAND);
+  p.set_address(addr);
+  p.set_data_ptr(static_cast<uint8_t*>(dst));
+  p.set_data_length(unsigned(len));
+  p.set_streaming_width(unsigned(len));
+  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_time d = t > sc_core::sc_time_stamp() ? t - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME;
+  out->b_transport(p, d);
+  if (p.is_response_error()) throw LayerRefused(ERR_BAD_ADDRESS, m_layer_now, 0, "bus read failed");
+  t = sc_core::sc_time_stamp() + d;
+  m_desc_bytes += len;
+}
+
+LayerCmd Sequencer::decode(const LayerDesc& d, uint32_t index, sc_time& t) {
+  auto bad = [&](uint32_t code, const void* field, const std::string& what) {
+    const uint32_t word = uint32_t((reinterpret_cast<const uint8_t*>(field) - reinterpret_cast<const uint8_t*>(&d)) / 4);
+    throw LayerRefused(code, index, word, "layer " + std::to_string(index) + ": " + what);
+  };
+  LayerCmd L;
+  L.op = d.op;
+  L.flags = d.flags;
+  L.id = index;
+  if (d.op < OP_CONV || d.op > OP_ADD) bad(ERR_BAD_OPCODE, &d.op, "unknown opcode");
+  L.g.in_c = int(d.in_c); L.g.in_h = int(d.in_h); L.g.in_w = int(d.in_w);
+  L.g.out_c = int(d.out_c); L.g.out_h = int(d.out_h); L.g.out_w = int(d.out_w);
+  L.g.kh = int(d.kh); L.g.kw = int(d.kw); L.g.stride = int(d.stride); L.g.pad = int(d.pad);
+  L.in_planes = int(d.in_planes);
+  const uint32_t lim = 1u << 16;
+  if (!d.in_c || d.in_c > lim) bad(ERR_BAD_SHAPE, &d.in_c, "in_c out of range");
+  if (!d.in_h || d.in_h > lim) bad(ERR_BAD_SHAPE, &d.in_h, "in_h out of range");
+  if (!d.in_w || d.in_w > lim) bad(ERR_BAD_SHAPE, &d.in_w, "in_w out of range");
+  if (!d.out_c || d.out_c > lim) bad(ERR_BAD_SHAPE, &d.out_c, "out_c out of range");
+  if (!d.kh || d.kh > 64) bad(ERR_BAD_SHAPE, &d.kh, "kh out of range");
+  if (!d.kw || d.kw > 64) bad(ERR_BAD_SHAPE, &d.kw, "kw out of range");
+  if (!d.stride || d.stride > 64) bad(ERR_BAD_SHAPE, &d.stride, "stride out of range");
+  if (d.pad >= d.kh) bad(ERR_BAD_SHAPE, &d.pad, "pad must be below the kernel size");
+  if (!d.in_planes || d.in_planes > 16) bad(ERR_BAD_SHAPE, &d.in_planes, "in_planes out of range");
+  const uint32_t oh = (d.in_h + 2 * d.pad - d.kh) / d.stride + 1, ow = (d.in_w + 2 * d.pad - d.kw) / d.stride + 1;
+  if (d.in_h + 2 * d.pad < d.kh || d.out_h != oh) bad(ERR_BAD_SHAPE, &d.out_h, "out_h does not follow from the geometry");
+  if (d.in_w + 2 * d.pad < d.kw || d.out_w != ow) bad(ERR_BAD_SHAPE, &d.out_w, "out_w does not follow from the geometry");
+  if ((d.op == OP_MAXPOOL || d.op == OP_AVGPOOL) && d.out_c != d.in_c)
+    bad(ERR_BAD_SHAPE, &d.out_c, "pooling keeps the channel count");
+  L.in_addr = uint64_t(d.in_addr_lo) | uint64_t(d.in_addr_hi) << 32;
+  L.in2_addr = uint64_t(d.in2_addr_lo) | uint64_t(d.in2_addr_hi) << 32;
+  L.out_addr = uint64_t(d.out_addr_lo) | uint64_t(d.out_addr_hi) << 32;
+  L.w_addr = uint64_t(d.w_addr_lo) | uint64_t(d.w_addr_hi) << 32;
+  L.mem_addr = uint64_t(d.mem_addr_lo) | uint64_t(d.mem_addr_hi) << 32;
+  if (L.fires()) {
+    if (d.fx_shift > 62) bad(ERR_BAD_PARAM, &d.fx_shift, "fx_shift out of range");
+    if (d.leak_shift > 31) bad(ERR_BAD_PARAM, &d.leak_shift, "leak_shift out of range");
+    if (int32_t(d.threshold) <= 0) bad(ERR_BAD_PARAM, &d.threshold, "threshold must be positive");
+    if (d.lif_share != 1) bad(ERR_BAD_PARAM, &d.lif_share, "this LIF unit serves one channel per neuron (share 1)");
+    L.shift = int(d.fx_shift);
+    L.neuron.threshold = int32_t(d.threshold);
+    L.neuron.leak_num = int32_t(d.leak_num);
+    L.neuron.leak_shift = int(d.leak_shift);
+    L.neuron.reset = (d.flags & DESC_HARD_RESET) ? reset_mode::hard : reset_mode::soft;
+    L.neuron.share = int(d.lif_share);
+    const uint64_t fx = uint64_t(d.fx_addr_lo) | uint64_t(d.fx_addr_hi) << 32;
+    std::vector<int32_t> buf(size_t(2) * d.out_c);
+    bus_read(fx, buf.data(), buf.size() * 4, t);
+    L.multiplier.assign(buf.begin(), buf.begin() + d.out_c);
+    L.offset.assign(buf.begin() + d.out_c, buf.end());
+  }
+  return L;
+}
+
+void Sequencer::execute() {
+  sc_time t = sc_core::sc_time_stamp();
+  const sc_time start = t;
+  m_busy = 1;
+  const uint32_t n = m_csr->reg(REG_NUM_LAYERS), T = m_csr->reg(REG_TIMESTEPS);
+  const uint64_t desc = m_csr->reg64(REG_DESC_ADDR_LO);
+  uint32_t status = STATUS_DONE;
+  uint64_t spikes = 0, dram = 0;
+  try {
+    if (n == 0 || n > 4096) throw LayerRefused(ERR_BAD_SHAPE, 0, REG_NUM_LAYERS, "NUM_LAYERS out of range");
+    if (T == 0 || T > 64) throw LayerRefused(ERR_BAD_PARAM, 0, REG_TIMESTEPS, "TIMESTEPS out of range");
+    std::vector<LayerDesc> descs(n);
+    bus_read(desc, descs.data(), n * sizeof(LayerDesc), t);
+    std::vector<LayerCmd> layers;
+    for (uint32_t i = 0; i < n; ++i) layers.push_back(decode(descs[i], i, t));
+    count(m_ctl, n);
+    if (m_layers.size() < n) m_layers.resize(n);
+    for (const auto& call : m_df->schedule(int(n), int(T))) {
+      m_layer_now = uint32_t(call.layer);
+      m_t_now = uint32_t(call.timesteps.front());
+      LayerStats st;
+      const double e0 = ctx().ledger.total_pj(0);
+      const sc_time end = m_engine->run(layers[size_t(call.layer)], call.timesteps, int(T), m_df->spad_use(), t, st);
+      const uint64_t span = uint64_t((end - t) / m_clk + 0.5);
+      m_dp.pe->finish_run(span);
+      m_dp.lif->finish_run(span);
+      st.span_cycles = span;
+      st.energy_pj = ctx().ledger.total_pj(0) - e0;
+      LayerStats& acc = m_layers[size_t(call.layer)];
+      acc.compute_cycles += st.compute_cycles;
+      acc.lif_cycles += st.lif_cycles;
+      acc.stall_cycles += st.stall_cycles;
+      acc.span_cycles += st.span_cycles;
+      acc.accumulates += st.accumulates;
+      acc.dense_accumulates += st.dense_accumulates;
+      acc.spikes_in += st.spikes_in;
+      acc.spikes_out += st.spikes_out;
+      acc.dram_bytes += st.dram_bytes;
+      acc.glb_bytes += st.glb_bytes;
+      acc.energy_pj += st.energy_pj;
+      spikes += st.spikes_out;
+      dram += st.dram_bytes;
+      t = end;
+      // Keep SystemC time close to the sequencer's (temporal decoupling, one quantum).
+      if (t - sc_core::sc_time_stamp() > tlm_utils::tlm_quantumkeeper::get_global_quantum())
+        sc_core::wait(t - sc_core::sc_time_stamp());
+    }
+    m_csr->set(REG_EXIT_TIMESTEP, T);
+  } catch (const LayerRefused& r) {
+    status = STATUS_ERROR;
+    m_csr->set(REG_ERR_CODE, r.code);
+    m_csr->set(REG_ERR_LAYER, r.layer);
+    m_csr->set(REG_ERR_FIELD, r.field);
+    ++m_refused;
+  }
+  if (t > sc_core::sc_time_stamp()) sc_core::wait(t - sc_core::sc_time_stamp());
+  const uint64_t cycles = uint64_t((sc_core::sc_time_stamp() - start) / m_clk + 0.5);
+  m_cycles += cycles;
+  ++m_runs;
+  m_csr->set64(REG_CYCLES_LO, cycles);
+  m_csr->set64(REG_DRAM_BYTES_LO, dram);
+  m_csr->set64(REG_SPIKES_LO, spikes);
+  m_csr->set(REG_STATUS, status);
+  m_busy = 0;
+  m_csr->raise_irq();
+}
+
+SPIKETLM_REGISTER_KIND(Sequencer, "sequencer", "control",
+                       "executes layer descriptors in the dataflow's order; refuses bad descriptors");
+
+}  // namespace spiketlm

@@ -1,0 +1,169 @@
+#include "hw/memory/dma.h"
+
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <sstream>
+
+#include "hw/memory/memory_target.h"
+
+namespace spiketlm {
+
+namespace {
+std::string hex(uint64_t v) {
+  std::ostringstream os;
+  os << "0x" << std::hex << v;
+  return os.str();
+}
+}  // namespace
+
+Dma::Dma(sc_core::sc_module_name nm, Context& ctx)
+    : Module(nm, ctx),
+      out("out"),
+      m_chunk(param_int("chunk_bytes", 128, {"bytes per transaction (default chunk)", "B", 1, 1 << 24})),
+      m_buffers(unsigned(param_int("buffers", 2, {"chunk buffers: 1 = read then write, 2 = double buffering", "", 1, 64}))),
+      m_use_dmi(param_bool("dmi", false, {"move bytes by DMI where targets grant it (timing still from the targets)"})),
+      m_setup(param_double("setup_ns", 0, {"time from a transfer request to its first read", "ns", 0, 1e9}), sc_core::SC_NS),
+      m_transfers(counter("transfers", "", "tile transfers")),
+      m_bytes(counter("bytes", "B", "bytes moved")),
+      m_chunks(counter("chunks", "", "chunks (one read + one write transaction each)")),
+      m_busy_ns(real_stat("busy_ns", "ns", "sum of transfer durations")),
+      m_read_ns(real_stat("read_ns", "ns", "sum of read-transaction latencies (source side)")),
+      m_write_ns(real_stat("write_ns", "ns", "sum of write-transaction latencies (destination side)")) {
+  out.register_invalidate_direct_mem_ptr(this, &Dma::invalidate);
+  trace("busy", m_busy);
+  trace("bytes", m_bytes);
+}
+
+void Dma::invalidate(sc_dt::uint64 start, sc_dt::uint64 end) {
+  m_regions.erase(std::remove_if(m_regions.begin(), m_regions.end(),
+                                 [&](const tlm::tlm_dmi& d) {
+                                   return d.get_start_address() <= end && start <= d.get_end_address();
+                                 }),
+                  m_regions.end());
+}
+
+uint8_t* Dma::dmi_ptr(bool write, uint64_t addr, uint64_t len) {
+  if (!m_use_dmi) return nullptr;
+  auto fits = [&](const tlm::tlm_dmi& d) {
+    return d.get_start_address() <= addr && addr + len - 1 <= d.get_end_address() &&
+           (write ? d.is_write_allowed() : d.is_read_allowed());
+  };
+  for (const auto& d : m_regions)
+    if (fits(d)) return d.get_dmi_ptr() + (addr - d.get_start_address());
+  tlm::tlm_generic_payload p;
+  p.set_address(addr);
+  p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  tlm::tlm_dmi d;
+  if (!out->get_direct_mem_ptr(p, d) || !d.get_dmi_ptr()) return nullptr;  // denials are not cached
+  m_regions.push_back(d);
+  return fits(d) ? d.get_dmi_ptr() + (addr - d.get_start_address()) : nullptr;
+}
+
+void Dma::move(bool write, uint64_t addr, uint8_t* buf, uint64_t len, sc_core::sc_time& offset, const TileExt* tag) {
+  tlm::tlm_generic_payload p;
+  TimingOnlyExt timing_only;
+  TileExt tag_copy;
+  p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  p.set_address(addr);
+  p.set_data_ptr(buf);
+  p.set_data_length(unsigned(len));
+  p.set_streaming_width(unsigned(len));
+  p.set_byte_enable_ptr(nullptr);
+  p.set_dmi_allowed(false);
+  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  if (tag) {
+    tag_copy = *tag;
+    p.set_extension(&tag_copy);
+  }
+  if (uint8_t* d = dmi_ptr(write, addr, len)) {
+    if (write) std::memcpy(d, buf, len);
+    else std::memcpy(buf, d, len);
+    p.set_extension(&timing_only);
+    ++m_dmi_transfers;
+  }
+  const sc_core::sc_time start = offset;
+  out->b_transport(p, offset);
+  p.clear_extension(&timing_only);
+  p.clear_extension(&tag_copy);
+  if (!p.is_response_ok())
+    fail("dma", path() + ": " + (write ? "write" : "read") + " of " + std::to_string(len) + " B at " + hex(addr) +
+                    " failed: " + p.get_response_string() +
+                    (p.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE
+                         ? " (no target maps it, or it runs past the end of its target)"
+                         : ""));
+  (write ? m_write_ns : m_read_ns) += (offset - start).to_seconds() * 1e9;
+}
+
+sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
+  const uint64_t chunk = c.chunk_bytes ? c.chunk_bytes : m_chunk;
+  const uint64_t sstride = c.src_stride ? c.src_stride : c.row_bytes;
+  const uint64_t dstride = c.dst_stride ? c.dst_stride : c.row_bytes;
+  const sc_core::sc_time begin = sc_core::sc_time_stamp() + delay;
+  const TileExt* tag = c.tag ? &*c.tag : nullptr;
+  m_busy = true;
+  m_buf.resize(std::max<uint64_t>(m_buf.size(), chunk));
+  // Stream times are offsets from sc_time_stamp(): r = source side free, w = destination side.
+  sc_core::sc_time r = delay + m_setup, w = r;
+  std::deque<sc_core::sc_time> wends;  // completion of the last `buffers` writes
+  const sc_core::sc_time quantum = tlm_utils::tlm_quantumkeeper::get_global_quantum();
+  for (uint64_t row = 0; row < c.rows; ++row) {
+    for (uint64_t o = 0; o < c.row_bytes; o += chunk) {
+      const uint64_t n = std::min(chunk, c.row_bytes - o);
+      // A chunk buffer is free again when the write that drained it has finished.
+      sc_core::sc_time t = wends.size() == m_buffers ? std::max(r, wends.front()) : r;
+      move(false, c.src + row * sstride + o, m_buf.data(), n, t, tag);
+      r = t;
+      t = std::max(r, w);
+      move(true, c.dst + row * dstride + o, m_buf.data(), n, t, tag);
+      w = t;
+      wends.push_back(w);
+      if (wends.size() > m_buffers) wends.pop_front();
+      ++m_chunks;
+      m_bytes += n;
+      // Quantum keeping: every time still needed is >= m; once m reaches the quantum, sync.
+      sc_core::sc_time m = std::min(r, w);
+      for (const auto& x : wends) m = std::min(m, x);
+      if (m > sc_core::SC_ZERO_TIME && m >= quantum) {
+        sc_core::wait(m);
+        r -= m;
+        w -= m;
+        for (auto& x : wends) x -= m;
+      }
+    }
+  }
+  delay = w;
+  ++m_transfers;
+  const sc_core::sc_time dur = sc_core::sc_time_stamp() + delay - begin;
+  m_busy_ns += dur.to_seconds() * 1e9;
+  m_busy = false;
+  return dur;
+}
+
+void Dma::debug_write(uint64_t addr, const void* data, uint64_t len) {
+  tlm::tlm_generic_payload p;
+  p.set_command(tlm::TLM_WRITE_COMMAND);
+  p.set_address(addr);
+  p.set_data_ptr(static_cast<uint8_t*>(const_cast<void*>(data)));
+  p.set_data_length(unsigned(len));
+  p.set_streaming_width(unsigned(len));
+  if (out->transport_dbg(p) != len)
+    fail("dma", path() + ": debug write of " + std::to_string(len) + " B at " + hex(addr) + " is outside every target");
+}
+
+void Dma::debug_read(uint64_t addr, void* data, uint64_t len) {
+  tlm::tlm_generic_payload p;
+  p.set_command(tlm::TLM_READ_COMMAND);
+  p.set_address(addr);
+  p.set_data_ptr(static_cast<uint8_t*>(data));
+  p.set_data_length(unsigned(len));
+  p.set_streaming_width(unsigned(len));
+  if (out->transport_dbg(p) != len)
+    fail("dma", path() + ": debug read of " + std::to_string(len) + " B at " + hex(addr) + " is outside every target");
+}
+
+SPIKETLM_REGISTER_KIND(Dma, "dma", "dma", "DMA engine: 1-D/2-D strided tiles in chunks through the router, double-buffered");
+
+}  // namespace spiketlm

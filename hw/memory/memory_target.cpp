@@ -1,0 +1,157 @@
+#include "hw/memory/memory_target.h"
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+namespace spiketlm {
+
+namespace {
+std::string hex(uint64_t v) {
+  std::ostringstream os;
+  os << "0x" << std::hex << v;
+  return os.str();
+}
+}  // namespace
+
+uint8_t* Storage::page(uint64_t addr, uint64_t& first, uint64_t& last) {
+  const uint64_t i = addr / page_bytes;
+  auto& pg = m_pages.at(i);
+  if (!pg) pg.reset(new uint8_t[page_bytes]());
+  first = i * page_bytes;
+  last = std::min(first + page_bytes, m_size) - 1;
+  return pg.get();
+}
+
+void Storage::read(uint64_t addr, uint8_t* dst, uint64_t len) {
+  while (len) {
+    const uint64_t i = addr / page_bytes, off = addr % page_bytes;
+    const uint64_t n = std::min(len, page_bytes - off);
+    if (m_pages[i]) std::memcpy(dst, m_pages[i].get() + off, n);
+    else std::memset(dst, 0, n);
+    addr += n, dst += n, len -= n;
+  }
+}
+
+void Storage::write(uint64_t addr, const uint8_t* src, uint64_t len) {
+  while (len) {
+    uint64_t first, last;
+    uint8_t* pg = page(addr, first, last);
+    const uint64_t off = addr - first;
+    const uint64_t n = std::min(len, page_bytes - off);
+    std::memcpy(pg + off, src, n);
+    addr += n, src += n, len -= n;
+  }
+}
+
+MemoryTarget::MemoryTarget(sc_core::sc_module_name nm, Context& ctx, const std::string& unit)
+    : Module(nm, ctx),
+      in("in"),
+      m_unit(unit),
+      m_base(uint64_t(param_int("base", 0, {"base address of the window on the router", "B", 0, 9.2e18}))),
+      m_dmi(param_bool("dmi", false, {"grant DMI pointers into the storage"})),
+      m_bytes_read(counter("bytes_read", "B", "bytes read")),
+      m_bytes_written(counter("bytes_written", "B", "bytes written")),
+      m_reads(counter("reads", "", "read transactions")),
+      m_writes(counter("writes", "", "write transactions")),
+      m_latency_ns(real_stat("latency_ns_total", "ns", "sum of access latencies (completion - arrival)")) {
+  in.register_b_transport(this, &MemoryTarget::b_transport);
+  in.register_transport_dbg(this, &MemoryTarget::transport_dbg);
+  in.register_get_direct_mem_ptr(this, &MemoryTarget::get_direct_mem_ptr);
+  trace("bytes_read", m_bytes_read);
+  trace("bytes_written", m_bytes_written);
+}
+
+void MemoryTarget::set_capacity(uint64_t bytes) { m_storage.resize(bytes); }
+
+void MemoryTarget::past_capacity(const char* what, uint64_t offset, uint64_t len) const {
+  fail(m_unit,
+       path() + ": " + what + " of " + std::to_string(len) + " B at offset " + hex(offset) +
+           " is past the capacity of " + std::to_string(m_storage.size()) + " B");
+}
+
+void MemoryTarget::peek(uint64_t offset, void* dst, uint64_t len) {
+  if (offset > m_storage.size() || len > m_storage.size() - offset) past_capacity("peek", offset, len);
+  m_storage.read(offset, static_cast<uint8_t*>(dst), len);
+}
+
+void MemoryTarget::poke(uint64_t offset, const void* src, uint64_t len) {
+  if (offset > m_storage.size() || len > m_storage.size() - offset) past_capacity("poke", offset, len);
+  m_storage.write(offset, static_cast<const uint8_t*>(src), len);
+}
+
+void MemoryTarget::count_bytes(bool write, uint64_t len, const tlm::tlm_generic_payload& p) {
+  (write ? m_bytes_written : m_bytes_read) += len;
+  ++(write ? m_writes : m_reads);
+  const Tensor t = tensor_of(p);
+  if (t == Tensor::other) return;
+  uint64_t*& c = m_tensor_bytes[write][size_t(t)];
+  if (!c) c = &counter(std::string(write ? "bytes_written." : "bytes_read.") + tensor_name(t), "B",
+                       "bytes of this tensor class");
+  *c += len;
+}
+
+void MemoryTarget::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+  const auto cmd = p.get_command();
+  if (cmd == tlm::TLM_IGNORE_COMMAND) {
+    p.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
+  const bool write = cmd == tlm::TLM_WRITE_COMMAND;
+  const uint64_t off = p.get_address(), len = p.get_data_length();
+  if (off > m_storage.size() || len > m_storage.size() - off)
+    past_capacity(write ? "write" : "read", off, len);
+  if (p.get_byte_enable_ptr()) {
+    p.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return;
+  }
+  if (p.get_streaming_width() < len) {
+    p.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return;
+  }
+  if (!is_timing_only(p)) {
+    if (write) m_storage.write(off, p.get_data_ptr(), len);
+    else m_storage.read(off, p.get_data_ptr(), len);
+  }
+  const sc_core::sc_time arrival = sc_core::sc_time_stamp() + delay;
+  const sc_core::sc_time done = len ? access(write, off, len, arrival, p) : arrival;
+  m_latency_ns += (done - arrival).to_seconds() * 1e9;
+  count_bytes(write, len, p);
+  delay = done - sc_core::sc_time_stamp();
+  p.set_dmi_allowed(m_dmi);
+  p.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+unsigned MemoryTarget::transport_dbg(tlm::tlm_generic_payload& p) {
+  const uint64_t off = p.get_address();
+  if (off >= m_storage.size()) return 0;
+  const uint64_t len = std::min<uint64_t>(p.get_data_length(), m_storage.size() - off);
+  if (p.get_command() == tlm::TLM_WRITE_COMMAND) m_storage.write(off, p.get_data_ptr(), len);
+  else if (p.get_command() == tlm::TLM_READ_COMMAND) m_storage.read(off, p.get_data_ptr(), len);
+  p.set_response_status(tlm::TLM_OK_RESPONSE);
+  return unsigned(len);
+}
+
+bool MemoryTarget::get_direct_mem_ptr(tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi) {
+  const uint64_t off = p.get_address();
+  if (!m_dmi || off >= m_storage.size()) {
+    // Deny for the whole window (so the initiator does not ask again for each address).
+    dmi.set_start_address(0);
+    dmi.set_end_address(m_storage.size() ? m_storage.size() - 1 : 0);
+    dmi.set_granted_access(tlm::tlm_dmi::DMI_ACCESS_NONE);
+    return false;
+  }
+  uint64_t first, last;
+  uint8_t* pg = m_storage.page(off, first, last);
+  dmi.set_dmi_ptr(pg);
+  dmi.set_start_address(first);
+  dmi.set_end_address(last);
+  dmi.set_granted_access(tlm::tlm_dmi::DMI_ACCESS_READ_WRITE);
+  // DMI carries no latency here: the timing of a DMI access comes from its timing-only
+  // transaction (see the header).
+  dmi.set_read_latency(sc_core::SC_ZERO_TIME);
+  dmi.set_write_latency(sc_core::SC_ZERO_TIME);
+  return true;
+}
+
+}  // namespace spiketlm

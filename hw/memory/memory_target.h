@@ -1,0 +1,109 @@
+// spiketlm: the common base of the memory targets (DRAM, SRAM global buffer, scratchpad).
+//
+// A MemoryTarget holds real bytes (sparse pages, so a 512 MB DRAM costs only what is
+// touched), answers b_transport / transport_dbg / get_direct_mem_ptr on its socket `in`, and
+// leaves the timing and energy of an access to the concrete unit (access()). Addresses that
+// arrive are local offsets (the Router subtracts `base`). An access past the capacity is an
+// error that names the unit, the access and the capacity.
+//
+// DMI: with parameter `dmi: true` the target grants read/write pointers into its storage
+// (one page per grant). DMI moves bytes without the timing model; an initiator that uses DMI
+// keeps timing and energy exact by sending the same access as a timing-only transaction
+// (TimingOnlyExt): the target then runs access() (time, energy, statistics) but copies no
+// bytes. The DMA does this, so its results are identical with DMI on and off.
+#pragma once
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <memory>
+#include <vector>
+
+#include "tlm/module.h"
+#include "tlm/payload.h"
+#include "tlm/router.h"
+
+namespace spiketlm {
+
+// Marks a transaction whose bytes were already moved by DMI: the target accounts time,
+// energy and statistics as for a normal access and leaves the data untouched.
+struct TimingOnlyExt : tlm::tlm_extension<TimingOnlyExt> {
+  tlm::tlm_extension_base* clone() const override { return new TimingOnlyExt(*this); }
+  void copy_from(const tlm::tlm_extension_base&) override {}
+};
+inline bool is_timing_only(const tlm::tlm_generic_payload& p) {
+  TimingOnlyExt* e = nullptr;
+  p.get_extension(e);
+  return e != nullptr;
+}
+
+// Sparse byte storage: pages allocated (zeroed) on first touch.
+class Storage {
+ public:
+  static constexpr uint64_t page_bytes = 64 * 1024;
+  explicit Storage(uint64_t size = 0) { resize(size); }
+  void resize(uint64_t size) {
+    m_size = size;
+    m_pages.clear();
+    m_pages.resize((size + page_bytes - 1) / page_bytes);
+  }
+  uint64_t size() const { return m_size; }
+  void read(uint64_t addr, uint8_t* dst, uint64_t len);
+  void write(uint64_t addr, const uint8_t* src, uint64_t len);
+  // The page holding addr (allocated if needed); first/last: its local address range.
+  uint8_t* page(uint64_t addr, uint64_t& first, uint64_t& last);
+
+ private:
+  uint64_t m_size = 0;
+  std::vector<std::unique_ptr<uint8_t[]>> m_pages;
+};
+
+class MemoryTarget : public Module, public AddressTarget {
+ public:
+  tlm_utils::simple_target_socket<MemoryTarget> in;
+
+  // Reads the common parameters `base` and `dmi`; `unit` names the unit in error messages
+  // ("spiketlm/<unit>"). The concrete unit calls set_capacity().
+  MemoryTarget(sc_core::sc_module_name name, Context& ctx, const std::string& unit);
+
+  uint64_t base_address() const override { return m_base; }
+  uint64_t size_bytes() const override { return m_storage.size(); }
+  tlm::tlm_target_socket<>& target_socket() override { return in; }
+
+  // Backdoor access (no time, no energy, no statistics), local offsets; range-checked.
+  void peek(uint64_t offset, void* dst, uint64_t len);
+  void poke(uint64_t offset, const void* src, uint64_t len);
+
+  bool dmi_enabled() const { return m_dmi; }
+
+ protected:
+  // Called by the concrete unit's constructor once it knows its capacity.
+  void set_capacity(uint64_t bytes);
+  // Time, energy and statistics of one access of `len` bytes at local `offset` arriving at
+  // absolute time `arrival`; returns its absolute completion time.
+  virtual sc_core::sc_time access(bool write, uint64_t offset, uint64_t len, const sc_core::sc_time& arrival,
+                                  const tlm::tlm_generic_payload& p) = 0;
+  // Called after every access with its byte count (for per-tensor statistics).
+  void count_bytes(bool write, uint64_t len, const tlm::tlm_generic_payload& p);
+  [[noreturn]] void past_capacity(const char* what, uint64_t offset, uint64_t len) const;
+
+  std::string m_unit;
+  Storage m_storage;
+  uint64_t m_base;
+  bool m_dmi;
+  uint64_t& m_bytes_read;
+  uint64_t& m_bytes_written;
+  uint64_t& m_reads;
+  uint64_t& m_writes;
+  double& m_latency_ns;          // sum over accesses of (completion - arrival)
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  unsigned transport_dbg(tlm::tlm_generic_payload& p);
+  bool get_direct_mem_ptr(tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi);
+  uint64_t* m_tensor_bytes[2][size_t(Tensor::count)] = {};
+};
+
+// Absolute time of an integer number of cycles of period `t` (exact in the kernel resolution).
+inline sc_core::sc_time cycles(const sc_core::sc_time& t, uint64_t n) { return t * double(n); }
+
+}  // namespace spiketlm

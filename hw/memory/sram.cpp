@@ -1,0 +1,85 @@
+#include "hw/memory/sram.h"
+
+#include <algorithm>
+
+namespace spiketlm {
+
+Sram::Sram(sc_core::sc_module_name nm, Context& ctx)
+    : MemoryTarget(nm, ctx, "sram"),
+      m_accesses(counter("block_accesses", "", "bank accesses (one block each)")),
+      m_conflicts(counter("bank_conflicts", "", "bank accesses that waited for a busy bank")),
+      m_peak(counter("peak_occupancy_bytes", "B", "largest live footprint (distinct written blocks)")),
+      m_stall_ns(real_stat("stall_ns", "ns", "time accesses waited for busy banks")) {
+  const std::string tech = param_string("tech", "glb_144kb", {"tech-table component (actions read, write; leakage)"});
+  const int64_t cap_kb = param_int("capacity_kb", 144, {"capacity", "KB", 1, 1 << 22});
+  const int64_t banks = param_int("banks", 2, {"banks, interleaved by block", "", 1, 1024});
+  m_block = param_int("block_bytes", 32, {"bank port width: bytes per bank access", "B", 1, 4096});
+  const double mhz = param_double("clock_mhz", 400, {"clock", "MHz", 1e-3, 1e5});
+  const int64_t rc = param_int("read_cycles", 1, {"cycles a bank is busy per block read", "cycles", 1, 1000});
+  const int64_t wc = param_int("write_cycles", 1, {"cycles a bank is busy per block write", "cycles", 1, 1000});
+  const uint64_t cap = uint64_t(cap_kb) * 1024;
+  if (cap % m_block)
+    fail("sram", ctx.params.origin(path() + ".block_bytes") + ": " + path() +
+                     ".block_bytes: expected a divisor of the capacity " + std::to_string(cap) + " B, got " +
+                     std::to_string(m_block));
+  set_capacity(cap);
+  m_cycle = sc_core::sc_time(1e3 / mhz, sc_core::SC_NS);
+  m_read_time = cycles(m_cycle, rc);
+  m_write_time = cycles(m_cycle, wc);
+  m_busy.resize(banks);
+  m_live.resize(cap / m_block);
+  m_e_rd = action(tech, "read");
+  m_e_wr = action(tech, "write");
+  const TechComponent& tc = ctx.tech.component(tech, path());
+  if (tc.has_leakage) leakage(tech);
+  if (tc.has_area) area(tech);
+  trace("occupancy_bytes", m_occupancy);
+  trace("bank_conflicts", m_conflicts);
+}
+
+void Sram::release(uint64_t offset, uint64_t len) {
+  if (offset > size_bytes() || len > size_bytes() - offset) past_capacity("release", offset, len);
+  if (!len) return;
+  // Only blocks wholly inside the region are released.
+  const uint64_t first = (offset + m_block - 1) / m_block, end = (offset + len) / m_block;
+  for (uint64_t b = first; b < end; ++b)
+    if (m_live[b]) {
+      m_live[b] = false;
+      m_occupancy -= m_block;
+    }
+}
+
+sc_core::sc_time Sram::access(bool write, uint64_t off, uint64_t len, const sc_core::sc_time& arrival,
+                              const tlm::tlm_generic_payload&) {
+  const uint64_t first = off / m_block, last = (off + len - 1) / m_block;
+  const uint64_t nbanks = m_busy.size();
+  const uint64_t blocks = last - first + 1;
+  sc_core::sc_time done = arrival;
+  const sc_core::sc_time per = write ? m_write_time : m_read_time;
+  for (uint64_t k = 0; k < std::min(nbanks, blocks); ++k) {
+    const uint64_t bank = (first + k) % nbanks;
+    const uint64_t n = blocks / nbanks + (k < blocks % nbanks ? 1 : 0);   // blocks on this bank
+    sc_core::sc_time& busy = m_busy[bank];
+    if (busy > arrival) {
+      ++m_conflicts;
+      m_stall_ns += (busy - arrival).to_seconds() * 1e9;
+    }
+    busy = std::max(busy, arrival) + per * double(n);
+    done = std::max(done, busy);
+  }
+  m_accesses += blocks;
+  count(write ? m_e_wr : m_e_rd, blocks);
+  if (write) {
+    for (uint64_t b = first; b <= last; ++b)
+      if (!m_live[b]) {
+        m_live[b] = true;
+        m_occupancy += m_block;
+      }
+    m_peak = std::max(m_peak, m_occupancy);
+  }
+  return done;
+}
+
+SPIKETLM_REGISTER_KIND(Sram, "sram", "memory", "SRAM global buffer: banks, bank conflicts, energy per block access, leakage");
+
+}  // namespace spiketlm

@@ -1,0 +1,62 @@
+#include "hw/neuron/lif.h"
+
+#include "traces/src/golden.h"
+
+namespace spiketlm {
+
+// The membrane register component for a width: the gate-level table has 4, 8 and 16 bits
+// (FACTS.md section 1); wider membranes are built from 16-bit registers.
+std::string membrane_component(int bits) {
+  if (bits <= 4) return "membrane_reg_4b";
+  if (bits <= 8) return "membrane_reg_8b";
+  if (bits <= 16) return "membrane_reg_16b";
+  return "membrane_reg_32b";
+}
+
+LifUnit::LifUnit(sc_core::sc_module_name nm, Context& ctx)
+    : Module(nm, ctx),
+      m_units(int(param_int("units", 128, {"neuron circuits working in parallel (SATA: one per PE)", "", 1, 1 << 20}))),
+      m_membrane_bits(int(param_int("membrane_bits", 32, {"membrane register width, saturating", "bit", 2, 32}))),
+      m_cycle(action(param_string("tech", "lif", {"tech-table component"}), "cycle")),
+      m_update_thr(action(param_string("tech", "lif"), "update")),
+      m_update_mem(action(membrane_component(m_membrane_bits), "update")),
+      m_updates(counter("updates", "", "neuron updates (integrate, leak, fire)")),
+      m_spikes(counter("spikes", "", "output spikes")),
+      m_saturations(counter("saturations", "", "updates whose membrane saturated")) {
+  leakage(param_string("tech", "lif"), m_units);
+  area(param_string("tech", "lif"), m_units);
+  leakage(membrane_component(m_membrane_bits), m_units);
+  area(membrane_component(m_membrane_bits), m_units);
+}
+
+uint64_t LifUnit::integrate(const LifJob& j) {
+  uint64_t spikes = 0, sat = 0;
+  const int64_t hi = (int64_t(1) << (m_membrane_bits - 1)) - 1, lo = -hi - 1;
+  for (int p = 0; p < j.pixels; ++p) {
+    for (int c = 0; c < j.channels; ++c) {
+      const size_t i = size_t(p) * j.psum_stride + c;
+      const int ch = j.channel0 + c;
+      const int64_t x = golden::neuron_current(j.psum[i], j.multiplier[ch], j.offset[ch], j.shift);
+      int64_t& v = j.membrane[i];
+      const int64_t pre = ((v * j.neuron.leak_num) >> j.neuron.leak_shift) + x;
+      sat += (pre > hi || pre < lo);
+      const bool s = golden::lif_update(v, x, j.neuron, m_membrane_bits);
+      j.spikes[i] = s;
+      spikes += s;
+    }
+  }
+  const uint64_t n = uint64_t(j.pixels) * j.channels;
+  m_updates += n;
+  m_spikes += spikes;
+  m_saturations += sat;
+  count(m_update_thr, n);
+  count(m_update_mem, n);
+  return (n + m_units - 1) / m_units;
+}
+
+void LifUnit::finish_run(uint64_t cycles) { count(m_cycle, cycles * uint64_t(m_units)); }
+
+SPIKETLM_REGISTER_KIND(LifUnit, "lif.basic", "neuron",
+                       "LIF/IF units: integrate, leak, fire, soft/hard reset, saturating membrane");
+
+}  // namespace spiketlm

@@ -1,0 +1,55 @@
+// spiketlm: LIF / IF neuron units (kind "lif.basic"). See lif.md.
+//
+// `units` neuron circuits (default one per PE, as SATA) integrate the neuron input current
+// of each output neuron, leak, fire and reset (golden::lif_update: the arithmetic of
+// traces/FORMAT.md), with a saturating membrane of `membrane_bits`. The input current is the
+// fixed-point transform of the accumulated partial sum (golden::neuron_current).
+//
+// Energy (SATA's model): the comparator and subtractor switch every cycle in every unit
+// ("cycle" action x cycles x units, charged by finish_run); the threshold and membrane
+// registers are charged per update: the "lif" component (threshold register) and the membrane
+// register of the configured width (membrane_component()). Timing: `units` updates per cycle.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "tlm/module.h"
+#include "traces/src/trace.h"
+
+namespace spiketlm {
+
+// Tech-table component of a membrane register of `bits` bits.
+std::string membrane_component(int bits);
+
+// One band of neurons of one layer at one timestep, channel-major: neuron (j, p) is filter
+// column j of pixel p, psum[p * stride + j].
+struct LifJob {
+  const int32_t* psum = nullptr;   // [pixels][psum_stride]
+  int pixels = 0, channels = 0, psum_stride = 0;
+  int channel0 = 0;                // absolute channel of column 0 (fixed-point index)
+  const int32_t* multiplier = nullptr;  // [K] absolute channels
+  const int32_t* offset = nullptr;
+  int shift = 0;
+  neuron_params neuron;
+  int64_t* membrane = nullptr;     // [pixels][psum_stride] in/out
+  uint8_t* spikes = nullptr;       // [pixels][psum_stride] out, 0/1
+};
+
+class LifUnit : public Module {
+ public:
+  LifUnit(sc_core::sc_module_name name, Context& ctx);
+  // Integrate a band; returns the cycles it takes the units; counts updates and spikes.
+  uint64_t integrate(const LifJob& job);
+  // Always-on energy of every unit over the run's cycles.
+  void finish_run(uint64_t cycles);
+  int units() const { return m_units; }
+  int membrane_bits() const { return m_membrane_bits; }
+  int membrane_bytes() const { return (m_membrane_bits + 7) / 8; }
+
+ protected:
+  int m_units, m_membrane_bits;
+  ActionId m_cycle, m_update_thr, m_update_mem;
+  uint64_t &m_updates, &m_spikes, &m_saturations;
+};
+
+}  // namespace spiketlm

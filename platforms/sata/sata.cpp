@@ -1,0 +1,181 @@
+#include "platforms/sata/sata.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "traces/src/golden.h"
+
+namespace spiketlm {
+
+Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
+  const std::string trace_dir = ctx.params.get_string("run.trace", "", {"trace bundle directory (--trace)"});
+  if (trace_dir.empty()) fail("sata", path() + ": no trace given (use --trace DIR or run.trace)");
+  m_bundle = read_bundle(trace_dir);
+  const int64_t max_samples = m_bundle.functional() ? m_bundle.samples : 1 << 20;
+  m_samples = int(ctx.params.get_int("run.samples", m_bundle.functional() ? std::min(100, m_bundle.samples) : 1,
+                                     {"samples to run (--samples)", "", 1, double(max_samples)}));
+  m_first = int(ctx.params.get_int("run.first_sample", 0, {"index of the first sample", "", 0, double(max_samples - 1)}));
+  if (m_bundle.functional() && m_first + m_samples > m_bundle.samples)
+    fail("sata", "run.samples: expected at most " + std::to_string(m_bundle.samples - m_first) +
+                     " samples from sample " + std::to_string(m_first) + ", got " + std::to_string(m_samples));
+
+  m_bus = make_child<Router>("bus", "router");
+  m_dram = make_child<MemoryTarget>("dram", "dram.sata");
+  m_glb_w = make_child<MemoryTarget>("glb_weight", "sram");
+  m_glb_i = make_child<MemoryTarget>("glb_ifmap", "sram");
+  m_glb_o = make_child<MemoryTarget>("glb_ofmap", "sram");
+  m_csr = make_child<Csr>("csr", "csr");
+  m_dma = make_child<Dma>("dma", "dma");
+  m_pe = make_child<PeArray>("pe_array", "pe_array.systolic");
+  m_lif = make_child<LifUnit>("lif", "lif.basic");
+  m_df = make_child<Dataflow>("dataflow", "dataflow.os");
+  m_seq = make_child<Sequencer>("seq", "sequencer");
+  m_cpu = make_child<Cpu>("cpu", "cpu");
+
+  m_bus->map(*m_dram, "dram");
+  m_bus->map(*m_glb_w, "glb_weight");
+  m_bus->map(*m_glb_i, "glb_ifmap");
+  m_bus->map(*m_glb_o, "glb_ofmap");
+  m_bus->map(*m_csr, "csr");
+  m_dma->out.bind(m_bus->in);
+  m_seq->out.bind(m_bus->in);
+  m_cpu->out.bind(m_bus->in);
+
+  Datapath dp;
+  dp.dma = m_dma;
+  dp.pe = m_pe;
+  dp.lif = m_lif;
+  dp.glb_w = m_glb_w;
+  dp.glb_i = m_glb_i;
+  dp.glb_o = m_glb_o;
+  m_seq->connect(dp, m_df, m_csr);
+
+  RuntimeConfig rc;
+  rc.dram_base = m_dram->base_address();
+  rc.dram_size = m_dram->size_bytes();
+  rc.csr_base = m_csr->base_address();
+  rc.pe_cols = m_pe->cols();
+  rc.membrane_bytes = m_lif->membrane_bytes();
+  m_rt = std::make_unique<Runtime>(*m_cpu, m_bundle, rc);
+  m_cpu->program([this](Hal& h) { firmware(h); }, &m_csr->irq_event());
+}
+
+void Sata::firmware(Hal&) {
+  m_rt->load();
+  for (int s = 0; s < m_samples; ++s) {
+    SampleResult r = m_rt->run(m_first + s);
+    if (r.status & STATUS_ERROR)
+      fail("sata", path() + ": the accelerator refused layer " + std::to_string(r.err_layer) + " (error code " +
+                       std::to_string(r.err_code) + ", descriptor word " + std::to_string(r.err_field) + ")");
+    m_results.push_back(std::move(r));
+  }
+}
+
+namespace {
+// Which report category a ledger line belongs to.
+std::string category(const std::string& top, const EnergyLedger::Line& l) {
+  const std::string m = l.module.substr(std::min(l.module.size(), top.size() + 1));
+  if (m.rfind("dram", 0) == 0) return "dram";
+  if (m.rfind("glb_weight", 0) == 0) return "glb_weight";
+  if (m.rfind("glb_ifmap", 0) == 0) return "glb_ifmap";
+  if (m.rfind("glb_ofmap", 0) == 0) return "glb_ofmap";
+  if (m.rfind("pe_array", 0) == 0) return l.component.rfind("spad", 0) == 0 ? "scratchpads" : "accumulate";
+  if (m.rfind("lif", 0) == 0) return "lif";
+  if (m.rfind("bus", 0) == 0 || m.rfind("dma", 0) == 0) return "interconnect";
+  return "control";
+}
+}  // namespace
+
+void Sata::finish(Report& r) {
+  const int n = int(m_results.size());
+  const int T = m_bundle.timesteps;
+  double seconds = 0;
+  uint64_t cycles = 0;
+  for (const auto& s : m_results) {
+    seconds += s.seconds;
+    cycles += s.cycles;
+  }
+  ctx().elapsed_s = seconds;  // leakage is charged over the accelerator's busy time
+  r.set("run", "platform", unit_kind());
+  r.set("run", "trace", m_bundle.name);
+  r.set("run", "trace_kind", m_bundle.kind);
+  r.set("run", "dataflow", m_df->unit_kind());
+  r.set("run", "samples", int64_t(n));
+  r.set("run", "timesteps", int64_t(T));
+  r.set("run", "pe_array", std::to_string(m_pe->rows()) + "x" + std::to_string(m_pe->cols()));
+  const double per = n ? 1.0 / n : 0;
+  const double lat_s = seconds * per, lat_cyc = double(cycles) * per;
+  r.set("summary", "latency_cycles", lat_cyc, "cycles/sample");
+  r.set("summary", "latency", lat_s * 1e6, "us/sample");
+
+  // Energy by component, per sample.
+  std::map<std::string, double> cat;
+  for (const char* c : {"dram", "glb_weight", "glb_ifmap", "glb_ofmap", "scratchpads", "accumulate", "lif",
+                        "interconnect", "control"})
+    cat[c] = 0;
+  double total = 0;
+  for (const auto& l : ctx().ledger.lines(seconds)) {
+    cat[category(path(), l)] += l.energy_pj;
+    total += l.energy_pj;
+  }
+  const double e = total * per;
+  r.set("summary", "energy", e * 1e-6, "uJ/sample");
+  r.set("summary", "edp", e * 1e-12 * lat_s, "J*s/sample");
+  const double mem = cat["dram"] + cat["glb_weight"] + cat["glb_ifmap"] + cat["glb_ofmap"] + cat["scratchpads"];
+  const double comp = cat["accumulate"] + cat["lif"];
+  r.set("summary", "memory_energy", mem * per * 1e-6, "uJ/sample");
+  r.set("summary", "compute_energy", comp * per * 1e-6, "uJ/sample");
+  r.set("summary", "lif_share_of_compute", comp > 0 ? 100.0 * cat["lif"] / comp : 0.0, "%");
+  auto& et = r.table("energy_by_component", "Energy by component (per sample)", {"component", "energy_uj", "share_pct"});
+  for (const char* c : {"dram", "glb_weight", "glb_ifmap", "glb_ofmap", "scratchpads", "accumulate", "lif",
+                        "interconnect", "control"})
+    et.add_row({c, cat[c] * per * 1e-6, total > 0 ? 100.0 * cat[c] / total : 0.0});
+
+  // Accuracy (functional traces): per timestep, and agreement with the reference run.
+  if (m_bundle.functional()) {
+    auto& at = r.table("accuracy", "Accuracy after each timestep", {"timestep", "accuracy_pct"});
+    int mismatched = 0;
+    std::vector<int> correct(size_t(T), 0);
+    for (int s = 0; s < n; ++s) {
+      const auto& o = m_results[size_t(s)].outputs;
+      const int idx = m_first + s;
+      bool same = true;
+      for (int t = 0; t < T; ++t)
+        for (int c = 0; c < m_bundle.classes; ++c)
+          same = same && o[size_t(t) * m_bundle.classes + c] == m_bundle.ref_output(idx, t, c);
+      mismatched += !same;
+      golden::result g;
+      g.timesteps = T;
+      g.classes = m_bundle.classes;
+      g.outputs = o;
+      for (int t = 0; t < T; ++t) correct[size_t(t)] += g.predicted(t) == m_bundle.labels[size_t(idx)];
+    }
+    for (int t = 0; t < T; ++t) at.add_row({int64_t(t + 1), n ? 100.0 * correct[size_t(t)] / n : 0.0});
+    r.set("summary", "accuracy", n ? 100.0 * correct[size_t(T - 1)] / n : 0.0, "%");
+    r.set("summary", "reference_mismatches", int64_t(mismatched), "samples");
+  }
+
+  // Per layer (summed over samples; cycles per sample).
+  auto& lt = r.table("layers", "Per layer (per sample)",
+                     {"layer", "op", "compute_cycles", "lif_cycles", "stall_cycles", "span_cycles", "utilisation_pct",
+                      "accumulates", "spikes_in", "spikes_out", "dram_bytes", "glb_bytes", "energy_uj"});
+  const auto& descs = m_rt->descriptors();
+  const auto& ls = m_seq->layer_stats();
+  const int R = m_pe->rows(), C = m_pe->cols();
+  for (size_t i = 0; i < ls.size() && i < descs.size(); ++i) {
+    const LayerStats& s = ls[i];
+    static const char* ops[] = {"?", "conv", "linear", "maxpool", "avgpool", "add"};
+    const uint32_t op = descs[i].op;
+    // Mapping utilisation: useful MACs of a dense pass over the PE-cycles of its folds.
+    const double util = s.compute_cycles ? 100.0 * double(s.dense_accumulates) / (double(R) * C * double(s.compute_cycles)) : 0.0;
+    lt.add_row({int64_t(i), ops[op <= 5 ? op : 0], double(s.compute_cycles) * per, double(s.lif_cycles) * per,
+                double(s.stall_cycles) * per, double(s.span_cycles) * per, util, double(s.accumulates) * per,
+                double(s.spikes_in) * per, double(s.spikes_out) * per, double(s.dram_bytes) * per,
+                double(s.glb_bytes) * per, s.energy_pj * per * 1e-6});
+  }
+}
+
+SPIKETLM_REGISTER_KIND(Sata, "platform.sata", "platform",
+                       "SATA: systolic SNN accelerator, DRAM + 3 GLBs + PE scratchpads, LIF units");
+
+}  // namespace spiketlm

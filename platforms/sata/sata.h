@@ -1,0 +1,54 @@
+// spiketlm: the SATA platform (kind "platform.sata"). See README.md beside this file.
+//
+// A digital, sparsity-aware systolic SNN accelerator with three memory levels: DRAM, global
+// buffers (weight, ifmap, ofmap) and PE scratchpads; a systolic PE array with spike-gated
+// accumulation, LIF units, a DMA, a sequencer driven by memory-mapped registers, and a CPU
+// running the runtime firmware. Every unit is built by kind from the YAML.
+#pragma once
+#include <memory>
+
+#include "hw/compute/dataflow.h"
+#include "hw/ctrl/csr.h"
+#include "hw/ctrl/sequencer.h"
+#include "hw/memory/dram.h"
+#include "hw/memory/dma.h"
+#include "hw/memory/sram.h"
+#include "hw/neuron/lif.h"
+#include "platforms/platform.h"
+#include "sw/fw/runtime.h"
+#include "sw/hal/cpu.h"
+#include "tlm/router.h"
+#include "traces/src/trace.h"
+
+namespace spiketlm {
+
+class Sata : public Platform {
+ public:
+  Sata(sc_core::sc_module_name name, Context& ctx);
+  void finish(Report& r) override;
+
+  const bundle& trace() const { return m_bundle; }
+  const std::vector<SampleResult>& results() const { return m_results; }
+  Sequencer& sequencer() { return *m_seq; }
+  Runtime& runtime() { return *m_rt; }
+
+ private:
+  void firmware(Hal& hal);
+
+  Router* m_bus;
+  MemoryTarget* m_dram;
+  MemoryTarget *m_glb_w, *m_glb_i, *m_glb_o;
+  Dma* m_dma;
+  Csr* m_csr;
+  PeArray* m_pe;
+  LifUnit* m_lif;
+  Dataflow* m_df;
+  Sequencer* m_seq;
+  Cpu* m_cpu;
+  bundle m_bundle;
+  int m_samples, m_first;
+  std::unique_ptr<Runtime> m_rt;
+  std::vector<SampleResult> m_results;
+};
+
+}  // namespace spiketlm

@@ -1,0 +1,298 @@
+#include "sw/fw/runtime.h"
+
+#include <cstring>
+
+#include "tlm/error.h"
+#include "traces/src/spikegen.h"
+
+namespace spiketlm {
+
+std::vector<uint8_t> pack_planes(const std::vector<int32_t>& v, int c, int h, int w, int planes) {
+  const uint64_t pitch = (uint64_t(w) + 7) / 8;
+  std::vector<uint8_t> out(size_t(planes) * c * h * pitch, 0);
+  for (int ch = 0; ch < c; ++ch)
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        const uint32_t u = uint32_t(v[(size_t(ch) * h + y) * w + x]);
+        for (int pl = 0; pl < planes; ++pl)
+          if ((u >> pl) & 1u) out[((size_t(pl) * c + ch) * h + y) * pitch + x / 8] |= uint8_t(1u << (x % 8));
+      }
+  return out;
+}
+
+Runtime::Runtime(Hal& hal, const bundle& b, const RuntimeConfig& cfg)
+    : m_hal(hal), m_b(b), m_cfg(cfg), m_next(cfg.dram_base) {}
+
+uint64_t Runtime::alloc(uint64_t bytes) {
+  const uint64_t a = (m_next + 63) & ~uint64_t(63);
+  if (a + bytes > m_cfg.dram_base + m_cfg.dram_size)
+    fail("firmware", "the network does not fit in DRAM (" + std::to_string(m_cfg.dram_size) + " B): needs more than " +
+                         std::to_string(a + bytes - m_cfg.dram_base) + " B");
+  m_next = a + bytes;
+  return a;
+}
+
+namespace {
+void set_addr(uint32_t& lo, uint32_t& hi, uint64_t a) {
+  lo = uint32_t(a);
+  hi = uint32_t(a >> 32);
+}
+// Deterministic stand-in weights for workload bundles (they ship no weights).
+int8_t synthetic_weight(uint64_t seed, uint64_t layer, uint64_t i) {
+  const uint64_t z = splitmix64_mix(seed ^ (layer << 40) ^ i);
+  return int8_t(int(z % 255) - 127);
+}
+}  // namespace
+
+void Runtime::load() {
+  const int T = m_b.timesteps, cols = m_cfg.pe_cols;
+  const bool functional = m_b.functional();
+  // The network input.
+  m_input.c = m_b.input_shape.c;
+  m_input.h = m_b.input_shape.h;
+  m_input.w = m_b.input_shape.w;
+  if (m_b.encoding == "direct") {
+    m_input.planes = 8;
+    m_input.per_t = false;
+    m_input.addr = alloc(m_input.bytes());
+  } else {
+    m_input.planes = 1;
+    m_input.per_t = true;
+    m_input.addr = alloc(m_input.bytes() * T);
+  }
+  m_out.assign(m_b.layers.size(), Map{});
+  m_desc.clear();
+  m_layer_of_desc.clear();
+  for (size_t li = 0; li < m_b.layers.size(); ++li) {
+    const layer& L = m_b.layers[li];
+    auto producer = [&](size_t which) -> Map {
+      if (L.inputs.size() <= which || L.inputs[which] == "input") {
+        if (which == 0 && L.inputs.empty() && li > 0) return m_out[li - 1];
+        return m_input;
+      }
+      const int idx = m_b.layer_index(L.inputs[which]);
+      return m_out[size_t(idx)];
+    };
+    Map in = producer(0);
+    if (L.type == layer_type::flatten) {
+      m_out[li] = in;  // a flatten moves no data: the next linear layer reads the map as it is
+      continue;
+    }
+    LayerDesc d{};
+    d.layer_id = uint32_t(m_desc.size());
+    d.in_c = uint32_t(in.c);
+    d.in_h = uint32_t(in.h);
+    d.in_w = uint32_t(in.w);
+    d.in_planes = uint32_t(in.planes);
+    if (in.per_t) d.flags |= DESC_INPUT_PER_T;
+    if (in.addr == m_input.addr && m_b.input_dtype == npy_dtype::i8 && m_b.encoding == "direct")
+      d.flags |= DESC_SIGNED_INPUT;
+    Map out;
+    out.per_t = true;
+    switch (L.type) {
+      case layer_type::conv2d:
+      case layer_type::linear: {
+        d.op = L.type == layer_type::conv2d ? OP_CONV : OP_LINEAR;
+        if (L.type == layer_type::conv2d) {
+          d.kh = d.kw = uint32_t(L.kernel);
+          d.stride = uint32_t(L.stride);
+          d.pad = uint32_t(L.padding);
+        } else {
+          d.kh = uint32_t(in.h);
+          d.kw = uint32_t(in.w);
+          d.stride = 1;
+          d.pad = 0;
+        }
+        d.out_c = uint32_t(L.out_channels);
+        d.out_h = uint32_t(L.out_shape.h);
+        d.out_w = uint32_t(L.out_shape.w);
+        // Workload: the layer reads its generated input spike map instead of its producer's.
+        if (!functional && !L.input_rate.empty()) {
+          Map g;
+          g.c = in.c;
+          g.h = in.h;
+          g.w = in.w;
+          g.planes = 1;
+          g.per_t = true;
+          g.addr = alloc(g.bytes() * T);
+          for (int t = 0; t < T; ++t) {
+            const auto s = workload_spikes(m_b, int(li), t);
+            std::vector<int32_t> v(s.begin(), s.end());
+            const auto packed = pack_planes(v, g.c, g.h, g.w, 1);
+            m_hal.host_write(g.addr + uint64_t(t) * g.bytes(), packed.data(), packed.size());
+          }
+          in = g;
+          d.in_planes = 1;
+          d.flags |= DESC_INPUT_PER_T;
+        }
+        set_addr(d.in_addr_lo, d.in_addr_hi, in.addr);
+        // Weights, tiled for the PE array: [ceil(K/cols)][W][cols].
+        const uint64_t W = uint64_t(in.c) * d.kh * d.kw, K = d.out_c;
+        const uint64_t tiles = (K + cols - 1) / cols;
+        std::vector<int8_t> tiled(tiles * W * cols, 0);
+        for (uint64_t k = 0; k < K; ++k)
+          for (uint64_t w = 0; w < W; ++w)
+            tiled[((k / cols) * W + w) * cols + k % cols] =
+                functional ? L.weight[k * W + w] : synthetic_weight(m_b.seed, li, k * W + w);
+        const uint64_t wa = alloc(tiled.size());
+        m_hal.host_write(wa, tiled.data(), tiled.size());
+        set_addr(d.w_addr_lo, d.w_addr_hi, wa);
+        if (L.fires()) {
+          d.flags |= DESC_FIRES;
+          const neuron_params& n = *L.neuron;
+          if (n.reset == reset_mode::hard) d.flags |= DESC_HARD_RESET;
+          d.threshold = uint32_t(n.threshold);
+          d.leak_num = uint32_t(n.leak_num);
+          d.leak_shift = uint32_t(n.leak_shift);
+          d.lif_share = uint32_t(n.share);
+          std::vector<int32_t> fx(2 * K);
+          for (uint64_t k = 0; k < K; ++k) {
+            fx[k] = functional ? L.fx.multiplier[k] : 1;
+            fx[K + k] = functional ? L.fx.offset[k] : 0;
+          }
+          d.fx_shift = uint32_t(functional ? L.fx.shift : 0);
+          const uint64_t fa = alloc(fx.size() * 4);
+          m_hal.host_write(fa, fx.data(), fx.size() * 4);
+          set_addr(d.fx_addr_lo, d.fx_addr_hi, fa);
+          set_addr(d.mem_addr_lo, d.mem_addr_hi, alloc(K * d.out_h * d.out_w * uint64_t(m_cfg.membrane_bytes)));
+          out.c = int(K);
+          out.h = int(d.out_h);
+          out.w = int(d.out_w);
+          out.planes = 1;
+          out.addr = alloc(out.bytes() * T);
+        } else {
+          out.c = int(K);
+          out.h = int(d.out_h);
+          out.w = int(d.out_w);
+          out.int32 = true;
+          out.planes = 32;
+          out.addr = alloc(K * d.out_h * d.out_w * 4 * uint64_t(T));
+        }
+        break;
+      }
+      case layer_type::maxpool2d:
+      case layer_type::avgpool2d: {
+        d.op = L.type == layer_type::maxpool2d ? OP_MAXPOOL : OP_AVGPOOL;
+        d.kh = d.kw = uint32_t(L.kernel);
+        d.stride = uint32_t(L.stride);
+        d.pad = uint32_t(L.padding);
+        d.out_c = uint32_t(in.c);
+        d.out_h = uint32_t(L.out_shape.h);
+        d.out_w = uint32_t(L.out_shape.w);
+        set_addr(d.in_addr_lo, d.in_addr_hi, in.addr);
+        out.c = in.c;
+        out.h = int(d.out_h);
+        out.w = int(d.out_w);
+        out.planes = d.op == OP_MAXPOOL ? in.planes : int(spiketlm_avgpool_planes(d.kh, d.kw, d.in_planes));
+        out.addr = alloc(out.bytes() * T);
+        break;
+      }
+      case layer_type::add: {
+        d.op = OP_ADD;
+        const Map in2 = producer(1);
+        d.kh = d.kw = d.stride = 1;
+        d.out_c = uint32_t(L.out_shape.c);
+        d.out_h = uint32_t(L.out_shape.h);
+        d.out_w = uint32_t(L.out_shape.w);
+        set_addr(d.in_addr_lo, d.in_addr_hi, in.addr);
+        set_addr(d.in2_addr_lo, d.in2_addr_hi, in2.addr);
+        if (!in2.int32) d.flags |= DESC_IN2_SPIKES;
+        if (L.fires()) {
+          d.flags |= DESC_FIRES;
+          const neuron_params& n = *L.neuron;
+          if (n.reset == reset_mode::hard) d.flags |= DESC_HARD_RESET;
+          d.threshold = uint32_t(n.threshold);
+          d.leak_num = uint32_t(n.leak_num);
+          d.leak_shift = uint32_t(n.leak_shift);
+          d.lif_share = uint32_t(n.share);
+          const uint64_t K = d.out_c;
+          std::vector<int32_t> fx(2 * K, 0);
+          for (uint64_t k = 0; k < K; ++k) fx[k] = 1;
+          const uint64_t fa = alloc(fx.size() * 4);
+          m_hal.host_write(fa, fx.data(), fx.size() * 4);
+          set_addr(d.fx_addr_lo, d.fx_addr_hi, fa);
+          set_addr(d.mem_addr_lo, d.mem_addr_hi, alloc(K * d.out_h * d.out_w * uint64_t(m_cfg.membrane_bytes)));
+        }
+        out.c = int(d.out_c);
+        out.h = int(d.out_h);
+        out.w = int(d.out_w);
+        out.planes = 1;
+        out.addr = alloc(out.bytes() * T);
+        break;
+      }
+      default:
+        fail("firmware", "layer " + L.name + ": unsupported layer type");
+    }
+    set_addr(d.out_addr_lo, d.out_addr_hi, out.addr);
+    m_out[li] = out;
+    m_desc.push_back(d);
+    m_layer_of_desc.push_back(int(li));
+  }
+  m_result_addr = m_out.back().addr;
+  m_desc_addr = alloc(m_desc.size() * sizeof(LayerDesc));
+  write_descriptors();
+}
+
+void Runtime::write_descriptors() { m_hal.write(m_desc_addr, m_desc.data(), m_desc.size() * sizeof(LayerDesc)); }
+
+void Runtime::write_input(int sample) {
+  const int T = m_b.timesteps;
+  if (m_b.functional()) {
+    if (m_b.encoding == "direct") {
+      const auto p = pack_planes(m_b.input(sample), m_input.c, m_input.h, m_input.w, 8);
+      m_hal.host_write(m_input.addr, p.data(), p.size());
+    } else {
+      for (int t = 0; t < T; ++t) {
+        const auto p = pack_planes(m_b.input(sample, t), m_input.c, m_input.h, m_input.w, 1);
+        m_hal.host_write(m_input.addr + uint64_t(t) * m_input.bytes(), p.data(), p.size());
+      }
+    }
+  } else if (m_b.encoding == "direct") {
+    // A workload has no images: a seeded stand-in (uniform bytes) of the right shape.
+    std::vector<int32_t> v(size_t(m_input.c) * m_input.h * m_input.w);
+    for (size_t i = 0; i < v.size(); ++i) v[i] = int32_t(splitmix64_mix(m_b.seed ^ (uint64_t(sample) << 48) ^ i) & 0xff);
+    const auto p = pack_planes(v, m_input.c, m_input.h, m_input.w, 8);
+    m_hal.host_write(m_input.addr, p.data(), p.size());
+  } else {
+    for (int t = 0; t < T; ++t) {
+      const auto s = workload_spikes(m_b, 0, t, sample);
+      std::vector<int32_t> v(s.begin(), s.end());
+      const auto p = pack_planes(v, m_input.c, m_input.h, m_input.w, 1);
+      m_hal.host_write(m_input.addr + uint64_t(t) * m_input.bytes(), p.data(), p.size());
+    }
+  }
+}
+
+SampleResult Runtime::run(int sample) {
+  const uint64_t csr = m_cfg.csr_base;
+  write_input(sample);
+  m_hal.reg_write(csr, REG_DESC_ADDR_LO, uint32_t(m_desc_addr));
+  m_hal.reg_write(csr, REG_DESC_ADDR_HI, uint32_t(m_desc_addr >> 32));
+  m_hal.reg_write(csr, REG_NUM_LAYERS, uint32_t(m_desc.size()));
+  m_hal.reg_write(csr, REG_TIMESTEPS, uint32_t(m_b.timesteps));
+  m_hal.reg_write(csr, REG_OUT_ADDR_LO, uint32_t(m_result_addr));
+  m_hal.reg_write(csr, REG_OUT_ADDR_HI, uint32_t(m_result_addr >> 32));
+  const double t0 = m_hal.now_seconds();
+  m_hal.reg_write(csr, REG_CTRL, CTRL_START);
+  m_hal.wait_irq();
+  SampleResult r;
+  r.seconds = m_hal.now_seconds() - t0;
+  r.status = m_hal.reg_read(csr, REG_STATUS);
+  r.err_code = m_hal.reg_read(csr, REG_ERR_CODE);
+  r.err_layer = m_hal.reg_read(csr, REG_ERR_LAYER);
+  r.err_field = m_hal.reg_read(csr, REG_ERR_FIELD);
+  r.prediction = m_hal.reg_read(csr, REG_PREDICTION);
+  r.exit_timestep = m_hal.reg_read(csr, REG_EXIT_TIMESTEP);
+  r.cycles = m_hal.reg_read(csr, REG_CYCLES_LO) | uint64_t(m_hal.reg_read(csr, REG_CYCLES_HI)) << 32;
+  r.dram_bytes = m_hal.reg_read(csr, REG_DRAM_BYTES_LO) | uint64_t(m_hal.reg_read(csr, REG_DRAM_BYTES_HI)) << 32;
+  r.spikes = m_hal.reg_read(csr, REG_SPIKES_LO) | uint64_t(m_hal.reg_read(csr, REG_SPIKES_HI)) << 32;
+  if (!(r.status & STATUS_ERROR)) {
+    const uint64_t n = uint64_t(m_b.timesteps) * uint64_t(m_b.classes);
+    r.outputs.resize(n);
+    m_hal.read(m_result_addr, r.outputs.data(), n * 4);
+  }
+  m_hal.reg_write(csr, REG_CTRL, CTRL_IRQ_ACK);
+  return r;
+}
+
+}  // namespace spiketlm

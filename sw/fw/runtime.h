@@ -1,0 +1,65 @@
+// spiketlm: the default runtime firmware. It lays a trace bundle out in DRAM (weights tiled
+// for the PE array, fixed-point tables, spike maps, membranes, outputs), writes one layer
+// descriptor per layer, and runs samples: input in, registers programmed, START, wait for the
+// interrupt, outputs and counters read back.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sw/hal/hal.h"
+#include "traces/src/trace.h"
+
+namespace spiketlm {
+
+struct RuntimeConfig {
+  uint64_t dram_base = 0, dram_size = 0;
+  uint64_t csr_base = 0;
+  int pe_cols = 8;          // weight tiling: [ceil(K/cols)][W][cols]
+  int membrane_bytes = 4;   // bytes per stored membrane
+};
+
+struct SampleResult {
+  std::vector<int32_t> outputs;   // [T][classes]
+  uint32_t status = 0, err_code = 0, err_layer = 0, err_field = 0;
+  uint32_t prediction = 0, exit_timestep = 0;
+  uint64_t cycles = 0, dram_bytes = 0, spikes = 0;
+  double seconds = 0;             // START to interrupt
+};
+
+class Runtime {
+ public:
+  Runtime(Hal& hal, const bundle& b, const RuntimeConfig& cfg);
+  // Lays out the network (host backdoor) and writes the descriptor table (timed).
+  void load();
+  SampleResult run(int sample);
+  const std::vector<LayerDesc>& descriptors() const { return m_desc; }
+  std::vector<LayerDesc>& descriptors() { return m_desc; }  // for tests that corrupt one
+  void write_descriptors();
+
+ private:
+  uint64_t alloc(uint64_t bytes);
+  struct Map {
+    uint64_t addr = 0;
+    int c = 0, h = 0, w = 0, planes = 1;
+    bool per_t = true, int32 = false;
+    uint64_t bytes() const { return uint64_t(planes) * c * h * ((uint64_t(w) + 7) / 8); }
+  };
+  void write_input(int sample);
+
+  Hal& m_hal;
+  const bundle& m_b;
+  RuntimeConfig m_cfg;
+  uint64_t m_next = 0;
+  std::vector<LayerDesc> m_desc;
+  std::vector<Map> m_out;       // per layer: its output map
+  Map m_input;
+  uint64_t m_desc_addr = 0, m_result_addr = 0;
+  std::vector<int> m_layer_of_desc;
+};
+
+// Bit-pack a C x H x W map of small integers into `planes` bit planes [planes][C][H][pitch]
+// (two's complement when signed).
+std::vector<uint8_t> pack_planes(const std::vector<int32_t>& v, int c, int h, int w, int planes);
+
+}  // namespace spiketlm

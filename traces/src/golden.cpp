@@ -1,0 +1,346 @@
+#include "traces/src/golden.h"
+
+#include "tlm/error.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace spiketlm::golden {
+
+std::int64_t round_half_away(double x) {
+  double r = std::trunc(x);
+  const double f = x - r;  // exact
+  if (f >= 0.5)
+    r += 1.0;
+  else if (f <= -0.5)
+    r -= 1.0;
+  return static_cast<std::int64_t>(r);
+}
+
+fixed_point derive_fixed_point(const std::vector<float>& w_scale, double in_scale, const batch_norm* bn, double gain,
+                               std::int32_t threshold, int channels) {
+  const auto C = static_cast<std::size_t>(channels);
+  if (w_scale.size() != C && w_scale.size() != 1)
+    fail("trace", "derive_fixed_point: weight_scale: expected " + std::to_string(C) + " or 1 values, got " +
+                      std::to_string(w_scale.size()));
+  if (bn && (bn->weight.size() != C || bn->bias.size() != C || bn->running_mean.size() != C ||
+             bn->running_var.size() != C))
+    fail("trace", "derive_fixed_point: bn: expected " + std::to_string(C) + " values per tensor");
+  const double k = gain * static_cast<double>(threshold);
+  std::vector<double> a(C), b(C);
+  for (std::size_t c = 0; c < C; ++c) {
+    const double s = static_cast<double>(w_scale[w_scale.size() == 1 ? 0 : c]) * in_scale;
+    if (bn) {
+      const double inv = 1.0 / std::sqrt(static_cast<double>(bn->running_var[c]) + bn->eps);
+      const double g = static_cast<double>(bn->weight[c]) * inv;
+      a[c] = (k * g) * s;
+      const double gm = g * static_cast<double>(bn->running_mean[c]);
+      b[c] = k * (static_cast<double>(bn->bias[c]) - gm);
+    } else {
+      a[c] = k * s;
+      b[c] = 0.0;
+    }
+  }
+  fixed_point fx;
+  fx.multiplier.resize(C);
+  fx.offset.resize(C);
+  for (int shift = 31; shift >= 0; --shift) {
+    const std::int64_t half = shift > 0 ? (std::int64_t(1) << (shift - 1)) : 0;
+    bool ok = true;
+    for (std::size_t c = 0; c < C && ok; ++c) {
+      const double am = std::ldexp(a[c], shift), bm = std::ldexp(b[c], shift);
+      if (!(std::fabs(am) < 9e15) || !(std::fabs(bm) < 9e15)) {
+        ok = false;
+        break;
+      }
+      const std::int64_t m = round_half_away(am), o = round_half_away(bm) + half;
+      if (m > k_multiplier_max || m < -k_multiplier_max || o > k_offset_max || o < -k_offset_max) {
+        ok = false;
+        break;
+      }
+      fx.multiplier[c] = static_cast<std::int32_t>(m);
+      fx.offset[c] = static_cast<std::int32_t>(o);
+    }
+    if (ok) {
+      fx.shift = shift;
+      return fx;
+    }
+  }
+  fail("trace", "derive_fixed_point: shift: expected a shift in [0, 31] that fits the multiplier and offset ranges, got none");
+}
+
+int argmax(const std::int64_t* v, int n) {
+  int best = 0;
+  for (int i = 1; i < n; ++i)
+    if (v[i] > v[best]) best = i;
+  return best;
+}
+
+void conv2d_dense(const std::int32_t* in, const tensor_shape& is, const std::int8_t* w, int k, int stride, int pad,
+                  const tensor_shape& os, std::int32_t* out) {
+  const int C = is.c, H = is.h, W = is.w, K = os.c, OH = os.h, OW = os.w;
+  for (int o = 0; o < K; ++o) {
+    std::int32_t* op = out + static_cast<std::size_t>(o) * OH * OW;
+    std::fill(op, op + OH * OW, 0);
+    for (int c = 0; c < C; ++c) {
+      const std::int32_t* ip = in + static_cast<std::size_t>(c) * H * W;
+      for (int ky = 0; ky < k; ++ky)
+        for (int kx = 0; kx < k; ++kx) {
+          const std::int32_t wv = w[((static_cast<std::size_t>(o) * C + c) * k + ky) * k + kx];
+          if (wv == 0) continue;
+          for (int oy = 0; oy < OH; ++oy) {
+            const int y = oy * stride + ky - pad;
+            if (y < 0 || y >= H) continue;
+            for (int ox = 0; ox < OW; ++ox) {
+              const int x = ox * stride + kx - pad;
+              if (x < 0 || x >= W) continue;
+              op[oy * OW + ox] += wv * ip[y * W + x];
+            }
+          }
+        }
+    }
+  }
+}
+
+std::vector<std::int8_t> transpose_conv_weight(const std::vector<std::int8_t>& w, int K, int C, int k) {
+  std::vector<std::int8_t> t(w.size());
+  for (int o = 0; o < K; ++o)
+    for (int c = 0; c < C; ++c)
+      for (int r = 0; r < k * k; ++r)
+        t[(static_cast<std::size_t>(c) * k * k + r) * K + o] = w[(static_cast<std::size_t>(o) * C + c) * k * k + r];
+  return t;
+}
+
+void conv2d_events(const std::vector<std::int32_t>& active, const tensor_shape& is, const std::int8_t* wt, int k,
+                   int stride, int pad, const tensor_shape& os, std::int32_t* out) {
+  const int H = is.h, W = is.w, K = os.c, OH = os.h, OW = os.w;
+  std::vector<std::int32_t> acc(os.size(), 0);  // [OH, OW, K]
+  for (const std::int32_t a : active) {
+    const int c = a / (H * W), y = (a / W) % H, x = a % W;
+    for (int ky = 0; ky < k; ++ky) {
+      const int ny = y + pad - ky;
+      if (ny < 0 || ny % stride) continue;
+      const int oy = ny / stride;
+      if (oy >= OH) continue;
+      for (int kx = 0; kx < k; ++kx) {
+        const int nx = x + pad - kx;
+        if (nx < 0 || nx % stride) continue;
+        const int ox = nx / stride;
+        if (ox >= OW) continue;
+        const std::int8_t* wp = wt + ((static_cast<std::size_t>(c) * k + ky) * k + kx) * K;
+        std::int32_t* ap = acc.data() + (static_cast<std::size_t>(oy) * OW + ox) * K;
+        for (int o = 0; o < K; ++o) ap[o] += wp[o];
+      }
+    }
+  }
+  for (int p = 0; p < OH * OW; ++p)
+    for (int o = 0; o < K; ++o) out[static_cast<std::size_t>(o) * OH * OW + p] = acc[static_cast<std::size_t>(p) * K + o];
+}
+
+void linear_dense(const std::int32_t* in, int n_in, const std::int8_t* w, int n_out, std::int32_t* out) {
+  for (int o = 0; o < n_out; ++o) {
+    std::int32_t s = 0;
+    const std::int8_t* wp = w + static_cast<std::size_t>(o) * n_in;
+    for (int i = 0; i < n_in; ++i) s += wp[i] * in[i];
+    out[o] = s;
+  }
+}
+
+void linear_events(const std::vector<std::int32_t>& active, const std::int8_t* wt, int n_out, std::int32_t* out) {
+  std::fill(out, out + n_out, 0);
+  for (const std::int32_t a : active) {
+    const std::int8_t* wp = wt + static_cast<std::size_t>(a) * n_out;
+    for (int o = 0; o < n_out; ++o) out[o] += wp[o];
+  }
+}
+
+namespace {
+template <bool Max>
+void pool(const std::int32_t* in, const tensor_shape& is, int k, int stride, int pad, const tensor_shape& os,
+          std::int32_t* out) {
+  for (int c = 0; c < os.c; ++c)
+    for (int oy = 0; oy < os.h; ++oy)
+      for (int ox = 0; ox < os.w; ++ox) {
+        std::int32_t r = 0;
+        bool first = true;
+        for (int ky = 0; ky < k; ++ky)
+          for (int kx = 0; kx < k; ++kx) {
+            const int y = oy * stride + ky - pad, x = ox * stride + kx - pad;
+            const std::int32_t v =
+                (y < 0 || y >= is.h || x < 0 || x >= is.w) ? 0 : in[(static_cast<std::size_t>(c) * is.h + y) * is.w + x];
+            if (Max)
+              r = first ? v : std::max(r, v);
+            else
+              r += v;
+            first = false;
+          }
+        out[(static_cast<std::size_t>(c) * os.h + oy) * os.w + ox] = r;
+      }
+}
+}  // namespace
+
+void maxpool2d(const std::int32_t* in, const tensor_shape& is, int k, int stride, int pad, const tensor_shape& os,
+               std::int32_t* out) {
+  pool<true>(in, is, k, stride, pad, os, out);
+}
+
+void avgpool2d(const std::int32_t* in, const tensor_shape& is, int k, int stride, int pad, const tensor_shape& os,
+               std::int32_t* out) {
+  pool<false>(in, is, k, stride, pad, os, out);
+}
+
+int result::predicted(int t) const {
+  std::vector<std::int64_t> cum(static_cast<std::size_t>(classes), 0);
+  for (int u = 0; u <= t; ++u)
+    for (int c = 0; c < classes; ++c) cum[static_cast<std::size_t>(c)] += outputs[static_cast<std::size_t>(u) * classes + c];
+  return argmax(cum.data(), classes);
+}
+
+model::model(const bundle& b, options opt) : m_bundle(b), m_opt(opt) {
+  if (!b.functional()) fail("trace", b.dir + ": kind: expected functional for the golden model, got " + b.kind);
+  if (opt.membrane_bits < 2 || opt.membrane_bits > 63)
+    fail("trace", "golden: membrane_bits: expected an integer in [2, 63], got " + std::to_string(opt.membrane_bits));
+  m_wt.resize(b.layers.size());
+  for (std::size_t i = 0; i < b.layers.size(); ++i) {
+    const layer& l = b.layers[i];
+    if (l.type == layer_type::conv2d)
+      m_wt[i] = transpose_conv_weight(l.weight, l.out_channels, l.in_channels, l.kernel);
+    else if (l.type == layer_type::linear) {
+      m_wt[i].resize(l.weight.size());
+      for (int o = 0; o < l.out_channels; ++o)
+        for (int n = 0; n < l.in_channels; ++n)
+          m_wt[i][static_cast<std::size_t>(n) * l.out_channels + o] = l.weight[static_cast<std::size_t>(o) * l.in_channels + n];
+    }
+  }
+}
+
+result model::run(int sample) const {
+  const bundle& b = m_bundle;
+  if (sample < 0 || sample >= b.samples)
+    fail("trace", "golden: sample: expected an index in [0, " + std::to_string(b.samples - 1) + "], got " +
+                      std::to_string(sample));
+  if (b.encoding == "direct") return run_input(b.input(sample));
+  std::vector<std::int32_t> all;
+  for (int t = 0; t < b.timesteps; ++t) {
+    auto v = b.input(sample, t);
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  return run_input(all);
+}
+
+result model::run_input(const std::vector<std::int32_t>& input) const {
+  const bundle& b = m_bundle;
+  const int T = b.timesteps;
+  const std::size_t n_in = b.input_shape.size();
+  const bool spikes_in = b.encoding == "spikes";
+  if (input.size() != (spikes_in ? n_in * static_cast<std::size_t>(T) : n_in))
+    fail("trace", "golden: input: expected " + std::to_string(spikes_in ? n_in * T : n_in) + " values, got " +
+                      std::to_string(input.size()));
+  result r;
+  r.timesteps = T;
+  r.classes = b.classes;
+  const std::size_t F = b.firing_layers();
+  r.outputs.assign(static_cast<std::size_t>(T) * b.classes, 0);
+  r.spike_counts.assign(static_cast<std::size_t>(T) * F, 0);
+  std::vector<std::vector<std::int64_t>> membrane(b.layers.size());
+  for (std::size_t i = 0; i < b.layers.size(); ++i)
+    if (b.layers[i].fires())
+      membrane[i].assign(b.layers[i].out_shape.size() / static_cast<std::size_t>(b.layers[i].neuron->share), 0);
+  std::vector<std::int32_t> first_psum;  // direct coding: the first layer's psums are the same every t
+  std::vector<std::int32_t> x, y, active;
+  for (int t = 0; t < T; ++t) {
+    if (spikes_in)
+      x.assign(input.begin() + static_cast<std::ptrdiff_t>(n_in * t), input.begin() + static_cast<std::ptrdiff_t>(n_in * (t + 1)));
+    else
+      x = input;
+    bool binary = spikes_in;
+    std::size_t f = 0;
+    for (std::size_t i = 0; i < b.layers.size(); ++i) {
+      const layer& l = b.layers[i];
+      y.assign(l.out_shape.size(), 0);
+      switch (l.type) {
+        case layer_type::conv2d:
+        case layer_type::linear: {
+          if (binary) {
+            active.clear();
+            for (std::size_t j = 0; j < x.size(); ++j)
+              if (x[j]) active.push_back(static_cast<std::int32_t>(j));
+            if (l.type == layer_type::conv2d)
+              conv2d_events(active, l.in_shape, m_wt[i].data(), l.kernel, l.stride, l.padding, l.out_shape, y.data());
+            else
+              linear_events(active, m_wt[i].data(), l.out_channels, y.data());
+          } else if (i == 0 && !spikes_in && !first_psum.empty()) {
+            y = first_psum;
+          } else {
+            if (l.type == layer_type::conv2d)
+              conv2d_dense(x.data(), l.in_shape, l.weight.data(), l.kernel, l.stride, l.padding, l.out_shape, y.data());
+            else
+              linear_dense(x.data(), l.in_channels, l.weight.data(), l.out_channels, y.data());
+            if (i == 0 && !spikes_in) first_psum = y;
+          }
+          if (!l.fires()) {
+            std::copy(y.begin(), y.end(), r.outputs.begin() + static_cast<std::ptrdiff_t>(t) * b.classes);
+            binary = false;
+            break;
+          }
+          // neurons: C#n groups run through one membrane, group by group
+          const neuron_params& p = *l.neuron;
+          const std::size_t hw = static_cast<std::size_t>(l.out_shape.h) * l.out_shape.w;
+          const std::size_t group = l.out_shape.size() / static_cast<std::size_t>(p.share);
+          std::vector<std::int64_t>& v = membrane[i];
+          std::int32_t fired = 0;
+          for (int g = 0; g < p.share; ++g) {
+            const std::size_t base = static_cast<std::size_t>(g) * group;
+            for (std::size_t j = 0; j < group; ++j) {
+              const std::size_t idx = base + j;
+              const std::size_t c = idx / hw;
+              const std::int64_t cur = neuron_current(y[idx], l.fx.multiplier[c], l.fx.offset[c], l.fx.shift);
+              const bool s = lif_update(v[j], cur, p, m_opt.membrane_bits);
+              y[idx] = s;
+              fired += s;
+            }
+          }
+          r.spike_counts[static_cast<std::size_t>(t) * F + f++] = fired;
+          binary = true;
+          break;
+        }
+        case layer_type::maxpool2d:
+          maxpool2d(x.data(), l.in_shape, l.kernel, l.stride, l.padding, l.out_shape, y.data());
+          break;
+        case layer_type::avgpool2d:
+          avgpool2d(x.data(), l.in_shape, l.kernel, l.stride, l.padding, l.out_shape, y.data());
+          binary = false;
+          break;
+        case layer_type::flatten: y = x; break;
+        case layer_type::add: fail("trace", "golden: " + l.name + ": add layers are for workload bundles only");
+      }
+      std::swap(x, y);
+    }
+  }
+  return r;
+}
+
+evaluation evaluate(const model& m, int samples) {
+  const bundle& b = m.trace();
+  const int N = samples < 0 ? b.samples : std::min(samples, b.samples);
+  const int T = b.timesteps;
+  const std::size_t F = b.firing_layers();
+  evaluation e;
+  e.accuracy.assign(static_cast<std::size_t>(T), 0.0);
+  e.spikes.assign(static_cast<std::size_t>(T) * F, 0);
+  std::vector<std::int64_t> correct(static_cast<std::size_t>(T), 0);
+  for (int n = 0; n < N; ++n) {
+    const result r = m.run(n);
+    bool same = true;
+    for (int t = 0; t < T; ++t)
+      for (int c = 0; c < b.classes; ++c)
+        same = same && r.outputs[static_cast<std::size_t>(t) * b.classes + c] == b.ref_output(n, t, c);
+    if (!same) ++e.mismatched_samples;
+    for (int t = 0; t < T; ++t) correct[static_cast<std::size_t>(t)] += r.predicted(t) == b.labels[static_cast<std::size_t>(n)];
+    for (std::size_t k = 0; k < e.spikes.size(); ++k) e.spikes[k] += r.spike_counts[k];
+  }
+  for (int t = 0; t < T; ++t) e.accuracy[static_cast<std::size_t>(t)] = N ? static_cast<double>(correct[static_cast<std::size_t>(t)]) / N : 0.0;
+  return e;
+}
+
+}  // namespace spiketlm::golden

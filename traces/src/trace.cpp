@@ -1,0 +1,686 @@
+#include "traces/src/trace.h"
+
+#include "tlm/error.h"
+#include "traces/src/golden.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace spiketlm {
+
+namespace {
+
+// Where a field lives: the file and the key path inside it.
+struct where {
+  std::string file;  // e.g. "traces/fmnist_snn/trace.yaml"
+  std::string path;  // e.g. "layers[2].kernel"
+  where at(const std::string& key) const { return {file, path.empty() ? key : path + "." + key}; }
+  where idx(std::size_t i) const { return {file, path + "[" + std::to_string(i) + "]"}; }
+};
+
+[[noreturn]] void bad(const where& w, const std::string& msg) { fail("trace", w.file + ": " + w.path + ": " + msg); }
+
+std::string scalar_text(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return "nothing";
+  if (n.IsScalar()) return "'" + n.Scalar() + "'";
+  if (n.IsSequence()) return "a list";
+  return "a map";
+}
+
+YAML::Node req(const YAML::Node& m, const std::string& key, const where& w) {
+  YAML::Node n = m[key];
+  if (!n.IsDefined() || n.IsNull()) bad(w.at(key), "missing (required)");
+  return n;
+}
+
+bool has(const YAML::Node& m, const std::string& key) {
+  YAML::Node n = m[key];
+  return n.IsDefined() && !n.IsNull();
+}
+
+void check_keys(const YAML::Node& m, const where& w, std::initializer_list<const char*> allowed) {
+  if (!m.IsMap()) bad(w, "expected a map, got " + scalar_text(m));
+  for (const auto& kv : m) {
+    const std::string k = kv.first.as<std::string>();
+    bool ok = false;
+    for (auto a : allowed) ok = ok || k == a;
+    if (!ok) {
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      bad(w.at(k), "unknown key (expected one of " + list + ")");
+    }
+  }
+}
+
+long long as_int(const YAML::Node& n, const where& w, long long lo, long long hi) {
+  long long v = 0;
+  bool ok = n.IsScalar();
+  if (ok) {
+    const std::string s = n.Scalar();
+    std::size_t pos = 0;
+    try {
+      v = std::stoll(s, &pos);
+    } catch (...) {
+      ok = false;
+    }
+    ok = ok && pos == s.size();
+  }
+  if (!ok) bad(w, "expected an integer, got " + scalar_text(n));
+  if (v < lo || v > hi)
+    bad(w, "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(v));
+  return v;
+}
+
+double as_double(const YAML::Node& n, const where& w) {
+  double v = 0;
+  bool ok = n.IsScalar();
+  if (ok) {
+    const std::string s = n.Scalar();
+    char* end = nullptr;
+    v = std::strtod(s.c_str(), &end);
+    ok = !s.empty() && end == s.c_str() + s.size() && std::isfinite(v);
+  }
+  if (!ok) bad(w, "expected a finite number, got " + scalar_text(n));
+  return v;
+}
+
+std::string as_str(const YAML::Node& n, const where& w) {
+  if (!n.IsScalar()) bad(w, "expected a string, got " + scalar_text(n));
+  return n.Scalar();
+}
+
+std::string as_enum(const YAML::Node& n, const where& w, std::initializer_list<const char*> values) {
+  const std::string s = n.IsScalar() ? n.Scalar() : std::string();
+  for (auto v : values)
+    if (s == v) return s;
+  std::string list;
+  for (auto v : values) list += (list.empty() ? "" : ", ") + std::string(v);
+  bad(w, "expected one of " + list + ", got " + scalar_text(n));
+}
+
+// Read a tensor named by a string field and check its dtype and shape.
+npy_array tensor(const std::string& dir, const YAML::Node& m, const std::string& key, const where& w,
+                 npy_dtype dtype, const std::vector<std::size_t>& shape) {
+  const std::string file = as_str(req(m, key, w), w.at(key));
+  const std::string path = dir + "/" + file;
+  npy_array a = npy_read(path);
+  if (a.dtype != dtype)
+    fail("trace", path + ": dtype: expected " + npy_dtype_name(dtype) + " (" + w.at(key).path + "), got " +
+                      npy_dtype_name(a.dtype));
+  if (a.shape != shape)
+    fail("trace", path + ": shape: expected " + shape_text(shape) + " (" + w.at(key).path + "), got " +
+                      shape_text(a.shape));
+  return a;
+}
+
+template <class T>
+std::vector<T> tensor_values(const std::string& dir, const YAML::Node& m, const std::string& key, const where& w,
+                             const std::vector<std::size_t>& shape) {
+  return tensor(dir, m, key, w, npy_dtype_of<T>(), shape).template values<T>();
+}
+
+std::string file_of(const std::string& dir, const YAML::Node& m, const std::string& key) {
+  return dir + "/" + m[key].as<std::string>();
+}
+
+void check_finite(const std::vector<float>& v, const std::string& file, bool positive, bool non_negative) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const float x = v[i];
+    if (!std::isfinite(x) || (positive && !(x > 0)) || (non_negative && x < 0)) {
+      std::ostringstream s;
+      s << x;
+      fail("trace", file + ": [" + std::to_string(i) + "]: expected a finite" +
+                        (positive ? " positive" : (non_negative ? " non-negative" : "")) + " value, got " + s.str());
+    }
+  }
+}
+
+neuron_params read_neuron(const YAML::Node& n, const where& w) {
+  check_keys(n, w, {"model", "threshold", "gain", "leak_num", "leak_shift", "reset", "share"});
+  neuron_params p;
+  if (has(n, "model")) p.model = as_enum(n["model"], w.at("model"), {"lif", "if"});
+  if (p.model == "if") {
+    p.leak_num = 1;
+    p.leak_shift = 0;
+    p.gain = 1.0;
+  }
+  if (has(n, "threshold")) p.threshold = static_cast<std::int32_t>(as_int(n["threshold"], w.at("threshold"), 1, 1LL << 30));
+  if (has(n, "gain")) {
+    p.gain = as_double(n["gain"], w.at("gain"));
+    if (!(p.gain > 0)) bad(w.at("gain"), "expected a positive number, got " + n["gain"].Scalar());
+  }
+  if (has(n, "leak_num")) p.leak_num = static_cast<std::int32_t>(as_int(n["leak_num"], w.at("leak_num"), 0, 1 << 16));
+  if (has(n, "leak_shift")) p.leak_shift = static_cast<int>(as_int(n["leak_shift"], w.at("leak_shift"), 0, 31));
+  if (p.model == "if" && (p.leak_num != 1 || p.leak_shift != 0))
+    bad(w.at("leak_num"), "expected leak_num 1 and leak_shift 0 for model if, got " + std::to_string(p.leak_num) +
+                              " and " + std::to_string(p.leak_shift));
+  if (has(n, "reset"))
+    p.reset = as_enum(n["reset"], w.at("reset"), {"soft", "hard"}) == "soft" ? reset_mode::soft : reset_mode::hard;
+  if (has(n, "share")) p.share = static_cast<int>(as_int(n["share"], w.at("share"), 1, 1 << 20));
+  return p;
+}
+
+}  // namespace
+
+const char* layer_type_name(layer_type t) {
+  switch (t) {
+    case layer_type::conv2d: return "conv2d";
+    case layer_type::linear: return "linear";
+    case layer_type::maxpool2d: return "maxpool2d";
+    case layer_type::avgpool2d: return "avgpool2d";
+    case layer_type::flatten: return "flatten";
+    case layer_type::add: return "add";
+  }
+  return "?";
+}
+
+std::string shape_text(const tensor_shape& s) {
+  return std::to_string(s.c) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w);
+}
+
+std::uint64_t layer::dense_macs() const {
+  if (type == layer_type::conv2d)
+    return static_cast<std::uint64_t>(out_shape.size()) * in_channels * kernel * kernel;
+  if (type == layer_type::linear) return static_cast<std::uint64_t>(in_shape.size()) * out_channels;
+  return 0;
+}
+
+std::size_t bundle::firing_layers() const {
+  return static_cast<std::size_t>(std::count_if(layers.begin(), layers.end(), [](const layer& l) { return l.fires(); }));
+}
+
+int bundle::layer_index(const std::string& n) const {
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    if (layers[i].name == n) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<std::int32_t> bundle::input(int sample, int t) const {
+  const std::size_t n = input_shape.size();
+  std::size_t base = static_cast<std::size_t>(sample) * n;
+  if (encoding == "spikes") base = (static_cast<std::size_t>(sample) * timesteps + t) * n;
+  std::vector<std::int32_t> v(n);
+  if (inputs.dtype == npy_dtype::i8) {
+    const auto* p = inputs.data<std::int8_t>() + base;
+    for (std::size_t i = 0; i < n; ++i) v[i] = p[i];
+  } else {
+    const auto* p = inputs.data<std::uint8_t>() + base;
+    for (std::size_t i = 0; i < n; ++i) v[i] = p[i];
+  }
+  return v;
+}
+
+void derive_fixed_points(bundle& b) {
+  for (auto& l : b.layers)
+    if (l.fires() && l.is_compute())
+      l.fx = golden::derive_fixed_point(l.weight_scale, l.in_scale, l.bn ? &*l.bn : nullptr, l.neuron->gain,
+                                        l.neuron->threshold, l.out_channels);
+}
+
+bundle read_bundle(const std::string& dir_in) {
+  std::string dir = dir_in;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const std::string yfile = dir + "/trace.yaml";
+  const where top{yfile, ""};
+  YAML::Node root;
+  {
+    std::ifstream f(yfile);
+    if (!f) fail("trace", yfile + ": file: expected a readable trace.yaml, got none (missing or unreadable)");
+    try {
+      root = YAML::Load(f);
+    } catch (const YAML::Exception& e) {
+      fail("trace", yfile + ": yaml: expected valid YAML, got " + std::string(e.what()));
+    }
+  }
+  if (!root.IsMap()) fail("trace", yfile + ": document: expected a map, got " + scalar_text(root));
+
+  bundle b;
+  b.dir = dir;
+  if (as_str(req(root, "format", top), top.at("format")) != "spiketlm-trace")
+    bad(top.at("format"), "expected spiketlm-trace, got '" + root["format"].Scalar() + "'");
+  b.version = static_cast<int>(as_int(req(root, "version", top), top.at("version"), 0, 1 << 30));
+  if (b.version != k_trace_version)
+    bad(top.at("version"), "expected " + std::to_string(k_trace_version) + ", got " + std::to_string(b.version));
+  b.kind = as_enum(req(root, "kind", top), top.at("kind"), {"functional", "workload"});
+  const bool fn = b.functional();
+  if (fn)
+    check_keys(root, top, {"format", "version", "kind", "name", "description", "timesteps", "classes", "samples",
+                           "input", "labels", "layers", "reference"});
+  else
+    check_keys(root, top, {"format", "version", "kind", "name", "description", "timesteps", "classes", "input",
+                           "spike_rates", "layers"});
+  b.name = as_str(req(root, "name", top), top.at("name"));
+  if (has(root, "description")) b.description = as_str(root["description"], top.at("description"));
+  b.timesteps = static_cast<int>(as_int(req(root, "timesteps", top), top.at("timesteps"), 1, 1 << 16));
+  b.classes = static_cast<int>(as_int(req(root, "classes", top), top.at("classes"), 1, 1 << 24));
+
+  // ---- input ----
+  const where wi = top.at("input");
+  const YAML::Node in = req(root, "input", top);
+  if (fn)
+    check_keys(in, wi, {"shape", "encoding", "dtype", "scale", "data"});
+  else
+    check_keys(in, wi, {"shape", "encoding"});
+  {
+    const YAML::Node s = req(in, "shape", wi);
+    if (!s.IsSequence() || s.size() != 3) bad(wi.at("shape"), "expected [C, H, W], got " + scalar_text(s));
+    b.input_shape.c = static_cast<int>(as_int(s[0], wi.at("shape").idx(0), 1, 1 << 20));
+    b.input_shape.h = static_cast<int>(as_int(s[1], wi.at("shape").idx(1), 1, 1 << 20));
+    b.input_shape.w = static_cast<int>(as_int(s[2], wi.at("shape").idx(2), 1, 1 << 20));
+  }
+  b.encoding = as_enum(req(in, "encoding", wi), wi.at("encoding"), {"direct", "spikes"});
+  if (fn) {
+    if (b.encoding == "direct") {
+      b.input_dtype = as_enum(req(in, "dtype", wi), wi.at("dtype"), {"uint8", "int8"}) == "uint8" ? npy_dtype::u8
+                                                                                                : npy_dtype::i8;
+      b.input_scale = as_double(req(in, "scale", wi), wi.at("scale"));
+      if (!(b.input_scale > 0)) bad(wi.at("scale"), "expected a positive number, got " + in["scale"].Scalar());
+    } else {
+      if (has(in, "dtype")) as_enum(in["dtype"], wi.at("dtype"), {"uint8"});
+      if (has(in, "scale")) bad(wi.at("scale"), "expected none for spike encoding (spikes have scale 1), got " +
+                                                    scalar_text(in["scale"]));
+      b.input_dtype = npy_dtype::u8;
+      b.input_scale = 1.0;
+    }
+    b.samples = static_cast<int>(as_int(req(root, "samples", top), top.at("samples"), 1, 1 << 30));
+    const auto N = static_cast<std::size_t>(b.samples);
+    const auto T = static_cast<std::size_t>(b.timesteps);
+    const tensor_shape& is = b.input_shape;
+    if (b.encoding == "direct")
+      b.inputs = tensor(dir, in, "data", wi, b.input_dtype,
+                        {N, static_cast<std::size_t>(is.c), static_cast<std::size_t>(is.h), static_cast<std::size_t>(is.w)});
+    else {
+      b.inputs = tensor(dir, in, "data", wi, npy_dtype::u8,
+                        {N, T, static_cast<std::size_t>(is.c), static_cast<std::size_t>(is.h), static_cast<std::size_t>(is.w)});
+      const auto* p = b.inputs.data<std::uint8_t>();
+      for (std::size_t i = 0; i < b.inputs.size(); ++i)
+        if (p[i] > 1)
+          fail("trace", file_of(dir, in, "data") + ": [" + std::to_string(i) + "]: expected a spike (0 or 1), got " +
+                            std::to_string(p[i]));
+    }
+    b.labels = tensor_values<std::int32_t>(dir, root, "labels", top, {N});
+    for (std::size_t i = 0; i < N; ++i)
+      if (b.labels[i] < 0 || b.labels[i] >= b.classes)
+        fail("trace", file_of(dir, root, "labels") + ": [" + std::to_string(i) + "]: expected a class in [0, " +
+                          std::to_string(b.classes - 1) + "], got " + std::to_string(b.labels[i]));
+  } else {
+    const where wr = top.at("spike_rates");
+    const YAML::Node sr = req(root, "spike_rates", top);
+    check_keys(sr, wr, {"source", "seed"});
+    b.rate_source = as_str(req(sr, "source", wr), wr.at("source"));
+    b.seed = static_cast<std::uint64_t>(as_int(req(sr, "seed", wr), wr.at("seed"), 0, (1LL << 62)));
+  }
+
+  // ---- layers ----
+  const where wl = top.at("layers");
+  const YAML::Node ls = req(root, "layers", top);
+  if (!ls.IsSequence() || ls.size() == 0) bad(wl, "expected a non-empty list of layers, got " + scalar_text(ls));
+  std::map<std::string, int> by_name;
+  std::vector<double> out_scale;   // scale of each layer's output values
+  std::vector<bool> out_binary;    // whether each layer's outputs are 0/1 spikes
+  for (std::size_t i = 0; i < ls.size(); ++i) {
+    const where w = wl.idx(i);
+    const YAML::Node n = ls[i];
+    if (!n.IsMap()) bad(w, "expected a map, got " + scalar_text(n));
+    layer l;
+    l.name = as_str(req(n, "name", w), w.at("name"));
+    if (by_name.count(l.name)) bad(w.at("name"), "expected a unique name, got '" + l.name + "' twice");
+    const std::string ty = as_enum(req(n, "type", w), w.at("type"),
+                                   {"conv2d", "linear", "maxpool2d", "avgpool2d", "flatten", "add"});
+    l.type = ty == "conv2d"      ? layer_type::conv2d
+             : ty == "linear"    ? layer_type::linear
+             : ty == "maxpool2d" ? layer_type::maxpool2d
+             : ty == "avgpool2d" ? layer_type::avgpool2d
+             : ty == "flatten"   ? layer_type::flatten
+                                 : layer_type::add;
+    // keys
+    switch (l.type) {
+      case layer_type::conv2d:
+        if (fn)
+          check_keys(n, w, {"name", "type", "input", "in_channels", "out_channels", "kernel", "stride", "padding",
+                            "weight", "weight_scale", "bn", "neuron", "fixed_point"});
+        else
+          check_keys(n, w, {"name", "type", "input", "in_channels", "out_channels", "kernel", "stride", "padding",
+                            "neuron", "input_rate"});
+        break;
+      case layer_type::linear:
+        if (fn)
+          check_keys(n, w, {"name", "type", "input", "in_features", "out_features", "weight", "weight_scale", "bn",
+                            "neuron", "fixed_point"});
+        else
+          check_keys(n, w, {"name", "type", "input", "in_features", "out_features", "neuron", "input_rate"});
+        break;
+      case layer_type::maxpool2d:
+      case layer_type::avgpool2d: check_keys(n, w, {"name", "type", "input", "kernel", "stride", "padding"}); break;
+      case layer_type::flatten: check_keys(n, w, {"name", "type", "input"}); break;
+      case layer_type::add:
+        if (fn) bad(w.at("type"), "expected a layer type of functional bundles (add is for workloads only), got 'add'");
+        check_keys(n, w, {"name", "type", "inputs", "neuron"});
+        break;
+    }
+    // wiring
+    std::vector<int> src;
+    if (l.type == layer_type::add) {
+      const YAML::Node ins = req(n, "inputs", w);
+      if (!ins.IsSequence() || ins.size() != 2) bad(w.at("inputs"), "expected a list of two layer names, got " + scalar_text(ins));
+      for (std::size_t k = 0; k < 2; ++k) l.inputs.push_back(as_str(ins[k], w.at("inputs").idx(k)));
+    } else if (has(n, "input")) {
+      l.inputs.push_back(as_str(n["input"], w.at("input")));
+    } else if (i > 0) {
+      l.inputs.push_back(ls[i - 1]["name"].as<std::string>());
+    }
+    for (std::size_t k = 0; k < l.inputs.size(); ++k) {
+      const std::string& s = l.inputs[k];
+      if (s == "input") {
+        src.push_back(-1);
+        l.inputs[k].clear();
+        continue;
+      }
+      auto it = by_name.find(s);
+      if (it == by_name.end())
+        bad(l.type == layer_type::add ? w.at("inputs").idx(k) : w.at("input"),
+            "expected the name of an earlier layer, got '" + s + "'");
+      src.push_back(it->second);
+    }
+    if (src.empty()) src.push_back(-1);
+    if (fn && (src.size() != 1 || src[0] != static_cast<int>(i) - 1))
+      bad(w.at("input"), "expected the previous layer (functional bundles are a chain), got '" + l.inputs[0] + "'");
+    l.in_shape = src[0] < 0 ? b.input_shape : b.layers[static_cast<std::size_t>(src[0])].out_shape;
+    const double in_scale = src[0] < 0 ? b.input_scale : out_scale[static_cast<std::size_t>(src[0])];
+    const bool in_binary = src[0] < 0 ? b.encoding == "spikes" : static_cast<bool>(out_binary[static_cast<std::size_t>(src[0])]);
+    l.in_scale = in_scale;
+    double o_scale = in_scale;
+    bool o_binary = in_binary;
+    const tensor_shape& is = l.in_shape;
+    // geometry
+    if (l.type == layer_type::conv2d) {
+      l.in_channels = static_cast<int>(as_int(req(n, "in_channels", w), w.at("in_channels"), 1, 1 << 20));
+      l.out_channels = static_cast<int>(as_int(req(n, "out_channels", w), w.at("out_channels"), 1, 1 << 20));
+      l.kernel = static_cast<int>(as_int(req(n, "kernel", w), w.at("kernel"), 1, 1 << 10));
+      l.stride = has(n, "stride") ? static_cast<int>(as_int(n["stride"], w.at("stride"), 1, 1 << 10)) : 1;
+      l.padding = has(n, "padding") ? static_cast<int>(as_int(n["padding"], w.at("padding"), 0, 1 << 10)) : 0;
+      if (is.c != l.in_channels)
+        bad(w.at("in_channels"), "expected " + std::to_string(is.c) + " (the input is " + shape_text(is) + "), got " +
+                                     std::to_string(l.in_channels));
+      const int oh = (is.h + 2 * l.padding - l.kernel) / l.stride + 1;
+      const int ow = (is.w + 2 * l.padding - l.kernel) / l.stride + 1;
+      if (is.h + 2 * l.padding < l.kernel || is.w + 2 * l.padding < l.kernel || l.padding >= l.kernel)
+        bad(w.at("kernel"), "expected a kernel that fits the padded input " + shape_text(is) + " (padding < kernel), got " +
+                                std::to_string(l.kernel));
+      l.out_shape = {l.out_channels, oh, ow};
+    } else if (l.type == layer_type::linear) {
+      l.in_channels = static_cast<int>(as_int(req(n, "in_features", w), w.at("in_features"), 1, 1 << 30));
+      l.out_channels = static_cast<int>(as_int(req(n, "out_features", w), w.at("out_features"), 1, 1 << 30));
+      if (is.size() != static_cast<std::size_t>(l.in_channels))
+        bad(w.at("in_features"), "expected " + std::to_string(is.size()) + " (the input is " + shape_text(is) +
+                                     "), got " + std::to_string(l.in_channels));
+      l.out_shape = {l.out_channels, 1, 1};
+    } else if (l.type == layer_type::maxpool2d || l.type == layer_type::avgpool2d) {
+      l.kernel = static_cast<int>(as_int(req(n, "kernel", w), w.at("kernel"), 1, 1 << 10));
+      l.stride = has(n, "stride") ? static_cast<int>(as_int(n["stride"], w.at("stride"), 1, 1 << 10)) : l.kernel;
+      l.padding = has(n, "padding") ? static_cast<int>(as_int(n["padding"], w.at("padding"), 0, 1 << 10)) : 0;
+      if (is.h + 2 * l.padding < l.kernel || is.w + 2 * l.padding < l.kernel || l.padding >= l.kernel)
+        bad(w.at("kernel"), "expected a window that fits the padded input " + shape_text(is) + " (padding < kernel), got " +
+                                std::to_string(l.kernel));
+      l.out_shape = {is.c, (is.h + 2 * l.padding - l.kernel) / l.stride + 1,
+                     (is.w + 2 * l.padding - l.kernel) / l.stride + 1};
+      if (l.type == layer_type::avgpool2d) {
+        o_scale = in_scale / (static_cast<double>(l.kernel) * l.kernel);
+        o_binary = false;
+      }
+    } else if (l.type == layer_type::flatten) {
+      l.out_shape = {static_cast<int>(is.size()), 1, 1};
+    } else {  // add
+      const tensor_shape s2 = src[1] < 0 ? b.input_shape : b.layers[static_cast<std::size_t>(src[1])].out_shape;
+      if (s2 != is)
+        bad(w.at("inputs"), "expected two inputs of the same shape, got " + shape_text(is) + " and " + shape_text(s2));
+      l.out_shape = is;
+      o_binary = false;
+    }
+    // neuron
+    if (l.is_compute() || l.type == layer_type::add) {
+      const bool last = i + 1 == ls.size();
+      if (has(n, "neuron") && n["neuron"].IsScalar()) {
+        if (n["neuron"].Scalar() != "none")
+          bad(w.at("neuron"), "expected a map or none, got " + scalar_text(n["neuron"]));
+      } else if (has(n, "neuron")) {
+        l.neuron = read_neuron(n["neuron"], w.at("neuron"));
+        if (l.out_channels % l.neuron->share != 0 && l.is_compute())
+          bad(w.at("neuron").at("share"), "expected a divisor of " + std::to_string(l.out_channels) + " channels, got " +
+                                              std::to_string(l.neuron->share));
+        if (l.type == layer_type::add && l.out_shape.c % l.neuron->share != 0)
+          bad(w.at("neuron").at("share"), "expected a divisor of " + std::to_string(l.out_shape.c) + " channels, got " +
+                                              std::to_string(l.neuron->share));
+      } else if (fn) {
+        bad(w.at("neuron"), "missing (required: a map, or none for the output layer)");
+      }
+      if (fn && last && l.fires()) bad(w.at("neuron"), "expected none for the output layer, got a neuron");
+      if (fn && !last && !l.fires()) bad(w.at("neuron"), "expected a neuron (only the output layer has none), got none");
+      if (l.fires()) {
+        o_scale = 1.0;
+        o_binary = true;
+      } else {
+        o_binary = false;
+      }
+    }
+    // tensors and rates
+    if (l.is_compute()) {
+      const auto K = static_cast<std::size_t>(l.out_channels), C = static_cast<std::size_t>(l.in_channels),
+                 k = static_cast<std::size_t>(l.kernel);
+      if (fn) {
+        const std::vector<std::size_t> wshape =
+            l.type == layer_type::conv2d ? std::vector<std::size_t>{K, C, k, k} : std::vector<std::size_t>{K, C};
+        l.weight = tensor_values<std::int8_t>(dir, n, "weight", w, wshape);
+        const std::string sfile = as_str(req(n, "weight_scale", w), w.at("weight_scale"));
+        npy_array sa = npy_read(dir + "/" + sfile);
+        if (sa.dtype != npy_dtype::f32)
+          fail("trace", dir + "/" + sfile + ": dtype: expected float32 (" + w.at("weight_scale").path + "), got " +
+                            npy_dtype_name(sa.dtype));
+        if (sa.shape != std::vector<std::size_t>{K} && sa.shape != std::vector<std::size_t>{1})
+          fail("trace", dir + "/" + sfile + ": shape: expected [" + std::to_string(K) + "] or [1] (" +
+                            w.at("weight_scale").path + "), got " + shape_text(sa.shape));
+        l.weight_scale = sa.values<float>();
+        check_finite(l.weight_scale, dir + "/" + sfile, true, false);
+        if (has(n, "bn")) {
+          const where wb = w.at("bn");
+          const YAML::Node bn = n["bn"];
+          check_keys(bn, wb, {"eps", "weight", "bias", "running_mean", "running_var"});
+          if (!l.fires()) bad(wb, "expected no batch-norm on a layer without neuron, got one");
+          batch_norm m;
+          m.eps = as_double(req(bn, "eps", wb), wb.at("eps"));
+          if (!(m.eps > 0)) bad(wb.at("eps"), "expected a positive number, got " + bn["eps"].Scalar());
+          m.weight = tensor_values<float>(dir, bn, "weight", wb, {K});
+          m.bias = tensor_values<float>(dir, bn, "bias", wb, {K});
+          m.running_mean = tensor_values<float>(dir, bn, "running_mean", wb, {K});
+          m.running_var = tensor_values<float>(dir, bn, "running_var", wb, {K});
+          check_finite(m.weight, file_of(dir, bn, "weight"), false, false);
+          check_finite(m.bias, file_of(dir, bn, "bias"), false, false);
+          check_finite(m.running_mean, file_of(dir, bn, "running_mean"), false, false);
+          check_finite(m.running_var, file_of(dir, bn, "running_var"), false, true);
+          l.bn = std::move(m);
+        }
+        if (l.fires()) {
+          const where wf = w.at("fixed_point");
+          const YAML::Node fx = req(n, "fixed_point", w);
+          check_keys(fx, wf, {"multiplier", "offset", "shift"});
+          l.fx.multiplier = tensor_values<std::int32_t>(dir, fx, "multiplier", wf, {K});
+          l.fx.offset = tensor_values<std::int32_t>(dir, fx, "offset", wf, {K});
+          l.fx.shift = static_cast<int>(as_int(req(fx, "shift", wf), wf.at("shift"), 0, 31));
+          const fixed_point d = golden::derive_fixed_point(l.weight_scale, l.in_scale, l.bn ? &*l.bn : nullptr,
+                                                           l.neuron->gain, l.neuron->threshold, l.out_channels);
+          if (d.shift != l.fx.shift)
+            bad(wf.at("shift"), "expected " + std::to_string(d.shift) + " (derived, FORMAT.md section 4), got " +
+                                    std::to_string(l.fx.shift));
+          for (std::size_t c = 0; c < K; ++c) {
+            if (d.multiplier[c] != l.fx.multiplier[c])
+              fail("trace", file_of(dir, fx, "multiplier") + ": [" + std::to_string(c) + "]: expected " +
+                                std::to_string(d.multiplier[c]) + " (derived, FORMAT.md section 4), got " +
+                                std::to_string(l.fx.multiplier[c]));
+            if (d.offset[c] != l.fx.offset[c])
+              fail("trace", file_of(dir, fx, "offset") + ": [" + std::to_string(c) + "]: expected " +
+                                std::to_string(d.offset[c]) + " (derived, FORMAT.md section 4), got " +
+                                std::to_string(l.fx.offset[c]));
+          }
+        } else if (has(n, "fixed_point")) {
+          bad(w.at("fixed_point"), "expected none on a layer without neuron, got one");
+        }
+      } else {
+        // workload: input spike rate of this layer (none for a direct-coded input)
+        if (!in_binary) {
+          if (has(n, "input_rate"))
+            bad(w.at("input_rate"), "expected none (this layer's input is multi-bit, not spikes), got " +
+                                        scalar_text(n["input_rate"]));
+        } else {
+          const YAML::Node r = req(n, "input_rate", w);
+          if (r.IsSequence()) {
+            if (r.size() != static_cast<std::size_t>(b.timesteps))
+              bad(w.at("input_rate"), "expected " + std::to_string(b.timesteps) + " rates (one per timestep), got " +
+                                          std::to_string(r.size()));
+            for (std::size_t t = 0; t < r.size(); ++t) l.input_rate.push_back(as_double(r[t], w.at("input_rate").idx(t)));
+          } else {
+            l.input_rate.assign(static_cast<std::size_t>(b.timesteps), as_double(r, w.at("input_rate")));
+          }
+          for (std::size_t t = 0; t < l.input_rate.size(); ++t)
+            if (l.input_rate[t] < 0 || l.input_rate[t] > 1) {
+              std::ostringstream s;
+              s << l.input_rate[t];
+              bad(w.at("input_rate"), "expected rates in [0, 1], got " + s.str());
+            }
+        }
+      }
+    }
+    by_name[l.name] = static_cast<int>(i);
+    out_scale.push_back(o_scale);
+    out_binary.push_back(o_binary);
+    b.layers.push_back(std::move(l));
+  }
+  const layer& last = b.layers.back();
+  if (!last.is_compute() || last.fires())
+    bad(wl.idx(ls.size() - 1), "expected the output layer (conv2d or linear without neuron), got " +
+                                   std::string(layer_type_name(last.type)) + (last.fires() ? " with a neuron" : ""));
+  if (last.out_shape.size() != static_cast<std::size_t>(b.classes))
+    bad(top.at("classes"), "expected " + std::to_string(last.out_shape.size()) + " (the output layer's size), got " +
+                               std::to_string(b.classes));
+
+  // ---- reference ----
+  if (fn) {
+    const where wr = top.at("reference");
+    const YAML::Node r = req(root, "reference", top);
+    check_keys(r, wr, {"membrane_bits", "outputs", "spike_counts"});
+    b.membrane_bits = static_cast<int>(as_int(req(r, "membrane_bits", wr), wr.at("membrane_bits"), 2, 63));
+    const auto N = static_cast<std::size_t>(b.samples), T = static_cast<std::size_t>(b.timesteps);
+    b.ref_outputs = tensor_values<std::int32_t>(dir, r, "outputs", wr, {N, T, static_cast<std::size_t>(b.classes)});
+    if (has(r, "spike_counts"))
+      b.ref_spike_counts = tensor_values<std::int32_t>(dir, r, "spike_counts", wr, {N, T, b.firing_layers()});
+  }
+  return b;
+}
+
+}  // namespace spiketlm
+
+namespace spiketlm {
+
+namespace {
+std::string num(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+std::string quoted(const std::string& s) {
+  std::string r = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') r += '\\';
+    r += c;
+  }
+  return r + "\"";
+}
+}  // namespace
+
+void write_bundle(const bundle& b, const std::string& dir) {
+  if (!b.functional()) fail("trace", dir + ": kind: expected functional for write_bundle, got " + b.kind);
+  std::filesystem::create_directories(dir);
+  const auto N = static_cast<std::size_t>(b.samples), T = static_cast<std::size_t>(b.timesteps);
+  std::ostringstream y;
+  y << "# spiketlm trace bundle, see traces/FORMAT.md\n"
+    << "format: spiketlm-trace\nversion: " << k_trace_version << "\nkind: functional\n"
+    << "name: " << quoted(b.name) << "\n";
+  if (!b.description.empty()) y << "description: " << quoted(b.description) << "\n";
+  y << "timesteps: " << b.timesteps << "\nclasses: " << b.classes << "\nsamples: " << b.samples << "\n";
+  y << "input:\n  shape: [" << b.input_shape.c << ", " << b.input_shape.h << ", " << b.input_shape.w << "]\n"
+    << "  encoding: " << b.encoding << "\n";
+  if (b.encoding == "direct")
+    y << "  dtype: " << npy_dtype_name(b.input_dtype) << "\n  scale: " << num(b.input_scale) << "\n";
+  y << "  data: inputs.npy\nlabels: labels.npy\nlayers:\n";
+  npy_write(dir + "/inputs.npy", b.inputs);
+  npy_write<std::int32_t>(dir + "/labels.npy", {N}, b.labels);
+  for (const layer& l : b.layers) {
+    const std::string& n = l.name;
+    y << "  - name: " << quoted(n) << "\n    type: " << layer_type_name(l.type) << "\n";
+    const auto K = static_cast<std::size_t>(l.out_channels), C = static_cast<std::size_t>(l.in_channels),
+               k = static_cast<std::size_t>(l.kernel);
+    switch (l.type) {
+      case layer_type::conv2d:
+        y << "    in_channels: " << l.in_channels << "\n    out_channels: " << l.out_channels << "\n    kernel: "
+          << l.kernel << "\n    stride: " << l.stride << "\n    padding: " << l.padding << "\n";
+        npy_write<std::int8_t>(dir + "/" + n + ".weight.npy", {K, C, k, k}, l.weight);
+        break;
+      case layer_type::linear:
+        y << "    in_features: " << l.in_channels << "\n    out_features: " << l.out_channels << "\n";
+        npy_write<std::int8_t>(dir + "/" + n + ".weight.npy", {K, C}, l.weight);
+        break;
+      case layer_type::maxpool2d:
+      case layer_type::avgpool2d:
+        y << "    kernel: " << l.kernel << "\n    stride: " << l.stride << "\n    padding: " << l.padding << "\n";
+        break;
+      case layer_type::flatten: break;
+      case layer_type::add: fail("trace", dir + ": " + n + ": add layers are for workload bundles only");
+    }
+    if (!l.is_compute()) continue;
+    npy_write<float>(dir + "/" + n + ".weight_scale.npy", {l.weight_scale.size()}, l.weight_scale);
+    y << "    weight: " << quoted(n + ".weight.npy") << "\n    weight_scale: " << quoted(n + ".weight_scale.npy") << "\n";
+    if (l.bn) {
+      y << "    bn:\n      eps: " << num(l.bn->eps) << "\n";
+      const std::pair<const char*, const std::vector<float>*> t[] = {{"weight", &l.bn->weight},
+                                                                     {"bias", &l.bn->bias},
+                                                                     {"running_mean", &l.bn->running_mean},
+                                                                     {"running_var", &l.bn->running_var}};
+      for (const auto& [key, v] : t) {
+        const std::string f = n + ".bn." + key + ".npy";
+        npy_write<float>(dir + "/" + f, {K}, *v);
+        y << "      " << key << ": " << quoted(f) << "\n";
+      }
+    }
+    if (!l.neuron) {
+      y << "    neuron: none\n";
+      continue;
+    }
+    const neuron_params& p = *l.neuron;
+    y << "    neuron:\n      model: " << p.model << "\n      threshold: " << p.threshold << "\n      gain: " << num(p.gain)
+      << "\n      leak_num: " << p.leak_num << "\n      leak_shift: " << p.leak_shift
+      << "\n      reset: " << (p.reset == reset_mode::soft ? "soft" : "hard") << "\n      share: " << p.share << "\n";
+    npy_write<std::int32_t>(dir + "/" + n + ".fx.multiplier.npy", {K}, l.fx.multiplier);
+    npy_write<std::int32_t>(dir + "/" + n + ".fx.offset.npy", {K}, l.fx.offset);
+    y << "    fixed_point:\n      multiplier: " << quoted(n + ".fx.multiplier.npy") << "\n      offset: "
+      << quoted(n + ".fx.offset.npy") << "\n      shift: " << l.fx.shift << "\n";
+  }
+  y << "reference:\n  membrane_bits: " << b.membrane_bits << "\n  outputs: ref_outputs.npy\n";
+  npy_write<std::int32_t>(dir + "/ref_outputs.npy", {N, T, static_cast<std::size_t>(b.classes)}, b.ref_outputs);
+  if (!b.ref_spike_counts.empty()) {
+    y << "  spike_counts: ref_spike_counts.npy\n";
+    npy_write<std::int32_t>(dir + "/ref_spike_counts.npy", {N, T, b.firing_layers()}, b.ref_spike_counts);
+  }
+  std::ofstream f(dir + "/trace.yaml", std::ios::trunc);
+  if (!f) fail("trace", dir + "/trace.yaml: file: expected a writable path, got an error on open");
+  f << y.str();
+  if (!f) fail("trace", dir + "/trace.yaml: file: expected a complete write, got an I/O error");
+}
+
+}  // namespace spiketlm

@@ -1,0 +1,128 @@
+// spiketlm: trace bundles (traces/FORMAT.md), the data structure and its validating reader.
+//
+// A bundle is a directory with trace.yaml and .npy tensors. read_bundle() checks every
+// field (keys, types, ranges, layer wiring and shapes, tensor dtypes and shapes, the derived
+// fixed-point integers) and raises spiketlm::fail("trace", "<file>: <field>: expected ...,
+// got ...") on the first fault.
+#pragma once
+#include "traces/src/npy.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace spiketlm {
+
+inline constexpr int k_trace_version = 1;
+
+enum class layer_type { conv2d, linear, maxpool2d, avgpool2d, flatten, add };
+const char* layer_type_name(layer_type t);
+
+enum class reset_mode { soft, hard };
+
+// A feature map, channels x height x width (a flat vector is c x 1 x 1).
+struct tensor_shape {
+  int c = 0, h = 1, w = 1;
+  std::size_t size() const { return static_cast<std::size_t>(c) * h * w; }
+  bool operator==(const tensor_shape& o) const { return c == o.c && h == o.h && w == o.w; }
+  bool operator!=(const tensor_shape& o) const { return !(*this == o); }
+};
+std::string shape_text(const tensor_shape& s);  // "16x14x14"
+
+// Integer LIF/IF neuron of a firing layer (FORMAT.md section 4).
+struct neuron_params {
+  std::string model = "lif";      // "lif" or "if" (if: leak_num 1, leak_shift 0)
+  std::int32_t threshold = 256;   // integer membrane units
+  double gain = 0.75;             // input gain folded into the fixed-point multiplier
+  std::int32_t leak_num = 1;      // leak: v <- (v * leak_num) >> leak_shift
+  int leak_shift = 2;
+  reset_mode reset = reset_mode::soft;
+  int share = 1;                  // C#n channel sharing: n groups through one membrane
+};
+
+// Batch-norm statistics kept in float32 (BN adaptation re-estimates mean and variance).
+struct batch_norm {
+  double eps = 1e-5;
+  std::vector<float> weight, bias, running_mean, running_var;  // [C] each
+};
+
+// The per-channel integers the neuron input uses: I = (psum * multiplier + offset) >> shift.
+struct fixed_point {
+  std::vector<std::int32_t> multiplier, offset;  // [C]
+  int shift = 0;
+};
+
+struct layer {
+  std::string name;
+  layer_type type = layer_type::conv2d;
+  std::vector<std::string> inputs;  // producer layers' names; empty = the network input
+  tensor_shape in_shape, out_shape; // derived from the layer list
+  // conv2d / pooling geometry (linear: kernel 1)
+  int kernel = 1, stride = 1, padding = 0;
+  int in_channels = 0, out_channels = 0;  // conv2d; linear: in_features, out_features
+  // functional: weights and the neuron input transform
+  std::vector<std::int8_t> weight;       // conv [Cout, Cin, k, k]; linear [out, in]
+  std::vector<float> weight_scale;       // [Cout] or [1]
+  std::optional<batch_norm> bn;
+  std::optional<neuron_params> neuron;   // none: no firing (the output layer, or a conv feeding an add)
+  fixed_point fx;                        // firing layers of a functional bundle
+  double in_scale = 1.0;                 // scale of this layer's input values (derived)
+  // workload: fraction of ones in this layer's input spike map, per timestep (size T);
+  // empty for a direct-coded first layer.
+  std::vector<double> input_rate;
+
+  bool is_compute() const { return type == layer_type::conv2d || type == layer_type::linear; }
+  bool fires() const { return neuron.has_value(); }
+  // Multiply-accumulates of one dense pass (one timestep, every input non-zero).
+  std::uint64_t dense_macs() const;
+};
+
+struct bundle {
+  std::string dir;         // where it was read from
+  std::string kind;        // "functional" or "workload"
+  int version = k_trace_version;
+  std::string name, description;
+  int timesteps = 0;
+  int classes = 0;
+  // input
+  tensor_shape input_shape;
+  std::string encoding = "direct";  // "direct" (multi-bit into the first layer) or "spikes"
+  npy_dtype input_dtype = npy_dtype::u8;  // direct: uint8 or int8; spikes: uint8 0/1
+  double input_scale = 1.0;
+  std::vector<layer> layers;
+  // functional
+  int samples = 0;
+  npy_array inputs;                  // direct [N, C, H, W]; spikes [N, T, C, H, W]
+  std::vector<std::int32_t> labels;  // [N]
+  int membrane_bits = 32;            // of the reference run
+  std::vector<std::int32_t> ref_outputs;       // [N, T, classes]
+  std::vector<std::int32_t> ref_spike_counts;  // [N, T, F] (F = firing layers); may be empty
+  // workload
+  std::uint64_t seed = 0;
+  std::string rate_source;
+
+  bool functional() const { return kind == "functional"; }
+  std::size_t firing_layers() const;
+  int output_layer() const { return static_cast<int>(layers.size()) - 1; }
+  int layer_index(const std::string& name) const;  // -1 if none
+  // The direct-coded input of sample i (C*H*W values), or its spikes at timestep t.
+  std::vector<std::int32_t> input(int sample, int t = 0) const;
+  std::int32_t ref_output(int sample, int t, int cls) const {
+    return ref_outputs[(static_cast<std::size_t>(sample) * timesteps + t) * classes + cls];
+  }
+};
+
+bundle read_bundle(const std::string& dir);
+
+// Write a functional bundle (trace.yaml and the .npy tensors, named <layer>.weight.npy etc.)
+// into dir (created if needed; existing files of the same names are overwritten). Floats are
+// written with 17 significant digits, so read_bundle(write_bundle(b)) gives back the same
+// values. Use after derive_fixed_points() when BN statistics were changed.
+void write_bundle(const bundle& b, const std::string& dir);
+
+// Recompute every firing layer's fixed_point from its weight_scale, in_scale, bn and neuron
+// (after BN adaptation changed running_mean / running_var).
+void derive_fixed_points(bundle& b);
+
+}  // namespace spiketlm

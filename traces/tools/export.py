@@ -1,0 +1,250 @@
+"""Export a trained Net (train.py) as a functional trace bundle (traces/FORMAT.md).
+
+Called by train.py at the end of training. Standalone use re-exports a saved checkpoint:
+    /usr/bin/python3 traces/tools/export.py --ckpt model.pt --timesteps 4 --lif-share 1 --out DIR
+"""
+import argparse
+import datetime
+import os
+import shutil
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import intmodel  # noqa: E402
+
+THRESHOLD = 256      # integer membrane units per threshold (threshold 1.0 of the float model)
+GAIN = 0.75          # LIF input gain (v = 0.25 v + 0.75 x)
+LEAK_NUM, LEAK_SHIFT = 1, 2
+MEMBRANE_BITS = 32
+
+
+def quantize(w, per_channel):
+    """int8 symmetric quantization, scale = max|w| / 127 (float32), q = clamp(round(w/s))."""
+    w = w.astype(np.float32)
+    if per_channel:
+        m = np.abs(w.reshape(w.shape[0], -1)).max(1)
+        s = np.maximum(m, np.float32(1e-8)) / np.float32(127.0)
+        q = np.round(w / s.reshape(-1, *([1] * (w.ndim - 1))))
+    else:
+        s = np.array([max(np.abs(w).max(), np.float32(1e-8)) / np.float32(127.0)], np.float32)
+        q = np.round(w / s[0])
+    return np.clip(q, -127, 127).astype(np.int8), s.astype(np.float32)
+
+
+def yaml_float(x):
+    return repr(float(x))
+
+
+def build_layers(net):
+    sd = {k: v.detach().numpy() for k, v in net.state_dict().items()}
+    share = net.share
+    layers = []
+    in_scale = 1.0 / 255.0
+    neuron = {"model": "lif", "threshold": THRESHOLD, "gain": GAIN, "leak_num": LEAK_NUM,
+              "leak_shift": LEAK_SHIFT, "reset": "soft", "share": share}
+    for i, (name, cin, cout, hw) in enumerate([("conv1", 1, net.conv1.out_channels, 28),
+                                                ("conv2", net.conv1.out_channels, net.conv2.out_channels, 14)]):
+        q, s = quantize(sd[f"{name}.weight"], True)
+        bn = {"weight": sd[f"bn{i + 1}.weight"].astype(np.float32),
+              "bias": sd[f"bn{i + 1}.bias"].astype(np.float32),
+              "running_mean": sd[f"bn{i + 1}.running_mean"].astype(np.float32),
+              "running_var": sd[f"bn{i + 1}.running_var"].astype(np.float32),
+              "eps": 1e-5}
+        fx = intmodel.derive_fixed_point(s, in_scale, bn, GAIN, THRESHOLD)
+        layers.append({"name": name, "type": "conv2d", "in_channels": cin, "out_channels": cout,
+                       "kernel": 3, "stride": 1, "padding": 1, "weight": q, "weight_scale": s,
+                       "bn": bn, "neuron": dict(neuron), "fx": fx, "in_scale": in_scale, "hw": hw})
+        layers.append({"name": f"pool{i + 1}", "type": "maxpool2d", "kernel": 2, "stride": 2, "padding": 0})
+        in_scale = 1.0
+    layers.append({"name": "flatten", "type": "flatten"})
+    q, s = quantize(sd["fc.weight"], False)
+    layers.append({"name": "fc", "type": "linear", "in_features": q.shape[1], "out_features": q.shape[0],
+                   "weight": q, "weight_scale": s, "neuron": None})
+    return layers
+
+
+def write_bundle(layers, x, y, T, outputs, counts, out, name, description):
+    if os.path.isdir(out):
+        shutil.rmtree(out)
+    os.makedirs(out)
+    L = []
+    L.append("# spiketlm trace bundle, see traces/FORMAT.md")
+    L.append("format: spiketlm-trace")
+    L.append("version: 1")
+    L.append("kind: functional")
+    L.append(f"name: {name}")
+    L.append(f"description: \"{description}\"")
+    L.append(f"timesteps: {T}")
+    L.append(f"classes: {outputs.shape[2]}")
+    L.append(f"samples: {x.shape[0]}")
+    L.append("input:")
+    L.append(f"  shape: [1, {x.shape[1]}, {x.shape[2]}]")
+    L.append("  encoding: direct")
+    L.append("  dtype: uint8")
+    L.append(f"  scale: {yaml_float(1.0 / 255.0)}")
+    L.append("  data: inputs.npy")
+    L.append("labels: labels.npy")
+    np.save(os.path.join(out, "inputs.npy"), x.reshape(x.shape[0], 1, x.shape[1], x.shape[2]).astype(np.uint8))
+    np.save(os.path.join(out, "labels.npy"), y.astype(np.int32))
+    L.append("layers:")
+    for ly in layers:
+        n = ly["name"]
+        L.append(f"  - name: {n}")
+        L.append(f"    type: {ly['type']}")
+        if ly["type"] == "conv2d":
+            for k in ("in_channels", "out_channels", "kernel", "stride", "padding"):
+                L.append(f"    {k}: {ly[k]}")
+        elif ly["type"] == "linear":
+            for k in ("in_features", "out_features"):
+                L.append(f"    {k}: {ly[k]}")
+        elif ly["type"] in ("maxpool2d", "avgpool2d"):
+            for k in ("kernel", "stride", "padding"):
+                L.append(f"    {k}: {ly[k]}")
+        if ly["type"] in ("conv2d", "linear"):
+            np.save(os.path.join(out, f"{n}.weight.npy"), ly["weight"])
+            np.save(os.path.join(out, f"{n}.weight_scale.npy"), ly["weight_scale"])
+            L.append(f"    weight: {n}.weight.npy")
+            L.append(f"    weight_scale: {n}.weight_scale.npy")
+            if ly.get("bn") is not None:
+                L.append("    bn:")
+                L.append(f"      eps: {yaml_float(ly['bn']['eps'])}")
+                for k in ("weight", "bias", "running_mean", "running_var"):
+                    np.save(os.path.join(out, f"{n}.bn.{k}.npy"), ly["bn"][k].astype(np.float32))
+                    L.append(f"      {k}: {n}.bn.{k}.npy")
+            if ly.get("neuron") is not None:
+                nr = ly["neuron"]
+                L.append("    neuron:")
+                for k in ("model", "threshold", "gain", "leak_num", "leak_shift", "reset", "share"):
+                    val = yaml_float(nr[k]) if k == "gain" else nr[k]
+                    L.append(f"      {k}: {val}")
+                m, o, sh = ly["fx"]
+                np.save(os.path.join(out, f"{n}.fx.multiplier.npy"), np.array(m, np.int32))
+                np.save(os.path.join(out, f"{n}.fx.offset.npy"), np.array(o, np.int32))
+                L.append("    fixed_point:")
+                L.append(f"      multiplier: {n}.fx.multiplier.npy")
+                L.append(f"      offset: {n}.fx.offset.npy")
+                L.append(f"      shift: {sh}")
+            else:
+                L.append("    neuron: none")
+    L.append("reference:")
+    L.append(f"  membrane_bits: {MEMBRANE_BITS}")
+    L.append("  outputs: ref_outputs.npy")
+    L.append("  spike_counts: ref_spike_counts.npy")
+    np.save(os.path.join(out, "ref_outputs.npy"), outputs.astype(np.int32))
+    np.save(os.path.join(out, "ref_spike_counts.npy"), counts.astype(np.int32))
+    with open(os.path.join(out, "trace.yaml"), "w") as f:
+        f.write("\n".join(L) + "\n")
+
+
+def export(net, xte, yte, samples, out, info):
+    t0 = time.time()
+    net.eval()
+    T = net.T
+    layers = build_layers(net)
+    name = os.path.basename(os.path.normpath(out))
+    # Integer accuracy on the whole test set (10k) and the exported subset.
+    outs_all, counts_all = intmodel.run(layers, xte.reshape(-1, 1, 28, 28), T, MEMBRANE_BITS)
+    int_acc_10k = intmodel.accuracy_per_t(outs_all, yte)
+    outputs, counts = outs_all[:samples], counts_all[:samples]
+    int_acc_sub = intmodel.accuracy_per_t(outputs, yte[:samples])
+    fire = [ly for ly in layers if ly.get("neuron") is not None]
+    neurons = [ly["out_channels"] * ly["hw"] * ly["hw"] for ly in fire]
+    rates = counts.astype(np.float64).sum(0) / (samples * np.array(neurons))  # [T, F]
+    desc = (f"Fashion-MNIST conv SNN, T={T}, LIF C#{net.share}, int8 weights, integer membrane; "
+            f"first {samples} test images")
+    write_bundle(layers, xte[:samples], yte[:samples], T, outputs, counts, out, name, desc)
+    size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
+    info = dict(info)
+    info.update({"int_acc_10k": int_acc_10k, "int_acc_subset": int_acc_sub, "rates": rates,
+                 "fire": [ly["name"] for ly in fire], "neurons": neurons,
+                 "export_time_s": time.time() - t0, "size": size, "samples": samples,
+                 "fx": {ly["name"]: ly["fx"][2] for ly in fire}})
+    write_readme(out, name, info, T)
+    print(f"exported {out} ({size / 1e6:.2f} MB) int acc per t (subset) {np.round(int_acc_sub, 4).tolist()} "
+          f"(10k) {np.round(int_acc_10k, 4).tolist()} rates {np.round(rates, 4).tolist()}")
+
+
+def write_readme(out, name, info, T):
+    pct = lambda v: " | ".join(f"{100 * a:.2f}" for a in v)  # noqa: E731
+    hdr = " | ".join(f"t={t + 1}" for t in range(T))
+    sep = "|".join(["---"] * (T + 1))
+    r = []
+    r.append(f"# {name}: Fashion-MNIST convolutional SNN (functional trace)")
+    r.append("")
+    r.append("Format: `traces/FORMAT.md`. Produced by `traces/tools/train.py` (training + export);")
+    r.append("the reference outputs come from the integer-exact numpy model `traces/tools/intmodel.py`,")
+    r.append("reproduced bit for bit by the C++ golden model (`traces/src/golden.h`).")
+    r.append("")
+    r.append("## Network")
+    r.append("input 1x28x28 uint8, direct coding (pixel values into conv1 at every timestep), scale 1/255")
+    r.append("")
+    r.append("conv1 3x3 1->16 pad 1 + BN + LIF -> maxpool 2 -> conv2 3x3 16->32 pad 1 + BN + LIF -> maxpool 2 ->")
+    r.append("flatten -> linear 1568->10 (output accumulations, no neuron)")
+    r.append("")
+    r.append(f"int8 weights (per-output-channel scale for the convs, per-tensor for the linear); LIF")
+    r.append(f"v = floor(v/4) + I, threshold {THRESHOLD}, soft reset, input gain 0.75 folded with BN into a")
+    r.append(f"per-channel fixed-point multiplier (shifts: {info['fx']}); LIF channel sharing C#{info['lif_share']};")
+    r.append(f"membrane {MEMBRANE_BITS} bit; T = {T}.")
+    r.append("")
+    r.append("## Accuracy (%) at every timestep (prediction = argmax of the cumulative output, ties to the lowest class)")
+    r.append("")
+    r.append(f"| model | samples | {hdr} |")
+    r.append(f"|{sep}|---|")
+    r.append(f"| integer (this bundle's reference outputs) | first {info['samples']} | {pct(info['int_acc_subset'])} |")
+    r.append(f"| integer | all 10000 | {pct(info['int_acc_10k'])} |")
+    r.append(f"| float (QAT, fake-quantized weights) | first {info['samples']} | {pct(info['float_acc_subset'])} |")
+    r.append(f"| float (QAT, fake-quantized weights) | all 10000 | {pct(info['float_acc_10k'])} |")
+    r.append("")
+    r.append(f"## Spike rates (fraction of a layer's LIF outputs that fire, first {info['samples']} samples)")
+    r.append("")
+    r.append(f"| layer | neurons | {hdr} | mean |")
+    r.append(f"|---|---|{sep}|")
+    for i, n in enumerate(info["fire"]):
+        col = info["rates"][:, i]
+        r.append(f"| {n} | {info['neurons'][i]} | " + " | ".join(f"{c:.4f}" for c in col) + f" | {col.mean():.4f} |")
+    r.append("")
+    r.append("## Reproduce")
+    r.append("")
+    r.append("```")
+    r.append(info["command"])
+    r.append("```")
+    r.append("")
+    r.append(f"Training took {info['train_time_s']:.0f} s and export {info['export_time_s']:.0f} s "
+             f"({info['threads']} CPU threads, {info['epochs']} epochs, batch {info['batch']}, "
+             f"lr {info['lr']}, seed {info['seed']}). Bundle size {info['size'] / 1e6:.2f} MB.")
+    r.append("torch CPU kernels are deterministic for a given seed and thread count, but results can")
+    r.append("differ slightly across torch versions or thread counts; this bundle was made with Debian's")
+    r.append("python3-torch 1.13.1 and python3-numpy 1.24.2.")
+    r.append("")
+    with open(os.path.join(out, "README.md"), "w") as f:
+        f.write("\n".join(r))
+
+
+def main():
+    import torch
+    import train
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--timesteps", type=int, default=4)
+    ap.add_argument("--lif-share", type=int, default=1)
+    ap.add_argument("--samples", type=int, default=1000)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    net = train.Net(args.timesteps, args.lif_share)
+    net.load_state_dict(torch.load(args.ckpt))
+    _, _, xte, yte = train.load_fmnist()
+    fa = train.evaluate(net, xte, yte)
+    fs = train.evaluate(net, xte[:args.samples], yte[:args.samples])
+    info = {"timesteps": args.timesteps, "epochs": 0, "lif_share": args.lif_share, "seed": 0, "batch": 0,
+            "lr": 0, "threads": torch.get_num_threads(), "train_time_s": 0, "float_acc_10k": fa.tolist(),
+            "float_acc_subset": fs.tolist(),
+            "command": " ".join(["/usr/bin/python3", "traces/tools/export.py"] + sys.argv[1:])}
+    export(net, xte, yte, args.samples, args.out, info)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Integer-exact model of a functional trace (numpy only), as specified in traces/FORMAT.md.
+
+This is the Python twin of traces/src/golden.cpp: same fixed-point derivation (float64 with
+explicit round-half-away-from-zero), same integer LIF, same pooling. export.py uses it to
+compute the reference outputs stored in a bundle.
+"""
+import math
+
+import numpy as np
+
+MULT_MAX = 32767          # |multiplier| fits a signed 16-bit register
+OFFSET_MAX = 2**31 - 1    # stored offset (rounding term included) fits int32
+
+
+def round_half_away(x):
+    """Round a float64 to the nearest integer, ties away from zero (exact, like C's round)."""
+    r = math.trunc(x)
+    f = x - r  # exact for IEEE doubles
+    if f >= 0.5:
+        r += 1
+    elif f <= -0.5:
+        r -= 1
+    return int(r)
+
+
+def derive_fixed_point(w_scale, in_scale, bn, gain, threshold):
+    """Per-channel (multiplier, offset, shift) of a firing layer, FORMAT.md section 4.
+
+    w_scale: float32 array [C] or [1]; in_scale: float; bn: None or dict with float32 arrays
+    weight, bias, running_mean, running_var and float eps; gain: float; threshold: int.
+    Returns (int list multiplier, int list offset, int shift)."""
+    k = float(gain) * float(threshold)
+    C = len(bn["weight"]) if bn is not None else None
+    if C is None:
+        C = len(w_scale)
+    a, b = [], []
+    for c in range(C):
+        s = float(w_scale[c] if len(w_scale) > 1 else w_scale[0]) * float(in_scale)
+        if bn is not None:
+            inv = 1.0 / math.sqrt(float(bn["running_var"][c]) + float(bn["eps"]))
+            g = float(bn["weight"][c]) * inv
+            a.append((k * g) * s)
+            b.append(k * (float(bn["bias"][c]) - g * float(bn["running_mean"][c])))
+        else:
+            a.append(k * s)
+            b.append(0.0)
+    for shift in range(31, -1, -1):
+        half = (1 << (shift - 1)) if shift > 0 else 0
+        m = [round_half_away(math.ldexp(x, shift)) for x in a]
+        o = [round_half_away(math.ldexp(x, shift)) + half for x in b]
+        if all(abs(v) <= MULT_MAX for v in m) and all(abs(v) <= OFFSET_MAX for v in o):
+            return m, o, shift
+    raise ValueError("no shift in [0, 31] fits the multiplier and offset ranges")
+
+
+def _pad(x, p, value=0):
+    if p == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=value)
+
+
+def _windows(x, k, s):
+    """x [B, C, H, W] -> view [B, C, OH, OW, k, k]."""
+    B, C, H, W = x.shape
+    OH, OW = (H - k) // s + 1, (W - k) // s + 1
+    sb, sc, sh, sw = x.strides
+    return np.lib.stride_tricks.as_strided(x, (B, C, OH, OW, k, k), (sb, sc, sh * s, sw * s, sh, sw))
+
+
+def conv2d(x, w, stride, padding):
+    """Integer convolution, exact: x int [B, C, H, W], w int8 [K, C, kh, kw] -> int64 [B, K, OH, OW].
+
+    Computed as a float64 matrix product: every product and partial sum is an integer below
+    2^53, hence exact whatever the summation order."""
+    K, C, kh, kw = w.shape
+    assert kh == kw
+    xp = _pad(x.astype(np.float64), padding)
+    win = _windows(np.ascontiguousarray(xp), kh, stride)           # B C OH OW k k
+    B, _, OH, OW = win.shape[:4]
+    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(B * OH * OW, C * kh * kw)
+    out = cols @ w.reshape(K, -1).astype(np.float64).T
+    return np.rint(out).astype(np.int64).reshape(B, OH, OW, K).transpose(0, 3, 1, 2)
+
+
+def linear(x, w):
+    out = x.reshape(x.shape[0], -1).astype(np.float64) @ w.astype(np.float64).T
+    return np.rint(out).astype(np.int64)
+
+
+def maxpool(x, k, s, p):
+    return _windows(np.ascontiguousarray(_pad(x, p, 0)), k, s).max(axis=(4, 5))
+
+
+def avgpool(x, k, s, p):
+    """Window sum (the 1/k^2 goes into the next layer's input scale)."""
+    return _windows(np.ascontiguousarray(_pad(x, p, 0)), k, s).sum(axis=(4, 5), dtype=np.int64)
+
+
+def saturate(v, bits):
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return np.clip(v, lo, hi)
+
+
+def run(layers, inputs, T, membrane_bits=32, chunk=500):
+    """Run the integer model.
+
+    layers: list of dicts (type, params, tensors as numpy arrays, and for firing layers
+    'fx' = (mult, offset, shift) and 'neuron' dict); inputs uint8/int8 [N, C, H, W] (direct).
+    Returns (outputs int32 [N, T, classes], spike_counts int32 [N, T, F])."""
+    N = inputs.shape[0]
+    outs, counts = [], []
+    for i0 in range(0, N, chunk):
+        x0 = inputs[i0:i0 + chunk].astype(np.int64)
+        B = x0.shape[0]
+        state = {}
+        out_t, cnt_t = [], []
+        cache = {}
+        for t in range(T):
+            x = x0
+            cnt = []
+            for li, L in enumerate(layers):
+                ty = L["type"]
+                if ty in ("conv2d", "linear"):
+                    key = li
+                    if li == 0 and key in cache:   # direct coding: the same input every t
+                        psum = cache[key]
+                    else:
+                        if ty == "conv2d":
+                            psum = conv2d(x, L["weight"], L["stride"], L["padding"])
+                        else:
+                            psum = linear(x, L["weight"])
+                        if li == 0:
+                            cache[key] = psum
+                    if L.get("neuron") is None:
+                        out_t.append(psum.astype(np.int32))
+                        x = psum
+                        continue
+                    mult, off, sh = L["fx"]
+                    shp = (1, -1) + (1,) * (psum.ndim - 2)
+                    cur = (psum * np.asarray(mult, np.int64).reshape(shp)
+                           + np.asarray(off, np.int64).reshape(shp)) >> sh
+                    nr = L["neuron"]
+                    n = nr["share"]
+                    C = cur.shape[1]
+                    cg = C // n
+                    if li not in state:
+                        state[li] = np.zeros((B, cg) + cur.shape[2:], np.int64)
+                    v = state[li]
+                    spikes = np.zeros(cur.shape, np.int64)
+                    th = nr["threshold"]
+                    for g in range(n):
+                        v = saturate(((v * nr["leak_num"]) >> nr["leak_shift"]) + cur[:, g * cg:(g + 1) * cg],
+                                     membrane_bits)
+                        s = v >= th
+                        if nr["reset"] == "soft":
+                            v = np.where(s, v - th, v)
+                        else:
+                            v = np.where(s, 0, v)
+                        spikes[:, g * cg:(g + 1) * cg] = s
+                    state[li] = v
+                    cnt.append(spikes.reshape(B, -1).sum(1))
+                    x = spikes
+                elif ty == "maxpool2d":
+                    x = maxpool(x, L["kernel"], L["stride"], L["padding"])
+                elif ty == "avgpool2d":
+                    x = avgpool(x, L["kernel"], L["stride"], L["padding"])
+                elif ty == "flatten":
+                    x = x.reshape(B, -1)
+                else:
+                    raise ValueError(ty)
+            cnt_t.append(np.stack(cnt, 1) if cnt else np.zeros((B, 0), np.int64))
+        outs.append(np.stack(out_t, 1))
+        counts.append(np.stack(cnt_t, 1).astype(np.int32))
+    return np.concatenate(outs).astype(np.int32), np.concatenate(counts)
+
+
+def accuracy_per_t(outputs, labels):
+    """Predicted class at t = argmax of the cumulative sum up to t, ties to the lowest index."""
+    cum = np.cumsum(outputs.astype(np.int64), axis=1)
+    return [(cum[:, t].argmax(1) == labels).mean() for t in range(outputs.shape[1])]

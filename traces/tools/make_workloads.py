@@ -1,0 +1,171 @@
+#!/usr/bin/python3
+"""Write the workload bundles under traces/workloads/ (traces/FORMAT.md section 6).
+
+Plain Python 3, no dependencies:
+    python3 traces/tools/make_workloads.py [--out traces/workloads]
+
+Layer shapes
+  VGG9: the VGG9 of SpikeSim's public code (Intelligent-Computing-Lab-Yale/SpikeSim,
+    SNN_train_infer_quantization_ela/model.py, VGG9_Direct and ela_spikesim.py): conv3x3
+    64, 64, pool, 128, 128, pool, 256, 256, 256, pool, fc 1024, fc classes; no biases.
+    SpikeSim pools with 2x2 average pooling; here the pools are 2x2 max pooling (OR on
+    spikes) so that every layer after the first receives a spike map (an average-pooled
+    spike map is multi-bit and would need a multi-bit datapath). Work counts are the same.
+  VGG16: the standard VGG16 configuration (13 conv3x3, 5 max pools: 64 64 M 128 128 M 256x3 M
+    512x3 M 512x3 M), at 64x64 the last map is 2x2x512 = 2048; classifier fc 4096, fc 4096,
+    fc classes (the usual VGG16 head, without the 7x7 adaptive pooling of the 224x224 version).
+  ResNet18: the BasicBlock ResNet18 (2-2-2-2 blocks, 64-128-256-512 channels) with the
+    small-image stem used by SATA_Sim's ResNet workloads (RuokaiYin/SATA_Sim,
+    inference-energy-cal/workloads/tt-snn/workload_tt_baseline.yaml: conv3x3 stride 1,
+    no max pool); stages at 64, 32, 16, 8 pixels for a 64x64 input; global average pool
+    8x8 and fc 200. Each block: convA (3x3, stride s, LIF) -> convB (3x3, no neuron) +
+    shortcut (identity, or conv1x1 stride s without neuron when the shape changes) -> add
+    (the LIF of the block fires on the sum).
+
+Spike rates
+  No public per-layer spike-rate table exists for these networks as far as we know. The
+  rates are SATA_Sim's: its workload files (inference-energy-cal/workloads/*.yaml, e.g.
+  workloads/tt-snn/workload_tt_baseline.yaml for a ResNet at T = 4, and
+  workloads/icassp/workload_direct.yaml) give one global "sparsity: 0.9", i.e. 10 % of
+  the inputs of every layer are spikes at every timestep. We use input_rate 0.1 for every
+  layer whose input is a spike map, constant over timesteps. This is an assumption taken
+  from a public tool, not a measurement; replace it with measured rates when available.
+"""
+import argparse
+import os
+
+RATE = 0.1
+SOURCE = ("SATA_Sim (RuokaiYin/SATA_Sim) inference-energy-cal/workloads: one global sparsity 0.9 "
+          "for every layer, i.e. input spike rate 0.1 at every layer and timestep (an assumption "
+          "from a public tool, not a per-layer measurement)")
+
+
+def conv(name, cin, cout, k=3, stride=1, pad=1, neuron="lif", rate=RATE, inp=None):
+    d = {"name": name, "type": "conv2d", "in_channels": cin, "out_channels": cout, "kernel": k,
+         "stride": stride, "padding": pad}
+    if inp:
+        d["input"] = inp
+    if rate is not None:
+        d["input_rate"] = rate
+    d["neuron"] = neuron
+    return d
+
+
+def fc(name, nin, nout, neuron="lif", rate=RATE):
+    d = {"name": name, "type": "linear", "in_features": nin, "out_features": nout}
+    if rate is not None:
+        d["input_rate"] = rate
+    d["neuron"] = neuron
+    return d
+
+
+def pool(name, kind="maxpool2d", k=2):
+    return {"name": name, "type": kind, "kernel": k, "stride": k}
+
+
+def vgg9(size, classes):
+    L = [conv("conv1", 3, 64, rate=None), conv("conv2", 64, 64), pool("pool1"),
+         conv("conv3", 64, 128), conv("conv4", 128, 128), pool("pool2"),
+         conv("conv5", 128, 256), conv("conv6", 256, 256), conv("conv7", 256, 256), pool("pool3"),
+         {"name": "flatten", "type": "flatten"}]
+    s = size // 8
+    L += [fc("fc1", 256 * s * s, 1024), fc("fc2", 1024, classes, neuron="none")]
+    return L
+
+
+def vgg16(size, classes):
+    cfg = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+    L, cin, i, p = [], 3, 1, 1
+    for v in cfg:
+        if v == "M":
+            L.append(pool(f"pool{p}"))
+            p += 1
+        else:
+            L.append(conv(f"conv{i}", cin, v, rate=None if i == 1 else RATE))
+            cin = v
+            i += 1
+    s = size // 32
+    L += [{"name": "flatten", "type": "flatten"}, fc("fc1", 512 * s * s, 4096), fc("fc2", 4096, 4096),
+          fc("fc3", 4096, classes, neuron="none")]
+    return L
+
+
+def resnet18(size, classes):
+    L = [conv("conv1", 3, 64, rate=None)]
+    prev, cin = "conv1", 64
+    for stage, (cout, stride) in enumerate([(64, 1), (128, 2), (256, 2), (512, 2)], start=1):
+        for blk in range(2):
+            s = stride if blk == 0 else 1
+            b = f"layer{stage}.{blk}"
+            L.append(conv(f"{b}.conv_a", cin, cout, stride=s, inp=prev))
+            L.append(conv(f"{b}.conv_b", cout, cout, neuron="none"))
+            if s != 1 or cin != cout:
+                L.append(conv(f"{b}.shortcut", cin, cout, k=1, stride=s, pad=0, neuron="none", inp=prev))
+                short = f"{b}.shortcut"
+            else:
+                short = prev
+            L.append({"name": f"{b}.add", "type": "add", "inputs": [f"{b}.conv_b", short], "neuron": "lif"})
+            prev, cin = f"{b}.add", cout
+    s = size // 8
+    L += [pool("avgpool", "avgpool2d", s), {"name": "flatten", "type": "flatten"},
+          fc("fc", 512, classes, neuron="none", rate=None)]
+    return L
+
+
+def emit(layers):
+    out = []
+    for l in layers:
+        parts = []
+        for k, v in l.items():
+            if k == "neuron":
+                v = "{model: lif, share: 1}" if v == "lif" else "none"
+            elif isinstance(v, list):
+                v = "[" + ", ".join(v) + "]"
+            parts.append(f"{k}: {v}")
+        out.append("  - {" + ", ".join(parts) + "}")
+    return "\n".join(out)
+
+
+def write(outdir, name, desc, size, classes, layers, notes):
+    d = os.path.join(outdir, name)
+    os.makedirs(d, exist_ok=True)
+    text = f"""# spiketlm workload trace, see traces/FORMAT.md section 6. Generated by
+# traces/tools/make_workloads.py; shapes and rates: see that script's docstring.
+{notes}
+format: spiketlm-trace
+version: 1
+kind: workload
+name: {name}
+description: "{desc}"
+timesteps: 4
+classes: {classes}
+input: {{shape: [3, {size}, {size}], encoding: direct}}
+spike_rates:
+  source: "{SOURCE}"
+  seed: 1
+layers:
+{emit(layers)}
+"""
+    with open(os.path.join(d, "trace.yaml"), "w") as f:
+        f.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workloads"))
+    a = ap.parse_args()
+    vgg9_note = ("# Shapes: SpikeSim's VGG9_Direct (Intelligent-Computing-Lab-Yale/SpikeSim); its 2x2 average\n"
+                 "# pools are max pools here so every layer after conv1 takes spikes.")
+    write(a.out, "vgg9_tinyimagenet", "VGG9 (SpikeSim) on Tiny ImageNet 64x64x3, 200 classes", 64, 200,
+          vgg9(64, 200), vgg9_note)
+    write(a.out, "vgg9_cifar10", "VGG9 (SpikeSim) on CIFAR10 32x32x3, 10 classes", 32, 10, vgg9(32, 10), vgg9_note)
+    write(a.out, "vgg16_tinyimagenet", "VGG16 on Tiny ImageNet 64x64x3, 200 classes", 64, 200, vgg16(64, 200),
+          "# Shapes: the standard VGG16 configuration (13 conv3x3 + 3 fc) at 64x64 input.")
+    write(a.out, "resnet18_tinyimagenet", "ResNet18 (BasicBlock, small-image stem) on Tiny ImageNet 64x64x3, 200 classes",
+          64, 200, resnet18(64, 200),
+          "# Shapes: ResNet18 BasicBlocks with SATA_Sim's small-image stem (conv3x3 s1, no max pool);\n"
+          "# residual adds are 'add' layers: the block's LIF fires on conv_b + shortcut.")
+
+
+if __name__ == "__main__":
+    main()
