@@ -64,7 +64,7 @@ sc_time LayerEngine::run(const LayerCmd& L, const std::vector<int>& ts, int tota
                          LayerStats& st) {
   if (L.op == OP_CONV || L.op == OP_LINEAR) return run_compute(L, ts, total_t, use, now, st);
   if (L.op == OP_MAXPOOL || L.op == OP_AVGPOOL) return run_pool(L, ts, now, st);
-  if (L.op == OP_ADD) return run_add(L, ts, total_t, now, st);
+  if (L.op == OP_ADD) return run_add(L, ts, total_t, use, now, st);
   refuse(L, ERR_BAD_OPCODE, "unknown opcode " + std::to_string(L.op));
   return now;
 }
@@ -131,10 +131,15 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
   // --- buffer planning: refuse what cannot fit ---
   const uint64_t wh = m_dp.glb_w->size_bytes() / 2, ih = m_dp.glb_i->size_bytes() / 2,
                  oh = m_dp.glb_o->size_bytes() / 2;
-  if (block > wh)
-    refuse(L, ERR_NO_FIT, "one filter tile of weights (" + std::to_string(W) + " x " + std::to_string(Cc) +
-                              " = " + std::to_string(block) + " B) exceeds half the weight GLB (" +
-                              std::to_string(wh) + " B)");
+  // A filter tile's weights that do not fit half the weight GLB are streamed per band in
+  // segments of whole input channels (the psums stay in the PEs: output stationary).
+  const uint64_t chan_bytes = uint64_t(g.kh) * g.kw * Cc;
+  const int seg_c = int(std::min<uint64_t>(uint64_t(g.in_c), wh / chan_bytes));
+  if (seg_c == 0)
+    refuse(L, ERR_NO_FIT, "the weights of one input channel of a filter tile (" + std::to_string(chan_bytes) +
+                              " B) exceed half the weight GLB (" + std::to_string(wh) + " B)");
+  const int nseg = (g.in_c + seg_c - 1) / seg_c;
+  const uint64_t wchunk = nseg == 1 ? block : uint64_t(seg_c) * chan_bytes;
   if (use == SpadUse::tick_batch && uint64_t(2 * total_t) > pe.psum_spad_bytes())
     refuse(L, ERR_NO_FIT, "tick-batch over " + std::to_string(total_t) + " timesteps needs a " +
                               std::to_string(2 * total_t) + "-B psum scratchpad (have " +
@@ -220,18 +225,25 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
   int step = 0;
   for (int ft = 0; ft < ntiles; ++ft) {
     const int k0 = ft * Cc, kvalid = std::min(Cc, g.out_c - k0);
-    const uint64_t wslot = m_glb_w_base + uint64_t(ft % 2) * block;
-    {
+    const uint64_t wslot = m_glb_w_base + uint64_t(ft % 2) * wchunk;
+    // Weight segment s of this tile (channels [s*seg_c, ...)) DRAM -> weight GLB, and into
+    // the array's view of the block.
+    auto load_weights = [&](int s, sc_time earliest) {
+      const uint64_t off = uint64_t(s) * seg_c * chan_bytes;
+      const uint64_t len = std::min(block - off, wchunk);
+      const uint64_t slot = nseg == 1 ? wslot : m_glb_w_base + uint64_t(s % 2) * wchunk;
       DmaCommand c;
-      c.src = L.w_addr + uint64_t(ft) * block;
-      c.dst = wslot;
-      c.row_bytes = block;
+      c.src = L.w_addr + uint64_t(ft) * block + off;
+      c.dst = slot;
+      c.row_bytes = len;
       c.tag = tag(Tensor::weight, ts[0]);
-      // The slot is free once the tile two back has finished computing (pe_free bounds it).
-      dma_free = dma(c, std::max(dma_free, ft >= 2 ? pe_free : now));
-      st.dram_bytes += block;
-      m_dp.dma->debug_read(wslot, wbuf.data(), block);
-    }
+      dma_free = dma(c, std::max(dma_free, earliest));
+      st.dram_bytes += len;
+      m_dp.dma->debug_read(slot, wbuf.data() + off, len);
+      return dma_free;
+    };
+    // The slot is free once the tile two back has finished computing (pe_free bounds it).
+    if (nseg == 1) load_weights(0, ft >= 2 ? pe_free : now);
     const sc_time weights_ready = dma_free;
     std::fill(nnz_all.begin(), nnz_all.end(), 0u);
     std::fill(tile_cursor.begin(), tile_cursor.end(), 0);
@@ -300,6 +312,8 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
             st.glb_bytes += mraw.size();
           }
         }
+        if (nseg > 1 && i == 0)  // segmented weights: streamed again for every band
+          for (int sgi = 0; sgi < nseg; ++sgi) in_ready = std::max(in_ready, load_weights(sgi, pe_free));
         flush();
 
         // ---- accumulate: the real partial sums from the staged bytes ----
@@ -349,8 +363,8 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
         if (use == SpadUse::weight_stationary) w_bytes = (b == nbands - 1) ? W * kvalid * planes : 0;
         else if (use == SpadUse::tick_batch) w_bytes = i == 0 ? W * kvalid * planes * tiles_here : 0;
         else w_bytes = W * kvalid * planes * tiles_here;
-        for (uint64_t o = 0; o < w_bytes; o += block)
-          glb_done = std::max(glb_done, account(false, wslot, std::min(block, w_bytes - o), c_start, Tensor::weight));
+        for (uint64_t o = 0; o < w_bytes; o += wchunk)
+          glb_done = std::max(glb_done, account(false, wslot, std::min(wchunk, w_bytes - o), c_start, Tensor::weight));
         st.glb_bytes += if_bytes + w_bytes;
         if (use == SpadUse::weight_stationary && b == nbands - 1) {
           // Partial sums of each W fold spill to the ofmap GLB and come back (16 bit).
@@ -544,9 +558,183 @@ sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_
   return t_dma;
 }
 
-sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>&, int, sc_time, LayerStats&) {
-  refuse(L, ERR_BAD_OPCODE, "residual add layers are not supported by this platform yet");
-  return sc_core::SC_ZERO_TIME;
+sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use, sc_time now,
+                             LayerStats& st) {
+  // Residual join: int32 accumulations of the block's last convolution plus the shortcut
+  // (a spike map, or another int32 accumulation map), elementwise, into the LIF units.
+  // Operands are staged in bands of rows through the ifmap GLB, spikes (and membranes when
+  // they outlive the call) leave through the ofmap GLB.
+  const ConvGeom& g = L.g;
+  const int K = g.out_c, H = g.out_h, Wd = g.out_w;
+  const bool spikes2 = L.flags & DESC_IN2_SPIKES;
+  const bool persist = L.fires() && use != SpadUse::tick_batch && total_t > 1;
+  const int mbytes = m_dp.lif->membrane_bytes();
+  const uint64_t pout = LayerCmd::pitch(Wd), npx = uint64_t(H) * Wd;
+  const uint64_t ih = m_dp.glb_i->size_bytes() / 2, oh = m_dp.glb_o->size_bytes() / 2;
+  // Bytes of one row of one channel, in and out.
+  const uint64_t chan_in = uint64_t(Wd) * 4 + (spikes2 ? pout : uint64_t(Wd) * 4);
+  const uint64_t chan_out = pout + (persist ? uint64_t(Wd) * mbytes : 0);
+  if (!L.fires()) refuse(L, ERR_BAD_PARAM, "an add layer must fire");
+  if (chan_in > ih || chan_out > oh)
+    refuse(L, ERR_NO_FIT, "add: one row of one channel (" + std::to_string(chan_in) + " B in, " +
+                              std::to_string(chan_out) + " B out) exceeds half a GLB");
+  // Channel groups of whole rows first, then bands of rows within a group.
+  const int KG = int(std::min<uint64_t>(uint64_t(K), std::min(ih / chan_in, oh / chan_out)));
+  const int rb = int(std::max<uint64_t>(1, std::min({uint64_t(H), ih / (chan_in * KG), oh / (chan_out * KG)})));
+  const int nbands = (H + rb - 1) / rb;
+  const int ngroups = (K + KG - 1) / KG;
+  const uint64_t map1 = uint64_t(K) * npx * 4, map2 = spikes2 ? uint64_t(K) * H * pout : map1;
+  sc_time dma_free = now, pe_free = now;
+  std::vector<std::vector<int64_t>> tb_mem(static_cast<size_t>(nbands) * ngroups);
+  std::vector<int32_t> a, sum;
+  std::vector<uint8_t> b2, spk, packed, mraw;
+  std::vector<int64_t> mem;
+  int step = 0;
+  for (int gi = 0; gi < ngroups; ++gi) {
+  const int k0 = gi * KG, kn = std::min(KG, K - k0);
+  for (int bi = 0; bi < nbands; ++bi) {
+    const int r0 = bi * rb, r1 = std::min(H, r0 + rb), rows = r1 - r0, bpx = rows * Wd;
+    for (int t : ts) {
+      const uint64_t islot = m_glb_i_base + uint64_t(step % 2) * ih, oslot = m_glb_o_base + uint64_t(step % 2) * oh;
+      ++step;
+      // operand 1: [K][rows][W] int32; operand 2: spikes [K][rows][pitch] or int32
+      DmaCommand c;
+      c.src = L.in_addr + uint64_t(t) * map1 + uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4;
+      c.dst = islot;
+      c.rows = uint64_t(kn);
+      c.row_bytes = uint64_t(bpx) * 4;
+      c.src_stride = npx * 4;
+      c.tag = TileExt{};
+      c.tag->tensor = Tensor::psum;
+      c.tag->layer = L.id;
+      c.tag->timestep = uint32_t(t);
+      dma_free = dma(c, dma_free);
+      const uint64_t len1 = c.rows * c.row_bytes;
+      a.resize(size_t(kn) * bpx);
+      m_dp.dma->debug_read(islot, a.data(), len1);
+      DmaCommand d = c;
+      d.dst = islot + len1;
+      d.src = L.in2_addr + uint64_t(t) * map2 +
+              (spikes2 ? uint64_t(k0) * H * pout + uint64_t(r0) * pout : uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4);
+      d.row_bytes = spikes2 ? uint64_t(rows) * pout : uint64_t(bpx) * 4;
+      d.src_stride = spikes2 ? uint64_t(H) * pout : npx * 4;
+      d.tag->tensor = spikes2 ? Tensor::ifmap : Tensor::psum;
+      dma_free = dma(d, dma_free);
+      const uint64_t len2 = d.rows * d.row_bytes;
+      b2.resize(len2);
+      m_dp.dma->debug_read(islot + len1, b2.data(), len2);
+      st.dram_bytes += len1 + len2;
+      // elementwise sum, [pixels][K] for the LIF job
+      sum.assign(size_t(bpx) * kn, 0);
+      for (int k = 0; k < kn; ++k)
+        for (int p = 0; p < bpx; ++p) {
+          int32_t v = a[size_t(k) * bpx + p];
+          if (spikes2) {
+            const int y = p / Wd, x = p % Wd;
+            v += (b2[(size_t(k) * rows + y) * pout + x / 8] >> (x % 8)) & 1;
+            st.spikes_in += (b2[(size_t(k) * rows + y) * pout + x / 8] >> (x % 8)) & 1;
+          } else {
+            int32_t w2;
+            std::memcpy(&w2, b2.data() + (size_t(k) * bpx + p) * 4, 4);
+            v += w2;
+          }
+          sum[size_t(p) * kn + k] = v;
+        }
+      sc_time c_start = std::max(pe_free, dma_free);
+      c_start = std::max(c_start, account(false, islot, len1 + len2, c_start, Tensor::psum));
+      // membranes
+      std::vector<int64_t>* mv = &mem;
+      const size_t n = size_t(bpx) * kn;
+      if (use == SpadUse::tick_batch) {
+        mv = &tb_mem[size_t(gi) * nbands + bi];
+        if (mv->empty()) mv->assign(n, 0);
+      } else {
+        mem.assign(n, 0);
+      }
+      const uint64_t mslot = oslot + uint64_t(kn) * rows * pout, mlen = uint64_t(kn) * bpx * mbytes;
+      if (persist && t > 0) {
+        DmaCommand m;
+        m.src = L.mem_addr + (uint64_t(k0) * npx + uint64_t(r0) * Wd) * mbytes;
+        m.dst = mslot;
+        m.rows = uint64_t(kn);
+        m.row_bytes = uint64_t(bpx) * mbytes;
+        m.src_stride = npx * mbytes;
+        m.tag = TileExt{};
+        m.tag->tensor = Tensor::membrane;
+        m.tag->layer = L.id;
+        m.tag->timestep = uint32_t(t);
+        dma_free = dma(m, dma_free);
+        c_start = std::max(c_start, dma_free);
+        mraw.resize(mlen);
+        m_dp.dma->debug_read(mslot, mraw.data(), mlen);
+        std::vector<int64_t> tmp(size_t(kn) * bpx);
+        load_membranes(mraw.data(), tmp.data(), tmp.size(), mbytes);
+        for (int k = 0; k < kn; ++k)
+          for (int p = 0; p < bpx; ++p) (*mv)[size_t(p) * kn + k] = tmp[size_t(k) * bpx + p];
+        st.dram_bytes += mlen;
+      }
+      spk.assign(n, 0);
+      LifJob job;
+      job.psum = sum.data();
+      job.pixels = bpx;
+      job.channels = kn;
+      job.psum_stride = kn;
+      job.channel0 = k0;
+      job.multiplier = L.multiplier.data();
+      job.offset = L.offset.data();
+      job.shift = L.shift;
+      job.neuron = L.neuron;
+      job.membrane = mv->data();
+      job.spikes = spk.data();
+      const uint64_t lc = m_dp.lif->integrate(job);
+      st.lif_cycles += lc;
+      sc_time c_end = c_start + m_clk * double(lc);
+      for (size_t q = 0; q < n; ++q) st.spikes_out += spk[q];
+      const uint64_t spk_bytes = uint64_t(kn) * rows * pout;
+      packed.resize(spk_bytes);
+      pack_spikes(spk.data(), Wd, rows, kn, kn, pout, packed.data());
+      m_dp.dma->debug_write(oslot, packed.data(), spk_bytes);
+      c_end = std::max(c_end, account(true, oslot, spk_bytes, c_end, Tensor::ofmap));
+      DmaCommand o;
+      o.src = oslot;
+      o.dst = L.out_addr + uint64_t(t) * L.out_map_bytes() + uint64_t(k0) * H * pout + uint64_t(r0) * pout;
+      o.rows = uint64_t(kn);
+      o.row_bytes = uint64_t(rows) * pout;
+      o.dst_stride = uint64_t(H) * pout;
+      o.tag = TileExt{};
+      o.tag->tensor = Tensor::ofmap;
+      o.tag->layer = L.id;
+      o.tag->timestep = uint32_t(t);
+      dma_free = dma(o, std::max(dma_free, c_end));
+      st.dram_bytes += spk_bytes;
+      st.glb_bytes += len1 + len2 + spk_bytes;
+      if (persist && t + 1 < total_t) {
+        std::vector<int64_t> tmp(size_t(kn) * bpx);
+        for (int k = 0; k < kn; ++k)
+          for (int p = 0; p < bpx; ++p) tmp[size_t(k) * bpx + p] = (*mv)[size_t(p) * kn + k];
+        mraw.resize(mlen);
+        store_membranes(tmp.data(), mraw.data(), tmp.size(), mbytes);
+        m_dp.dma->debug_write(mslot, mraw.data(), mlen);
+        c_end = std::max(c_end, account(true, mslot, mlen, c_end, Tensor::membrane));
+        DmaCommand m;
+        m.src = mslot;
+        m.dst = L.mem_addr + (uint64_t(k0) * npx + uint64_t(r0) * Wd) * mbytes;
+        m.rows = uint64_t(kn);
+        m.row_bytes = uint64_t(bpx) * mbytes;
+        m.dst_stride = npx * mbytes;
+        m.tag = TileExt{};
+        m.tag->tensor = Tensor::membrane;
+        m.tag->layer = L.id;
+        m.tag->timestep = uint32_t(t);
+        dma_free = dma(m, std::max(dma_free, c_end));
+        st.dram_bytes += mlen;
+        st.glb_bytes += 2 * mlen;
+      }
+      pe_free = c_end;
+    }
+  }
+  }
+  return std::max(pe_free, dma_free);
 }
 
 }  // namespace spiketlm

@@ -78,8 +78,8 @@ class LayerEngine {
   sc_core::sc_time run_compute(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use,
                                sc_core::sc_time now, LayerStats& st);
   sc_core::sc_time run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_core::sc_time now, LayerStats& st);
-  sc_core::sc_time run_add(const LayerCmd& L, const std::vector<int>& ts, int total_t, sc_core::sc_time now,
-                           LayerStats& st);
+  sc_core::sc_time run_add(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use,
+                           sc_core::sc_time now, LayerStats& st);
   void refuse(const LayerCmd& L, uint32_t err, const std::string& msg) const;
 
   Datapath m_dp;

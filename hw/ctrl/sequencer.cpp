@@ -53,6 +53,10 @@ void Sequencer::bus_read(uint64_t addr, void* dst, uint64_t len, sc_time& t) {
 }
 
 LayerCmd Sequencer::decode(const LayerDesc& d, uint32_t index, sc_time& t) {
+  return decode_layer(d, index, [&](uint64_t a, void* dst, uint64_t n) { bus_read(a, dst, n, t); });
+}
+
+LayerCmd decode_layer(const LayerDesc& d, uint32_t index, const std::function<void(uint64_t, void*, uint64_t)>& read_fx) {
   auto bad = [&](uint32_t code, const void* field, const std::string& what) {
     const uint32_t word = uint32_t((reinterpret_cast<const uint8_t*>(field) - reinterpret_cast<const uint8_t*>(&d)) / 4);
     throw LayerRefused(code, index, word, "layer " + std::to_string(index) + ": " + what);
@@ -99,7 +103,7 @@ LayerCmd Sequencer::decode(const LayerDesc& d, uint32_t index, sc_time& t) {
     L.neuron.share = int(d.lif_share);
     const uint64_t fx = uint64_t(d.fx_addr_lo) | uint64_t(d.fx_addr_hi) << 32;
     std::vector<int32_t> buf(size_t(2) * d.out_c);
-    bus_read(fx, buf.data(), buf.size() * 4, t);
+    read_fx(fx, buf.data(), buf.size() * 4);
     L.multiplier.assign(buf.begin(), buf.begin() + d.out_c);
     L.offset.assign(buf.begin() + d.out_c, buf.end());
   }
@@ -154,6 +158,20 @@ void Sequencer::execute() {
         sc_core::wait(t - sc_core::sc_time_stamp());
     }
     m_csr->set(REG_EXIT_TIMESTEP, T);
+    // The argmax unit: sum the output layer's per-timestep accumulations, ties to the lowest.
+    const LayerCmd& last = layers.back();
+    if (!last.fires() && (last.op == OP_CONV || last.op == OP_LINEAR)) {
+      const uint64_t k = uint64_t(last.g.out_c) * last.g.npx();
+      std::vector<int32_t> o(size_t(T) * k);
+      bus_read(last.out_addr, o.data(), o.size() * 4, t);
+      std::vector<int64_t> sum(k, 0);
+      for (uint32_t u = 0; u < T; ++u)
+        for (uint64_t c = 0; c < k; ++c) sum[c] += o[u * k + c];
+      uint32_t best = 0;
+      for (uint64_t c = 1; c < k; ++c)
+        if (sum[c] > sum[best]) best = uint32_t(c);
+      m_csr->set(REG_PREDICTION, best);
+    }
   } catch (const LayerRefused& r) {
     status = STATUS_ERROR;
     m_csr->set(REG_ERR_CODE, r.code);

@@ -10,6 +10,7 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <functional>
 #include <memory>
 
 #include "hw/compute/dataflow.h"
@@ -17,6 +18,11 @@
 #include "hw/ctrl/csr.h"
 
 namespace spiketlm {
+
+// Decode and validate one descriptor (shared by every controller that runs LayerDesc tables);
+// read_fx(addr, dst, bytes) fetches the fixed-point table. Throws LayerRefused.
+LayerCmd decode_layer(const LayerDesc& d, uint32_t index,
+                      const std::function<void(uint64_t, void*, uint64_t)>& read_fx);
 
 class Sequencer : public Module {
  public:

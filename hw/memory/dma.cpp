@@ -24,6 +24,7 @@ Dma::Dma(sc_core::sc_module_name nm, Context& ctx)
       out("out"),
       m_chunk(param_int("chunk_bytes", 128, {"bytes per transaction (default chunk)", "B", 1, 1 << 24})),
       m_buffers(unsigned(param_int("buffers", 2, {"chunk buffers: 1 = read then write, 2 = double buffering", "", 1, 64}))),
+      m_outstanding(size_t(param_int("outstanding", 1, {"reads in flight at once (1: the next read waits for this one)", "", 1, 256}))),
       m_use_dmi(param_bool("dmi", false, {"move bytes by DMI where targets grant it (timing still from the targets)"})),
       m_setup(param_double("setup_ns", 0, {"time from a transfer request to its first read", "ns", 0, 1e9}), sc_core::SC_NS),
       m_transfers(counter("transfers", "", "tile transfers")),
@@ -105,18 +106,26 @@ sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
   const TileExt* tag = c.tag ? &*c.tag : nullptr;
   m_busy = true;
   m_buf.resize(std::max<uint64_t>(m_buf.size(), chunk));
-  // Stream times are offsets from sc_time_stamp(): r = source side free, w = destination side.
-  sc_core::sc_time r = delay + m_setup, w = r;
+  // Stream times are offsets from sc_time_stamp(): `issue` = when the next read may be sent,
+  // w = destination side free. A read needs a free chunk buffer (the write that drained it
+  // has finished) and, with `outstanding` reads in flight, the completion of the read
+  // `outstanding` back; with outstanding = 1 the next read waits for this one's completion.
+  sc_core::sc_time issue = delay + m_setup, w = issue;
   std::deque<sc_core::sc_time> wends;  // completion of the last `buffers` writes
+  std::deque<sc_core::sc_time> rends;  // completion of the last `outstanding` reads
   const sc_core::sc_time quantum = tlm_utils::tlm_quantumkeeper::get_global_quantum();
   for (uint64_t row = 0; row < c.rows; ++row) {
     for (uint64_t o = 0; o < c.row_bytes; o += chunk) {
       const uint64_t n = std::min(chunk, c.row_bytes - o);
-      // A chunk buffer is free again when the write that drained it has finished.
-      sc_core::sc_time t = wends.size() == m_buffers ? std::max(r, wends.front()) : r;
+      sc_core::sc_time t = issue;
+      if (wends.size() == m_buffers) t = std::max(t, wends.front());
+      if (rends.size() == m_outstanding) t = std::max(t, rends.front());
+      const sc_core::sc_time issued = t;
       move(false, c.src + row * sstride + o, m_buf.data(), n, t, tag);
-      r = t;
-      t = std::max(r, w);
+      rends.push_back(t);
+      if (rends.size() > m_outstanding) rends.pop_front();
+      issue = m_outstanding > 1 ? issued : t;
+      t = std::max(t, w);
       move(true, c.dst + row * dstride + o, m_buf.data(), n, t, tag);
       w = t;
       wends.push_back(w);
@@ -124,13 +133,15 @@ sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
       ++m_chunks;
       m_bytes += n;
       // Quantum keeping: every time still needed is >= m; once m reaches the quantum, sync.
-      sc_core::sc_time m = std::min(r, w);
+      sc_core::sc_time m = std::min(issue, w);
       for (const auto& x : wends) m = std::min(m, x);
+      for (const auto& x : rends) m = std::min(m, x);
       if (m > sc_core::SC_ZERO_TIME && m >= quantum) {
         sc_core::wait(m);
-        r -= m;
+        issue -= m;
         w -= m;
         for (auto& x : wends) x -= m;
+        for (auto& x : rends) x -= m;
       }
     }
   }

@@ -53,6 +53,7 @@ class Dma : public Module {
 
   uint64_t m_chunk;
   unsigned m_buffers;
+  size_t m_outstanding;
   bool m_use_dmi;
   sc_core::sc_time m_setup;
   std::vector<tlm::tlm_dmi> m_regions;

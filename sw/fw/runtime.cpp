@@ -189,6 +189,7 @@ void Runtime::load() {
       }
       case layer_type::add: {
         d.op = OP_ADD;
+        d.in_planes = 1;  // operand 1 is an int32 accumulation map; planes do not apply
         const Map in2 = producer(1);
         d.kh = d.kw = d.stride = 1;
         d.out_c = uint32_t(L.out_shape.c);

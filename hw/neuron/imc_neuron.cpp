@@ -1,0 +1,46 @@
+#include "hw/neuron/imc_neuron.h"
+
+#include "traces/src/golden.h"
+
+namespace spiketlm {
+
+ImcNeuron::ImcNeuron(sc_core::sc_module_name nm, Context& ctx)
+    : Module(nm, ctx),
+      m_bits(int(param_int("membrane_bits", 32, {"membrane width, saturating", "bit", 2, 32}))),
+      m_tech(param_string("tech", "imc_neuron", {"tech-table component of one LIF/IF unit (action update)"})),
+      m_mem_tech(param_string("membrane_tech", "membrane_mem", {"tech-table component: membrane memory per neuron (area)"})),
+      m_in_tech(param_string("input_tech", "spike_mem", {"tech-table component: input spike memory per input neuron (area)"})),
+      m_update(action(m_tech, "update")),
+      m_updates(counter("updates", "", "neuron updates (integrate, leak, fire)")),
+      m_spikes(counter("spikes", "", "output spikes")),
+      m_saturations(counter("saturations", "", "updates whose membrane saturated")) {}
+
+uint64_t ImcNeuron::step(const int64_t* psum, size_t n, size_t per_channel, const int32_t* multiplier,
+                         const int32_t* offset, int shift, const neuron_params& np, int64_t* membrane, int32_t* spikes) {
+  uint64_t fired = 0, sat = 0;
+  const int64_t hi = (int64_t(1) << (m_bits - 1)) - 1, lo = -hi - 1;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t ch = i / per_channel;
+    const int64_t x = golden::neuron_current(psum[i], multiplier[ch], offset[ch], shift);
+    int64_t& v = membrane[i];
+    const int64_t pre = ((v * np.leak_num) >> np.leak_shift) + x;
+    sat += (pre > hi || pre < lo);
+    const bool s = golden::lif_update(v, x, np, m_bits);
+    spikes[i] = s;
+    fired += s;
+  }
+  m_updates += n;
+  m_spikes += fired;
+  m_saturations += sat;
+  return fired;
+}
+
+void ImcNeuron::declare_memories(double neurons, double input_neurons) {
+  if (neurons > 0) area(m_mem_tech, neurons);
+  if (input_neurons > 0) area(m_in_tech, input_neurons);
+}
+
+SPIKETLM_REGISTER_KIND(ImcNeuron, "neuron.imc", "neuron",
+                       "IMC tile LIF/IF units with membrane memory (SpikeSim energy and area figures)");
+
+}  // namespace spiketlm

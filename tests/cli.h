@@ -1,0 +1,84 @@
+// Running the spiketlm CLI from tests, and reading its JSON report.
+#pragma once
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/helpers.h"
+
+namespace spiketlm::test {
+
+struct CliResult {
+  int code = -1;
+  std::string out, err;
+};
+
+// A fresh scratch directory for one test (under the build tree).
+inline std::string scratch(const std::string& name) {
+  const std::string d = binary_dir() + "/scratch/" + name + "_" + std::to_string(getpid());
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs `spiketlm <args>` from the source directory.
+inline CliResult cli(const std::string& args) {
+  const std::string dir = scratch("cli");
+  const std::string cmd = "cd " + source_dir() + " && SC_COPYRIGHT_MESSAGE=DISABLE " + binary_dir() + "/spiketlm " +
+                          args + " >" + dir + "/out.txt 2>" + dir + "/err.txt";
+  const int rc = std::system(cmd.c_str());
+  CliResult r;
+  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = slurp(dir + "/out.txt");
+  r.err = slurp(dir + "/err.txt");
+  return r;
+}
+
+using Json = boost::property_tree::ptree;
+inline Json load_json(const std::string& path) {
+  Json j;
+  boost::property_tree::read_json(path, j);
+  return j;
+}
+inline double summary(const Json& j, const std::string& key) { return j.get<double>("summary." + key); }
+// Column `col` of table `table`, row by row (as doubles).
+inline std::vector<double> column(const Json& j, const std::string& table, const std::string& col) {
+  const Json& t = j.get_child("tables." + table);
+  size_t idx = 0, i = 0;
+  bool found = false;
+  for (const auto& c : t.get_child("columns")) {
+    if (c.second.get_value<std::string>() == col) {
+      idx = i;
+      found = true;
+    }
+    ++i;
+  }
+  if (!found) throw std::runtime_error("no column " + col + " in table " + table);
+  std::vector<double> v;
+  for (const auto& row : t.get_child("rows")) {
+    size_t k = 0;
+    for (const auto& cell : row.second) {
+      if (k++ == idx) {
+        const std::string s = cell.second.get_value<std::string>();
+        v.push_back(s == "null" || s.empty() ? 0.0 : std::stod(s));
+      }
+    }
+  }
+  return v;
+}
+
+}  // namespace spiketlm::test
