@@ -15,6 +15,7 @@
 // does the work and calls sc_stop() (or simply runs out of events) when done.
 #pragma once
 #include "tlm/module.h"
+#include "traces/src/trace.h"
 
 namespace spiketlm {
 
@@ -24,6 +25,11 @@ class Platform : public Module {
   // After the simulation: fill the summary (latency, accuracy, per-layer tables...) and set
   // ctx().elapsed_s to the simulated time leakage is charged over.
   virtual void finish(Report& r) = 0;
+
+ protected:
+  // The trace named by run.trace, read and validated; run.timesteps (if set) re-times a
+  // workload trace whose rates are the same at every timestep.
+  bundle load_trace();
 };
 
 }  // namespace spiketlm

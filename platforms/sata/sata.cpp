@@ -8,9 +8,7 @@
 namespace spiketlm {
 
 Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
-  const std::string trace_dir = ctx.params.get_string("run.trace", "", {"trace bundle directory (--trace)"});
-  if (trace_dir.empty()) fail("sata", path() + ": no trace given (use --trace DIR or run.trace)");
-  m_bundle = read_bundle(trace_dir);
+  m_bundle = load_trace();
   const int64_t max_samples = m_bundle.functional() ? m_bundle.samples : 1 << 20;
   m_samples = int(ctx.params.get_int("run.samples", m_bundle.functional() ? std::min(100, m_bundle.samples) : 1,
                                      {"samples to run (--samples)", "", 1, double(max_samples)}));

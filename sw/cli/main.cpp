@@ -21,7 +21,7 @@ using namespace spiketlm;
 namespace {
 
 const char* kUsage =
-    "usage: spiketlm run CONFIG.yaml [--trace DIR] [--samples N] [-c key=value]...\n"
+    "usage: spiketlm run CONFIG.yaml [--trace DIR] [--samples N] [--timesteps T] [-c key=value]...\n"
     "                    [--json FILE] [--csv FILE] [--vcd FILE] [--trace-filter GLOB]...\n"
     "                    [--plugin LIB]... [--dump-config FILE] [--quiet]\n"
     "       spiketlm list [--plugin LIB]...\n";
@@ -55,6 +55,7 @@ Args parse(int argc, char** argv) {
     if (s == "-c") a.req.overrides.push_back(value(i));
     else if (s == "--trace") a.req.run_params.push_back({"run.trace", value(i)});
     else if (s == "--samples") a.req.run_params.push_back({"run.samples", value(i)});
+    else if (s == "--timesteps") a.req.run_params.push_back({"run.timesteps", value(i)});
     else if (s == "--json") a.json = value(i);
     else if (s == "--csv") a.csv = value(i);
     else if (s == "--vcd") a.req.vcd = value(i);
