@@ -124,7 +124,10 @@ TEST(Sata, HalvingDramBandwidthNeverMakesARunFaster) {
 
 TEST(Sata, ALayerThatDoesNotFitIsRefusedWithOneLine) {
   const std::string bundle = make_workload(scratch("nofit"), 1, 0.5);
-  const CliResult r = cli("run platforms/sata/sata.yaml --trace " + bundle + " -c sata.glb_weight.capacity_kb=1");
+  // With 128 PE columns one input channel of a filter tile is 3 x 3 x 128 = 1152 B of
+  // weights: more than half of a 1 KB weight GLB, so not even a weight segment fits.
+  const CliResult r = cli("run platforms/sata/sata.yaml --trace " + bundle +
+                          " -c sata.glb_weight.capacity_kb=1 -c sata.pe_array.cols=128");
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "spiketlm: error: spiketlm/sata: sata: the accelerator refused layer 0 (error code 3, descriptor word 0)\n");
   EXPECT_EQ(r.out, "");

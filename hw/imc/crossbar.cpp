@@ -1,0 +1,92 @@
+#include "hw/imc/crossbar.h"
+
+namespace spiketlm {
+
+void XbarProgram::program(const int8_t* w, int nrows, int nwcols, int wstride, const CellConfig& c,
+                          const std::string& who) {
+  const int S = c.slices(), sb = c.slice_bits();
+  const uint32_t smask = (1u << sb) - 1u;
+  rows = nrows;
+  wcols = nwcols;
+  pcols = nwcols * S;
+  level.assign(size_t(rows) * pcols, 0);
+  neg.assign(size_t(rows) * wcols, 0);
+  for (int r = 0; r < rows; ++r)
+    for (int j = 0; j < wcols; ++j) {
+      uint32_t code = 0;
+      bool n = false;
+      const int v = w[size_t(r) * wstride + j];
+      if (!encode_weight(v, c, code, n))
+        fail("imc", who + ": weight " + std::to_string(v) + " does not fit weight_bits " + std::to_string(c.weight_bits) +
+                        " (range " + std::to_string(c.wmin()) + ".." + std::to_string(c.wmax()) + ")");
+      neg[size_t(r) * wcols + j] = n;
+      for (int s = 0; s < S; ++s) level[size_t(r) * pcols + size_t(j) * S + s] = uint8_t((code >> (s * sb)) & smask);
+    }
+}
+
+int64_t stored_weight(const XbarProgram& x, int row, int col, const CellConfig& c) {
+  const int S = c.slices(), sb = c.slice_bits();
+  int64_t v = 0;
+  for (int s = 0; s < S; ++s) v += int64_t(x.level[size_t(row) * x.pcols + size_t(col) * S + s]) << (s * sb);
+  return v - (x.neg[size_t(row) * x.wcols + col] ? c.offset() : 0);
+}
+
+int accumulate_levels(const XbarProgram& x, const uint64_t* mask, int32_t* acc, int32_t* negc) {
+  const int nw = (x.rows + 63) / 64;
+  int active = 0;
+  const int pc = x.pcols, wc = x.wcols;
+  for (int w = 0; w < nw; ++w) {
+    uint64_t m = mask[w];
+    while (m) {
+      const int r = w * 64 + __builtin_ctzll(m);
+      m &= m - 1;
+      ++active;
+      const uint8_t* lv = x.level.data() + size_t(r) * pc;
+      for (int j = 0; j < pc; ++j) acc[j] += lv[j];
+      const uint8_t* ng = x.neg.data() + size_t(r) * wc;
+      for (int j = 0; j < wc; ++j) negc[j] += ng[j];
+    }
+  }
+  return active;
+}
+
+double DeviceConfig::step_s(const CellConfig& c) const {
+  const double gon = 1e-3 / ron_kohm, goff = 1e-3 / roff_kohm;
+  if (!c.bit_sliced) return gon;  // parallel binary-weighted cells: G = code / Ron
+  return (gon - goff) / double(c.max_level());
+}
+
+double DeviceConfig::conductance_s(int level, const CellConfig& c) const {
+  const double goff = 1e-3 / roff_kohm;
+  if (!c.bit_sliced) return level == 0 ? goff : double(level) * step_s(c);
+  return goff + double(level) * step_s(c);
+}
+
+Crossbar::Crossbar(sc_core::sc_module_name nm, Context& ctx)
+    : Module(nm, ctx),
+      m_rows(int(param_int("rows", 64, {"rows (word lines) of one crossbar", "", 1, 4096}))),
+      m_cols(int(param_int("cols", 64, {"columns (bit lines) of one crossbar", "", 1, 4096}))),
+      m_tech(param_string("tech", "rram_xbar_64x64", {"tech-table component (actions read, program; area per crossbar)"})),
+      m_read(action(m_tech, "read")),
+      m_program(action(m_tech, "program")),
+      m_reads(counter("reads", "", "crossbar reads (a crossbar with at least one driven row, or every mapped one in dense mode)")),
+      m_cells_programmed(counter("cells_programmed", "", "cells written when the network was loaded")),
+      m_rows_programmed(counter("rows_programmed", "", "crossbar rows written when the network was loaded")) {
+  m_cells.weight_bits = int(param_int("weight_bits", 8, {"signed weight width (offset-encoded)", "bit", 2, 8}));
+  const std::string enc = param_string("cells", "parallel",
+                                       {"weight storage: parallel (binary-weighted parallel cells per crosspoint, NICE) or bit_sliced",
+                                        "", -1e300, 1e300, {"parallel", "bit_sliced"}});
+  m_cells.bit_sliced = enc == "bit_sliced";
+  m_cells.cell_bits = int(param_int("cell_bits", 1, {"bits per cell when bit-sliced", "bit", 1, 7}));
+  m_dev.ron_kohm = param_double("ron_kohm", 19.139, {"on-state resistance (one unit of code)", "kOhm", 1e-3, 1e9});
+  m_dev.roff_kohm = param_double("roff_kohm", 25000, {"off-state resistance", "kOhm", 1e-3, 1e12});
+  m_dev.read_v = param_double("read_voltage", 0.1, {"read voltage on an active row", "V", 1e-6, 10});
+  if (m_cells.slices() > m_cols)
+    fail("imc", path() + ".cell_bits: a weight needs " + std::to_string(m_cells.slices()) + " columns, the crossbar has " +
+                    std::to_string(m_cols));
+}
+
+SPIKETLM_REGISTER_KIND(Crossbar, "imc.crossbar", "imc",
+                       "RRAM crossbar: offset-encoded signed weights, parallel or bit-sliced cells, read counts");
+
+}  // namespace spiketlm

@@ -1,0 +1,100 @@
+// spiketlm: RRAM crossbar arithmetic and the crossbar unit (kind "imc.crossbar"). See crossbar.md.
+//
+// The arithmetic is plain C++ (no SystemC) so that it is unit-tested without the kernel:
+//  - CellConfig: how a signed weight is stored: SpikeSim's offset encoding (a negative weight
+//    w is stored as the code w + 2^p, p = weight_bits - 1; the digital side subtracts 2^p for
+//    every active input on a negative-weight cell), the code held either in one crosspoint of
+//    binary-weighted parallel cells (NICE) or bit-sliced over several columns of cell_bits
+//    each.
+//  - XbarProgram: one programmed crossbar: the level of every cell and the sign bits.
+//  - accumulate_levels(): the ideal column "current" in units of one cell step: the integer
+//    sum of the levels of the active rows (no circuit solve on this path).
+//  - DeviceConfig: conductances from Ron, Roff and the number of levels, read voltage; the
+//    current of one level step (the ADC's natural LSB).
+// The Crossbar module holds the configuration of every crossbar on the chip (all identical),
+// counts reads and programmed cells, and provides the tech-table component.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tlm/module.h"
+
+namespace spiketlm {
+
+struct CellConfig {
+  int weight_bits = 8;      // signed weight width; codes have p = weight_bits - 1 bits
+  bool bit_sliced = false;  // false: one crosspoint of binary-weighted parallel cells per weight
+  int cell_bits = 1;        // bits per cell when bit-sliced
+  int code_bits() const { return weight_bits - 1; }
+  int slices() const { return bit_sliced ? (code_bits() + cell_bits - 1) / cell_bits : 1; }
+  int slice_bits() const { return bit_sliced ? cell_bits : code_bits(); }
+  int max_level() const { return (1 << slice_bits()) - 1; }
+  int64_t offset() const { return int64_t(1) << code_bits(); }   // 2^p
+  int64_t wmin() const { return -offset(); }
+  int64_t wmax() const { return offset() - 1; }
+};
+
+// Offset encoding of one weight: code in [0, 2^p), negative flag. Returns false if w is out of
+// range for the cell configuration.
+inline bool encode_weight(int w, const CellConfig& c, uint32_t& code, bool& negative) {
+  if (w < c.wmin() || w > c.wmax()) return false;
+  negative = w < 0;
+  code = uint32_t(w + (negative ? c.offset() : 0));
+  return true;
+}
+
+// One programmed crossbar. Physical column j * slices + s holds slice s (least significant
+// first) of logical column j.
+struct XbarProgram {
+  int rows = 0;        // rows in use
+  int wcols = 0;       // logical (weight) columns in use
+  int pcols = 0;       // physical columns in use = wcols * slices
+  std::vector<uint8_t> level;  // [rows][pcols]
+  std::vector<uint8_t> neg;    // [rows][wcols] 0/1
+  // Program from int8 weights w[r * wstride + j], r < rows, j < wcols. Fails (one line, names
+  // `who`) when a weight does not fit the cell configuration.
+  void program(const int8_t* w, int rows, int wcols, int wstride, const CellConfig& c, const std::string& who);
+};
+
+// Digital value of a weight read back from the program (for tests): sum of slices - 2^p neg.
+int64_t stored_weight(const XbarProgram& x, int row, int col, const CellConfig& c);
+
+// Ideal column sums: acc[pc] += level[r][pc], negc[j] += neg[r][j] for every active row r
+// (bit r of mask). Returns the number of active rows.
+int accumulate_levels(const XbarProgram& x, const uint64_t* mask, int32_t* acc, int32_t* negc);
+
+struct DeviceConfig {
+  double ron_kohm = 19.139;    // on state (NICE: conductance = code / 19.139 kOhm)
+  double roff_kohm = 25000;    // off state (code 0 about 25 MOhm)
+  double read_v = 0.1;         // read voltage
+  // Conductance of a cell at `level` of `levels` (levels - 1 equal steps from Goff to Gon),
+  // siemens. Parallel cells: level = code, step = 1/Ron per unit of code.
+  double step_s(const CellConfig& c) const;
+  double conductance_s(int level, const CellConfig& c) const;
+  double unit_current_a(const CellConfig& c) const { return read_v * step_s(c); }
+};
+
+class Crossbar : public Module {
+ public:
+  Crossbar(sc_core::sc_module_name name, Context& ctx);
+  int rows() const { return m_rows; }
+  int cols() const { return m_cols; }
+  const CellConfig& cells() const { return m_cells; }
+  const DeviceConfig& device() const { return m_dev; }
+  // Weights (logical columns) per crossbar: cols / slices.
+  int weight_cols() const { return m_cols / m_cells.slices(); }
+  const std::string& tech() const { return m_tech; }
+  void count_reads(uint64_t n) { count(m_read, n); m_reads += n; }
+  void count_program(uint64_t cells, uint64_t rows) { count(m_program, cells); m_cells_programmed += cells; m_rows_programmed += rows; }
+
+ private:
+  int m_rows, m_cols;
+  CellConfig m_cells;
+  DeviceConfig m_dev;
+  std::string m_tech;
+  ActionId m_read, m_program;
+  uint64_t &m_reads, &m_cells_programmed, &m_rows_programmed;
+};
+
+}  // namespace spiketlm

@@ -1,0 +1,616 @@
+#include "hw/imc/imc_controller.h"
+
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstring>
+
+#include "traces/src/golden.h"
+
+namespace spiketlm {
+
+using sc_core::sc_time;
+using sc_core::SC_ZERO_TIME;
+
+namespace {
+
+// Bits [start, start + n) of src (src has one spare zero word past its end) into dst words.
+inline void extract_bits(const uint64_t* src, int start, int n, uint64_t* dst) {
+  const int nw = (n + 63) / 64;
+  for (int w = 0; w < nw; ++w) {
+    const int b = start + 64 * w, i = b >> 6, s = b & 63;
+    uint64_t v = src[i] >> s;
+    if (s) v |= src[i + 1] << (64 - s);
+    const int left = n - 64 * w;
+    if (left < 64) v &= (uint64_t(1) << left) - 1;
+    dst[w] = v;
+  }
+}
+
+// Unpack [planes][C][H][pitch] bit planes into values (two's complement when signed).
+std::vector<int32_t> unpack(const uint8_t* p, int planes, int c, int h, int w, bool is_signed) {
+  const uint64_t pitch = (uint64_t(w) + 7) / 8;
+  std::vector<int32_t> v(size_t(c) * h * w, 0);
+  for (int pl = 0; pl < planes; ++pl)
+    for (int ch = 0; ch < c; ++ch)
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+          if ((p[((size_t(pl) * c + ch) * h + y) * pitch + x / 8] >> (x % 8)) & 1)
+            v[(size_t(ch) * h + y) * w + x] |= int32_t(1u << pl);
+  if (is_signed && planes < 32)
+    for (auto& x : v)
+      if (x & (1 << (planes - 1))) x -= (1 << planes);
+  return v;
+}
+
+const char* op_name(uint32_t op) {
+  static const char* n[] = {"?", "conv", "linear", "maxpool", "avgpool", "add"};
+  return n[op <= 5 ? op : 0];
+}
+
+}  // namespace
+
+void ImcController::Counts::add(const Counts& o) {
+  pe_cycles += o.pe_cycles;
+  active_pe_cycles += o.active_pe_cycles;
+  xbar_reads += o.xbar_reads;
+  active_xbar_reads += o.active_xbar_reads;
+  if (active_by_group.size() < o.active_by_group.size()) active_by_group.resize(o.active_by_group.size(), 0);
+  for (size_t i = 0; i < o.active_by_group.size(); ++i) active_by_group[i] += o.active_by_group[i];
+}
+
+ImcController::ImcController(sc_core::sc_module_name nm, Context& ctx)
+    : Module(nm, ctx),
+      out("out"),
+      m_dense(param_bool("dense_spikesim", false,
+                         {"count energy and time exactly as SpikeSim's dense formulas (every PE cycle of every mapped PE, "
+                          "SpikeSim's per-PE-cycle composition and its output-serial pipeline)"})),
+      m_zero_skip(param_bool("zero_skip", true,
+                             {"a crossbar with no driven row draws no current: its read (and a PE cycle without any) is not charged"})),
+      m_fraction(param_double("pipeline_fraction", 0.75,
+                              {"the next layer starts after this fraction of the previous layer's work (SpikeSim: 0.75)", "", 0, 1})),
+      m_program_row_ns(param_double("program_row_ns", 0,
+                                    {"time to program one crossbar row at network load (SpikeSim ignores programming)", "ns", 0, 1e12})),
+      m_dense_factor(int(param_int("dense_pe_factor", 8,
+                                   {"SpikeSim's xbar_size/8 multiplier of PE, subtractor and temp-buffer energy per PE cycle", "", 1, 1 << 20}))),
+      m_dense_hops(int(param_int("dense_htree_hops", 8, {"H-tree hops charged per PE cycle in dense mode (SpikeSim: 19.64 pJ x 8)", "", 0, 1 << 20}))),
+      m_dense_neuron(int(param_int("dense_neuron_updates", 4, {"neuron updates charged per PE cycle in dense mode (SpikeSim: 1.274 pJ x 4)", "", 0, 1 << 20}))),
+      m_cycles(counter("cycles", "cycles", "accelerator cycles (PE clock) of every run, as the timing model computes them")),
+      m_refused(counter("refused", "", "runs refused for a bad descriptor")),
+      m_desc_bytes(counter("descriptor_bytes", "B", "descriptor and fixed-point bytes fetched")),
+      m_runs(counter("runs", "", "inferences run")) {
+  const std::string packing = param_string("packing", "spikesim",
+                                           {"PE placement: spikesim (layers packed across tiles) or layer_per_tile", "", -1e300, 1e300,
+                                            {"spikesim", "layer_per_tile"}});
+  const std::string lin = param_string("linear_mapping", "spikesim",
+                                       {"linear layers: spikesim (a 1x1 convolution, ceil(in/64) x ceil(out/64) PEs) or packed "
+                                        "(rows fill all k x k crossbars of a PE)", "", -1e300, 1e300, {"spikesim", "packed"}});
+  m_map_cfg.layer_per_tile = packing == "layer_per_tile";
+  m_map_cfg.linear_packed = lin == "packed";
+  m_map_cfg.rows_used = int(param_int("rows_per_xbar", 0, {"crossbar rows the mapping fills (0 = every row of the crossbar)", "", 0, 1 << 20}));
+  SC_THREAD(thread);
+  trace("busy", m_busy);
+  trace("layer", m_layer_now);
+  trace("timestep", m_t_now);
+}
+
+void ImcController::connect(const Wiring& w) {
+  m_csr = w.csr;
+  m_dma = w.dma;
+  m_tile = w.tile;
+  m_noc = w.noc;
+  m_glb = w.glb;
+  ImcPe& pe = m_tile->pe();
+  const int xrows = pe.xbar().rows();
+  if (m_map_cfg.rows_used == 0) m_map_cfg.rows_used = xrows;
+  if (m_map_cfg.rows_used > xrows)
+    fail("imc", ctx().params.origin(path() + ".rows_per_xbar") + ": " + path() + ".rows_per_xbar: expected at most the " +
+                    std::to_string(xrows) + " rows of a crossbar (" + pe.xbar().path() + ".rows), got " +
+                    std::to_string(m_map_cfg.rows_used));
+  m_map_cfg.wcols = pe.xbar().weight_cols();
+  m_map_cfg.kernel = pe.kernel();
+  m_map_cfg.pes_per_tile = m_tile->pes();
+  m_clk = sc_time(1e3 / pe.clock_mhz(), sc_core::SC_NS);
+}
+
+double ImcController::pe_cycle_ns() const { return m_tile->pe().cycle_ns(); }
+
+void ImcController::thread() {
+  for (;;) {
+    sc_core::wait(m_csr->start_event());
+    execute();
+  }
+}
+
+void ImcController::bus_read(uint64_t addr, void* dst, uint64_t len, sc_time& t) {
+  tlm::tlm_generic_payload p;
+  p.set_command(tlm::TLM_READ_COMMAND);
+  p.set_address(addr);
+  p.set_data_ptr(static_cast<uint8_t*>(dst));
+  p.set_data_length(unsigned(len));
+  p.set_streaming_width(unsigned(len));
+  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_time d = t > sc_core::sc_time_stamp() ? t - sc_core::sc_time_stamp() : SC_ZERO_TIME;
+  out->b_transport(p, d);
+  if (p.is_response_error()) throw LayerRefused(ERR_BAD_ADDRESS, m_layer_now, 0, "bus read failed");
+  t = sc_core::sc_time_stamp() + d;
+  m_desc_bytes += len;
+}
+
+sc_time ImcController::dma(const DmaCommand& c, sc_time start) {
+  const sc_time now = sc_core::sc_time_stamp();
+  sc_time delay = start > now ? start - now : SC_ZERO_TIME;
+  m_dma->transfer(c, delay);
+  return sc_core::sc_time_stamp() + delay;
+}
+
+sc_time ImcController::account(bool write, uint64_t addr, uint64_t len, sc_time start) {
+  if (len == 0) return start;
+  const sc_time now = sc_core::sc_time_stamp();
+  sc_time delay = start > now ? start - now : SC_ZERO_TIME;
+  tlm::tlm_generic_payload p;
+  TimingOnlyExt timing;
+  p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  p.set_address(addr);
+  p.set_data_ptr(nullptr);
+  p.set_data_length(unsigned(len));
+  p.set_streaming_width(unsigned(len));
+  p.set_extension(&timing);
+  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  out->b_transport(p, delay);
+  p.clear_extension(&timing);
+  if (p.is_response_error()) throw LayerRefused(ERR_BAD_ADDRESS, m_layer_now, 0, "buffer access failed");
+  return sc_core::sc_time_stamp() + delay;
+}
+
+void ImcController::load_network(const std::vector<LayerCmd>& layers) {
+  // Map every compute layer, then program its crossbars from the runtime's weight layout.
+  std::vector<imc::LayerShape> shapes;
+  std::vector<uint32_t> ids;
+  for (const auto& L : layers)
+    if (L.op == OP_CONV || L.op == OP_LINEAR) {
+      imc::LayerShape s;
+      s.linear = L.op == OP_LINEAR;
+      s.in_c = L.g.in_c;
+      s.kh = L.g.kh;
+      s.kw = L.g.kw;
+      s.out_c = L.g.out_c;
+      shapes.push_back(s);
+      ids.push_back(L.id);
+    }
+  m_chip = imc::map_network(shapes, m_map_cfg);
+  const int avail = m_tile->count();
+  if (avail > 0)
+    for (size_t i = 0; i < shapes.size(); ++i)
+      if (m_chip.layers[i].last_tile >= avail)
+        throw LayerRefused(ERR_NO_FIT, ids[i], 0, "layer does not fit the chip's tiles");
+  m_prog.clear();
+  ImcPe& pe = m_tile->pe();
+  Crossbar& xb = pe.xbar();
+  const int k2 = pe.xbars(), wc_max = m_map_cfg.wcols;
+  uint64_t rows_programmed = 0;
+  std::vector<int8_t> wbuf, sub;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const LayerCmd& L = layers[ids[i]];
+    Programmed P;
+    P.map = m_chip.layers[i];
+    const uint64_t W = L.g.w_dim(), K = uint64_t(L.g.out_c);
+    const uint64_t tiles = (K + wc_max - 1) / wc_max;
+    wbuf.resize(tiles * W * wc_max);
+    m_dma->debug_read(L.w_addr, wbuf.data(), wbuf.size());
+    const int P_pos = L.g.kh * L.g.kw;
+    const int G = P.map.row_groups;
+    P.progs.resize(size_t(P.map.col_groups) * G * k2);
+    for (int q = 0; q < P.map.col_groups; ++q) {
+      const int wc = int(std::min<uint64_t>(wc_max, K - uint64_t(q) * wc_max));
+      for (int g = 0; g < G; ++g)
+        for (size_t j = 0; j < P.map.groups[size_t(g)].size(); ++j) {
+          const imc::XbarRows& xr = P.map.groups[size_t(g)][j];
+          sub.assign(size_t(xr.rows) * wc, 0);
+          for (int r = 0; r < xr.rows; ++r) {
+            const uint64_t w = xr.flat ? uint64_t(xr.f0 + r) : uint64_t(xr.c0 + r) * P_pos + xr.pos;
+            for (int c = 0; c < wc; ++c) sub[size_t(r) * wc + c] = wbuf[(uint64_t(q) * W + w) * wc_max + c];
+          }
+          XbarProgram& x = P.progs[(size_t(q) * G + g) * k2 + j];
+          x.program(sub.data(), xr.rows, wc, wc, xb.cells(), xb.path() + " (layer " + std::to_string(L.id) + ")");
+          xb.count_program(uint64_t(xr.rows) * x.pcols, uint64_t(xr.rows));
+          rows_programmed += uint64_t(xr.rows);
+        }
+    }
+    m_prog[L.id] = std::move(P);
+  }
+  m_program_ns += double(rows_programmed) * m_program_row_ns;
+}
+
+ImcController::Act ImcController::read_map(const LayerCmd& L, int T, uint64_t addr, bool timed, sc_time& t) {
+  Act a;
+  a.c = L.g.in_c;
+  a.h = L.g.in_h;
+  a.w = L.g.in_w;
+  a.planes = L.in_planes;
+  a.is_signed = L.flags & DESC_SIGNED_INPUT;
+  const uint64_t bytes = L.in_map_bytes();
+  const int n = L.input_per_t() ? T : 1;
+  std::vector<uint8_t> buf(bytes);
+  const uint64_t glb = m_glb->base_address(), half = m_glb->size_bytes();
+  for (int i = 0; i < n; ++i) {
+    const uint64_t src = addr + uint64_t(i) * bytes;
+    if (timed && bytes <= half) {
+      // DRAM -> global buffer (DMA, real bytes), then the buffer -> the tiles (timing only).
+      DmaCommand c;
+      c.src = src;
+      c.dst = glb;
+      c.row_bytes = bytes;
+      TileExt e;
+      e.tensor = Tensor::input;
+      e.layer = L.id;
+      e.timestep = uint32_t(i);
+      c.tag = e;
+      t = dma(c, t);
+      m_dma->debug_read(glb, buf.data(), bytes);
+      t = account(false, glb, bytes, t);
+    } else {
+      m_dma->debug_read(src, buf.data(), bytes);
+    }
+    a.t.push_back(unpack(buf.data(), a.planes, a.c, a.h, a.w, a.is_signed));
+  }
+  return a;
+}
+
+void ImcController::compute(const LayerCmd& L, const Programmed& P, const Act& in, int ts, std::vector<int64_t>& psum,
+                            Counts& cnt) {
+  const ConvGeom& g = L.g;
+  const imc::LayerMap& m = P.map;
+  ImcPe& pe = m_tile->pe();
+  const int k2 = pe.xbars(), G = m.row_groups, Q = m.col_groups, wcm = m_map_cfg.wcols;
+  const int npx = int(g.npx()), K = g.out_c;
+  const bool flat = L.op == OP_LINEAR;
+  const int C = g.in_c, H = g.in_h, Wd = g.in_w;
+  const int nw = (m_map_cfg.rows_used + 63) / 64;
+  psum.assign(size_t(K) * npx, 0);
+  cnt.active_by_group.assign(size_t(G), 0);
+  const std::vector<int32_t>& x = in.at(ts);
+  // Bit sets of one plane: conv: per pixel, its channels; linear: the flattened map.
+  const int wpp = (C + 63) / 64;
+  std::vector<uint64_t> bits;
+  std::vector<uint64_t> masks(size_t(G) * k2 * nw);
+  std::vector<int> nact(static_cast<size_t>(G), 0), nx(static_cast<size_t>(G), 0);
+  std::vector<const XbarProgram*> xs(static_cast<size_t>(k2), nullptr);
+  std::vector<int64_t> tmp(static_cast<size_t>(wcm), 0);
+  for (int gi = 0; gi < G; ++gi) nx[size_t(gi)] = int(m.groups[size_t(gi)].size());
+  for (int b = 0; b < in.planes; ++b) {
+    const int64_t scale = (in.is_signed && b == in.planes - 1) ? -(int64_t(1) << b) : (int64_t(1) << b);
+    bool any = false;
+    if (flat) {
+      const size_t F = size_t(C) * H * Wd;
+      bits.assign((F + 63) / 64 + 1, 0);
+      for (size_t i = 0; i < F; ++i)
+        if ((x[i] >> b) & 1) {
+          bits[i >> 6] |= uint64_t(1) << (i & 63);
+          any = true;
+        }
+    } else {
+      bits.assign(size_t(H) * Wd * wpp + 1, 0);
+      for (int c = 0; c < C; ++c)
+        for (int p = 0; p < H * Wd; ++p)
+          if ((x[size_t(c) * H * Wd + p] >> b) & 1) {
+            bits[size_t(p) * wpp + (c >> 6)] |= uint64_t(1) << (c & 63);
+            any = true;
+          }
+    }
+    for (int p = 0; p < npx; ++p) {
+      const int oy = p / g.out_w, ox = p % g.out_w;
+      // Driven rows of every crossbar of every row group at this pixel.
+      for (int gi = 0; gi < G; ++gi) {
+        int a = 0;
+        const auto& grp = m.groups[size_t(gi)];
+        for (int j = 0; j < nx[size_t(gi)]; ++j) {
+          uint64_t* mk = masks.data() + (size_t(gi) * k2 + j) * nw;
+          const imc::XbarRows& xr = grp[size_t(j)];
+          bool on = false;
+          if (any) {
+            if (xr.flat) {
+              extract_bits(bits.data(), xr.f0, xr.rows, mk);
+              on = true;
+            } else {
+              const int ky = xr.pos / g.kw, kx = xr.pos % g.kw;
+              const int iy = oy * g.stride + ky - g.pad, ix = ox * g.stride + kx - g.pad;
+              if (iy >= 0 && ix >= 0 && iy < H && ix < Wd) {
+                extract_bits(bits.data() + (size_t(iy) * Wd + ix) * wpp, xr.c0, xr.rows, mk);
+                on = true;
+              }
+            }
+          }
+          if (on) {
+            on = false;
+            for (int w = 0; w < (xr.rows + 63) / 64; ++w) on = on || mk[w] != 0;
+          }
+          if (!on) std::memset(mk, 0, sizeof(uint64_t) * size_t(nw));
+          a += on;
+        }
+        nact[size_t(gi)] = a;
+        cnt.pe_cycles += uint64_t(Q);
+        cnt.xbar_reads += uint64_t(nx[size_t(gi)]) * Q;
+        cnt.active_xbar_reads += uint64_t(a) * Q;
+        if (a) {
+          cnt.active_pe_cycles += uint64_t(Q);
+          cnt.active_by_group[size_t(gi)] += 1;
+        }
+      }
+      for (int q = 0; q < Q; ++q) {
+        const int wc = std::min(wcm, K - q * wcm);
+        std::fill(tmp.begin(), tmp.begin() + wc, 0);
+        bool did = false;
+        for (int gi = 0; gi < G; ++gi) {
+          if (!nact[size_t(gi)]) continue;  // no driven row: no current, the result is 0
+          for (int j = 0; j < nx[size_t(gi)]; ++j) xs[size_t(j)] = &P.progs[(size_t(q) * G + gi) * k2 + j];
+          pe.read(xs.data(), masks.data() + size_t(gi) * k2 * nw, nw, nx[size_t(gi)], tmp.data(), scale, m_scratch);
+          did = true;
+        }
+        if (did)
+          for (int j = 0; j < wc; ++j) psum[size_t(q * wcm + j) * npx + p] += tmp[size_t(j)];
+      }
+    }
+  }
+}
+
+void ImcController::execute() {
+  sc_time t = sc_core::sc_time_stamp();
+  const sc_time start = t;
+  m_busy = 1;
+  const uint32_t n = m_csr->reg(REG_NUM_LAYERS), T = m_csr->reg(REG_TIMESTEPS);
+  const uint64_t desc = m_csr->reg64(REG_DESC_ADDR_LO);
+  uint32_t status = STATUS_DONE;
+  uint64_t spikes = 0;
+  uint64_t dram = 0;
+  double latency_ns = 0;
+  try {
+    if (n == 0 || n > 4096) throw LayerRefused(ERR_BAD_SHAPE, 0, REG_NUM_LAYERS, "NUM_LAYERS out of range");
+    if (T == 0 || T > 64) throw LayerRefused(ERR_BAD_PARAM, 0, REG_TIMESTEPS, "TIMESTEPS out of range");
+    std::vector<LayerDesc> descs(n);
+    bus_read(desc, descs.data(), n * sizeof(LayerDesc), t);
+    std::vector<LayerCmd> layers;
+    for (uint32_t i = 0; i < n; ++i)
+      layers.push_back(decode_layer(descs[i], i, [&](uint64_t a, void* d, uint64_t len) { bus_read(a, d, len, t); }));
+    for (const auto& L : layers)
+      if (L.op == OP_ADD) throw LayerRefused(ERR_BAD_OPCODE, L.id, 0, "residual add layers are not supported by the IMC chip");
+    if (!m_loaded || desc != m_loaded_desc) {
+      load_network(layers);
+      m_loaded = true;
+      m_loaded_desc = desc;
+    }
+    if (m_layers.size() < n) m_layers.resize(n);
+    ImcPe& pe = m_tile->pe();
+    ImcNeuron& lif = m_tile->lif();
+    const int ppt = m_map_cfg.pes_per_tile;
+    const double cyc_ns = pe.cycle_ns();
+
+    // ---- input: DRAM -> global buffer -> tiles ----
+    const sc_time t_in0 = t;
+    std::map<uint64_t, Act> onchip;
+    // ---- functional pass, layer by layer over every timestep (weights stay in place) ----
+    struct Work {
+      uint32_t layer;
+      uint64_t units;        // PE cycles (or SpikeSim outputs) per timestep
+      double noc_ns;         // NoC time of the layer's outputs, all timesteps
+    };
+    std::vector<Work> work;
+    int64_t out_layer = -1;
+    std::vector<int32_t> outputs;  // [T][K * npx] of the output layer
+    for (const auto& L : layers) {
+      m_layer_now = L.id;
+      ImcLayerStats& st = m_layers[L.id];
+      st.layer = int(L.id);
+      st.op = op_name(L.op);
+      const double e0 = ctx().ledger.total_pj(0);
+      Act in;
+      auto it = onchip.find(L.in_addr);
+      if (it != onchip.end()) {
+        in = it->second;
+      } else {
+        in = read_map(L, int(T), L.in_addr, L.id == 0 && !m_dense, t);
+        if (L.id == 0) dram += L.in_map_bytes() * (L.input_per_t() ? T : 1);
+      }
+      st.planes = in.planes;
+      for (uint32_t ts = 0; ts < (in.t.size() == 1 ? 1u : T); ++ts)
+        for (int32_t v : in.at(int(ts))) st.spikes_in += uint64_t(__builtin_popcount(uint32_t(v))) * (in.t.size() == 1 ? T : 1);
+      Act o;
+      o.c = L.g.out_c;
+      o.h = L.g.out_h;
+      o.w = L.g.out_w;
+      o.planes = 1;
+      const size_t osz = size_t(o.c) * o.h * o.w;
+      if (L.op == OP_CONV || L.op == OP_LINEAR) {
+        const Programmed& P = m_prog.at(L.id);
+        st.pes = P.map.pes;
+        st.first_tile = P.map.first_tile;
+        st.last_tile = P.map.last_tile;
+        const uint64_t npx = L.g.npx();
+        std::vector<int64_t> psum, psum0;
+        Counts total, c0;
+        std::vector<int64_t> mem(L.fires() ? osz : 0, 0);
+        const bool shared = in.t.size() == 1;
+        for (uint32_t ts = 0; ts < T; ++ts) {
+          m_t_now = ts;
+          if (shared && ts > 0) {
+            psum = psum0;
+            total.add(c0);
+          } else {
+            Counts c;
+            compute(L, P, in, int(ts), psum, c);
+            total.add(c);
+            if (shared) {
+              psum0 = psum;
+              c0 = c;
+            }
+          }
+          if (L.fires()) {
+            std::vector<int32_t> spk(osz);
+            const uint64_t f = lif.step(psum.data(), osz, npx, L.multiplier.data(), L.offset.data(), L.shift, L.neuron,
+                                        mem.data(), spk.data());
+            st.spikes_out += f;
+            spikes += f;
+            st.neuron_updates += osz;
+            o.t.push_back(std::move(spk));
+          } else {
+            std::vector<int32_t> v(osz);
+            for (size_t i = 0; i < osz; ++i) {
+              if (psum[i] > INT32_MAX || psum[i] < INT32_MIN)
+                throw LayerRefused(ERR_BAD_PARAM, L.id, 0, "output accumulation overflows int32");
+              v[i] = int32_t(psum[i]);
+            }
+            o.t.push_back(std::move(v));
+          }
+        }
+        st.pe_cycles += total.pe_cycles;
+        st.active_pe_cycles += total.active_pe_cycles;
+        st.xbar_reads += total.xbar_reads;
+        st.active_xbar_reads += total.active_xbar_reads;
+        // ---- energy ----
+        const uint64_t spikesim_cycles = uint64_t(P.map.pes) * npx * T;  // SpikeSim's PE cycles (no input planes)
+        Crossbar& xb = pe.xbar();
+        double noc_ns = 0;
+        if (m_dense) {
+          const uint64_t f = uint64_t(m_dense_factor);
+          xb.count_reads(spikesim_cycles * f * uint64_t(pe.xbars()));
+          pe.count_raw(spikesim_cycles * f * pe.adcs(), spikesim_cycles * f * pe.adcs(), spikesim_cycles * f * 16,
+                       spikesim_cycles * f);
+          m_tile->count_buffer(spikesim_cycles);
+          m_tile->count_fetch(spikesim_cycles);
+          m_noc->count_hops(spikesim_cycles * uint64_t(m_dense_hops));
+          lif.count_updates(spikesim_cycles * uint64_t(m_dense_neuron));
+        } else {
+          const uint64_t cycles = m_zero_skip ? total.active_pe_cycles : total.pe_cycles;
+          xb.count_reads(m_zero_skip ? total.active_xbar_reads : total.xbar_reads);
+          pe.count_cycles(cycles);
+          m_tile->count_buffer(cycles);
+          m_tile->count_fetch(cycles);
+          if (L.fires()) lif.count_updates(uint64_t(osz) * T);
+          // Partial sums of row-group PEs in other tiles travel to the col group's first PE.
+          for (int q = 0; q < P.map.col_groups; ++q) {
+            const int wc = std::min(m_map_cfg.wcols, L.g.out_c - q * m_map_cfg.wcols);
+            const int dst = P.map.tile_of(q * P.map.row_groups, ppt);
+            for (int gi = 1; gi < P.map.row_groups; ++gi) {
+              const int src = P.map.tile_of(q * P.map.row_groups + gi, ppt);
+              const uint64_t times = m_zero_skip ? total.active_by_group[size_t(gi)] : npx * T * uint64_t(in.planes);
+              if (src != dst && times) {
+                m_noc->transfer(src, dst, uint64_t(wc) * 4, times);
+                st.noc_bytes += uint64_t(wc) * 4 * times;
+              }
+            }
+          }
+        }
+        const uint64_t units = m_dense ? uint64_t(L.g.out_c) * npx
+                                       : npx * uint64_t(in.planes) * uint64_t(pe.passes());
+        work.push_back({L.id, units, noc_ns});
+        if (!L.fires()) out_layer = int64_t(L.id);
+      } else if (L.op == OP_MAXPOOL || L.op == OP_AVGPOOL) {
+        tensor_shape is{L.g.in_c, L.g.in_h, L.g.in_w}, os{o.c, o.h, o.w};
+        o.planes = L.out_planes();
+        for (uint32_t ts = 0; ts < T; ++ts) {
+          std::vector<int32_t> v(osz);
+          if (L.op == OP_MAXPOOL) golden::maxpool2d(in.at(int(ts)).data(), is, L.g.kh, L.g.stride, L.g.pad, os, v.data());
+          else golden::avgpool2d(in.at(int(ts)).data(), is, L.g.kh, L.g.stride, L.g.pad, os, v.data());
+          o.t.push_back(std::move(v));
+        }
+      }
+      // Output spikes to the next compute layer's tiles (NoC), in physical mode.
+      if (!m_dense && (L.op == OP_CONV || L.op == OP_LINEAR) && L.fires()) {
+        const Programmed& P = m_prog.at(L.id);
+        int dst = P.map.last_tile;
+        for (const auto& N : layers)
+          if (N.id > L.id && (N.op == OP_CONV || N.op == OP_LINEAR)) {
+            dst = m_prog.at(N.id).map.first_tile;
+            break;
+          }
+        const uint64_t bytes = (osz + 7) / 8;
+        const double ns = m_noc->transfer(P.map.last_tile, dst, bytes, T);
+        st.noc_bytes += bytes * T;
+        work.back().noc_ns += ns * T;
+      }
+      if (L.op == OP_CONV || L.op == OP_LINEAR || L.op == OP_MAXPOOL || L.op == OP_AVGPOOL) onchip[L.out_addr] = std::move(o);
+      st.energy_pj += ctx().ledger.total_pj(0) - e0;
+    }
+    (void)t_in0;
+
+    // ---- timing: SpikeSim's layer pipeline, in PE cycles; NoC time on top ----
+    const double t_pipe0 = m_dense ? 0.0 : (t - start).to_seconds() * 1e9;
+    double pipe_end = 0, noc_acc = 0, prev_end = 0;
+    uint64_t s = 0;  // start of the current layer, PE cycles
+    for (size_t i = 0; i < work.size(); ++i) {
+      const uint64_t D = work[i].units * T;
+      const double st_ns = double(s) * cyc_ns + noc_acc;
+      double en_ns = st_ns + double(D) * cyc_ns + work[i].noc_ns;
+      if (!m_dense) en_ns = std::max(en_ns, prev_end + cyc_ns);
+      ImcLayerStats& ls = m_layers[work[i].layer];
+      ls.start_ns = t_pipe0 + st_ns;
+      ls.end_ns = t_pipe0 + en_ns;
+      if (m_dense) pipe_end = en_ns;  // SpikeSim: the last layer's halt
+      else pipe_end = std::max(pipe_end, en_ns);
+      prev_end = en_ns;
+      noc_acc += work[i].noc_ns;
+      s += uint64_t(std::floor(m_fraction * double(work[i].units))) * T;
+    }
+    t = t + sc_time(pipe_end, sc_core::SC_NS);
+    // ---- outputs: the output layer's accumulations -> global buffer -> DRAM ----
+    if (out_layer >= 0) {
+      const LayerCmd& L = layers[size_t(out_layer)];
+      const Act& o = onchip.at(L.out_addr);
+      const uint64_t k = uint64_t(L.g.out_c) * L.g.npx();
+      outputs.resize(size_t(T) * k);
+      for (uint32_t ts = 0; ts < T; ++ts) std::copy(o.t[ts].begin(), o.t[ts].end(), outputs.begin() + ts * k);
+      const uint64_t bytes = outputs.size() * 4;
+      if (bytes <= m_glb->size_bytes()) {
+        m_dma->debug_write(m_glb->base_address(), outputs.data(), bytes);
+        const sc_time tw = account(true, m_glb->base_address(), bytes, t);
+        DmaCommand c;
+        c.src = m_glb->base_address();
+        c.dst = L.out_addr;
+        c.row_bytes = bytes;
+        TileExt e;
+        e.tensor = Tensor::output;
+        e.layer = L.id;
+        c.tag = e;
+        const sc_time te = dma(c, tw);
+        if (!m_dense) t = te;
+      } else {
+        m_dma->debug_write(L.out_addr, outputs.data(), bytes);
+      }
+      dram += bytes;
+      std::vector<int64_t> sum(k, 0);
+      for (uint32_t u = 0; u < T; ++u)
+        for (uint64_t c = 0; c < k; ++c) sum[c] += outputs[u * k + c];
+      uint32_t best = 0;
+      for (uint64_t c = 1; c < k; ++c)
+        if (sum[c] > sum[best]) best = uint32_t(c);
+      m_csr->set(REG_PREDICTION, best);
+    }
+    m_csr->set(REG_EXIT_TIMESTEP, T);
+    latency_ns = m_dense ? pipe_end : (t - start).to_seconds() * 1e9;
+  } catch (const LayerRefused& r) {
+    status = STATUS_ERROR;
+    m_csr->set(REG_ERR_CODE, r.code);
+    m_csr->set(REG_ERR_LAYER, r.layer);
+    m_csr->set(REG_ERR_FIELD, r.field);
+    ++m_refused;
+  }
+  const sc_time end = std::max(t, start + sc_time(latency_ns, sc_core::SC_NS));
+  if (end > sc_core::sc_time_stamp()) sc_core::wait(end - sc_core::sc_time_stamp());
+  const uint64_t cycles = uint64_t(latency_ns * 1e-9 / m_clk.to_seconds() + 0.5);
+  m_cycles += cycles;
+  ++m_runs;
+  if (status == STATUS_DONE) m_run_latency.push_back(latency_ns * 1e-9);
+  m_csr->set64(REG_CYCLES_LO, cycles);
+  m_csr->set64(REG_DRAM_BYTES_LO, dram);
+  m_csr->set64(REG_SPIKES_LO, spikes);
+  m_csr->set(REG_STATUS, status);
+  m_busy = 0;
+  m_csr->raise_irq();
+}
+
+SPIKETLM_REGISTER_KIND(ImcController, "controller.imc", "control",
+                       "IMC chip controller: descriptors, crossbar programming, timestep loop, SpikeSim pipeline timing");
+
+}  // namespace spiketlm

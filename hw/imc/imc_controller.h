@@ -1,0 +1,112 @@
+// spiketlm: the controller of the IMC chip (kind "controller.imc"). See imc_controller.md.
+//
+// Same programming model as the SATA sequencer (sw/include/spiketlm/accel_regs.h): waits for
+// CTRL.START, fetches and validates the layer descriptors over the bus (decode_layer, shared
+// with the sequencer), programs the crossbars once per network load (weight-stationary; the
+// weights are read from the runtime's tiled layout [ceil(K/cols)][W][cols] with cols = the
+// crossbar's weight columns), then runs every layer over all timesteps: input spikes drive
+// crossbar rows, ADCs digitise the column currents, the shift-and-add and the tile
+// accumulators combine the partial sums, the tile's LIF/IF units fire, and the spikes go to
+// the next layer's tiles over the NoC. Timing is SpikeSim's layer pipeline (next layer starts
+// after pipeline_fraction of the previous one's work) plus NoC and buffer transfers; it
+// writes STATUS, PREDICTION, CYCLES, DRAM_BYTES, SPIKES, EXIT_TIMESTEP and raises the IRQ.
+#pragma once
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include <map>
+#include <vector>
+
+#include "hw/ctrl/csr.h"
+#include "hw/ctrl/sequencer.h"
+#include "hw/imc/mapping.h"
+#include "hw/imc/tile.h"
+#include "hw/memory/dma.h"
+#include "hw/memory/memory_target.h"
+#include "hw/noc/noc.h"
+
+namespace spiketlm {
+
+struct ImcLayerStats {
+  std::string op;
+  int layer = 0, pes = 0, first_tile = 0, last_tile = 0, planes = 1;
+  uint64_t pe_cycles = 0, active_pe_cycles = 0, xbar_reads = 0, active_xbar_reads = 0;
+  uint64_t spikes_in = 0, spikes_out = 0, neuron_updates = 0, noc_bytes = 0;
+  double start_ns = 0, end_ns = 0, energy_pj = 0;
+};
+
+class ImcController : public Module {
+ public:
+  tlm_utils::simple_initiator_socket<ImcController> out;
+
+  SC_HAS_PROCESS(ImcController);
+  ImcController(sc_core::sc_module_name name, Context& ctx);
+
+  struct Wiring {
+    Csr* csr = nullptr;
+    Dma* dma = nullptr;
+    ImcTile* tile = nullptr;
+    Noc* noc = nullptr;
+    MemoryTarget* glb = nullptr;
+  };
+  void connect(const Wiring& w);
+  // The mapping configuration from the controller's and the tile's parameters.
+  imc::MapConfig map_config() const { return m_map_cfg; }
+  bool dense_spikesim() const { return m_dense; }
+
+  const std::vector<ImcLayerStats>& layer_stats() const { return m_layers; }
+  const imc::ChipMap& chip() const { return m_chip; }
+  // Per run: the accelerator latency (s) as the model computes it.
+  const std::vector<double>& run_latency_s() const { return m_run_latency; }
+  double pe_cycle_ns() const;
+  double program_ns() const { return m_program_ns; }
+
+ private:
+  struct Act {
+    int c = 0, h = 0, w = 0, planes = 1;
+    bool is_signed = false;
+    std::vector<std::vector<int32_t>> t;  // per timestep, or one map for every timestep
+    const std::vector<int32_t>& at(int ts) const { return t.size() == 1 ? t[0] : t[size_t(ts)]; }
+  };
+  struct Programmed {
+    imc::LayerMap map;
+    std::vector<XbarProgram> progs;  // [(q * row_groups + g) * k2 + j]
+  };
+  struct Counts {
+    uint64_t pe_cycles = 0, active_pe_cycles = 0, xbar_reads = 0, active_xbar_reads = 0;
+    std::vector<uint64_t> active_by_group;  // active PE cycles per row group (per col group)
+    void add(const Counts& o);
+  };
+
+  void thread();
+  void execute();
+  void bus_read(uint64_t addr, void* dst, uint64_t len, sc_core::sc_time& t);
+  sc_core::sc_time dma(const DmaCommand& c, sc_core::sc_time start);
+  sc_core::sc_time account(bool write, uint64_t addr, uint64_t len, sc_core::sc_time start);
+  void load_network(const std::vector<LayerCmd>& layers);
+  Act read_map(const LayerCmd& L, int T, uint64_t addr, bool timed, sc_core::sc_time& t);
+  // psum[k * npx + p] of one timestep's input; counts the activity.
+  void compute(const LayerCmd& L, const Programmed& P, const Act& in, int ts, std::vector<int64_t>& psum, Counts& c);
+
+  Csr* m_csr = nullptr;
+  Dma* m_dma = nullptr;
+  ImcTile* m_tile = nullptr;
+  Noc* m_noc = nullptr;
+  MemoryTarget* m_glb = nullptr;
+  imc::MapConfig m_map_cfg;
+  bool m_dense, m_zero_skip;
+  double m_fraction, m_program_row_ns, m_program_ns = 0;
+  int m_dense_factor, m_dense_hops, m_dense_neuron;
+  sc_core::sc_time m_clk;
+  bool m_loaded = false;
+  uint64_t m_loaded_desc = ~uint64_t(0);
+  std::map<uint32_t, Programmed> m_prog;  // by descriptor index
+  imc::ChipMap m_chip;
+  std::vector<ImcLayerStats> m_layers;
+  std::vector<double> m_run_latency;
+  PeScratch m_scratch;
+  uint32_t m_busy = 0, m_layer_now = 0, m_t_now = 0;
+  uint64_t &m_cycles, &m_refused, &m_desc_bytes, &m_runs;
+};
+
+}  // namespace spiketlm

@@ -1,0 +1,93 @@
+#include "hw/imc/pe.h"
+
+#include <algorithm>
+
+namespace spiketlm {
+
+ImcPe::ImcPe(sc_core::sc_module_name nm, Context& ctx)
+    : Module(nm, ctx),
+      m_kernel(int(param_int("kernel", 3, {"k: the PE holds k x k crossbars (one per kernel position)", "", 1, 16}))),
+      m_adcs(int(param_int("adcs", 8, {"ADCs per PE", "", 1, 4096}))),
+      m_mux(int(param_int("mux_ratio", 8, {"columns sharing one ADC through a mux", "", 1, 4096}))),
+      m_cycle_clocks(int(param_int("cycle_clocks", 26, {"clocks of one PE cycle (SpikeSim: 26)", "", 1, 1 << 20}))),
+      m_passes(1),
+      m_clock_mhz(param_double("clock_mhz", 250, {"PE clock", "MHz", 1e-3, 1e5})),
+      m_xbar(make_child<Crossbar>("xbar", "imc.crossbar")),
+      m_adc(make_child<Adc>("adc", "imc.adc")),
+      m_column(make_child<ColumnModel>("column", "imc.column.ideal")),
+      m_mux_tech(param_string("mux_tech", "mux", {"tech-table component of one column mux (action select)"})),
+      m_sa_tech(param_string("shift_add_tech", "shift_add", {"tech-table component of the shift-and-add (action op)"})),
+      m_temp_tech(param_string("temp_buffer_tech", "temp_buffer", {"tech-table component of the PE temp buffer (action access)"})),
+      m_e_mux(action(m_mux_tech, "select")),
+      m_e_sa(action(m_sa_tech, "op")),
+      m_e_temp(action(m_temp_tech, "access")),
+      m_cycles(counter("active_cycles", "", "PE cycles with at least one driven crossbar row (summed over PEs)")),
+      m_sa_per_cycle(int(param_int("shift_adds_per_adc", 16, {"shift-and-add operations per ADC sample (SpikeSim: 16)", "", 0, 1 << 20}))) {
+  const int cols = m_xbar->cols();
+  m_passes = std::max(1, (cols + m_adcs * m_mux - 1) / (m_adcs * m_mux));
+  m_adc->bind_unit_current(m_xbar->device().unit_current_a(m_xbar->cells()));
+}
+
+void ImcPe::read(const XbarProgram* const* xs, const uint64_t* masks, int nw, int n, int64_t* out, int64_t scale,
+                 PeScratch& s) {
+  if (n == 0) return;
+  const int pc = xs[0]->pcols, wc = xs[0]->wcols;
+  const CellConfig& c = m_xbar->cells();
+  const int S = c.slices(), sb = c.slice_bits();
+  const int64_t off = c.offset();
+  s.acc.assign(size_t(pc), 0);
+  s.neg.assign(size_t(wc), 0);
+  const AdcConfig& adc = m_adc->config();
+  uint64_t clipped = 0;
+  if (m_column->exact()) {
+    for (int i = 0; i < n; ++i) accumulate_levels(*xs[i], masks + size_t(i) * nw, s.acc.data(), s.neg.data());
+    for (int j = 0; j < wc; ++j) {
+      int64_t v = 0;
+      for (int k = 0; k < S; ++k) {
+        bool cl = false;
+        v += adc.convert_units(s.acc[size_t(j) * S + k], cl) << (k * sb);
+        clipped += cl;
+      }
+      out[j] += scale * (v - off * s.neg[size_t(j)]);
+    }
+  } else {
+    s.cur.assign(size_t(pc), 0.0);
+    for (int i = 0; i < n; ++i) {
+      m_column->currents(*xs[i], masks + size_t(i) * nw, c, m_xbar->device(), s.cur.data());
+      std::vector<int32_t> dummy(size_t(pc), 0);
+      accumulate_levels(*xs[i], masks + size_t(i) * nw, dummy.data(), s.neg.data());
+    }
+    const double u = m_xbar->device().unit_current_a(c);
+    for (int j = 0; j < wc; ++j) {
+      int64_t v = 0;
+      for (int k = 0; k < S; ++k) {
+        bool cl = false;
+        v += adc.convert_current(s.cur[size_t(j) * S + k], u, cl) << (k * sb);
+        clipped += cl;
+      }
+      out[j] += scale * (v - off * s.neg[size_t(j)]);
+    }
+  }
+  m_adc->count_conversions(uint64_t(pc), clipped);
+}
+
+void ImcPe::count_cycles(uint64_t cycles) {
+  const uint64_t samples = cycles * uint64_t(m_adcs) * uint64_t(m_passes);
+  m_cycles += cycles;
+  m_adc->count_samples(samples);
+  count(m_e_mux, samples);
+  count(m_e_sa, samples * uint64_t(m_sa_per_cycle));
+  count(m_e_temp, samples);
+}
+
+void ImcPe::count_raw(uint64_t adc_samples, uint64_t mux_selects, uint64_t shift_adds, uint64_t temp_accesses) {
+  m_adc->count_samples(adc_samples);
+  count(m_e_mux, mux_selects);
+  count(m_e_sa, shift_adds);
+  count(m_e_temp, temp_accesses);
+}
+
+SPIKETLM_REGISTER_KIND(ImcPe, "imc.pe", "imc",
+                       "IMC PE: k x k RRAM crossbars, shared ADCs behind column muxes, shift-and-add, temp buffer");
+
+}  // namespace spiketlm

@@ -1,0 +1,249 @@
+#include "platforms/spikeflow/spikeflow.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "traces/src/golden.h"
+
+namespace spiketlm {
+
+SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
+  m_bundle = load_trace();
+  const int64_t max_samples = m_bundle.functional() ? m_bundle.samples : 1 << 20;
+  m_samples = int(ctx.params.get_int("run.samples", m_bundle.functional() ? std::min(100, m_bundle.samples) : 1,
+                                     {"samples to run (--samples)", "", 1, double(max_samples)}));
+  m_first = int(ctx.params.get_int("run.first_sample", 0, {"index of the first sample", "", 0, double(max_samples - 1)}));
+  if (m_bundle.functional() && m_first + m_samples > m_bundle.samples)
+    fail("spikeflow", "run.samples: expected at most " + std::to_string(m_bundle.samples - m_first) +
+                          " samples from sample " + std::to_string(m_first) + ", got " + std::to_string(m_samples));
+
+  m_bus = make_child<Router>("bus", "router");
+  m_dram = make_child<MemoryTarget>("dram", "dram.lpddr4");
+  m_glb = make_child<MemoryTarget>("glb", "sram");
+  m_csr = make_child<Csr>("csr", "csr");
+  m_dma = make_child<Dma>("dma", "dma");
+  m_noc = make_child<Noc>("noc", "noc.htree");
+  m_tile = make_child<ImcTile>("tile", "imc.tile");
+  m_ctrl = make_child<ImcController>("ctrl", "controller.imc");
+  m_cpu = make_child<Cpu>("cpu", "cpu");
+
+  m_bus->map(*m_dram, "dram");
+  m_bus->map(*m_glb, "glb");
+  m_bus->map(*m_csr, "csr");
+  m_dma->out.bind(m_bus->in);
+  m_ctrl->out.bind(m_bus->in);
+  m_cpu->out.bind(m_bus->in);
+  ImcController::Wiring w;
+  w.csr = m_csr;
+  w.dma = m_dma;
+  w.tile = m_tile;
+  w.noc = m_noc;
+  w.glb = m_glb;
+  m_ctrl->connect(w);
+
+  // The mapping, known from the trace at elaboration: a network that does not fit the chip
+  // is a configuration error (one line naming the key and the layer).
+  const imc::MapConfig mc = m_ctrl->map_config();
+  std::vector<imc::LayerShape> shapes;
+  std::vector<std::string> names;
+  for (const auto& l : m_bundle.layers) {
+    if (l.type == layer_type::add)
+      fail("spikeflow", path() + ": layer " + l.name + ": residual add layers are not supported by the IMC chip");
+    if (!l.is_compute()) continue;
+    imc::LayerShape s;
+    s.name = l.name;
+    s.linear = l.type == layer_type::linear;
+    s.in_c = l.in_shape.c * (s.linear ? l.in_shape.h * l.in_shape.w : 1);
+    s.kh = s.kw = s.linear ? 1 : l.kernel;
+    s.out_c = l.out_channels;
+    shapes.push_back(s);
+    names.push_back(l.name);
+    m_input_neurons += double(l.in_shape.size());
+    if (l.fires()) m_neurons += double(l.out_shape.size());
+  }
+  m_map = imc::map_network(shapes, mc);
+  const int avail = m_tile->count();
+  const std::string key = m_tile->path() + ".count";
+  if (avail > 0)
+    for (size_t i = 0; i < shapes.size(); ++i)
+      if (m_map.layers[i].last_tile >= avail)
+        fail("spikeflow", ctx.params.origin(key) + ": " + key + ": layer " + names[i] + " needs tiles " +
+                              std::to_string(m_map.layers[i].first_tile) + ".." + std::to_string(m_map.layers[i].last_tile) +
+                              " (" + std::to_string(m_map.layers[i].pes) + " PEs), the chip has " + std::to_string(avail) +
+                              " tiles (the network needs " + std::to_string(m_map.tiles) + ")");
+  m_chip_tiles = avail > 0 ? avail : m_map.tiles;
+  m_noc->set_tiles(m_chip_tiles);
+  m_tile->declare_area(m_chip_tiles);
+  m_noc->declare_area(m_chip_tiles);
+  m_tile->lif().declare_memories(m_neurons, m_input_neurons);
+
+  RuntimeConfig rc;
+  rc.dram_base = m_dram->base_address();
+  rc.dram_size = m_dram->size_bytes();
+  rc.csr_base = m_csr->base_address();
+  rc.pe_cols = mc.wcols;  // weights tiled by the crossbar's weight columns
+  rc.membrane_bytes = (m_tile->lif().membrane_bits() + 7) / 8;
+  m_rt = std::make_unique<Runtime>(*m_cpu, m_bundle, rc);
+  m_cpu->program([this](Hal& h) { firmware(h); }, &m_csr->irq_event());
+}
+
+void SpikeFlow::firmware(Hal&) {
+  m_rt->load();
+  for (int s = 0; s < m_samples; ++s) {
+    SampleResult r = m_rt->run(m_first + s);
+    if (r.status & STATUS_ERROR)
+      fail("spikeflow", path() + ": the accelerator refused layer " + std::to_string(r.err_layer) + " (error code " +
+                            std::to_string(r.err_code) + ", descriptor word " + std::to_string(r.err_field) + ")");
+    m_results.push_back(std::move(r));
+  }
+}
+
+namespace {
+const char* k_categories[] = {"crossbar", "adc", "mux", "shift_add", "temp_buffer", "tile_buffer", "input_fetch",
+                              "neuron", "noc", "glb", "dram", "interconnect", "control"};
+
+std::string category(const std::string& top, const EnergyLedger::Line& l) {
+  const std::string m = l.module.substr(std::min(l.module.size(), top.size() + 1));
+  if (m.rfind("tile.pe.xbar", 0) == 0) return "crossbar";
+  if (m.rfind("tile.pe.adc", 0) == 0) return "adc";
+  if (m.rfind("tile.pe", 0) == 0) {
+    if (l.action == "select") return "mux";
+    if (l.action == "op") return "shift_add";
+    return "temp_buffer";
+  }
+  if (m.rfind("tile.lif", 0) == 0) return "neuron";
+  if (m.rfind("tile", 0) == 0) return l.action == "fetch" ? "input_fetch" : "tile_buffer";
+  if (m.rfind("noc", 0) == 0) return "noc";
+  if (m.rfind("glb", 0) == 0) return "glb";
+  if (m.rfind("dram", 0) == 0) return "dram";
+  if (m.rfind("bus", 0) == 0 || m.rfind("dma", 0) == 0) return "interconnect";
+  return "control";
+}
+}  // namespace
+
+void SpikeFlow::finish(Report& r) {
+  const int n = int(m_results.size());
+  const int T = m_bundle.timesteps;
+  double seconds = 0;
+  for (double s : m_ctrl->run_latency_s()) seconds += s;
+  ctx().elapsed_s = seconds;
+  const double per = n ? 1.0 / n : 0;
+  ImcPe& pe = m_tile->pe();
+  r.set("run", "platform", unit_kind());
+  r.set("run", "trace", m_bundle.name);
+  r.set("run", "trace_kind", m_bundle.kind);
+  r.set("run", "samples", int64_t(n));
+  r.set("run", "timesteps", int64_t(T));
+  r.set("run", "mode", m_ctrl->dense_spikesim() ? "dense_spikesim" : (std::string("physical") + ""));
+  r.set("run", "crossbar", std::to_string(pe.xbar().rows()) + "x" + std::to_string(pe.xbar().cols()));
+  r.set("run", "noc", m_noc->unit_kind());
+  const double lat_s = seconds * per;
+  r.set("summary", "latency_cycles", lat_s * pe.clock_mhz() * 1e6, "cycles/sample");
+  r.set("summary", "latency", lat_s * 1e6, "us/sample");
+  r.set("summary", "pe_cycle", pe.cycle_ns(), "ns");
+
+  // Energy by component, per sample. Crossbar programming (once per network load) is kept out.
+  std::map<std::string, double> cat;
+  for (const char* c : k_categories) cat[c] = 0;
+  double total = 0, program = 0;
+  for (const auto& l : ctx().ledger.lines(seconds)) {
+    if (l.action == "program") {
+      program += l.energy_pj;
+      continue;
+    }
+    cat[category(path(), l)] += l.energy_pj;
+    total += l.energy_pj;
+  }
+  const double e = total * per;
+  double imc = 0;
+  for (const char* c : {"crossbar", "adc", "mux", "shift_add", "temp_buffer", "tile_buffer", "input_fetch", "neuron", "noc"})
+    imc += cat[c];
+  r.set("summary", "energy", e * 1e-6, "uJ/sample");
+  r.set("summary", "edp", e * 1e-12 * lat_s, "J*s/sample");
+  r.set("summary", "imc_energy", imc * per * 1e-6, "uJ/sample");
+  r.set("summary", "imc_energy_pj", imc * per, "pJ/sample");
+  r.set("summary", "memory_energy", (cat["glb"] + cat["dram"]) * per * 1e-6, "uJ/sample");
+  r.set("summary", "neuron_share_of_imc", imc > 0 ? 100.0 * cat["neuron"] / imc : 0.0, "%");
+  r.set("summary", "program_energy", program * 1e-6, "uJ (once per network load)");
+  r.set("summary", "program_time", m_ctrl->program_ns() * 1e-3, "us (once per network load)");
+  auto& et = r.table("energy_by_component", "Energy by component (per sample)", {"component", "energy_uj", "share_pct"});
+  for (const char* c : k_categories) et.add_row({c, cat[c] * per * 1e-6, total > 0 ? 100.0 * cat[c] / total : 0.0});
+
+  // Area: per component from the tech table and the instance counts.
+  const TechTable& tt = ctx().tech;
+  auto a = [&](const std::string& comp) { return tt.component(comp, path()).area_um2; };
+  const double tiles = m_chip_tiles, pes = tiles * m_tile->pes();
+  struct Row {
+    const char* name;
+    double um2;
+  };
+  const std::vector<Row> rows = {
+      {"crossbars", pes * pe.xbars() * a(pe.xbar().tech())},
+      {"adcs", pes * pe.adcs() * a(pe.adc().tech())},
+      {"muxes", pes * pe.adcs() * a(pe.mux_tech())},
+      {"shift_add", tiles * pe.adcs() * a(pe.shift_add_tech())},
+      {"temp_buffers", tiles * a(pe.temp_tech())},
+      {"tile_buffers", tiles * m_tile->buffer_kb() * a(m_tile->buffer_tech())},
+      {"noc", tiles * a(m_noc->tech())},
+      {"membrane_memory", m_neurons * a("membrane_mem")},
+      {"input_spike_memory", m_input_neurons * a("spike_mem")},
+  };
+  double area = 0;
+  for (const auto& row : rows) area += row.um2;
+  auto& at = r.table("area_by_component", "Area by component", {"component", "area_um2", "share_pct"});
+  for (const auto& row : rows) at.add_row({row.name, row.um2, area > 0 ? 100.0 * row.um2 / area : 0.0});
+  r.set("summary", "area", area * 1e-6, "mm^2");
+  r.set("summary", "area_um2", area, "um^2");
+  r.set("summary", "lif_membrane_area_share", area > 0 ? 100.0 * rows[7].um2 / area : 0.0, "%");
+
+  // Mapping.
+  const int xr = pe.xbar().rows(), wc = m_ctrl->map_config().wcols;
+  r.set("mapping", "tiles_needed", int64_t(m_map.tiles));
+  r.set("mapping", "tiles", int64_t(m_chip_tiles));
+  r.set("mapping", "pes", int64_t(m_map.pes));
+  r.set("mapping", "crossbars_allocated", int64_t(m_map.xbars_allocated));
+  r.set("mapping", "crossbars_used", int64_t(m_map.xbars_used));
+  r.set("mapping", "crossbar_utilisation", 100.0 * m_map.utilisation(xr, wc), "%");
+  r.set("summary", "tiles", int64_t(m_chip_tiles));
+
+  // Accuracy (functional traces).
+  if (m_bundle.functional()) {
+    auto& acc = r.table("accuracy", "Accuracy after each timestep", {"timestep", "accuracy_pct"});
+    int mismatched = 0;
+    std::vector<int> correct(size_t(T), 0);
+    for (int s = 0; s < n; ++s) {
+      const auto& o = m_results[size_t(s)].outputs;
+      const int idx = m_first + s;
+      bool same = true;
+      for (int t = 0; t < T; ++t)
+        for (int c = 0; c < m_bundle.classes; ++c)
+          same = same && o[size_t(t) * m_bundle.classes + c] == m_bundle.ref_output(idx, t, c);
+      mismatched += !same;
+      golden::result g;
+      g.timesteps = T;
+      g.classes = m_bundle.classes;
+      g.outputs = o;
+      for (int t = 0; t < T; ++t) correct[size_t(t)] += g.predicted(t) == m_bundle.labels[size_t(idx)];
+    }
+    for (int t = 0; t < T; ++t) acc.add_row({int64_t(t + 1), n ? 100.0 * correct[size_t(t)] / n : 0.0});
+    r.set("summary", "accuracy", n ? 100.0 * correct[size_t(T - 1)] / n : 0.0, "%");
+    r.set("summary", "reference_mismatches", int64_t(mismatched), "samples");
+  }
+
+  // Per layer (per sample).
+  auto& lt = r.table("layers", "Per layer (per sample)",
+                     {"layer", "op", "pes", "first_tile", "last_tile", "input_planes", "pe_cycles", "active_pe_cycles",
+                      "xbar_reads", "active_xbar_reads", "spikes_in", "spikes_out", "neuron_updates", "noc_bytes",
+                      "start_us", "end_us", "energy_uj"});
+  for (const auto& s : m_ctrl->layer_stats())
+    lt.add_row({int64_t(s.layer), s.op, int64_t(s.pes), int64_t(s.first_tile), int64_t(s.last_tile), int64_t(s.planes),
+                double(s.pe_cycles) * per, double(s.active_pe_cycles) * per, double(s.xbar_reads) * per,
+                double(s.active_xbar_reads) * per, double(s.spikes_in) * per, double(s.spikes_out) * per,
+                double(s.neuron_updates) * per, double(s.noc_bytes) * per, s.start_ns * 1e-3, s.end_ns * 1e-3,
+                s.energy_pj * per * 1e-6});
+}
+
+SPIKETLM_REGISTER_KIND(SpikeFlow, "platform.spikeflow", "platform",
+                       "SpikeFlow (SpikeSim): RRAM crossbar tiles, ADCs, shift-add, LIF/IF units, H-tree/mesh NoC");
+
+}  // namespace spiketlm

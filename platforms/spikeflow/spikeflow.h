@@ -1,0 +1,53 @@
+// spiketlm: the SpikeFlow platform (kind "platform.spikeflow"). See README.md beside this file.
+//
+// SpikeSim's RRAM in-memory-computing SNN accelerator: weights stay in RRAM crossbars; each
+// timestep input spikes drive crossbar rows, ADCs digitise the column currents, a digital
+// shift-and-add combines the partial sums and the tiles' LIF/IF units fire; tiles talk over
+// an H-tree (or mesh) NoC; a global buffer and DRAM hold the inputs and outputs. The CPU runs
+// the same runtime firmware as SATA against the same registers; the IMC controller
+// (controller.imc) executes the descriptors. Every unit is built by kind from the YAML.
+#pragma once
+#include <memory>
+
+#include "hw/ctrl/csr.h"
+#include "hw/imc/imc_controller.h"
+#include "hw/imc/tile.h"
+#include "hw/memory/dma.h"
+#include "hw/memory/memory_target.h"
+#include "hw/noc/noc.h"
+#include "platforms/platform.h"
+#include "sw/fw/runtime.h"
+#include "sw/hal/cpu.h"
+#include "tlm/router.h"
+#include "traces/src/trace.h"
+
+namespace spiketlm {
+
+class SpikeFlow : public Platform {
+ public:
+  SpikeFlow(sc_core::sc_module_name name, Context& ctx);
+  void finish(Report& r) override;
+  const std::vector<SampleResult>& results() const { return m_results; }
+
+ private:
+  void firmware(Hal& hal);
+
+  Router* m_bus;
+  MemoryTarget* m_dram;
+  MemoryTarget* m_glb;
+  Csr* m_csr;
+  Dma* m_dma;
+  Noc* m_noc;
+  ImcTile* m_tile;
+  ImcController* m_ctrl;
+  Cpu* m_cpu;
+  bundle m_bundle;
+  int m_samples, m_first;
+  imc::ChipMap m_map;
+  int m_chip_tiles = 0;
+  double m_neurons = 0, m_input_neurons = 0;
+  std::unique_ptr<Runtime> m_rt;
+  std::vector<SampleResult> m_results;
+};
+
+}  // namespace spiketlm

@@ -1,0 +1,219 @@
+// IMC units: crossbar offset encoding, the PE's ideal read (exact integer dot products over
+// random weights and spikes, parallel and bit-sliced cells), ADC clipping and quantisation,
+// the non-ideality seam (current path == integer path for ideal currents), the mapping.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "hw/imc/mapping.h"
+#include "hw/imc/pe.h"
+#include "tests/helpers.h"
+
+using namespace spiketlm;
+
+namespace {
+
+struct PeFixture {
+  Context ctx;
+  std::unique_ptr<ImcPe> pe;
+  using KV = std::vector<std::pair<std::string, std::string>>;
+  explicit PeFixture(const KV& params = KV()) {
+    ctx.tech.load_file(test::source_dir() + "/platforms/tech/spikesim_65nm.yaml");
+    for (const auto& kv : params) ctx.params.set(kv.first, kv.second, "test");
+    pe = std::make_unique<ImcPe>("pe", ctx);
+  }
+};
+
+struct Layer {
+  int rows, cols, nx;
+  std::vector<int8_t> w;                 // [nx][rows][cols]
+  std::vector<XbarProgram> progs;
+};
+
+Layer random_layer(std::mt19937& g, int nx, int rows, int cols, const CellConfig& c) {
+  Layer L{rows, cols, nx, {}, {}};
+  std::uniform_int_distribution<int> d(int(c.wmin()), int(c.wmax()));
+  L.w.resize(size_t(nx) * rows * cols);
+  for (auto& v : L.w) v = int8_t(d(g));
+  L.progs.resize(size_t(nx));
+  for (int i = 0; i < nx; ++i)
+    L.progs[size_t(i)].program(L.w.data() + size_t(i) * rows * cols, rows, cols, cols, c, "test");
+  return L;
+}
+
+// Independent dot products: sum over crossbars and active rows of w.
+std::vector<int64_t> dot(const Layer& L, const std::vector<uint64_t>& masks, int nw) {
+  std::vector<int64_t> o(size_t(L.cols), 0);
+  for (int i = 0; i < L.nx; ++i)
+    for (int r = 0; r < L.rows; ++r)
+      if ((masks[size_t(i) * nw + r / 64] >> (r % 64)) & 1)
+        for (int j = 0; j < L.cols; ++j) o[size_t(j)] += L.w[(size_t(i) * L.rows + r) * L.cols + j];
+  return o;
+}
+
+void check_exact(PeFixture& f, int seed) {
+  std::mt19937 g(static_cast<uint32_t>(seed));
+  const CellConfig& c = f.pe->xbar().cells();
+  const int rows = f.pe->xbar().rows(), cols = f.pe->xbar().weight_cols(), nx = f.pe->xbars();
+  const int nw = (rows + 63) / 64;
+  Layer L = random_layer(g, nx, rows, cols, c);
+  std::vector<const XbarProgram*> xs;
+  for (auto& p : L.progs) xs.push_back(&p);
+  PeScratch s;
+  for (double rate : {0.0, 0.05, 0.3, 1.0}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<uint64_t> masks(size_t(nx) * nw, 0);
+      std::bernoulli_distribution b(rate);
+      for (int i = 0; i < nx; ++i)
+        for (int r = 0; r < rows; ++r)
+          if (b(g)) masks[size_t(i) * nw + r / 64] |= uint64_t(1) << (r % 64);
+      std::vector<int64_t> out(size_t(cols), 0);
+      f.pe->read(xs.data(), masks.data(), nw, nx, out.data(), 1, s);
+      EXPECT_EQ(out, dot(L, masks, nw)) << "rate " << rate;
+      // Bit-serial use: a plane scale multiplies the result.
+      std::vector<int64_t> o2(size_t(cols), 0);
+      f.pe->read(xs.data(), masks.data(), nw, nx, o2.data(), -128, s);
+      for (int j = 0; j < cols; ++j) EXPECT_EQ(o2[size_t(j)], -128 * out[size_t(j)]);
+    }
+  }
+  EXPECT_EQ(f.pe->adc().find_stat("clipped")->count, 0u);
+}
+
+}  // namespace
+
+TEST(ImcCrossbar, OffsetEncodingStoresEverySignedWeight) {
+  for (int cb : {0, 1, 2, 3, 7}) {
+    CellConfig c;
+    c.bit_sliced = cb > 0;
+    c.cell_bits = cb > 0 ? cb : 1;
+    std::vector<int8_t> w;
+    for (int v = -128; v <= 127; ++v) w.push_back(int8_t(v));
+    XbarProgram x;
+    x.program(w.data(), 256, 1, 1, c, "test");
+    for (int r = 0; r < 256; ++r) {
+      EXPECT_EQ(stored_weight(x, r, 0, c), r - 128) << "cell_bits " << cb;
+      const uint32_t code = x.level[size_t(r) * x.pcols];  // first slice
+      if (cb == 0) {
+        // SpikeSim's offset encoding: a negative w is stored as w + 2^7, its sign digitally.
+        EXPECT_EQ(int(code), r - 128 < 0 ? r - 128 + 128 : r - 128);
+        EXPECT_EQ(x.neg[size_t(r)], r < 128);
+      }
+    }
+    EXPECT_EQ(x.pcols, c.slices());
+  }
+}
+
+TEST(ImcCrossbar, AWeightOutsideTheCellRangeIsAnError) {
+  CellConfig c;
+  c.weight_bits = 4;  // codes 0..7, weights -8..7
+  int8_t w[2] = {7, 8};
+  XbarProgram x;
+  try {
+    x.program(w, 2, 1, 1, c, "chip.xbar");
+    FAIL() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_EQ(error_text(e), "spiketlm/imc: chip.xbar: weight 8 does not fit weight_bits 4 (range -8..7)");
+  }
+}
+
+TEST(ImcPe, IdealParallelCellsGiveTheExactDotProduct) {
+  PeFixture f;
+  check_exact(f, 1);
+}
+
+TEST(ImcPe, IdealBitSlicedCellsGiveTheExactDotProduct) {
+  for (int cb : {1, 2, 3}) {
+    PeFixture f(PeFixture::KV{{"pe.xbar.cells", "bit_sliced"}, {"pe.xbar.cell_bits", std::to_string(cb)}});
+    EXPECT_EQ(f.pe->xbar().weight_cols(), 64 / ((7 + cb - 1) / cb));
+    check_exact(f, 10 + cb);
+  }
+}
+
+TEST(ImcPe, LargerCrossbarsAndOddShapesStayExact) {
+  PeFixture f(PeFixture::KV{{"pe.xbar.rows", "100"}, {"pe.xbar.cols", "24"}, {"pe.kernel", "2"}});
+  check_exact(f, 5);
+}
+
+TEST(ImcAdc, ClipsAtFullScaleAndRounds) {
+  AdcConfig a;
+  a.bits = 4;
+  bool cl = false;
+  EXPECT_EQ(a.convert_units(15, cl), 15);
+  EXPECT_FALSE(cl);
+  EXPECT_EQ(a.convert_units(16, cl), 15);
+  EXPECT_TRUE(cl);
+  a.lsb_units = 2.5;  // levels 0, 2.5, 5, 7.5 ...; digital values rounded to integers
+  EXPECT_EQ(a.convert_units(7, cl), 8);    // 7 / 2.5 = 2.8 -> level 3 -> 7.5 -> 8
+  EXPECT_EQ(a.convert_units(6, cl), 5);    // 2.4 -> 2 -> 5
+  EXPECT_EQ(a.convert_units(100, cl), 38); // level 40 > 15: clipped at 15 -> 37.5 -> 38
+  EXPECT_TRUE(cl);
+  EXPECT_EQ(a.convert_current(7.0e-6, 1e-6, cl), 8);
+}
+
+TEST(ImcAdc, ALowResolutionPeClipsColumnSums) {
+  // 4-bit ADC, auto full scale (15 level steps): column sums above 15 clip; the digital side
+  // still subtracts 2^7 for each active negative weight.
+  PeFixture f(PeFixture::KV{{"pe.adc.bits", "4"}, {"pe.kernel", "1"}});
+  const CellConfig& c = f.pe->xbar().cells();
+  std::vector<int8_t> w(64 * 64);
+  for (int r = 0; r < 64; ++r)
+    for (int j = 0; j < 64; ++j) w[size_t(r) * 64 + j] = int8_t(j % 2 ? -(r % 5) : (r % 7));
+  XbarProgram x;
+  x.program(w.data(), 64, 64, 64, c, "t");
+  const XbarProgram* xs[1] = {&x};
+  uint64_t mask = 0x00000000000000FFull;  // rows 0..7
+  std::vector<int64_t> out(64, 0);
+  PeScratch s;
+  f.pe->read(xs, &mask, 1, 1, out.data(), 1, s);
+  for (int j = 0; j < 64; ++j) {
+    int64_t code_sum = 0, neg = 0;
+    for (int r = 0; r < 8; ++r) {
+      const int v = w[size_t(r) * 64 + j];
+      code_sum += v < 0 ? v + 128 : v;
+      neg += v < 0;
+    }
+    EXPECT_EQ(out[size_t(j)], std::min<int64_t>(code_sum, 15) - 128 * neg) << j;
+  }
+  EXPECT_GT(f.pe->adc().find_stat("clipped")->count, 0u);
+}
+
+namespace {
+// A column model on the current path (exact() false) with ideal currents: the seam.
+class CurrentPathIdeal : public IdealColumn {
+ public:
+  using IdealColumn::IdealColumn;
+  bool exact() const override { return false; }
+};
+SPIKETLM_REGISTER_KIND(CurrentPathIdeal, "test.column.current", "imc_column", "test: ideal currents through the ADC");
+}  // namespace
+
+TEST(ImcPe, TheCurrentPathThroughTheAdcEqualsTheIntegerPath) {
+  PeFixture f(PeFixture::KV{{"pe.column.kind", "test.column.current"}});
+  EXPECT_FALSE(f.pe->column().exact());
+  check_exact(f, 3);
+}
+
+TEST(ImcMapping, SpikeSimCountsForVgg9) {
+  imc::MapConfig c;
+  std::vector<imc::LayerShape> L = {{"c1", false, 3, 3, 3, 64},     {"c2", false, 64, 3, 3, 64},
+                                    {"c3", false, 64, 3, 3, 128},  {"c4", false, 128, 3, 3, 128},
+                                    {"c5", false, 128, 3, 3, 256}, {"c6", false, 256, 3, 3, 256},
+                                    {"c7", false, 256, 3, 3, 256}, {"fc1", true, 4096, 1, 1, 1024},
+                                    {"fc2", true, 1024, 1, 1, 10}};
+  const auto m = imc::map_network(L, c);
+  const int pes[] = {1, 1, 2, 4, 8, 16, 16, 64 * 16, 16};
+  for (size_t i = 0; i < L.size(); ++i) EXPECT_EQ(m.layers[i].pes, pes[i]) << L[i].name;
+  EXPECT_EQ(m.pes, 1088);
+  EXPECT_EQ(m.tiles, 136);
+  EXPECT_EQ(m.layers[7].first_tile, 6);   // PEs 48.. of fc1
+  // Packed linear rows: ceil(4096 / 576) x 16 PEs.
+  c.linear_packed = true;
+  EXPECT_EQ(imc::map_layer(L[7], c).pes, 8 * 16);
+  // One layer per tile: every layer starts a new tile.
+  c.linear_packed = false;
+  c.layer_per_tile = true;
+  const auto t = imc::map_network(L, c);
+  EXPECT_EQ(t.tiles, 1 + 1 + 1 + 1 + 1 + 2 + 2 + 128 + 2);
+  // Utilisation: conv1 uses 3 rows x 64 columns of its 9 crossbars.
+  EXPECT_EQ(imc::map_layer(L[0], imc::MapConfig{}).cells_used, 9u * 3 * 64);
+}
