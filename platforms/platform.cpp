@@ -1,6 +1,7 @@
 #include "platforms/platform.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace spiketlm {
 
@@ -27,6 +28,56 @@ bundle Platform::load_trace() {
     b.timesteps = int(t);
   }
   return b;
+}
+
+void Platform::report_samples(Report& r, const bundle& b, int first, const std::vector<SampleResult>& results) {
+  const int n = int(results.size()), T = b.timesteps, K = b.classes;
+  double steps = 0;
+  int exited = 0;
+  for (const auto& s : results) {
+    steps += s.exit_timestep ? s.exit_timestep : uint32_t(T);
+    exited += (s.status & STATUS_EXITED_EARLY) != 0;
+  }
+  r.set("summary", "average_timesteps", n ? steps / n : 0.0);
+  r.set("summary", "exited_early", int64_t(exited), "samples");
+  if (!b.functional()) return;
+  auto& at = r.table("accuracy", "Accuracy after each timestep (samples that ran that far)",
+                     {"timestep", "samples", "accuracy_pct"});
+  auto& st = r.table("samples", "Per sample", {"sample", "label", "prediction", "exit_timestep", "latency_us"});
+  int mismatched = 0, correct_exit = 0;
+  std::vector<int> correct(size_t(T), 0), reached(size_t(T), 0);
+  for (int i = 0; i < n; ++i) {
+    const SampleResult& s = results[size_t(i)];
+    const int idx = first + i;
+    const int ran = int(s.outputs.size()) / K;
+    bool same = ran >= 1;
+    for (int t = 0; t < ran; ++t)
+      for (int c = 0; c < K; ++c) same = same && s.outputs[size_t(t) * K + c] == b.ref_output(idx, t, c);
+    mismatched += !same;
+    std::vector<int64_t> z(size_t(K), 0);
+    for (int t = 0; t < ran; ++t) {
+      int best = 0;
+      for (int c = 0; c < K; ++c) {
+        z[size_t(c)] += s.outputs[size_t(t) * K + c];
+        if (z[size_t(c)] > z[size_t(best)]) best = c;
+      }
+      ++reached[size_t(t)];
+      correct[size_t(t)] += best == b.labels[size_t(idx)];
+    }
+    correct_exit += int(s.prediction) == b.labels[size_t(idx)];
+    st.add_row({int64_t(idx), int64_t(b.labels[size_t(idx)]), int64_t(s.prediction), int64_t(ran), s.seconds * 1e6});
+  }
+  for (int t = 0; t < T; ++t)
+    at.add_row({int64_t(t + 1), int64_t(reached[size_t(t)]),
+                reached[size_t(t)] ? 100.0 * correct[size_t(t)] / reached[size_t(t)] : 0.0});
+  r.set("summary", "accuracy", n ? 100.0 * correct_exit / n : 0.0, "%");
+  r.set("summary", "reference_mismatches", int64_t(mismatched), "samples");
+}
+
+uint32_t Platform::exit_threshold_q16() {
+  const double th = ctx().params.get_double(
+      "run.exit_threshold", 0, {"DT-SNN exit threshold on 1 - H/ln K (0: no early exit; --exit-threshold)", "", 0, 0.99998});
+  return uint32_t(std::lround(th * 65536.0));
 }
 
 }  // namespace spiketlm

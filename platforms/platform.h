@@ -14,6 +14,7 @@
 // calls sc_start() once, then finish() and Context::to_report(). A platform's own SC_THREAD
 // does the work and calls sc_stop() (or simply runs out of events) when done.
 #pragma once
+#include "sw/fw/runtime.h"
 #include "tlm/module.h"
 #include "traces/src/trace.h"
 
@@ -30,6 +31,13 @@ class Platform : public Module {
   // The trace named by run.trace, read and validated; run.timesteps (if set) re-times a
   // workload trace whose rates are the same at every timestep.
   bundle load_trace();
+  // run.exit_threshold (--exit-threshold) as the EXIT_THRESHOLD register value (Q0.16; 0: off).
+  uint32_t exit_threshold_q16();
+  // The per-sample part of every platform's report (functional traces): accuracy after each
+  // timestep (over the samples that ran that far), accuracy at the exit (the prediction the
+  // hardware returned), average timesteps, agreement with the trace's reference outputs over
+  // the timesteps run, and one row per sample (label, prediction, exit timestep, latency).
+  static void report_samples(Report& r, const bundle& b, int first, const std::vector<SampleResult>& results);
 };
 
 }  // namespace spiketlm

@@ -1,5 +1,6 @@
 #include "platforms/simulation.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace spiketlm {
@@ -9,6 +10,75 @@ namespace fs = std::filesystem;
 std::string resolve_path(const std::string& dir, const std::string& p) {
   if (p.empty() || fs::path(p).is_absolute()) return p;
   return (fs::path(dir) / p).lexically_normal().string();
+}
+
+#ifndef SPIKETLM_SOURCE_TREE
+#define SPIKETLM_SOURCE_TREE "."
+#endif
+
+std::vector<std::string> default_tech_files() {
+  std::vector<std::string> v;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(SPIKETLM_SOURCE_TREE) / "platforms" / "tech", ec))
+    if (e.path().extension() == ".yaml") v.push_back(e.path().string());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+namespace {
+// A bundled platform YAML (platforms/*/*.yaml) whose instance has `kind`: (file, instance name).
+std::pair<std::string, std::string> bundled_platform(const std::string& kind) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(fs::path(SPIKETLM_SOURCE_TREE) / "platforms", ec))
+    if (e.path().extension() == ".yaml" && e.path().parent_path().filename() != "tech") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    try {
+      Params q;
+      q.load_file(f);
+      for (const auto& c : q.children(""))
+        if (q.has(c + ".kind") && q.get_string(c + ".kind", "") == kind) return {f, c};
+    } catch (const std::exception&) {
+    }
+  }
+  return {};
+}
+}  // namespace
+
+KindDescription describe_kind(const std::string& kind, std::vector<std::string> tech_files) {
+  KindDescription d;
+  d.info = &Factory::instance().get(kind, "spiketlm list");
+  if (tech_files.empty()) tech_files = default_tech_files();
+  static int serial = 0;
+  std::string name = "describe_" + std::to_string(serial++);  // a fresh SystemC name
+  Context ctx;
+  try {
+    for (const auto& f : tech_files) ctx.tech.load_file(f);
+    if (d.info->family == "platform") {
+      // A platform alone has its units at default addresses that overlap: describe it as its
+      // bundled YAML configures it, on the bundled trace.
+      const auto [file, top] = bundled_platform(kind);
+      if (!file.empty()) {
+        ctx.params.load_file(file);
+        name = top;
+      }
+      ctx.params.set("run.trace", (fs::path(SPIKETLM_SOURCE_TREE) / "traces" / "fmnist_snn").string(), "describe");
+      ctx.params.set("run.samples", "1", "describe");
+    }
+    std::unique_ptr<Module> m(Factory::instance().create(kind, name, ctx, "describe " + kind));
+  } catch (const std::exception& e) {
+    d.error = error_text(e);
+  }
+  const std::string prefix = name + ".";
+  for (const auto& p : ctx.params.declarations()) {
+    if (p.key.rfind(prefix, 0) != 0) continue;
+    ParamDecl q = p;
+    q.key = p.key.substr(prefix.size());
+    q.value = q.default_value;
+    d.params.push_back(q);
+  }
+  return d;
 }
 
 Simulation::Simulation() : m_ctx(std::make_unique<Context>()) {}
@@ -46,9 +116,13 @@ void Simulation::configure(const RunRequest& req) {
     p.get_list("plugins", {}, {"shared libraries that register more kinds"});
   }
 
+  // Read (declared) with or without --vcd, so that a dumped configuration runs either way.
+  const double res = p.get_double("sim.vcd_resolution_ns", 1, {"VCD time unit (a power of ten)", "ns", 1e-3, 1e6});
+  const double iv = p.get_double("sim.vcd_interval_ns", 1000,
+                                 {"VCD interval: bandwidth bins and sampling period of sampled variables", "ns", 1e-3, 1e9});
   if (!req.vcd.empty()) {
-    const double res = p.get_double("sim.vcd_resolution_ns", 1, {"VCD time resolution", "ns", 1e-3, 1e6});
-    m_ctx->tracer.open(req.vcd, req.trace_filters, sc_core::sc_time(res, sc_core::SC_NS));
+    m_ctx->tracer.open(req.vcd, req.trace_filters, sc_core::sc_time(res, sc_core::SC_NS),
+                       sc_core::sc_time(iv, sc_core::SC_NS));
     m_vcd = true;
   }
   m_ctx->apply_quantum();
@@ -88,9 +162,8 @@ void Simulation::run() {
   if (!m_top) fail("config", "run() before elaborate()");
   sc_core::sc_start();
   if (m_vcd) {
-    // A simulation that ends by running out of events drops the last time step's changes:
-    // advance once more before closing (DESIGN.md, SystemC pitfalls).
-    if (sc_core::sc_get_status() != sc_core::SC_STOPPED) sc_core::sc_start(1, sc_core::SC_NS);
+    // The tracer writes its own VCD from timed changes (tlm/trace.h), so nothing is lost at
+    // the last time step; it is written only after a successful run.
     m_ctx->tracer.close();
   }
 }

@@ -43,6 +43,22 @@ class Simulation {
   bool m_vcd = false;
 };
 
+// What `spiketlm list` shows of a kind: the parameters a unit of that kind declares, keys
+// relative to the unit ("capacity_mb"; a child built with make_child shows up as nested keys,
+// "glb.capacity_kb", and its slot as "glb.kind").
+struct KindDescription {
+  const KindInfo* info = nullptr;
+  std::vector<ParamDecl> params;
+  std::string error;   // why the unit could not be built alone (its parameters are then partial)
+};
+// "Describe mode": build one unit of `kind` with every parameter at its default in a throwaway
+// Context holding every technology table of platforms/tech/ (tech_files; default: those of
+// the source tree this binary was built from) and collect its declarations. Platforms are
+// built on the bundled trace traces/fmnist_snn. Never starts the simulation.
+KindDescription describe_kind(const std::string& kind, std::vector<std::string> tech_files = {});
+// The technology tables describe mode loads by default.
+std::vector<std::string> default_tech_files();
+
 // Path `p` relative to directory `dir` unless absolute.
 std::string resolve_path(const std::string& dir, const std::string& p);
 

@@ -89,6 +89,12 @@ class Module : public sc_core::sc_module {
     m_ctx.tracer.add(path() + "." + name, v);
   }
 
+  // A timed value in the VCD (tlm/trace.h): p.set(t, v) shows v at simulated time t (the
+  // unit's local time under temporal decoupling). bits 1 = flag, 0 = real. Empty if not traced.
+  Probe probe(const std::string& name, unsigned bits = 32, Probe::Kind kind = Probe::value) {
+    return m_ctx.tracer.probe(path() + "." + name, bits, kind);
+  }
+
   // Extra report content (per-unit tables); called by Context::to_report.
   virtual void report(Report&) const {}
 

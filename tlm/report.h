@@ -6,6 +6,7 @@
 // Files are written to a temporary name and renamed, so a failed run leaves no partial file.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <ostream>
 #include <string>
@@ -74,7 +75,7 @@ class Report {
   Section& section(const std::string& name);
   std::string m_title;
   std::vector<Section> m_sections;
-  std::vector<Table> m_tables;
+  std::deque<Table> m_tables;   // deque: references from table() stay valid as tables are added
 };
 
 std::string json_escape(const std::string& s);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "hw/memory/memory_target.h"
 
@@ -115,7 +116,14 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
   const int ntiles = int(scalesim::ceil_div(uint64_t(g.out_c), uint64_t(Cc)));
   const uint64_t block = W * uint64_t(Cc);
   // Membranes outlive the call (and go to DRAM) when the call runs one of several timesteps.
-  const bool persist = L.fires() && use != SpadUse::tick_batch && total_t > 1;
+  // C#n: channel k keeps its membrane in slot k % Kg (Kg = K / n); slots pass from one group
+  // to the next within a timestep, so they outlive a filter tile.
+  const int share = L.fires() ? std::max(1, L.neuron.share) : 1;
+  const int Kg = g.out_c / share;
+  if (share > 1 && use == SpadUse::tick_batch)
+    refuse(L, ERR_BAD_PARAM, "tick-batch cannot run C#n LIF sharing: every group of a timestep must fire before "
+                             "the next timestep, and tick-batch runs all timesteps of one filter tile first");
+  const bool persist = L.fires() && use != SpadUse::tick_batch && (total_t > 1 || share > 1);
   const int mbytes = m_dp.lif->membrane_bytes();
   const int nts = int(ts.size());
   const uint64_t map_bytes = L.in_map_bytes();
@@ -225,6 +233,23 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
   int step = 0;
   for (int ft = 0; ft < ntiles; ++ft) {
     const int k0 = ft * Cc, kvalid = std::min(Cc, g.out_c - k0);
+    // Membrane slots of this tile: column c -> local slot tile_slot[c]; per local slot its
+    // global slot and the first and last channel of the tile that use it.
+    std::vector<int> tile_slot(static_cast<size_t>(kvalid)), gslot, first_k, last_k;
+    for (int c = 0; c < kvalid; ++c) {
+      const int gs = (k0 + c) % Kg;
+      auto it = std::find(gslot.begin(), gslot.end(), gs);
+      if (it == gslot.end()) {
+        gslot.push_back(gs);
+        first_k.push_back(k0 + c);
+        last_k.push_back(k0 + c);
+        tile_slot[size_t(c)] = int(gslot.size()) - 1;
+      } else {
+        tile_slot[size_t(c)] = int(it - gslot.begin());
+        last_k[size_t(it - gslot.begin())] = k0 + c;
+      }
+    }
+    const int U = int(gslot.size());
     const uint64_t wslot = m_glb_w_base + uint64_t(ft % 2) * wchunk;
     // Weight segment s of this tile (channels [s*seg_c, ...)) DRAM -> weight GLB, and into
     // the array's view of the block.
@@ -284,31 +309,46 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
         }
         const size_t n = size_t(bpx) * Cc;
         std::vector<int64_t>* mv = &mem;
+        // Runs of local slots [u0, u1) with consecutive global slots for which pred(u) holds.
+        auto runs = [&](const std::function<bool(int)>& pred) {
+          std::vector<std::pair<int, int>> out;
+          for (int u = 0; u < U; ++u) {
+            if (!pred(u)) continue;
+            if (!out.empty() && out.back().second == u && gslot[size_t(u)] == gslot[size_t(u) - 1] + 1) ++out.back().second;
+            else out.push_back({u, u + 1});
+          }
+          return out;
+        };
         if (L.fires()) {
           if (use == SpadUse::tick_batch) {
             mv = &tb_mem[size_t(b)];
-            if (mv->empty()) mv->assign(n, 0);
+            if (mv->empty()) mv->assign(size_t(bpx) * U, 0);
           } else {
-            mem.assign(n, 0);  // t == 0: membranes start at rest
+            mem.assign(size_t(bpx) * U, 0);  // a slot's first use: at rest
           }
-          if (persist && t > 0) {
+          // A slot was written before in this inference if an earlier group used it at this
+          // timestep, or any group at an earlier one.
+          const auto loads = persist ? runs([&](int u) { return first_k[size_t(u)] >= Kg || t > 0; })
+                                     : std::vector<std::pair<int, int>>();
+          for (const auto& rn : loads) {
+            const int nu = rn.second - rn.first;
             DmaCommand c;
-            c.src = L.mem_addr + uint64_t(k0) * mchan + uint64_t(r0) * g.out_w * mbytes;
-            c.dst = mslot;
-            c.rows = uint64_t(kvalid);
+            c.src = L.mem_addr + uint64_t(gslot[size_t(rn.first)]) * mchan + uint64_t(r0) * g.out_w * mbytes;
+            c.dst = mslot + uint64_t(rn.first) * mrow;
+            c.rows = uint64_t(nu);
             c.row_bytes = mrow;
             c.src_stride = mchan;
             c.tag = tag(Tensor::membrane, t);
             dma_free = dma(c, std::max(dma_free, out_free[slot]));
             in_ready = std::max(in_ready, dma_free);
-            st.dram_bytes += mrow * kvalid;
-            mraw.resize(mrow * kvalid);
-            m_dp.dma->debug_read(mslot, mraw.data(), mraw.size());
-            std::vector<int64_t> tmp(size_t(bpx) * kvalid);
+            st.dram_bytes += mrow * nu;
+            mraw.resize(mrow * nu);
+            m_dp.dma->debug_read(c.dst, mraw.data(), mraw.size());
+            std::vector<int64_t> tmp(static_cast<size_t>(bpx) * nu);
             load_membranes(mraw.data(), tmp.data(), tmp.size(), mbytes);
-            for (int j = 0; j < kvalid; ++j)
-              for (int p = 0; p < bpx; ++p) (*mv)[size_t(p) * Cc + j] = tmp[size_t(j) * bpx + p];
-            in_ready = std::max(in_ready, account(false, mslot, mraw.size(), dma_free, Tensor::membrane));
+            for (int j = 0; j < nu; ++j)
+              for (int p = 0; p < bpx; ++p) (*mv)[size_t(p) * U + rn.first + j] = tmp[size_t(j) * bpx + p];
+            in_ready = std::max(in_ready, account(false, c.dst, mraw.size(), dma_free, Tensor::membrane));
             st.glb_bytes += mraw.size();
           }
         }
@@ -393,6 +433,8 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           job.shift = L.shift;
           job.neuron = L.neuron;
           job.membrane = mv->data();
+          job.slot = tile_slot.data();
+          job.mem_stride = U;
           job.spikes = spk.data();
           const uint64_t lc = m_dp.lif->integrate(job);
           st.lif_cycles += lc;
@@ -415,19 +457,25 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           q.bytes = spk_bytes;
           q.slot = slot;
           pending.push_back(q);
-          if (persist && t + 1 < total_t) {
-            std::vector<int64_t> tmp(size_t(bpx) * kvalid);
-            for (int j = 0; j < kvalid; ++j)
-              for (int p = 0; p < bpx; ++p) tmp[size_t(j) * bpx + p] = (*mv)[size_t(p) * Cc + j];
+          // A slot is read again later if a later group uses it at this timestep, or at a
+          // later timestep.
+          const auto stores = persist ? runs([&](int u) { return last_k[size_t(u)] + Kg < g.out_c || t + 1 < total_t; })
+                                      : std::vector<std::pair<int, int>>();
+          for (const auto& rn : stores) {
+            const int nu = rn.second - rn.first;
+            std::vector<int64_t> tmp(static_cast<size_t>(bpx) * nu);
+            for (int j = 0; j < nu; ++j)
+              for (int p = 0; p < bpx; ++p) tmp[size_t(j) * bpx + p] = (*mv)[size_t(p) * U + rn.first + j];
             mraw.resize(tmp.size() * mbytes);
             store_membranes(tmp.data(), mraw.data(), tmp.size(), mbytes);
-            m_dp.dma->debug_write(mslot, mraw.data(), mraw.size());
-            c_end = std::max(c_end, account(true, mslot, mraw.size(), c_end, Tensor::membrane));
+            const uint64_t at = mslot + uint64_t(rn.first) * mrow;
+            m_dp.dma->debug_write(at, mraw.data(), mraw.size());
+            c_end = std::max(c_end, account(true, at, mraw.size(), c_end, Tensor::membrane));
             st.glb_bytes += mraw.size();
             Pending m;
-            m.c.src = mslot;
-            m.c.dst = L.mem_addr + uint64_t(k0) * mchan + uint64_t(r0) * g.out_w * mbytes;
-            m.c.rows = uint64_t(kvalid);
+            m.c.src = at;
+            m.c.dst = L.mem_addr + uint64_t(gslot[size_t(rn.first)]) * mchan + uint64_t(r0) * g.out_w * mbytes;
+            m.c.rows = uint64_t(nu);
             m.c.row_bytes = mrow;
             m.c.dst_stride = mchan;
             m.c.tag = tag(Tensor::membrane, t);

@@ -26,6 +26,7 @@ namespace spiketlm {
 // The decoded form of a LayerDesc (addresses joined, fixed point loaded).
 struct LayerCmd {
   uint32_t op = 0, flags = 0, id = 0;
+  uint32_t out_scale_q24 = 0;  // output layer: logit scale for the exit unit
   ConvGeom g;
   int in_planes = 1;
   uint64_t in_addr = 0, in2_addr = 0, out_addr = 0, w_addr = 0, mem_addr = 0;

@@ -30,6 +30,8 @@ PeArray::PeArray(sc_core::sc_module_name nm, Context& ctx)
   const std::string spad = param_string("spad_tech", "spad_reg8");
   leakage(spad, double(pes * (m_s_spad + m_w_spad + m_p_spad)));
   area(spad, double(pes * (m_s_spad + m_w_spad + m_p_spad)));
+  m_busy_probe = probe("busy", 1, Probe::level);
+  m_util_probe = probe("util_pct", 0);
 }
 
 uint64_t PeArray::accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
@@ -133,6 +135,15 @@ uint64_t PeArray::account_tile(SpadUse use, const ConvGeom& g, int planes, int k
   count(m_spad_rd, rd);
   count(m_spad_wr, wr);
   return cycles;
+}
+
+void PeArray::trace_call(const sc_core::sc_time& start, const sc_core::sc_time& end, uint64_t accumulates) {
+  if (!m_busy_probe && !m_util_probe) return;
+  const double pe_cycles = double(m_rows) * m_cols * ((end - start) / m_clock);
+  m_busy_probe.add(start, 1);
+  m_busy_probe.add(end, -1);
+  m_util_probe.set(start, pe_cycles > 0 ? 100.0 * double(accumulates) / pe_cycles : 0.0);
+  m_util_probe.set(end, 0);
 }
 
 void PeArray::finish_run(uint64_t cycles) { count(m_cycle, cycles * uint64_t(m_rows) * uint64_t(m_cols)); }

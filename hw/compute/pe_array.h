@@ -66,6 +66,10 @@ class PeArray : public Module {
   // Always-on energy of all PEs over the run's cycles.
   void finish_run(uint64_t cycles);
 
+  // Waveform (tlm/trace.h): the array is busy over a layer call [start, end) and its
+  // utilisation over the call is accumulates / (rows x cols x cycles), in percent.
+  void trace_call(const sc_core::sc_time& start, const sc_core::sc_time& end, uint64_t accumulates);
+
  private:
   int m_rows, m_cols;
   bool m_skip_zero;
@@ -73,6 +77,7 @@ class PeArray : public Module {
   uint64_t m_s_spad, m_w_spad, m_p_spad;
   ActionId m_acc, m_cycle, m_spad_rd, m_spad_wr;
   uint64_t &m_accumulates, &m_folds, &m_fold_cycles, &m_dense_elems, &m_spad_accesses;
+  Probe m_busy_probe, m_util_probe;
 };
 
 }  // namespace spiketlm

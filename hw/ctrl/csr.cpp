@@ -15,49 +15,68 @@ Csr::Csr(sc_core::sc_module_name nm, Context& ctx)
       m_writes(counter("writes", "", "register writes")) {
   in.register_b_transport(this, &Csr::b_transport);
   in.register_transport_dbg(this, &Csr::transport_dbg);
-  m_regs[REG_ID] = SPIKETLM_ID;
-  m_regs[REG_VERSION] = SPIKETLM_REGMAP_VERSION;
+  for (int r = 0; r < REG_COUNT; ++r) m_regs[size_t(r)] = m_active[size_t(r)] = spiketlm_reg_reset(r);
   SC_METHOD(irq_method);
   sensitive << m_irq_change;
   dont_initialize();
-  trace("irq", irq);
+  m_p_irq = probe("irq", 1);
+  m_p_waddr = probe("reg_write_addr", 16);  // byte offset of the last register written
+  m_p_wdata = probe("reg_write_data", 32);
+  m_p_writes = probe("reg_writes", 32, Probe::level);
   leakage(param_string("tech", "csr_reg32"), REG_COUNT);
   area(param_string("tech", "csr_reg32"), REG_COUNT);
 }
 
-bool Csr::writable(int r) const {
-  switch (r) {
-    case REG_CTRL: case REG_DESC_ADDR_LO: case REG_DESC_ADDR_HI: case REG_NUM_LAYERS: case REG_TIMESTEPS:
-    case REG_OUT_ADDR_LO: case REG_OUT_ADDR_HI: case REG_EXIT_THRESHOLD:
-      return true;
-    default:
-      return false;
-  }
-}
+bool Csr::writable(int r) const { return spiketlm_reg_access(r) != ACC_RO; }
 
 void Csr::write_reg(int r, uint32_t v) {
   if (r == REG_CTRL) {
     if (v & CTRL_IRQ_ACK) {
-      m_irq_level = false;
+      m_regs[REG_IRQ_CAUSE] = 0;
       m_regs[REG_STATUS] &= ~(STATUS_DONE | STATUS_ERROR | STATUS_EXITED_EARLY);
-      m_irq_change.notify(sc_core::SC_ZERO_TIME);
+      update_line();
     }
     if ((v & CTRL_START) && !(m_regs[REG_STATUS] & STATUS_BUSY)) {
+      for (int i = 0; i < REG_COUNT; ++i)
+        if (spiketlm_reg_access(i) == ACC_RWS) m_active[size_t(i)] = m_regs[size_t(i)];
       m_regs[REG_STATUS] = STATUS_BUSY;
       m_start.notify(sc_core::SC_ZERO_TIME);
     }
     return;
   }
+  if (r == REG_IRQ_CAUSE) {
+    m_regs[REG_IRQ_CAUSE] &= ~v;
+    update_line();
+    return;
+  }
   m_regs[size_t(r)] = v;
+  if (r == REG_IRQ_ENABLE) update_line();
+}
+
+void Csr::update_line() {
+  const bool level = (m_regs[REG_IRQ_CAUSE] & m_regs[REG_IRQ_ENABLE] & IRQ_ALL) != 0;
+  if (level && !m_irq_level) m_irq_ev.notify(sc_core::SC_ZERO_TIME);
+  if (level != m_irq_level) {
+    m_irq_level = level;
+    m_irq_change.notify(sc_core::SC_ZERO_TIME);
+  }
 }
 
 void Csr::raise_irq() {
-  m_irq_level = true;
-  m_irq_change.notify(sc_core::SC_ZERO_TIME);
-  m_irq_ev.notify(sc_core::SC_ZERO_TIME);
+  const uint32_t st = m_regs[REG_STATUS];
+  uint32_t cause = 0;
+  if (st & STATUS_ERROR) cause |= IRQ_ERROR;
+  else if (st & STATUS_DONE) cause |= IRQ_DONE;
+  if (st & STATUS_EXITED_EARLY) cause |= IRQ_EXITED_EARLY;
+  if (!cause) cause = IRQ_DONE;
+  m_regs[REG_IRQ_CAUSE] |= cause;
+  update_line();
 }
 
-void Csr::irq_method() { irq.write(m_irq_level); }
+void Csr::irq_method() {
+  irq.write(m_irq_level);
+  m_p_irq.set(sc_core::sc_time_stamp(), m_irq_level);
+}
 
 void Csr::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
   const uint64_t a = p.get_address();
@@ -78,8 +97,12 @@ void Csr::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
       std::memcpy(&v, d + o, 4);
       write_reg(r, v);
       ++m_writes;
+      m_p_waddr.set(sc_core::sc_time_stamp() + delay, 4.0 * r);
+      m_p_wdata.set(sc_core::sc_time_stamp() + delay, v);
+      m_p_writes.add(sc_core::sc_time_stamp() + delay, 1);
     } else {
-      std::memcpy(d + o, &m_regs[size_t(r)], 4);
+      const uint32_t v = spiketlm_reg_access(r) == ACC_WO ? 0u : m_regs[size_t(r)];
+      std::memcpy(d + o, &v, 4);
       ++m_reads;
     }
     count(m_access);

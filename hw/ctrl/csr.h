@@ -1,10 +1,14 @@
 // spiketlm: the accelerator's control and status registers (kind "csr"). See csr.md.
 //
 // A memory-mapped register file (sw/include/spiketlm/accel_regs.h) on the bus: 32-bit
-// registers, read-only ones refuse writes with a command error. Writing CTRL.START notifies
-// the sequencer; the sequencer sets the status, result and counter registers and raises the
-// interrupt (`irq`, a traced signal, and irq_event() for firmware threads). CTRL.IRQ_ACK
-// lowers it. Energy: one 32-bit register access per bus access.
+// registers with the access kinds of the map (read-only ones refuse writes with a command
+// error). Run settings (access RWS) have a shadow copy (what the bus sees) and an active copy
+// (what the hardware reads through reg()); CTRL.START latches shadow into active and notifies
+// the sequencer. The sequencer sets the status, result and counter registers and calls
+// raise_irq(): IRQ_CAUSE gets the cause from STATUS (DONE / EXITED_EARLY / ERROR) and the
+// interrupt line (`irq`, a traced signal, and irq_event() for firmware threads) rises if the
+// cause is enabled in IRQ_ENABLE. CTRL.IRQ_ACK (or clearing IRQ_CAUSE) lowers it.
+// Energy: one 32-bit register access per bus access.
 #pragma once
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
@@ -27,8 +31,12 @@ class Csr : public Module, public AddressTarget {
   uint64_t size_bytes() const override { return 4 * REG_COUNT; }
   tlm::tlm_target_socket<>& target_socket() override { return in; }
 
-  uint32_t reg(int r) const { return m_regs[size_t(r)]; }
-  uint64_t reg64(int lo) const { return uint64_t(m_regs[size_t(lo)]) | uint64_t(m_regs[size_t(lo) + 1]) << 32; }
+  // Hardware view: the active copy of shadowed registers, the register itself otherwise.
+  uint32_t reg(int r) const { return spiketlm_reg_access(r) == ACC_RWS ? m_active[size_t(r)] : m_regs[size_t(r)]; }
+  uint64_t reg64(int lo) const { return uint64_t(reg(lo)) | uint64_t(reg(lo + 1)) << 32; }
+  // Bus view (the shadow copy of shadowed registers).
+  uint32_t shadow(int r) const { return m_regs[size_t(r)]; }
+  bool irq_level() const { return m_irq_level; }
   // Hardware side (the sequencer).
   void set(int r, uint32_t v) { m_regs[size_t(r)] = v; }
   void set64(int lo, uint64_t v) {
@@ -45,10 +53,12 @@ class Csr : public Module, public AddressTarget {
   bool writable(int r) const;
   void write_reg(int r, uint32_t v);
   void irq_method();
+  void update_line();
 
+  Probe m_p_irq, m_p_waddr, m_p_wdata, m_p_writes;  // VCD (tlm/trace.h)
   uint64_t m_base;
   sc_core::sc_time m_latency;
-  std::array<uint32_t, REG_COUNT> m_regs{};
+  std::array<uint32_t, REG_COUNT> m_regs{}, m_active{};
   sc_core::sc_event m_start, m_irq_ev, m_irq_change;
   bool m_irq_level = false;
   ActionId m_access;

@@ -16,13 +16,16 @@
 #include "hw/compute/dataflow.h"
 #include "hw/compute/engine.h"
 #include "hw/ctrl/csr.h"
+#include "hw/exit/exit_unit.h"
 
 namespace spiketlm {
 
 // Decode and validate one descriptor (shared by every controller that runs LayerDesc tables);
-// read_fx(addr, dst, bytes) fetches the fixed-point table. Throws LayerRefused.
+// read_fx(addr, dst, bytes) fetches the fixed-point table; hw_share: the C#n factor the LIF
+// hardware implements (a descriptor with lif_share other than 1 or hw_share is refused).
+// Throws LayerRefused.
 LayerCmd decode_layer(const LayerDesc& d, uint32_t index,
-                      const std::function<void(uint64_t, void*, uint64_t)>& read_fx);
+                      const std::function<void(uint64_t, void*, uint64_t)>& read_fx, int hw_share = 1);
 
 class Sequencer : public Module {
  public:
@@ -31,7 +34,8 @@ class Sequencer : public Module {
   SC_HAS_PROCESS(Sequencer);
   Sequencer(sc_core::sc_module_name name, Context& ctx);
   // Wiring, by the platform before simulation.
-  void connect(const Datapath& dp, Dataflow* df, Csr* csr);
+  // `exit` may be null (no early exit).
+  void connect(const Datapath& dp, Dataflow* df, Csr* csr, ExitUnit* exit = nullptr);
 
   // Per-layer statistics summed over every run since construction.
   const std::vector<LayerStats>& layer_stats() const { return m_layers; }
@@ -47,11 +51,13 @@ class Sequencer : public Module {
   Datapath m_dp;
   Dataflow* m_df = nullptr;
   Csr* m_csr = nullptr;
+  ExitUnit* m_exit = nullptr;
   std::unique_ptr<LayerEngine> m_engine;
   sc_core::sc_time m_clk;
   std::vector<LayerStats> m_layers;
   uint64_t m_runs = 0;
   uint32_t m_busy = 0, m_layer_now = 0, m_t_now = 0;
+  Probe m_p_busy, m_p_layer, m_p_t, m_p_spikes;  // VCD, at simulated times (tlm/trace.h)
   ActionId m_ctl;
   uint64_t &m_cycles, &m_refused, &m_desc_bytes;
 };

@@ -1,5 +1,6 @@
 #include "hw/imc/column_model.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace spiketlm {
@@ -14,5 +15,122 @@ void IdealColumn::currents(const XbarProgram& x, const uint64_t* mask, const Cel
 
 SPIKETLM_REGISTER_KIND(IdealColumn, "imc.column.ideal", "imc_column",
                        "ideal crossbar columns: exact integer sum of the active cells' levels");
+
+}  // namespace spiketlm
+
+#include <cmath>
+
+#include "hw/imc/nodal.h"
+
+namespace spiketlm {
+
+double SplitMix::normal() {
+  double u1 = uniform();
+  while (u1 <= 0) u1 = uniform();
+  const double u2 = uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+double nominal_conductance(int level, const CellConfig& c, const DeviceConfig& d) {
+  const double gon = 1e-3 / d.ron_kohm, goff = 1e-3 / d.roff_kohm;
+  if (c.bit_sliced) return goff + double(level) * d.step_s(c);
+  double g = 0;
+  for (int b = 0; b < c.code_bits(); ++b) g += double(1 << b) * (((level >> b) & 1) ? gon : goff);
+  return g;
+}
+
+namespace {
+double factor(SplitMix& r, const NonidealConfig& cfg) {
+  if (cfg.variation == Variation::none || cfg.sigma <= 0) return 1.0;
+  const double z = r.normal();
+  if (cfg.variation == Variation::gaussian) return std::max(0.0, 1.0 + cfg.sigma * z);
+  return std::exp(cfg.sigma * z - 0.5 * cfg.sigma * cfg.sigma);  // lognormal with mean 1
+}
+}  // namespace
+
+void draw_device_state(XbarProgram& x, const CellConfig& c, const DeviceConfig& d, const NonidealConfig& cfg) {
+  SplitMix r(cfg.seed * 0x9E3779B97F4A7C15ull ^ (x.index + 0x632BE59BD9B4E019ull));
+  r.next();
+  const double gon = 1e-3 / d.ron_kohm, goff = 1e-3 / d.roff_kohm;
+  x.g.assign(x.level.size(), 0.0);
+  const int units = c.bit_sliced ? 1 : c.code_bits();
+  for (size_t i = 0; i < x.level.size(); ++i) {
+    const int lv = x.level[i];
+    double g = 0;
+    for (int b = 0; b < units; ++b) {
+      // One unit cell: parallel: binary cell b (2^b unit devices); sliced: the multi-level cell.
+      bool stuck = false, stuck_on = false;
+      if (cfg.stuck_rate > 0 && r.uniform() < cfg.stuck_rate) {
+        stuck = true;
+        stuck_on = r.uniform() < cfg.stuck_on_share;
+      }
+      const double f = factor(r, cfg);
+      double gn;
+      if (c.bit_sliced) {
+        gn = stuck ? (stuck_on ? gon : goff) : goff + double(lv) * d.step_s(c);
+      } else {
+        const bool on = stuck ? stuck_on : ((lv >> b) & 1);
+        gn = double(1 << b) * (on ? gon : goff);
+      }
+      g += gn * f;
+    }
+    x.g[i] = g;
+  }
+  x.sa_offset.assign(size_t(x.pcols), 0.0);
+  if (cfg.sense_offset_lsb > 0)
+    for (auto& o : x.sa_offset) o = cfg.sense_offset_lsb * d.unit_current_a(c) * r.normal();
+}
+
+void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const CellConfig& c, const DeviceConfig& d,
+                       const NonidealConfig& cfg, double* out) {
+  if (x.g.size() != x.level.size()) fail("imc", "non-ideal column model: crossbar " + std::to_string(x.index) + " has no device state");
+  const int R = x.rows, P = x.pcols;
+  const double V = d.read_v;
+  std::vector<double> Vr(size_t(R), 0.0), G(size_t(R), 0.0), scratch(size_t(2 * R + 2), 0.0);
+  int nact = 0;
+  for (int r = 0; r < R; ++r)
+    if ((mask[r >> 6] >> (r & 63)) & 1) {
+      Vr[size_t(r)] = V;
+      ++nact;
+    }
+  // Leak correction: the nominal current of a level-0 cell on every active row is known and
+  // subtracted; the rest is rescaled to units of the nominal level step.
+  const double g0 = nominal_conductance(0, c, d), g1 = nominal_conductance(1, c, d) - g0;
+  const double gain = cfg.leak_correction ? d.step_s(c) / g1 : 1.0;
+  const double leak = cfg.leak_correction ? V * double(nact) * g0 : 0.0;
+  for (int p = 0; p < P; ++p) {
+    double I = 0;
+    if (cfg.ir_drop == IrDrop::none || cfg.wire_ohm <= 0) {
+      for (int r = 0; r < R; ++r)
+        if (Vr[size_t(r)] != 0) I += x.g[size_t(r) * P + p] * V;
+    } else {
+      for (int r = 0; r < R; ++r) G[size_t(r)] = x.g[size_t(r) * P + p];
+      I = cfg.ir_drop == IrDrop::nodal
+              ? imc::ladder_current(G.data(), Vr.data(), R, cfg.wire_ohm, scratch.data())
+              : imc::ladder_current_fast(G.data(), Vr.data(), R, cfg.wire_ohm, cfg.fast_iterations, scratch.data());
+    }
+    out[p] += (I - leak) * gain;
+  }
+}
+
+NonidealColumn::NonidealColumn(sc_core::sc_module_name nm, Context& ctx) : ColumnModel(nm, ctx) {
+  m_cfg.seed = uint64_t(param_int("seed", 1, {"seed of the device state (with the crossbar index: reproducible, order-independent)", "", 0, 9e15}));
+  const std::string v = param_string("variation", "none", {"conductance variation of every unit cell, drawn once at programming",
+                                                           "", -1e300, 1e300, {"none", "gaussian", "lognormal"}});
+  m_cfg.variation = v == "gaussian" ? Variation::gaussian : v == "lognormal" ? Variation::lognormal : Variation::none;
+  m_cfg.sigma = param_double("sigma", 0.1, {"relative sigma of the conductance (gaussian: G (1 + sigma z); lognormal: G exp(sigma z - sigma^2/2))", "", 0, 10});
+  m_cfg.stuck_rate = param_double("stuck_rate", 0, {"share of unit cells stuck at programming", "", 0, 1});
+  m_cfg.stuck_on_share = param_double("stuck_on_share", 0.5, {"share of stuck cells stuck on (low resistance); the rest stuck off", "", 0, 1});
+  m_cfg.leak_correction = param_bool("leak_correction", true, {"subtract the nominal off-state (Roff) current of the active rows digitally"});
+  const std::string ir = param_string("ir_drop", "none", {"wire resistance model: none, fast (fixed-point IR-drop correction), nodal (exact ladder solve)",
+                                                          "", -1e300, 1e300, {"none", "fast", "nodal"}});
+  m_cfg.ir_drop = ir == "fast" ? IrDrop::fast : ir == "nodal" ? IrDrop::nodal : IrDrop::none;
+  m_cfg.wire_ohm = param_double("wire_ohm", 5, {"wire resistance between adjacent cells of a column (NICE: 5 Ohm)", "Ohm", 0, 1e6});
+  m_cfg.fast_iterations = int(param_int("fast_iterations", 2, {"fixed-point steps of the fast IR-drop model", "", 1, 100}));
+  m_cfg.sense_offset_lsb = param_double("sense_offset_lsb", 0, {"sigma of a static sense-amplifier offset per PE column", "LSB", 0, 1e6});
+}
+
+SPIKETLM_REGISTER_KIND(NonidealColumn, "imc.column.nonideal", "imc_column",
+                       "non-ideal crossbar columns: seeded conductance variation, finite Roff, stuck-at faults, IR drop (fast or nodal), sense-amp offset");
 
 }  // namespace spiketlm

@@ -17,6 +17,9 @@ class ColumnModel : public Module {
   // Add the column currents (amps) of crossbar x driven on the rows of `mask` to out[pcols].
   virtual void currents(const XbarProgram& x, const uint64_t* mask, const CellConfig& c, const DeviceConfig& d,
                         double* out) const = 0;
+  // Called once per crossbar after XbarProgram::program (x.index set): a non-ideal model draws
+  // the crossbar's device state here (seeded by its seed and x.index).
+  virtual void program(XbarProgram&, const CellConfig&, const DeviceConfig&) const {}
 };
 
 class IdealColumn : public ColumnModel {
@@ -27,6 +30,68 @@ class IdealColumn : public ColumnModel {
   // wire resistance are zero in the ideal model).
   void currents(const XbarProgram& x, const uint64_t* mask, const CellConfig& c, const DeviceConfig& d,
                 double* out) const override;
+};
+
+}  // namespace spiketlm
+
+namespace spiketlm {
+
+enum class Variation { none, gaussian, lognormal };
+enum class IrDrop { none, fast, nodal };
+
+// Device and interconnect parameters of the non-ideal column model (crossbar.md).
+struct NonidealConfig {
+  uint64_t seed = 1;
+  Variation variation = Variation::none;
+  double sigma = 0.0;            // relative conductance spread of every unit cell
+  double stuck_rate = 0.0;       // share of unit cells stuck (drawn at programming)
+  double stuck_on_share = 0.5;   // of those, the share stuck in the on state (the rest off)
+  bool leak_correction = true;   // subtract the nominal off-state current of the active rows
+  IrDrop ir_drop = IrDrop::none;
+  double wire_ohm = 0.0;         // wire resistance between adjacent cells of a column
+  int fast_iterations = 1;
+  double sense_offset_lsb = 0.0; // sigma of a static sense-amplifier offset per column, in LSB
+};
+
+// splitmix64-based generator: portable and reproducible across standard libraries.
+struct SplitMix {
+  uint64_t s;
+  explicit SplitMix(uint64_t seed) : s(seed) {}
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return double(next() >> 11) * (1.0 / 9007199254740992.0); }  // [0, 1)
+  double normal();
+};
+
+// Draw the device state of one crossbar (x.g, x.sa_offset) from cfg, seeded by cfg.seed and
+// x.index. Plain C++ so it is tested without SystemC.
+void draw_device_state(XbarProgram& x, const CellConfig& c, const DeviceConfig& d, const NonidealConfig& cfg);
+// Column currents (amps) of x driven on `mask`, added to out[pcols].
+void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const CellConfig& c, const DeviceConfig& d,
+                       const NonidealConfig& cfg, double* out);
+// Nominal conductance of a cell position at `level` with the finite off state (parallel:
+// binary cells of 2^b unit devices, on 2^b / Ron, off 2^b / Roff; sliced: Goff + level step).
+double nominal_conductance(int level, const CellConfig& c, const DeviceConfig& d);
+
+class NonidealColumn : public ColumnModel {
+ public:
+  NonidealColumn(sc_core::sc_module_name name, Context& ctx);
+  bool exact() const override { return false; }
+  void currents(const XbarProgram& x, const uint64_t* mask, const CellConfig& c, const DeviceConfig& d,
+                double* out) const override {
+    nonideal_currents(x, mask, c, d, m_cfg, out);
+  }
+  void program(XbarProgram& x, const CellConfig& c, const DeviceConfig& d) const override {
+    draw_device_state(x, c, d, m_cfg);
+  }
+  const NonidealConfig& config() const { return m_cfg; }
+
+ private:
+  NonidealConfig m_cfg;
 };
 
 }  // namespace spiketlm

@@ -2,33 +2,79 @@
 
 namespace spiketlm {
 
-void XbarProgram::program(const int8_t* w, int nrows, int nwcols, int wstride, const CellConfig& c,
-                          const std::string& who) {
+int flip_gain(int w, const CellConfig& c) {
+  uint32_t code = 0;
+  bool n = false;
+  if (!encode_weight(w, c, code, n)) return 0;
+  const uint32_t fl = uint32_t(c.max_code()) - code;
   const int S = c.slices(), sb = c.slice_bits();
+  const uint32_t m = (1u << sb) - 1u;
+  int g = 0;
+  for (int s = 0; s < S; ++s) g += hrs_of_level((fl >> (s * sb)) & m, c) - hrs_of_level((code >> (s * sb)) & m, c);
+  return g;
+}
+
+void flip_votes(const int8_t* w, int rows, int wcols, int wstride, const CellConfig& c, int64_t* votes) {
+  for (int r = 0; r < rows; ++r)
+    for (int j = 0; j < wcols; ++j) votes[j] += flip_gain(w[size_t(r) * wstride + j], c);
+}
+
+void XbarProgram::program(const int8_t* w, int nrows, int nwcols, int wstride, const CellConfig& c,
+                          const std::string& who, const uint8_t* flips) {
+  const int S = c.slices(), sb = c.slice_bits(), H = c.halves();
   const uint32_t smask = (1u << sb) - 1u;
   rows = nrows;
   wcols = nwcols;
-  pcols = nwcols * S;
+  pcols = nwcols * S * H;
   level.assign(size_t(rows) * pcols, 0);
   neg.assign(size_t(rows) * wcols, 0);
+  flip.assign(size_t(wcols), 0);
+  g.clear();
+  sa_offset.clear();
+  if (c.encoding == WeightEncoding::flip) {
+    if (flips) {
+      for (int j = 0; j < wcols; ++j) flip[size_t(j)] = flips[j] ? 1 : 0;
+    } else {
+      std::vector<int64_t> v(size_t(wcols), 0);
+      flip_votes(w, rows, wcols, wstride, c, v.data());
+      for (int j = 0; j < wcols; ++j) flip[size_t(j)] = v[size_t(j)] > 0;
+    }
+  }
   for (int r = 0; r < rows; ++r)
     for (int j = 0; j < wcols; ++j) {
-      uint32_t code = 0;
-      bool n = false;
       const int v = w[size_t(r) * wstride + j];
-      if (!encode_weight(v, c, code, n))
+      if (v < c.wmin() || v > c.wmax())
         fail("imc", who + ": weight " + std::to_string(v) + " does not fit weight_bits " + std::to_string(c.weight_bits) +
                         " (range " + std::to_string(c.wmin()) + ".." + std::to_string(c.wmax()) + ")");
-      neg[size_t(r) * wcols + j] = n;
-      for (int s = 0; s < S; ++s) level[size_t(r) * pcols + size_t(j) * S + s] = uint8_t((code >> (s * sb)) & smask);
+      uint32_t codes[2] = {0, 0};
+      if (c.encoding == WeightEncoding::differential) {
+        codes[0] = uint32_t(v > 0 ? v : 0);
+        codes[1] = uint32_t(v < 0 ? -v : 0);
+      } else {
+        bool n = false;
+        encode_weight(v, c, codes[0], n);
+        neg[size_t(r) * wcols + j] = n;
+        if (flip[size_t(j)]) codes[0] = uint32_t(c.max_code()) - codes[0];
+      }
+      for (int h = 0; h < H; ++h)
+        for (int s = 0; s < S; ++s)
+          level[size_t(r) * pcols + (size_t(j) * H + h) * S + s] = uint8_t((codes[h] >> (s * sb)) & smask);
     }
 }
 
+void XbarProgram::hrs_count(const CellConfig& c, uint64_t& hrs, uint64_t& total) const {
+  for (uint8_t l : level) hrs += uint64_t(hrs_of_level(l, c));
+  total += uint64_t(level.size()) * uint64_t(c.unit_cells());
+}
+
 int64_t stored_weight(const XbarProgram& x, int row, int col, const CellConfig& c) {
-  const int S = c.slices(), sb = c.slice_bits();
-  int64_t v = 0;
-  for (int s = 0; s < S; ++s) v += int64_t(x.level[size_t(row) * x.pcols + size_t(col) * S + s]) << (s * sb);
-  return v - (x.neg[size_t(row) * x.wcols + col] ? c.offset() : 0);
+  const int S = c.slices(), sb = c.slice_bits(), H = c.halves();
+  int64_t v[2] = {0, 0};
+  for (int h = 0; h < H; ++h)
+    for (int s = 0; s < S; ++s) v[h] += int64_t(x.level[size_t(row) * x.pcols + (size_t(col) * H + h) * S + s]) << (s * sb);
+  if (H == 2) return v[0] - v[1];
+  if (!x.flip.empty() && x.flip[size_t(col)]) v[0] = c.max_code() - v[0];
+  return v[0] - (x.neg[size_t(row) * x.wcols + col] ? c.offset() : 0);
 }
 
 int accumulate_levels(const XbarProgram& x, const uint64_t* mask, int32_t* acc, int32_t* negc) {
@@ -71,18 +117,28 @@ Crossbar::Crossbar(sc_core::sc_module_name nm, Context& ctx)
       m_program(action(m_tech, "program")),
       m_reads(counter("reads", "", "crossbar reads (a crossbar with at least one driven row, or every mapped one in dense mode)")),
       m_cells_programmed(counter("cells_programmed", "", "cells written when the network was loaded")),
-      m_rows_programmed(counter("rows_programmed", "", "crossbar rows written when the network was loaded")) {
+      m_rows_programmed(counter("rows_programmed", "", "crossbar rows written when the network was loaded")),
+      m_hrs(counter("hrs_unit_cells", "", "unit cells of the weight-holding cells in the high-resistance state (as programmed)")),
+      m_hrs_offset(counter("hrs_unit_cells_offset", "", "the same with SpikeSim's offset encoding of the same weights")),
+      m_units(counter("unit_cells", "", "unit cells of the weight-holding cells (parallel: p binary cells per weight)")),
+      m_units_offset(counter("unit_cells_offset", "", "unit cells with SpikeSim's offset encoding of the same weights")) {
   m_cells.weight_bits = int(param_int("weight_bits", 8, {"signed weight width (offset-encoded)", "bit", 2, 8}));
   const std::string enc = param_string("cells", "parallel",
                                        {"weight storage: parallel (binary-weighted parallel cells per crosspoint, NICE) or bit_sliced",
                                         "", -1e300, 1e300, {"parallel", "bit_sliced"}});
   m_cells.bit_sliced = enc == "bit_sliced";
   m_cells.cell_bits = int(param_int("cell_bits", 1, {"bits per cell when bit-sliced", "bit", 1, 7}));
+  const std::string wenc = param_string("encoding", "offset",
+                                        {"signed weight -> cell codes: offset (SpikeSim), flip (offset or its complement per PE "
+                                         "column, more high-resistance cells), differential (two columns: max(w,0), max(-w,0))",
+                                         "", -1e300, 1e300, {"offset", "flip", "differential"}});
+  m_cells.encoding = wenc == "flip" ? WeightEncoding::flip
+                     : wenc == "differential" ? WeightEncoding::differential : WeightEncoding::offset;
   m_dev.ron_kohm = param_double("ron_kohm", 19.139, {"on-state resistance (one unit of code)", "kOhm", 1e-3, 1e9});
   m_dev.roff_kohm = param_double("roff_kohm", 25000, {"off-state resistance", "kOhm", 1e-3, 1e12});
   m_dev.read_v = param_double("read_voltage", 0.1, {"read voltage on an active row", "V", 1e-6, 10});
-  if (m_cells.slices() > m_cols)
-    fail("imc", path() + ".cell_bits: a weight needs " + std::to_string(m_cells.slices()) + " columns, the crossbar has " +
+  if (m_cells.pcols_per_weight() > m_cols)
+    fail("imc", path() + ".cell_bits: a weight needs " + std::to_string(m_cells.pcols_per_weight()) + " columns, the crossbar has " +
                     std::to_string(m_cols));
 }
 

@@ -22,18 +22,41 @@
 
 namespace spiketlm {
 
+// How a signed weight becomes cell codes (crossbar.md, "Encodings"):
+//  offset: SpikeSim's offset encoding, code = w (w >= 0) or w + 2^p (w < 0), sign kept digitally;
+//  flip: the offset code or its complement (2^p - 1 - code), chosen per PE column so that more
+//        cells sit in the high-resistance state; the digital side uses (2^p - 1) x active rows
+//        - column value for a flipped column;
+//  differential: two codes per weight, max(w, 0) and max(-w, 0), in two columns whose digital
+//        values are subtracted (small |w| -> low codes; twice the columns; w in [-(2^p-1), 2^p-1]).
+enum class WeightEncoding { offset, flip, differential };
+
 struct CellConfig {
   int weight_bits = 8;      // signed weight width; codes have p = weight_bits - 1 bits
   bool bit_sliced = false;  // false: one crosspoint of binary-weighted parallel cells per weight
   int cell_bits = 1;        // bits per cell when bit-sliced
+  WeightEncoding encoding = WeightEncoding::offset;
   int code_bits() const { return weight_bits - 1; }
   int slices() const { return bit_sliced ? (code_bits() + cell_bits - 1) / cell_bits : 1; }
+  int halves() const { return encoding == WeightEncoding::differential ? 2 : 1; }
+  int pcols_per_weight() const { return slices() * halves(); }
   int slice_bits() const { return bit_sliced ? cell_bits : code_bits(); }
   int max_level() const { return (1 << slice_bits()) - 1; }
   int64_t offset() const { return int64_t(1) << code_bits(); }   // 2^p
-  int64_t wmin() const { return -offset(); }
+  int64_t max_code() const { return offset() - 1; }
+  int64_t wmin() const { return encoding == WeightEncoding::differential ? -max_code() : -offset(); }
   int64_t wmax() const { return offset() - 1; }
+  // Unit cells of one physical cell position (parallel: p binary-weighted cells; sliced: 1).
+  int unit_cells() const { return bit_sliced ? 1 : code_bits(); }
 };
+
+// High-resistance unit cells of a code: parallel cells: the binary cells that are off;
+// bit-sliced: 1 if the cell is at level 0.
+inline int hrs_of_level(uint32_t level, const CellConfig& c) {
+  return c.bit_sliced ? (level == 0) : c.code_bits() - __builtin_popcount(level);
+}
+// Gain in high-resistance unit cells when the offset code of w is complemented (flip encoding).
+int flip_gain(int w, const CellConfig& c);
 
 // Offset encoding of one weight: code in [0, 2^p), negative flag. Returns false if w is out of
 // range for the cell configuration.
@@ -44,20 +67,33 @@ inline bool encode_weight(int w, const CellConfig& c, uint32_t& code, bool& nega
   return true;
 }
 
-// One programmed crossbar. Physical column j * slices + s holds slice s (least significant
-// first) of logical column j.
+// One programmed crossbar. Physical column (j * halves + h) * slices + s holds slice s (least
+// significant first) of half h (differential: 0 positive, 1 negative part) of logical column j.
 struct XbarProgram {
   int rows = 0;        // rows in use
   int wcols = 0;       // logical (weight) columns in use
-  int pcols = 0;       // physical columns in use = wcols * slices
+  int pcols = 0;       // physical columns in use = wcols * halves * slices
   std::vector<uint8_t> level;  // [rows][pcols]
   std::vector<uint8_t> neg;    // [rows][wcols] 0/1
+  std::vector<uint8_t> flip;   // [wcols] 0/1 (flip encoding)
+  // Device state drawn once at programming by a non-ideal column model (empty = nominal).
+  uint64_t index = 0;          // crossbar index on the chip (seeds its device state)
+  std::vector<double> g;       // [rows][pcols] conductance of each cell position, siemens
+  std::vector<double> sa_offset;  // [pcols] sense-amplifier offset current, amps
   // Program from int8 weights w[r * wstride + j], r < rows, j < wcols. Fails (one line, names
-  // `who`) when a weight does not fit the cell configuration.
-  void program(const int8_t* w, int rows, int wcols, int wstride, const CellConfig& c, const std::string& who);
+  // `who`) when a weight does not fit the cell configuration. flips[j] (flip encoding): the
+  // column's choice, made over all crossbars of a PE (their currents share the column line);
+  // nullptr = chosen from this crossbar's weights alone.
+  void program(const int8_t* w, int rows, int wcols, int wstride, const CellConfig& c, const std::string& who,
+               const uint8_t* flips = nullptr);
+  // High-resistance unit cells and all unit cells of the weight-holding cells.
+  void hrs_count(const CellConfig& c, uint64_t& hrs, uint64_t& total) const;
 };
 
-// Digital value of a weight read back from the program (for tests): sum of slices - 2^p neg.
+// Flip votes: votes[j] += sum over rows of flip_gain(w[r][j]) (a column flips when its total is > 0).
+void flip_votes(const int8_t* w, int rows, int wcols, int wstride, const CellConfig& c, int64_t* votes);
+
+// Digital value of a weight read back from the program (for tests), any encoding.
 int64_t stored_weight(const XbarProgram& x, int row, int col, const CellConfig& c);
 
 // Ideal column sums: acc[pc] += level[r][pc], negc[j] += neg[r][j] for every active row r
@@ -83,10 +119,16 @@ class Crossbar : public Module {
   const CellConfig& cells() const { return m_cells; }
   const DeviceConfig& device() const { return m_dev; }
   // Weights (logical columns) per crossbar: cols / slices.
-  int weight_cols() const { return m_cols / m_cells.slices(); }
+  int weight_cols() const { return m_cols / m_cells.pcols_per_weight(); }
   const std::string& tech() const { return m_tech; }
   void count_reads(uint64_t n) { count(m_read, n); m_reads += n; }
   void count_program(uint64_t cells, uint64_t rows) { count(m_program, cells); m_cells_programmed += cells; m_rows_programmed += rows; }
+  // High-resistance share bookkeeping: the programmed cells and the offset encoding's.
+  void count_hrs(uint64_t hrs, uint64_t units, uint64_t hrs_offset, uint64_t units_offset) {
+    m_hrs += hrs; m_units += units; m_hrs_offset += hrs_offset; m_units_offset += units_offset;
+  }
+  double hrs_share() const { return m_units ? double(m_hrs) / double(m_units) : 0.0; }
+  double hrs_share_offset() const { return m_units_offset ? double(m_hrs_offset) / double(m_units_offset) : 0.0; }
 
  private:
   int m_rows, m_cols;
@@ -94,7 +136,7 @@ class Crossbar : public Module {
   DeviceConfig m_dev;
   std::string m_tech;
   ActionId m_read, m_program;
-  uint64_t &m_reads, &m_cells_programmed, &m_rows_programmed;
+  uint64_t &m_reads, &m_cells_programmed, &m_rows_programmed, &m_hrs, &m_hrs_offset, &m_units, &m_units_offset;
 };
 
 }  // namespace spiketlm

@@ -102,6 +102,7 @@ void ImcController::connect(const Wiring& w) {
   m_tile = w.tile;
   m_noc = w.noc;
   m_glb = w.glb;
+  m_csr->set(REG_DATAFLOW, DATAFLOW_IMC);
   ImcPe& pe = m_tile->pe();
   const int xrows = pe.xbar().rows();
   if (m_map_cfg.rows_used == 0) m_map_cfg.rows_used = xrows;
@@ -187,6 +188,7 @@ void ImcController::load_network(const std::vector<LayerCmd>& layers) {
       if (m_chip.layers[i].last_tile >= avail)
         throw LayerRefused(ERR_NO_FIT, ids[i], 0, "layer does not fit the chip's tiles");
   m_prog.clear();
+  m_xbar_index = 0;
   ImcPe& pe = m_tile->pe();
   Crossbar& xb = pe.xbar();
   const int k2 = pe.xbars(), wc_max = m_map_cfg.wcols;
@@ -203,21 +205,50 @@ void ImcController::load_network(const std::vector<LayerCmd>& layers) {
     const int P_pos = L.g.kh * L.g.kw;
     const int G = P.map.row_groups;
     P.progs.resize(size_t(P.map.col_groups) * G * k2);
+    CellConfig offset_cells = xb.cells();
+    offset_cells.encoding = WeightEncoding::offset;
     for (int q = 0; q < P.map.col_groups; ++q) {
       const int wc = int(std::min<uint64_t>(wc_max, K - uint64_t(q) * wc_max));
-      for (int g = 0; g < G; ++g)
-        for (size_t j = 0; j < P.map.groups[size_t(g)].size(); ++j) {
+      for (int g = 0; g < G; ++g) {
+        // The weights of every crossbar of this PE (their currents share the column lines, so
+        // the flip encoding decides per PE column over all of them).
+        const size_t nxb = P.map.groups[size_t(g)].size();
+        std::vector<std::vector<int8_t>> subs(nxb);
+        std::vector<int64_t> votes(size_t(wc), 0);
+        for (size_t j = 0; j < nxb; ++j) {
           const imc::XbarRows& xr = P.map.groups[size_t(g)][j];
           sub.assign(size_t(xr.rows) * wc, 0);
           for (int r = 0; r < xr.rows; ++r) {
             const uint64_t w = xr.flat ? uint64_t(xr.f0 + r) : uint64_t(xr.c0 + r) * P_pos + xr.pos;
             for (int c = 0; c < wc; ++c) sub[size_t(r) * wc + c] = wbuf[(uint64_t(q) * W + w) * wc_max + c];
           }
+          if (xb.cells().encoding == WeightEncoding::flip) flip_votes(sub.data(), xr.rows, wc, wc, xb.cells(), votes.data());
+          subs[j] = sub;
+        }
+        std::vector<uint8_t> flips(size_t(wc), 0);
+        for (int c = 0; c < wc; ++c) flips[size_t(c)] = votes[size_t(c)] > 0;
+        for (size_t j = 0; j < nxb; ++j) {
+          const imc::XbarRows& xr = P.map.groups[size_t(g)][j];
           XbarProgram& x = P.progs[(size_t(q) * G + g) * k2 + j];
-          x.program(sub.data(), xr.rows, wc, wc, xb.cells(), xb.path() + " (layer " + std::to_string(L.id) + ")");
+          x.program(subs[j].data(), xr.rows, wc, wc, xb.cells(), xb.path() + " (layer " + std::to_string(L.id) + ")",
+                    flips.data());
+          x.index = m_xbar_index++;
+          pe.column().program(x, xb.cells(), xb.device());
+          uint64_t hrs = 0, units = 0, hrs0 = 0, units0 = 0;
+          x.hrs_count(xb.cells(), hrs, units);
+          if (xb.cells().encoding == WeightEncoding::offset) {
+            hrs0 = hrs;
+            units0 = units;
+          } else {
+            XbarProgram o;
+            o.program(subs[j].data(), xr.rows, wc, wc, offset_cells, xb.path());
+            o.hrs_count(offset_cells, hrs0, units0);
+          }
+          xb.count_hrs(hrs, units, hrs0, units0);
           xb.count_program(uint64_t(xr.rows) * x.pcols, uint64_t(xr.rows));
           rows_programmed += uint64_t(xr.rows);
         }
+      }
     }
     m_prog[L.id] = std::move(P);
   }
@@ -366,6 +397,17 @@ void ImcController::execute() {
   uint64_t spikes = 0;
   uint64_t dram = 0;
   double latency_ns = 0;
+  // Per-run GLB bytes and input spikes for the counter registers (from the running totals).
+  auto glb_bytes = [&] {
+    const Stat *r = m_glb->find_stat("bytes_read"), *w = m_glb->find_stat("bytes_written");
+    return (r ? r->count : 0) + (w ? w->count : 0);
+  };
+  auto spikes_in_total = [&] {
+    uint64_t s = 0;
+    for (const auto& l : m_layers) s += l.spikes_in;
+    return s;
+  };
+  const uint64_t glb0 = glb_bytes(), in0 = spikes_in_total();
   try {
     if (n == 0 || n > 4096) throw LayerRefused(ERR_BAD_SHAPE, 0, REG_NUM_LAYERS, "NUM_LAYERS out of range");
     if (T == 0 || T > 64) throw LayerRefused(ERR_BAD_PARAM, 0, REG_TIMESTEPS, "TIMESTEPS out of range");
@@ -445,6 +487,22 @@ void ImcController::execute() {
               psum0 = psum;
               c0 = c;
             }
+          }
+          if (m_psum_stats && L.fires()) {
+            // Pre-BN statistics per output channel (BN adaptation): sum and sum of squares.
+            PsumStats& ps = m_psum[L.id];
+            const size_t K = size_t(L.g.out_c);
+            if (ps.sum.size() != K) {
+              ps.sum.assign(K, 0.0);
+              ps.sumsq.assign(K, 0.0);
+            }
+            for (size_t k = 0; k < K; ++k)
+              for (uint64_t p = 0; p < npx; ++p) {
+                const double v = double(psum[k * npx + p]);
+                ps.sum[k] += v;
+                ps.sumsq[k] += v * v;
+              }
+            ps.count += double(npx);
           }
           if (L.fires()) {
             std::vector<int32_t> spk(osz);
@@ -605,6 +663,8 @@ void ImcController::execute() {
   m_csr->set64(REG_CYCLES_LO, cycles);
   m_csr->set64(REG_DRAM_BYTES_LO, dram);
   m_csr->set64(REG_SPIKES_LO, spikes);
+  m_csr->set64(REG_GLB_BYTES_LO, glb_bytes() - glb0);
+  m_csr->set64(REG_SPIKES_IN_LO, spikes_in_total() - in0);
   m_csr->set(REG_STATUS, status);
   m_busy = 0;
   m_csr->raise_irq();

@@ -61,6 +61,15 @@ class ImcController : public Module {
   double pe_cycle_ns() const;
   double program_ns() const { return m_program_ns; }
 
+  // Pre-BN statistics of every firing layer's partial sums (by descriptor index), collected
+  // over every position, timestep and sample once enabled (BN adaptation, README).
+  struct PsumStats {
+    std::vector<double> sum, sumsq;  // per output channel
+    double count = 0;                // values per channel
+  };
+  void enable_psum_stats() { m_psum_stats = true; }
+  const std::map<uint32_t, PsumStats>& psum_stats() const { return m_psum; }
+
  private:
   struct Act {
     int c = 0, h = 0, w = 0, planes = 1;
@@ -105,6 +114,9 @@ class ImcController : public Module {
   std::vector<ImcLayerStats> m_layers;
   std::vector<double> m_run_latency;
   PeScratch m_scratch;
+  uint64_t m_xbar_index = 0;
+  bool m_psum_stats = false;
+  std::map<uint32_t, PsumStats> m_psum;
   uint32_t m_busy = 0, m_layer_now = 0, m_t_now = 0;
   uint64_t &m_cycles, &m_refused, &m_desc_bytes, &m_runs;
 };

@@ -33,40 +33,47 @@ void ImcPe::read(const XbarProgram* const* xs, const uint64_t* masks, int nw, in
   if (n == 0) return;
   const int pc = xs[0]->pcols, wc = xs[0]->wcols;
   const CellConfig& c = m_xbar->cells();
-  const int S = c.slices(), sb = c.slice_bits();
-  const int64_t off = c.offset();
+  const int S = c.slices(), sb = c.slice_bits(), H = c.halves();
+  const int64_t off = c.offset(), maxc = c.max_code();
   s.acc.assign(size_t(pc), 0);
   s.neg.assign(size_t(wc), 0);
+  s.val.assign(size_t(pc), 0);
   const AdcConfig& adc = m_adc->config();
   uint64_t clipped = 0;
+  int64_t nact = 0;
+  for (int i = 0; i < n; ++i) nact += accumulate_levels(*xs[i], masks + size_t(i) * nw, s.acc.data(), s.neg.data());
   if (m_column->exact()) {
-    for (int i = 0; i < n; ++i) accumulate_levels(*xs[i], masks + size_t(i) * nw, s.acc.data(), s.neg.data());
-    for (int j = 0; j < wc; ++j) {
-      int64_t v = 0;
-      for (int k = 0; k < S; ++k) {
-        bool cl = false;
-        v += adc.convert_units(s.acc[size_t(j) * S + k], cl) << (k * sb);
-        clipped += cl;
-      }
-      out[j] += scale * (v - off * s.neg[size_t(j)]);
+    for (int p = 0; p < pc; ++p) {
+      bool cl = false;
+      s.val[size_t(p)] = adc.convert_units(s.acc[size_t(p)], cl);
+      clipped += cl;
     }
   } else {
     s.cur.assign(size_t(pc), 0.0);
-    for (int i = 0; i < n; ++i) {
-      m_column->currents(*xs[i], masks + size_t(i) * nw, c, m_xbar->device(), s.cur.data());
-      std::vector<int32_t> dummy(size_t(pc), 0);
-      accumulate_levels(*xs[i], masks + size_t(i) * nw, dummy.data(), s.neg.data());
-    }
+    for (int i = 0; i < n; ++i) m_column->currents(*xs[i], masks + size_t(i) * nw, c, m_xbar->device(), s.cur.data());
+    // The sense amplifiers of this PE (their static offsets are kept with its first crossbar).
+    if (!xs[0]->sa_offset.empty())
+      for (int p = 0; p < pc; ++p) s.cur[size_t(p)] += xs[0]->sa_offset[size_t(p)];
     const double u = m_xbar->device().unit_current_a(c);
-    for (int j = 0; j < wc; ++j) {
-      int64_t v = 0;
-      for (int k = 0; k < S; ++k) {
-        bool cl = false;
-        v += adc.convert_current(s.cur[size_t(j) * S + k], u, cl) << (k * sb);
-        clipped += cl;
-      }
-      out[j] += scale * (v - off * s.neg[size_t(j)]);
+    for (int p = 0; p < pc; ++p) {
+      bool cl = false;
+      s.val[size_t(p)] = adc.convert_current(s.cur[size_t(p)], u, cl);
+      clipped += cl;
     }
+  }
+  // Digital shift-and-add with the encoding's correction.
+  const bool flips = c.encoding == WeightEncoding::flip;
+  for (int j = 0; j < wc; ++j) {
+    int64_t v[2] = {0, 0};
+    for (int h = 0; h < H; ++h)
+      for (int k = 0; k < S; ++k) v[h] += s.val[(size_t(j) * H + h) * S + k] << (k * sb);
+    int64_t r;
+    if (H == 2) r = v[0] - v[1];
+    else {
+      if (flips && xs[0]->flip[size_t(j)]) v[0] = maxc * nact - v[0];
+      r = v[0] - off * s.neg[size_t(j)];
+    }
+    out[j] += scale * r;
   }
   m_adc->count_conversions(uint64_t(pc), clipped);
 }

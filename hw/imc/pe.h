@@ -19,6 +19,7 @@ namespace spiketlm {
 
 struct PeScratch {
   std::vector<int32_t> acc, neg;
+  std::vector<int64_t> val;
   std::vector<double> cur;
 };
 

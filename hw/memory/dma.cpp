@@ -34,7 +34,7 @@ Dma::Dma(sc_core::sc_module_name nm, Context& ctx)
       m_read_ns(real_stat("read_ns", "ns", "sum of read-transaction latencies (source side)")),
       m_write_ns(real_stat("write_ns", "ns", "sum of write-transaction latencies (destination side)")) {
   out.register_invalidate_direct_mem_ptr(this, &Dma::invalidate);
-  trace("busy", m_busy);
+  m_busy_probe = probe("busy", 1, Probe::level);
   trace("bytes", m_bytes);
 }
 
@@ -149,6 +149,8 @@ sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
   ++m_transfers;
   const sc_core::sc_time dur = sc_core::sc_time_stamp() + delay - begin;
   m_busy_ns += dur.to_seconds() * 1e9;
+  m_busy_probe.add(begin, 1);
+  m_busy_probe.add(begin + dur, -1);
   m_busy = false;
   return dur;
 }

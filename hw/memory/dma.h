@@ -60,6 +60,7 @@ class Dma : public Module {
   std::vector<uint8_t> m_buf;
   uint64_t m_dmi_transfers = 0;
   bool m_busy = false;
+  Probe m_busy_probe;  // VCD: transfers in progress, at their simulated times
   uint64_t &m_transfers, &m_bytes, &m_chunks;
   double &m_busy_ns, &m_read_ns, &m_write_ns;
 };

@@ -60,6 +60,7 @@ MemoryTarget::MemoryTarget(sc_core::sc_module_name nm, Context& ctx, const std::
   in.register_get_direct_mem_ptr(this, &MemoryTarget::get_direct_mem_ptr);
   trace("bytes_read", m_bytes_read);
   trace("bytes_written", m_bytes_written);
+  m_bw = probe("bw_bytes", 32, Probe::rate);
 }
 
 void MemoryTarget::set_capacity(uint64_t bytes) { m_storage.resize(bytes); }
@@ -117,6 +118,7 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& de
   const sc_core::sc_time done = len ? access(write, off, len, arrival, p) : arrival;
   m_latency_ns += (done - arrival).to_seconds() * 1e9;
   count_bytes(write, len, p);
+  m_bw.add(done, double(len));
   delay = done - sc_core::sc_time_stamp();
   p.set_dmi_allowed(m_dmi);
   p.set_response_status(tlm::TLM_OK_RESPONSE);

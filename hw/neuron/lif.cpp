@@ -15,7 +15,13 @@ std::string membrane_component(int bits) {
 
 LifUnit::LifUnit(sc_core::sc_module_name nm, Context& ctx)
     : Module(nm, ctx),
-      m_units(int(param_int("units", 128, {"neuron circuits working in parallel (SATA: one per PE)", "", 1, 1 << 20}))),
+      // lif.shared (C#n, EfficientLIF-Net, FACTS.md s5): each circuit serves `share` output
+      // channels one after another with one membrane register, so the membrane left by channel
+      // j is the start of channel j + K/n; 128 / n circuits by default.
+      m_share(unit_kind() == "lif.shared"
+                  ? int(param_int("share", 4, {"channels per circuit and membrane (C#n)", "", 1, 64}))
+                  : 1),
+      m_units(int(param_int("units", 128 / m_share, {"neuron circuits working in parallel (SATA: one per PE)", "", 1, 1 << 20}))),
       m_membrane_bits(int(param_int("membrane_bits", 32, {"membrane register width, saturating", "bit", 2, 32}))),
       m_cycle(action(param_string("tech", "lif", {"tech-table component"}), "cycle")),
       m_update_thr(action(param_string("tech", "lif"), "update")),
@@ -37,7 +43,7 @@ uint64_t LifUnit::integrate(const LifJob& j) {
       const size_t i = size_t(p) * j.psum_stride + c;
       const int ch = j.channel0 + c;
       const int64_t x = golden::neuron_current(j.psum[i], j.multiplier[ch], j.offset[ch], j.shift);
-      int64_t& v = j.membrane[i];
+      int64_t& v = j.slot ? j.membrane[size_t(p) * j.mem_stride + j.slot[c]] : j.membrane[i];
       const int64_t pre = ((v * j.neuron.leak_num) >> j.neuron.leak_shift) + x;
       sat += (pre > hi || pre < lo);
       const bool s = golden::lif_update(v, x, j.neuron, m_membrane_bits);
@@ -58,5 +64,15 @@ void LifUnit::finish_run(uint64_t cycles) { count(m_cycle, cycles * uint64_t(m_u
 
 SPIKETLM_REGISTER_KIND(LifUnit, "lif.basic", "neuron",
                        "LIF/IF units: integrate, leak, fire, soft/hard reset, saturating membrane");
+
+namespace {
+struct SharedRegistrar {
+  SharedRegistrar() {
+    Factory::instance().add({"lif.shared", "neuron",
+                             "C#n LIF sharing: one circuit and membrane per n channels, groups in sequence", "",
+                             [](const char* name, Context& ctx) -> Module* { return new LifUnit(name, ctx); }});
+  }
+} g_shared;
+}  // namespace
 
 }  // namespace spiketlm

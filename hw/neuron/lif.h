@@ -31,7 +31,11 @@ struct LifJob {
   const int32_t* offset = nullptr;
   int shift = 0;
   neuron_params neuron;
-  int64_t* membrane = nullptr;     // [pixels][psum_stride] in/out
+  int64_t* membrane = nullptr;     // [pixels][mem_stride] in/out
+  // Channel c's membrane is membrane[p * mem_stride + slot[c]] (C#n: channels of different
+  // groups share a membrane); null slot: membrane[p * psum_stride + c].
+  const int* slot = nullptr;
+  int mem_stride = 0;
   uint8_t* spikes = nullptr;       // [pixels][psum_stride] out, 0/1
 };
 
@@ -39,15 +43,18 @@ class LifUnit : public Module {
  public:
   LifUnit(sc_core::sc_module_name name, Context& ctx);
   // Integrate a band; returns the cycles it takes the units; counts updates and spikes.
-  uint64_t integrate(const LifJob& job);
+  // Virtual: a neuron kind of its own (a plugin, hw/plugins/if_neuron) overrides it.
+  virtual uint64_t integrate(const LifJob& job);
   // Always-on energy of every unit over the run's cycles.
   void finish_run(uint64_t cycles);
   int units() const { return m_units; }
+  // Channels one circuit serves with one membrane (C#n, EfficientLIF-Net); 1 for lif.basic.
+  int share() const { return m_share; }
   int membrane_bits() const { return m_membrane_bits; }
   int membrane_bytes() const { return (m_membrane_bits + 7) / 8; }
 
  protected:
-  int m_units, m_membrane_bits;
+  int m_share, m_units, m_membrane_bits;
   ActionId m_cycle, m_update_thr, m_update_mem;
   uint64_t &m_updates, &m_spikes, &m_saturations;
 };

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sw/fw/firmware.h"
 #include "traces/src/golden.h"
+#include "traces/src/requantize.h"
 
 namespace spiketlm {
 
@@ -26,9 +28,13 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   m_dma = make_child<Dma>("dma", "dma");
   m_pe = make_child<PeArray>("pe_array", "pe_array.systolic");
   m_lif = make_child<LifUnit>("lif", "lif.basic");
+  // A membrane narrower than the trace's thresholds need: fit the neurons to it (the golden
+  // model at this width becomes the reference; traces/src/requantize.h).
+  m_requantized = requantize_membrane(m_bundle, m_lif->membrane_bits());
   m_df = make_child<Dataflow>("dataflow", "dataflow.os");
   m_seq = make_child<Sequencer>("seq", "sequencer");
   m_cpu = make_child<Cpu>("cpu", "cpu");
+  m_exit = make_child<ExitUnit>("exit", "exit.entropy");
 
   m_bus->map(*m_dram, "dram");
   m_bus->map(*m_glb_w, "glb_weight");
@@ -46,7 +52,7 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   dp.glb_w = m_glb_w;
   dp.glb_i = m_glb_i;
   dp.glb_o = m_glb_o;
-  m_seq->connect(dp, m_df, m_csr);
+  m_seq->connect(dp, m_df, m_csr, m_exit);
 
   RuntimeConfig rc;
   rc.dram_base = m_dram->base_address();
@@ -54,19 +60,20 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   rc.csr_base = m_csr->base_address();
   rc.pe_cols = m_pe->cols();
   rc.membrane_bytes = m_lif->membrane_bytes();
+  rc.exit_threshold = exit_threshold_q16();
   m_rt = std::make_unique<Runtime>(*m_cpu, m_bundle, rc);
-  m_cpu->program([this](Hal& h) { firmware(h); }, &m_csr->irq_event());
-}
-
-void Sata::firmware(Hal&) {
-  m_rt->load();
-  for (int s = 0; s < m_samples; ++s) {
-    SampleResult r = m_rt->run(m_first + s);
-    if (r.status & STATUS_ERROR)
-      fail("sata", path() + ": the accelerator refused layer " + std::to_string(r.err_layer) + " (error code " +
-                       std::to_string(r.err_code) + ", descriptor word " + std::to_string(r.err_field) + ")");
-    m_results.push_back(std::move(r));
-  }
+  // The firmware the CPU runs: run.firmware (--firmware NAME), "runtime" by default.
+  FirmwareContext fc;
+  fc.platform = "sata";
+  fc.path = path();
+  fc.trace = &m_bundle;
+  fc.runtime = m_rt.get();
+  fc.cfg = rc;
+  fc.first_sample = m_first;
+  fc.samples = m_samples;
+  fc.results = &m_results;
+  fc.ctx = &ctx;
+  install_firmware(*m_cpu, *m_csr, std::move(fc));
 }
 
 namespace {
@@ -100,6 +107,8 @@ void Sata::finish(Report& r) {
   r.set("run", "dataflow", m_df->unit_kind());
   r.set("run", "samples", int64_t(n));
   r.set("run", "timesteps", int64_t(T));
+  r.set("run", "membrane_bits", int64_t(m_lif->membrane_bits()));
+  r.set("run", "requantized_layers", int64_t(m_requantized));
   r.set("run", "pe_array", std::to_string(m_pe->rows()) + "x" + std::to_string(m_pe->cols()));
   const double per = n ? 1.0 / n : 0;
   const double lat_s = seconds * per, lat_cyc = double(cycles) * per;
@@ -129,29 +138,8 @@ void Sata::finish(Report& r) {
                         "interconnect", "control"})
     et.add_row({c, cat[c] * per * 1e-6, total > 0 ? 100.0 * cat[c] / total : 0.0});
 
-  // Accuracy (functional traces): per timestep, and agreement with the reference run.
-  if (m_bundle.functional()) {
-    auto& at = r.table("accuracy", "Accuracy after each timestep", {"timestep", "accuracy_pct"});
-    int mismatched = 0;
-    std::vector<int> correct(size_t(T), 0);
-    for (int s = 0; s < n; ++s) {
-      const auto& o = m_results[size_t(s)].outputs;
-      const int idx = m_first + s;
-      bool same = true;
-      for (int t = 0; t < T; ++t)
-        for (int c = 0; c < m_bundle.classes; ++c)
-          same = same && o[size_t(t) * m_bundle.classes + c] == m_bundle.ref_output(idx, t, c);
-      mismatched += !same;
-      golden::result g;
-      g.timesteps = T;
-      g.classes = m_bundle.classes;
-      g.outputs = o;
-      for (int t = 0; t < T; ++t) correct[size_t(t)] += g.predicted(t) == m_bundle.labels[size_t(idx)];
-    }
-    for (int t = 0; t < T; ++t) at.add_row({int64_t(t + 1), n ? 100.0 * correct[size_t(t)] / n : 0.0});
-    r.set("summary", "accuracy", n ? 100.0 * correct[size_t(T - 1)] / n : 0.0, "%");
-    r.set("summary", "reference_mismatches", int64_t(mismatched), "samples");
-  }
+  // Accuracy, exits, agreement with the reference (functional traces), per sample.
+  report_samples(r, m_bundle, m_first, m_results);
 
   // Per layer (summed over samples; cycles per sample).
   auto& lt = r.table("layers", "Per layer (per sample)",

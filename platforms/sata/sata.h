@@ -10,6 +10,7 @@
 #include "hw/compute/dataflow.h"
 #include "hw/ctrl/csr.h"
 #include "hw/ctrl/sequencer.h"
+#include "hw/exit/exit_unit.h"
 #include "hw/memory/dram.h"
 #include "hw/memory/dma.h"
 #include "hw/memory/sram.h"
@@ -33,8 +34,6 @@ class Sata : public Platform {
   Runtime& runtime() { return *m_rt; }
 
  private:
-  void firmware(Hal& hal);
-
   Router* m_bus;
   MemoryTarget* m_dram;
   MemoryTarget *m_glb_w, *m_glb_i, *m_glb_o;
@@ -45,8 +44,10 @@ class Sata : public Platform {
   Dataflow* m_df;
   Sequencer* m_seq;
   Cpu* m_cpu;
+  ExitUnit* m_exit;
   bundle m_bundle;
   int m_samples, m_first;
+  int m_requantized = 0;
   std::unique_ptr<Runtime> m_rt;
   std::vector<SampleResult> m_results;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sw/fw/firmware.h"
 #include "traces/src/golden.h"
 
 namespace spiketlm {
@@ -12,7 +13,14 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   const int64_t max_samples = m_bundle.functional() ? m_bundle.samples : 1 << 20;
   m_samples = int(ctx.params.get_int("run.samples", m_bundle.functional() ? std::min(100, m_bundle.samples) : 1,
                                      {"samples to run (--samples)", "", 1, double(max_samples)}));
-  m_first = int(ctx.params.get_int("run.first_sample", 0, {"index of the first sample", "", 0, double(max_samples - 1)}));
+  m_calibrate_out = ctx.params.get_string("run.calibrate_out", "",
+                                           {"BN adaptation: write a copy of the trace with batch-norm running mean and variance "
+                                            "re-estimated from the pre-BN values of this run (spiketlm calibrate --out)"});
+  if (!m_calibrate_out.empty() && !m_bundle.functional())
+    fail("spikeflow", "run.calibrate_out: expected a functional trace, got the " + m_bundle.kind + " trace " + m_bundle.name);
+  // Calibration defaults to the last samples of the bundle (evaluation uses the first ones).
+  const int64_t first_def = m_calibrate_out.empty() ? 0 : std::max<int64_t>(0, int64_t(m_bundle.samples) - m_samples);
+  m_first = int(ctx.params.get_int("run.first_sample", first_def, {"index of the first sample", "", 0, double(max_samples - 1)}));
   if (m_bundle.functional() && m_first + m_samples > m_bundle.samples)
     fail("spikeflow", "run.samples: expected at most " + std::to_string(m_bundle.samples - m_first) +
                           " samples from sample " + std::to_string(m_first) + ", got " + std::to_string(m_samples));
@@ -40,6 +48,7 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   w.noc = m_noc;
   w.glb = m_glb;
   m_ctrl->connect(w);
+  if (!m_calibrate_out.empty()) m_ctrl->enable_psum_stats();
 
   // The mapping, known from the trace at elaboration: a network that does not fit the chip
   // is a configuration error (one line naming the key and the layer).
@@ -84,18 +93,18 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   rc.pe_cols = mc.wcols;  // weights tiled by the crossbar's weight columns
   rc.membrane_bytes = (m_tile->lif().membrane_bits() + 7) / 8;
   m_rt = std::make_unique<Runtime>(*m_cpu, m_bundle, rc);
-  m_cpu->program([this](Hal& h) { firmware(h); }, &m_csr->irq_event());
-}
-
-void SpikeFlow::firmware(Hal&) {
-  m_rt->load();
-  for (int s = 0; s < m_samples; ++s) {
-    SampleResult r = m_rt->run(m_first + s);
-    if (r.status & STATUS_ERROR)
-      fail("spikeflow", path() + ": the accelerator refused layer " + std::to_string(r.err_layer) + " (error code " +
-                            std::to_string(r.err_code) + ", descriptor word " + std::to_string(r.err_field) + ")");
-    m_results.push_back(std::move(r));
-  }
+  // The firmware the CPU runs: run.firmware (--firmware NAME), "runtime" by default.
+  FirmwareContext fc;
+  fc.platform = "spikeflow";
+  fc.path = path();
+  fc.trace = &m_bundle;
+  fc.runtime = m_rt.get();
+  fc.cfg = rc;
+  fc.first_sample = m_first;
+  fc.samples = m_samples;
+  fc.results = &m_results;
+  fc.ctx = &ctx;
+  install_firmware(*m_cpu, *m_csr, std::move(fc));
 }
 
 namespace {
@@ -206,29 +215,19 @@ void SpikeFlow::finish(Report& r) {
   r.set("mapping", "crossbar_utilisation", 100.0 * m_map.utilisation(xr, wc), "%");
   r.set("summary", "tiles", int64_t(m_chip_tiles));
 
-  // Accuracy (functional traces).
-  if (m_bundle.functional()) {
-    auto& acc = r.table("accuracy", "Accuracy after each timestep", {"timestep", "accuracy_pct"});
-    int mismatched = 0;
-    std::vector<int> correct(size_t(T), 0);
-    for (int s = 0; s < n; ++s) {
-      const auto& o = m_results[size_t(s)].outputs;
-      const int idx = m_first + s;
-      bool same = true;
-      for (int t = 0; t < T; ++t)
-        for (int c = 0; c < m_bundle.classes; ++c)
-          same = same && o[size_t(t) * m_bundle.classes + c] == m_bundle.ref_output(idx, t, c);
-      mismatched += !same;
-      golden::result g;
-      g.timesteps = T;
-      g.classes = m_bundle.classes;
-      g.outputs = o;
-      for (int t = 0; t < T; ++t) correct[size_t(t)] += g.predicted(t) == m_bundle.labels[size_t(idx)];
-    }
-    for (int t = 0; t < T; ++t) acc.add_row({int64_t(t + 1), n ? 100.0 * correct[size_t(t)] / n : 0.0});
-    r.set("summary", "accuracy", n ? 100.0 * correct[size_t(T - 1)] / n : 0.0, "%");
-    r.set("summary", "reference_mismatches", int64_t(mismatched), "samples");
+  // Accuracy, exits, agreement with the reference (functional traces), per sample.
+  report_samples(r, m_bundle, m_first, m_results);
+
+  // Crossbar cells: high-resistance share as programmed and with SpikeSim's offset encoding.
+  {
+    Crossbar& xb = pe.xbar();
+    r.set("run", "column_model", pe.column().unit_kind());
+    const char* enc[] = {"offset", "flip", "differential"};
+    r.set("run", "weight_encoding", enc[int(xb.cells().encoding)]);
+    r.set("summary", "hrs_share", 100.0 * xb.hrs_share(), "% of unit cells in the high-resistance state");
+    r.set("summary", "hrs_share_offset", 100.0 * xb.hrs_share_offset(), "% with the offset encoding of the same weights");
   }
+  if (!m_calibrate_out.empty()) calibrate(r);
 
   // Per layer (per sample).
   auto& lt = r.table("layers", "Per layer (per sample)",
@@ -241,6 +240,48 @@ void SpikeFlow::finish(Report& r) {
                 double(s.active_xbar_reads) * per, double(s.spikes_in) * per, double(s.spikes_out) * per,
                 double(s.neuron_updates) * per, double(s.noc_bytes) * per, s.start_ns * 1e-3, s.end_ns * 1e-3,
                 s.energy_pj * per * 1e-6});
+}
+
+void SpikeFlow::calibrate(Report& r) {
+  // BN adaptation (Bhattacharjee et al., FACTS.md s5): the real pre-BN value of channel k is
+  // psum x weight_scale[k] x in_scale (FORMAT.md 4.3); its mean and variance over every
+  // position, timestep and calibration sample become the new running statistics; gamma and
+  // beta stay; the fixed-point integers are derived again and the bundle is written.
+  bundle b = m_bundle;
+  const auto& stats = m_ctrl->psum_stats();
+  auto& t = r.table("bn_adaptation", "BN adaptation: running statistics re-estimated on the non-ideal platform",
+                    {"layer", "channels", "values_per_channel", "mean_shift_avg", "var_ratio_avg"});
+  uint32_t desc = 0;
+  for (auto& L : b.layers) {
+    if (L.type == layer_type::flatten) continue;
+    const uint32_t id = desc++;
+    if (!L.bn || !L.fires()) continue;
+    auto it = stats.find(id);
+    if (it == stats.end() || it->second.count < 2) fail("spikeflow", "run.calibrate_out: no pre-BN statistics for layer " + L.name);
+    const auto& ps = it->second;
+    batch_norm& bn = *L.bn;
+    const size_t K = bn.running_mean.size();
+    double shift = 0, ratio = 0;
+    for (size_t k = 0; k < K; ++k) {
+      const double sc = double(L.weight_scale[L.weight_scale.size() == 1 ? 0 : k]) * L.in_scale;
+      const double m = ps.sum[k] / ps.count;
+      const double var_int = std::max(0.0, (ps.sumsq[k] / ps.count - m * m) * ps.count / (ps.count - 1));
+      const double mean = m * sc, var = var_int * sc * sc;
+      shift += std::fabs(mean - double(bn.running_mean[k])) / std::sqrt(double(bn.running_var[k]) + bn.eps);
+      ratio += (var + bn.eps) / (double(bn.running_var[k]) + bn.eps);
+      bn.running_mean[k] = float(mean);
+      bn.running_var[k] = float(var);
+    }
+    t.add_row({L.name, int64_t(K), ps.count, shift / double(K), ratio / double(K)});
+  }
+  derive_fixed_points(b);
+  b.name = m_bundle.name + "_bn_adapted";
+  b.description = m_bundle.description + "; BN running statistics re-estimated on " + std::to_string(m_results.size()) +
+                  " samples from " + std::to_string(m_first) + " through a non-ideal SpikeFlow (spiketlm calibrate)";
+  write_bundle(b, m_calibrate_out);
+  r.set("calibration", "out", m_calibrate_out);
+  r.set("calibration", "samples", int64_t(m_results.size()));
+  r.set("calibration", "first_sample", int64_t(m_first));
 }
 
 SPIKETLM_REGISTER_KIND(SpikeFlow, "platform.spikeflow", "platform",

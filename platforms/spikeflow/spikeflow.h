@@ -30,8 +30,7 @@ class SpikeFlow : public Platform {
   const std::vector<SampleResult>& results() const { return m_results; }
 
  private:
-  void firmware(Hal& hal);
-
+  void calibrate(Report& r);  // BN adaptation (run.calibrate_out)
   Router* m_bus;
   MemoryTarget* m_dram;
   MemoryTarget* m_glb;
@@ -43,6 +42,7 @@ class SpikeFlow : public Platform {
   Cpu* m_cpu;
   bundle m_bundle;
   int m_samples, m_first;
+  std::string m_calibrate_out;
   imc::ChipMap m_map;
   int m_chip_tiles = 0;
   double m_neurons = 0, m_input_neurons = 0;

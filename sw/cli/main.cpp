@@ -2,15 +2,21 @@
 //
 //   spiketlm run CONFIG.yaml [--trace DIR] [--samples N] [-c key=value]... [--json FILE]
 //                [--csv FILE] [--vcd FILE] [--trace-filter GLOB]... [--plugin LIB]...
-//                [--dump-config FILE] [--quiet]
-//   spiketlm list [--plugin LIB]...
+//                [--dump-config FILE] [--quiet] [--firmware NAME] [--txlog FILE]
+//                [--cosim unix:PATH|tcp:127.0.0.1:PORT] [--cosim-exec PROGRAM]
+//   spiketlm list [KIND] [--plugin LIB]... [--tech FILE]...
+//        every kind (or one) with the parameters a unit of it declares: key, type, default,
+//        unit, range, doc (platforms: their own keys and child slots; `list KIND` shows all)
 //
 // Every error is one line on stderr ("spiketlm: error: <what and where>") and exit code 1;
 // usage errors exit 2. No output file is written by a run that fails.
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,7 +30,9 @@ const char* kUsage =
     "usage: spiketlm run CONFIG.yaml [--trace DIR] [--samples N] [--timesteps T] [-c key=value]...\n"
     "                    [--json FILE] [--csv FILE] [--vcd FILE] [--trace-filter GLOB]...\n"
     "                    [--plugin LIB]... [--dump-config FILE] [--quiet]\n"
-    "       spiketlm list [--plugin LIB]...\n";
+    "                    [--firmware NAME] [--txlog FILE] [--cosim ADDRESS] [--cosim-exec PROGRAM]\n"
+    "       spiketlm list [KIND] [--plugin LIB]... [--tech FILE]...\n"
+    "       spiketlm calibrate CONFIG.yaml --trace DIR --out NEWDIR [--samples N] [run options]\n";
 
 [[noreturn]] void usage(const std::string& msg) {
   std::cerr << "spiketlm: " << msg << "\n" << kUsage;
@@ -35,6 +43,7 @@ struct Args {
   std::string command;
   RunRequest req;
   std::string json, csv, dump_config;
+  std::vector<std::string> tech;   // list: technology tables for describing kinds
   bool quiet = false;
 };
 
@@ -56,26 +65,103 @@ Args parse(int argc, char** argv) {
     else if (s == "--trace") a.req.run_params.push_back({"run.trace", value(i)});
     else if (s == "--samples") a.req.run_params.push_back({"run.samples", value(i)});
     else if (s == "--timesteps") a.req.run_params.push_back({"run.timesteps", value(i)});
+    else if (s == "--exit-threshold") a.req.run_params.push_back({"run.exit_threshold", value(i)});
+    else if (s == "--firmware") a.req.run_params.push_back({"run.firmware", value(i)});
+    else if (s == "--txlog") a.req.run_params.push_back({"run.txlog", value(i)});
+    else if (s == "--cosim") a.req.run_params.push_back({"run.cosim", value(i)});
+    else if (s == "--cosim-exec") a.req.run_params.push_back({"run.cosim_exec", value(i)});
     else if (s == "--json") a.json = value(i);
     else if (s == "--csv") a.csv = value(i);
     else if (s == "--vcd") a.req.vcd = value(i);
     else if (s == "--trace-filter") a.req.trace_filters.push_back(value(i));
     else if (s == "--plugin") a.req.plugins.push_back(value(i));
     else if (s == "--dump-config") a.dump_config = value(i);
+    else if (s == "--tech" && a.command == "list") a.tech.push_back(value(i));
     else if (s == "--quiet" || s == "-q") a.quiet = true;
+    else if (s == "--out" && a.command == "calibrate") a.req.run_params.push_back({"run.calibrate_out", value(i)});
     else if (!s.empty() && s[0] == '-') usage("unknown option " + s);
     else if (a.req.config.empty()) a.req.config = s;
     else usage("unexpected argument " + s);
   }
+  // --cosim / --cosim-exec imply the external firmware unless --firmware says otherwise.
+  bool fw = false, cosim = false;
+  for (const auto& kv : a.req.run_params) {
+    fw = fw || kv.first == "run.firmware";
+    cosim = cosim || kv.first == "run.cosim" || kv.first == "run.cosim_exec";
+  }
+  if (cosim && !fw) a.req.run_params.push_back({"run.firmware", "external"});
   return a;
+}
+
+// One kind's parameters as a table: key, type, default, unit, range, doc.
+void print_params(const KindDescription& d, bool full) {
+  std::vector<std::vector<std::string>> rows;
+  size_t hidden = 0;
+  for (const auto& p : d.params) {
+    // A platform's children are units of their own kinds: `list` shows their slots only.
+    const bool nested = p.key.find('.') != std::string::npos;
+    if (!full && d.info->family == "platform" && nested && p.key.substr(p.key.size() - 5) != ".kind") {
+      ++hidden;
+      continue;
+    }
+    std::string range;
+    auto num = [](double v) {
+      std::ostringstream s;
+      s.precision(12);
+      s << v;
+      return s.str();
+    };
+    if (!p.spec.choices.empty()) {
+      for (const auto& c : p.spec.choices) range += (range.empty() ? "" : "|") + c;
+    } else if (std::isfinite(p.spec.min) || std::isfinite(p.spec.max)) {
+      range = "[" + (std::isfinite(p.spec.min) ? num(p.spec.min) : "-inf") + ", " +
+              (std::isfinite(p.spec.max) ? num(p.spec.max) : "inf") + "]";
+    }
+    rows.push_back({p.key, p.type, p.default_value.empty() ? "\"\"" : p.default_value, p.spec.unit, range, p.spec.doc});
+  }
+  if (rows.empty() && d.error.empty()) {
+    std::cout << "    (no parameters)\n";
+    return;
+  }
+  std::vector<size_t> w(5, 0);
+  const std::vector<std::string> head = {"key", "type", "default", "unit", "range", "doc"};
+  for (size_t c = 0; c < 5; ++c) {
+    w[c] = head[c].size();
+    for (const auto& r : rows) w[c] = std::max(w[c], r[c].size());
+  }
+  auto line = [&](const std::vector<std::string>& r) {
+    std::string s = "    ";
+    for (size_t c = 0; c < 5; ++c) s += r[c] + std::string(w[c] - r[c].size() + 2, ' ');
+    s += r[5];
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    std::cout << s << "\n";
+  };
+  if (!rows.empty()) line(head);
+  for (const auto& r : rows) line(r);
+  if (hidden) std::cout << "    (" << hidden << " parameters of its units: `spiketlm list " << d.info->kind << "`)\n";
+  if (!d.error.empty()) std::cout << "    (not buildable alone, parameters may be partial: " << d.error << ")\n";
 }
 
 int cmd_list(const Args& a) {
   for (const auto& p : a.req.plugins) Factory::instance().load_plugin(p);
+  std::vector<std::string> tech;
+  for (const auto& t : a.tech) tech.push_back(std::filesystem::absolute(t).string());
+  if (!a.req.config.empty()) {  // one kind, every parameter
+    const KindDescription d = describe_kind(a.req.config, tech);
+    std::cout << d.info->kind << "  [" << d.info->family << "]  " << d.info->doc
+              << (d.info->origin == "built-in" ? "" : "  (from " + d.info->origin + ")") << "\n";
+    print_params(d, true);
+    return 0;
+  }
   std::cout << "kinds (" << Factory::instance().all().size() << "):\n";
   for (const KindInfo* k : Factory::instance().all())
     std::cout << "  " << k->kind << "  [" << k->family << "]  " << k->doc
               << (k->origin == "built-in" ? "" : "  (from " + k->origin + ")") << "\n";
+  std::cout << "\nparameters (defaults; key relative to the unit's path):\n";
+  for (const KindInfo* k : Factory::instance().all()) {
+    std::cout << "\n  " << k->kind << "  [" << k->family << "]\n";
+    print_params(describe_kind(k->kind, tech), false);
+  }
   return 0;
 }
 
@@ -100,6 +186,12 @@ int sc_main(int argc, char** argv) {
   try {
     if (a.command == "run") return cmd_run(a);
     if (a.command == "list") return cmd_list(a);
+    if (a.command == "calibrate") {
+      bool out = false;
+      for (const auto& p : a.req.run_params) out = out || p.first == "run.calibrate_out";
+      if (a.req.config.empty() || !out) usage("calibrate needs a platform YAML and --out DIR");
+      return cmd_run(a);
+    }
     usage("unknown command '" + a.command + "'");
   } catch (const std::exception& e) {
     std::cerr << "spiketlm: error: " << error_text(e) << "\n";
@@ -109,6 +201,7 @@ int sc_main(int argc, char** argv) {
       std::string v = a.req.vcd;
       if (v.size() < 4 || v.substr(v.size() - 4) != ".vcd") v += ".vcd";
       std::filesystem::remove(v, ec);
+      std::filesystem::remove(v.substr(0, v.size() - 4) + ".gtkw", ec);
     }
     return 1;
   }

@@ -1,5 +1,7 @@
 #include "sw/fw/runtime.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "tlm/error.h"
@@ -225,6 +227,11 @@ void Runtime::load() {
         fail("firmware", "layer " + L.name + ": unsupported layer type");
     }
     set_addr(d.out_addr_lo, d.out_addr_hi, out.addr);
+    if (li + 1 == m_b.layers.size() && L.is_compute() && !L.fires() && functional) {
+      // The exit unit's logit scale: real logit = accumulation x weight scale x input scale.
+      const double sc = double(L.weight_scale.empty() ? 1.0f : L.weight_scale[0]) * L.in_scale;
+      d.out_scale_q24 = uint32_t(std::min(std::llround(sc * 16777216.0), (long long)UINT32_MAX));
+    }
     m_out[li] = out;
     m_desc.push_back(d);
     m_layer_of_desc.push_back(int(li));
@@ -273,22 +280,26 @@ SampleResult Runtime::run(int sample) {
   m_hal.reg_write(csr, REG_TIMESTEPS, uint32_t(m_b.timesteps));
   m_hal.reg_write(csr, REG_OUT_ADDR_LO, uint32_t(m_result_addr));
   m_hal.reg_write(csr, REG_OUT_ADDR_HI, uint32_t(m_result_addr >> 32));
+  m_hal.reg_write(csr, REG_EXIT_THRESHOLD, m_cfg.exit_threshold);
   const double t0 = m_hal.now_seconds();
   m_hal.reg_write(csr, REG_CTRL, CTRL_START);
   m_hal.wait_irq();
   SampleResult r;
   r.seconds = m_hal.now_seconds() - t0;
+  r.irq_cause = m_hal.reg_read(csr, REG_IRQ_CAUSE);
   r.status = m_hal.reg_read(csr, REG_STATUS);
   r.err_code = m_hal.reg_read(csr, REG_ERR_CODE);
   r.err_layer = m_hal.reg_read(csr, REG_ERR_LAYER);
   r.err_field = m_hal.reg_read(csr, REG_ERR_FIELD);
   r.prediction = m_hal.reg_read(csr, REG_PREDICTION);
   r.exit_timestep = m_hal.reg_read(csr, REG_EXIT_TIMESTEP);
-  r.cycles = m_hal.reg_read(csr, REG_CYCLES_LO) | uint64_t(m_hal.reg_read(csr, REG_CYCLES_HI)) << 32;
-  r.dram_bytes = m_hal.reg_read(csr, REG_DRAM_BYTES_LO) | uint64_t(m_hal.reg_read(csr, REG_DRAM_BYTES_HI)) << 32;
-  r.spikes = m_hal.reg_read(csr, REG_SPIKES_LO) | uint64_t(m_hal.reg_read(csr, REG_SPIKES_HI)) << 32;
+  r.cycles = m_hal.reg_read64(csr, REG_CYCLES_LO);
+  r.dram_bytes = m_hal.reg_read64(csr, REG_DRAM_BYTES_LO);
+  r.glb_bytes = m_hal.reg_read64(csr, REG_GLB_BYTES_LO);
+  r.spikes = m_hal.reg_read64(csr, REG_SPIKES_LO);
+  r.spikes_in = m_hal.reg_read64(csr, REG_SPIKES_IN_LO);
   if (!(r.status & STATUS_ERROR)) {
-    const uint64_t n = uint64_t(m_b.timesteps) * uint64_t(m_b.classes);
+    const uint64_t n = uint64_t(timesteps_run(r.status, r.exit_timestep, uint32_t(m_b.timesteps))) * uint64_t(m_b.classes);
     r.outputs.resize(n);
     m_hal.read(m_result_addr, r.outputs.data(), n * 4);
   }

@@ -1,7 +1,17 @@
-// spiketlm: the default runtime firmware. It lays a trace bundle out in DRAM (weights tiled
-// for the PE array, fixed-point tables, spike maps, membranes, outputs), writes one layer
-// descriptor per layer, and runs samples: input in, registers programmed, START, wait for the
-// interrupt, outputs and counters read back.
+// spiketlm: the default runtime firmware ("runtime" in the firmware registry, sw/fw/firmware.h).
+// It lays a trace bundle out in DRAM (weights tiled for the PE array, fixed-point tables,
+// spike maps, membranes, outputs), writes one layer descriptor per layer, and runs samples.
+//
+// One sample, the register sequence every bundled firmware follows (runtime, example,
+// the external C firmware sw/cosim/example_fw.c), so their simulated times are identical:
+//   write_input(sample)                                      host backdoor, untimed
+//   W DESC_ADDR_LO, DESC_ADDR_HI, NUM_LAYERS, TIMESTEPS, OUT_ADDR_LO, OUT_ADDR_HI, EXIT_THRESHOLD
+//   t0 = now; W CTRL = START; wait_irq(); seconds = now - t0
+//   R IRQ_CAUSE, STATUS, ERR_CODE, ERR_LAYER, ERR_FIELD, PREDICTION, EXIT_TIMESTEP,
+//     CYCLES_LO/HI, DRAM_BYTES_LO/HI, GLB_BYTES_LO/HI, SPIKES_LO/HI, SPIKES_IN_LO/HI
+//   unless STATUS.ERROR: R outputs, [timesteps run][classes] int32 in one read (timesteps run
+//     = EXIT_TIMESTEP after an early exit (STATUS.EXITED_EARLY), else TIMESTEPS)
+//   W CTRL = IRQ_ACK
 #pragma once
 #include <cstdint>
 #include <string>
@@ -17,13 +27,14 @@ struct RuntimeConfig {
   uint64_t csr_base = 0;
   int pe_cols = 8;          // weight tiling: [ceil(K/cols)][W][cols]
   int membrane_bytes = 4;   // bytes per stored membrane
+  uint32_t exit_threshold = 0;  // EXIT_THRESHOLD written for every run (0: no early exit)
 };
 
 struct SampleResult {
-  std::vector<int32_t> outputs;   // [T][classes]
-  uint32_t status = 0, err_code = 0, err_layer = 0, err_field = 0;
+  std::vector<int32_t> outputs;   // [timesteps run][classes]
+  uint32_t irq_cause = 0, status = 0, err_code = 0, err_layer = 0, err_field = 0;
   uint32_t prediction = 0, exit_timestep = 0;
-  uint64_t cycles = 0, dram_bytes = 0, spikes = 0;
+  uint64_t cycles = 0, dram_bytes = 0, glb_bytes = 0, spikes = 0, spikes_in = 0;
   double seconds = 0;             // START to interrupt
 };
 
@@ -36,6 +47,12 @@ class Runtime {
   const std::vector<LayerDesc>& descriptors() const { return m_desc; }
   std::vector<LayerDesc>& descriptors() { return m_desc; }  // for tests that corrupt one
   void write_descriptors();
+  // The sample's input maps into DRAM (host backdoor).
+  void write_input(int sample);
+  // Where load() put things.
+  uint64_t descriptor_address() const { return m_desc_addr; }
+  uint64_t result_address() const { return m_result_addr; }
+  const RuntimeConfig& config() const { return m_cfg; }
 
  private:
   uint64_t alloc(uint64_t bytes);
@@ -45,7 +62,6 @@ class Runtime {
     bool per_t = true, int32 = false;
     uint64_t bytes() const { return uint64_t(planes) * c * h * ((uint64_t(w) + 7) / 8); }
   };
-  void write_input(int sample);
 
   Hal& m_hal;
   const bundle& m_b;
@@ -62,4 +78,12 @@ class Runtime {
 // (two's complement when signed).
 std::vector<uint8_t> pack_planes(const std::vector<int32_t>& v, int c, int h, int w, int planes);
 
+}  // namespace spiketlm
+
+namespace spiketlm {
+// Timesteps whose outputs the accelerator wrote: EXIT_TIMESTEP after an early exit, else T.
+inline uint32_t timesteps_run(uint32_t status, uint32_t exit_timestep, uint32_t T) {
+  if ((status & STATUS_EXITED_EARLY) && exit_timestep >= 1 && exit_timestep <= T) return exit_timestep;
+  return T;
+}
 }  // namespace spiketlm

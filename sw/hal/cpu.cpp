@@ -1,6 +1,8 @@
 #include "sw/hal/cpu.h"
 
-#include <sstream>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
 
 namespace spiketlm {
 
@@ -8,7 +10,8 @@ Cpu::Cpu(sc_core::sc_module_name nm, Context& ctx)
     : Module(nm, ctx),
       out("out"),
       m_reads(counter("bus_reads", "", "firmware bus reads")),
-      m_writes(counter("bus_writes", "", "firmware bus writes")) {
+      m_writes(counter("bus_writes", "", "firmware bus writes")),
+      m_irqs(counter("irq_waits", "", "firmware waits for the interrupt")) {
   SC_THREAD(thread);
   m_qk.reset();
 }
@@ -18,13 +21,45 @@ void Cpu::program(std::function<void(Hal&)> firmware, const sc_core::sc_event* i
   m_irq = irq;
 }
 
+void Cpu::set_txlog(const std::string& path, uint64_t csr_base) {
+  m_txlog_path = path;
+  m_csr_base = csr_base;
+  m_txlog.str("");
+  m_txlog << "# spiketlm register-level transaction log\n"
+          << "# time_ns initiator op address register/buffer value|bytes\n"
+          << "# op: W/R timed bus write/read, HW/HR host backdoor (untimed), IRQ interrupt wait/taken\n";
+}
+
 void Cpu::thread() {
   if (m_fw) m_fw(*this);
   m_qk.sync();
   m_done = true;
+  if (!m_txlog_path.empty()) write_file_atomic(m_txlog_path, m_txlog.str());
 }
 
+void Cpu::log(const char* op, uint64_t addr, const uint8_t* data, uint64_t len, double ns) {
+  if (m_txlog_path.empty()) return;
+  char buf[256];
+  if (ns < 0) ns = (sc_core::sc_time_stamp() + m_qk.get_local_time()).to_seconds() * 1e9;
+  if (addr >= m_csr_base && addr + len <= m_csr_base + 4u * REG_COUNT && len % 4 == 0 && addr % 4 == 0) {
+    for (uint64_t o = 0; o < len; o += 4) {
+      uint32_t v;
+      std::memcpy(&v, data + o, 4);
+      const char* reg = spiketlm_reg_name(int((addr + o - m_csr_base) / 4));
+      std::snprintf(buf, sizeof buf, "%.3f %s %s 0x%08" PRIx64 " %s 0x%08" PRIx32 "\n", ns, name(), op,
+                    addr + o, reg ? reg : "?", v);
+      m_txlog << buf;
+    }
+    return;
+  }
+  std::snprintf(buf, sizeof buf, "%.3f %s %s 0x%08" PRIx64 " buf %" PRIu64 "B\n", ns, name(), op, addr, len);
+  m_txlog << buf;
+}
+
+
 void Cpu::access(bool write, uint64_t addr, uint8_t* data, uint64_t len) {
+  const double issued = (sc_core::sc_time_stamp() + m_qk.get_local_time()).to_seconds() * 1e9;
+  if (write) log("W", addr, data, len, issued);
   // Bus transactions of at most 4 KB.
   for (uint64_t o = 0; o < len; o += 4096) {
     const unsigned n = unsigned(std::min<uint64_t>(4096, len - o));
@@ -47,6 +82,7 @@ void Cpu::access(bool write, uint64_t addr, uint8_t* data, uint64_t len) {
     if (m_qk.need_sync()) m_qk.sync();
   }
   ++(write ? m_writes : m_reads);
+  if (!write) log("R", addr, data, len, issued);  // at the time it was issued, with the value read
 }
 
 void Cpu::write(uint64_t addr, const void* data, uint64_t len) {
@@ -55,6 +91,7 @@ void Cpu::write(uint64_t addr, const void* data, uint64_t len) {
 void Cpu::read(uint64_t addr, void* data, uint64_t len) { access(false, addr, static_cast<uint8_t*>(data), len); }
 
 void Cpu::host_write(uint64_t addr, const void* data, uint64_t len) {
+  log("HW", addr, static_cast<const uint8_t*>(data), len);
   for (uint64_t o = 0; o < len; o += 1 << 20) {
     const unsigned n = unsigned(std::min<uint64_t>(1 << 20, len - o));
     tlm::tlm_generic_payload p;
@@ -86,15 +123,40 @@ void Cpu::host_read(uint64_t addr, void* data, uint64_t len) {
       fail("cpu", os.str());
     }
   }
+  log("HR", addr, static_cast<const uint8_t*>(data), len);
 }
 
 void Cpu::wait_irq() {
   m_qk.sync();
   if (!m_irq) fail("cpu", path() + ": wait_irq() with no interrupt line connected");
-  sc_core::wait(*m_irq);
+  ++m_irqs;
+  if (!m_txlog_path.empty()) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%.3f %s IRQ wait\n", sc_core::sc_time_stamp().to_seconds() * 1e9, name());
+    m_txlog << buf;
+  }
+  if (!(m_level && m_level())) sc_core::wait(*m_irq);
+  if (!m_txlog_path.empty()) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%.3f %s IRQ taken\n", sc_core::sc_time_stamp().to_seconds() * 1e9, name());
+    m_txlog << buf;
+  }
+}
+
+void Cpu::delay_ns(double ns) {
+  if (ns <= 0) return;
+  m_qk.inc(sc_core::sc_time(ns, sc_core::SC_NS));
+  if (m_qk.need_sync()) m_qk.sync();
 }
 
 double Cpu::now_seconds() const { return (sc_core::sc_time_stamp() + m_qk.get_local_time()).to_seconds(); }
+
+uint64_t Cpu::now_ps() const {
+  // Exact: kernel ticks times the resolution (1 ps by default).
+  const sc_core::sc_time t = sc_core::sc_time_stamp() + m_qk.get_local_time();
+  const uint64_t res_ps = uint64_t(sc_core::sc_get_time_resolution().to_seconds() * 1e12 + 0.5);
+  return res_ps ? t.value() * res_ps : uint64_t(t.to_seconds() * 1e12 + 0.5);
+}
 
 SPIKETLM_REGISTER_KIND(Cpu, "cpu", "cpu", "CPU running a firmware model against the HAL (timed bus accesses)");
 

@@ -12,3 +12,17 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 "$b" platforms/sata/sata.yaml traces/workloads/vgg16_tinyimagenet 1
 "$b" platforms/sata/sata.yaml traces/fmnist_snn 200
 "$b" platforms/sata/sata_tick_batch.yaml traces/fmnist_snn 200
+# SpikeFlow: ideal columns against each non-ideality model (hw/imc/crossbar.md), fmnist.
+"$b" platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200
+"$b" platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200 -c spikeflow.tile.pe.column.kind=imc.column.nonideal
+"$b" platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200 -c spikeflow.tile.pe.column.kind=imc.column.nonideal -c spikeflow.tile.pe.column.variation=lognormal -c spikeflow.tile.pe.column.sigma=0.2
+"$b" platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200 -c spikeflow.tile.pe.column.kind=imc.column.nonideal -c spikeflow.tile.pe.column.ir_drop=fast -c spikeflow.tile.pe.column.wire_ohm=5
+"$b" platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200 -c spikeflow.tile.pe.column.kind=imc.column.nonideal -c spikeflow.tile.pe.column.ir_drop=nodal -c spikeflow.tile.pe.column.wire_ohm=5
+# VCD overhead: the same SATA run (Fashion-MNIST, 200 samples) without and with --vcd, best of 3.
+vcd_tmp=$(mktemp -d)
+best() { sort -n | head -1; }
+run_t() { local s e; s=$(date +%s.%N); "$build/spiketlm" run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 200 -q "$@"; e=$(date +%s.%N); awk -v a="$s" -v b="$e" 'BEGIN { printf "%.3f\n", b - a }'; }
+t_off=$(for i in 1 2 3; do run_t; done | best)
+t_on=$(for i in 1 2 3; do run_t --vcd "$vcd_tmp/run.vcd"; done | best)
+echo "vcd overhead (SATA OS, fmnist, 200 samples): without ${t_off} s, with --vcd ${t_on} s, VCD $(stat -c %s "$vcd_tmp/run.vcd") bytes, $(grep -c '^#' "$vcd_tmp/run.vcd") time stamps"
+rm -rf "$vcd_tmp"

@@ -73,3 +73,12 @@ TEST(Report, SaveIsAtomicAndLeavesNoFileOnError) {
   EXPECT_THROW(sample().save(dir + "/r.xml", "xml"), std::exception);
   EXPECT_FALSE(std::filesystem::exists(dir + "/r.xml"));
 }
+
+TEST(Report, TableReferencesStayValidWhenMoreTablesAreAdded) {
+  Report r;
+  Table& first = r.table("a", "A", {"x"});
+  for (int i = 0; i < 100; ++i) r.table("t" + std::to_string(i), "T", {"x"});
+  first.add_row({int64_t(7)});
+  ASSERT_EQ(r.table("a").rows.size(), 1u);
+  EXPECT_EQ(r.table("a").rows[0][0].as_int(), 7);
+}

@@ -236,6 +236,20 @@ TEST(TraceReader, ValueChecks) {
             "spiketlm/trace: " + e.path("trace.yaml") + ": layers[0].neuron.reset: expected one of soft, hard, got 'partial'");
 }
 
+TEST(TraceReader, InvalidYaml) {
+  bundle_copy c("yaml");
+  c.set_yaml("format: spiketlm-trace\nversion: 1\nlayers: [unclosed\n");
+  const std::string e = expect_one_line(c.error());
+  EXPECT_EQ(e.rfind("spiketlm/trace: " + c.path("trace.yaml") + ": yaml: expected valid YAML, got yaml-cpp: error at line", 0),
+            0u)
+      << e;
+  c.set_yaml("{format: spiketlm-trace, version: 1, kind: workload, name: x, timesteps: 1, classes: 1, "
+             "input: {shape: [1, 1, 1], encoding: direct}, spike_rates: {source: s, seed: 1}, "
+             "layers: [{name: a, type: linear, in_features: 1, out_features: 1, neuron: none}], {a: b}: c}");
+  EXPECT_EQ(expect_one_line(c.error()).rfind("spiketlm/trace: " + c.path("trace.yaml") + ": yaml: expected", 0), 0u)
+      << c.error();
+}
+
 TEST(TraceReader, WriterRoundTrip) {
   const bundle b = read_bundle(k_bundle);
   const fs::path d = fs::temp_directory_path() / ("spiketlm_trace_write_" + std::to_string(::getpid()));

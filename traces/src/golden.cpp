@@ -214,21 +214,44 @@ model::model(const bundle& b, options opt) : m_bundle(b), m_opt(opt) {
   }
 }
 
-result model::run(int sample) const {
+std::int32_t neuron_layer_step(const layer& l, const std::int32_t* psum, std::vector<std::int64_t>& membrane,
+                               std::int32_t* out, int membrane_bits) {
+  const neuron_params& p = *l.neuron;
+  const std::size_t hw = static_cast<std::size_t>(l.out_shape.h) * l.out_shape.w;
+  const std::size_t group = l.out_shape.size() / static_cast<std::size_t>(p.share);
+  if (membrane.size() != group)
+    fail("trace", "golden: " + l.name + ": membrane: expected " + std::to_string(group) + " values, got " +
+                      std::to_string(membrane.size()));
+  std::int32_t fired = 0;
+  for (int g = 0; g < p.share; ++g) {
+    const std::size_t base = static_cast<std::size_t>(g) * group;
+    for (std::size_t j = 0; j < group; ++j) {
+      const std::size_t idx = base + j;
+      const std::size_t c = idx / hw;
+      const std::int64_t cur = neuron_current(psum[idx], l.fx.multiplier[c], l.fx.offset[c], l.fx.shift);
+      const bool s = lif_update(membrane[j], cur, p, membrane_bits);
+      out[idx] = s;
+      fired += s;
+    }
+  }
+  return fired;
+}
+
+result model::run(int sample, const layer_observer& observer) const {
   const bundle& b = m_bundle;
   if (sample < 0 || sample >= b.samples)
     fail("trace", "golden: sample: expected an index in [0, " + std::to_string(b.samples - 1) + "], got " +
                       std::to_string(sample));
-  if (b.encoding == "direct") return run_input(b.input(sample));
+  if (b.encoding == "direct") return run_input(b.input(sample), observer);
   std::vector<std::int32_t> all;
   for (int t = 0; t < b.timesteps; ++t) {
     auto v = b.input(sample, t);
     all.insert(all.end(), v.begin(), v.end());
   }
-  return run_input(all);
+  return run_input(all, observer);
 }
 
-result model::run_input(const std::vector<std::int32_t>& input) const {
+result model::run_input(const std::vector<std::int32_t>& input, const layer_observer& observer) const {
   const bundle& b = m_bundle;
   const int T = b.timesteps;
   const std::size_t n_in = b.input_shape.size();
@@ -247,7 +270,8 @@ result model::run_input(const std::vector<std::int32_t>& input) const {
     if (b.layers[i].fires())
       membrane[i].assign(b.layers[i].out_shape.size() / static_cast<std::size_t>(b.layers[i].neuron->share), 0);
   std::vector<std::int32_t> first_psum;  // direct coding: the first layer's psums are the same every t
-  std::vector<std::int32_t> x, y, active;
+  std::vector<std::int32_t> x, y, active, psum_copy;
+  const std::vector<std::int32_t> no_psum;
   for (int t = 0; t < T; ++t) {
     if (spikes_in)
       x.assign(input.begin() + static_cast<std::ptrdiff_t>(n_in * t), input.begin() + static_cast<std::ptrdiff_t>(n_in * (t + 1)));
@@ -280,38 +304,30 @@ result model::run_input(const std::vector<std::int32_t>& input) const {
           }
           if (!l.fires()) {
             std::copy(y.begin(), y.end(), r.outputs.begin() + static_cast<std::ptrdiff_t>(t) * b.classes);
+            if (observer) observer(t, static_cast<int>(i), y, y);
             binary = false;
             break;
           }
-          // neurons: C#n groups run through one membrane, group by group
-          const neuron_params& p = *l.neuron;
-          const std::size_t hw = static_cast<std::size_t>(l.out_shape.h) * l.out_shape.w;
-          const std::size_t group = l.out_shape.size() / static_cast<std::size_t>(p.share);
-          std::vector<std::int64_t>& v = membrane[i];
-          std::int32_t fired = 0;
-          for (int g = 0; g < p.share; ++g) {
-            const std::size_t base = static_cast<std::size_t>(g) * group;
-            for (std::size_t j = 0; j < group; ++j) {
-              const std::size_t idx = base + j;
-              const std::size_t c = idx / hw;
-              const std::int64_t cur = neuron_current(y[idx], l.fx.multiplier[c], l.fx.offset[c], l.fx.shift);
-              const bool s = lif_update(v[j], cur, p, m_opt.membrane_bits);
-              y[idx] = s;
-              fired += s;
-            }
-          }
-          r.spike_counts[static_cast<std::size_t>(t) * F + f++] = fired;
+          if (observer) psum_copy = y;
+          r.spike_counts[static_cast<std::size_t>(t) * F + f++] =
+              neuron_layer_step(l, y.data(), membrane[i], y.data(), m_opt.membrane_bits);
+          if (observer) observer(t, static_cast<int>(i), psum_copy, y);
           binary = true;
           break;
         }
         case layer_type::maxpool2d:
           maxpool2d(x.data(), l.in_shape, l.kernel, l.stride, l.padding, l.out_shape, y.data());
+          if (observer) observer(t, static_cast<int>(i), no_psum, y);
           break;
         case layer_type::avgpool2d:
           avgpool2d(x.data(), l.in_shape, l.kernel, l.stride, l.padding, l.out_shape, y.data());
           binary = false;
+          if (observer) observer(t, static_cast<int>(i), no_psum, y);
           break;
-        case layer_type::flatten: y = x; break;
+        case layer_type::flatten:
+          y = x;
+          if (observer) observer(t, static_cast<int>(i), no_psum, y);
+          break;
         case layer_type::add: fail("trace", "golden: " + l.name + ": add layers are for workload bundles only");
       }
       std::swap(x, y);

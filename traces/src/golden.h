@@ -6,6 +6,7 @@
 #include "traces/src/trace.h"
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace spiketlm::golden {
@@ -76,6 +77,13 @@ void maxpool2d(const std::int32_t* in, const tensor_shape& is, int k, int stride
 void avgpool2d(const std::int32_t* in, const tensor_shape& is, int k, int stride, int pad, const tensor_shape& os,
                std::int32_t* out);
 
+// One timestep of a firing layer's neurons: currents from psum (CHW, out_shape.size()
+// values) through l.fx, then the LIF/IF update of FORMAT.md 4.4 with C#n sharing (4.5).
+// membrane holds out_shape.size() / share values (start with zeros); spikes (0/1) are
+// written to out (may alias psum). Returns the number of spikes.
+std::int32_t neuron_layer_step(const layer& l, const std::int32_t* psum, std::vector<std::int64_t>& membrane,
+                               std::int32_t* out, int membrane_bits);
+
 // ---- the model ----
 
 struct options {
@@ -92,13 +100,19 @@ struct result {
   int predicted(int t) const;
 };
 
+// Called after every layer of every timestep: psum = the accumulations of a conv2d/linear
+// (empty for other layers), out = the layer's output (spikes of a firing layer, psums of the
+// output layer, the pooled/flattened map otherwise). For checking a platform layer by layer.
+using layer_observer = std::function<void(int t, int layer, const std::vector<std::int32_t>& psum,
+                                          const std::vector<std::int32_t>& out)>;
+
 class model {
  public:
   explicit model(const bundle& b, options opt = {});
   // Run one sample of the bundle (its inputs).
-  result run(int sample) const;
+  result run(int sample, const layer_observer& observer = {}) const;
   // Run an external input: direct: C*H*W values; spikes: T*C*H*W 0/1 values.
-  result run_input(const std::vector<std::int32_t>& input) const;
+  result run_input(const std::vector<std::int32_t>& input, const layer_observer& observer = {}) const;
   const bundle& trace() const { return m_bundle; }
 
  private:

@@ -225,7 +225,24 @@ void derive_fixed_points(bundle& b) {
                                         l.neuron->threshold, l.out_channels);
 }
 
+namespace {
+bundle read_bundle_impl(const std::string& dir_in);
+}
+
 bundle read_bundle(const std::string& dir_in) {
+  try {
+    return read_bundle_impl(dir_in);
+  } catch (const YAML::Exception& e) {
+    // A structural surprise inside a node (e.g. a map used as a key): still one line.
+    std::string m = e.what();
+    for (char& c : m)
+      if (c == '\n') c = ' ';
+    fail("trace", dir_in + "/trace.yaml: yaml: expected the structure of FORMAT.md, got " + m);
+  }
+}
+
+namespace {
+bundle read_bundle_impl(const std::string& dir_in) {
   std::string dir = dir_in;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   const std::string yfile = dir + "/trace.yaml";
@@ -237,7 +254,10 @@ bundle read_bundle(const std::string& dir_in) {
     try {
       root = YAML::Load(f);
     } catch (const YAML::Exception& e) {
-      fail("trace", yfile + ": yaml: expected valid YAML, got " + std::string(e.what()));
+      std::string m = e.what();
+      for (char& c : m)
+        if (c == '\n') c = ' ';
+      fail("trace", yfile + ": yaml: expected valid YAML, got " + m);
     }
   }
   if (!root.IsMap()) fail("trace", yfile + ": document: expected a map, got " + scalar_text(root));
@@ -583,6 +603,7 @@ bundle read_bundle(const std::string& dir_in) {
   }
   return b;
 }
+}  // namespace
 
 }  // namespace spiketlm
 

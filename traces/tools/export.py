@@ -159,6 +159,11 @@ def export(net, xte, yte, samples, out, info):
     write_bundle(layers, xte[:samples], yte[:samples], T, outputs, counts, out, name, desc)
     size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
     info = dict(info)
+    cmd = info["command"].split()
+    if "--ckpt" in cmd:  # the checkpoint is not needed to reproduce the bundle
+        i = cmd.index("--ckpt")
+        del cmd[i:i + 2]
+    info["command"] = " ".join(cmd)
     info.update({"int_acc_10k": int_acc_10k, "int_acc_subset": int_acc_sub, "rates": rates,
                  "fire": [ly["name"] for ly in fire], "neurons": neurons,
                  "export_time_s": time.time() - t0, "size": size, "samples": samples,
@@ -213,8 +218,9 @@ def write_readme(out, name, info, T):
     r.append(info["command"])
     r.append("```")
     r.append("")
-    r.append(f"Training took {info['train_time_s']:.0f} s and export {info['export_time_s']:.0f} s "
-             f"({info['threads']} CPU threads, {info['epochs']} epochs, batch {info['batch']}, "
+    r.append(f"Training took {info['train_time_s']:.0f} s (wall clock, on a 2-core machine shared with parallel "
+             f"compiles; expect less on an idle one) and export {info['export_time_s']:.0f} s "
+             f"({info['threads']} CPU thread{'s' if info['threads'] != 1 else ''}, {info['epochs']} epochs, batch {info['batch']}, "
              f"lr {info['lr']}, seed {info['seed']}). Bundle size {info['size'] / 1e6:.2f} MB.")
     r.append("torch CPU kernels are deterministic for a given seed and thread count, but results can")
     r.append("differ slightly across torch versions or thread counts; this bundle was made with Debian's")
