@@ -330,6 +330,9 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           // timestep, or any group at an earlier one.
           const auto loads = persist ? runs([&](int u) { return first_k[size_t(u)] >= Kg || t > 0; })
                                      : std::vector<std::pair<int, int>>();
+          // C#n: a slot may have been written by the previous group's write-back, still queued:
+          // it must reach DRAM before this read (read after write).
+          if (share > 1 && !loads.empty()) flush();
           for (const auto& rn : loads) {
             const int nu = rn.second - rn.first;
             DmaCommand c;

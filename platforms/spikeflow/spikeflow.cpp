@@ -5,6 +5,7 @@
 
 #include "sw/fw/firmware.h"
 #include "traces/src/golden.h"
+#include "traces/src/requantize.h"
 
 namespace spiketlm {
 
@@ -32,6 +33,9 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   m_dma = make_child<Dma>("dma", "dma");
   m_noc = make_child<Noc>("noc", "noc.htree");
   m_tile = make_child<ImcTile>("tile", "imc.tile");
+  // A membrane narrower than the trace's thresholds need: fit the neurons to it (the golden
+  // model at this width becomes the reference; traces/src/requantize.h).
+  requantize_membrane(m_bundle, m_tile->lif().membrane_bits());
   m_ctrl = make_child<ImcController>("ctrl", "controller.imc");
   m_cpu = make_child<Cpu>("cpu", "cpu");
 
@@ -194,7 +198,8 @@ void SpikeFlow::finish(Report& r) {
       {"temp_buffers", tiles * a(pe.temp_tech())},
       {"tile_buffers", tiles * m_tile->buffer_kb() * a(m_tile->buffer_tech())},
       {"noc", tiles * a(m_noc->tech())},
-      {"membrane_memory", m_neurons * a("membrane_mem")},
+      // SpikeSim's 22-bit membrane word (FACTS.md s2), scaled to the configured width.
+      {"membrane_memory", m_neurons * a("membrane_mem") * m_tile->lif().membrane_bits() / 22.0},
       {"input_spike_memory", m_input_neurons * a("spike_mem")},
   };
   double area = 0;
