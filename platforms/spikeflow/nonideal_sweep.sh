@@ -17,7 +17,8 @@ tr=traces/fmnist_snn
 col="-c spikeflow.tile.pe.column.kind=imc.column.nonideal"
 acc() {  # acc TRACE ARGS... -> accuracy after T, hrs share
   local t=$1; shift
-  "$bin" run $cfg --trace "$t" --samples $n "$@" --quiet --json "$tmp/r.json"
+  rm -f "$tmp/r.json"
+  "$bin" run $cfg --trace "$t" --samples $n "$@" --quiet --json "$tmp/r.json" || { echo "FAILED"; return; }
   python3 -c "import json;s=json.load(open('$tmp/r.json'))['summary'];print('%.1f %.1f' % (s['accuracy'], s['hrs_share']))"
 }
 cal() {  # cal ARGS... -> accuracy after BN adaptation
