@@ -54,24 +54,34 @@ uint64_t PeArray::accumulate(const ConvGeom& g, const StagedInput& in, int out_r
             const int ix = b * 8 + bit;
             if (ix >= g.in_w) break;
             // Every (ky, kx) for which this input feeds an output pixel of the band.
-            for (int ky = 0; ky < g.kh; ++ky) {
+            int ky0 = 0, ky1 = g.kh, kx0 = 0, kx1 = g.kw;  // candidate tap ranges [.., ..)
+            if (s == 1) {
+              // oy = iy + pad - ky in [out_row0, min(out_row1, out_h)), ox = ix + pad - kx in [0, out_w)
+              ky0 = std::max(0, iy + g.pad - (std::min(out_row1, g.out_h) - 1));
+              ky1 = std::min(g.kh, iy + g.pad - out_row0 + 1);
+              kx0 = std::max(0, ix + g.pad - (g.out_w - 1));
+              kx1 = std::min(g.kw, ix + g.pad + 1);
+            }
+            for (int ky = ky0; ky < ky1; ++ky) {
               const int ty = iy + g.pad - ky;
               if (ty < 0 || ty % s) continue;
               const int oy = ty / s;
               if (oy < out_row0 || oy >= out_row1 || oy >= g.out_h) continue;
-              for (int kx = 0; kx < g.kw; ++kx) {
+              const int8_t* wrow = wblock + size_t(c * g.kh + ky) * g.kw * C;
+              int32_t* prow = psum + size_t(oy - out_row0) * g.out_w * C;
+              uint32_t* nrow = nnz + size_t(oy - out_row0) * g.out_w;
+              for (int kx = kx0; kx < kx1; ++kx) {
                 const int tx = ix + g.pad - kx;
                 if (tx < 0 || tx % s) continue;
                 const int ox = tx / s;
                 if (ox >= g.out_w) continue;
-                const size_t p = size_t(oy - out_row0) * g.out_w + ox;
-                const int8_t* wr = wblock + (size_t(c * g.kh + ky) * g.kw + kx) * C;
-                int32_t* ps = psum + p * C;
+                const int8_t* wr = wrow + size_t(kx) * C;
+                int32_t* ps = prow + size_t(ox) * C;
                 if (mult == 1)
                   for (int j = 0; j < kvalid; ++j) ps[j] += wr[j];
                 else
                   for (int j = 0; j < kvalid; ++j) ps[j] += mult * wr[j];
-                ++nnz[p];
+                ++nrow[ox];
                 acc += uint64_t(kvalid);
               }
             }
