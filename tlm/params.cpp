@@ -54,7 +54,7 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
 void Params::flatten(const YAML::Node& node, const std::string& prefix, const std::string& file) {
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = join_key(prefix, it->first.as<std::string>());
-    const YAML::Node& v = it->second;
+    const YAML::Node v = it->second;  // a copy: it-> returns a temporary proxy
     const std::string origin = file + ":" + std::to_string(it->first.Mark().line + 1);
     if (v.IsMap()) {
       flatten(v, key, file);
