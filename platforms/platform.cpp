@@ -1,5 +1,9 @@
 #include "platforms/platform.h"
 
+#include "hw/ctrl/csr.h"
+#include "sw/fw/firmware.h"
+#include "sw/hal/cpu.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -28,6 +32,35 @@ bundle Platform::load_trace() {
     b.timesteps = int(t);
   }
   return b;
+}
+
+void Platform::load_run(const std::function<int64_t(int)>& first_default) {
+  Params& p = ctx().params;
+  m_bundle = load_trace();
+  const int64_t max_samples = m_bundle.functional() ? m_bundle.samples : 1 << 20;
+  m_samples = int(p.get_int("run.samples", m_bundle.functional() ? std::min(100, m_bundle.samples) : 1,
+                            {"samples to run (--samples)", "", 1, double(max_samples)}));
+  const int64_t first_def = first_default ? first_default(m_samples) : 0;
+  m_first = int(p.get_int("run.first_sample", first_def, {"index of the first sample", "", 0, double(max_samples - 1)}));
+  if (m_bundle.functional() && m_first + m_samples > m_bundle.samples)
+    fail(unit_kind().substr(unit_kind().find('.') + 1),
+         "run.samples: expected at most " + std::to_string(m_bundle.samples - m_first) + " samples from sample " +
+             std::to_string(m_first) + ", got " + std::to_string(m_samples));
+}
+
+void Platform::start_firmware(Cpu& cpu, Csr& csr, const RuntimeConfig& rc) {
+  m_rt = std::make_unique<Runtime>(cpu, m_bundle, rc);
+  FirmwareContext fc;
+  fc.platform = unit_kind().substr(unit_kind().find('.') + 1);
+  fc.path = path();
+  fc.trace = &m_bundle;
+  fc.runtime = m_rt.get();
+  fc.cfg = rc;
+  fc.first_sample = m_first;
+  fc.samples = m_samples;
+  fc.results = &m_results;
+  fc.ctx = &ctx();
+  install_firmware(cpu, csr, std::move(fc));
 }
 
 void Platform::report_samples(Report& r, const bundle& b, int first, const std::vector<SampleResult>& results) {

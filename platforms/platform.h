@@ -14,11 +14,17 @@
 // calls sc_start() once, then finish() and Context::to_report(). A platform's own SC_THREAD
 // does the work and calls sc_stop() (or simply runs out of events) when done.
 #pragma once
+#include <functional>
+#include <memory>
+
 #include "sw/fw/runtime.h"
 #include "tlm/module.h"
 #include "traces/src/trace.h"
 
 namespace spiketlm {
+
+class Cpu;
+class Csr;
 
 class Platform : public Module {
  public:
@@ -27,10 +33,25 @@ class Platform : public Module {
   // ctx().elapsed_s to the simulated time leakage is charged over.
   virtual void finish(Report& r) = 0;
 
+  const bundle& trace() const { return m_bundle; }
+  const std::vector<SampleResult>& results() const { return m_results; }
+  Runtime& runtime() { return *m_rt; }
+
  protected:
   // The trace named by run.trace, read and validated; run.timesteps (if set) re-times a
   // workload trace whose rates are the same at every timestep.
   bundle load_trace();
+  // load_trace() into m_bundle, then run.samples and run.first_sample (its default from
+  // first_default(samples), 0 if none) into m_samples and m_first, checked against the trace.
+  void load_run(const std::function<int64_t(int samples)>& first_default = nullptr);
+  // The runtime firmware's layout for `rc`, and the firmware chosen by run.firmware
+  // (--firmware, "runtime" by default) installed on the CPU; its results land in m_results.
+  void start_firmware(Cpu& cpu, Csr& csr, const RuntimeConfig& rc);
+
+  bundle m_bundle;
+  int m_samples = 0, m_first = 0;
+  std::unique_ptr<Runtime> m_rt;
+  std::vector<SampleResult> m_results;
   // run.exit_threshold (--exit-threshold) as the EXIT_THRESHOLD register value (Q0.16; 0: off).
   uint32_t exit_threshold_q16();
   // The per-sample part of every platform's report (functional traces): accuracy after each

@@ -10,14 +10,7 @@
 namespace spiketlm {
 
 Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
-  m_bundle = load_trace();
-  const int64_t max_samples = m_bundle.functional() ? m_bundle.samples : 1 << 20;
-  m_samples = int(ctx.params.get_int("run.samples", m_bundle.functional() ? std::min(100, m_bundle.samples) : 1,
-                                     {"samples to run (--samples)", "", 1, double(max_samples)}));
-  m_first = int(ctx.params.get_int("run.first_sample", 0, {"index of the first sample", "", 0, double(max_samples - 1)}));
-  if (m_bundle.functional() && m_first + m_samples > m_bundle.samples)
-    fail("sata", "run.samples: expected at most " + std::to_string(m_bundle.samples - m_first) +
-                     " samples from sample " + std::to_string(m_first) + ", got " + std::to_string(m_samples));
+  load_run();
 
   m_bus = make_child<Router>("bus", "router");
   m_dram = make_child<MemoryTarget>("dram", "dram.sata");
@@ -61,19 +54,7 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   rc.pe_cols = m_pe->cols();
   rc.membrane_bytes = m_lif->membrane_bytes();
   rc.exit_threshold = exit_threshold_q16();
-  m_rt = std::make_unique<Runtime>(*m_cpu, m_bundle, rc);
-  // The firmware the CPU runs: run.firmware (--firmware NAME), "runtime" by default.
-  FirmwareContext fc;
-  fc.platform = "sata";
-  fc.path = path();
-  fc.trace = &m_bundle;
-  fc.runtime = m_rt.get();
-  fc.cfg = rc;
-  fc.first_sample = m_first;
-  fc.samples = m_samples;
-  fc.results = &m_results;
-  fc.ctx = &ctx;
-  install_firmware(*m_cpu, *m_csr, std::move(fc));
+  start_firmware(*m_cpu, *m_csr, rc);
 }
 
 namespace {

@@ -28,10 +28,7 @@ class Sata : public Platform {
   Sata(sc_core::sc_module_name name, Context& ctx);
   void finish(Report& r) override;
 
-  const bundle& trace() const { return m_bundle; }
-  const std::vector<SampleResult>& results() const { return m_results; }
   Sequencer& sequencer() { return *m_seq; }
-  Runtime& runtime() { return *m_rt; }
 
  private:
   Router* m_bus;
@@ -45,11 +42,7 @@ class Sata : public Platform {
   Sequencer* m_seq;
   Cpu* m_cpu;
   ExitUnit* m_exit;
-  bundle m_bundle;
-  int m_samples, m_first;
   int m_requantized = 0;
-  std::unique_ptr<Runtime> m_rt;
-  std::vector<SampleResult> m_results;
 };
 
 }  // namespace spiketlm

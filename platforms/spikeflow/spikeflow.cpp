@@ -10,21 +10,15 @@
 namespace spiketlm {
 
 SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
-  m_bundle = load_trace();
-  const int64_t max_samples = m_bundle.functional() ? m_bundle.samples : 1 << 20;
-  m_samples = int(ctx.params.get_int("run.samples", m_bundle.functional() ? std::min(100, m_bundle.samples) : 1,
-                                     {"samples to run (--samples)", "", 1, double(max_samples)}));
   m_calibrate_out = ctx.params.get_string("run.calibrate_out", "",
                                            {"BN adaptation: write a copy of the trace with batch-norm running mean and variance "
                                             "re-estimated from the pre-BN values of this run (spiketlm calibrate --out)"});
+  // Calibration defaults to the last samples of the bundle (evaluation uses the first ones).
+  load_run([&](int samples) {
+    return m_calibrate_out.empty() ? int64_t(0) : std::max<int64_t>(0, int64_t(m_bundle.samples) - samples);
+  });
   if (!m_calibrate_out.empty() && !m_bundle.functional())
     fail("spikeflow", "run.calibrate_out: expected a functional trace, got the " + m_bundle.kind + " trace " + m_bundle.name);
-  // Calibration defaults to the last samples of the bundle (evaluation uses the first ones).
-  const int64_t first_def = m_calibrate_out.empty() ? 0 : std::max<int64_t>(0, int64_t(m_bundle.samples) - m_samples);
-  m_first = int(ctx.params.get_int("run.first_sample", first_def, {"index of the first sample", "", 0, double(max_samples - 1)}));
-  if (m_bundle.functional() && m_first + m_samples > m_bundle.samples)
-    fail("spikeflow", "run.samples: expected at most " + std::to_string(m_bundle.samples - m_first) +
-                          " samples from sample " + std::to_string(m_first) + ", got " + std::to_string(m_samples));
 
   m_bus = make_child<Router>("bus", "router");
   m_dram = make_child<MemoryTarget>("dram", "dram.lpddr4");
@@ -96,19 +90,7 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   rc.csr_base = m_csr->base_address();
   rc.pe_cols = mc.wcols;  // weights tiled by the crossbar's weight columns
   rc.membrane_bytes = (m_tile->lif().membrane_bits() + 7) / 8;
-  m_rt = std::make_unique<Runtime>(*m_cpu, m_bundle, rc);
-  // The firmware the CPU runs: run.firmware (--firmware NAME), "runtime" by default.
-  FirmwareContext fc;
-  fc.platform = "spikeflow";
-  fc.path = path();
-  fc.trace = &m_bundle;
-  fc.runtime = m_rt.get();
-  fc.cfg = rc;
-  fc.first_sample = m_first;
-  fc.samples = m_samples;
-  fc.results = &m_results;
-  fc.ctx = &ctx;
-  install_firmware(*m_cpu, *m_csr, std::move(fc));
+  start_firmware(*m_cpu, *m_csr, rc);
 }
 
 namespace {

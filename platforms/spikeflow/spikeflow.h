@@ -27,7 +27,6 @@ class SpikeFlow : public Platform {
  public:
   SpikeFlow(sc_core::sc_module_name name, Context& ctx);
   void finish(Report& r) override;
-  const std::vector<SampleResult>& results() const { return m_results; }
 
  private:
   void calibrate(Report& r);  // BN adaptation (run.calibrate_out)
@@ -40,14 +39,10 @@ class SpikeFlow : public Platform {
   ImcTile* m_tile;
   ImcController* m_ctrl;
   Cpu* m_cpu;
-  bundle m_bundle;
-  int m_samples, m_first;
   std::string m_calibrate_out;
   imc::ChipMap m_map;
   int m_chip_tiles = 0;
   double m_neurons = 0, m_input_neurons = 0;
-  std::unique_ptr<Runtime> m_rt;
-  std::vector<SampleResult> m_results;
 };
 
 }  // namespace spiketlm
