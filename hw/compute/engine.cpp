@@ -439,6 +439,10 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           job.slot = tile_slot.data();
           job.mem_stride = U;
           job.spikes = spk.data();
+          job.layer = L.id;
+          job.pixel0 = r0 * g.out_w;
+          job.at = c_end;
+          job.cycle = m_clk;
           const uint64_t lc = m_dp.lif->integrate(job);
           st.lif_cycles += lc;
           c_end += cyc(lc);
@@ -737,6 +741,10 @@ sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int 
       job.neuron = L.neuron;
       job.membrane = mv->data();
       job.spikes = spk.data();
+      job.layer = L.id;
+      job.pixel0 = r0 * Wd;
+      job.at = c_start;
+      job.cycle = m_clk;
       const uint64_t lc = m_dp.lif->integrate(job);
       st.lif_cycles += lc;
       sc_time c_end = c_start + m_clk * double(lc);

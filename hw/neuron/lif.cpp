@@ -1,5 +1,7 @@
 #include "hw/neuron/lif.h"
 
+#include <cstdio>
+
 #include "traces/src/golden.h"
 
 namespace spiketlm {
@@ -29,6 +31,18 @@ LifUnit::LifUnit(sc_core::sc_module_name nm, Context& ctx)
       m_updates(counter("updates", "", "neuron updates (integrate, leak, fire)")),
       m_spikes(counter("spikes", "", "output spikes")),
       m_saturations(counter("saturations", "", "updates whose membrane saturated")) {
+  m_busy = probe("busy", 1);
+  for (const auto& spec : param_list("probe_neurons", {},
+                                     {"neurons whose membrane the VCD shows, each \"layer:channel:pixel\" (pixel = y * W + x)"})) {
+    unsigned l = 0;
+    int c = 0, px = 0;
+    char tail = 0;
+    if (std::sscanf(spec.c_str(), "%u:%d:%d%c", &l, &c, &px, &tail) != 3 || c < 0 || px < 0)
+      fail("lif", ctx.params.origin(path() + ".probe_neurons") + ": " + path() +
+                      ".probe_neurons: expected entries layer:channel:pixel, got '" + spec + "'");
+    Probe pr = probe("membrane_l" + std::to_string(l) + "_c" + std::to_string(c) + "_p" + std::to_string(px), 32);
+    if (pr) m_watch.push_back({uint32_t(l), c, px, pr});
+  }
   leakage(param_string("tech", "lif"), m_units);
   area(param_string("tech", "lif"), m_units);
   leakage(membrane_component(m_membrane_bits), m_units);
@@ -52,12 +66,23 @@ uint64_t LifUnit::integrate(const LifJob& j) {
     }
   }
   const uint64_t n = uint64_t(j.pixels) * j.channels;
+  const uint64_t cycles = (n + m_units - 1) / m_units;
+  if (m_busy) {
+    m_busy.set(j.at, 1);
+    m_busy.set(j.at + j.cycle * double(cycles), 0);
+  }
+  for (const auto& w : m_watch) {
+    const int c = w.channel - j.channel0, p = w.pixel - j.pixel0;
+    if (w.layer != j.layer || c < 0 || c >= j.channels || p < 0 || p >= j.pixels) continue;
+    const size_t i = j.slot ? size_t(p) * j.mem_stride + j.slot[c] : size_t(p) * j.psum_stride + c;
+    w.probe.set(j.at + j.cycle * double(cycles), double(uint32_t(int32_t(j.membrane[i]))));
+  }
   m_updates += n;
   m_spikes += spikes;
   m_saturations += sat;
   count(m_update_thr, n);
   count(m_update_mem, n);
-  return (n + m_units - 1) / m_units;
+  return cycles;
 }
 
 void LifUnit::finish_run(uint64_t cycles) { count(m_cycle, cycles * uint64_t(m_units)); }

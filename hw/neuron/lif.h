@@ -37,6 +37,11 @@ struct LifJob {
   const int* slot = nullptr;
   int mem_stride = 0;
   uint8_t* spikes = nullptr;       // [pixels][psum_stride] out, 0/1
+  // For waveforms: the layer, the first pixel's index in the layer's output map, when the
+  // updates start and the units' clock period (the updates take the returned cycles).
+  uint32_t layer = 0;
+  int pixel0 = 0;
+  sc_core::sc_time at, cycle;
 };
 
 class LifUnit : public Module {
@@ -55,6 +60,14 @@ class LifUnit : public Module {
 
  protected:
   int m_share, m_units, m_membrane_bits;
+  // Waveform probes: busy, and the membranes listed in `probe_neurons` ("layer:channel:pixel").
+  struct Watch {
+    uint32_t layer;
+    int channel, pixel;
+    Probe probe;
+  };
+  Probe m_busy;
+  std::vector<Watch> m_watch;
   ActionId m_cycle, m_update_thr, m_update_mem;
   uint64_t &m_updates, &m_spikes, &m_saturations;
 };

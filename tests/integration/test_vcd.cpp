@@ -12,6 +12,7 @@
 #include <set>
 
 #include "tests/cli.h"
+#include "traces/src/golden.h"
 
 using namespace spiketlm::test;
 namespace fs = std::filesystem;
@@ -273,4 +274,49 @@ TEST(Vcd, ResolutionMustBeAPowerOfTen) {
   EXPECT_NE(r.err.find("sim.vcd_resolution_ns: expected a power of ten"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
   EXPECT_FALSE(fs::exists(dir + "/r.vcd"));
+}
+
+// The membrane of a chosen neuron (lif.probe_neurons) in the waveform equals the membrane
+// computed here independently: conv1's partial sum at that pixel from the trace's weights and
+// the input image, the fixed-point current, and the LIF update, timestep by timestep.
+TEST(Vcd, ChosenNeuronMembraneEqualsAnIndependentComputation) {
+  const int ch = 3, y = 9, x = 12, pixel = y * 28 + x;
+  const Traced t = traced_run("--samples 1 -c sata.lif.probe_neurons=[0:" + std::to_string(ch) + ":" + std::to_string(pixel) + "]");
+  ASSERT_EQ(t.r.code, 0) << t.r.err;
+  const Vcd v = read_vcd(t.vcd);
+  std::string name;
+  for (const auto& kv : v.id_of)
+    if (kv.first.find("membrane_l0_c3_p" + std::to_string(pixel)) != std::string::npos) name = kv.first;
+  ASSERT_FALSE(name.empty()) << "no membrane signal";
+  const spiketlm::bundle b = spiketlm::read_bundle(source_dir() + "/traces/fmnist_snn");
+  const spiketlm::layer& L = b.layers[0];
+  ASSERT_EQ(L.kernel, 3);
+  const std::vector<int32_t> img = b.input(0);
+  int64_t psum = 0;  // 3x3 kernel, padding 1, one input channel
+  for (int ky = 0; ky < 3; ++ky)
+    for (int kx = 0; kx < 3; ++kx) {
+      const int iy = y + ky - L.padding, ix = x + kx - L.padding;
+      if (iy < 0 || ix < 0 || iy >= 28 || ix >= 28) continue;
+      psum += int64_t(L.weight[size_t(ch) * 9 + size_t(ky) * 3 + kx]) * img[size_t(iy) * 28 + ix];
+    }
+  const int64_t cur = spiketlm::golden::neuron_current(psum, L.fx.multiplier[ch], L.fx.offset[ch], L.fx.shift);
+  // Expected membrane after each timestep; the waveform holds its distinct consecutive values.
+  std::vector<double> expect;
+  int64_t mem = 0;
+  for (int s = 0; s < b.timesteps; ++s) {
+    spiketlm::golden::lif_update(mem, cur, *L.neuron, 32);
+    const double u = double(uint32_t(int32_t(mem)));
+    if (expect.empty() || expect.back() != u) expect.push_back(u);
+  }
+  std::vector<double> got;
+  for (const auto& c : v.of(name))
+    if (got.empty() || got.back() != c.second) got.push_back(c.second);
+  if (!got.empty() && got.front() == 0 && (expect.empty() || expect.front() != 0)) got.erase(got.begin());  // initial 0
+  ASSERT_GE(expect.size(), 2u) << "pick a neuron whose membrane moves";
+  EXPECT_EQ(got, expect);
+  // The LIF units' busy signal toggles.
+  bool busy = false;
+  for (const auto& kv : v.id_of)
+    if (kv.first.find("lif.busy") != std::string::npos) busy = v.values(kv.first).count(1.0) > 0;
+  EXPECT_TRUE(busy);
 }
