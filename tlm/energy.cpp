@@ -205,7 +205,7 @@ void EnergyLedger::to_report(Report& r, double seconds) const {
     else
       act.add_row({l.module, l.component, l.action, int64_t(l.count), l.per_action_pj, l.energy_pj});
   }
-  r.set("summary", "energy_total_pj", total, "pJ");
+  r.set("summary", "energy_total_pj", total, "pJ, whole run (all samples, with leakage)");
   if (!m_areas.empty()) {
     auto& at = r.table("area_by_module", "Area by module (tree totals)", {"module", "area_um2"});
     for (const auto& kv : area_tree()) at.add_row({kv.first, kv.second});
