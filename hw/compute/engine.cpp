@@ -28,6 +28,19 @@ void LayerEngine::refuse(const LayerCmd& L, uint32_t err, const std::string& msg
   throw LayerRefused(err, L.id, 0, "layer " + std::to_string(L.id) + ": " + msg);
 }
 
+LifJob LayerEngine::lif_job(const LayerCmd& L, int first_pixel, sc_time at) const {
+  LifJob job;
+  job.multiplier = L.multiplier.data();
+  job.offset = L.offset.data();
+  job.shift = L.shift;
+  job.neuron = L.neuron;
+  job.layer = L.id;
+  job.pixel0 = first_pixel;
+  job.at = at;
+  job.cycle = m_clk;
+  return job;
+}
+
 sc_time LayerEngine::dma(const DmaCommand& c, sc_time start) {
   const sc_time now = sc_core::sc_time_stamp();
   sc_time delay = start > now ? start - now : SC_ZERO_TIME;
@@ -425,24 +438,16 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
         // ---- neurons, and the write-back ----
         if (L.fires()) {
           spk.assign(n, 0);
-          LifJob job;
+          LifJob job = lif_job(L, r0 * g.out_w, c_end);
           job.psum = psum.data();
           job.pixels = bpx;
           job.channels = kvalid;
           job.psum_stride = Cc;
           job.channel0 = k0;
-          job.multiplier = L.multiplier.data();
-          job.offset = L.offset.data();
-          job.shift = L.shift;
-          job.neuron = L.neuron;
           job.membrane = mv->data();
           job.slot = tile_slot.data();
           job.mem_stride = U;
           job.spikes = spk.data();
-          job.layer = L.id;
-          job.pixel0 = r0 * g.out_w;
-          job.at = c_end;
-          job.cycle = m_clk;
           const uint64_t lc = m_dp.lif->integrate(job);
           st.lif_cycles += lc;
           c_end += cyc(lc);
@@ -729,22 +734,14 @@ sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int 
         st.dram_bytes += mlen;
       }
       spk.assign(n, 0);
-      LifJob job;
+      LifJob job = lif_job(L, r0 * Wd, c_start);
       job.psum = sum.data();
       job.pixels = bpx;
       job.channels = kn;
       job.psum_stride = kn;
       job.channel0 = k0;
-      job.multiplier = L.multiplier.data();
-      job.offset = L.offset.data();
-      job.shift = L.shift;
-      job.neuron = L.neuron;
       job.membrane = mv->data();
       job.spikes = spk.data();
-      job.layer = L.id;
-      job.pixel0 = r0 * Wd;
-      job.at = c_start;
-      job.cycle = m_clk;
       const uint64_t lc = m_dp.lif->integrate(job);
       st.lif_cycles += lc;
       sc_time c_end = c_start + m_clk * double(lc);

@@ -82,6 +82,8 @@ class LayerEngine {
   sc_core::sc_time run_add(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use,
                            sc_core::sc_time now, LayerStats& st);
   void refuse(const LayerCmd& L, uint32_t err, const std::string& msg) const;
+  // A LIF job with the layer's neuron parameters and the waveform fields filled in.
+  LifJob lif_job(const LayerCmd& L, int first_pixel, sc_core::sc_time at) const;
 
   Datapath m_dp;
   Module& m_owner;

@@ -42,7 +42,8 @@ void Sequencer::thread() {
   }
 }
 
-void Sequencer::bus_read(uint64_t addr, void* dst, uint64_t len, sc_time& t) {
+void controller_read(tlm::tlm_initiator_socket<>& out, uint64_t addr, void* dst, uint64_t len, sc_time& t,
+                     uint32_t layer) {
   tlm::tlm_generic_payload p;
   p.set_command(tlm::TLM_READ_COMMAND);
   p.set_address(addr);
@@ -52,8 +53,12 @@ void Sequencer::bus_read(uint64_t addr, void* dst, uint64_t len, sc_time& t) {
   p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_time d = t > sc_core::sc_time_stamp() ? t - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME;
   out->b_transport(p, d);
-  if (p.is_response_error()) throw LayerRefused(ERR_BAD_ADDRESS, m_layer_now, 0, "bus read failed");
+  if (p.is_response_error()) throw LayerRefused(ERR_BAD_ADDRESS, layer, 0, "bus read failed");
   t = sc_core::sc_time_stamp() + d;
+}
+
+void Sequencer::bus_read(uint64_t addr, void* dst, uint64_t len, sc_time& t) {
+  controller_read(out, addr, dst, len, t, m_layer_now);
   m_desc_bytes += len;
 }
 

@@ -27,6 +27,11 @@ namespace spiketlm {
 LayerCmd decode_layer(const LayerDesc& d, uint32_t index,
                       const std::function<void(uint64_t, void*, uint64_t)>& read_fx, int hw_share = 1);
 
+// A controller's timed read of `len` bytes over its bus socket, starting at absolute time `t`
+// (advanced to the completion). A bus error refuses the run (ERR_BAD_ADDRESS) for `layer`.
+void controller_read(tlm::tlm_initiator_socket<>& out, uint64_t addr, void* dst, uint64_t len, sc_core::sc_time& t,
+                     uint32_t layer);
+
 class Sequencer : public Module {
  public:
   tlm_utils::simple_initiator_socket<Sequencer> out;

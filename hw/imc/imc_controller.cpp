@@ -126,17 +126,7 @@ void ImcController::thread() {
 }
 
 void ImcController::bus_read(uint64_t addr, void* dst, uint64_t len, sc_time& t) {
-  tlm::tlm_generic_payload p;
-  p.set_command(tlm::TLM_READ_COMMAND);
-  p.set_address(addr);
-  p.set_data_ptr(static_cast<uint8_t*>(dst));
-  p.set_data_length(unsigned(len));
-  p.set_streaming_width(unsigned(len));
-  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_time d = t > sc_core::sc_time_stamp() ? t - sc_core::sc_time_stamp() : SC_ZERO_TIME;
-  out->b_transport(p, d);
-  if (p.is_response_error()) throw LayerRefused(ERR_BAD_ADDRESS, m_layer_now, 0, "bus read failed");
-  t = sc_core::sc_time_stamp() + d;
+  controller_read(out, addr, dst, len, t, m_layer_now);
   m_desc_bytes += len;
 }
 
