@@ -3,6 +3,8 @@
 #include "hw/ctrl/csr.h"
 #include "sw/fw/firmware.h"
 #include "sw/hal/cpu.h"
+#include "traces/src/flops.h"
+#include "traces/src/to_ann.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,12 +33,35 @@ bundle Platform::load_trace() {
     }
     b.timesteps = int(t);
   }
+  // The ANN version of a workload (issue #10): --ann BITS or run.network = ann.
+  const std::string net = p.get_string("run.network", b.network,
+                                       {"snn or ann; ann turns a workload trace into its B-bit ANN (--ann BITS)", "", 0, 0,
+                                        {"snn", "ann"}});
+  const int bits = int(p.get_int("run.ann_bits", 8, {"ANN activation bits when run.network = ann turns a workload into an ANN", "bit", 2, 8}));
+  const double density = p.get_double("run.ann_density", k_ann_default_density,
+                                      {"non-zero share of a converted ANN workload's activations (default: Cnvlutin, ISCA 2016)", "", 0, 1});
+  if (net != b.network) {
+    if (net == "snn")
+      fail("config", p.origin("run.network") + ": run.network: expected ann for the ANN trace " + b.name + ", got snn");
+    if (b.functional())
+      fail("config", p.origin("run.network") + ": run.network: the functional trace " + b.name +
+                         " is an SNN and has no ANN weights; expected a workload trace or a functional ANN trace "
+                         "(e.g. traces/fmnist_ann8)");
+    if (t > 0 && t != 1)
+      fail("config", p.origin("run.timesteps") + ": run.timesteps: expected 0 or 1 for an ANN run, got " + std::to_string(t));
+    b = to_ann(b, bits, density);
+  }
   return b;
 }
 
 void Platform::load_run(const std::function<int64_t(int)>& first_default) {
   Params& p = ctx().params;
   m_bundle = load_trace();
+  // An ANN run: the units built next pick their hardware from the activation width.
+  ctx().ann_bits = 0;
+  if (m_bundle.ann())
+    for (const auto& L : m_bundle.layers)
+      if (L.fires() && L.neuron->relu()) ctx().ann_bits = std::max(ctx().ann_bits, L.neuron->bits);
   const int64_t max_samples = m_bundle.functional() ? m_bundle.samples : 1 << 20;
   m_samples = int(p.get_int("run.samples", m_bundle.functional() ? std::min(100, m_bundle.samples) : 1,
                             {"samples to run (--samples)", "", 1, double(max_samples)}));
@@ -46,6 +71,14 @@ void Platform::load_run(const std::function<int64_t(int)>& first_default) {
     fail(unit_kind().substr(unit_kind().find('.') + 1),
          "run.samples: expected at most " + std::to_string(m_bundle.samples - m_first) + " samples from sample " +
              std::to_string(m_first) + ", got " + std::to_string(m_samples));
+  // A BN-adapted bundle is evaluated on samples it was not calibrated on (a calibration pass,
+  // run.calibrate_out, may reuse them).
+  const int cf = m_bundle.calibration_first, cn = m_bundle.calibration_samples;
+  if (cn > 0 && !p.has("run.calibrate_out") && m_first < cf + cn && cf < m_first + m_samples)
+    fail(unit_kind().substr(unit_kind().find('.') + 1),
+         "run.first_sample: samples " + std::to_string(m_first) + ".." + std::to_string(m_first + m_samples - 1) +
+             " overlap samples " + std::to_string(cf) + ".." + std::to_string(cf + cn - 1) + " the BN statistics of " +
+             m_bundle.dir + " were calibrated on (trace.yaml calibration); expected evaluation samples outside them");
 }
 
 void Platform::start_firmware(Cpu& cpu, Csr& csr, const RuntimeConfig& rc) {
@@ -105,6 +138,31 @@ void Platform::report_samples(Report& r, const bundle& b, int first, const std::
                 reached[size_t(t)] ? 100.0 * correct[size_t(t)] / reached[size_t(t)] : 0.0});
   r.set("summary", "accuracy", n ? 100.0 * correct_exit / n : 0.0, "%");
   r.set("summary", "reference_mismatches", int64_t(mismatched), "samples");
+}
+
+void Platform::report_flops(Report& r, const bundle& b, const std::vector<uint64_t>& accumulates, int inferences,
+                            double modelled_pj_per_inference) {
+  if (inferences < 1) return;
+  std::vector<uint64_t> acs(b.layers.size(), 0);
+  double mac_side_snn = 0;  // SNN layers with a multi-bit input, as dense MACs every timestep
+  for (size_t i = 0; i < b.layers.size() && i < accumulates.size(); ++i) {
+    const layer& L = b.layers[i];
+    if (!L.is_compute()) continue;
+    if (!b.ann() && L.in_bits > 1) mac_side_snn += double(L.dense_macs()) * b.timesteps * k_flop_mac_pj;
+    else acs[i] = accumulates[i];
+  }
+  const flop_estimate_result f = flop_estimate(b, acs, inferences);
+  const double per = 1.0 / inferences;
+  r.set("flop_estimate", "dense_macs", double(f.macs) * per, "MAC/inference");
+  r.set("flop_estimate", "note", std::string("FACTS.md s6: 0.9 pJ per AC, 4.6 pJ per MAC (45 nm, 32-bit FP); ") +
+                                     (b.ann() ? "ANN: every MAC, dense" :
+                                                "SNN: counted ACs of spike inputs, direct-coded layers as MACs x T"));
+  const double flop_pj = b.ann() ? f.e_ann_pj * per : f.e_snn_pj * per + mac_side_snn;
+  if (!b.ann()) r.set("flop_estimate", "acs", double(f.acs) * per, "AC/inference");
+  r.set("flop_estimate", "energy", flop_pj * 1e-6, "uJ/inference");
+  r.set("flop_estimate", "ann_energy_same_shape", f.e_ann_pj * per * 1e-6, "uJ/inference");
+  r.set("flop_estimate", "modelled_energy", modelled_pj_per_inference * 1e-6, "uJ/inference");
+  r.set("flop_estimate", "modelled_over_flop", flop_pj > 0 ? modelled_pj_per_inference / flop_pj : 0.0);
 }
 
 uint32_t Platform::exit_threshold_q16() {

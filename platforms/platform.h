@@ -59,6 +59,12 @@ class Platform : public Module {
   // hardware returned), average timesteps, agreement with the trace's reference outputs over
   // the timesteps run, and one row per sample (label, prediction, exit timestep, latency).
   static void report_samples(Report& r, const bundle& b, int first, const std::vector<SampleResult>& results);
+  // The FLOP-based estimate (traces/src/flops.h, FACTS.md s6) beside the modelled energy, per
+  // inference: `accumulates` per bundle layer over `inferences` runs (the platform's counts).
+  // SNN: ACs of the spike-input layers x 0.9 pJ, plus the multi-bit-input (direct-coded) layers
+  // as dense MACs x T x 4.6 pJ (the usual convention); ANN: dense MACs x 4.6 pJ.
+  static void report_flops(Report& r, const bundle& b, const std::vector<uint64_t>& accumulates, int inferences,
+                           double modelled_pj_per_inference);
 };
 
 }  // namespace spiketlm

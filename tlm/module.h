@@ -42,6 +42,10 @@ class Context {
   void to_report(Report& r) const;
   // Seconds of simulated time used for leakage (set by the platform at the end of a run).
   double elapsed_s = 0;
+  // The network the run executes: 0 = an SNN (spikes); B > 0 = an ANN with B-bit activations
+  // (issue #10). Set by the platform from the trace before it elaborates its units, which pick
+  // their hardware (multiply-accumulate PEs, ReLU units) from it.
+  int ann_bits = 0;
 
  private:
   friend class Module;

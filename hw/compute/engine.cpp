@@ -13,6 +13,8 @@ using sc_core::SC_ZERO_TIME;
 
 int LayerCmd::out_planes() const {
   if (op == OP_AVGPOOL) return int(spiketlm_avgpool_planes(uint32_t(g.kh), uint32_t(g.kw), uint32_t(in_planes)));
+  if (op == OP_MAXPOOL) return in_planes;
+  if (relu()) return act_bits;
   return 1;
 }
 
@@ -91,15 +93,18 @@ uint64_t popcount(const uint8_t* p, uint64_t n) {
   return c;
 }
 
-// Pack channel-major 0/1 bytes [pixels][stride] of channels [0, k) into bit rows
-// [k][rows][pitch].
-void pack_spikes(const uint8_t* s, int pixels_w, int rows, int k, int stride, uint64_t pitch, uint8_t* out) {
-  std::memset(out, 0, size_t(k) * rows * pitch);
+// Pack channel-major values [pixels][stride] of channels [0, k) into bit planes
+// [planes][k][rows][pitch] (spikes: one plane of 0/1; ANN activations: act_bits planes).
+void pack_spikes(const uint8_t* s, int pixels_w, int rows, int k, int stride, uint64_t pitch, uint8_t* out,
+                 int planes = 1) {
+  const size_t plane = size_t(k) * rows * pitch;
+  std::memset(out, 0, plane * planes);
   for (int y = 0; y < rows; ++y)
     for (int x = 0; x < pixels_w; ++x)
       for (int j = 0; j < k; ++j)
-        if (s[(size_t(y) * pixels_w + x) * stride + j])
-          out[(size_t(j) * rows + y) * pitch + x / 8] |= uint8_t(1u << (x % 8));
+        if (const unsigned v = s[(size_t(y) * pixels_w + x) * stride + j])
+          for (int pl = 0; pl < planes; ++pl)
+            if ((v >> pl) & 1u) out[pl * plane + (size_t(j) * rows + y) * pitch + x / 8] |= uint8_t(1u << (x % 8));
 }
 
 // Little-endian, sign-extended membranes of `bytes` bytes each.
@@ -131,14 +136,18 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
   // Membranes outlive the call (and go to DRAM) when the call runs one of several timesteps.
   // C#n: channel k keeps its membrane in slot k % Kg (Kg = K / n); slots pass from one group
   // to the next within a timestep, so they outlive a filter tile.
-  const int share = L.fires() ? std::max(1, L.neuron.share) : 1;
+  const int share = L.fires() && !L.relu() ? std::max(1, L.neuron.share) : 1;
   const int Kg = g.out_c / share;
   if (share > 1 && use == SpadUse::tick_batch)
     refuse(L, ERR_BAD_PARAM, "tick-batch cannot run C#n LIF sharing: every group of a timestep must fire before "
                              "the next timestep, and tick-batch runs all timesteps of one filter tile first");
-  const bool persist = L.fires() && use != SpadUse::tick_batch && (total_t > 1 || share > 1);
+  const bool persist = L.fires() && !L.relu() && use != SpadUse::tick_batch && (total_t > 1 || share > 1);
   const int mbytes = m_dp.lif->membrane_bytes();
   const int nts = int(ts.size());
+  // ANN: multiply-accumulate PEs take a whole multi-bit element per step, so the stream,
+  // fold timing and weight re-reads count elements, not bit planes (the bits still move).
+  const int tplanes = pe.ann() ? 1 : planes;
+  const int oplanes = L.out_planes();
   const uint64_t map_bytes = L.in_map_bytes();
   auto in_addr = [&](int t) { return L.in_addr + (L.input_per_t() ? uint64_t(t) * map_bytes : 0); };
   auto tag = [&](Tensor k, int t) {
@@ -171,7 +180,7 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
     const int y1 = std::min(g.in_h, (r1 - 1) * g.stride - g.pad + g.kh);
     return std::max(0, y1 - y0);
   };
-  const uint64_t out_row_bytes = L.fires() ? uint64_t(Cc) * (pout + (persist ? uint64_t(g.out_w) * mbytes : 0))
+  const uint64_t out_row_bytes = L.fires() ? uint64_t(Cc) * (pout * oplanes + (persist ? uint64_t(g.out_w) * mbytes : 0))
                                            : uint64_t(Cc) * g.out_w * 4;
   int rb = g.out_h;
   if (!resident) {
@@ -296,7 +305,7 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
       for (int i = 0; i < nts; ++i, ++step) {
         const int t = ts[i], slot = step % 2;
         const uint64_t oslot = m_glb_o_base + uint64_t(slot) * oh;
-        const uint64_t mslot = oslot + uint64_t(Cc) * rb * pout;
+        const uint64_t mslot = oslot + uint64_t(Cc) * rb * pout * oplanes;
         const uint64_t mchan = npx * uint64_t(mbytes), mrow = uint64_t(bpx) * mbytes;
 
         // ---- prefetch: input band, then membranes (slot freed two steps back) ----
@@ -332,7 +341,7 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           }
           return out;
         };
-        if (L.fires()) {
+        if (L.fires() && !L.relu()) {
           if (use == SpadUse::tick_batch) {
             mv = &tb_mem[size_t(b)];
             if (mv->empty()) mv->assign(size_t(bpx) * U, 0);
@@ -382,16 +391,38 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
         in.pitch = int(pin);
         psum.assign(n, 0);
         uint32_t* nnz = nnz_all.data() + size_t(i) * npx;
-        st.accumulates += pe.accumulate(g, in, r0, r1, wbuf.data(), kvalid, psum.data(), nnz + size_t(r0) * g.out_w);
+        uint32_t* band_nnz = nnz + size_t(r0) * g.out_w;
+        if (!L.input_per_t() && nseg == 1) {
+          // One input for every timestep (direct-coded): the same bytes give the same sums.
+          PsumMemo& m = m_memo[{L.id, ft, b}];
+          const uint64_t in_len = uint64_t(planes) * g.in_c * nrows * pin;
+          if (m.in.size() == in_len && std::equal(m.in.begin(), m.in.end(), bits) && m.w.size() == block &&
+              std::equal(m.w.begin(), m.w.end(), wbuf.begin())) {
+            std::copy(m.psum.begin(), m.psum.end(), psum.begin());
+            std::copy(m.nnz.begin(), m.nnz.end(), band_nnz);
+            pe.charge_accumulates(m.accumulates);
+            st.accumulates += m.accumulates;
+          } else {
+            m.in.assign(bits, bits + in_len);
+            m.w.assign(wbuf.begin(), wbuf.end());
+            std::fill(band_nnz, band_nnz + bpx, 0u);
+            m.accumulates = pe.accumulate(g, in, r0, r1, wbuf.data(), kvalid, psum.data(), band_nnz);
+            st.accumulates += m.accumulates;
+            m.psum = psum;
+            m.nnz.assign(band_nnz, band_nnz + bpx);
+          }
+        } else {
+          st.accumulates += pe.accumulate(g, in, r0, r1, wbuf.data(), kvalid, psum.data(), band_nnz);
+        }
 
         // ---- fold timing ----
         const uint64_t px_end = uint64_t(r1) * g.out_w;
         uint64_t cycles = 0;
         if (use == SpadUse::weight_stationary) {
           // Every W fold streams every pixel: charge the fold set in proportion to the band.
-          const uint64_t total = scalesim::ceil_div(W * planes, uint64_t(R)) * (2 * uint64_t(R) + Cc + npx - 2);
+          const uint64_t total = scalesim::ceil_div(W * tplanes, uint64_t(R)) * (2 * uint64_t(R) + Cc + npx - 2);
           cycles = total * px_end / npx - total * (uint64_t(r0) * g.out_w) / npx;
-          if (b == nbands - 1) pe.account_tile(use, g, planes, kvalid, nnz, i == 0);
+          if (b == nbands - 1) pe.account_tile(use, g, tplanes, kvalid, nnz, i == 0);
         } else {
           // The pixel tiles (R output pixels, in raster order) that end in this band.
           const uint64_t last = (b == nbands - 1) ? scalesim::ceil_div(npx, uint64_t(R)) : px_end / uint64_t(R);
@@ -401,7 +432,7 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
             const uint64_t p0 = cur * R, p1 = std::min(npx, last * R);
             window.out_h = 1;
             window.out_w = int(p1 - p0);
-            cycles = pe.account_tile(use, window, planes, kvalid, nnz + p0, i == 0);
+            cycles = pe.account_tile(use, window, tplanes, kvalid, nnz + p0, i == 0);
             cur = last;
           }
         }
@@ -416,15 +447,15 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           glb_done = std::max(glb_done, account(false, m_glb_i_base, std::min(ilen, if_bytes - o), c_start, Tensor::ifmap));
         uint64_t w_bytes = 0;
         const uint64_t tiles_here = scalesim::ceil_div(uint64_t(bpx), uint64_t(R));
-        if (use == SpadUse::weight_stationary) w_bytes = (b == nbands - 1) ? W * kvalid * planes : 0;
-        else if (use == SpadUse::tick_batch) w_bytes = i == 0 ? W * kvalid * planes * tiles_here : 0;
-        else w_bytes = W * kvalid * planes * tiles_here;
+        if (use == SpadUse::weight_stationary) w_bytes = (b == nbands - 1) ? W * kvalid * tplanes : 0;
+        else if (use == SpadUse::tick_batch) w_bytes = i == 0 ? W * kvalid * tplanes * tiles_here : 0;
+        else w_bytes = W * kvalid * tplanes * tiles_here;
         for (uint64_t o = 0; o < w_bytes; o += wchunk)
           glb_done = std::max(glb_done, account(false, wslot, std::min(wchunk, w_bytes - o), c_start, Tensor::weight));
         st.glb_bytes += if_bytes + w_bytes;
         if (use == SpadUse::weight_stationary && b == nbands - 1) {
           // Partial sums of each W fold spill to the ofmap GLB and come back (16 bit).
-          const uint64_t fr = scalesim::ceil_div(W * planes, uint64_t(R));
+          const uint64_t fr = scalesim::ceil_div(W * tplanes, uint64_t(R));
           const uint64_t wr = npx * kvalid * fr * 2, rd = npx * kvalid * (fr - 1) * 2;
           for (uint64_t o = 0; o < wr; o += oh)
             glb_done = std::max(glb_done, account(true, oslot, std::min(oh, wr - o), c_start, Tensor::psum));
@@ -444,31 +475,38 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           job.channels = kvalid;
           job.psum_stride = Cc;
           job.channel0 = k0;
-          job.membrane = mv->data();
-          job.slot = tile_slot.data();
-          job.mem_stride = U;
+          if (L.relu()) {
+            job.act_bits = L.act_bits;
+          } else {
+            job.membrane = mv->data();
+            job.slot = tile_slot.data();
+            job.mem_stride = U;
+          }
           job.spikes = spk.data();
           const uint64_t lc = m_dp.lif->integrate(job);
           st.lif_cycles += lc;
           c_end += cyc(lc);
-          for (size_t q = 0; q < n; ++q) st.spikes_out += spk[q];
-          const uint64_t spk_bytes = uint64_t(kvalid) * (r1 - r0) * pout;
+          for (size_t q = 0; q < n; ++q) st.spikes_out += spk[q] != 0;
+          const uint64_t plane_bytes = uint64_t(kvalid) * (r1 - r0) * pout, spk_bytes = plane_bytes * oplanes;
           packed.resize(size_t(spk_bytes));
-          pack_spikes(spk.data(), g.out_w, r1 - r0, kvalid, Cc, pout, packed.data());
+          pack_spikes(spk.data(), g.out_w, r1 - r0, kvalid, Cc, pout, packed.data(), oplanes);
           m_dp.dma->debug_write(oslot, packed.data(), spk_bytes);
           c_end = std::max(c_end, account(true, oslot, spk_bytes, c_end, Tensor::ofmap));
           st.glb_bytes += spk_bytes;
-          Pending q;
-          q.c.src = oslot;
-          q.c.dst = L.out_addr + uint64_t(t) * L.out_map_bytes() + uint64_t(k0) * g.out_h * pout + uint64_t(r0) * pout;
-          q.c.rows = uint64_t(kvalid);
-          q.c.row_bytes = uint64_t(r1 - r0) * pout;
-          q.c.dst_stride = uint64_t(g.out_h) * pout;
-          q.c.tag = tag(Tensor::ofmap, t);
-          q.ready = c_end;
-          q.bytes = spk_bytes;
-          q.slot = slot;
-          pending.push_back(q);
+          for (int pl = 0; pl < oplanes; ++pl) {  // ANN activations: one write-back per bit plane
+            Pending q;
+            q.c.src = oslot + uint64_t(pl) * plane_bytes;
+            q.c.dst = L.out_addr + uint64_t(t) * L.out_map_bytes() + uint64_t(pl) * g.out_c * g.out_h * pout +
+                      uint64_t(k0) * g.out_h * pout + uint64_t(r0) * pout;
+            q.c.rows = uint64_t(kvalid);
+            q.c.row_bytes = uint64_t(r1 - r0) * pout;
+            q.c.dst_stride = uint64_t(g.out_h) * pout;
+            q.c.tag = tag(Tensor::ofmap, t);
+            q.ready = c_end;
+            q.bytes = plane_bytes;
+            q.slot = slot;
+            pending.push_back(q);
+          }
           // A slot is read again later if a later group uses it at this timestep, or at a
           // later timestep.
           const auto stores = persist ? runs([&](int u) { return last_k[size_t(u)] + Kg < g.out_c || t + 1 < total_t; })
@@ -525,7 +563,7 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
   flush();
   // SCALE-Sim's total is folds x cycles_per_fold - 1 per layer and timestep.
   st.compute_cycles -= std::min<uint64_t>(st.compute_cycles, uint64_t(nts));
-  st.dense_accumulates += npx * W * uint64_t(planes) * uint64_t(g.out_c) * uint64_t(nts);
+  st.dense_accumulates += npx * W * uint64_t(tplanes) * uint64_t(g.out_c) * uint64_t(nts);
   st.stall_cycles += uint64_t(double(stall_ps) / double(m_clk.value()));
   return std::max(pe_free, dma_free);
 }

@@ -13,6 +13,8 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <cstdint>
+#include <map>
+#include <tuple>
 #include <vector>
 
 #include "hw/compute/pe_array.h"
@@ -33,7 +35,9 @@ struct LayerCmd {
   std::vector<int32_t> multiplier, offset;
   int shift = 0;
   neuron_params neuron;
+  int act_bits = 0;  // ANN (DESC_RELU): output activation bits
   bool fires() const { return flags & DESC_FIRES; }
+  bool relu() const { return fires() && (flags & DESC_RELU); }
   bool input_per_t() const { return flags & DESC_INPUT_PER_T; }
   int out_planes() const;  // planes of the output map
   static uint64_t pitch(int w) { return (uint64_t(w) + 7) / 8; }
@@ -84,6 +88,18 @@ class LayerEngine {
   void refuse(const LayerCmd& L, uint32_t err, const std::string& msg) const;
   // A LIF job with the layer's neuron parameters and the waveform fields filled in.
   LifJob lif_job(const LayerCmd& L, int first_pixel, sc_core::sc_time at) const;
+
+  // Partial sums of a layer whose input is one map for all timesteps, per (layer, filter
+  // tile, band), reused when the staged input and weights are byte-equal (simulation speed
+  // only: the array's work is still counted and timed).
+  struct PsumMemo {
+    std::vector<uint8_t> in;
+    std::vector<int8_t> w;
+    std::vector<int32_t> psum;
+    std::vector<uint32_t> nnz;
+    uint64_t accumulates = 0;
+  };
+  std::map<std::tuple<uint32_t, int, int>, PsumMemo> m_memo;
 
   Datapath m_dp;
   Module& m_owner;

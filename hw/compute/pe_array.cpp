@@ -15,18 +15,22 @@ PeArray::PeArray(sc_core::sc_module_name nm, Context& ctx)
       m_s_spad(uint64_t(param_int("spike_spad_bytes", 9, {"spike scratchpad per PE", "B", 1, 1 << 20}))),
       m_w_spad(uint64_t(param_int("weight_spad_bytes", 9, {"weight scratchpad per PE", "B", 1, 1 << 20}))),
       m_p_spad(uint64_t(param_int("psum_spad_bytes", 8, {"partial-sum scratchpad per PE", "B", 1, 1 << 20}))),
-      m_acc(action(param_string("tech", "pe_acc", {"tech-table component of the accumulate unit"}), "accumulate")),
-      m_cycle(action(param_string("tech", "pe_acc"), "cycle")),
+      m_ann(ctx.ann_bits > 0),
+      m_tech(param_string("tech", m_ann ? "pe_mac" : "pe_acc",
+                          {"tech-table component of a PE's compute (SNN: pe_acc, spike-gated accumulate; ANN: "
+                           "pe_mac, multiply-accumulate)"})),
+      m_acc(action(m_tech, m_ann ? "mac" : "accumulate")),
+      m_cycle(action(m_tech, "cycle")),
       m_spad_rd(action(param_string("spad_tech", "spad_reg8", {"tech-table component of one scratchpad byte"}), "read")),
       m_spad_wr(action(param_string("spad_tech", "spad_reg8"), "write")),
-      m_accumulates(counter("accumulates", "", "non-zero spike accumulates")),
+      m_accumulates(counter("accumulates", "", "non-zero spike accumulates (ANN: non-zero activation multiply-accumulates)")),
       m_folds(counter("folds", "", "folds run (fold = one tile of rows x cols outputs, one timestep)")),
       m_fold_cycles(counter("fold_cycles", "cycles", "compute cycles of the folds")),
       m_dense_elems(counter("dense_elements", "", "elements streamed if every spike were non-zero")),
       m_spad_accesses(counter("spad_accesses", "B", "scratchpad register accesses (bytes)")) {
   const uint64_t pes = uint64_t(m_rows) * m_cols;
-  leakage(param_string("tech", "pe_acc"), double(pes));
-  area(param_string("tech", "pe_acc"), double(pes));
+  leakage(m_tech, double(pes));
+  area(m_tech, double(pes));
   const std::string spad = param_string("spad_tech", "spad_reg8");
   leakage(spad, double(pes * (m_s_spad + m_w_spad + m_p_spad)));
   area(spad, double(pes * (m_s_spad + m_w_spad + m_p_spad)));
@@ -34,8 +38,22 @@ PeArray::PeArray(sc_core::sc_module_name nm, Context& ctx)
   m_util_probe = probe("util_pct", 0);
 }
 
+namespace {
+// The taps of a (stride-1) convolution through which input (iy, ix) feeds output rows
+// [out_row0, out_row1): [ky0, ky1) x [kx0, kx1); other strides check every tap.
+struct Taps {
+  int ky0, ky1, kx0, kx1;
+};
+inline Taps taps_of(const ConvGeom& g, int iy, int ix, int out_row0, int out_row1) {
+  if (g.stride != 1) return {0, g.kh, 0, g.kw};
+  return {std::max(0, iy + g.pad - (std::min(out_row1, g.out_h) - 1)), std::min(g.kh, iy + g.pad - out_row0 + 1),
+          std::max(0, ix + g.pad - (g.out_w - 1)), std::min(g.kw, ix + g.pad + 1)};
+}
+}  // namespace
+
 uint64_t PeArray::accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
                              const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz) {
+  if (m_ann) return multiply_accumulate(g, in, out_row0, out_row1, wblock, kvalid, psum, nnz);
   const int C = m_cols, s = g.stride;
   uint64_t acc = 0;
   const size_t plane_bytes = size_t(g.in_c) * in.rows * in.pitch;
@@ -54,14 +72,7 @@ uint64_t PeArray::accumulate(const ConvGeom& g, const StagedInput& in, int out_r
             const int ix = b * 8 + bit;
             if (ix >= g.in_w) break;
             // Every (ky, kx) for which this input feeds an output pixel of the band.
-            int ky0 = 0, ky1 = g.kh, kx0 = 0, kx1 = g.kw;  // candidate tap ranges [.., ..)
-            if (s == 1) {
-              // oy = iy + pad - ky in [out_row0, min(out_row1, out_h)), ox = ix + pad - kx in [0, out_w)
-              ky0 = std::max(0, iy + g.pad - (std::min(out_row1, g.out_h) - 1));
-              ky1 = std::min(g.kh, iy + g.pad - out_row0 + 1);
-              kx0 = std::max(0, ix + g.pad - (g.out_w - 1));
-              kx1 = std::min(g.kw, ix + g.pad + 1);
-            }
+            const auto [ky0, ky1, kx0, kx1] = taps_of(g, iy, ix, out_row0, out_row1);
             for (int ky = ky0; ky < ky1; ++ky) {
               const int ty = iy + g.pad - ky;
               if (ty < 0 || ty % s) continue;
@@ -93,6 +104,67 @@ uint64_t PeArray::accumulate(const ConvGeom& g, const StagedInput& in, int out_r
   m_accumulates += acc;
   count(m_acc, acc);
   return acc;
+}
+
+uint64_t PeArray::multiply_accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
+                                      const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz) {
+  // ANN: each PE multiplies a whole multi-bit activation by its weight in one step. The
+  // activations are rebuilt from the staged bit planes; zero activations are skipped (gated).
+  const int C = m_cols, s = g.stride;
+  const size_t plane_bytes = size_t(g.in_c) * in.rows * in.pitch, row_vals = size_t(g.in_w);
+  m_vals.assign(size_t(g.in_c) * in.rows * row_vals, 0);
+  for (int pl = 0; pl < in.planes; ++pl) {
+    const int32_t mult = (in.signed_planes && pl == in.planes - 1) ? -(1 << pl) : (1 << pl);
+    const uint8_t* plane = in.bits + pl * plane_bytes;
+    for (size_t cr = 0; cr < size_t(g.in_c) * in.rows; ++cr) {
+      const uint8_t* row = plane + cr * in.pitch;
+      int32_t* v = m_vals.data() + cr * row_vals;
+      for (int b = 0; b < in.pitch; ++b)
+        for (unsigned byte = row[b]; byte; byte &= byte - 1) {
+          const int ix = b * 8 + __builtin_ctz(byte);
+          if (ix < g.in_w) v[ix] += mult;
+        }
+    }
+  }
+  uint64_t macs = 0;
+  for (int c = 0; c < g.in_c; ++c)
+    for (int r = 0; r < in.rows; ++r) {
+      const int iy = in.row0 + r;
+      const int32_t* v = m_vals.data() + (size_t(c) * in.rows + r) * row_vals;
+      for (int ix = 0; ix < g.in_w; ++ix) {
+        const int32_t a = v[ix];
+        if (!a) continue;
+        const auto [ky0, ky1, kx0, kx1] = taps_of(g, iy, ix, out_row0, out_row1);
+        for (int ky = ky0; ky < ky1; ++ky) {
+          const int ty = iy + g.pad - ky;
+          if (ty < 0 || ty % s) continue;
+          const int oy = ty / s;
+          if (oy < out_row0 || oy >= out_row1 || oy >= g.out_h) continue;
+          const int8_t* wrow = wblock + size_t(c * g.kh + ky) * g.kw * C;
+          int32_t* prow = psum + size_t(oy - out_row0) * g.out_w * C;
+          uint32_t* nrow = nnz + size_t(oy - out_row0) * g.out_w;
+          for (int kx = kx0; kx < kx1; ++kx) {
+            const int tx = ix + g.pad - kx;
+            if (tx < 0 || tx % s) continue;
+            const int ox = tx / s;
+            if (ox >= g.out_w) continue;
+            const int8_t* wr = wrow + size_t(kx) * C;
+            int32_t* ps = prow + size_t(ox) * C;
+            for (int j = 0; j < kvalid; ++j) ps[j] += a * wr[j];
+            ++nrow[ox];
+            macs += uint64_t(kvalid);
+          }
+        }
+      }
+    }
+  m_accumulates += macs;
+  count(m_acc, macs);
+  return macs;
+}
+
+void PeArray::charge_accumulates(uint64_t n) {
+  m_accumulates += n;
+  count(m_acc, n);
 }
 
 uint64_t PeArray::account_tile(SpadUse use, const ConvGeom& g, int planes, int kvalid, const uint32_t* nnz,
@@ -159,6 +231,6 @@ void PeArray::trace_call(const sc_core::sc_time& start, const sc_core::sc_time& 
 void PeArray::finish_run(uint64_t cycles) { count(m_cycle, cycles * uint64_t(m_rows) * uint64_t(m_cols)); }
 
 SPIKETLM_REGISTER_KIND(PeArray, "pe_array.systolic", "compute",
-                       "systolic PE array (SATA): spike-gated accumulate, SCALE-Sim fold timing");
+                       "systolic PE array (SATA): spike-gated accumulate (ANN: multiply-accumulate), SCALE-Sim fold timing");
 
 }  // namespace spiketlm

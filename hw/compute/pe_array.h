@@ -45,6 +45,9 @@ class PeArray : public Module {
   int rows() const { return m_rows; }
   int cols() const { return m_cols; }
   bool skip_zero_cycles() const { return m_skip_zero; }
+  // ANN mode (Context::ann_bits > 0): multiply-accumulate PEs (tech pe_mac) that take a whole
+  // multi-bit activation per step, instead of bit-serial spike-gated accumulates.
+  bool ann() const { return m_ann; }
   const sc_core::sc_time& clock() const { return m_clock; }
   uint64_t weight_spad_bytes() const { return m_w_spad; }
   uint64_t psum_spad_bytes() const { return m_p_spad; }
@@ -55,6 +58,11 @@ class PeArray : public Module {
   // Returns the accumulates (non-zero input x valid filter).
   uint64_t accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
                       const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz);
+
+  // Count (and charge) `n` accumulates done without calling accumulate(): the layer engine
+  // reuses the partial sums of an identical input and weight block (a direct-coded layer's
+  // input is the same at every timestep) and the array does the work again in hardware.
+  void charge_accumulates(uint64_t n);
 
   // Timing and scratchpad energy of one filter tile of one layer at one timestep (for
   // tick-batch: at one timestep; weight scratchpad writes only when first_timestep).
@@ -71,10 +79,16 @@ class PeArray : public Module {
   void trace_call(const sc_core::sc_time& start, const sc_core::sc_time& end, uint64_t accumulates);
 
  private:
+  uint64_t multiply_accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
+                               const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz);
+
   int m_rows, m_cols;
   bool m_skip_zero;
   sc_core::sc_time m_clock;
   uint64_t m_s_spad, m_w_spad, m_p_spad;
+  bool m_ann;
+  std::string m_tech;
+  std::vector<int32_t> m_vals;  // ANN: activations rebuilt from bit planes
   ActionId m_acc, m_cycle, m_spad_rd, m_spad_wr;
   uint64_t &m_accumulates, &m_folds, &m_fold_cycles, &m_dense_elems, &m_spad_accesses;
   Probe m_busy_probe, m_util_probe;

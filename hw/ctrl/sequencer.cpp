@@ -102,13 +102,21 @@ LayerCmd decode_layer(const LayerDesc& d, uint32_t index, const std::function<vo
   L.out_addr = uint64_t(d.out_addr_lo) | uint64_t(d.out_addr_hi) << 32;
   L.w_addr = uint64_t(d.w_addr_lo) | uint64_t(d.w_addr_hi) << 32;
   L.mem_addr = uint64_t(d.mem_addr_lo) | uint64_t(d.mem_addr_hi) << 32;
+  if ((d.flags & DESC_RELU) && !L.fires()) bad(ERR_BAD_PARAM, &d.flags, "DESC_RELU without DESC_FIRES");
+  if (L.relu()) {
+    if (d.op != OP_CONV && d.op != OP_LINEAR) bad(ERR_BAD_PARAM, &d.flags, "DESC_RELU on a layer that does not compute");
+    if (d.act_bits < 1 || d.act_bits > 8) bad(ERR_BAD_PARAM, &d.act_bits, "act_bits must be 1..8");
+    L.act_bits = int(d.act_bits);
+  }
   if (L.fires()) {
     if (d.fx_shift > 62) bad(ERR_BAD_PARAM, &d.fx_shift, "fx_shift out of range");
     if (d.leak_shift > 31) bad(ERR_BAD_PARAM, &d.leak_shift, "leak_shift out of range");
-    if (int32_t(d.threshold) <= 0) bad(ERR_BAD_PARAM, &d.threshold, "threshold must be positive");
-    if (d.lif_share != 1 && int(d.lif_share) != hw_share)
-      bad(ERR_BAD_PARAM, &d.lif_share, "the LIF units serve " + std::to_string(hw_share) + " channel(s) per circuit");
-    if (d.out_c % d.lif_share) bad(ERR_BAD_PARAM, &d.lif_share, "lif_share must divide out_c");
+    if (!L.relu() && int32_t(d.threshold) <= 0) bad(ERR_BAD_PARAM, &d.threshold, "threshold must be positive");
+    if (!L.relu()) {
+      if (d.lif_share != 1 && int(d.lif_share) != hw_share)
+        bad(ERR_BAD_PARAM, &d.lif_share, "the LIF units serve " + std::to_string(hw_share) + " channel(s) per circuit");
+      if (!d.lif_share || d.out_c % d.lif_share) bad(ERR_BAD_PARAM, &d.lif_share, "lif_share must divide out_c");
+    }
     L.shift = int(d.fx_shift);
     L.neuron.threshold = int32_t(d.threshold);
     L.neuron.leak_num = int32_t(d.leak_num);

@@ -102,6 +102,7 @@ void ImcController::connect(const Wiring& w) {
   m_tile = w.tile;
   m_noc = w.noc;
   m_glb = w.glb;
+  m_exit = w.exit;
   m_csr->set(REG_DATAFLOW, DATAFLOW_IMC);
   ImcPe& pe = m_tile->pe();
   const int xrows = pe.xbar().rows();
@@ -245,19 +246,19 @@ void ImcController::load_network(const std::vector<LayerCmd>& layers) {
   m_program_ns += double(rows_programmed) * m_program_row_ns;
 }
 
-ImcController::Act ImcController::read_map(const LayerCmd& L, int T, uint64_t addr, bool timed, sc_time& t) {
-  Act a;
-  a.c = L.g.in_c;
-  a.h = L.g.in_h;
-  a.w = L.g.in_w;
-  a.planes = L.in_planes;
-  a.is_signed = L.flags & DESC_SIGNED_INPUT;
+void ImcController::read_maps(const LayerCmd& L, int first, int count, bool timed, sc_time& t, Act& a) {
+  if (a.t.empty()) {
+    a.c = L.g.in_c;
+    a.h = L.g.in_h;
+    a.w = L.g.in_w;
+    a.planes = L.in_planes;
+    a.is_signed = L.flags & DESC_SIGNED_INPUT;
+  }
   const uint64_t bytes = L.in_map_bytes();
-  const int n = L.input_per_t() ? T : 1;
   std::vector<uint8_t> buf(bytes);
   const uint64_t glb = m_glb->base_address(), half = m_glb->size_bytes();
-  for (int i = 0; i < n; ++i) {
-    const uint64_t src = addr + uint64_t(i) * bytes;
+  for (int i = first; i < first + count; ++i) {
+    const uint64_t src = L.in_addr + uint64_t(i) * bytes;
     if (timed && bytes <= half) {
       // DRAM -> global buffer (DMA, real bytes), then the buffer -> the tiles (timing only).
       DmaCommand c;
@@ -277,7 +278,6 @@ ImcController::Act ImcController::read_map(const LayerCmd& L, int T, uint64_t ad
     }
     a.t.push_back(unpack(buf.data(), a.planes, a.c, a.h, a.w, a.is_signed));
   }
-  return a;
 }
 
 void ImcController::compute(const LayerCmd& L, const Programmed& P, const Act& in, int ts, std::vector<int64_t>& psum,
@@ -405,7 +405,8 @@ void ImcController::execute() {
     bus_read(desc, descs.data(), n * sizeof(LayerDesc), t);
     std::vector<LayerCmd> layers;
     for (uint32_t i = 0; i < n; ++i)
-      layers.push_back(decode_layer(descs[i], i, [&](uint64_t a, void* d, uint64_t len) { bus_read(a, d, len, t); }));
+      layers.push_back(decode_layer(descs[i], i, [&](uint64_t a, void* d, uint64_t len) { bus_read(a, d, len, t); },
+                                    m_tile->lif().share()));
     for (const auto& L : layers)
       if (L.op == OP_ADD) throw LayerRefused(ERR_BAD_OPCODE, L.id, 0, "residual add layers are not supported by the IMC chip");
     if (!m_loaded || desc != m_loaded_desc) {
@@ -417,65 +418,163 @@ void ImcController::execute() {
     ImcPe& pe = m_tile->pe();
     ImcNeuron& lif = m_tile->lif();
     const int ppt = m_map_cfg.pes_per_tile;
-    const double cyc_ns = pe.cycle_ns();
+    const double cyc_ns = pe.cycle_ns(), clk_ns = m_clk.to_seconds() * 1e9;
+    auto is_compute = [](const LayerCmd& L) { return L.op == OP_CONV || L.op == OP_LINEAR; };
+    auto ledger = [&] { return ctx().ledger.total_pj(0); };
 
-    // ---- input: DRAM -> global buffer -> tiles ----
-    const sc_time t_in0 = t;
-    std::map<uint64_t, Act> onchip;
-    // ---- functional pass, layer by layer over every timestep (weights stay in place) ----
+    // ---- early exit (DT-SNN): an exit unit, a threshold, and an output layer of logits ----
+    const LayerCmd& last = layers.back();
+    const uint32_t theta = m_csr->reg(REG_EXIT_THRESHOLD);
+    const int classes = last.g.out_c * int(last.g.npx());
+    const bool exit_on = m_exit && theta != 0 && is_compute(last) && !last.fires();
+    if (m_exit) m_exit->reset(classes);
+
+    // ---- per-layer state: input (an earlier layer's output on chip, or DRAM), output, membranes ----
+    struct Run {
+      Act own, out;
+      const Act* in = nullptr;
+      bool from_dram = false, shared = false;  // shared: one input map for every timestep
+      std::vector<int64_t> mem, psum, psum0;
+      Counts total, c0;
+      double energy_pj = 0;  // energy charged outside the per-layer accounting (input DMA)
+    };
+    std::vector<Run> R(n);
+    int64_t out_layer = -1;
+    for (uint32_t i = 0; i < n; ++i) {
+      const LayerCmd& L = layers[i];
+      Run& r = R[i];
+      for (uint32_t j = i; j-- > 0;)
+        if (layers[j].out_addr == L.in_addr) {
+          r.in = &R[j].out;
+          break;
+        }
+      r.out.c = L.g.out_c;
+      r.out.h = L.g.out_h;
+      r.out.w = L.g.out_w;
+      r.out.planes = (L.op == OP_MAXPOOL || L.op == OP_AVGPOOL) ? L.out_planes() : 1;
+      const size_t osz = size_t(r.out.c) * r.out.h * r.out.w;
+      if (L.fires()) r.mem.assign(osz / size_t(L.neuron.share), 0);  // C#n: one membrane per group
+      if (is_compute(L) && !L.fires()) out_layer = int64_t(i);
+      if (r.in) continue;
+      // ---- input: DRAM -> global buffer -> tiles (with early exit, a per-timestep input map is
+      // read when its timestep starts) ----
+      r.from_dram = true;
+      r.in = &r.own;
+      r.shared = !L.input_per_t();
+      const int maps = (L.input_per_t() && !exit_on) ? int(T) : 1;
+      const double e0 = ledger();
+      read_maps(L, 0, maps, L.id == 0 && !m_dense, t, r.own);
+      r.energy_pj += ledger() - e0;
+      if (L.id == 0) dram += L.in_map_bytes() * uint64_t(maps);
+    }
+
+    // ---- timing: SpikeSim's layer pipeline over `Tm` timesteps, in PE cycles; NoC and LIF-chain
+    // time on top (physical mode) ----
     struct Work {
       uint32_t layer;
-      uint64_t units;        // PE cycles (or SpikeSim outputs) per timestep
-      double noc_ns;         // NoC time of the layer's outputs, all timesteps
+      uint64_t units;   // PE cycles (or SpikeSim outputs) per timestep
+      double extra_ns;  // per timestep: NoC time of the layer's output spikes + LIF stalls (C#n)
+      double drain_ns;  // once at the layer's end: the last pixel's LIF chain beyond one update (C#n)
     };
     std::vector<Work> work;
-    int64_t out_layer = -1;
-    std::vector<int32_t> outputs;  // [T][K * npx] of the output layer
-    for (const auto& L : layers) {
-      m_layer_now = L.id;
-      ImcLayerStats& st = m_layers[L.id];
-      st.layer = int(L.id);
-      st.op = op_name(L.op);
-      const double e0 = ctx().ledger.total_pj(0);
-      Act in;
-      auto it = onchip.find(L.in_addr);
-      if (it != onchip.end()) {
-        in = it->second;
-      } else {
-        in = read_map(L, int(T), L.in_addr, L.id == 0 && !m_dense, t);
-        if (L.id == 0) dram += L.in_map_bytes() * (L.input_per_t() ? T : 1);
+    for (uint32_t i = 0; i < n; ++i) {
+      const LayerCmd& L = layers[i];
+      if (!is_compute(L)) continue;
+      const Programmed& P = m_prog.at(L.id);
+      const uint64_t npx = L.g.npx();
+      const uint64_t per_px = uint64_t(R[i].in->planes) * uint64_t(pe.passes());
+      Work w{L.id, m_dense ? uint64_t(L.g.out_c) * npx : npx * per_px, 0.0, 0.0};
+      if (!m_dense && L.fires()) {
+        int dst = P.map.last_tile;
+        for (uint32_t j = i + 1; j < n; ++j)
+          if (is_compute(layers[j])) {
+            dst = m_prog.at(layers[j].id).map.first_tile;
+            break;
+          }
+        w.extra_ns = m_noc->latency_ns(P.map.last_tile, dst, (uint64_t(L.g.out_c) * npx + 7) / 8);
+        // One circuit serves lif.share() channels per pixel, update_clocks each: the chain runs
+        // behind the PE cycles (one update fits in the PE cycle, as SpikeSim's neuron); a chain
+        // longer than a pixel's PE cycles stalls every pixel, and the last pixel's chain adds its
+        // remaining updates at the layer's end.
+        const int chain = lif.chain_clocks(), one = chain / lif.share();
+        if (chain > one) {
+          const double lif_px = double(chain) * clk_ns, pe_px = double(per_px) * cyc_ns;
+          w.extra_ns += double(npx) * std::max(0.0, lif_px - pe_px);
+          w.drain_ns = double(chain - one) * clk_ns;
+        }
       }
-      st.planes = in.planes;
-      for (uint32_t ts = 0; ts < (in.t.size() == 1 ? 1u : T); ++ts)
-        for (int32_t v : in.at(int(ts))) st.spikes_in += uint64_t(__builtin_popcount(uint32_t(v))) * (in.t.size() == 1 ? T : 1);
-      Act o;
-      o.c = L.g.out_c;
-      o.h = L.g.out_h;
-      o.w = L.g.out_w;
-      o.planes = 1;
-      const size_t osz = size_t(o.c) * o.h * o.w;
-      if (L.op == OP_CONV || L.op == OP_LINEAR) {
-        const Programmed& P = m_prog.at(L.id);
-        st.pes = P.map.pes;
-        st.first_tile = P.map.first_tile;
-        st.last_tile = P.map.last_tile;
-        const uint64_t npx = L.g.npx();
-        std::vector<int64_t> psum, psum0;
-        Counts total, c0;
-        std::vector<int64_t> mem(L.fires() ? osz : 0, 0);
-        const bool shared = in.t.size() == 1;
-        for (uint32_t ts = 0; ts < T; ++ts) {
-          m_t_now = ts;
-          if (shared && ts > 0) {
-            psum = psum0;
-            total.add(c0);
+      work.push_back(w);
+    }
+    // Returns the pipeline's end (ns after t0_ns); sets the layers' start (first) and end times.
+    auto pipeline = [&](uint64_t Tm, double t0_ns, bool first) {
+      double pipe_end = 0, acc = 0, prev_end = 0;
+      uint64_t s = 0;  // start of the current layer, PE cycles
+      for (const Work& w : work) {
+        const uint64_t D = w.units * Tm;
+        const double st_ns = double(s) * cyc_ns + acc;
+        double en_ns = st_ns + double(D) * cyc_ns + w.extra_ns * double(Tm);
+        if (!m_dense) en_ns = std::max(en_ns, prev_end + cyc_ns) + w.drain_ns;
+        ImcLayerStats& ls = m_layers[w.layer];
+        if (first) ls.start_ns = t0_ns + st_ns;
+        ls.end_ns = t0_ns + en_ns;
+        if (m_dense) pipe_end = en_ns;  // SpikeSim: the last layer's halt
+        else pipe_end = std::max(pipe_end, en_ns);
+        prev_end = en_ns;
+        acc += w.extra_ns * double(Tm);
+        s += uint64_t(std::floor(m_fraction * double(w.units))) * Tm;
+      }
+      return pipe_end;
+    };
+
+    // With early exit the logits of each timestep go tile -> global buffer, where the exit
+    // unit reads them (above the input map's space).
+    const uint64_t kbytes = uint64_t(classes) * 4;
+    const uint64_t stage_off = (layers[0].in_map_bytes() + 31) / 32 * 32;
+    const bool staged = exit_on && !m_dense && stage_off + uint64_t(T) * kbytes <= m_glb->size_bytes();
+    const uint64_t stage = m_glb->base_address() + stage_off;
+    const int64_t scale = int64_t(last.out_scale_q24);
+
+    // ---- functional pass, timestep-outer: every layer at t, then t + 1 (membranes stay in the
+    // tiles; weights stay in the crossbars) ----
+    uint32_t ran = T;
+    double exit_ns = 0;  // dense mode with early exit: the timesteps' pipelines and decisions
+    for (uint32_t ts = 0; ts < T; ++ts) {
+      m_t_now = ts;
+      if (exit_on && ts > 0)
+        for (uint32_t i = 0; i < n; ++i)
+          if (R[i].from_dram && layers[i].input_per_t()) {
+            const double e0 = ledger();
+            read_maps(layers[i], int(ts), 1, i == 0 && !m_dense, t, R[i].own);
+            R[i].energy_pj += ledger() - e0;
+            if (i == 0) dram += layers[i].in_map_bytes();
+          }
+      for (uint32_t i = 0; i < n; ++i) {
+        const LayerCmd& L = layers[i];
+        Run& r = R[i];
+        m_layer_now = L.id;
+        ImcLayerStats& st = m_layers[L.id];
+        st.layer = int(L.id);
+        st.op = op_name(L.op);
+        const Act& in = *r.in;
+        st.planes = in.planes;
+        for (int32_t v : in.at(int(ts))) st.spikes_in += uint64_t(__builtin_popcount(uint32_t(v)));
+        const size_t osz = size_t(r.out.c) * r.out.h * r.out.w;
+        if (is_compute(L)) {
+          const Programmed& P = m_prog.at(L.id);
+          st.pes = P.map.pes;
+          st.first_tile = P.map.first_tile;
+          st.last_tile = P.map.last_tile;
+          const uint64_t npx = L.g.npx();
+          if (r.shared && ts > 0) {
+            r.psum = r.psum0;
+            r.total.add(r.c0);
           } else {
             Counts c;
-            compute(L, P, in, int(ts), psum, c);
-            total.add(c);
-            if (shared) {
-              psum0 = psum;
-              c0 = c;
+            compute(L, P, in, int(ts), r.psum, c);
+            r.total.add(c);
+            if (r.shared) {
+              r.psum0 = r.psum;
+              r.c0 = c;
             }
           }
           if (m_psum_stats && L.fires()) {
@@ -488,7 +587,7 @@ void ImcController::execute() {
             }
             for (size_t k = 0; k < K; ++k)
               for (uint64_t p = 0; p < npx; ++p) {
-                const double v = double(psum[k * npx + p]);
+                const double v = double(r.psum[k * npx + p]);
                 ps.sum[k] += v;
                 ps.sumsq[k] += v * v;
               }
@@ -496,30 +595,74 @@ void ImcController::execute() {
           }
           if (L.fires()) {
             std::vector<int32_t> spk(osz);
-            const uint64_t f = lif.step(psum.data(), osz, npx, L.multiplier.data(), L.offset.data(), L.shift, L.neuron,
-                                        mem.data(), spk.data());
+            const uint64_t f = lif.step(r.psum.data(), osz, npx, L.multiplier.data(), L.offset.data(), L.shift, L.neuron,
+                                        r.mem.data(), spk.data());
             st.spikes_out += f;
             spikes += f;
             st.neuron_updates += osz;
-            o.t.push_back(std::move(spk));
+            r.out.t.push_back(std::move(spk));
           } else {
             std::vector<int32_t> v(osz);
-            for (size_t i = 0; i < osz; ++i) {
-              if (psum[i] > INT32_MAX || psum[i] < INT32_MIN)
+            for (size_t k = 0; k < osz; ++k) {
+              if (r.psum[k] > INT32_MAX || r.psum[k] < INT32_MIN)
                 throw LayerRefused(ERR_BAD_PARAM, L.id, 0, "output accumulation overflows int32");
-              v[i] = int32_t(psum[i]);
+              v[k] = int32_t(r.psum[k]);
             }
-            o.t.push_back(std::move(v));
+            r.out.t.push_back(std::move(v));
           }
+        } else if (L.op == OP_MAXPOOL || L.op == OP_AVGPOOL) {
+          tensor_shape is{L.g.in_c, L.g.in_h, L.g.in_w}, os{r.out.c, r.out.h, r.out.w};
+          std::vector<int32_t> v(osz);
+          if (L.op == OP_MAXPOOL) golden::maxpool2d(in.at(int(ts)).data(), is, L.g.kh, L.g.stride, L.g.pad, os, v.data());
+          else golden::avgpool2d(in.at(int(ts)).data(), is, L.g.kh, L.g.stride, L.g.pad, os, v.data());
+          r.out.t.push_back(std::move(v));
         }
+      }
+      if (!exit_on) continue;
+      // ---- the timestep's pipeline, then the exit unit's decision (it must see the logits of t
+      // before t + 1 starts: timesteps do not overlap) ----
+      if (m_dense) {
+        exit_ns += pipeline(1, exit_ns, ts == 0);
+      } else {
+        const double p = pipeline(1, (t - start).to_seconds() * 1e9, ts == 0);
+        t += sc_time(p, sc_core::SC_NS);
+      }
+      std::vector<int32_t> z = R[n - 1].out.t[ts];
+      if (staged) {
+        const uint64_t a = stage + uint64_t(ts) * kbytes;
+        m_dma->debug_write(a, z.data(), kbytes);
+        t = account(true, a, kbytes, t);                       // output tile -> global buffer
+        controller_read(out, a, z.data(), kbytes, t, n - 1);  // the exit unit reads them (real bytes)
+      }
+      bool stop = false;
+      int best = 0;
+      const uint64_t dc = m_exit->step(z.data(), classes, scale, theta, stop, best);
+      if (m_dense) exit_ns += double(dc) * clk_ns;
+      else t += m_clk * double(dc);
+      if (stop) {
+        ran = ts + 1;
+        if (ran < T) status |= STATUS_EXITED_EARLY;
+        break;
+      }
+    }
+
+    // ---- energy of the timesteps run, per layer ----
+    for (uint32_t i = 0; i < n; ++i) {
+      const LayerCmd& L = layers[i];
+      Run& r = R[i];
+      ImcLayerStats& st = m_layers[L.id];
+      const double e0 = ledger();
+      if (is_compute(L)) {
+        const Programmed& P = m_prog.at(L.id);
+        const uint64_t npx = L.g.npx();
+        const size_t osz = size_t(r.out.c) * r.out.h * r.out.w;
+        const Counts& total = r.total;
         st.pe_cycles += total.pe_cycles;
         st.active_pe_cycles += total.active_pe_cycles;
         st.xbar_reads += total.xbar_reads;
         st.active_xbar_reads += total.active_xbar_reads;
-        // ---- energy ----
-        const uint64_t spikesim_cycles = uint64_t(P.map.pes) * npx * T;  // SpikeSim's PE cycles (no input planes)
+        const uint64_t spikesim_cycles = uint64_t(P.map.pes) * npx * ran;  // SpikeSim's PE cycles (no input planes)
         Crossbar& xb = pe.xbar();
-        double noc_ns = 0;
         if (m_dense) {
           const uint64_t f = uint64_t(m_dense_factor);
           xb.count_reads(spikesim_cycles * f * uint64_t(pe.xbars()));
@@ -535,108 +678,85 @@ void ImcController::execute() {
           pe.count_cycles(cycles);
           m_tile->count_buffer(cycles);
           m_tile->count_fetch(cycles);
-          if (L.fires()) lif.count_updates(uint64_t(osz) * T);
+          if (L.fires()) lif.count_updates(uint64_t(osz) * ran);
           // Partial sums of row-group PEs in other tiles travel to the col group's first PE.
           for (int q = 0; q < P.map.col_groups; ++q) {
             const int wc = std::min(m_map_cfg.wcols, L.g.out_c - q * m_map_cfg.wcols);
             const int dst = P.map.tile_of(q * P.map.row_groups, ppt);
             for (int gi = 1; gi < P.map.row_groups; ++gi) {
               const int src = P.map.tile_of(q * P.map.row_groups + gi, ppt);
-              const uint64_t times = m_zero_skip ? total.active_by_group[size_t(gi)] : npx * T * uint64_t(in.planes);
+              const uint64_t times = m_zero_skip ? total.active_by_group[size_t(gi)] : npx * ran * uint64_t(r.in->planes);
               if (src != dst && times) {
                 m_noc->transfer(src, dst, uint64_t(wc) * 4, times);
                 st.noc_bytes += uint64_t(wc) * 4 * times;
               }
             }
           }
-        }
-        const uint64_t units = m_dense ? uint64_t(L.g.out_c) * npx
-                                       : npx * uint64_t(in.planes) * uint64_t(pe.passes());
-        work.push_back({L.id, units, noc_ns});
-        if (!L.fires()) out_layer = int64_t(L.id);
-      } else if (L.op == OP_MAXPOOL || L.op == OP_AVGPOOL) {
-        tensor_shape is{L.g.in_c, L.g.in_h, L.g.in_w}, os{o.c, o.h, o.w};
-        o.planes = L.out_planes();
-        for (uint32_t ts = 0; ts < T; ++ts) {
-          std::vector<int32_t> v(osz);
-          if (L.op == OP_MAXPOOL) golden::maxpool2d(in.at(int(ts)).data(), is, L.g.kh, L.g.stride, L.g.pad, os, v.data());
-          else golden::avgpool2d(in.at(int(ts)).data(), is, L.g.kh, L.g.stride, L.g.pad, os, v.data());
-          o.t.push_back(std::move(v));
-        }
-      }
-      // Output spikes to the next compute layer's tiles (NoC), in physical mode.
-      if (!m_dense && (L.op == OP_CONV || L.op == OP_LINEAR) && L.fires()) {
-        const Programmed& P = m_prog.at(L.id);
-        int dst = P.map.last_tile;
-        for (const auto& N : layers)
-          if (N.id > L.id && (N.op == OP_CONV || N.op == OP_LINEAR)) {
-            dst = m_prog.at(N.id).map.first_tile;
-            break;
+          // Output spikes to the next compute layer's tiles.
+          if (L.fires()) {
+            int dst = P.map.last_tile;
+            for (uint32_t j = i + 1; j < n; ++j)
+              if (is_compute(layers[j])) {
+                dst = m_prog.at(layers[j].id).map.first_tile;
+                break;
+              }
+            const uint64_t bytes = (osz + 7) / 8;
+            m_noc->transfer(P.map.last_tile, dst, bytes, ran);
+            st.noc_bytes += bytes * ran;
           }
-        const uint64_t bytes = (osz + 7) / 8;
-        const double ns = m_noc->transfer(P.map.last_tile, dst, bytes, T);
-        st.noc_bytes += bytes * T;
-        work.back().noc_ns += ns * T;
+        }
       }
-      if (L.op == OP_CONV || L.op == OP_LINEAR || L.op == OP_MAXPOOL || L.op == OP_AVGPOOL) onchip[L.out_addr] = std::move(o);
-      st.energy_pj += ctx().ledger.total_pj(0) - e0;
+      st.energy_pj += ledger() - e0 + r.energy_pj;
     }
-    (void)t_in0;
 
-    // ---- timing: SpikeSim's layer pipeline, in PE cycles; NoC time on top ----
-    const double t_pipe0 = m_dense ? 0.0 : (t - start).to_seconds() * 1e9;
-    double pipe_end = 0, noc_acc = 0, prev_end = 0;
-    uint64_t s = 0;  // start of the current layer, PE cycles
-    for (size_t i = 0; i < work.size(); ++i) {
-      const uint64_t D = work[i].units * T;
-      const double st_ns = double(s) * cyc_ns + noc_acc;
-      double en_ns = st_ns + double(D) * cyc_ns + work[i].noc_ns;
-      if (!m_dense) en_ns = std::max(en_ns, prev_end + cyc_ns);
-      ImcLayerStats& ls = m_layers[work[i].layer];
-      ls.start_ns = t_pipe0 + st_ns;
-      ls.end_ns = t_pipe0 + en_ns;
-      if (m_dense) pipe_end = en_ns;  // SpikeSim: the last layer's halt
-      else pipe_end = std::max(pipe_end, en_ns);
-      prev_end = en_ns;
-      noc_acc += work[i].noc_ns;
-      s += uint64_t(std::floor(m_fraction * double(work[i].units))) * T;
+    // ---- static T: the whole pipeline over T timesteps (SpikeSim) ----
+    double pipe_end = 0;
+    if (!exit_on) {
+      const double t_pipe0 = m_dense ? 0.0 : (t - start).to_seconds() * 1e9;
+      pipe_end = pipeline(T, t_pipe0, true);
+      t = t + sc_time(pipe_end, sc_core::SC_NS);
     }
-    t = t + sc_time(pipe_end, sc_core::SC_NS);
     // ---- outputs: the output layer's accumulations -> global buffer -> DRAM ----
     if (out_layer >= 0) {
       const LayerCmd& L = layers[size_t(out_layer)];
-      const Act& o = onchip.at(L.out_addr);
+      const Act& o = R[size_t(out_layer)].out;
       const uint64_t k = uint64_t(L.g.out_c) * L.g.npx();
-      outputs.resize(size_t(T) * k);
-      for (uint32_t ts = 0; ts < T; ++ts) std::copy(o.t[ts].begin(), o.t[ts].end(), outputs.begin() + ts * k);
+      std::vector<int32_t> outputs(size_t(ran) * k);  // [ran][K * npx]
+      for (uint32_t ts = 0; ts < ran; ++ts) std::copy(o.t[ts].begin(), o.t[ts].end(), outputs.begin() + ts * k);
       const uint64_t bytes = outputs.size() * 4;
-      if (bytes <= m_glb->size_bytes()) {
+      TileExt e;
+      e.tensor = Tensor::output;
+      e.layer = L.id;
+      DmaCommand c;
+      c.dst = L.out_addr;
+      c.row_bytes = bytes;
+      c.tag = e;
+      if (staged) {
+        // Already in the global buffer (written after each timestep): on to DRAM.
+        c.src = stage;
+        t = dma(c, t);
+      } else if (bytes <= m_glb->size_bytes()) {
         m_dma->debug_write(m_glb->base_address(), outputs.data(), bytes);
         const sc_time tw = account(true, m_glb->base_address(), bytes, t);
-        DmaCommand c;
         c.src = m_glb->base_address();
-        c.dst = L.out_addr;
-        c.row_bytes = bytes;
-        TileExt e;
-        e.tensor = Tensor::output;
-        e.layer = L.id;
-        c.tag = e;
         const sc_time te = dma(c, tw);
         if (!m_dense) t = te;
       } else {
         m_dma->debug_write(L.out_addr, outputs.data(), bytes);
       }
       dram += bytes;
+      // The argmax unit: the summed accumulations of the timesteps run, ties to the lowest.
       std::vector<int64_t> sum(k, 0);
-      for (uint32_t u = 0; u < T; ++u)
-        for (uint64_t c = 0; c < k; ++c) sum[c] += outputs[u * k + c];
+      for (uint32_t u = 0; u < ran; ++u)
+        for (uint64_t j = 0; j < k; ++j) sum[j] += outputs[u * k + j];
       uint32_t best = 0;
-      for (uint64_t c = 1; c < k; ++c)
-        if (sum[c] > sum[best]) best = uint32_t(c);
+      for (uint64_t j = 1; j < k; ++j)
+        if (sum[j] > sum[best]) best = uint32_t(j);
       m_csr->set(REG_PREDICTION, best);
     }
-    m_csr->set(REG_EXIT_TIMESTEP, T);
-    latency_ns = m_dense ? pipe_end : (t - start).to_seconds() * 1e9;
+    m_csr->set(REG_EXIT_TIMESTEP, ran);
+    if (m_dense) latency_ns = exit_on ? exit_ns : pipe_end;
+    else latency_ns = (t - start).to_seconds() * 1e9;
   } catch (const LayerRefused& r) {
     status = STATUS_ERROR;
     m_csr->set(REG_ERR_CODE, r.code);
@@ -649,7 +769,7 @@ void ImcController::execute() {
   const uint64_t cycles = uint64_t(latency_ns * 1e-9 / m_clk.to_seconds() + 0.5);
   m_cycles += cycles;
   ++m_runs;
-  if (status == STATUS_DONE) m_run_latency.push_back(latency_ns * 1e-9);
+  if (!(status & STATUS_ERROR)) m_run_latency.push_back(latency_ns * 1e-9);
   m_csr->set64(REG_CYCLES_LO, cycles);
   m_csr->set64(REG_DRAM_BYTES_LO, dram);
   m_csr->set64(REG_SPIKES_LO, spikes);

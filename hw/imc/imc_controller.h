@@ -4,12 +4,16 @@
 // CTRL.START, fetches and validates the layer descriptors over the bus (decode_layer, shared
 // with the sequencer), programs the crossbars once per network load (weight-stationary; the
 // weights are read from the runtime's tiled layout [ceil(K/cols)][W][cols] with cols = the
-// crossbar's weight columns), then runs every layer over all timesteps: input spikes drive
-// crossbar rows, ADCs digitise the column currents, the shift-and-add and the tile
-// accumulators combine the partial sums, the tile's LIF/IF units fire, and the spikes go to
-// the next layer's tiles over the NoC. Timing is SpikeSim's layer pipeline (next layer starts
-// after pipeline_fraction of the previous one's work) plus NoC and buffer transfers; it
-// writes STATUS, PREDICTION, CYCLES, DRAM_BYTES, SPIKES, EXIT_TIMESTEP and raises the IRQ.
+// crossbar's weight columns), then runs the timesteps in order, every layer at each: input
+// spikes drive crossbar rows, ADCs digitise the column currents, the shift-and-add and the
+// tile accumulators combine the partial sums, the tile's LIF/IF units fire (membranes stay in
+// the tiles between timesteps), and the spikes go to the next layer's tiles over the NoC.
+// With an exit unit and EXIT_THRESHOLD set, the exit unit decides after each timestep from
+// the output layer's accumulated logits and may stop the sample (DT-SNN). Timing is
+// SpikeSim's layer pipeline (next layer starts after pipeline_fraction of the previous one's
+// work) over the T timesteps, or over each timestep in turn with early exit, plus NoC and
+// buffer transfers; it writes STATUS, PREDICTION, CYCLES, DRAM_BYTES, SPIKES, EXIT_TIMESTEP
+// and raises the IRQ.
 #pragma once
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -19,6 +23,7 @@
 
 #include "hw/ctrl/csr.h"
 #include "hw/ctrl/sequencer.h"
+#include "hw/exit/exit_unit.h"
 #include "hw/imc/mapping.h"
 #include "hw/imc/tile.h"
 #include "hw/memory/dma.h"
@@ -48,6 +53,7 @@ class ImcController : public Module {
     ImcTile* tile = nullptr;
     Noc* noc = nullptr;
     MemoryTarget* glb = nullptr;
+    ExitUnit* exit = nullptr;  // DT-SNN exit unit (null: no early exit)
   };
   void connect(const Wiring& w);
   // The mapping configuration from the controller's and the tile's parameters.
@@ -93,7 +99,9 @@ class ImcController : public Module {
   sc_core::sc_time dma(const DmaCommand& c, sc_core::sc_time start);
   sc_core::sc_time account(bool write, uint64_t addr, uint64_t len, sc_core::sc_time start);
   void load_network(const std::vector<LayerCmd>& layers);
-  Act read_map(const LayerCmd& L, int T, uint64_t addr, bool timed, sc_core::sc_time& t);
+  // Appends the input maps of timesteps [first, first + count) of L (from L.in_addr) to `a`;
+  // timed: DRAM -> global buffer (DMA) -> tiles, else through the debug path.
+  void read_maps(const LayerCmd& L, int first, int count, bool timed, sc_core::sc_time& t, Act& a);
   // psum[k * npx + p] of one timestep's input; counts the activity.
   void compute(const LayerCmd& L, const Programmed& P, const Act& in, int ts, std::vector<int64_t>& psum, Counts& c);
 
@@ -102,6 +110,7 @@ class ImcController : public Module {
   ImcTile* m_tile = nullptr;
   Noc* m_noc = nullptr;
   MemoryTarget* m_glb = nullptr;
+  ExitUnit* m_exit = nullptr;
   imc::MapConfig m_map_cfg;
   bool m_dense, m_zero_skip;
   double m_fraction, m_program_row_ns, m_program_ns = 0;

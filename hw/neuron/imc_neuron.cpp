@@ -7,6 +7,13 @@ namespace spiketlm {
 ImcNeuron::ImcNeuron(sc_core::sc_module_name nm, Context& ctx)
     : Module(nm, ctx),
       m_bits(int(param_int("membrane_bits", 32, {"membrane width, saturating", "bit", 2, 32}))),
+      // neuron.imc.shared (C#n, FACTS.md s5): one circuit serves `share` channels in turn.
+      m_share(unit_kind() == "neuron.imc.shared"
+                  ? int(param_int("share", 4, {"channels per circuit and membrane (C#n)", "", 1, 64}))
+                  : 1),
+      m_update_clocks(int(param_int("update_clocks", 1,
+                                    {"PE clocks per neuron update (one update per clock, as SATA's LIF units, FACTS.md s1)",
+                                     "cycles", 1, 1 << 10}))),
       m_tech(param_string("tech", "imc_neuron", {"tech-table component of one LIF/IF unit (action update)"})),
       m_mem_tech(param_string("membrane_tech", "membrane_mem", {"tech-table component: membrane memory per neuron (area)"})),
       m_in_tech(param_string("input_tech", "spike_mem", {"tech-table component: input spike memory per input neuron (area)"})),
@@ -19,10 +26,11 @@ uint64_t ImcNeuron::step(const int64_t* psum, size_t n, size_t per_channel, cons
                          const int32_t* offset, int shift, const neuron_params& np, int64_t* membrane, int32_t* spikes) {
   uint64_t fired = 0, sat = 0;
   const int64_t hi = (int64_t(1) << (m_bits - 1)) - 1, lo = -hi - 1;
+  const size_t group = n / size_t(np.share > 1 ? np.share : 1);  // membranes (C#n: one per group)
   for (size_t i = 0; i < n; ++i) {
     const size_t ch = i / per_channel;
     const int64_t x = golden::neuron_current(psum[i], multiplier[ch], offset[ch], shift);
-    int64_t& v = membrane[i];
+    int64_t& v = membrane[group == n ? i : i % group];
     const int64_t pre = ((v * np.leak_num) >> np.leak_shift) + x;
     sat += (pre > hi || pre < lo);
     const bool s = golden::lif_update(v, x, np, m_bits);
@@ -42,5 +50,15 @@ void ImcNeuron::declare_memories(double neurons, double input_neurons) {
 
 SPIKETLM_REGISTER_KIND(ImcNeuron, "neuron.imc", "neuron",
                        "IMC tile LIF/IF units with membrane memory (SpikeSim energy and area figures)");
+
+namespace {
+struct SharedImcRegistrar {
+  SharedImcRegistrar() {
+    Factory::instance().add({"neuron.imc.shared", "neuron",
+                             "IMC tile LIF units with C#n sharing: one circuit and membrane per n channels, in sequence", "",
+                             [](const char* name, Context& ctx) -> Module* { return new ImcNeuron(name, ctx); }});
+  }
+} g_shared_imc;
+}  // namespace
 
 }  // namespace spiketlm

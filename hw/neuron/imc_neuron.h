@@ -7,6 +7,10 @@
 // caller through count_updates() so that SpikeSim's dense composition can be reproduced.
 // Area: membrane memory per neuron and input spike memory per input neuron, declared once the
 // mapping is known (declare_memories).
+// Kind "neuron.imc.shared" (C#n, EfficientLIF-Net, traces/FORMAT.md 4.5): one circuit serves
+// `share` output channels in sequence; a layer trained with C#n keeps one membrane per group of
+// channels (the membrane left by channel j is the start of channel j + K/n); timing: a chain of
+// `share` updates of `update_clocks` clocks per pixel (chain_clocks()).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -20,16 +24,23 @@ class ImcNeuron : public Module {
  public:
   ImcNeuron(sc_core::sc_module_name name, Context& ctx);
   // One timestep of n neurons: psum[i] -> current with channel ch(i) = i / per_channel;
-  // membrane[i] updated; spikes[i] = 0/1. Returns the spikes fired. Counts statistics only.
+  // spikes[i] = 0/1. Membranes: n / np.share of them (C#n), neuron i updates membrane
+  // i % (n / np.share), in the order of i (group 0 first). Returns the spikes fired. Counts
+  // statistics only.
   uint64_t step(const int64_t* psum, size_t n, size_t per_channel, const int32_t* multiplier, const int32_t* offset,
                 int shift, const neuron_params& np, int64_t* membrane, int32_t* spikes);
   void count_updates(uint64_t n) { count(m_update, n); }
   // Area of the membrane memory (neurons) and the input spike memory (input neurons).
   void declare_memories(double neurons, double input_neurons);
   int membrane_bits() const { return m_bits; }
+  const std::string& tech() const { return m_tech; }
+  // Channels one circuit serves in sequence (C#n; 1 for neuron.imc).
+  int share() const { return m_share; }
+  // Clocks one circuit needs per pixel of a layer: share x update_clocks.
+  int chain_clocks() const { return m_share * m_update_clocks; }
 
  private:
-  int m_bits;
+  int m_bits, m_share, m_update_clocks;
   std::string m_tech, m_mem_tech, m_in_tech;
   ActionId m_update;
   uint64_t &m_updates, &m_spikes, &m_saturations;

@@ -1,5 +1,6 @@
 #include "hw/neuron/lif.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "traces/src/golden.h"
@@ -25,8 +26,9 @@ LifUnit::LifUnit(sc_core::sc_module_name nm, Context& ctx)
                   : 1),
       m_units(int(param_int("units", 128 / m_share, {"neuron circuits working in parallel (SATA: one per PE)", "", 1, 1 << 20}))),
       m_membrane_bits(int(param_int("membrane_bits", 32, {"membrane register width, saturating", "bit", 2, 32}))),
-      m_cycle(action(param_string("tech", "lif", {"tech-table component"}), "cycle")),
-      m_update_thr(action(param_string("tech", "lif"), "update")),
+      m_ann(ctx.ann_bits > 0),
+      m_cycle(action(param_string("tech", m_ann ? "relu_q" : "lif", {"tech-table component (ANN: relu_q)"}), "cycle")),
+      m_update_thr(action(param_string("tech", m_ann ? "relu_q" : "lif"), "update")),
       m_update_mem(action(membrane_component(m_membrane_bits), "update")),
       m_updates(counter("updates", "", "neuron updates (integrate, leak, fire)")),
       m_spikes(counter("spikes", "", "output spikes")),
@@ -43,14 +45,44 @@ LifUnit::LifUnit(sc_core::sc_module_name nm, Context& ctx)
     Probe pr = probe("membrane_l" + std::to_string(l) + "_c" + std::to_string(c) + "_p" + std::to_string(px), 32);
     if (pr) m_watch.push_back({uint32_t(l), c, px, pr});
   }
-  leakage(param_string("tech", "lif"), m_units);
-  area(param_string("tech", "lif"), m_units);
+  const std::string tech = param_string("tech", m_ann ? "relu_q" : "lif");
+  leakage(tech, m_units);
+  area(tech, m_units);
+  if (m_ann) return;  // ReLU units keep no membrane
   leakage(membrane_component(m_membrane_bits), m_units);
   area(membrane_component(m_membrane_bits), m_units);
 }
 
 uint64_t LifUnit::integrate(const LifJob& j) {
   uint64_t spikes = 0, sat = 0;
+  if (j.act_bits > 0) {
+    // ReLU + requantize (FORMAT.md, network: ann): spikes counts non-zero activations,
+    // saturations the activations clamped at the top.
+    if (!m_ann)
+      fail("lif", path() + ": an ANN layer (ReLU activations) reached LIF units built for an SNN");
+    const int64_t top = (int64_t(1) << j.act_bits) - 1;
+    for (int p = 0; p < j.pixels; ++p)
+      for (int c = 0; c < j.channels; ++c) {
+        const size_t i = size_t(p) * j.psum_stride + c;
+        const int ch = j.channel0 + c;
+        const int64_t x = golden::neuron_current(j.psum[i], j.multiplier[ch], j.offset[ch], j.shift);
+        const int64_t a = std::clamp<int64_t>(x, 0, top);
+        sat += x > top;
+        j.spikes[i] = uint8_t(a);
+        spikes += a != 0;
+      }
+    const uint64_t n = uint64_t(j.pixels) * j.channels, cycles = (n + m_units - 1) / m_units;
+    if (m_busy) {
+      m_busy.set(j.at, 1);
+      m_busy.set(j.at + j.cycle * double(cycles), 0);
+    }
+    m_updates += n;
+    m_spikes += spikes;
+    m_saturations += sat;
+    count(m_update_thr, n);
+    return cycles;
+  }
+  if (m_ann) fail("lif", path() + ": an SNN layer (LIF/IF) reached ReLU units built for an ANN");
   const int64_t hi = (int64_t(1) << (m_membrane_bits - 1)) - 1, lo = -hi - 1;
   for (int p = 0; p < j.pixels; ++p) {
     for (int c = 0; c < j.channels; ++c) {

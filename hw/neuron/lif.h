@@ -5,6 +5,10 @@
 // traces/FORMAT.md), with a saturating membrane of `membrane_bits`. The input current is the
 // fixed-point transform of the accumulated partial sum (golden::neuron_current).
 //
+// ANN mode (Context::ann_bits > 0, issue #10): the units are ReLU + requantize units (tech
+// component "relu_q": an always-on comparator and an output register per activation), with no
+// membrane registers; jobs carry act_bits.
+//
 // Energy (SATA's model): the comparator and subtractor switch every cycle in every unit
 // ("cycle" action x cycles x units, charged by finish_run); the threshold and membrane
 // registers are charged per update: the "lif" component (threshold register) and the membrane
@@ -36,7 +40,10 @@ struct LifJob {
   // groups share a membrane); null slot: membrane[p * psum_stride + c].
   const int* slot = nullptr;
   int mem_stride = 0;
-  uint8_t* spikes = nullptr;       // [pixels][psum_stride] out, 0/1
+  uint8_t* spikes = nullptr;       // [pixels][psum_stride] out, 0/1 (ANN: the activation)
+  // ANN (issue #10): > 0 makes the update a ReLU + requantize to act_bits bits,
+  // clamp(current, 0, 2^act_bits - 1), with no membrane (membrane may be null).
+  int act_bits = 0;
   // For waveforms: the layer, the first pixel's index in the layer's output map, when the
   // updates start and the units' clock period (the updates take the returned cycles).
   uint32_t layer = 0;
@@ -60,6 +67,7 @@ class LifUnit : public Module {
 
  protected:
   int m_share, m_units, m_membrane_bits;
+  bool m_ann;
   // Waveform probes: busy, and the membranes listed in `probe_neurons` ("layer:channel:pixel").
   struct Watch {
     uint32_t layer;

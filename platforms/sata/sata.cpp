@@ -88,6 +88,8 @@ void Sata::finish(Report& r) {
   r.set("run", "dataflow", m_df->unit_kind());
   r.set("run", "samples", int64_t(n));
   r.set("run", "timesteps", int64_t(T));
+  r.set("run", "network", m_bundle.network);
+  if (ctx().ann_bits) r.set("run", "activation_bits", int64_t(ctx().ann_bits));
   r.set("run", "membrane_bits", int64_t(m_lif->membrane_bits()));
   r.set("run", "requantized_layers", int64_t(m_requantized));
   r.set("run", "pe_array", std::to_string(m_pe->rows()) + "x" + std::to_string(m_pe->cols()));
@@ -121,6 +123,15 @@ void Sata::finish(Report& r) {
 
   // Accuracy, exits, agreement with the reference (functional traces), per sample.
   report_samples(r, m_bundle, m_first, m_results);
+
+  // The FLOP-based estimate beside the modelled energy (issue #10).
+  {
+    std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
+    const auto& lod = m_rt->layer_of_desc();
+    const auto& st = m_seq->layer_stats();
+    for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
+    report_flops(r, m_bundle, acc, n, e);
+  }
 
   // Per layer (summed over samples; cycles per sample).
   auto& lt = r.table("layers", "Per layer (per sample)",

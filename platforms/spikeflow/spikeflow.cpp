@@ -17,6 +17,10 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   load_run([&](int samples) {
     return m_calibrate_out.empty() ? int64_t(0) : std::max<int64_t>(0, int64_t(m_bundle.samples) - samples);
   });
+  if (ctx.ann_bits)
+    fail("spikeflow", "run.trace: the ANN trace " + m_bundle.name +
+                          " needs multi-bit crossbar inputs and ReLU units, which SpikeFlow does not model yet; "
+                          "expected an SNN trace (run ANNs on platforms/sata)");
   if (!m_calibrate_out.empty() && !m_bundle.functional())
     fail("spikeflow", "run.calibrate_out: expected a functional trace, got the " + m_bundle.kind + " trace " + m_bundle.name);
 
@@ -32,6 +36,7 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   requantize_membrane(m_bundle, m_tile->lif().membrane_bits());
   m_ctrl = make_child<ImcController>("ctrl", "controller.imc");
   m_cpu = make_child<Cpu>("cpu", "cpu");
+  m_exit = make_child<ExitUnit>("exit", "exit.entropy");
 
   m_bus->map(*m_dram, "dram");
   m_bus->map(*m_glb, "glb");
@@ -45,6 +50,7 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   w.tile = m_tile;
   w.noc = m_noc;
   w.glb = m_glb;
+  w.exit = m_exit;
   m_ctrl->connect(w);
   if (!m_calibrate_out.empty()) m_ctrl->enable_psum_stats();
 
@@ -66,7 +72,14 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
     shapes.push_back(s);
     names.push_back(l.name);
     m_input_neurons += double(l.in_shape.size());
-    if (l.fires()) m_neurons += double(l.out_shape.size());
+    // Membranes: one per neuron, one per group of n channels with C#n (FORMAT.md 4.5).
+    if (l.fires()) m_neurons += double(l.out_shape.size() / size_t(l.neuron->share));
+    // LIF circuits: one per output channel of every crossbar column group (each column's
+    // result has its own circuit), one per `share` channels with neuron.imc.shared.
+    if (l.fires()) {
+      const int wc = mc.wcols, q = (l.out_channels + wc - 1) / wc, share = m_tile->lif().share();
+      for (int g = 0; g < q; ++g) m_lif_circuits += (std::min(wc, l.out_channels - g * wc) + share - 1) / share;
+    }
   }
   m_map = imc::map_network(shapes, mc);
   const int avail = m_tile->count();
@@ -90,6 +103,7 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   rc.csr_base = m_csr->base_address();
   rc.pe_cols = mc.wcols;  // weights tiled by the crossbar's weight columns
   rc.membrane_bytes = (m_tile->lif().membrane_bits() + 7) / 8;
+  rc.exit_threshold = exit_threshold_q16();
   start_firmware(*m_cpu, *m_csr, rc);
 }
 
@@ -191,6 +205,15 @@ void SpikeFlow::finish(Report& r) {
   r.set("summary", "area", area * 1e-6, "mm^2");
   r.set("summary", "area_um2", area, "um^2");
   r.set("summary", "lif_membrane_area_share", area > 0 ? 100.0 * rows[7].um2 / area : 0.0, "%");
+  r.set("summary", "membrane_area", rows[7].um2, "um^2");
+  // LIF sharing (C#n): circuits and the channels each serves; their area is not in SpikeSim's
+  // model (imc_neuron area 0), so the membrane memory carries the area effect.
+  r.set("run", "lif", m_tile->lif().unit_kind());
+  r.set("run", "lif_share", int64_t(m_tile->lif().share()));
+  r.set("summary", "lif_circuits", int64_t(m_lif_circuits));
+  r.set("summary", "lif_circuit_area", double(m_lif_circuits) * a(m_tile->lif().tech()), "um^2");
+  // The exit unit is not in SpikeSim's area model: reported apart, not in `area`.
+  r.set("summary", "exit_unit_area", ctx().ledger.area_um2(m_exit->path()), "um^2 (not in area)");
 
   // Mapping.
   const int xr = pe.xbar().rows(), wc = m_ctrl->map_config().wcols;

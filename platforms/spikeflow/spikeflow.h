@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "hw/ctrl/csr.h"
+#include "hw/exit/exit_unit.h"
 #include "hw/imc/imc_controller.h"
 #include "hw/imc/tile.h"
 #include "hw/memory/dma.h"
@@ -39,10 +40,12 @@ class SpikeFlow : public Platform {
   ImcTile* m_tile;
   ImcController* m_ctrl;
   Cpu* m_cpu;
+  ExitUnit* m_exit;
   std::string m_calibrate_out;
   imc::ChipMap m_map;
   int m_chip_tiles = 0;
-  double m_neurons = 0, m_input_neurons = 0;
+  double m_neurons = 0, m_input_neurons = 0;  // membranes (per group with C#n), input neurons
+  int64_t m_lif_circuits = 0;
 };
 
 }  // namespace spiketlm

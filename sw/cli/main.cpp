@@ -13,12 +13,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "platforms/simulation.h"
 
@@ -27,7 +32,7 @@ using namespace spiketlm;
 namespace {
 
 const char* kUsage =
-    "usage: spiketlm run CONFIG.yaml [--trace DIR] [--samples N] [--timesteps T] [-c key=value]...\n"
+    "usage: spiketlm run CONFIG.yaml [--trace DIR] [--samples N] [--timesteps T] [--ann BITS] [-c key=value]...\n"
     "                    [--json FILE] [--csv FILE] [--vcd FILE] [--trace-filter GLOB]...\n"
     "                    [--plugin LIB]... [--dump-config FILE] [--quiet]\n"
     "                    [--firmware NAME] [--txlog FILE] [--cosim ADDRESS] [--cosim-exec PROGRAM]\n"
@@ -66,6 +71,10 @@ Args parse(int argc, char** argv) {
     else if (s == "--samples") a.req.run_params.push_back({"run.samples", value(i)});
     else if (s == "--timesteps") a.req.run_params.push_back({"run.timesteps", value(i)});
     else if (s == "--exit-threshold") a.req.run_params.push_back({"run.exit_threshold", value(i)});
+    else if (s == "--ann") {
+      a.req.run_params.push_back({"run.network", "ann"});
+      a.req.run_params.push_back({"run.ann_bits", value(i)});
+    }
     else if (s == "--firmware") a.req.run_params.push_back({"run.firmware", value(i)});
     else if (s == "--txlog") a.req.run_params.push_back({"run.txlog", value(i)});
     else if (s == "--cosim") a.req.run_params.push_back({"run.cosim", value(i)});
@@ -165,7 +174,8 @@ int cmd_list(const Args& a) {
   return 0;
 }
 
-int cmd_run(const Args& a) {
+// `before_output`: a last step on the report before it is written (calibrate).
+int cmd_run(const Args& a, const std::function<void(Report&)>& before_output = nullptr) {
   if (a.req.config.empty()) usage("run needs a platform YAML");
   Simulation sim;
   sim.configure(a.req);
@@ -173,9 +183,110 @@ int cmd_run(const Args& a) {
   if (!a.dump_config.empty()) write_file_atomic(a.dump_config, sim.ctx().params.dump_yaml());
   sim.run();
   Report r = sim.report();
+  if (before_output) before_output(r);
   if (!a.quiet) r.write_text(std::cout);
   if (!a.json.empty()) r.save(a.json, "json");
   if (!a.csv.empty()) r.save(a.csv, "csv");
+  return 0;
+}
+
+// spiketlm calibrate: BN adaptation (FACTS.md s5) layer by layer. A pass runs the calibration
+// samples through the configured (non-ideal) platform and re-estimates the running mean and
+// variance of every BN layer from its pre-BN values (the platform's run.calibrate_out). The
+// pre-BN values of BN layer k depend only on the BN layers before it, so pass k, run on the
+// bundle written by pass k-1, leaves layers 1..k final: one pass per BN layer, each behind the
+// adapted BN of the layers before it (what a train-mode pass over the calibration set does).
+// Each pass is its own process (SystemC elaborates once per process); intermediate bundles go
+// to a temporary directory; the last pass writes --out (with its `calibration` record, so later
+// runs refuse to evaluate the calibration samples) and the report. A failing pass leaves no --out.
+int cmd_calibrate(const Args& a) {
+  std::string trace, out;
+  for (const auto& p : a.req.run_params) {
+    if (p.first == "run.trace") trace = p.second;
+    if (p.first == "run.calibrate_out") out = p.second;
+  }
+  if (a.req.config.empty() || out.empty() || trace.empty()) usage("calibrate needs a platform YAML, --trace DIR and --out DIR");
+  const bundle b0 = read_bundle(trace);
+  int passes = 0;
+  for (const auto& L : b0.layers) passes += L.bn && L.fires();
+  passes = std::max(passes, 1);
+  std::string tmpl = (std::filesystem::temp_directory_path() / "spiketlm_calibrate_XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) fail("calibrate", tmpl + ": expected a temporary directory, got " + std::strerror(errno));
+  const std::string tmp = tmpl;
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup{tmp};
+  std::string in = trace;
+  for (int k = 1; k <= passes; ++k) {
+    const bool last = k == passes;
+    const std::string pass_out = tmp + "/pass" + std::to_string(k);
+    Args c = a;
+    for (auto& p : c.req.run_params) {
+      if (p.first == "run.trace") p.second = in;
+      if (p.first == "run.calibrate_out") p.second = pass_out;
+    }
+    if (!last) {
+      c.quiet = true;
+      c.json.clear();
+      c.csv.clear();
+      c.dump_config.clear();
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    const pid_t pid = fork();
+    if (pid < 0) fail("calibrate", std::string("fork: expected a child process, got ") + std::strerror(errno));
+    if (pid == 0) {
+      int rc = 1;
+      try {
+        rc = cmd_run(c, [&](Report& r) {
+          if (!last) return;
+          bundle b = read_bundle(pass_out);
+          const int first = int(r.get("calibration", "first_sample").as_int());
+          const int n = int(r.get("calibration", "samples").as_int());
+          b.name = b0.name + "_bn_adapted";
+          b.description = b0.description + "; BN running statistics re-estimated layer by layer (" + std::to_string(passes) +
+                          " passes) on samples " + std::to_string(first) + ".." + std::to_string(first + n - 1) +
+                          " through a non-ideal platform (spiketlm calibrate)";
+          b.calibration_first = first;
+          b.calibration_samples = n;
+          write_bundle(b, out);
+          // The platform's bn_adaptation table compares with the last pass's input; this one
+          // compares the final statistics with the trace's own.
+          auto& t = r.table("bn_adaptation_total", "BN adaptation: final running statistics against the input trace's",
+                            {"layer", "channels", "mean_shift_avg", "var_ratio_avg"});
+          for (size_t i = 0; i < b.layers.size() && i < b0.layers.size(); ++i) {
+            if (!b.layers[i].bn || !b0.layers[i].bn || !b.layers[i].fires()) continue;
+            const batch_norm &nb = *b.layers[i].bn, &ob = *b0.layers[i].bn;
+            const size_t K = nb.running_mean.size();
+            double shift = 0, ratio = 0;
+            for (size_t k = 0; k < K; ++k) {
+              const double ov = double(ob.running_var[k]) + ob.eps;
+              shift += std::fabs(double(nb.running_mean[k]) - double(ob.running_mean[k])) / std::sqrt(ov);
+              ratio += (double(nb.running_var[k]) + nb.eps) / ov;
+            }
+            t.add_row({b.layers[i].name, int64_t(K), shift / double(K), ratio / double(K)});
+          }
+          r.set("calibration", "out", out);
+          r.set("calibration", "passes", int64_t(passes));
+        });
+      } catch (const std::exception& e) {
+        std::cerr << "spiketlm: error: " << error_text(e) << "\n";
+        rc = 1;
+      }
+      std::cout.flush();
+      std::cerr.flush();
+      _exit(rc);
+    }
+    int st = 0;
+    if (waitpid(pid, &st, 0) < 0) fail("calibrate", std::string("waitpid: ") + std::strerror(errno));
+    const int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+    if (rc != 0) return rc;
+    in = pass_out;
+  }
   return 0;
 }
 
@@ -186,12 +297,7 @@ int sc_main(int argc, char** argv) {
   try {
     if (a.command == "run") return cmd_run(a);
     if (a.command == "list") return cmd_list(a);
-    if (a.command == "calibrate") {
-      bool out = false;
-      for (const auto& p : a.req.run_params) out = out || p.first == "run.calibrate_out";
-      if (a.req.config.empty() || !out) usage("calibrate needs a platform YAML and --out DIR");
-      return cmd_run(a);
-    }
+    if (a.command == "calibrate") return cmd_calibrate(a);
     usage("unknown command '" + a.command + "'");
   } catch (const std::exception& e) {
     std::cerr << "spiketlm: error: " << error_text(e) << "\n";

@@ -109,22 +109,23 @@ void Runtime::load() {
         d.out_h = uint32_t(L.out_shape.h);
         d.out_w = uint32_t(L.out_shape.w);
         // Workload: the layer reads its generated input spike map instead of its producer's.
+        // An ANN workload reads a generated B-bit activation map (T = 1).
         if (!functional && !L.input_rate.empty()) {
           Map g;
           g.c = in.c;
           g.h = in.h;
           g.w = in.w;
-          g.planes = 1;
+          g.planes = m_b.ann() ? L.in_bits : 1;
           g.per_t = true;
           g.addr = alloc(g.bytes() * T);
           for (int t = 0; t < T; ++t) {
-            const auto s = workload_spikes(m_b, int(li), t);
+            const auto s = m_b.ann() ? workload_activations(m_b, int(li)) : workload_spikes(m_b, int(li), t);
             std::vector<int32_t> v(s.begin(), s.end());
-            const auto packed = pack_planes(v, g.c, g.h, g.w, 1);
+            const auto packed = pack_planes(v, g.c, g.h, g.w, g.planes);
             m_hal.host_write(g.addr + uint64_t(t) * g.bytes(), packed.data(), packed.size());
           }
           in = g;
-          d.in_planes = 1;
+          d.in_planes = uint32_t(g.planes);
           d.flags |= DESC_INPUT_PER_T;
         }
         set_addr(d.in_addr_lo, d.in_addr_hi, in.addr);
@@ -142,11 +143,17 @@ void Runtime::load() {
         if (L.fires()) {
           d.flags |= DESC_FIRES;
           const neuron_params& n = *L.neuron;
-          if (n.reset == reset_mode::hard) d.flags |= DESC_HARD_RESET;
-          d.threshold = uint32_t(n.threshold);
-          d.leak_num = uint32_t(n.leak_num);
-          d.leak_shift = uint32_t(n.leak_shift);
-          d.lif_share = uint32_t(n.share);
+          const bool relu = n.model == "relu";  // ANN: ReLU + requantize, no membrane
+          if (relu) {
+            d.flags |= DESC_RELU;
+            d.act_bits = uint32_t(n.bits);
+          } else {
+            if (n.reset == reset_mode::hard) d.flags |= DESC_HARD_RESET;
+            d.threshold = uint32_t(n.threshold);
+            d.leak_num = uint32_t(n.leak_num);
+            d.leak_shift = uint32_t(n.leak_shift);
+            d.lif_share = uint32_t(n.share);
+          }
           std::vector<int32_t> fx(2 * K);
           for (uint64_t k = 0; k < K; ++k) {
             fx[k] = functional ? L.fx.multiplier[k] : 1;
@@ -156,11 +163,11 @@ void Runtime::load() {
           const uint64_t fa = alloc(fx.size() * 4);
           m_hal.host_write(fa, fx.data(), fx.size() * 4);
           set_addr(d.fx_addr_lo, d.fx_addr_hi, fa);
-          set_addr(d.mem_addr_lo, d.mem_addr_hi, alloc(K * d.out_h * d.out_w * uint64_t(m_cfg.membrane_bytes)));
+          if (!relu) set_addr(d.mem_addr_lo, d.mem_addr_hi, alloc(K * d.out_h * d.out_w * uint64_t(m_cfg.membrane_bytes)));
           out.c = int(K);
           out.h = int(d.out_h);
           out.w = int(d.out_w);
-          out.planes = 1;
+          out.planes = relu ? n.bits : 1;
           out.addr = alloc(out.bytes() * T);
         } else {
           out.c = int(K);

@@ -45,6 +45,8 @@ class Runtime {
   void load();
   SampleResult run(int sample);
   const std::vector<LayerDesc>& descriptors() const { return m_desc; }
+  // The bundle layer each descriptor runs (index into bundle::layers).
+  const std::vector<int>& layer_of_desc() const { return m_layer_of_desc; }
   std::vector<LayerDesc>& descriptors() { return m_desc; }  // for tests that corrupt one
   void write_descriptors();
   // The sample's input maps into DRAM (host backdoor).

@@ -237,6 +237,18 @@ std::int32_t neuron_layer_step(const layer& l, const std::int32_t* psum, std::ve
   return fired;
 }
 
+std::int32_t relu_layer_step(const layer& l, const std::int32_t* psum, std::int32_t* out) {
+  const neuron_params& p = *l.neuron;
+  const std::size_t hw = static_cast<std::size_t>(l.out_shape.h) * l.out_shape.w, n = l.out_shape.size();
+  std::int32_t nonzero = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::size_t c = j / hw;
+    out[j] = relu_quantize(neuron_current(psum[j], l.fx.multiplier[c], l.fx.offset[c], l.fx.shift), p.bits);
+    nonzero += out[j] != 0;
+  }
+  return nonzero;
+}
+
 result model::run(int sample, const layer_observer& observer) const {
   const bundle& b = m_bundle;
   if (sample < 0 || sample >= b.samples)
@@ -267,7 +279,7 @@ result model::run_input(const std::vector<std::int32_t>& input, const layer_obse
   r.spike_counts.assign(static_cast<std::size_t>(T) * F, 0);
   std::vector<std::vector<std::int64_t>> membrane(b.layers.size());
   for (std::size_t i = 0; i < b.layers.size(); ++i)
-    if (b.layers[i].fires())
+    if (b.layers[i].fires() && !b.layers[i].neuron->relu())
       membrane[i].assign(b.layers[i].out_shape.size() / static_cast<std::size_t>(b.layers[i].neuron->share), 0);
   std::vector<std::int32_t> first_psum;  // direct coding: the first layer's psums are the same every t
   std::vector<std::int32_t> x, y, active, psum_copy;
@@ -309,6 +321,12 @@ result model::run_input(const std::vector<std::int32_t>& input, const layer_obse
             break;
           }
           if (observer) psum_copy = y;
+          if (l.neuron->relu()) {  // ANN: B-bit activations, multi-bit input to the next layer
+            r.spike_counts[static_cast<std::size_t>(t) * F + f++] = relu_layer_step(l, y.data(), y.data());
+            if (observer) observer(t, static_cast<int>(i), psum_copy, y);
+            binary = false;
+            break;
+          }
           r.spike_counts[static_cast<std::size_t>(t) * F + f++] =
               neuron_layer_step(l, y.data(), membrane[i], y.data(), m_opt.membrane_bits);
           if (observer) observer(t, static_cast<int>(i), psum_copy, y);

@@ -53,6 +53,13 @@ inline bool lif_update(std::int64_t& v, std::int64_t x, const neuron_params& p, 
   return false;
 }
 
+// ANN activation (FORMAT.md section 8): ReLU and saturation of a neuron current to an
+// unsigned `bits`-bit value, clamp(current, 0, 2^bits - 1).
+inline std::int32_t relu_quantize(std::int64_t current, int bits) {
+  const std::int64_t hi = (std::int64_t(1) << bits) - 1;
+  return static_cast<std::int32_t>(current < 0 ? 0 : (current > hi ? hi : current));
+}
+
 // Argmax with ties to the lowest index.
 int argmax(const std::int64_t* v, int n);
 
@@ -84,14 +91,21 @@ void avgpool2d(const std::int32_t* in, const tensor_shape& is, int k, int stride
 std::int32_t neuron_layer_step(const layer& l, const std::int32_t* psum, std::vector<std::int64_t>& membrane,
                                std::int32_t* out, int membrane_bits);
 
+// A relu layer of an ANN bundle: out[j] = relu_quantize(neuron_current(psum[j], fx of j's
+// channel), bits) for the out_shape.size() values (out may alias psum). Returns the number of
+// non-zero activations.
+std::int32_t relu_layer_step(const layer& l, const std::int32_t* psum, std::int32_t* out);
+
 // ---- the model ----
 
 struct options {
-  int membrane_bits = 32;  // saturating membrane width, in [2, 63]
+  int membrane_bits = 32;  // saturating membrane width, in [2, 63] (no effect on an ann bundle)
 };
 
 // The per-sample result: outputs[t * classes + c] = output layer accumulation at timestep t;
-// spike_counts[t * F + f] = spikes fired by firing layer f at timestep t.
+// spike_counts[t * F + f] = spikes fired by firing layer f at timestep t. For an ann bundle
+// (network ann, T = 1) outputs are the int32 logits and spike_counts[f] the number of non-zero
+// activations of relu layer f (the reference's nonzero_counts).
 struct result {
   int timesteps = 0, classes = 0;
   std::vector<std::int32_t> outputs;
@@ -101,8 +115,9 @@ struct result {
 };
 
 // Called after every layer of every timestep: psum = the accumulations of a conv2d/linear
-// (empty for other layers), out = the layer's output (spikes of a firing layer, psums of the
-// output layer, the pooled/flattened map otherwise). For checking a platform layer by layer.
+// (empty for other layers), out = the layer's output (spikes of a firing layer, B-bit
+// activations of a relu layer, psums of the output layer, the pooled/flattened map otherwise).
+// For checking a platform layer by layer.
 using layer_observer = std::function<void(int t, int layer, const std::vector<std::int32_t>& psum,
                                           const std::vector<std::int32_t>& out)>;
 

@@ -13,6 +13,7 @@
 
 namespace spiketlm {
 
+// An ANN bundle (network ann) has no membranes: nothing changes, returns 0.
 // Returns the number of layers whose threshold changed (0: the trace already fits B bits; its
 // references are then recomputed only if B is narrower than the reference run's width).
 int requantize_membrane(bundle& b, int bits);

@@ -50,6 +50,36 @@ std::vector<std::uint8_t> generate_spikes(std::uint64_t seed, int layer, int tim
   return s;
 }
 
+std::vector<std::uint8_t> generate_activations(std::uint64_t seed, int layer, int timestep, double density, std::size_t n,
+                                               int bits, int sample) {
+  if (!(density >= 0.0 && density <= 1.0))
+    fail("trace", "activation generator: density: expected a value in [0, 1], got " + std::to_string(density));
+  if (bits < 1 || bits > 8)
+    fail("trace", "activation generator: bits: expected an integer in [1, 8], got " + std::to_string(bits));
+  const auto k = static_cast<std::size_t>(golden::round_half_away(density * static_cast<double>(n)));
+  std::vector<std::uint32_t> idx(n);
+  std::iota(idx.begin(), idx.end(), 0u);
+  spike_generator g(seed, layer, timestep, sample);
+  for (std::size_t i = 0; i < k; ++i) std::swap(idx[i], idx[i + static_cast<std::size_t>(g.uniform(n - i))]);
+  std::vector<std::uint8_t> a(n, 0);
+  const std::uint64_t levels = (std::uint64_t(1) << bits) - 1;  // non-zero values 1 .. 2^bits - 1
+  for (std::size_t i = 0; i < k; ++i) a[idx[i]] = static_cast<std::uint8_t>(1 + g.uniform(levels));
+  return a;
+}
+
+std::vector<std::uint8_t> workload_activations(const bundle& b, int layer, int sample) {
+  if (!b.ann())
+    fail("trace", b.dir + ": network: expected ann for activation maps (see to_ann), got " + b.network);
+  if (layer < 0 || layer >= static_cast<int>(b.layers.size()))
+    fail("trace", b.dir + ": layer: expected an index in [0, " + std::to_string(b.layers.size() - 1) + "], got " +
+                      std::to_string(layer));
+  const auto& l = b.layers[static_cast<std::size_t>(layer)];
+  if (l.input_rate.empty())
+    fail("trace", b.dir + ": layers[" + std::to_string(layer) + "].input_rate: expected an activation density, got none (" +
+                      l.name + " has a dense multi-bit input)");
+  return generate_activations(b.seed, layer, 0, l.input_rate[0], l.in_shape.size(), l.in_bits, sample);
+}
+
 std::vector<std::uint8_t> workload_spikes(const bundle& b, int layer, int timestep, int sample) {
   if (layer < 0 || layer >= static_cast<int>(b.layers.size()))
     fail("trace", b.dir + ": layer: expected an index in [0, " + std::to_string(b.layers.size() - 1) + "], got " +

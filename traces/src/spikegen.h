@@ -34,7 +34,21 @@ std::vector<std::uint8_t> generate_spikes(std::uint64_t seed, int layer, int tim
                                           int sample = 0);
 
 // The input spike map of layer `layer` of a workload bundle at timestep t (its input_rate[t],
-// its in_shape, the bundle's seed). Fails for a layer without input rate.
+// its in_shape, the bundle's seed). Fails for a layer without input rate. On an ann workload
+// this is the 0/1 mask of the non-zero positions of workload_activations().
 std::vector<std::uint8_t> workload_spikes(const bundle& b, int layer, int timestep, int sample = 0);
+
+// ANN activation maps (FORMAT.md section 8.4): exactly k = round_half_away(density * n)
+// non-zero values, at the positions generate_spikes(seed, layer, timestep, density, n, sample)
+// sets (the same partial Fisher-Yates); then, continuing the same generator, the value at
+// idx[i] for i = 0 .. k-1 is 1 + uniform(2^bits - 1), uniform over 1 .. 2^bits - 1.
+// density in [0, 1], bits in [1, 8].
+std::vector<std::uint8_t> generate_activations(std::uint64_t seed, int layer, int timestep, double density, std::size_t n,
+                                               int bits, int sample = 0);
+
+// The input activation map of layer `layer` of an ann workload bundle (network ann, e.g. from
+// to_ann()): density = its input_rate[0], bits = its in_bits, the bundle's seed. Fails for an
+// snn bundle or a layer without input density (a dense multi-bit input such as the first layer).
+std::vector<std::uint8_t> workload_activations(const bundle& b, int layer, int sample = 0);
 
 }  // namespace spiketlm

@@ -28,6 +28,12 @@ struct where {
 
 [[noreturn]] void bad(const where& w, const std::string& msg) { fail("trace", w.file + ": " + w.path + ": " + msg); }
 
+int ceil_log2(std::uint64_t v) {
+  int r = 0;
+  while ((std::uint64_t(1) << r) < v) ++r;
+  return r;
+}
+
 std::string scalar_text(const YAML::Node& n) {
   if (!n.IsDefined() || n.IsNull()) return "nothing";
   if (n.IsScalar()) return "'" + n.Scalar() + "'";
@@ -143,10 +149,30 @@ void check_finite(const std::vector<float>& v, const std::string& file, bool pos
   }
 }
 
-neuron_params read_neuron(const YAML::Node& n, const where& w) {
-  check_keys(n, w, {"model", "threshold", "gain", "leak_num", "leak_shift", "reset", "share"});
+neuron_params read_neuron(const YAML::Node& n, const where& w, bool ann, bool functional) {
+  if (!n.IsMap()) bad(w, "expected a map, got " + scalar_text(n));
   neuron_params p;
-  if (has(n, "model")) p.model = as_enum(n["model"], w.at("model"), {"lif", "if"});
+  if (has(n, "model")) p.model = as_enum(n["model"], w.at("model"), {"lif", "if", "relu"});
+  if (ann && !p.relu())
+    bad(w.at("model"), "expected relu (network ann), got '" + p.model + "'" + (has(n, "model") ? "" : " (the default)"));
+  if (!ann && p.relu()) bad(w.at("model"), "expected lif or if (network snn; relu needs network: ann), got 'relu'");
+  if (p.relu()) {
+    // FORMAT.md section 8: out = clamp((psum * multiplier + offset) >> shift, 0, 2^bits - 1).
+    check_keys(n, w, {"model", "bits", "scale"});
+    p.bits = static_cast<int>(as_int(req(n, "bits", w), w.at("bits"), 2, 8));
+    if (functional || has(n, "scale")) {
+      p.scale = as_double(req(n, "scale", w), w.at("scale"));
+      if (!(p.scale > 0)) bad(w.at("scale"), "expected a positive number, got " + n["scale"].Scalar());
+      p.gain = 1.0 / p.scale;  // the fixed-point fold gives the activation in units of scale
+    } else {
+      p.gain = 1.0;
+    }
+    p.threshold = 1;
+    p.leak_num = 1;
+    p.leak_shift = 0;
+    return p;
+  }
+  check_keys(n, w, {"model", "threshold", "gain", "leak_num", "leak_shift", "reset", "share"});
   if (p.model == "if") {
     p.leak_num = 1;
     p.leak_shift = 0;
@@ -272,14 +298,18 @@ bundle read_bundle_impl(const std::string& dir_in) {
   b.kind = as_enum(req(root, "kind", top), top.at("kind"), {"functional", "workload"});
   const bool fn = b.functional();
   if (fn)
-    check_keys(root, top, {"format", "version", "kind", "name", "description", "timesteps", "classes", "samples",
-                           "input", "labels", "layers", "reference"});
+    check_keys(root, top, {"format", "version", "kind", "network", "name", "description", "timesteps", "classes",
+                           "samples", "input", "labels", "layers", "reference", "calibration"});
   else
-    check_keys(root, top, {"format", "version", "kind", "name", "description", "timesteps", "classes", "input",
-                           "spike_rates", "layers"});
+    check_keys(root, top, {"format", "version", "kind", "network", "name", "description", "timesteps", "classes",
+                           "input", "spike_rates", "layers"});
+  if (has(root, "network")) b.network = as_enum(root["network"], top.at("network"), {"snn", "ann"});
+  const bool ann = b.ann();
   b.name = as_str(req(root, "name", top), top.at("name"));
   if (has(root, "description")) b.description = as_str(root["description"], top.at("description"));
   b.timesteps = static_cast<int>(as_int(req(root, "timesteps", top), top.at("timesteps"), 1, 1 << 16));
+  if (ann && b.timesteps != 1)
+    bad(top.at("timesteps"), "expected 1 for network ann (an ANN runs one pass), got " + std::to_string(b.timesteps));
   b.classes = static_cast<int>(as_int(req(root, "classes", top), top.at("classes"), 1, 1 << 24));
 
   // ---- input ----
@@ -297,6 +327,8 @@ bundle read_bundle_impl(const std::string& dir_in) {
     b.input_shape.w = static_cast<int>(as_int(s[2], wi.at("shape").idx(2), 1, 1 << 20));
   }
   b.encoding = as_enum(req(in, "encoding", wi), wi.at("encoding"), {"direct", "spikes"});
+  if (ann && b.encoding != "direct")
+    bad(wi.at("encoding"), "expected direct for network ann (multi-bit input values), got '" + b.encoding + "'");
   if (fn) {
     if (b.encoding == "direct") {
       b.input_dtype = as_enum(req(in, "dtype", wi), wi.at("dtype"), {"uint8", "int8"}) == "uint8" ? npy_dtype::u8
@@ -327,6 +359,14 @@ bundle read_bundle_impl(const std::string& dir_in) {
                             std::to_string(p[i]));
     }
     b.labels = tensor_values<std::int32_t>(dir, root, "labels", top, {N});
+    if (has(root, "calibration")) {  // samples the BN statistics were re-estimated on (spiketlm calibrate)
+      const where wc = top.at("calibration");
+      const YAML::Node cn = root["calibration"];
+      check_keys(cn, wc, {"first_sample", "samples"});
+      b.calibration_first = static_cast<int>(as_int(req(cn, "first_sample", wc), wc.at("first_sample"), 0, b.samples - 1));
+      b.calibration_samples =
+          static_cast<int>(as_int(req(cn, "samples", wc), wc.at("samples"), 1, b.samples - b.calibration_first));
+    }
     for (std::size_t i = 0; i < N; ++i)
       if (b.labels[i] < 0 || b.labels[i] >= b.classes)
         fail("trace", file_of(dir, root, "labels") + ": [" + std::to_string(i) + "]: expected a class in [0, " +
@@ -345,7 +385,9 @@ bundle read_bundle_impl(const std::string& dir_in) {
   if (!ls.IsSequence() || ls.size() == 0) bad(wl, "expected a non-empty list of layers, got " + scalar_text(ls));
   std::map<std::string, int> by_name;
   std::vector<double> out_scale;   // scale of each layer's output values
-  std::vector<bool> out_binary;    // whether each layer's outputs are 0/1 spikes
+  std::vector<bool> out_binary;    // whether each layer's outputs are a neuron map (0/1 spikes; ann: relu activations)
+  std::vector<int> out_bits;       // width of each layer's output values (layer::in_bits)
+  const int input_bits = b.encoding == "spikes" ? 1 : 8;
   for (std::size_t i = 0; i < ls.size(); ++i) {
     const where w = wl.idx(i);
     const YAML::Node n = ls[i];
@@ -417,8 +459,10 @@ bundle read_bundle_impl(const std::string& dir_in) {
     const double in_scale = src[0] < 0 ? b.input_scale : out_scale[static_cast<std::size_t>(src[0])];
     const bool in_binary = src[0] < 0 ? b.encoding == "spikes" : static_cast<bool>(out_binary[static_cast<std::size_t>(src[0])]);
     l.in_scale = in_scale;
+    l.in_bits = src[0] < 0 ? input_bits : out_bits[static_cast<std::size_t>(src[0])];
     double o_scale = in_scale;
     bool o_binary = in_binary;
+    int o_bits = l.in_bits;
     const tensor_shape& is = l.in_shape;
     // geometry
     if (l.type == layer_type::conv2d) {
@@ -455,6 +499,7 @@ bundle read_bundle_impl(const std::string& dir_in) {
       if (l.type == layer_type::avgpool2d) {
         o_scale = in_scale / (static_cast<double>(l.kernel) * l.kernel);
         o_binary = false;
+        o_bits = std::min(32, l.in_bits + ceil_log2(static_cast<std::uint64_t>(l.kernel) * l.kernel));
       }
     } else if (l.type == layer_type::flatten) {
       l.out_shape = {static_cast<int>(is.size()), 1, 1};
@@ -464,6 +509,7 @@ bundle read_bundle_impl(const std::string& dir_in) {
         bad(w.at("inputs"), "expected two inputs of the same shape, got " + shape_text(is) + " and " + shape_text(s2));
       l.out_shape = is;
       o_binary = false;
+      o_bits = 32;
     }
     // neuron
     if (l.is_compute() || l.type == layer_type::add) {
@@ -472,7 +518,7 @@ bundle read_bundle_impl(const std::string& dir_in) {
         if (n["neuron"].Scalar() != "none")
           bad(w.at("neuron"), "expected a map or none, got " + scalar_text(n["neuron"]));
       } else if (has(n, "neuron")) {
-        l.neuron = read_neuron(n["neuron"], w.at("neuron"));
+        l.neuron = read_neuron(n["neuron"], w.at("neuron"), ann, fn);
         if (l.out_channels % l.neuron->share != 0 && l.is_compute())
           bad(w.at("neuron").at("share"), "expected a divisor of " + std::to_string(l.out_channels) + " channels, got " +
                                               std::to_string(l.neuron->share));
@@ -485,10 +531,13 @@ bundle read_bundle_impl(const std::string& dir_in) {
       if (fn && last && l.fires()) bad(w.at("neuron"), "expected none for the output layer, got a neuron");
       if (fn && !last && !l.fires()) bad(w.at("neuron"), "expected a neuron (only the output layer has none), got none");
       if (l.fires()) {
-        o_scale = 1.0;
+        // snn: 0/1 spikes (scale 1); ann: relu activations in units of the neuron's scale.
+        o_scale = l.neuron->relu() ? (l.neuron->scale > 0 ? l.neuron->scale : 1.0) : 1.0;
         o_binary = true;
+        o_bits = l.neuron->relu() ? l.neuron->bits : 1;
       } else {
         o_binary = false;
+        o_bits = 32;
       }
     }
     // tensors and rates
@@ -556,8 +605,8 @@ bundle read_bundle_impl(const std::string& dir_in) {
         // workload: input spike rate of this layer (none for a direct-coded input)
         if (!in_binary) {
           if (has(n, "input_rate"))
-            bad(w.at("input_rate"), "expected none (this layer's input is multi-bit, not spikes), got " +
-                                        scalar_text(n["input_rate"]));
+            bad(w.at("input_rate"), std::string("expected none (this layer's input is multi-bit, not ") +
+                                        (ann ? "relu activations" : "spikes") + "), got " + scalar_text(n["input_rate"]));
         } else {
           const YAML::Node r = req(n, "input_rate", w);
           if (r.IsSequence()) {
@@ -580,6 +629,7 @@ bundle read_bundle_impl(const std::string& dir_in) {
     by_name[l.name] = static_cast<int>(i);
     out_scale.push_back(o_scale);
     out_binary.push_back(o_binary);
+    out_bits.push_back(o_bits);
     b.layers.push_back(std::move(l));
   }
   const layer& last = b.layers.back();
@@ -594,12 +644,26 @@ bundle read_bundle_impl(const std::string& dir_in) {
   if (fn) {
     const where wr = top.at("reference");
     const YAML::Node r = req(root, "reference", top);
-    check_keys(r, wr, {"membrane_bits", "outputs", "spike_counts"});
-    b.membrane_bits = static_cast<int>(as_int(req(r, "membrane_bits", wr), wr.at("membrane_bits"), 2, 63));
+    if (ann)
+      check_keys(r, wr, {"outputs", "nonzero_counts"});
+    else
+      check_keys(r, wr, {"membrane_bits", "outputs", "spike_counts"});
+    if (!ann) b.membrane_bits = static_cast<int>(as_int(req(r, "membrane_bits", wr), wr.at("membrane_bits"), 2, 63));
     const auto N = static_cast<std::size_t>(b.samples), T = static_cast<std::size_t>(b.timesteps);
     b.ref_outputs = tensor_values<std::int32_t>(dir, r, "outputs", wr, {N, T, static_cast<std::size_t>(b.classes)});
     if (has(r, "spike_counts"))
       b.ref_spike_counts = tensor_values<std::int32_t>(dir, r, "spike_counts", wr, {N, T, b.firing_layers()});
+    if (has(r, "nonzero_counts")) {
+      const std::size_t F = b.firing_layers();
+      b.ref_nonzero_counts = tensor_values<std::int32_t>(dir, r, "nonzero_counts", wr, {N, T, F});
+      std::vector<std::int64_t> limit;
+      for (const layer& l : b.layers)
+        if (l.fires()) limit.push_back(static_cast<std::int64_t>(l.out_shape.size()));
+      for (std::size_t i = 0; i < b.ref_nonzero_counts.size(); ++i)
+        if (b.ref_nonzero_counts[i] < 0 || b.ref_nonzero_counts[i] > limit[i % F])
+          fail("trace", file_of(dir, r, "nonzero_counts") + ": [" + std::to_string(i) + "]: expected a count in [0, " +
+                            std::to_string(limit[i % F]) + "], got " + std::to_string(b.ref_nonzero_counts[i]));
+    }
   }
   return b;
 }
@@ -631,10 +695,13 @@ void write_bundle(const bundle& b, const std::string& dir) {
   const auto N = static_cast<std::size_t>(b.samples), T = static_cast<std::size_t>(b.timesteps);
   std::ostringstream y;
   y << "# spiketlm trace bundle, see traces/FORMAT.md\n"
-    << "format: spiketlm-trace\nversion: " << k_trace_version << "\nkind: functional\n"
-    << "name: " << quoted(b.name) << "\n";
+    << "format: spiketlm-trace\nversion: " << k_trace_version << "\nkind: functional\n";
+  if (b.ann()) y << "network: ann\n";
+  y << "name: " << quoted(b.name) << "\n";
   if (!b.description.empty()) y << "description: " << quoted(b.description) << "\n";
   y << "timesteps: " << b.timesteps << "\nclasses: " << b.classes << "\nsamples: " << b.samples << "\n";
+  if (b.calibration_samples > 0)
+    y << "calibration: {first_sample: " << b.calibration_first << ", samples: " << b.calibration_samples << "}\n";
   y << "input:\n  shape: [" << b.input_shape.c << ", " << b.input_shape.h << ", " << b.input_shape.w << "]\n"
     << "  encoding: " << b.encoding << "\n";
   if (b.encoding == "direct")
@@ -684,7 +751,10 @@ void write_bundle(const bundle& b, const std::string& dir) {
       continue;
     }
     const neuron_params& p = *l.neuron;
-    y << "    neuron:\n      model: " << p.model << "\n      threshold: " << p.threshold << "\n      gain: " << num(p.gain)
+    if (p.relu())
+      y << "    neuron:\n      model: relu\n      bits: " << p.bits << "\n      scale: " << num(p.scale) << "\n";
+    else
+      y << "    neuron:\n      model: " << p.model << "\n      threshold: " << p.threshold << "\n      gain: " << num(p.gain)
       << "\n      leak_num: " << p.leak_num << "\n      leak_shift: " << p.leak_shift
       << "\n      reset: " << (p.reset == reset_mode::soft ? "soft" : "hard") << "\n      share: " << p.share << "\n";
     npy_write<std::int32_t>(dir + "/" + n + ".fx.multiplier.npy", {K}, l.fx.multiplier);
@@ -692,11 +762,17 @@ void write_bundle(const bundle& b, const std::string& dir) {
     y << "    fixed_point:\n      multiplier: " << quoted(n + ".fx.multiplier.npy") << "\n      offset: "
       << quoted(n + ".fx.offset.npy") << "\n      shift: " << l.fx.shift << "\n";
   }
-  y << "reference:\n  membrane_bits: " << b.membrane_bits << "\n  outputs: ref_outputs.npy\n";
+  y << "reference:\n";
+  if (!b.ann()) y << "  membrane_bits: " << b.membrane_bits << "\n";
+  y << "  outputs: ref_outputs.npy\n";
   npy_write<std::int32_t>(dir + "/ref_outputs.npy", {N, T, static_cast<std::size_t>(b.classes)}, b.ref_outputs);
   if (!b.ref_spike_counts.empty()) {
     y << "  spike_counts: ref_spike_counts.npy\n";
     npy_write<std::int32_t>(dir + "/ref_spike_counts.npy", {N, T, b.firing_layers()}, b.ref_spike_counts);
+  }
+  if (!b.ref_nonzero_counts.empty()) {
+    y << "  nonzero_counts: ref_nonzero_counts.npy\n";
+    npy_write<std::int32_t>(dir + "/ref_nonzero_counts.npy", {N, T, b.firing_layers()}, b.ref_nonzero_counts);
   }
   std::ofstream f(dir + "/trace.yaml", std::ios::trunc);
   if (!f) fail("trace", dir + "/trace.yaml: file: expected a writable path, got an error on open");

@@ -30,15 +30,23 @@ struct tensor_shape {
 };
 std::string shape_text(const tensor_shape& s);  // "16x14x14"
 
-// Integer LIF/IF neuron of a firing layer (FORMAT.md section 4).
+// Integer LIF/IF neuron of a firing layer (FORMAT.md section 4), or the B-bit ReLU of an ANN
+// bundle (FORMAT.md section 8).
 struct neuron_params {
-  std::string model = "lif";      // "lif" or "if" (if: leak_num 1, leak_shift 0)
+  std::string model = "lif";      // "lif" or "if" (if: leak_num 1, leak_shift 0); "relu" (ANN)
   std::int32_t threshold = 256;   // integer membrane units
   double gain = 0.75;             // input gain folded into the fixed-point multiplier
   std::int32_t leak_num = 1;      // leak: v <- (v * leak_num) >> leak_shift
   int leak_shift = 2;
   reset_mode reset = reset_mode::soft;
   int share = 1;                  // C#n channel sharing: n groups through one membrane
+  // relu (network ann): out = clamp((psum * multiplier + offset) >> shift, 0, 2^bits - 1).
+  // The reader sets gain = 1 / scale and threshold = 1 for a relu, so that every
+  // derive_fixed_point(..., gain, threshold, ...) call gives the activation in units of scale.
+  int bits = 0;                   // activation width, 2..8 (relu only)
+  double scale = 0.0;             // real value of one activation unit (relu, functional bundles)
+
+  bool relu() const { return model == "relu"; }
 };
 
 // Batch-norm statistics kept in float32 (BN adaptation re-estimates mean and variance).
@@ -69,8 +77,13 @@ struct layer {
   fixed_point fx;                        // firing layers of a functional bundle
   double in_scale = 1.0;                 // scale of this layer's input values (derived)
   // workload: fraction of ones in this layer's input spike map, per timestep (size T);
-  // empty for a direct-coded first layer.
+  // empty for a direct-coded first layer. network ann: the fraction of non-zero activations
+  // in the layer's input map (T = 1).
   std::vector<double> input_rate;
+  // Width in bits of this layer's input values (derived): 1 for spikes, 8 for the uint8/int8
+  // network input, B after a relu of B bits, + ceil(log2(k*k)) after an avgpool2d window sum,
+  // 32 after a layer without neuron (accumulations). Capped at 32.
+  int in_bits = 0;
 
   bool is_compute() const { return type == layer_type::conv2d || type == layer_type::linear; }
   bool fires() const { return neuron.has_value(); }
@@ -81,6 +94,7 @@ struct layer {
 struct bundle {
   std::string dir;         // where it was read from
   std::string kind;        // "functional" or "workload"
+  std::string network = "snn";  // "snn" or "ann" (FORMAT.md section 8; ann: T = 1, relu neurons)
   int version = k_trace_version;
   std::string name, description;
   int timesteps = 0;
@@ -98,11 +112,16 @@ struct bundle {
   int membrane_bits = 32;            // of the reference run
   std::vector<std::int32_t> ref_outputs;       // [N, T, classes]
   std::vector<std::int32_t> ref_spike_counts;  // [N, T, F] (F = firing layers); may be empty
+  // BN statistics re-estimated on samples [calibration_first, + calibration_samples) (spiketlm
+  // calibrate; 0 samples: none): a run must evaluate other samples.
+  int calibration_first = 0, calibration_samples = 0;
+  std::vector<std::int32_t> ref_nonzero_counts;  // ann: [N, 1, F] non-zero activations per relu layer; may be empty
   // workload
   std::uint64_t seed = 0;
   std::string rate_source;
 
   bool functional() const { return kind == "functional"; }
+  bool ann() const { return network == "ann"; }
   std::size_t firing_layers() const;
   int output_layer() const { return static_cast<int>(layers.size()) - 1; }
   int layer_index(const std::string& name) const;  // -1 if none

@@ -2,6 +2,9 @@
 
 Called by train.py at the end of training. Standalone use re-exports a saved checkpoint:
     /usr/bin/python3 traces/tools/export.py --ckpt model.pt --timesteps 4 --lif-share 1 --out DIR
+    /usr/bin/python3 traces/tools/export.py --ckpt model.pt --network ann --bits 8 --out DIR
+An ANN (train.AnnNet) is exported as a `network: ann` bundle (FORMAT.md section 8): relu
+neurons with the activation step `scale` of each layer, the same fixed-point fold.
 """
 import argparse
 import datetime
@@ -39,6 +42,16 @@ def yaml_float(x):
     return repr(float(x))
 
 
+def is_ann(net):
+    return getattr(net, "network", "snn") == "ann"
+
+
+def relu_neuron(net, i):
+    """The relu neuron of hidden layer i of an ANN: bits and the activation step as float32."""
+    act = (net.act1, net.act2)[i]
+    return {"model": "relu", "bits": net.bits, "scale": float(np.float32(act.step()))}
+
+
 def build_layers(net):
     sd = {k: v.detach().numpy() for k, v in net.state_dict().items()}
     share = net.share
@@ -46,6 +59,7 @@ def build_layers(net):
     in_scale = 1.0 / 255.0
     neuron = {"model": "lif", "threshold": THRESHOLD, "gain": GAIN, "leak_num": LEAK_NUM,
               "leak_shift": LEAK_SHIFT, "reset": "soft", "share": share}
+    ann = is_ann(net)
     for i, (name, cin, cout, hw) in enumerate([("conv1", 1, net.conv1.out_channels, 28),
                                                 ("conv2", net.conv1.out_channels, net.conv2.out_channels, 14)]):
         q, s = quantize(sd[f"{name}.weight"], True)
@@ -54,12 +68,16 @@ def build_layers(net):
               "running_mean": sd[f"bn{i + 1}.running_mean"].astype(np.float32),
               "running_var": sd[f"bn{i + 1}.running_var"].astype(np.float32),
               "eps": 1e-5}
-        fx = intmodel.derive_fixed_point(s, in_scale, bn, GAIN, THRESHOLD)
+        nr = relu_neuron(net, i) if ann else dict(neuron)
+        if ann:
+            fx = intmodel.derive_fixed_point(s, in_scale, bn, intmodel.relu_gain(nr["scale"]), 1)
+        else:
+            fx = intmodel.derive_fixed_point(s, in_scale, bn, GAIN, THRESHOLD)
         layers.append({"name": name, "type": "conv2d", "in_channels": cin, "out_channels": cout,
                        "kernel": 3, "stride": 1, "padding": 1, "weight": q, "weight_scale": s,
-                       "bn": bn, "neuron": dict(neuron), "fx": fx, "in_scale": in_scale, "hw": hw})
+                       "bn": bn, "neuron": nr, "fx": fx, "in_scale": in_scale, "hw": hw})
         layers.append({"name": f"pool{i + 1}", "type": "maxpool2d", "kernel": 2, "stride": 2, "padding": 0})
-        in_scale = 1.0
+        in_scale = nr["scale"] if ann else 1.0
     layers.append({"name": "flatten", "type": "flatten"})
     q, s = quantize(sd["fc.weight"], False)
     layers.append({"name": "fc", "type": "linear", "in_features": q.shape[1], "out_features": q.shape[0],
@@ -67,7 +85,7 @@ def build_layers(net):
     return layers
 
 
-def write_bundle(layers, x, y, T, outputs, counts, out, name, description):
+def write_bundle(layers, x, y, T, outputs, counts, out, name, description, network="snn"):
     if os.path.isdir(out):
         shutil.rmtree(out)
     os.makedirs(out)
@@ -76,6 +94,8 @@ def write_bundle(layers, x, y, T, outputs, counts, out, name, description):
     L.append("format: spiketlm-trace")
     L.append("version: 1")
     L.append("kind: functional")
+    if network == "ann":
+        L.append("network: ann")
     L.append(f"name: {name}")
     L.append(f"description: \"{description}\"")
     L.append(f"timesteps: {T}")
@@ -118,8 +138,10 @@ def write_bundle(layers, x, y, T, outputs, counts, out, name, description):
             if ly.get("neuron") is not None:
                 nr = ly["neuron"]
                 L.append("    neuron:")
-                for k in ("model", "threshold", "gain", "leak_num", "leak_shift", "reset", "share"):
-                    val = yaml_float(nr[k]) if k == "gain" else nr[k]
+                keys = (("model", "bits", "scale") if nr["model"] == "relu" else
+                        ("model", "threshold", "gain", "leak_num", "leak_shift", "reset", "share"))
+                for k in keys:
+                    val = yaml_float(nr[k]) if k in ("gain", "scale") else nr[k]
                     L.append(f"      {k}: {val}")
                 m, o, sh = ly["fx"]
                 np.save(os.path.join(out, f"{n}.fx.multiplier.npy"), np.array(m, np.int32))
@@ -131,11 +153,16 @@ def write_bundle(layers, x, y, T, outputs, counts, out, name, description):
             else:
                 L.append("    neuron: none")
     L.append("reference:")
-    L.append(f"  membrane_bits: {MEMBRANE_BITS}")
-    L.append("  outputs: ref_outputs.npy")
-    L.append("  spike_counts: ref_spike_counts.npy")
+    if network == "ann":
+        L.append("  outputs: ref_outputs.npy")
+        L.append("  nonzero_counts: ref_nonzero_counts.npy")
+        np.save(os.path.join(out, "ref_nonzero_counts.npy"), counts.astype(np.int32))
+    else:
+        L.append(f"  membrane_bits: {MEMBRANE_BITS}")
+        L.append("  outputs: ref_outputs.npy")
+        L.append("  spike_counts: ref_spike_counts.npy")
+        np.save(os.path.join(out, "ref_spike_counts.npy"), counts.astype(np.int32))
     np.save(os.path.join(out, "ref_outputs.npy"), outputs.astype(np.int32))
-    np.save(os.path.join(out, "ref_spike_counts.npy"), counts.astype(np.int32))
     with open(os.path.join(out, "trace.yaml"), "w") as f:
         f.write("\n".join(L) + "\n")
 
@@ -154,9 +181,14 @@ def export(net, xte, yte, samples, out, info):
     fire = [ly for ly in layers if ly.get("neuron") is not None]
     neurons = [ly["out_channels"] * ly["hw"] * ly["hw"] for ly in fire]
     rates = counts.astype(np.float64).sum(0) / (samples * np.array(neurons))  # [T, F]
-    desc = (f"Fashion-MNIST conv SNN, T={T}, LIF C#{net.share}, int8 weights, integer membrane; "
-            f"first {samples} test images")
-    write_bundle(layers, xte[:samples], yte[:samples], T, outputs, counts, out, name, desc)
+    if is_ann(net):
+        desc = (f"Fashion-MNIST conv ANN of fmnist_snn's shape, {net.bits}-bit ReLU activations, int8 weights; "
+                f"first {samples} test images")
+    else:
+        desc = (f"Fashion-MNIST conv SNN, T={T}, LIF C#{net.share}, int8 weights, integer membrane; "
+                f"first {samples} test images")
+    write_bundle(layers, xte[:samples], yte[:samples], T, outputs, counts, out, name, desc,
+                 "ann" if is_ann(net) else "snn")
     size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
     info = dict(info)
     cmd = info["command"].split()
@@ -167,8 +199,13 @@ def export(net, xte, yte, samples, out, info):
     info.update({"int_acc_10k": int_acc_10k, "int_acc_subset": int_acc_sub, "rates": rates,
                  "fire": [ly["name"] for ly in fire], "neurons": neurons,
                  "export_time_s": time.time() - t0, "size": size, "samples": samples,
-                 "fx": {ly["name"]: ly["fx"][2] for ly in fire}})
-    write_readme(out, name, info, T)
+                 "fx": {ly["name"]: ly["fx"][2] for ly in fire},
+                 "act_scale": {ly["name"]: ly["neuron"].get("scale") for ly in fire}})
+    if is_ann(net):
+        info["bits"] = net.bits
+        write_readme_ann(out, name, info)
+    else:
+        write_readme(out, name, info, T)
     print(f"exported {out} ({size / 1e6:.2f} MB) int acc per t (subset) {np.round(int_acc_sub, 4).tolist()} "
           f"(10k) {np.round(int_acc_10k, 4).tolist()} rates {np.round(rates, 4).tolist()}")
 
@@ -230,17 +267,79 @@ def write_readme(out, name, info, T):
         f.write("\n".join(r))
 
 
+def write_readme_ann(out, name, info):
+    B = info["bits"]
+    pct = lambda v: f"{100 * v[0]:.2f}"  # noqa: E731
+    r = []
+    r.append(f"# {name}: Fashion-MNIST convolutional ANN, {B}-bit activations (functional trace)")
+    r.append("")
+    r.append("Format: `traces/FORMAT.md` (section 8, `network: ann`). Produced by `traces/tools/train.py "
+             "--network ann` (training + export);")
+    r.append("the reference outputs come from the integer-exact numpy model `traces/tools/intmodel.py`,")
+    r.append("reproduced bit for bit by the C++ golden model (`traces/src/golden.h`).")
+    r.append("")
+    r.append("## Network")
+    r.append("The shape of `traces/fmnist_snn` with a quantized ReLU in place of each LIF, one timestep:")
+    r.append("input 1x28x28 uint8 (the same first 1000 test images as fmnist_snn), scale 1/255")
+    r.append("")
+    r.append(f"conv1 3x3 1->16 pad 1 + BN + ReLU{B} -> maxpool 2 -> conv2 3x3 16->32 pad 1 + BN + ReLU{B} -> maxpool 2 ->")
+    r.append("flatten -> linear 1568->10 (output accumulations = logits, no neuron)")
+    r.append("")
+    r.append("int8 weights (per-output-channel scale for the convs, per-tensor for the linear); activations")
+    r.append(f"unsigned {B} bit: out = clamp((acc * multiplier + offset) >> shift, 0, {2 ** B - 1}), BN and the")
+    r.append(f"scales folded into the per-channel fixed-point multiplier (shifts: {info['fx']}); activation")
+    r.append(f"steps (real value of one unit, learnt PACT clipping level / {2 ** B - 1}): "
+             + ", ".join(f"{k} {v:.6g}" for k, v in info["act_scale"].items()) + ".")
+    r.append("")
+    r.append("## Accuracy (%) (prediction = argmax of the output accumulations, ties to the lowest class)")
+    r.append("")
+    r.append("| model | samples | t=1 |")
+    r.append("|---|---|---|")
+    r.append(f"| integer (this bundle's reference outputs) | first {info['samples']} | {pct(info['int_acc_subset'])} |")
+    r.append(f"| integer | all 10000 | {pct(info['int_acc_10k'])} |")
+    r.append(f"| float (QAT, fake-quantized weights and activations) | first {info['samples']} | "
+             f"{pct(info['float_acc_subset'])} |")
+    r.append(f"| float (QAT, fake-quantized weights and activations) | all 10000 | {pct(info['float_acc_10k'])} |")
+    r.append("")
+    r.append(f"## Activation density (fraction of a layer's ReLU outputs that are non-zero, first {info['samples']} "
+             "samples, before pooling)")
+    r.append("")
+    r.append("| layer | outputs | density |")
+    r.append("|---|---|---|")
+    for i, n in enumerate(info["fire"]):
+        r.append(f"| {n} | {info['neurons'][i]} | {info['rates'][0, i]:.4f} |")
+    r.append("")
+    r.append("## Reproduce")
+    r.append("")
+    r.append("```")
+    r.append(info["command"])
+    r.append("```")
+    r.append("")
+    r.append(f"Training took {info['train_time_s']:.0f} s (wall clock, on a 2-core machine shared with parallel "
+             f"compiles; expect less on an idle one) and export {info['export_time_s']:.0f} s "
+             f"({info['threads']} CPU thread{'s' if info['threads'] != 1 else ''}, {info['epochs']} epochs, batch "
+             f"{info['batch']}, lr {info['lr']}, seed {info['seed']}). Bundle size {info['size'] / 1e6:.2f} MB.")
+    r.append("torch CPU kernels are deterministic for a given seed and thread count, but results can")
+    r.append("differ slightly across torch versions or thread counts; this bundle was made with Debian's")
+    r.append("python3-torch 1.13.1 and python3-numpy 1.24.2.")
+    r.append("")
+    with open(os.path.join(out, "README.md"), "w") as f:
+        f.write("\n".join(r))
+
+
 def main():
     import torch
     import train
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--network", choices=("snn", "ann"), default="snn")
+    ap.add_argument("--bits", type=int, default=8)
     ap.add_argument("--timesteps", type=int, default=4)
     ap.add_argument("--lif-share", type=int, default=1)
     ap.add_argument("--samples", type=int, default=1000)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    net = train.Net(args.timesteps, args.lif_share)
+    net = train.AnnNet(args.bits) if args.network == "ann" else train.Net(args.timesteps, args.lif_share)
     net.load_state_dict(torch.load(args.ckpt))
     _, _, xte, yte = train.load_fmnist()
     fa = train.evaluate(net, xte, yte)

@@ -23,6 +23,12 @@ def round_half_away(x):
     return int(r)
 
 
+def relu_gain(scale):
+    """The gain of a relu neuron's fixed-point transform: 1 / scale (one float64 division),
+    with threshold 1, so that derive_fixed_point gives the activation in units of scale."""
+    return 1.0 / float(scale)
+
+
 def derive_fixed_point(w_scale, in_scale, bn, gain, threshold):
     """Per-channel (multiplier, offset, shift) of a firing layer, FORMAT.md section 4.
 
@@ -106,7 +112,9 @@ def run(layers, inputs, T, membrane_bits=32, chunk=500):
 
     layers: list of dicts (type, params, tensors as numpy arrays, and for firing layers
     'fx' = (mult, offset, shift) and 'neuron' dict); inputs uint8/int8 [N, C, H, W] (direct).
-    Returns (outputs int32 [N, T, classes], spike_counts int32 [N, T, F])."""
+    Returns (outputs int32 [N, T, classes], spike_counts int32 [N, T, F]).
+    A 'relu' neuron (ANN, FORMAT.md section 8; T = 1) outputs clamp(current, 0, 2^bits - 1)
+    and its count is the number of non-zero activations."""
     N = inputs.shape[0]
     outs, counts = [], []
     for i0 in range(0, N, chunk):
@@ -140,6 +148,10 @@ def run(layers, inputs, T, membrane_bits=32, chunk=500):
                     cur = (psum * np.asarray(mult, np.int64).reshape(shp)
                            + np.asarray(off, np.int64).reshape(shp)) >> sh
                     nr = L["neuron"]
+                    if nr["model"] == "relu":   # ANN (FORMAT.md section 8): ReLU + saturation
+                        x = np.clip(cur, 0, (1 << nr["bits"]) - 1)
+                        cnt.append((x != 0).reshape(B, -1).sum(1))
+                        continue
                     n = nr["share"]
                     C = cur.shape[1]
                     cg = C // n

@@ -1,10 +1,15 @@
 #!/usr/bin/python3
-"""Train the small convolutional SNN of traces/fmnist_snn on Fashion-MNIST and export it.
+"""Train the small convolutional SNN of traces/fmnist_snn on Fashion-MNIST and export it;
+with --network ann, the quantized ANN of the same shape (traces/fmnist_ann8, fmnist_ann4).
 
 Network (direct input coding, T timesteps):
     conv1 3x3 1->16 pad 1, BN, LIF, maxpool 2
     conv2 3x3 16->32 pad 1, BN, LIF, maxpool 2
     flatten, linear 1568->10 (no neuron: its accumulations summed over timesteps are the logits)
+--network ann --bits B: the same layers with a B-bit ReLU in place of each LIF and T = 1
+(FORMAT.md section 8): activations fake-quantized to B unsigned bits, a = clamp(round(z/s),
+0, 2^B - 1) * s, with a learnt clipping level alpha = s (2^B - 1) per layer (PACT, Choi et al.
+2018) and a straight-through estimator for the rounding.
 
 Quantization-aware: weights are fake-quantized to int8 (per output channel for the convs,
 per tensor for the output linear) with a straight-through estimator; the LIF follows the
@@ -14,6 +19,8 @@ EfficientLIF-Net channel sharing C#n when --lif-share n > 1.
 Run with Debian's interpreter (it sees python3-torch and python3-numpy):
     /usr/bin/python3 traces/tools/train.py --timesteps 4 --epochs 4 --lif-share 1 --seed 1 \
         --out traces/fmnist_snn
+    /usr/bin/python3 traces/tools/train.py --network ann --bits 8 --epochs 5 --seed 1 --threads 1 \
+        --out traces/fmnist_ann8
 The trained float model is saved as <out>/../.ckpt_<name>.pt only if --ckpt is given; the
 bundle itself (integer-exact reference outputs) is written by export.py, called at the end.
 """
@@ -112,7 +119,58 @@ def lif_seq(z, share, gain=0.75, leak=0.25):
     return torch.stack(out)
 
 
+class ActQuant(nn.Module):
+    """B-bit unsigned activation (ReLU + saturation + rounding), PACT clipping level alpha.
+
+    Forward: clamp(z, 0, alpha) rounded to a multiple of s = alpha / (2^B - 1); the rounding
+    passes the gradient straight through, the clamp sends it to alpha where z >= alpha."""
+
+    def __init__(self, bits, alpha=4.0):
+        super().__init__()
+        self.bits = bits
+        self.alpha = nn.Parameter(torch.tensor(float(alpha)))
+
+    def step(self):
+        return self.alpha.detach().abs().item() / (2 ** self.bits - 1)
+
+    def forward(self, z):
+        a = self.alpha.abs()
+        y = torch.minimum(F.relu(z), a)
+        s = a / (2 ** self.bits - 1)
+        q = torch.round(y / s) * s
+        return y + (q - y).detach()
+
+
+class AnnNet(nn.Module):
+    """The ANN of the same shape: conv-BN-ReLU(B bit)-pool x2, linear; T = 1."""
+
+    network = "ann"
+
+    def __init__(self, bits, c1=16, c2=32):
+        super().__init__()
+        self.T = 1
+        self.share = 1
+        self.bits = bits
+        self.conv1 = QConv(1, c1, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c1)
+        self.act1 = ActQuant(bits)
+        self.conv2 = QConv(c1, c2, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c2)
+        self.act2 = ActQuant(bits)
+        self.fc = QLinear(c2 * 7 * 7, 10, bias=False)
+
+    def forward(self, x):
+        """x: [B, 1, 28, 28] float in [0, 1]. Returns outputs [1, B, 10] and the fraction of
+        non-zero activations of the two ReLU layers."""
+        a1 = self.act1(self.bn1(self.conv1(x)))
+        a2 = self.act2(self.bn2(self.conv2(F.max_pool2d(a1, 2))))
+        out = self.fc(F.max_pool2d(a2, 2).flatten(1))
+        return out.unsqueeze(0), ((a1 > 0).float().mean().item(), (a2 > 0).float().mean().item())
+
+
 class Net(nn.Module):
+    network = "snn"
+
     def __init__(self, timesteps, share, c1=16, c2=32):
         super().__init__()
         self.T = timesteps
@@ -152,6 +210,9 @@ def evaluate(net, x, y, bs=1000):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--network", choices=("snn", "ann"), default="snn",
+                    help="ann: the B-bit quantized ANN of the same shape (T = 1)")
+    ap.add_argument("--bits", type=int, default=8, help="activation bits of --network ann (2..8)")
     ap.add_argument("--timesteps", type=int, default=4)
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--lif-share", type=int, default=1, help="C#n channel sharing (1 = none)")
@@ -164,6 +225,12 @@ def main():
     ap.add_argument("--ckpt", default=None, help="also save the float state_dict here")
     ap.add_argument("--limit", type=int, default=0, help="train on the first N images only (smoke test)")
     args = ap.parse_args()
+    if args.network == "ann":
+        if not 2 <= args.bits <= 8:
+            ap.error("--bits: expected 2..8")
+        if "--timesteps" in sys.argv[1:] and args.timesteps != 1:
+            ap.error("--timesteps: an ANN runs one timestep")
+        args.timesteps = 1
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -172,7 +239,7 @@ def main():
     xtr, ytr, xte, yte = load_fmnist()
     if args.limit:
         xtr, ytr = xtr[:args.limit], ytr[:args.limit]
-    net = Net(args.timesteps, args.lif_share)
+    net = AnnNet(args.bits) if args.network == "ann" else Net(args.timesteps, args.lif_share)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     steps = args.epochs * math.ceil(len(xtr) / args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.15)
@@ -206,6 +273,7 @@ def main():
         torch.save(net.state_dict(), args.ckpt)
     info = {
         "timesteps": args.timesteps, "epochs": args.epochs, "lif_share": args.lif_share,
+        "network": args.network, "bits": args.bits if args.network == "ann" else None,
         "seed": args.seed, "batch": args.batch, "lr": args.lr, "threads": args.threads,
         "train_time_s": train_time,
         "float_acc_10k": float_acc_full.tolist(), "float_acc_subset": float_acc_sub.tolist(),

@@ -135,6 +135,7 @@ enum spiketlm_op { OP_CONV = 1, OP_LINEAR = 2, OP_MAXPOOL = 3, OP_AVGPOOL = 4, O
 #define DESC_HARD_RESET 0x2u
 #define DESC_SIGNED_INPUT 0x4u  /* multi-bit input planes are two's complement */
 #define DESC_INPUT_PER_T 0x8u   /* a separate input map per timestep (else one for all) */
+#define DESC_RELU 0x20u         /* with DESC_FIRES: ANN ReLU + requantize to act_bits (no membrane) */
 
 /* One layer. Tensors in memory:
  *  spike / multi-bit maps: [T?][planes][C][H][pitch] bits, pitch = ceil(W/8) bytes per row
@@ -154,6 +155,7 @@ typedef struct LayerDesc {
   uint32_t threshold, leak_num, leak_shift, lif_share;
   uint32_t layer_id;
   uint32_t out_scale_q24;  /* output layer: real logit = accumulation x scale, Q8.24 (exit unit) */
+  uint32_t act_bits;       /* DESC_RELU: output activation bits (1..8), the output map's planes */
 } LayerDesc;
 
 #define LAYERDESC_WORDS (sizeof(LayerDesc) / 4)
@@ -165,7 +167,8 @@ static inline const char* spiketlm_desc_field_name(uint32_t w) {
       "op", "flags", "in_c", "in_h", "in_w", "in_planes", "out_c", "out_h", "out_w", "kh", "kw",
       "stride", "pad", "in_addr_lo", "in_addr_hi", "in2_addr_lo", "in2_addr_hi", "out_addr_lo",
       "out_addr_hi", "w_addr_lo", "w_addr_hi", "fx_addr_lo", "fx_addr_hi", "fx_shift", "mem_addr_lo",
-      "mem_addr_hi", "threshold", "leak_num", "leak_shift", "lif_share", "layer_id", "out_scale_q24"};
+      "mem_addr_hi", "threshold", "leak_num", "leak_shift", "lif_share", "layer_id", "out_scale_q24",
+      "act_bits"};
   return w < sizeof(names) / sizeof(names[0]) ? names[w] : 0;
 }
 
