@@ -79,6 +79,18 @@ void draw_device_state(XbarProgram& x, const CellConfig& c, const DeviceConfig& 
   x.sa_offset.assign(size_t(x.pcols), 0.0);
   if (cfg.sense_offset_lsb > 0)
     for (auto& o : x.sa_offset) o = cfg.sense_offset_lsb * d.unit_current_a(c) * r.normal();
+  x.g_ir.clear();
+  if (cfg.ir_drop == IrDrop::fast && cfg.wire_ohm > 0) {
+    // Fast IR drop: the transfer conductance of every cell of every column, once (nodal.h).
+    const int R = x.rows, P = x.pcols;
+    x.g_ir.assign(x.g.size(), 0.0);
+    std::vector<double> G(static_cast<size_t>(R)), a(static_cast<size_t>(R)), s(static_cast<size_t>(R));
+    for (int p = 0; p < P; ++p) {
+      for (int i = 0; i < R; ++i) G[size_t(i)] = x.g[size_t(i) * P + p];
+      imc::ladder_transfer(G.data(), R, cfg.wire_ohm, a.data(), s.data());
+      for (int i = 0; i < R; ++i) x.g_ir[size_t(i) * P + p] = a[size_t(i)];
+    }
+  }
 }
 
 void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const CellConfig& c, const DeviceConfig& d,
@@ -86,7 +98,12 @@ void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const CellCon
   if (x.g.size() != x.level.size()) fail("imc", "non-ideal column model: crossbar " + std::to_string(x.index) + " has no device state");
   const int R = x.rows, P = x.pcols;
   const double V = d.read_v;
-  std::vector<double> Vr(size_t(R), 0.0), G(size_t(R), 0.0), scratch(size_t(2 * R + 2), 0.0);
+  const bool ir = cfg.ir_drop != IrDrop::none && cfg.wire_ohm > 0;
+  const bool fast = ir && cfg.ir_drop == IrDrop::fast;
+  if (fast && x.g_ir.size() != x.g.size())
+    fail("imc", "non-ideal column model: crossbar " + std::to_string(x.index) + " has no IR-drop transfer conductances");
+  thread_local std::vector<double> Vr, G, scratch, col;
+  Vr.assign(size_t(R), 0.0);
   int nact = 0;
   for (int r = 0; r < R; ++r)
     if ((mask[r >> 6] >> (r & 63)) & 1) {
@@ -98,17 +115,24 @@ void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const CellCon
   const double g0 = nominal_conductance(0, c, d), g1 = nominal_conductance(1, c, d) - g0;
   const double gain = cfg.leak_correction ? d.step_s(c) / g1 : 1.0;
   const double leak = cfg.leak_correction ? V * double(nact) * g0 : 0.0;
+  if (!ir || fast) {
+    // Sum of the (transfer) conductances of the active rows, row by row (cells stored row-major).
+    const std::vector<double>& gs = fast ? x.g_ir : x.g;
+    col.assign(size_t(P), 0.0);
+    for (int r = 0; r < R; ++r)
+      if (Vr[size_t(r)] != 0) {
+        const double* gr = gs.data() + size_t(r) * P;
+        for (int p = 0; p < P; ++p) col[size_t(p)] += gr[p];
+      }
+    for (int p = 0; p < P; ++p) out[p] += (col[size_t(p)] * V - leak) * gain;
+    return;
+  }
+  // Nodal: the exact ladder solve of every column for this read.
+  G.assign(size_t(R), 0.0);
+  scratch.assign(size_t(2 * R + 2), 0.0);
   for (int p = 0; p < P; ++p) {
-    double I = 0;
-    if (cfg.ir_drop == IrDrop::none || cfg.wire_ohm <= 0) {
-      for (int r = 0; r < R; ++r)
-        if (Vr[size_t(r)] != 0) I += x.g[size_t(r) * P + p] * V;
-    } else {
-      for (int r = 0; r < R; ++r) G[size_t(r)] = x.g[size_t(r) * P + p];
-      I = cfg.ir_drop == IrDrop::nodal
-              ? imc::ladder_current(G.data(), Vr.data(), R, cfg.wire_ohm, scratch.data())
-              : imc::ladder_current_fast(G.data(), Vr.data(), R, cfg.wire_ohm, cfg.fast_iterations, scratch.data());
-    }
+    for (int r = 0; r < R; ++r) G[size_t(r)] = x.g[size_t(r) * P + p];
+    const double I = imc::ladder_current(G.data(), Vr.data(), R, cfg.wire_ohm, scratch.data());
     out[p] += (I - leak) * gain;
   }
 }
@@ -122,15 +146,15 @@ NonidealColumn::NonidealColumn(sc_core::sc_module_name nm, Context& ctx) : Colum
   m_cfg.stuck_rate = param_double("stuck_rate", 0, {"share of unit cells stuck at programming", "", 0, 1});
   m_cfg.stuck_on_share = param_double("stuck_on_share", 0.5, {"share of stuck cells stuck on (low resistance); the rest stuck off", "", 0, 1});
   m_cfg.leak_correction = param_bool("leak_correction", true, {"subtract the nominal off-state (Roff) current of the active rows digitally"});
-  const std::string ir = param_string("ir_drop", "none", {"wire resistance model: none, fast (fixed-point IR-drop correction), nodal (exact ladder solve)",
+  const std::string ir = param_string("ir_drop", "none", {"wire resistance model: none, fast (per-cell transfer conductances computed once "
+                                                          "at programming, exact by superposition), nodal (ladder solve at every read, the reference)",
                                                           "", -1e300, 1e300, {"none", "fast", "nodal"}});
   m_cfg.ir_drop = ir == "fast" ? IrDrop::fast : ir == "nodal" ? IrDrop::nodal : IrDrop::none;
   m_cfg.wire_ohm = param_double("wire_ohm", 5, {"wire resistance between adjacent cells of a column (NICE: 5 Ohm)", "Ohm", 0, 1e6});
-  m_cfg.fast_iterations = int(param_int("fast_iterations", 2, {"fixed-point steps of the fast IR-drop model", "", 1, 100}));
   m_cfg.sense_offset_lsb = param_double("sense_offset_lsb", 0, {"sigma of a static sense-amplifier offset per PE column", "LSB", 0, 1e6});
 }
 
 SPIKETLM_REGISTER_KIND(NonidealColumn, "imc.column.nonideal", "imc_column",
-                       "non-ideal crossbar columns: seeded conductance variation, finite Roff, stuck-at faults, IR drop (fast or nodal), sense-amp offset");
+                       "non-ideal crossbar columns: seeded conductance variation, finite Roff, stuck-at faults, IR drop (fast transfer conductances or nodal solve), sense-amp offset");
 
 }  // namespace spiketlm

@@ -49,7 +49,6 @@ struct NonidealConfig {
   bool leak_correction = true;   // subtract the nominal off-state current of the active rows
   IrDrop ir_drop = IrDrop::none;
   double wire_ohm = 0.0;         // wire resistance between adjacent cells of a column
-  int fast_iterations = 1;
   double sense_offset_lsb = 0.0; // sigma of a static sense-amplifier offset per column, in LSB
 };
 
@@ -68,7 +67,8 @@ struct SplitMix {
 };
 
 // Draw the device state of one crossbar (x.g, x.sa_offset) from cfg, seeded by cfg.seed and
-// x.index. Plain C++ so it is tested without SystemC.
+// x.index; with ir_drop fast also the transfer conductances x.g_ir of every column (nodal.h).
+// Plain C++ so it is tested without SystemC.
 void draw_device_state(XbarProgram& x, const CellConfig& c, const DeviceConfig& d, const NonidealConfig& cfg);
 // Column currents (amps) of x driven on `mask`, added to out[pcols].
 void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const CellConfig& c, const DeviceConfig& d,

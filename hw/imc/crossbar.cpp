@@ -30,6 +30,7 @@ void XbarProgram::program(const int8_t* w, int nrows, int nwcols, int wstride, c
   neg.assign(size_t(rows) * wcols, 0);
   flip.assign(size_t(wcols), 0);
   g.clear();
+  g_ir.clear();
   sa_offset.clear();
   if (c.encoding == WeightEncoding::flip) {
     if (flips) {

@@ -79,6 +79,7 @@ struct XbarProgram {
   // Device state drawn once at programming by a non-ideal column model (empty = nominal).
   uint64_t index = 0;          // crossbar index on the chip (seeds its device state)
   std::vector<double> g;       // [rows][pcols] conductance of each cell position, siemens
+  std::vector<double> g_ir;    // [rows][pcols] transfer conductance with IR drop (ir_drop: fast; nodal.h)
   std::vector<double> sa_offset;  // [pcols] sense-amplifier offset current, amps
   // Program from int8 weights w[r * wstride + j], r < rows, j < wcols. Fails (one line, names
   // `who`) when a weight does not fit the cell configuration. flips[j] (flip encoding): the

@@ -29,29 +29,25 @@ double ladder_current(const double* G, const double* V, int n, double r_ohm, dou
   return v[n - 1] / r_ohm;
 }
 
-double ladder_current_fast(const double* G, const double* V, int n, double r_ohm, int iterations, double* scratch) {
-  double* I = scratch;  // cell currents
-  double total = 0;
-  for (int i = 0; i < n; ++i) total += (I[i] = G[i] * V[i]);
-  if (r_ohm <= 0 || n <= 0) return total;
-  for (int it = 0; it < iterations; ++it) {
-    // Wire segment below node k carries J_k = sum_{m <= k} I_m; node i sits at
-    // v_i = r sum_{k >= i} J_k. Walk up from the sense amplifier.
-    double J = total, vi = 0;
-    double prefix_above = total;  // J_{n-1}
-    double next_total = 0;
-    for (int i = n - 1; i >= 0; --i) {
-      J = prefix_above;            // current in the segment below node i
-      vi += r_ohm * J;
-      prefix_above -= I[i];
-      const double cur = G[i] * (V[i] - vi);
-      scratch[n + i] = cur;
-      next_total += cur;
-    }
-    for (int i = 0; i < n; ++i) I[i] = scratch[n + i];
-    total = next_total;
+void ladder_transfer(const double* G, int n, double r_ohm, double* a, double* dn) {
+  if (n <= 0) return;
+  if (r_ohm <= 0) {
+    for (int i = 0; i < n; ++i) a[i] = G[i];
+    return;
   }
-  return total;
+  // Forward sweep of ladder_voltages() with the right-hand side left symbolic: with the
+  // modified pivots dn_i = d_i - gw^2 / dn_{i-1}, the last unknown is
+  // v_{n-1} = sum_i G_i V_i / dn_i x prod_{k > i} (gw / dn_k), and the sense current is gw v_{n-1}.
+  const double gw = 1.0 / r_ohm;
+  for (int i = 0; i < n; ++i) {
+    const double d = G[i] + gw + (i > 0 ? gw : 0.0);
+    dn[i] = i > 0 ? d - gw * gw / dn[i - 1] : d;
+  }
+  double t = 1.0;  // prod_{k > i} (gw / dn_k), built from the sense amplifier up
+  for (int i = n - 1; i >= 0; --i) {
+    a[i] = gw * G[i] / dn[i] * t;
+    t *= gw / dn[i];
+  }
 }
 
 }  // namespace spiketlm::imc

@@ -7,18 +7,25 @@
 // sense amplifier (virtual ground, 0 V) through r. Inactive rows are driven at 0 V and their
 // cells still load the column. The sense current is the current through the last segment.
 //  - ladder_current(): the exact nodal solve (Kirchhoff's current law at every node, a
-//    symmetric positive-definite tridiagonal system, Thomas algorithm, O(n));
-//  - ladder_current_fast(): the fast model: `iterations` fixed-point steps of the IR-drop
-//    correction starting from the ideal cell currents (1 = first order in r x G): node
-//    voltages from the wire currents, then cell currents from the node voltages.
-// With r = 0 both return sum G[i] V[i].
+//    symmetric positive-definite tridiagonal system, Thomas algorithm, O(n)), done for every
+//    read: the reference model (`ir_drop: nodal`).
+//  - ladder_transfer(): the fast model (`ir_drop: fast`). The ladder is linear and its
+//    topology does not depend on which rows are driven (an idle row is a 0 V source, not an
+//    open circuit), so by superposition the sense current is I = sum_i a_i V[i] with a
+//    transfer conductance a_i per cell that depends only on the programmed G and r. The a_i
+//    are computed once at programming from the Thomas forward sweep (the sense current needs
+//    only the last unknown, so no back substitution); a read then costs what the ideal sum
+//    costs. Exact up to rounding: it is not a series in r G and has no range of validity in r.
+// With r = 0 both give sum G[i] V[i].
 #pragma once
 
 namespace spiketlm::imc {
 
 // scratch: 2 n doubles.
 double ladder_current(const double* G, const double* V, int n, double r_ohm, double* scratch);
-double ladder_current_fast(const double* G, const double* V, int n, double r_ohm, int iterations, double* scratch);
+// Transfer conductances a[0..n) of the ladder (siemens): sense current = sum a[i] V[i].
+// scratch: n doubles. r_ohm <= 0 gives a = G.
+void ladder_transfer(const double* G, int n, double r_ohm, double* a, double* scratch);
 // Node voltages of the exact solve (for tests): v[0..n).
 void ladder_voltages(const double* G, const double* V, int n, double r_ohm, double* v, double* scratch);
 

@@ -2,14 +2,21 @@
 # Accuracy of SpikeFlow on the bundled SNN under device and interconnect non-idealities, with
 # the non-ideality-aware encodings and BN adaptation (README.md, "Non-idealities").
 # Usage: platforms/spikeflow/nonideal_sweep.sh [SPIKETLM] [EVAL_SAMPLES] [CAL_SAMPLES]
-# Evaluation: the first EVAL_SAMPLES samples of traces/fmnist_snn; BN calibration: the last
-# CAL_SAMPLES samples (disjoint). Prints a markdown table.
+# Evaluation: the first EVAL_SAMPLES samples of traces/fmnist_snn; BN calibration (spiketlm
+# calibrate, layer by layer): the last CAL_SAMPLES samples, disjoint (checked here, and a run of
+# the calibrated bundle refuses overlapping samples). Prints a markdown table. IR drop rows use
+# the nodal solve (the reference); one row repeats 5 Ohm with the fast model.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$root/build/spiketlm}
 n=${2:-200}
 ncal=${3:-200}
 cd "$root"
+total=$(sed -n 's/^samples: *//p' traces/fmnist_snn/trace.yaml)
+if [ $((n + ncal)) -gt "$total" ]; then
+  echo "nonideal_sweep.sh: EVAL_SAMPLES $n + CAL_SAMPLES $ncal: expected at most $total (the bundle's samples) so that they are disjoint" >&2
+  exit 2
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cfg=platforms/spikeflow/spikeflow.yaml
@@ -46,5 +53,6 @@ stuck-at 1 % (half on)|-c spikeflow.tile.pe.column.stuck_rate=0.01
 IR drop nodal, wire 0.5 Ohm|-c spikeflow.tile.pe.column.ir_drop=nodal -c spikeflow.tile.pe.column.wire_ohm=0.5
 IR drop nodal, wire 1 Ohm|-c spikeflow.tile.pe.column.ir_drop=nodal -c spikeflow.tile.pe.column.wire_ohm=1
 IR drop nodal, wire 5 Ohm (NICE)|-c spikeflow.tile.pe.column.ir_drop=nodal -c spikeflow.tile.pe.column.wire_ohm=5
+IR drop fast, wire 5 Ohm (NICE)|-c spikeflow.tile.pe.column.ir_drop=fast -c spikeflow.tile.pe.column.wire_ohm=5
 sigma 0.2 + wire 5 Ohm + sense offset 0.5 LSB|-c spikeflow.tile.pe.column.variation=lognormal -c spikeflow.tile.pe.column.sigma=0.2 -c spikeflow.tile.pe.column.ir_drop=nodal -c spikeflow.tile.pe.column.wire_ohm=5 -c spikeflow.tile.pe.column.sense_offset_lsb=0.5
 CASES

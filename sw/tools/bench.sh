@@ -12,12 +12,23 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 "$b" platforms/sata/sata.yaml traces/workloads/vgg16_tinyimagenet 1
 "$b" platforms/sata/sata.yaml traces/fmnist_snn 200
 "$b" platforms/sata/sata_tick_batch.yaml traces/fmnist_snn 200
-# SpikeFlow: ideal columns against each non-ideality model (hw/imc/crossbar.md), fmnist.
-"$b" platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200
-"$b" platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200 -c spikeflow.tile.pe.column.kind=imc.column.nonideal
-"$b" platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200 -c spikeflow.tile.pe.column.kind=imc.column.nonideal -c spikeflow.tile.pe.column.variation=lognormal -c spikeflow.tile.pe.column.sigma=0.2
-"$b" platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200 -c spikeflow.tile.pe.column.kind=imc.column.nonideal -c spikeflow.tile.pe.column.ir_drop=fast -c spikeflow.tile.pe.column.wire_ohm=5
-"$b" platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200 -c spikeflow.tile.pe.column.kind=imc.column.nonideal -c spikeflow.tile.pe.column.ir_drop=nodal -c spikeflow.tile.pe.column.wire_ohm=5
+# SpikeFlow: ideal columns against each non-ideality model (hw/imc/crossbar.md), fmnist; each
+# line ends with its wall time relative to the ideal run.
+sf_ideal=""
+sf() {  # sf LABEL [-c ...]: one SpikeFlow run, its time against the first (ideal) one
+  local label=$1 line t; shift
+  line=$("$b" platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200 "$@")
+  t=$(sed -n 's/.*| sim \([0-9.]*\) s.*/\1/p' <<<"$line")
+  [ -n "$sf_ideal" ] || sf_ideal=$t
+  echo "$line | $label: $(awk -v a="$t" -v b="$sf_ideal" 'BEGIN { printf "%.2f", a / b }')x ideal"
+}
+ni="-c spikeflow.tile.pe.column.kind=imc.column.nonideal"
+sf "ideal columns"
+sf "non-ideal model, all off" $ni
+sf "variation lognormal 0.2" $ni -c spikeflow.tile.pe.column.variation=lognormal -c spikeflow.tile.pe.column.sigma=0.2
+sf "stuck-at 1 %" $ni -c spikeflow.tile.pe.column.stuck_rate=0.01
+sf "IR drop fast 5 Ohm" $ni -c spikeflow.tile.pe.column.ir_drop=fast -c spikeflow.tile.pe.column.wire_ohm=5
+sf "IR drop nodal 5 Ohm" $ni -c spikeflow.tile.pe.column.ir_drop=nodal -c spikeflow.tile.pe.column.wire_ohm=5
 # VCD overhead: the same SATA run (Fashion-MNIST, 200 samples) without and with --vcd, best of 3.
 vcd_tmp=$(mktemp -d)
 best() { sort -n | head -1; }

@@ -1,0 +1,203 @@
+// sw/tools/reproduce.py (the reproduction report) on a fixture directory of tiny JSON reports:
+// its rows are computed from the runs (memory energy without leakage, LIF power = energy /
+// latency), a feature missing from the build becomes "not available in this build: <reason>",
+// and a missing result file is a one-line error with no report written. Needs Debian's
+// /usr/bin/python3 with matplotlib (.ci/setup --plots); skipped without it.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/cli.h"
+
+using namespace spiketlm::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool have_plotting_python() {
+  return std::system("/usr/bin/python3 -c 'import matplotlib, numpy' >/dev/null 2>&1") == 0;
+}
+
+// One fake `spiketlm run --json` report with every field the report reads.
+struct Fake {
+  std::map<std::string, double> summary = {
+      {"energy", 10},          {"memory_energy", 8},         {"compute_energy", 2},    {"lif_share_of_compute", 70},
+      {"latency", 100},        {"edp", 1e-9},                {"accuracy", 90},         {"average_timesteps", 4},
+      {"imc_energy", 2},       {"neuron_share_of_imc", 2},   {"membrane_area", 1000},  {"lif_circuit_area", 0},
+      {"hrs_share", 50},       {"lif_membrane_area_share", 10}};
+  double lif_uj = 1.0, lif_area = 1000;
+  // energy_by_action, pJ for the whole run (1 sample)
+  double dram = 100e6, glb_weight = 50e6, glb_ifmap = 10e6, spad = 40e6, leakage = 30e6;
+};
+
+std::string num(double v) {
+  std::ostringstream s;
+  s.precision(17);
+  s << v;
+  return s.str();
+}
+
+std::string json(const Fake& f) {
+  std::ostringstream o;
+  o << "{\"title\": \"fake\", \"run\": {\"samples\": 1, \"requantized_layers\": 0}, \"summary\": {";
+  bool first = true;
+  for (const auto& kv : f.summary) {
+    o << (first ? "" : ", ") << "\"" << kv.first << "\": " << num(kv.second);
+    first = false;
+  }
+  o << "}, \"tables\": {"
+    << "\"energy_by_component\": {\"title\": \"\", \"columns\": [\"component\", \"energy_uj\", \"share_pct\"], \"rows\": ["
+    << "[\"dram\", 4, 40], [\"lif\", " << num(f.lif_uj) << ", 10], [\"accumulate\", 1, 10], [\"neuron\", 0.1, 1]]}, "
+    << "\"area_by_module\": {\"title\": \"\", \"columns\": [\"module\", \"area_um2\"], \"rows\": [[\"sata.lif\", "
+    << num(f.lif_area) << "]]}, "
+    << "\"samples\": {\"title\": \"\", \"columns\": [\"sample\"], \"rows\": [[0]]}, "
+    << "\"energy_by_action\": {\"title\": \"\", \"columns\": [\"module\", \"component\", \"action\", \"count\", "
+       "\"pj_per_action\", \"energy_pj\"], \"rows\": ["
+    << "[\"sata.dram\", \"dram_sata\", \"read\", 1000, 468.762, " << num(f.dram) << "], "
+    << "[\"sata.glb_weight\", \"glb_144kb\", \"read\", 1000, 28.63, " << num(f.glb_weight) << "], "
+    << "[\"sata.glb_ifmap\", \"glb_32kb\", \"read\", 1000, 11.03, " << num(f.glb_ifmap) << "], "
+    << "[\"sata.pe_array\", \"spad_reg8\", \"read\", 1000, 0.031225, " << num(f.spad) << "], "
+    << "[\"sata.pe_array\", \"pe_acc\", \"cycle\", 1000, 0.0481, 48.1], "
+    << "[\"sata.pe_array\", \"pe_acc\", \"accumulate\", 1000, 0.062775, 62.775], "
+    << "[\"sata.lif\", \"lif\", \"cycle\", 1000, 0.140625, 140.625], "
+    << "[\"sata.glb_weight\", \"glb_144kb\", \"leakage\", null, null, " << num(f.leakage) << "]]}}}\n";
+  return o.str();
+}
+
+void write(const fs::path& p, const std::string& s) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << s;
+}
+
+// A complete stage directory as sw/tools/reproduce.sh leaves it (quick-sized).
+std::string make_stage(const std::string& tag) {
+  const fs::path stage = scratch(tag);
+  const fs::path d = stage / "data";
+  const long long now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  write(d / "meta.txt", "quick=1\ndate=2024-01-01 00:00 UTC\ncommit=abc\ndirty_files=0\nmachine=test\njobs=2\n"
+                        "t_start=" + std::to_string(now_ms) + "\nt_build=0\nt_experiments=1\nN=10\nGN=10\nNI_N=10\n"
+                        "NI_CAL=10\nTS_A=1 4\nTS_D=1 2\nTHS=0 0.9\nWIDTHS=32 8\nni_case=ir5|IR drop 5 Ohm\n");
+  write(d / "timing" / "a_dataflow", "1.5\n");
+  auto put = [&](const std::string& exp, const std::string& name, const Fake& f) {
+    write(d / exp / (name + ".json"), json(f));
+  };
+  const Fake dflt;
+  for (const char* k : {"os", "tb", "os_m8", "tb_m8"})
+    for (int T : {1, 4}) put("a_dataflow", std::string(k) + "_T" + std::to_string(T), dflt);
+  // T = 4: OS moves 600 + 200 + 200 = 1000 uJ, tick-batch 200 + 100 + 100 = 400 uJ (dynamic);
+  // the leakage rows (5000 vs 10 uJ) must not count.
+  Fake os4, tb4;
+  os4.dram = 600e6, os4.glb_weight = 200e6, os4.glb_ifmap = 0, os4.spad = 200e6, os4.leakage = 5000e6;
+  tb4.dram = 200e6, tb4.glb_weight = 100e6, tb4.glb_ifmap = 0, tb4.spad = 100e6, tb4.leakage = 10e6;
+  put("a_dataflow", "os_T4", os4);
+  put("a_dataflow", "tb_T4", tb4);
+  for (const char* n : {"sata_vgg9_os", "sata_vgg9_tb", "sata_fmnist_os", "sata_fmnist_tb", "spikeflow_fmnist"})
+    put("b_lif_share", n, dflt);
+  // C#4: LIF energy 2.0 -> 0.6 uJ (-70 %), latency 100 -> 120 us, so LIF power -75 %; area -75 %.
+  Fake c1, c4;
+  c1.lif_uj = 2.0, c1.lif_area = 4000;
+  c4.lif_uj = 0.6, c4.lif_area = 1000, c4.summary["latency"] = 120;
+  put("c_lif_sharing", "sata_c1", c1);
+  put("c_lif_sharing", "sata_c2", dflt);
+  put("c_lif_sharing", "sata_c4", c4);
+  put("c_lif_sharing", "spikeflow_c1", dflt);
+  write(d / "c_lif_sharing" / "spikeflow_c2.na", "unknown key spikeflow.tile.lif.share\n");
+  write(d / "c_lif_sharing" / "spikeflow_c4.na", "unknown key spikeflow.tile.lif.share\n");
+  for (const char* m : {"physical", "dense"})
+    for (int T : {1, 2}) put("d_edp", std::string(m) + "_T" + std::to_string(T), dflt);
+  Fake ex = dflt;
+  ex.summary["average_timesteps"] = 1.5, ex.summary["energy"] = 4;
+  put("e_dtsnn", "sata_th0", dflt);
+  put("e_dtsnn", "sata_th0.9", ex);
+  put("e_dtsnn", "spikeflow_th0", dflt);
+  put("e_dtsnn", "spikeflow_th0.9", ex);
+  put("f_nonideal", "ideal", dflt);
+  for (const char* v : {"offset", "flip", "differential", "offset_bn", "differential_bn"})
+    put("f_nonideal", std::string("ir5_") + v, dflt);
+  for (const char* p : {"sata", "spikeflow"})
+    for (const char* n : {"fmnist", "vgg9"}) {
+      put("g_ann", std::string(p) + "_" + n + "_snn", dflt);
+      for (const char* b : {"ann8", "ann4"})
+        write(d / "g_ann" / (std::string(p) + "_" + n + "_" + b + ".na"), "unknown option --ann\n");
+    }
+  for (const char* p : {"sata", "spikeflow"})
+    for (int b : {32, 8}) put("h_membrane", std::string(p) + "_m" + std::to_string(b), dflt);
+  return stage.string();
+}
+
+CliResult reproduce_py(const std::string& stage, const std::string& md) {
+  const std::string cmd = "cd " + source_dir() + " && /usr/bin/python3 sw/tools/reproduce.py " + stage + " --md " +
+                          md + " >" + stage + "/out.txt 2>" + stage + "/err.txt";
+  const int rc = std::system(cmd.c_str());
+  CliResult r;
+  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = slurp(stage + "/out.txt");
+  r.err = slurp(stage + "/err.txt");
+  return r;
+}
+
+// The summary row whose first cell starts with `prefix`.
+std::string row(const std::string& md, const std::string& prefix) {
+  std::istringstream in(md);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("| " + prefix, 0) == 0) return line;
+  return "";
+}
+
+}  // namespace
+
+TEST(Reproduce, RowsAreComputedFromTheRunsAndMissingFeaturesSaySo) {
+  if (!have_plotting_python()) GTEST_SKIP() << "needs /usr/bin/python3 with matplotlib and numpy (.ci/setup --plots)";
+  const std::string stage = make_stage("reproduce_rows");
+  const std::string md = stage + "/R.md";
+  const CliResult r = reproduce_py(stage, md);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string text = slurp(md);
+  // a: (1000 - 400) / 1000 of the dynamic memory energy; with the leakage rows it would be 93.2 %.
+  EXPECT_NE(row(text, "a.").find("60.0 % less at T = 4"), std::string::npos) << row(text, "a.");
+  // c: power = energy / latency: (0.6 / 120) / (2.0 / 100) - 1 = -75 %; energy -70 %, area -75 %.
+  EXPECT_NE(row(text, "c. LIF sharing C#4 (SATA").find("LIF power -75.0 %, LIF energy -70.0 %, LIF area -75.0 %"),
+            std::string::npos)
+      << row(text, "c. LIF sharing C#4 (SATA");
+  EXPECT_NE(row(text, "c. LIF sharing C#4 (SpikeFlow").find("not available in this build: unknown key spikeflow.tile.lif.share"),
+            std::string::npos)
+      << row(text, "c. LIF sharing C#4 (SpikeFlow");
+  // e: 4 / 10 - 1 = -60 % energy at theta 0.9.
+  EXPECT_NE(row(text, "e. DT-SNN exit on SATA").find("theta = 0.9: energy -60.0 %"), std::string::npos)
+      << row(text, "e. DT-SNN exit on SATA");
+  // g: the missing ANN mode and FLOP estimate are named, never given a number.
+  const std::string g = row(text, "g. SNN vs same-shape ANN, modelled (SATA)");
+  EXPECT_NE(g.find("ANN 8-bit not available in this build: unknown option --ann"), std::string::npos) << g;
+  EXPECT_NE(row(text, "g. FLOP estimate vs modelled energy (SATA)").find("not available in this build: the report has no flop_estimate"),
+            std::string::npos);
+  for (const char* p : {"a.", "b.", "c.", "d.", "e.", "f.", "g.", "h."}) EXPECT_NE(row(text, p), "") << p;
+  for (const char* png : {"a_dataflow", "b_lif_share", "c_lif_sharing", "d_edp", "e_dtsnn", "f_nonideal", "g_ann", "h_membrane"}) {
+    EXPECT_TRUE(fs::file_size(stage + "/" + png + ".png") > 1000) << png;
+    EXPECT_NE(text.find(std::string("](") + png + ".png)"), std::string::npos) << png;
+  }
+  // The reports are trimmed to what the report reads.
+  const std::string j = slurp(stage + "/data/c_lif_sharing/sata_c1.json");
+  EXPECT_EQ(j.find("\"samples\":{"), std::string::npos);
+  EXPECT_NE(j.find("\"area_by_module\""), std::string::npos);
+}
+
+TEST(Reproduce, MissingResultFileIsAOneLineErrorAndNoReport) {
+  if (!have_plotting_python()) GTEST_SKIP() << "needs /usr/bin/python3 with matplotlib and numpy (.ci/setup --plots)";
+  const std::string stage = make_stage("reproduce_missing");
+  fs::remove(stage + "/data/a_dataflow/tb_T4.json");
+  const std::string md = stage + "/R.md";
+  const CliResult r = reproduce_py(stage, md);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "reproduce.py: error: missing result file " + stage + "/data/a_dataflow/tb_T4.json\n");
+  EXPECT_FALSE(fs::exists(md));
+  EXPECT_FALSE(fs::exists(md + ".tmp"));
+}
