@@ -1027,6 +1027,9 @@ def trim(path, exp):
     os.replace(tmp, path)
 
 
+BUILD_NOTE = {"fresh": " from scratch", "incremental": " incremental (the build directory existed)"}
+
+
 def fmt_secs(s):
     s = float(s)
     return f"{int(s // 60)} min {s % 60:.0f} s" if s >= 60 else f"{s:.0f} s"
@@ -1079,7 +1082,10 @@ def main():
             ["date", m["date"]],
             ["commit", m["commit"] + (f" plus uncommitted changes in {dirty} files" if dirty else "")],
             ["machine", m["machine"] + (f"; {m['os']}" if m.get("os") else "")],
-            ["total wall time", f"{fmt_secs(total)} (build {fmt_secs(m['t_build'])}, experiments "
+            ["total wall time", f"{fmt_secs(total)} ("
+                                + ("build skipped (--no-build)" if m.get("build_kind") == "skipped" else
+                                   f"build {fmt_secs(m['t_build'])}{BUILD_NOTE.get(m.get('build_kind', ''), '')}")
+                                + ", experiments "
                                 f"{fmt_secs(m['t_experiments'])} with {m.get('jobs', '2')} at a time, report and plots)"],
             ["samples", f"Fashion-MNIST: {m['N']} (LIF sharing, DT-SNN, membrane widths), {m['GN']} (energy "
                         f"breakdowns, SNN vs ANN); non-idealities: {m['NI_N']} evaluated, {m['NI_CAL']} for BN "

@@ -42,8 +42,9 @@ secs() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN{printf "%.1f", (b - a) / 1000}'; 
 t_start=$(now_ms)
 
 # ---------------------------------------------------------------- setup and build
-t_build=0
+t_build=0 build_kind=skipped
 if [ "$build_step" = 1 ]; then
+  if [ -f "$build/CMakeCache.txt" ]; then build_kind=incremental; else build_kind=fresh; fi
   "$root/.ci/setup" --plots || die ".ci/setup --plots failed (the Debian packages could not be installed)"
   t0=$(now_ms)
   echo "reproduce: building spiketlm (Release) in $build"
@@ -282,6 +283,7 @@ cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
   echo "jobs=$JOBS"
   echo "t_start=$t_start"
   echo "t_build=$t_build"
+  echo "build_kind=$build_kind"
   echo "t_experiments=$t_exp"
   echo "N=$N"; echo "GN=$GN"; echo "NI_N=$NI_N"; echo "NI_CAL=$NI_CAL"
   echo "TS_A=$TS_A"; echo "TS_D=$TS_D"; echo "THS=$THS"; echo "WIDTHS=$WIDTHS"
