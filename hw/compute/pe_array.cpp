@@ -49,12 +49,46 @@ inline Taps taps_of(const ConvGeom& g, int iy, int ix, int out_row0, int out_row
   return {std::max(0, iy + g.pad - (std::min(out_row1, g.out_h) - 1)), std::min(g.kh, iy + g.pad - out_row0 + 1),
           std::max(0, ix + g.pad - (g.out_w - 1)), std::min(g.kw, ix + g.pad + 1)};
 }
+// Add factor x weights to the partial sums of every output pixel of the band that input
+// (c, iy, ix) feeds (one tap each), and count the element at those pixels' PE rows.
+// factor: a spike plane's weight (1, or 2^plane for bit-serial input) or an ANN activation.
+// Returns the accumulates (taps x kvalid).
+inline uint64_t scatter_input(const ConvGeom& g, int c, int iy, int ix, int32_t factor, int out_row0, int out_row1,
+                              const int8_t* wblock, int C, int kvalid, int32_t* psum, uint32_t* nnz) {
+  const int s = g.stride;
+  uint64_t acc = 0;
+  const auto [ky0, ky1, kx0, kx1] = taps_of(g, iy, ix, out_row0, out_row1);
+  for (int ky = ky0; ky < ky1; ++ky) {
+    const int ty = iy + g.pad - ky;
+    if (ty < 0 || ty % s) continue;
+    const int oy = ty / s;
+    if (oy < out_row0 || oy >= out_row1 || oy >= g.out_h) continue;
+    const int8_t* wrow = wblock + size_t(c * g.kh + ky) * g.kw * C;
+    int32_t* prow = psum + size_t(oy - out_row0) * g.out_w * C;
+    uint32_t* nrow = nnz + size_t(oy - out_row0) * g.out_w;
+    for (int kx = kx0; kx < kx1; ++kx) {
+      const int tx = ix + g.pad - kx;
+      if (tx < 0 || tx % s) continue;
+      const int ox = tx / s;
+      if (ox >= g.out_w) continue;
+      const int8_t* wr = wrow + size_t(kx) * C;
+      int32_t* ps = prow + size_t(ox) * C;
+      if (factor == 1)
+        for (int j = 0; j < kvalid; ++j) ps[j] += wr[j];
+      else
+        for (int j = 0; j < kvalid; ++j) ps[j] += factor * wr[j];
+      ++nrow[ox];
+      acc += uint64_t(kvalid);
+    }
+  }
+  return acc;
+}
 }  // namespace
 
 uint64_t PeArray::accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
                              const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz) {
   if (m_ann) return multiply_accumulate(g, in, out_row0, out_row1, wblock, kvalid, psum, nnz);
-  const int C = m_cols, s = g.stride;
+  const int C = m_cols;
   uint64_t acc = 0;
   const size_t plane_bytes = size_t(g.in_c) * in.rows * in.pitch;
   for (int pl = 0; pl < in.planes; ++pl) {
@@ -71,38 +105,13 @@ uint64_t PeArray::accumulate(const ConvGeom& g, const StagedInput& in, int out_r
             byte &= byte - 1;
             const int ix = b * 8 + bit;
             if (ix >= g.in_w) break;
-            // Every (ky, kx) for which this input feeds an output pixel of the band.
-            const auto [ky0, ky1, kx0, kx1] = taps_of(g, iy, ix, out_row0, out_row1);
-            for (int ky = ky0; ky < ky1; ++ky) {
-              const int ty = iy + g.pad - ky;
-              if (ty < 0 || ty % s) continue;
-              const int oy = ty / s;
-              if (oy < out_row0 || oy >= out_row1 || oy >= g.out_h) continue;
-              const int8_t* wrow = wblock + size_t(c * g.kh + ky) * g.kw * C;
-              int32_t* prow = psum + size_t(oy - out_row0) * g.out_w * C;
-              uint32_t* nrow = nnz + size_t(oy - out_row0) * g.out_w;
-              for (int kx = kx0; kx < kx1; ++kx) {
-                const int tx = ix + g.pad - kx;
-                if (tx < 0 || tx % s) continue;
-                const int ox = tx / s;
-                if (ox >= g.out_w) continue;
-                const int8_t* wr = wrow + size_t(kx) * C;
-                int32_t* ps = prow + size_t(ox) * C;
-                if (mult == 1)
-                  for (int j = 0; j < kvalid; ++j) ps[j] += wr[j];
-                else
-                  for (int j = 0; j < kvalid; ++j) ps[j] += mult * wr[j];
-                ++nrow[ox];
-                acc += uint64_t(kvalid);
-              }
-            }
+            acc += scatter_input(g, c, iy, ix, mult, out_row0, out_row1, wblock, C, kvalid, psum, nnz);
           }
         }
       }
     }
   }
-  m_accumulates += acc;
-  count(m_acc, acc);
+  charge_accumulates(acc);
   return acc;
 }
 
@@ -110,7 +119,7 @@ uint64_t PeArray::multiply_accumulate(const ConvGeom& g, const StagedInput& in, 
                                       const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz) {
   // ANN: each PE multiplies a whole multi-bit activation by its weight in one step. The
   // activations are rebuilt from the staged bit planes; zero activations are skipped (gated).
-  const int C = m_cols, s = g.stride;
+  const int C = m_cols;
   const size_t plane_bytes = size_t(g.in_c) * in.rows * in.pitch, row_vals = size_t(g.in_w);
   m_vals.assign(size_t(g.in_c) * in.rows * row_vals, 0);
   for (int pl = 0; pl < in.planes; ++pl) {
@@ -134,31 +143,10 @@ uint64_t PeArray::multiply_accumulate(const ConvGeom& g, const StagedInput& in, 
       for (int ix = 0; ix < g.in_w; ++ix) {
         const int32_t a = v[ix];
         if (!a) continue;
-        const auto [ky0, ky1, kx0, kx1] = taps_of(g, iy, ix, out_row0, out_row1);
-        for (int ky = ky0; ky < ky1; ++ky) {
-          const int ty = iy + g.pad - ky;
-          if (ty < 0 || ty % s) continue;
-          const int oy = ty / s;
-          if (oy < out_row0 || oy >= out_row1 || oy >= g.out_h) continue;
-          const int8_t* wrow = wblock + size_t(c * g.kh + ky) * g.kw * C;
-          int32_t* prow = psum + size_t(oy - out_row0) * g.out_w * C;
-          uint32_t* nrow = nnz + size_t(oy - out_row0) * g.out_w;
-          for (int kx = kx0; kx < kx1; ++kx) {
-            const int tx = ix + g.pad - kx;
-            if (tx < 0 || tx % s) continue;
-            const int ox = tx / s;
-            if (ox >= g.out_w) continue;
-            const int8_t* wr = wrow + size_t(kx) * C;
-            int32_t* ps = prow + size_t(ox) * C;
-            for (int j = 0; j < kvalid; ++j) ps[j] += a * wr[j];
-            ++nrow[ox];
-            macs += uint64_t(kvalid);
-          }
-        }
+        macs += scatter_input(g, c, iy, ix, a, out_row0, out_row1, wblock, C, kvalid, psum, nnz);
       }
     }
-  m_accumulates += macs;
-  count(m_acc, macs);
+  charge_accumulates(macs);
   return macs;
 }
 
