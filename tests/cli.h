@@ -105,4 +105,23 @@ inline std::vector<double> column(const Json& j, const std::string& table, const
   return v;
 }
 
+// The value in column `col` of the row of `table` whose first cell is `row`.
+inline double table_cell(const Json& j, const std::string& table, const std::string& row, const std::string& col) {
+  size_t i = 0;
+  for (const auto& r : j.get_child("tables." + table + ".rows")) {
+    if (r.second.begin()->second.get_value<std::string>() == row) return column(j, table, col)[i];
+    ++i;
+  }
+  throw std::runtime_error("no row " + row + " in table " + table);
+}
+
+// Runs the CLI `command` (e.g. "run platforms/sata/sata.yaml --trace ...") quietly with a JSON
+// report in scratch(tag + "_report"), expects exit code 0 and returns the report.
+inline Json run_json(const std::string& command, const std::string& tag) {
+  const std::string out = scratch(tag + "_report") + "/r.json";
+  const CliResult r = cli(command + " --quiet --json " + out);
+  EXPECT_EQ(r.code, 0) << command << ": " << r.err;
+  return load_json(out);
+}
+
 }  // namespace spiketlm::test

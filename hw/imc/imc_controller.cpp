@@ -57,6 +57,7 @@ void ImcController::Counts::add(const Counts& o) {
   active_pe_cycles += o.active_pe_cycles;
   xbar_reads += o.xbar_reads;
   active_xbar_reads += o.active_xbar_reads;
+  accumulates += o.accumulates;
   if (active_by_group.size() < o.active_by_group.size()) active_by_group.resize(o.active_by_group.size(), 0);
   for (size_t i = 0; i < o.active_by_group.size(); ++i) active_by_group[i] += o.active_by_group[i];
 }
@@ -345,8 +346,10 @@ void ImcController::compute(const LayerCmd& L, const Programmed& P, const Act& i
             }
           }
           if (on) {
-            on = false;
-            for (int w = 0; w < (xr.rows + 63) / 64; ++w) on = on || mk[w] != 0;
+            uint64_t rows_on = 0;
+            for (int w = 0; w < (xr.rows + 63) / 64; ++w) rows_on += uint64_t(__builtin_popcountll(mk[w]));
+            on = rows_on != 0;
+            cnt.accumulates += rows_on * uint64_t(K);  // every driven row adds into all K columns
           }
           if (!on) std::memset(mk, 0, sizeof(uint64_t) * size_t(nw));
           a += on;
@@ -451,9 +454,9 @@ void ImcController::execute() {
       r.out.c = L.g.out_c;
       r.out.h = L.g.out_h;
       r.out.w = L.g.out_w;
-      r.out.planes = (L.op == OP_MAXPOOL || L.op == OP_AVGPOOL) ? L.out_planes() : 1;
+      r.out.planes = L.out_planes();  // spikes 1, ANN activations act_bits, pooled maps their sums' planes
       const size_t osz = size_t(r.out.c) * r.out.h * r.out.w;
-      if (L.fires()) r.mem.assign(osz / size_t(L.neuron.share), 0);  // C#n: one membrane per group
+      if (L.fires() && !L.relu()) r.mem.assign(osz / size_t(L.neuron.share), 0);  // C#n: one membrane per group
       if (is_compute(L) && !L.fires()) out_layer = int64_t(i);
       if (r.in) continue;
       // ---- input: DRAM -> global buffer -> tiles (with early exit, a per-timestep input map is
@@ -491,7 +494,7 @@ void ImcController::execute() {
             dst = m_prog.at(layers[j].id).map.first_tile;
             break;
           }
-        w.extra_ns = m_noc->latency_ns(P.map.last_tile, dst, (uint64_t(L.g.out_c) * npx + 7) / 8);
+        w.extra_ns = m_noc->latency_ns(P.map.last_tile, dst, (uint64_t(L.g.out_c) * npx * uint64_t(L.out_planes()) + 7) / 8);
         // One circuit serves lif.share() channels per pixel, update_clocks each: the chain runs
         // behind the PE cycles (one update fits in the PE cycle, as SpikeSim's neuron); a chain
         // longer than a pixel's PE cycles stalls every pixel, and the last pixel's chain adds its
@@ -593,7 +596,16 @@ void ImcController::execute() {
               }
             ps.count += double(npx);
           }
-          if (L.fires()) {
+          if (L.relu()) {
+            // ANN: ReLU + requantize to act_bits (no membrane); the activations go on as planes.
+            std::vector<int32_t> act(osz);
+            const uint64_t f =
+                lif.relu(r.psum.data(), osz, npx, L.multiplier.data(), L.offset.data(), L.shift, L.act_bits, act.data());
+            st.spikes_out += f;
+            spikes += f;
+            st.neuron_updates += osz;
+            r.out.t.push_back(std::move(act));
+          } else if (L.fires()) {
             std::vector<int32_t> spk(osz);
             const uint64_t f = lif.step(r.psum.data(), osz, npx, L.multiplier.data(), L.offset.data(), L.shift, L.neuron,
                                         r.mem.data(), spk.data());
@@ -661,6 +673,7 @@ void ImcController::execute() {
         st.active_pe_cycles += total.active_pe_cycles;
         st.xbar_reads += total.xbar_reads;
         st.active_xbar_reads += total.active_xbar_reads;
+        st.accumulates += total.accumulates;
         const uint64_t spikesim_cycles = uint64_t(P.map.pes) * npx * ran;  // SpikeSim's PE cycles (no input planes)
         Crossbar& xb = pe.xbar();
         if (m_dense) {
@@ -692,7 +705,7 @@ void ImcController::execute() {
               }
             }
           }
-          // Output spikes to the next compute layer's tiles.
+          // Output spikes (ANN: activations, act_bits each) to the next compute layer's tiles.
           if (L.fires()) {
             int dst = P.map.last_tile;
             for (uint32_t j = i + 1; j < n; ++j)
@@ -700,7 +713,7 @@ void ImcController::execute() {
                 dst = m_prog.at(layers[j].id).map.first_tile;
                 break;
               }
-            const uint64_t bytes = (osz + 7) / 8;
+            const uint64_t bytes = (osz * uint64_t(r.out.planes) + 7) / 8;
             m_noc->transfer(P.map.last_tile, dst, bytes, ran);
             st.noc_bytes += bytes * ran;
           }

@@ -37,6 +37,9 @@ struct ImcLayerStats {
   int layer = 0, pes = 0, first_tile = 0, last_tile = 0, planes = 1;
   uint64_t pe_cycles = 0, active_pe_cycles = 0, xbar_reads = 0, active_xbar_reads = 0;
   uint64_t spikes_in = 0, spikes_out = 0, neuron_updates = 0, noc_bytes = 0;
+  // Driven row x weight column pairs (the accumulates a digital design would do; per input
+  // plane for multi-bit inputs), for the FLOP estimate.
+  uint64_t accumulates = 0;
   double start_ns = 0, end_ns = 0, energy_pj = 0;
 };
 
@@ -88,7 +91,7 @@ class ImcController : public Module {
     std::vector<XbarProgram> progs;  // [(q * row_groups + g) * k2 + j]
   };
   struct Counts {
-    uint64_t pe_cycles = 0, active_pe_cycles = 0, xbar_reads = 0, active_xbar_reads = 0;
+    uint64_t pe_cycles = 0, active_pe_cycles = 0, xbar_reads = 0, active_xbar_reads = 0, accumulates = 0;
     std::vector<uint64_t> active_by_group;  // active PE cycles per row group (per col group)
     void add(const Counts& o);
   };

@@ -6,6 +6,7 @@ namespace spiketlm {
 
 ImcNeuron::ImcNeuron(sc_core::sc_module_name nm, Context& ctx)
     : Module(nm, ctx),
+      m_ann(ctx.ann_bits > 0),
       m_bits(int(param_int("membrane_bits", 32, {"membrane width, saturating", "bit", 2, 32}))),
       // neuron.imc.shared (C#n, FACTS.md s5): one circuit serves `share` channels in turn.
       m_share(unit_kind() == "neuron.imc.shared"
@@ -14,7 +15,8 @@ ImcNeuron::ImcNeuron(sc_core::sc_module_name nm, Context& ctx)
       m_update_clocks(int(param_int("update_clocks", 1,
                                     {"PE clocks per neuron update (one update per clock, as SATA's LIF units, FACTS.md s1)",
                                      "cycles", 1, 1 << 10}))),
-      m_tech(param_string("tech", "imc_neuron", {"tech-table component of one LIF/IF unit (action update)"})),
+      m_tech(param_string("tech", m_ann ? "imc_relu" : "imc_neuron",
+                          {"tech-table component of one LIF/IF unit (action update; ANN: the ReLU unit, imc_relu)"})),
       m_mem_tech(param_string("membrane_tech", "membrane_mem", {"tech-table component: membrane memory per neuron (area)"})),
       m_in_tech(param_string("input_tech", "spike_mem", {"tech-table component: input spike memory per input neuron (area)"})),
       m_update(action(m_tech, "update")),
@@ -41,6 +43,24 @@ uint64_t ImcNeuron::step(const int64_t* psum, size_t n, size_t per_channel, cons
   m_spikes += fired;
   m_saturations += sat;
   return fired;
+}
+
+uint64_t ImcNeuron::relu(const int64_t* psum, size_t n, size_t per_channel, const int32_t* multiplier,
+                         const int32_t* offset, int shift, int bits, int32_t* out) {
+  if (!m_ann) fail("neuron", path() + ": an ANN layer (ReLU activations) reached LIF units built for an SNN");
+  uint64_t nonzero = 0, sat = 0;
+  const int64_t top = (int64_t(1) << bits) - 1;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t ch = i / per_channel;
+    const int64_t x = golden::neuron_current(psum[i], multiplier[ch], offset[ch], shift);
+    sat += x > top;
+    out[i] = golden::relu_quantize(x, bits);
+    nonzero += out[i] != 0;
+  }
+  m_updates += n;
+  m_spikes += nonzero;
+  m_saturations += sat;
+  return nonzero;
 }
 
 void ImcNeuron::declare_memories(double neurons, double input_neurons) {

@@ -11,6 +11,8 @@
 // `share` output channels in sequence; a layer trained with C#n keeps one membrane per group of
 // channels (the membrane left by channel j is the start of channel j + K/n); timing: a chain of
 // `share` updates of `update_clocks` clocks per pixel (chain_clocks()).
+// ANN mode (Context::ann_bits > 0, issue #10): the units are ReLU + requantize units (relu(),
+// tech component imc_relu), with no membrane memory.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -29,6 +31,11 @@ class ImcNeuron : public Module {
   // statistics only.
   uint64_t step(const int64_t* psum, size_t n, size_t per_channel, const int32_t* multiplier, const int32_t* offset,
                 int shift, const neuron_params& np, int64_t* membrane, int32_t* spikes);
+  // ANN (network ann): out[i] = clamp(current, 0, 2^bits - 1) (golden::relu_quantize), no
+  // membrane. Returns the non-zero activations. Counts statistics only.
+  uint64_t relu(const int64_t* psum, size_t n, size_t per_channel, const int32_t* multiplier, const int32_t* offset,
+                int shift, int bits, int32_t* out);
+  bool ann() const { return m_ann; }
   void count_updates(uint64_t n) { count(m_update, n); }
   // Area of the membrane memory (neurons) and the input spike memory (input neurons).
   void declare_memories(double neurons, double input_neurons);
@@ -40,6 +47,7 @@ class ImcNeuron : public Module {
   int chain_clocks() const { return m_share * m_update_clocks; }
 
  private:
+  bool m_ann;
   int m_bits, m_share, m_update_clocks;
   std::string m_tech, m_mem_tech, m_in_tech;
   ActionId m_update;

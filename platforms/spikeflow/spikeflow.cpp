@@ -17,10 +17,6 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   load_run([&](int samples) {
     return m_calibrate_out.empty() ? int64_t(0) : std::max<int64_t>(0, int64_t(m_bundle.samples) - samples);
   });
-  if (ctx.ann_bits)
-    fail("spikeflow", "run.trace: the ANN trace " + m_bundle.name +
-                          " needs multi-bit crossbar inputs and ReLU units, which SpikeFlow does not model yet; "
-                          "expected an SNN trace (run ANNs on platforms/sata)");
   if (!m_calibrate_out.empty() && !m_bundle.functional())
     fail("spikeflow", "run.calibrate_out: expected a functional trace, got the " + m_bundle.kind + " trace " + m_bundle.name);
 
@@ -72,8 +68,9 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
     shapes.push_back(s);
     names.push_back(l.name);
     m_input_neurons += double(l.in_shape.size());
-    // Membranes: one per neuron, one per group of n channels with C#n (FORMAT.md 4.5).
-    if (l.fires()) m_neurons += double(l.out_shape.size() / size_t(l.neuron->share));
+    // Membranes: one per neuron, one per group of n channels with C#n (FORMAT.md 4.5); none
+    // for an ANN's ReLU units.
+    if (l.fires() && !l.neuron->relu()) m_neurons += double(l.out_shape.size() / size_t(l.neuron->share));
     // LIF circuits: one per output channel of every crossbar column group (each column's
     // result has its own circuit), one per `share` channels with neuron.imc.shared.
     if (l.fires()) {
@@ -141,6 +138,8 @@ void SpikeFlow::finish(Report& r) {
   r.set("run", "platform", unit_kind());
   r.set("run", "trace", m_bundle.name);
   r.set("run", "trace_kind", m_bundle.kind);
+  r.set("run", "network", m_bundle.network);
+  if (ctx().ann_bits) r.set("run", "activation_bits", int64_t(ctx().ann_bits));
   r.set("run", "samples", int64_t(n));
   r.set("run", "timesteps", int64_t(T));
   r.set("run", "mode", m_ctrl->dense_spikesim() ? "dense_spikesim" : (std::string("physical") + ""));
@@ -228,6 +227,15 @@ void SpikeFlow::finish(Report& r) {
   // Accuracy, exits, agreement with the reference (functional traces), per sample.
   report_samples(r, m_bundle, m_first, m_results);
 
+  // The FLOP-based estimate beside the modelled energy (issue #10).
+  {
+    std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
+    const auto& lod = m_rt->layer_of_desc();
+    const auto& st = m_ctrl->layer_stats();
+    for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
+    report_flops(r, m_bundle, acc, n, e);
+  }
+
   // Crossbar cells: high-resistance share as programmed and with SpikeSim's offset encoding.
   {
     Crossbar& xb = pe.xbar();
@@ -242,12 +250,12 @@ void SpikeFlow::finish(Report& r) {
   // Per layer (per sample).
   auto& lt = r.table("layers", "Per layer (per sample)",
                      {"layer", "op", "pes", "first_tile", "last_tile", "input_planes", "pe_cycles", "active_pe_cycles",
-                      "xbar_reads", "active_xbar_reads", "spikes_in", "spikes_out", "neuron_updates", "noc_bytes",
-                      "start_us", "end_us", "energy_uj"});
+                      "xbar_reads", "active_xbar_reads", "accumulates", "spikes_in", "spikes_out", "neuron_updates",
+                      "noc_bytes", "start_us", "end_us", "energy_uj"});
   for (const auto& s : m_ctrl->layer_stats())
     lt.add_row({int64_t(s.layer), s.op, int64_t(s.pes), int64_t(s.first_tile), int64_t(s.last_tile), int64_t(s.planes),
                 double(s.pe_cycles) * per, double(s.active_pe_cycles) * per, double(s.xbar_reads) * per,
-                double(s.active_xbar_reads) * per, double(s.spikes_in) * per, double(s.spikes_out) * per,
+                double(s.active_xbar_reads) * per, double(s.accumulates) * per, double(s.spikes_in) * per, double(s.spikes_out) * per,
                 double(s.neuron_updates) * per, double(s.noc_bytes) * per, s.start_ns * 1e-3, s.end_ns * 1e-3,
                 s.energy_pj * per * 1e-6});
 }

@@ -12,21 +12,6 @@ using namespace spiketlm;
 using namespace spiketlm::test;
 
 namespace {
-Json run(const std::string& args, const std::string& tag) {
-  const std::string out = scratch(tag) + "/r.json";
-  const CliResult r = cli("run " + args + " --quiet --json " + out);
-  EXPECT_EQ(r.code, 0) << r.err;
-  return load_json(out);
-}
-double component(const Json& j, const std::string& table, const std::string& name, const std::string& col) {
-  const auto names = j.get_child("tables." + table + ".rows");
-  size_t i = 0;
-  for (const auto& row : names) {
-    if (row.second.begin()->second.get_value<std::string>() == name) return column(j, table, col)[i];
-    ++i;
-  }
-  throw std::runtime_error("no row " + name + " in " + table);
-}
 // Accuracy at T of the golden model over the first n samples.
 double golden_accuracy(bundle b, int n) {
   const golden::model m(b);
@@ -40,7 +25,7 @@ TEST(LifSharing, C2OnSharedLifEqualsGoldenAndHalvesLifCircuits) {
   const std::string tr = source_dir() + "/traces/fmnist_snn_c2";
   const bundle b = read_bundle(tr);
   ASSERT_EQ(b.layers[0].neuron->share, 2);
-  const Json j = run("platforms/sata/sata.yaml --trace traces/fmnist_snn_c2 --samples 300 -c sata.lif.kind=lif.shared "
+  const Json j = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn_c2 --samples 300 -c sata.lif.kind=lif.shared "
                      "-c sata.lif.share=2", "c2");
   EXPECT_EQ(summary(j, "reference_mismatches"), 0.0);
   EXPECT_DOUBLE_EQ(summary(j, "accuracy"), golden_accuracy(b, 300));
@@ -53,16 +38,16 @@ TEST(LifSharing, C2OnSharedLifEqualsGoldenAndHalvesLifCircuits) {
 TEST(LifSharing, SharingCutsLifPowerAndAreaByTheSharingFactor) {
   // One C#1 network on C#1 hardware and on hardware whose circuits are shared by 4 channels
   // in time (share 4 with a C#1 trace: 32 circuits, no membrane sharing).
-  const Json c1 = run("platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20", "s1");
-  const Json c4 = run("platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20 -c sata.lif.kind=lif.shared "
+  const Json c1 = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20", "s1");
+  const Json c4 = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20 -c sata.lif.kind=lif.shared "
                       "-c sata.lif.share=4", "s4");
   EXPECT_EQ(summary(c4, "reference_mismatches"), 0.0);
   // Area scales with the circuits: exactly a quarter.
-  EXPECT_NEAR(component(c4, "area_by_module", "sata.lif", "area_um2"),
-              component(c1, "area_by_module", "sata.lif", "area_um2") / 4, 1e-6);
+  EXPECT_NEAR(table_cell(c4, "area_by_module", "sata.lif", "area_um2"),
+              table_cell(c1, "area_by_module", "sata.lif", "area_um2") / 4, 1e-6);
   // Always-on LIF energy: a quarter of the circuits, over a run that is a little longer.
-  const double e1 = component(c1, "energy_by_component", "lif", "energy_uj");
-  const double e4 = component(c4, "energy_by_component", "lif", "energy_uj");
+  const double e1 = table_cell(c1, "energy_by_component", "lif", "energy_uj");
+  const double e4 = table_cell(c4, "energy_by_component", "lif", "energy_uj");
   EXPECT_LT(e4, 0.4 * e1);
   EXPECT_GT(summary(c4, "latency"), summary(c1, "latency"));  // one circuit serves 4 channels
 }
@@ -77,7 +62,7 @@ TEST(LifSharing, TickBatchRefusesSharing) {
 TEST(LifSharing, C4BundleOnSharedLifEqualsGolden) {
   const std::string tr = source_dir() + "/traces/fmnist_snn_c4";
   if (!std::filesystem::exists(tr + "/trace.yaml")) GTEST_SKIP() << "traces/fmnist_snn_c4 is not bundled";
-  const Json j = run("platforms/sata/sata.yaml --trace traces/fmnist_snn_c4 --samples 200 -c sata.lif.kind=lif.shared "
+  const Json j = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn_c4 --samples 200 -c sata.lif.kind=lif.shared "
                      "-c sata.lif.share=4", "c4");
   EXPECT_EQ(summary(j, "reference_mismatches"), 0.0);
   EXPECT_DOUBLE_EQ(summary(j, "accuracy"), golden_accuracy(read_bundle(tr), 200));
@@ -90,8 +75,8 @@ TEST(MembraneQuantization, BothPlatformsEqualGoldenAtEveryWidth) {
     EXPECT_EQ(changed > 0, bits <= 9) << bits;  // threshold 256 fits 2^(bits-2) from 10 bits up
     const double g = golden_accuracy(b, 200);
     const std::string w = std::to_string(bits);
-    const Json sata = run("platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 200 -c sata.lif.membrane_bits=" + w, "ms");
-    const Json sf = run("platforms/spikeflow/spikeflow.yaml --trace traces/fmnist_snn --samples 200 "
+    const Json sata = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 200 -c sata.lif.membrane_bits=" + w, "ms");
+    const Json sf = run_json("run platforms/spikeflow/spikeflow.yaml --trace traces/fmnist_snn --samples 200 "
                         "-c spikeflow.tile.lif.membrane_bits=" + w, "mf");
     EXPECT_EQ(summary(sata, "reference_mismatches"), 0.0) << bits;
     EXPECT_EQ(summary(sf, "reference_mismatches"), 0.0) << bits;
@@ -101,10 +86,10 @@ TEST(MembraneQuantization, BothPlatformsEqualGoldenAtEveryWidth) {
 }
 
 TEST(MembraneQuantization, NarrowerMembranesCostLessLifEnergyAndArea) {
-  const Json m32 = run("platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20", "m32");
-  const Json m8 = run("platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20 -c sata.lif.membrane_bits=8", "m8");
-  EXPECT_LT(component(m8, "area_by_module", "sata.lif", "area_um2"), component(m32, "area_by_module", "sata.lif", "area_um2"));
-  EXPECT_LT(component(m8, "energy_by_component", "lif", "energy_uj"), component(m32, "energy_by_component", "lif", "energy_uj"));
+  const Json m32 = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20", "m32");
+  const Json m8 = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20 -c sata.lif.membrane_bits=8", "m8");
+  EXPECT_LT(table_cell(m8, "area_by_module", "sata.lif", "area_um2"), table_cell(m32, "area_by_module", "sata.lif", "area_um2"));
+  EXPECT_LT(table_cell(m8, "energy_by_component", "lif", "energy_uj"), table_cell(m32, "energy_by_component", "lif", "energy_uj"));
   // 1-byte membranes: less DRAM traffic than 4-byte ones.
-  EXPECT_LT(component(m8, "energy_by_component", "dram", "energy_uj"), component(m32, "energy_by_component", "dram", "energy_uj"));
+  EXPECT_LT(table_cell(m8, "energy_by_component", "dram", "energy_uj"), table_cell(m32, "energy_by_component", "dram", "energy_uj"));
 }

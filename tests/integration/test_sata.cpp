@@ -35,12 +35,6 @@ uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 uint64_t scalesim_os(uint64_t R, uint64_t C, Shape s) { return cdiv(s.npx, R) * cdiv(s.k, C) * (R + C + s.w - 2) - 1; }
 uint64_t scalesim_ws(uint64_t R, uint64_t C, Shape s) { return cdiv(s.w, R) * cdiv(s.k, C) * (2 * R + C + s.npx - 2) - 1; }
 
-Json run_json(const std::string& args, const std::string& tag) {
-  const std::string out = scratch(tag + "_report") + "/r.json";
-  const CliResult r = cli(args + " --quiet --json " + out);
-  EXPECT_EQ(r.code, 0) << r.err;
-  return load_json(out);
-}
 
 }  // namespace
 

@@ -10,25 +10,16 @@
 using namespace spiketlm;
 using namespace spiketlm::test;
 
-namespace {
-Json run_json(const std::string& args, const std::string& tag) {
-  const std::string out = scratch(tag) + "/r.json";
-  const CliResult r = cli("run " + args + " --quiet --json " + out);
-  EXPECT_EQ(r.code, 0) << r.err;
-  return load_json(out);
-}
-}  // namespace
-
 TEST(SataAnn, Ann8AndAnn4BundlesAreBitExactUnderEveryDataflow) {
   for (const char* tr : {"fmnist_ann8", "fmnist_ann4"}) {
     for (const char* cfg : {"sata.yaml", "sata_tick_batch.yaml"}) {
-      const Json j = run_json(std::string("platforms/sata/") + cfg + " --trace traces/" + tr + " --samples 40",
+      const Json j = run_json("run " + std::string("platforms/sata/") + cfg + " --trace traces/" + tr + " --samples 40",
                               std::string("ann_") + tr + cfg);
       EXPECT_EQ(j.get<std::string>("run.network"), "ann") << tr;
       EXPECT_EQ(summary(j, "reference_mismatches"), 0.0) << tr << " " << cfg;
       EXPECT_EQ(summary(j, "average_timesteps"), 1.0);
     }
-    const Json ws = run_json(std::string("platforms/sata/sata.yaml -c sata.dataflow.kind=dataflow.ws --trace traces/") +
+    const Json ws = run_json("run " + std::string("platforms/sata/sata.yaml -c sata.dataflow.kind=dataflow.ws --trace traces/") +
                                  tr + " --samples 20",
                              std::string("ann_ws_") + tr);
     EXPECT_EQ(summary(ws, "reference_mismatches"), 0.0) << tr;
@@ -38,7 +29,7 @@ TEST(SataAnn, Ann8AndAnn4BundlesAreBitExactUnderEveryDataflow) {
 TEST(SataAnn, FirstLayerCyclesAndMacsFollowFromShapesAndImages) {
   const int n = 10;
   const bundle b = read_bundle(source_dir() + "/traces/fmnist_ann8");
-  const Json j = run_json("platforms/sata/sata.yaml --trace traces/fmnist_ann8 --samples " + std::to_string(n), "ann_l0");
+  const Json j = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_ann8 --samples " + std::to_string(n), "ann_l0");
   const layer& L = b.layers[0];
   ASSERT_EQ(L.type, layer_type::conv2d);
   // SCALE-Sim output-stationary closed form with one element per PE step (a MAC PE takes the
@@ -66,8 +57,8 @@ TEST(SataAnn, FirstLayerCyclesAndMacsFollowFromShapesAndImages) {
 }
 
 TEST(SataAnn, AnnHardwareIsTheMacArrayAndReluUnits) {
-  const Json snn = run_json("platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 2", "ann_hw_snn");
-  const Json ann = run_json("platforms/sata/sata.yaml --trace traces/fmnist_ann8 --samples 2", "ann_hw_ann");
+  const Json snn = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 2", "ann_hw_snn");
+  const Json ann = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_ann8 --samples 2", "ann_hw_ann");
   // Area: 128 PEs of pe_acc (90.216 um^2) become pe_mac (214.536); 128 LIF circuits (94.918)
   // with 32-bit membranes (136.08) become ReLU units (66.694) (platforms/tech/sata_28nm.yaml).
   const double d_pe = 128 * (214.536 - 90.216), d_neuron = 128 * (66.694 - (94.918 + 136.08));
@@ -75,8 +66,8 @@ TEST(SataAnn, AnnHardwareIsTheMacArrayAndReluUnits) {
 }
 
 TEST(SataAnn, WorkloadsConvertWithAnnAndTheFlopEstimateIsReported) {
-  const Json snn = run_json("platforms/sata/sata.yaml --trace traces/workloads/vgg9_cifar10", "ann_w_snn");
-  const Json ann = run_json("platforms/sata/sata.yaml --trace traces/workloads/vgg9_cifar10 --ann 4", "ann_w_ann");
+  const Json snn = run_json("run platforms/sata/sata.yaml --trace traces/workloads/vgg9_cifar10", "ann_w_snn");
+  const Json ann = run_json("run platforms/sata/sata.yaml --trace traces/workloads/vgg9_cifar10 --ann 4", "ann_w_ann");
   EXPECT_EQ(ann.get<std::string>("run.network"), "ann");
   EXPECT_EQ(ann.get<double>("run.activation_bits"), 4.0);
   EXPECT_EQ(ann.get<double>("run.timesteps"), 1.0);
@@ -106,13 +97,4 @@ TEST(SataAnn, BadAnnRequestsFailWithOneLine) {
   r = cli("run platforms/sata/sata.yaml --trace traces/fmnist_ann8 -c run.network=snn --samples 1");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("run.network: expected ann for the ANN trace fmnist_ann8, got snn"), std::string::npos) << r.err;
-}
-
-TEST(SataAnn, SpikeFlowRefusesAnnTracesWithOneLine) {
-  // SpikeFlow has no ANN mode yet (multi-bit crossbar inputs): a clear refusal, not a crash.
-  for (const std::string extra : {"--trace traces/fmnist_ann8 --samples 1", "--trace traces/workloads/vgg9_cifar10 --ann 8"}) {
-    const CliResult r = cli("run platforms/spikeflow/spikeflow.yaml " + extra);
-    EXPECT_EQ(r.code, 1) << extra;
-    EXPECT_NE(r.err.find("SpikeFlow does not model yet"), std::string::npos) << r.err;
-  }
 }

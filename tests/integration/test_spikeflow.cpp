@@ -17,12 +17,6 @@ const std::string k_fmnist = "traces/fmnist_snn";
 
 bool have_fmnist() { return std::filesystem::exists(source_dir() + "/" + k_fmnist + "/trace.yaml"); }
 
-Json run_json(const std::string& args, const std::string& tag) {
-  const std::string out = scratch(tag + "_report") + "/r.json";
-  const CliResult r = cli(args + " --quiet --json " + out);
-  EXPECT_EQ(r.code, 0) << r.err;
-  return load_json(out);
-}
 
 // A copy of a workload bundle with another T.
 std::string with_timesteps(const std::string& bundle, int T, const std::string& tag) {

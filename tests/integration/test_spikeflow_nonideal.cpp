@@ -26,12 +26,6 @@ bool have_fmnist() { return std::filesystem::exists(source_dir() + "/" + k_fmnis
 // the pre-BN values that BN re-estimation can absorb. No random draws: seed-independent.
 const std::string k_roff = k_ni + " -c spikeflow.tile.pe.xbar.roff_kohm=200 -c spikeflow.tile.pe.column.leak_correction=false";
 
-Json run_json(const std::string& args, const std::string& tag) {
-  const std::string out = scratch(tag + "_report") + "/r.json";
-  const CliResult r = cli(args + " --quiet --json " + out);
-  EXPECT_EQ(r.code, 0) << r.err;
-  return load_json(out);
-}
 }  // namespace
 
 TEST(SpikeFlowNonideal, AllNonidealitiesOffIsBitExact) {

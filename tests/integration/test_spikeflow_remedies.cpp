@@ -21,21 +21,7 @@ namespace {
 
 const std::string kSf = "run platforms/spikeflow/spikeflow.yaml --trace traces/fmnist_snn";
 
-Json run(const std::string& args, const std::string& tag) {
-  const std::string out = scratch(tag) + "/r.json";
-  const CliResult r = cli(args + " --quiet --json " + out);
-  EXPECT_EQ(r.code, 0) << r.err;
-  return load_json(out);
-}
 
-double component(const Json& j, const std::string& table, const std::string& name, const std::string& col) {
-  size_t i = 0;
-  for (const auto& row : j.get_child("tables." + table + ".rows")) {
-    if (row.second.begin()->second.get_value<std::string>() == name) return column(j, table, col)[i];
-    ++i;
-  }
-  throw std::runtime_error("no row " + name + " in " + table);
-}
 
 double sum(const std::vector<double>& v) {
   double s = 0;
@@ -80,7 +66,7 @@ TEST(SpikeFlowRemedies, ExitedSamplesFollowTheGoldenModelsFirstTimesteps) {
   const bundle b = read_bundle(source_dir() + "/traces/fmnist_snn");
   const golden::model gm(b);
   for (const bool maxp : {false, true}) {
-    const Json j = run(kSf + " --samples " + std::to_string(n) + " --exit-threshold 0.9" +
+    const Json j = run_json(kSf + " --samples " + std::to_string(n) + " --exit-threshold 0.9" +
                            (maxp ? " -c spikeflow.exit.kind=exit.maxprob" : ""),
                        maxp ? "sfx_mp" : "sfx_en");
     // Every output of every timestep run equals the trace's reference...
@@ -107,16 +93,16 @@ TEST(SpikeFlowRemedies, ExitedSamplesFollowTheGoldenModelsFirstTimesteps) {
 
 TEST(SpikeFlowRemedies, SpikeFlowAndSataTakeTheSameExitDecisions) {
   const std::string common = " --trace traces/fmnist_snn --samples 300 --exit-threshold 0.8";
-  const Json sf = run("run platforms/spikeflow/spikeflow.yaml" + common, "agree_sf");
-  const Json sata = run("run platforms/sata/sata.yaml" + common, "agree_sata");
+  const Json sf = run_json("run platforms/spikeflow/spikeflow.yaml" + common, "agree_sf");
+  const Json sata = run_json("run platforms/sata/sata.yaml" + common, "agree_sata");
   EXPECT_EQ(column(sf, "samples", "exit_timestep"), column(sata, "samples", "exit_timestep"));
   EXPECT_EQ(column(sf, "samples", "prediction"), column(sata, "samples", "prediction"));
   EXPECT_LT(summary(sf, "average_timesteps"), 4.0);
 }
 
 TEST(SpikeFlowRemedies, ExitKeepsAccuracyAtFewerTimestepsWithLowerEnergyAndEdp) {
-  const Json stat = run(kSf + " --samples 1000", "sf_static");
-  const Json dyn = run(kSf + " --samples 1000 --exit-threshold 0.9", "sf_dyn");
+  const Json stat = run_json(kSf + " --samples 1000", "sf_static");
+  const Json dyn = run_json(kSf + " --samples 1000 --exit-threshold 0.9", "sf_dyn");
   EXPECT_EQ(summary(stat, "average_timesteps"), 4.0);
   EXPECT_EQ(summary(stat, "exited_early"), 0.0);
   EXPECT_LT(summary(dyn, "average_timesteps"), 2.0);
@@ -131,7 +117,7 @@ TEST(SpikeFlowRemedies, ExitKeepsAccuracyAtFewerTimestepsWithLowerEnergyAndEdp) 
   const double avg_t = summary(dyn, "average_timesteps");
   const double neurons = 16 * 28 * 28 + 32 * 14 * 14;
   EXPECT_NEAR(sum(column(dyn, "layers", "neuron_updates")), avg_t * neurons, 1e-9 * neurons);
-  EXPECT_NEAR(component(dyn, "energy_by_component", "neuron", "energy_uj"), avg_t * neurons * 1.274e-6, 1e-9);
+  EXPECT_NEAR(table_cell(dyn, "energy_by_component", "neuron", "energy_uj"), avg_t * neurons * 1.274e-6, 1e-9);
   // The exit unit's decisions: one per timestep run.
   double decisions = -1;
   for (const auto& row : dyn.get_child("tables.stats.rows")) {
@@ -148,8 +134,8 @@ TEST(SpikeFlowRemedies, DenseModeChargesSpikeSimsFormulasOverTheTimestepsRun) {
   // timestep = floor(0.75 x 16 x 784) + floor(0.75 x 32 x 196) + 10 outputs, 104 ns each;
   // with early exit every timestep runs its pipeline, then the decision (10 classes + 18
   // cycles at 250 MHz).
-  const Json stat = run("run platforms/spikeflow/spikeflow_spikesim.yaml --trace traces/fmnist_snn --samples 100", "dn_s");
-  const Json dyn = run("run platforms/spikeflow/spikeflow_spikesim.yaml --trace traces/fmnist_snn --samples 100 "
+  const Json stat = run_json("run platforms/spikeflow/spikeflow_spikesim.yaml --trace traces/fmnist_snn --samples 100", "dn_s");
+  const Json dyn = run_json("run platforms/spikeflow/spikeflow_spikesim.yaml --trace traces/fmnist_snn --samples 100 "
                        "--exit-threshold 0.9",
                        "dn_d");
   const double pe_cycles = 1 * 784 + 1 * 196 + 25 * 1;
@@ -200,7 +186,7 @@ double golden_accuracy(const bundle& b, int n) {
 }  // namespace
 
 TEST(SpikeFlowRemedies, CnBundlesOnSharedNeuronsEqualGoldenWithAnNthOfTheMembranes) {
-  const Json c1 = run(kSf + " --samples 50", "sfc1");
+  const Json c1 = run_json(kSf + " --samples 50", "sfc1");
   const double neurons = 16 * 28 * 28 + 32 * 14 * 14;
   const double mem_um2 = 0.7391 * 22 * 32 / 22.0;  // FACTS.md s2 per 22-bit word, at the YAML's 32 bits
   EXPECT_NEAR(summary(c1, "membrane_area"), neurons * mem_um2, 1e-6);
@@ -213,7 +199,7 @@ TEST(SpikeFlowRemedies, CnBundlesOnSharedNeuronsEqualGoldenWithAnNthOfTheMembran
         ASSERT_EQ(l.neuron->share, n);
       }
     }
-    const Json j = run("run platforms/spikeflow/spikeflow.yaml --trace " + tr +
+    const Json j = run_json("run platforms/spikeflow/spikeflow.yaml --trace " + tr +
                            " --samples 50 -c spikeflow.tile.lif.kind=neuron.imc.shared -c spikeflow.tile.lif.share=" +
                            std::to_string(n),
                        "sfc" + std::to_string(n));
@@ -223,7 +209,7 @@ TEST(SpikeFlowRemedies, CnBundlesOnSharedNeuronsEqualGoldenWithAnNthOfTheMembran
     EXPECT_NEAR(summary(c1, "area_um2") - summary(j, "area_um2"), neurons * (1 - 1.0 / n) * mem_um2, 1e-6) << n;
     EXPECT_EQ(summary(j, "lif_circuits"), (16.0 + 32.0) / n) << n;
     // Every channel still updates once per timestep: SpikeSim's per-update neuron energy.
-    EXPECT_NEAR(component(j, "energy_by_component", "neuron", "energy_uj"), 4 * neurons * 1.274e-6, 1e-9) << n;
+    EXPECT_NEAR(table_cell(j, "energy_by_component", "neuron", "energy_uj"), 4 * neurons * 1.274e-6, 1e-9) << n;
     // The C#n network needs C#n neurons: plain ones refuse its descriptors.
     const CliResult r = cli("run platforms/spikeflow/spikeflow.yaml --trace " + tr + " --samples 1 --quiet");
     EXPECT_EQ(r.code, 1);
@@ -237,8 +223,8 @@ TEST(SpikeFlowRemedies, ServingNChannelsWithOneCircuitCostsTheLastPixelsChain) {
   // each firing layer's last pixel adds 3 clocks (4 ns each) at its end. In this network every
   // layer's end is bounded by its producer's end + one PE cycle, so the two firing layers'
   // drains add up at the last layer's end.
-  const Json c1 = run(kSf + " --samples 1", "chain1");
-  const Json c4 = run(kSf + " --samples 1 -c spikeflow.tile.lif.kind=neuron.imc.shared -c spikeflow.tile.lif.share=4",
+  const Json c1 = run_json(kSf + " --samples 1", "chain1");
+  const Json c4 = run_json(kSf + " --samples 1 -c spikeflow.tile.lif.kind=neuron.imc.shared -c spikeflow.tile.lif.share=4",
                       "chain4");
   EXPECT_EQ(summary(c4, "reference_mismatches"), 0.0);
   EXPECT_EQ(summary(c4, "lif_circuits"), 4.0 + 8.0);

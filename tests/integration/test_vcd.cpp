@@ -161,7 +161,9 @@ TEST(Vcd, HoldsTheDocumentedSignalsWithSensibleValues) {
   const auto& bw = v.of("sata.dram.bw_bytes");
   for (size_t i = 0; i + 1 < bw.size(); ++i) {
     const uint64_t span = bw[i + 1].first - bw[i].first;
-    if (bw[i].second != 0) EXPECT_EQ(span % 1000, 0u) << "bin at " << bw[i].first;
+    if (bw[i].second != 0) {
+      EXPECT_EQ(span % 1000, 0u) << "bin at " << bw[i].first;
+    }
     dram_bins += bw[i].second * double(span / 1000);
     peak = std::max(peak, bw[i].second);
   }

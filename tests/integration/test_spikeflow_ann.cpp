@@ -1,0 +1,116 @@
+// ANN mode on SpikeFlow (issue #10): multi-bit activations drive the crossbar rows bit-serially
+// (one PE cycle per input bit plane), ReLU + requantize units replace the LIF/IF units. The
+// functional ANN bundles run bit for bit; PE cycles, accumulates, NoC bytes, neuron energy and
+// area follow from the shapes and the images; the FLOP estimate is reported beside the modelled
+// energy on both platforms.
+#include <gtest/gtest.h>
+
+#include "tests/cli.h"
+#include "traces/src/trace.h"
+
+using namespace spiketlm;
+using namespace spiketlm::test;
+
+namespace {
+const std::string k_sf = "platforms/spikeflow/spikeflow.yaml";
+}  // namespace
+
+TEST(SpikeFlowAnn, Ann8AndAnn4BundlesAreBitExact) {
+  for (const char* tr : {"fmnist_ann8", "fmnist_ann4"}) {
+    const Json j = run_json("run " + k_sf + " --trace traces/" + tr + " --samples 40", std::string("sfann_") + tr);
+    EXPECT_EQ(j.get<std::string>("run.network"), "ann");
+    EXPECT_EQ(summary(j, "reference_mismatches"), 0.0) << tr;
+    EXPECT_EQ(summary(j, "average_timesteps"), 1.0);
+    EXPECT_EQ(summary(j, "membrane_area"), 0.0);  // ReLU units keep no membrane
+  }
+  // Shared (C#n) circuits serve the ReLU activations in turn: still bit-exact.
+  const Json s = run_json("run " + k_sf + " -c spikeflow.tile.lif.kind=neuron.imc.shared --trace traces/fmnist_ann4 --samples 20",
+                          "sfann_shared");
+  EXPECT_EQ(summary(s, "reference_mismatches"), 0.0);
+}
+
+TEST(SpikeFlowAnn, CyclesAccumulatesNocAndNeuronsFollowFromShapesAndImages) {
+  const int n = 8;
+  for (const char* tr : {"fmnist_ann8", "fmnist_ann4"}) {
+    const bundle b = read_bundle(source_dir() + "/traces/" + tr);
+    const Json j = run_json("run " + k_sf + " --trace traces/" + tr + " --samples " + std::to_string(n), std::string("sfann_c_") + tr);
+    const auto pe_cycles = column(j, "layers", "pe_cycles"), planes = column(j, "layers", "input_planes");
+    const auto acc = column(j, "layers", "accumulates"), noc = column(j, "layers", "noc_bytes");
+    double updates = 0;
+    int bits = 0;
+    for (size_t i = 0; i < b.layers.size() && i < pe_cycles.size(); ++i) {
+      const layer& L = b.layers[i];
+      if (L.type != layer_type::conv2d) continue;
+      // One PE cycle per output pixel and input bit plane on every PE of the layer:
+      // ceil(Cin / 64) x ceil(K / 64) PEs of 3x3 crossbars (FACTS.md s2). The image is 8 planes,
+      // a hidden layer's input the previous ReLU's act_bits planes.
+      const int in_planes = i == 0 ? 8 : bits;
+      EXPECT_EQ(planes[i], double(in_planes)) << tr << " layer " << i;
+      const double pes = double((L.in_shape.c + 63) / 64) * ((L.out_channels + 63) / 64);
+      EXPECT_EQ(pe_cycles[i], double(L.out_shape.h) * L.out_shape.w * in_planes * pes) << tr << " layer " << i;
+      ASSERT_TRUE(L.fires() && L.neuron->relu());
+      bits = L.neuron->bits;
+      // The activations to the next layer's tiles: act_bits per output (one row group: no
+      // partial sums on the NoC).
+      if (L.in_shape.c <= 64) {
+        EXPECT_EQ(noc[i], double(L.out_shape.size()) * bits / 8) << tr << " layer " << i;
+      }
+      updates += double(L.out_shape.size());
+    }
+    // Accumulates of the first layer: every set bit of every pixel, times the output positions
+    // its taps reach, times K.
+    const layer& L = b.layers[0];
+    uint64_t count = 0;
+    const int H = L.in_shape.h, Wd = L.in_shape.w, k = L.kernel, p = L.padding;
+    ASSERT_EQ(L.stride, 1);
+    for (int s = 0; s < n; ++s) {
+      const auto img = b.input(s);
+      for (int y = 0; y < H; ++y)
+        for (int x = 0; x < Wd; ++x) {
+          const int ones = __builtin_popcount(uint32_t(img[size_t(y) * Wd + x]));
+          for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx) {
+              const int oy = y + p - ky, ox = x + p - kx;
+              if (oy >= 0 && ox >= 0 && oy < L.out_shape.h && ox < L.out_shape.w) count += uint64_t(ones) * L.out_channels;
+            }
+        }
+    }
+    EXPECT_DOUBLE_EQ(acc[0], double(count) / n) << tr;
+    // Neuron energy: one ReLU activation per output of every ReLU layer, 1.274 pJ each
+    // (platforms/tech/spikesim_65nm.yaml imc_relu).
+    EXPECT_NEAR(table_cell(j, "energy_by_component", "neuron", "energy_uj"), updates * 1.274e-6, 1e-12) << tr;
+  }
+}
+
+TEST(SpikeFlowAnn, SnnAndAnnShareTheChipButNotTheMembranes) {
+  const Json snn = run_json("run " + k_sf + " --trace traces/fmnist_snn --samples 2", "sfann_area_snn");
+  const Json ann = run_json("run " + k_sf + " --trace traces/fmnist_ann8 --samples 2", "sfann_area_ann");
+  // Same shapes, same mapping: only the membrane memory goes (SpikeSim's 22-bit word per firing
+  // neuron, 0.7391 um^2 per bit, at the configured 32-bit membrane).
+  const bundle b = read_bundle(source_dir() + "/traces/fmnist_snn");
+  double neurons = 0;
+  for (const auto& L : b.layers)
+    if (L.fires()) neurons += double(L.out_shape.size());
+  EXPECT_NEAR(summary(snn, "area_um2") - summary(ann, "area_um2"), neurons * 0.7391 * 22 * 32 / 22, 1e-6);
+  EXPECT_EQ(summary(snn, "tiles"), summary(ann, "tiles"));
+}
+
+TEST(SpikeFlowAnn, FlopEstimateCountsTheSameAccumulatesAsSata) {
+  // The SNN's ACs are driven rows x weight columns on SpikeFlow and non-zero spike
+  // accumulates on SATA: the same number for the same samples.
+  const Json sf = run_json("run " + k_sf + " --trace traces/fmnist_snn --samples 10", "sfann_flop_sf");
+  const Json sa = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 10", "sfann_flop_sata");
+  EXPECT_GT(sf.get<double>("flop_estimate.acs"), 0.0);
+  EXPECT_EQ(sf.get<double>("flop_estimate.acs"), sa.get<double>("flop_estimate.acs"));
+  EXPECT_EQ(sf.get<double>("flop_estimate.energy"), sa.get<double>("flop_estimate.energy"));
+  EXPECT_DOUBLE_EQ(sf.get<double>("flop_estimate.modelled_energy"), summary(sf, "energy"));
+  // A workload as an ANN: every dense MAC at 4.6 pJ.
+  const Json ann = run_json("run " + k_sf + " --trace traces/workloads/vgg9_cifar10 --ann 4", "sfann_flop_w");
+  EXPECT_EQ(ann.get<double>("run.activation_bits"), 4.0);
+  const bundle b = read_bundle(source_dir() + "/traces/workloads/vgg9_cifar10");
+  uint64_t macs = 0;
+  for (const auto& L : b.layers)
+    if (L.is_compute()) macs += L.dense_macs();
+  EXPECT_EQ(ann.get<double>("flop_estimate.dense_macs"), double(macs));
+  EXPECT_NEAR(ann.get<double>("flop_estimate.energy"), double(macs) * 4.6e-6, 1e-9 * double(macs));
+}
