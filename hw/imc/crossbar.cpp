@@ -1,5 +1,7 @@
 #include "hw/imc/crossbar.h"
 
+#include <algorithm>
+
 namespace spiketlm {
 
 int flip_gain(int w, const CellConfig& c) {
@@ -61,6 +63,15 @@ void XbarProgram::program(const int8_t* w, int nrows, int nwcols, int wstride, c
         for (int s = 0; s < S; ++s)
           level[size_t(r) * pcols + (size_t(j) * H + h) * S + s] = uint8_t((codes[h] >> (s * sb)) & smask);
     }
+  weight.resize(size_t(rows) * wcols);
+  for (int r = 0; r < rows; ++r)
+    for (int j = 0; j < wcols; ++j) weight[size_t(r) * wcols + j] = int16_t(stored_weight(*this, r, j, c));
+  max_col_sum = 0;
+  for (int p = 0; p < pcols; ++p) {
+    int64_t sum = 0;
+    for (int r = 0; r < rows; ++r) sum += level[size_t(r) * pcols + p];
+    max_col_sum = std::max(max_col_sum, sum);
+  }
 }
 
 void XbarProgram::hrs_count(const CellConfig& c, uint64_t& hrs, uint64_t& total) const {

@@ -81,6 +81,11 @@ struct XbarProgram {
   std::vector<double> g;       // [rows][pcols] conductance of each cell position, siemens
   std::vector<double> g_ir;    // [rows][pcols] transfer conductance with IR drop (ir_drop: fast; nodal.h)
   std::vector<double> sa_offset;  // [pcols] sense-amplifier offset current, amps
+  // The digital value of every weight as the shift-and-add reconstructs it (stored_weight), and
+  // the largest column sum of levels over all rows: while the ADC cannot clip, an ideal read
+  // equals the sum of the active rows' weights (ImcPe::read's exact path).
+  std::vector<int16_t> weight;  // [rows][wcols]
+  int64_t max_col_sum = 0;
   // Program from int8 weights w[r * wstride + j], r < rows, j < wcols. Fails (one line, names
   // `who`) when a weight does not fit the cell configuration. flips[j] (flip encoding): the
   // column's choice, made over all crossbars of a PE (their currents share the column line);

@@ -294,14 +294,40 @@ void ImcController::compute(const LayerCmd& L, const Programmed& P, const Act& i
   psum.assign(size_t(K) * npx, 0);
   cnt.active_by_group.assign(size_t(G), 0);
   const std::vector<int32_t>& x = in.at(ts);
+  // Per crossbar of a row group: where its rows come from (input offset of its kernel position,
+  // first channel or flat index, rows), and the programs read together, per column group.
+  struct Tap {
+    int dy, dx, start, rows;
+    bool flat;
+  };
+  std::vector<Tap> taps(size_t(G) * k2);
+  std::vector<int> nact(static_cast<size_t>(G), 0), nx(static_cast<size_t>(G), 0);
+  uint64_t xbars = 0;  // crossbars of a PE cycle over all row groups
+  for (int gi = 0; gi < G; ++gi) {
+    nx[size_t(gi)] = int(m.groups[size_t(gi)].size());
+    xbars += uint64_t(nx[size_t(gi)]);
+    for (int j = 0; j < nx[size_t(gi)]; ++j) {
+      const imc::XbarRows& xr = m.groups[size_t(gi)][size_t(j)];
+      taps[size_t(gi) * k2 + j] = {xr.pos / g.kw - g.pad, xr.pos % g.kw - g.pad, xr.flat ? xr.f0 : xr.c0, xr.rows, xr.flat};
+    }
+  }
+  std::vector<const XbarProgram*> xs(P.progs.size());
+  for (size_t i = 0; i < xs.size(); ++i) xs[i] = &P.progs[i];
+  // Multi-bit inputs on PEs whose reads are exact sums (ImcPe::exact_sums): the bit-serial reads
+  // add up to weights x values, so the planes only decide the activity counts below and the
+  // partial sums are taken in one pass over the values (the same integers).
+  bool by_value = in.planes > 1;
+  uint64_t pcols = 0;  // physical columns over the column groups (ADC conversions per PE-cycle group)
+  for (int q = 0; q < Q; ++q) {
+    pcols += uint64_t(P.progs[size_t(q) * G * k2].pcols);
+    for (int gi = 0; gi < G; ++gi) by_value = by_value && pe.exact_sums(xs.data() + (size_t(q) * G + gi) * k2, nx[size_t(gi)]);
+  }
+  uint64_t active_groups = 0;
   // Bit sets of one plane: conv: per pixel, its channels; linear: the flattened map.
   const int wpp = (C + 63) / 64;
   std::vector<uint64_t> bits;
   std::vector<uint64_t> masks(size_t(G) * k2 * nw);
-  std::vector<int> nact(static_cast<size_t>(G), 0), nx(static_cast<size_t>(G), 0);
-  std::vector<const XbarProgram*> xs(static_cast<size_t>(k2), nullptr);
   std::vector<int64_t> tmp(static_cast<size_t>(wcm), 0);
-  for (int gi = 0; gi < G; ++gi) nx[size_t(gi)] = int(m.groups[size_t(gi)].size());
   for (int b = 0; b < in.planes; ++b) {
     const int64_t scale = (in.is_signed && b == in.planes - 1) ? -(int64_t(1) << b) : (int64_t(1) << b);
     bool any = false;
@@ -322,37 +348,39 @@ void ImcController::compute(const LayerCmd& L, const Programmed& P, const Act& i
             any = true;
           }
     }
+    if (!any) {
+      // No driven row anywhere: every PE cycle of this plane is idle (counted, nothing read).
+      cnt.pe_cycles += uint64_t(npx) * G * Q;
+      cnt.xbar_reads += uint64_t(npx) * xbars * Q;
+      continue;
+    }
     for (int p = 0; p < npx; ++p) {
-      const int oy = p / g.out_w, ox = p % g.out_w;
+      const int iy0 = (p / g.out_w) * g.stride, ix0 = (p % g.out_w) * g.stride;
       // Driven rows of every crossbar of every row group at this pixel.
       for (int gi = 0; gi < G; ++gi) {
         int a = 0;
-        const auto& grp = m.groups[size_t(gi)];
         for (int j = 0; j < nx[size_t(gi)]; ++j) {
           uint64_t* mk = masks.data() + (size_t(gi) * k2 + j) * nw;
-          const imc::XbarRows& xr = grp[size_t(j)];
+          const Tap& tp = taps[size_t(gi) * k2 + j];
+          const int tw = (tp.rows + 63) / 64;
           bool on = false;
-          if (any) {
-            if (xr.flat) {
-              extract_bits(bits.data(), xr.f0, xr.rows, mk);
+          if (tp.flat) {
+            extract_bits(bits.data(), tp.start, tp.rows, mk);
+            on = true;
+          } else {
+            const int iy = iy0 + tp.dy, ix = ix0 + tp.dx;
+            if (iy >= 0 && ix >= 0 && iy < H && ix < Wd) {
+              extract_bits(bits.data() + (size_t(iy) * Wd + ix) * wpp, tp.start, tp.rows, mk);
               on = true;
-            } else {
-              const int ky = xr.pos / g.kw, kx = xr.pos % g.kw;
-              const int iy = oy * g.stride + ky - g.pad, ix = ox * g.stride + kx - g.pad;
-              if (iy >= 0 && ix >= 0 && iy < H && ix < Wd) {
-                extract_bits(bits.data() + (size_t(iy) * Wd + ix) * wpp, xr.c0, xr.rows, mk);
-                on = true;
-              }
             }
           }
-          if (on) {
-            uint64_t rows_on = 0;
-            for (int w = 0; w < (xr.rows + 63) / 64; ++w) rows_on += uint64_t(__builtin_popcountll(mk[w]));
-            on = rows_on != 0;
-            cnt.accumulates += rows_on * uint64_t(K);  // every driven row adds into all K columns
-          }
-          if (!on) std::memset(mk, 0, sizeof(uint64_t) * size_t(nw));
-          a += on;
+          uint64_t rows_on = 0;
+          if (on)
+            for (int w = 0; w < tw; ++w) rows_on += uint64_t(__builtin_popcountll(mk[w]));
+          if (rows_on == 0)
+            for (int w = 0; w < nw; ++w) mk[w] = 0;
+          cnt.accumulates += rows_on * uint64_t(K);  // every driven row adds into all K columns
+          a += rows_on != 0;
         }
         nact[size_t(gi)] = a;
         cnt.pe_cycles += uint64_t(Q);
@@ -361,21 +389,52 @@ void ImcController::compute(const LayerCmd& L, const Programmed& P, const Act& i
         if (a) {
           cnt.active_pe_cycles += uint64_t(Q);
           cnt.active_by_group[size_t(gi)] += 1;
+          ++active_groups;
         }
       }
+      if (by_value) continue;
       for (int q = 0; q < Q; ++q) {
         const int wc = std::min(wcm, K - q * wcm);
         std::fill(tmp.begin(), tmp.begin() + wc, 0);
         bool did = false;
         for (int gi = 0; gi < G; ++gi) {
           if (!nact[size_t(gi)]) continue;  // no driven row: no current, the result is 0
-          for (int j = 0; j < nx[size_t(gi)]; ++j) xs[size_t(j)] = &P.progs[(size_t(q) * G + gi) * k2 + j];
-          pe.read(xs.data(), masks.data() + size_t(gi) * k2 * nw, nw, nx[size_t(gi)], tmp.data(), scale, m_scratch);
+          pe.read(xs.data() + (size_t(q) * G + gi) * k2, masks.data() + size_t(gi) * k2 * nw, nw, nx[size_t(gi)], tmp.data(),
+                  scale, m_scratch);
           did = true;
         }
         if (did)
           for (int j = 0; j < wc; ++j) psum[size_t(q * wcm + j) * npx + p] += tmp[size_t(j)];
       }
+    }
+  }
+  if (!by_value) return;
+  pe.count_conversions(active_groups * pcols);
+  for (int p = 0; p < npx; ++p) {
+    const int iy0 = (p / g.out_w) * g.stride, ix0 = (p % g.out_w) * g.stride;
+    for (int q = 0; q < Q; ++q) {
+      const int wc = std::min(wcm, K - q * wcm);
+      std::fill(tmp.begin(), tmp.begin() + wc, 0);
+      for (int gi = 0; gi < G; ++gi)
+        for (int j = 0; j < nx[size_t(gi)]; ++j) {
+          const Tap& tp = taps[size_t(gi) * k2 + j];
+          const int32_t* v = x.data() + tp.start;  // flat: rows are consecutive values
+          size_t step = 1;
+          if (!tp.flat) {
+            const int iy = iy0 + tp.dy, ix = ix0 + tp.dx;
+            if (iy < 0 || ix < 0 || iy >= H || ix >= Wd) continue;
+            v = x.data() + size_t(tp.start) * H * Wd + size_t(iy) * Wd + ix;  // rows are channels
+            step = size_t(H) * Wd;
+          }
+          const int16_t* wt = xs[(size_t(q) * G + gi) * k2 + j]->weight.data();
+          for (int r = 0; r < tp.rows; ++r) {
+            const int64_t val = v[size_t(r) * step];
+            if (!val) continue;
+            const int16_t* row = wt + size_t(r) * wc;
+            for (int c = 0; c < wc; ++c) tmp[size_t(c)] += val * row[c];
+          }
+        }
+      for (int c = 0; c < wc; ++c) psum[size_t(q * wcm + c) * npx + p] += tmp[size_t(c)];
     }
   }
 }

@@ -32,13 +32,31 @@ void ImcPe::read(const XbarProgram* const* xs, const uint64_t* masks, int nw, in
                  PeScratch& s) {
   if (n == 0) return;
   const int pc = xs[0]->pcols, wc = xs[0]->wcols;
+  if (exact_sums(xs, n)) {
+    // Every conversion is exact and the shift-and-add returns the sum of the active rows'
+    // weights: sum them directly (the same result as the level path below).
+    s.acc.assign(size_t(wc), 0);
+    int32_t* acc = s.acc.data();
+    for (int i = 0; i < n; ++i) {
+      const XbarProgram& x = *xs[i];
+      const uint64_t* mask = masks + size_t(i) * nw;
+      for (int w = 0; w < (x.rows + 63) / 64; ++w)
+        for (uint64_t m = mask[w]; m; m &= m - 1) {
+          const int16_t* row = x.weight.data() + size_t(w * 64 + __builtin_ctzll(m)) * wc;
+          for (int j = 0; j < wc; ++j) acc[j] += row[j];
+        }
+    }
+    for (int j = 0; j < wc; ++j) out[j] += scale * acc[j];
+    m_adc->count_conversions(uint64_t(pc), 0);
+    return;
+  }
+  const AdcConfig& adc = m_adc->config();
   const CellConfig& c = m_xbar->cells();
   const int S = c.slices(), sb = c.slice_bits(), H = c.halves();
   const int64_t off = c.offset(), maxc = c.max_code();
   s.acc.assign(size_t(pc), 0);
   s.neg.assign(size_t(wc), 0);
-  s.val.assign(size_t(pc), 0);
-  const AdcConfig& adc = m_adc->config();
+  s.val.resize(size_t(pc));
   uint64_t clipped = 0;
   int64_t nact = 0;
   for (int i = 0; i < n; ++i) nact += accumulate_levels(*xs[i], masks + size_t(i) * nw, s.acc.data(), s.neg.data());
@@ -76,6 +94,14 @@ void ImcPe::read(const XbarProgram* const* xs, const uint64_t* masks, int nw, in
     out[j] += scale * r;
   }
   m_adc->count_conversions(uint64_t(pc), clipped);
+}
+
+bool ImcPe::exact_sums(const XbarProgram* const* xs, int n) const {
+  const AdcConfig& adc = m_adc->config();
+  if (!m_column->exact() || adc.lsb_units != 1.0) return false;
+  int64_t bound = 0;
+  for (int i = 0; i < n; ++i) bound += xs[i]->max_col_sum;
+  return bound <= adc.max_level();
 }
 
 void ImcPe::count_cycles(uint64_t cycles) {

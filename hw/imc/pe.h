@@ -44,6 +44,12 @@ class ImcPe : public Module {
   // in the ADC's statistics (energy is charged by the caller, see count_cycle).
   void read(const XbarProgram* const* xs, const uint64_t* masks, int nw, int n, int64_t* out, int64_t scale,
             PeScratch& s);
+  // True when a read of these n crossbars is exactly the sum of the active rows' weights: ideal
+  // columns, an ADC whose LSB is one level step, and no column sum that could exceed its full
+  // scale. Reads are then linear in the inputs, so a caller may sum multi-bit inputs in one pass
+  // (weights x values) and count the conversions with count_conversions().
+  bool exact_sums(const XbarProgram* const* xs, int n) const;
+  void count_conversions(uint64_t n) { m_adc->count_conversions(n, 0); }
   // Energy of `cycles` active PE cycles (ADC samples, mux selects, shift-add ops, temp buffer).
   void count_cycles(uint64_t cycles);
   // Explicit counts (SpikeSim's dense composition).

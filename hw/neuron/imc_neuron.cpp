@@ -29,15 +29,19 @@ uint64_t ImcNeuron::step(const int64_t* psum, size_t n, size_t per_channel, cons
   uint64_t fired = 0, sat = 0;
   const int64_t hi = (int64_t(1) << (m_bits - 1)) - 1, lo = -hi - 1;
   const size_t group = n / size_t(np.share > 1 ? np.share : 1);  // membranes (C#n: one per group)
-  for (size_t i = 0; i < n; ++i) {
-    const size_t ch = i / per_channel;
-    const int64_t x = golden::neuron_current(psum[i], multiplier[ch], offset[ch], shift);
-    int64_t& v = membrane[group == n ? i : i % group];
-    const int64_t pre = ((v * np.leak_num) >> np.leak_shift) + x;
-    sat += (pre > hi || pre < lo);
-    const bool s = golden::lif_update(v, x, np, m_bits);
-    spikes[i] = s;
-    fired += s;
+  size_t mi = 0;                                                 // i mod group, in the order of i
+  for (size_t ch = 0, i = 0; i < n; ++ch) {
+    const int32_t mul = multiplier[ch], off = offset[ch];
+    for (const size_t end = i + per_channel; i < end; ++i) {
+      const int64_t x = golden::neuron_current(psum[i], mul, off, shift);
+      int64_t& v = membrane[mi];
+      mi = mi + 1 == group ? 0 : mi + 1;
+      const int64_t pre = ((v * np.leak_num) >> np.leak_shift) + x;
+      sat += (pre > hi || pre < lo);
+      const bool s = golden::lif_update(v, x, np, m_bits);
+      spikes[i] = s;
+      fired += s;
+    }
   }
   m_updates += n;
   m_spikes += fired;
@@ -50,12 +54,14 @@ uint64_t ImcNeuron::relu(const int64_t* psum, size_t n, size_t per_channel, cons
   if (!m_ann) fail("neuron", path() + ": an ANN layer (ReLU activations) reached LIF units built for an SNN");
   uint64_t nonzero = 0, sat = 0;
   const int64_t top = (int64_t(1) << bits) - 1;
-  for (size_t i = 0; i < n; ++i) {
-    const size_t ch = i / per_channel;
-    const int64_t x = golden::neuron_current(psum[i], multiplier[ch], offset[ch], shift);
-    sat += x > top;
-    out[i] = golden::relu_quantize(x, bits);
-    nonzero += out[i] != 0;
+  for (size_t ch = 0, i = 0; i < n; ++ch) {
+    const int32_t mul = multiplier[ch], off = offset[ch];
+    for (const size_t end = i + per_channel; i < end; ++i) {
+      const int64_t x = golden::neuron_current(psum[i], mul, off, shift);
+      sat += x > top;
+      out[i] = golden::relu_quantize(x, bits);
+      nonzero += out[i] != 0;
+    }
   }
   m_updates += n;
   m_spikes += nonzero;

@@ -193,6 +193,44 @@ TEST(ImcPe, TheCurrentPathThroughTheAdcEqualsTheIntegerPath) {
   check_exact(f, 3);
 }
 
+TEST(ImcPe, TheLevelPathAndTheWeightSumAgreeBelowFullScale) {
+  // A 15-bit ADC: nine crossbars' column sums could exceed its full scale, so reads go through
+  // the levels, the ADC and the shift-and-add (exact_sums false); at low input rates nothing
+  // clips and the result is the exact dot product, as on the 17-bit default, whose reads take
+  // the weight-sum shortcut (exact_sums true).
+  std::mt19937 g(11);
+  const int rows = 64, cols = 64, nx = 9, nw = 1;
+  Layer L = random_layer(g, nx, rows, cols, CellConfig{});
+  std::vector<const XbarProgram*> xs;
+  int64_t bound = 0;
+  for (auto& p : L.progs) {
+    xs.push_back(&p);
+    bound += p.max_col_sum;
+  }
+  ASSERT_GT(bound, (int64_t(1) << 15) - 1);
+  std::vector<std::vector<uint64_t>> masks;
+  for (double rate : {0.02, 0.1, 0.3}) {
+    std::bernoulli_distribution b(rate);
+    masks.emplace_back(size_t(nx) * nw, 0);
+    for (int i = 0; i < nx; ++i)
+      for (int r = 0; r < rows; ++r)
+        if (b(g)) masks.back()[size_t(i)] |= uint64_t(1) << r;
+  }
+  for (const char* bits : {"15", "17"}) {
+    PeFixture f(PeFixture::KV{{"pe.adc.bits", bits}});
+    EXPECT_EQ(f.pe->exact_sums(xs.data(), nx), std::string(bits) == "17");
+    PeScratch s;
+    for (const auto& m : masks) {
+      std::vector<int64_t> out(size_t(cols), 0), ref = dot(L, m, nw);
+      f.pe->read(xs.data(), m.data(), nw, nx, out.data(), 3, s);
+      for (auto& v : ref) v *= 3;
+      EXPECT_EQ(out, ref) << bits << " bits";
+    }
+    EXPECT_EQ(f.pe->adc().find_stat("clipped")->count, 0u);
+    EXPECT_EQ(f.pe->adc().find_stat("conversions")->count, uint64_t(masks.size()) * cols);
+  }
+}
+
 TEST(ImcMapping, SpikeSimCountsForVgg9) {
   imc::MapConfig c;
   std::vector<imc::LayerShape> L = {{"c1", false, 3, 3, 3, 64},     {"c2", false, 64, 3, 3, 64},

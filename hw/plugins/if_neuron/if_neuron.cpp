@@ -7,8 +7,8 @@
 // unit's; one parameter of its own shows how a plugin declares parameters.
 //
 // Walk-through: hw/README.md ("Writing a unit of your own"). Built by hw/CMakeLists.txt as
-// build/plugins/libspiketlm_if_neuron.so; select it with
-//   spiketlm run platforms/sata/sata.yaml --plugin build/plugins/libspiketlm_if_neuron.so \
+// build/plugins/libspiketlm_if_neuron.so; select it with (one line)
+//   spiketlm run platforms/sata/sata.yaml --plugin build/plugins/libspiketlm_if_neuron.so
 //       -c sata.lif.kind=lif.example_if
 #include "hw/neuron/lif.h"
 
