@@ -81,7 +81,8 @@ ImcController::ImcController(sc_core::sc_module_name nm, Context& ctx)
       m_cycles(counter("cycles", "cycles", "accelerator cycles (PE clock) of every run, as the timing model computes them")),
       m_refused(counter("refused", "", "runs refused for a bad descriptor")),
       m_desc_bytes(counter("descriptor_bytes", "B", "descriptor and fixed-point bytes fetched")),
-      m_runs(counter("runs", "", "inferences run")) {
+      m_runs(counter("runs", "", "inferences run")),
+      m_accumulates(counter("accumulates", "", "driven rows x output columns, per input plane (a digital design's accumulates)")) {
   const std::string packing = param_string("packing", "spikesim",
                                            {"PE placement: spikesim (layers packed across tiles) or layer_per_tile", "", -1e300, 1e300,
                                             {"spikesim", "layer_per_tile"}});
@@ -733,6 +734,7 @@ void ImcController::execute() {
         st.xbar_reads += total.xbar_reads;
         st.active_xbar_reads += total.active_xbar_reads;
         st.accumulates += total.accumulates;
+        m_accumulates += total.accumulates;
         const uint64_t spikesim_cycles = uint64_t(P.map.pes) * npx * ran;  // SpikeSim's PE cycles (no input planes)
         Crossbar& xb = pe.xbar();
         if (m_dense) {

@@ -130,7 +130,7 @@ class ImcController : public Module {
   bool m_psum_stats = false;
   std::map<uint32_t, PsumStats> m_psum;
   uint32_t m_busy = 0, m_layer_now = 0, m_t_now = 0;
-  uint64_t &m_cycles, &m_refused, &m_desc_bytes, &m_runs;
+  uint64_t &m_cycles, &m_refused, &m_desc_bytes, &m_runs, &m_accumulates;
 };
 
 }  // namespace spiketlm

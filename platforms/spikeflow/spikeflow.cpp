@@ -293,6 +293,9 @@ void SpikeFlow::calibrate(Report& r) {
     t.add_row({L.name, int64_t(K), ps.count, shift / double(K), ratio / double(K)});
   }
   derive_fixed_points(b);
+  // The calibration record: evaluation of the written bundle refuses these samples.
+  b.calibration_first = m_first;
+  b.calibration_samples = int(m_results.size());
   b.name = m_bundle.name + "_bn_adapted";
   b.description = m_bundle.description + "; BN running statistics re-estimated on " + std::to_string(m_results.size()) +
                   " samples from " + std::to_string(m_first) + " through a non-ideal SpikeFlow (spiketlm calibrate)";

@@ -251,9 +251,7 @@ int cmd_calibrate(const Args& a) {
           b.description = b0.description + "; BN running statistics re-estimated layer by layer (" + std::to_string(passes) +
                           " passes) on samples " + std::to_string(first) + ".." + std::to_string(first + n - 1) +
                           " through a non-ideal platform (spiketlm calibrate)";
-          b.calibration_first = first;
-          b.calibration_samples = n;
-          write_bundle(b, out);
+          write_bundle(b, out);  // with the last pass's calibration record (its samples)
           // The platform's bn_adaptation table compares with the last pass's input; this one
           // compares the final statistics with the trace's own.
           auto& t = r.table("bn_adaptation_total", "BN adaptation: final running statistics against the input trace's",

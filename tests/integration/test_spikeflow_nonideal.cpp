@@ -174,7 +174,8 @@ TEST(SpikeFlowNonideal, BnAdaptationRecoversAccuracyAndChangesOnlyRunningStatist
 // Layer by layer: conv2's statistics are estimated behind the adapted conv1. Then calibrating
 // the calibrated bundle again changes nothing (its pass 1 reproduces conv1, its pass 2 sees
 // the same conv1 BN as before), while a single pass (run.calibrate_out alone: every layer
-// behind the trace's original BN) gives the same conv1 but another conv2.
+// behind the trace's original BN) gives the same conv1 but another conv2. Each writes the
+// calibration record.
 TEST(SpikeFlowNonideal, BnAdaptationIsLayerByLayer) {
   if (!have_fmnist()) GTEST_SKIP();
   const std::string d = scratch("ni_bn_lbl");
@@ -192,6 +193,11 @@ TEST(SpikeFlowNonideal, BnAdaptationIsLayerByLayer) {
   }
   EXPECT_LT(max_mean_diff(bn_of(p, "conv1"), bn_of(b, "conv1")), 1e-6);
   EXPECT_GT(max_mean_diff(bn_of(p, "conv2"), bn_of(b, "conv2")), 1e-2);
+  // Every calibrated bundle records its calibration samples (the last 30), the single pass too.
+  for (const spiketlm::bundle* x : {&b, &b2, &p}) {
+    EXPECT_EQ(x->calibration_first, x->samples - 30);
+    EXPECT_EQ(x->calibration_samples, 30);
+  }
 }
 
 // On the ideal platform conv1's pre-BN value of channel k at a position is the integer
