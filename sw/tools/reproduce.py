@@ -884,8 +884,14 @@ def exp_g_ann(d, stage):
               "no number in FACTS.md (the paper's question: does the SNN beat the ANN once the hardware is counted?)",
               "; ".join(ann_txt),
               " ".join(x for x in (
-                  ("Same chip model and tech tables for both; the SNN moves its data once per timestep, the ANN once "
-                   "with multi-bit activations. Memory share of the energy: " + ", ".join(ann_mem) + "."
+                  (("Same chip model and tech tables for both; the SNN moves its data once per timestep, the ANN once "
+                    "with multi-bit activations. " if p == "sata" else
+                    "Same crossbars, ADCs, buffers and tech table for both; weights stay in the crossbars, so the cost "
+                    "follows PE cycles (the tile buffer, 397 pJ per active PE cycle, is about 90 % of the IMC energy): a "
+                    "hidden layer takes T one-bit passes in the SNN and B bit-plane passes in the ANN, and the SNN "
+                    "runs its direct-coded 8-plane first layer every timestep (SpikeSim's pipeline), 4x the ANN's PE "
+                    "cycles there, which sets the latency and with it the LPDDR4 background power. ") +
+                   "Memory share of the energy: " + ", ".join(ann_mem) + "."
                    if ann_mem else ""),
                   ("Some ANN runs are not in this build (the ANN mode: multi-bit activations through the same arrays)."
                    if any("not available" in x for x in ann_txt) else "")) if x))
