@@ -143,14 +143,17 @@ std::vector<EnergyLedger::Line> EnergyLedger::lines(double seconds) const {
     out.push_back({d.module, d.component, d.action, d.pj, m_counts[i], d.pj * double(m_counts[i])});
   }
   for (const auto& l : m_leaks)
-    out.push_back({l.module, l.component, "leakage", l.mw, 0, l.mw * 1e-3 * l.instances * seconds * 1e12});
+    out.push_back({l.module, l.component, "leakage", l.mw, 0, l.energy_pj(seconds)});
   return out;
 }
 
 double EnergyLedger::total_pj(double seconds, const std::string& prefix) const {
+  // The sum of lines(seconds) in their order, without building them (units call this per layer).
   double t = 0;
-  for (const auto& l : lines(seconds))
-    if (in_subtree(l.module, prefix)) t += l.energy_pj;
+  for (size_t i = 0; i < m_decls.size(); ++i)
+    if (in_subtree(m_decls[i].module, prefix)) t += m_decls[i].pj * double(m_counts[i]);
+  for (const auto& l : m_leaks)
+    if (in_subtree(l.module, prefix)) t += l.energy_pj(seconds);
   return t;
 }
 

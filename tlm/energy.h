@@ -96,6 +96,7 @@ class EnergyLedger {
   struct Leak {
     std::string module, component;
     double mw, instances;
+    double energy_pj(double seconds) const { return mw * 1e-3 * instances * seconds * 1e12; }
   };
   struct Area {
     std::string module, component;

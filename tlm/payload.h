@@ -20,6 +20,15 @@ struct TileExt : tlm::tlm_extension<TileExt> {
   void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const TileExt&>(e); }
 };
 
+// For an initiator that reuses one payload for all its transactions (constructing a payload
+// allocates its extension array): detaches the extensions Ts at scope exit, also when the
+// transaction throws, so that the payload never frees the initiator's own extension objects.
+template <class... Ts>
+struct DetachExtensions {
+  tlm::tlm_generic_payload& p;
+  ~DetachExtensions() { (p.clear_extension<Ts>(), ...); }
+};
+
 inline Tensor tensor_of(const tlm::tlm_generic_payload& p) {
   const TileExt* e = nullptr;
   p.get_extension(e);

@@ -43,7 +43,11 @@ void Router::b_transport(int, tlm::tlm_generic_payload& p, sc_core::sc_time& del
     return;
   }
   const unsigned len = p.get_data_length();
-  delay += m_latency + sc_core::sc_time(len * m_ns_per_byte, sc_core::SC_NS);
+  if (len != m_last_len) {  // the time of the last length, kept (building an sc_time from ns is a library call)
+    m_last_len = len;
+    m_last_time = m_latency + sc_core::sc_time(len * m_ns_per_byte, sc_core::SC_NS);
+  }
+  delay += m_last_time;
   count(m_byte, len);
   m_bytes += len;
   ++m_transactions;

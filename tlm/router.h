@@ -49,6 +49,8 @@ class Router : public Module {
   std::vector<Window> m_windows;
   sc_core::sc_time m_latency;
   double m_ns_per_byte;
+  unsigned m_last_len = 0;                   // a transaction's time (latency + bytes), by length
+  sc_core::sc_time m_last_time = m_latency;
   ActionId m_byte;
   uint64_t& m_bytes;
   uint64_t& m_transactions;

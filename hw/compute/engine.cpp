@@ -24,7 +24,16 @@ LayerEngine::LayerEngine(Datapath dp, Module& owner)
       m_clk(dp.pe->clock()),
       m_glb_w_base(dp.glb_w->base_address()),
       m_glb_i_base(dp.glb_i->base_address()),
-      m_glb_o_base(dp.glb_o->base_address()) {}
+      m_glb_o_base(dp.glb_o->base_address()) {
+  m_payload.set_extension(&m_timing_only);
+  m_payload.set_extension(&m_tag);
+}
+
+LayerEngine::~LayerEngine() {
+  // The payload must not free the extensions it carries (they are members).
+  m_payload.clear_extension(&m_timing_only);
+  m_payload.clear_extension(&m_tag);
+}
 
 void LayerEngine::refuse(const LayerCmd& L, uint32_t err, const std::string& msg) const {
   throw LayerRefused(err, L.id, 0, "layer " + std::to_string(L.id) + ": " + msg);
@@ -54,21 +63,15 @@ sc_time LayerEngine::account(bool write, uint64_t addr, uint64_t len, sc_time st
   if (len == 0) return start;
   const sc_time now = sc_core::sc_time_stamp();
   sc_time delay = start > now ? start - now : SC_ZERO_TIME;
-  tlm::tlm_generic_payload p;
-  TimingOnlyExt timing;
-  TileExt tag;
-  tag.tensor = t;
+  tlm::tlm_generic_payload& p = m_payload;  // carries m_timing_only and m_tag (constructor)
+  m_tag.tensor = t;
   p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   p.set_address(addr);
   p.set_data_ptr(nullptr);
   p.set_data_length(unsigned(len));
   p.set_streaming_width(unsigned(len));
-  p.set_extension(&timing);
-  p.set_extension(&tag);
   p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   (*m_dp.port)->b_transport(p, delay);
-  p.clear_extension(&timing);
-  p.clear_extension(&tag);
   if (p.is_response_error())
     fail("sequencer", m_owner.path() + ": timing access of " + std::to_string(len) + " B at 0x" +
                           [&] { char b[32]; std::snprintf(b, sizeof b, "%llx", (unsigned long long)addr); return std::string(b); }() +
@@ -88,37 +91,70 @@ sc_time LayerEngine::run(const LayerCmd& L, const std::vector<int>& ts, int tota
 namespace {
 
 uint64_t popcount(const uint8_t* p, uint64_t n) {
-  uint64_t c = 0;
-  for (uint64_t i = 0; i < n; ++i) c += uint64_t(__builtin_popcount(p[i]));
+  uint64_t c = 0, i = 0;
+  for (uint64_t w; i + 8 <= n; i += 8) {
+    std::memcpy(&w, p + i, 8);
+    c += uint64_t(__builtin_popcountll(w));
+  }
+  for (; i < n; ++i) c += uint64_t(__builtin_popcount(p[i]));
   return c;
 }
 
 // Pack channel-major values [pixels][stride] of channels [0, k) into bit planes
 // [planes][k][rows][pitch] (spikes: one plane of 0/1; ANN activations: act_bits planes).
-void pack_spikes(const uint8_t* s, int pixels_w, int rows, int k, int stride, uint64_t pitch, uint8_t* out,
-                 int planes = 1) {
+// Returns the non-zero values.
+uint64_t pack_spikes(const uint8_t* s, int pixels_w, int rows, int k, int stride, uint64_t pitch, uint8_t* out,
+                     int planes = 1) {
   const size_t plane = size_t(k) * rows * pitch;
   std::memset(out, 0, plane * planes);
+  uint64_t nonzero = 0;
   for (int y = 0; y < rows; ++y)
     for (int x = 0; x < pixels_w; ++x)
       for (int j = 0; j < k; ++j)
-        if (const unsigned v = s[(size_t(y) * pixels_w + x) * stride + j])
+        if (const unsigned v = s[(size_t(y) * pixels_w + x) * stride + j]) {
+          ++nonzero;
           for (int pl = 0; pl < planes; ++pl)
             if ((v >> pl) & 1u) out[pl * plane + (size_t(j) * rows + y) * pitch + x / 8] |= uint8_t(1u << (x % 8));
+        }
+  return nonzero;
 }
 
-// Little-endian, sign-extended membranes of `bytes` bytes each.
-void load_membranes(const uint8_t* src, int64_t* v, size_t n, int bytes) {
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t u = 0;
-    for (int b = 0; b < bytes; ++b) u |= uint64_t(src[i * bytes + b]) << (8 * b);
-    const int sh = 64 - 8 * bytes;
-    v[i] = int64_t(u << sh) >> sh;
+// Membranes in memory, [channels][pixels] of `bytes` little-endian bytes each (B: bytes known
+// at compile time, 0: the argument), to and from the units' layout v[p * stride + j].
+template <int B>
+void load_membranes(const uint8_t* src, int bytes, int channels, int pixels, int64_t* v, size_t stride) {
+  const int n = B ? B : bytes, sh = 64 - 8 * n;
+  for (int j = 0; j < channels; ++j)
+    for (int p = 0; p < pixels; ++p, src += n) {
+      uint64_t u = 0;
+#pragma GCC unroll 8  // with B known: one load
+      for (int b = 0; b < n; ++b) u |= uint64_t(src[b]) << (8 * b);
+      v[size_t(p) * stride + j] = int64_t(u << sh) >> sh;  // sign-extended
+    }
+}
+template <int B>
+void store_membranes(const int64_t* v, size_t stride, int channels, int pixels, uint8_t* dst, int bytes) {
+  const int n = B ? B : bytes;
+  for (int j = 0; j < channels; ++j)
+    for (int p = 0; p < pixels; ++p, dst += n) {
+      const uint64_t u = uint64_t(v[size_t(p) * stride + j]);
+#pragma GCC unroll 8  // with B known: one store
+      for (int b = 0; b < n; ++b) dst[b] = uint8_t(u >> (8 * b));
+    }
+}
+void load_membranes(const uint8_t* src, int bytes, int channels, int pixels, int64_t* v, size_t stride) {
+  switch (bytes) {
+    case 4: return load_membranes<4>(src, bytes, channels, pixels, v, stride);
+    case 2: return load_membranes<2>(src, bytes, channels, pixels, v, stride);
+    default: return load_membranes<0>(src, bytes, channels, pixels, v, stride);
   }
 }
-void store_membranes(const int64_t* v, uint8_t* dst, size_t n, int bytes) {
-  for (size_t i = 0; i < n; ++i)
-    for (int b = 0; b < bytes; ++b) dst[i * bytes + b] = uint8_t(uint64_t(v[i]) >> (8 * b));
+void store_membranes(const int64_t* v, size_t stride, int channels, int pixels, uint8_t* dst, int bytes) {
+  switch (bytes) {
+    case 4: return store_membranes<4>(v, stride, channels, pixels, dst, bytes);
+    case 2: return store_membranes<2>(v, stride, channels, pixels, dst, bytes);
+    default: return store_membranes<0>(v, stride, channels, pixels, dst, bytes);
+  }
 }
 
 }  // namespace
@@ -369,10 +405,7 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
             st.dram_bytes += mrow * nu;
             mraw.resize(mrow * nu);
             m_dp.dma->debug_read(c.dst, mraw.data(), mraw.size());
-            std::vector<int64_t> tmp(static_cast<size_t>(bpx) * nu);
-            load_membranes(mraw.data(), tmp.data(), tmp.size(), mbytes);
-            for (int j = 0; j < nu; ++j)
-              for (int p = 0; p < bpx; ++p) (*mv)[size_t(p) * U + rn.first + j] = tmp[size_t(j) * bpx + p];
+            load_membranes(mraw.data(), mbytes, nu, bpx, mv->data() + rn.first, size_t(U));
             in_ready = std::max(in_ready, account(false, c.dst, mraw.size(), dma_free, Tensor::membrane));
             st.glb_bytes += mraw.size();
           }
@@ -486,10 +519,9 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           const uint64_t lc = m_dp.lif->integrate(job);
           st.lif_cycles += lc;
           c_end += cyc(lc);
-          for (size_t q = 0; q < n; ++q) st.spikes_out += spk[q] != 0;
           const uint64_t plane_bytes = uint64_t(kvalid) * (r1 - r0) * pout, spk_bytes = plane_bytes * oplanes;
           packed.resize(size_t(spk_bytes));
-          pack_spikes(spk.data(), g.out_w, r1 - r0, kvalid, Cc, pout, packed.data(), oplanes);
+          st.spikes_out += pack_spikes(spk.data(), g.out_w, r1 - r0, kvalid, Cc, pout, packed.data(), oplanes);
           m_dp.dma->debug_write(oslot, packed.data(), spk_bytes);
           c_end = std::max(c_end, account(true, oslot, spk_bytes, c_end, Tensor::ofmap));
           st.glb_bytes += spk_bytes;
@@ -513,11 +545,8 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
                                       : std::vector<std::pair<int, int>>();
           for (const auto& rn : stores) {
             const int nu = rn.second - rn.first;
-            std::vector<int64_t> tmp(static_cast<size_t>(bpx) * nu);
-            for (int j = 0; j < nu; ++j)
-              for (int p = 0; p < bpx; ++p) tmp[size_t(j) * bpx + p] = (*mv)[size_t(p) * U + rn.first + j];
-            mraw.resize(tmp.size() * mbytes);
-            store_membranes(tmp.data(), mraw.data(), tmp.size(), mbytes);
+            mraw.resize(size_t(nu) * mrow);
+            store_membranes(mv->data() + rn.first, size_t(U), nu, bpx, mraw.data(), mbytes);
             const uint64_t at = mslot + uint64_t(rn.first) * mrow;
             m_dp.dma->debug_write(at, mraw.data(), mraw.size());
             c_end = std::max(c_end, account(true, at, mraw.size(), c_end, Tensor::membrane));
@@ -586,7 +615,8 @@ sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_
                               std::to_string(out_need(1)) + " B of output; half GLBs hold " + std::to_string(ih) +
                               " and " + std::to_string(oh) + " B");
   sc_time t_dma = now;
-  std::vector<uint8_t> in, out;
+  std::vector<uint8_t> in, out, rows_or;
+  std::vector<int32_t> vals;
   int step = 0;
   for (int t : ts) {
     {
@@ -614,26 +644,48 @@ sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_
       const uint64_t in_bytes = c.rows * c.row_bytes;
       in.resize(in_bytes);
       m_dp.dma->debug_read(islot, in.data(), in_bytes);
+      // One spike plane: the max of a window is the OR of its bits (of the OR of its rows);
+      // otherwise the values, rebuilt from the bit planes.
+      const bool or_bits = L.op == OP_MAXPOOL && L.in_planes == 1;
+      if (!or_bits) {
+        StagedInput si;
+        si.bits = in.data();
+        si.planes = L.in_planes;
+        si.row0 = y0;
+        si.rows = nrows;
+        si.pitch = int(pin);
+        unpack_input(si, g.in_c, g.in_w, vals);
+      }
       const int orows = r1 - r0;
       const uint64_t out_bytes = uint64_t(oplanes) * g.out_c * orows * pout;
       out.assign(out_bytes, 0);
       for (int ch = 0; ch < g.in_c; ++ch)
-        for (int oy = r0; oy < r1; ++oy)
+        for (int oy = r0; oy < r1; ++oy) {
+          const int iy0 = oy * g.stride - g.pad;  // the window's rows and columns inside the map
+          const int ky0 = std::max(0, -iy0), ky1 = std::min(g.kh, g.in_h - iy0);
+          if (or_bits) {
+            rows_or.assign(pin, 0);
+            for (int ky = ky0; ky < ky1; ++ky) {
+              const uint8_t* row = in.data() + (size_t(ch) * nrows + (iy0 + ky - y0)) * pin;
+              for (uint64_t b = 0; b < pin; ++b) rows_or[b] |= row[b];
+            }
+          }
           for (int ox = 0; ox < g.out_w; ++ox) {
+            const int ix0 = ox * g.stride - g.pad;
+            const int kx0 = std::max(0, -ix0), kx1 = std::min(g.kw, g.in_w - ix0);
             int v = 0;
-            for (int ky = 0; ky < g.kh; ++ky)
-              for (int kx = 0; kx < g.kw; ++kx) {
-                const int iy = oy * g.stride - g.pad + ky, ix = ox * g.stride - g.pad + kx;
-                if (iy < 0 || ix < 0 || iy >= g.in_h || ix >= g.in_w) continue;
-                int x = 0;
-                for (int pl = 0; pl < L.in_planes; ++pl)
-                  x |= ((in[((size_t(pl) * g.in_c + ch) * nrows + (iy - y0)) * pin + ix / 8] >> (ix % 8)) & 1) << pl;
-                v = L.op == OP_MAXPOOL ? std::max(v, x) : v + x;
+            if (or_bits)
+              for (unsigned ix = unsigned(ix0 + kx0); ix < unsigned(ix0 + kx1); ++ix) v |= (rows_or[ix / 8] >> (ix % 8)) & 1;
+            else
+              for (int ky = ky0; ky < ky1; ++ky) {
+                const int32_t* row = vals.data() + (size_t(ch) * nrows + (iy0 + ky - y0)) * g.in_w;
+                for (int kx = kx0; kx < kx1; ++kx) v = L.op == OP_MAXPOOL ? std::max(v, row[ix0 + kx]) : v + row[ix0 + kx];
               }
             for (int pl = 0; pl < oplanes; ++pl)
               if ((v >> pl) & 1)
                 out[((size_t(pl) * g.out_c + ch) * orows + (oy - r0)) * pout + ox / 8] |= uint8_t(1u << (ox % 8));
           }
+        }
       st.spikes_out += popcount(out.data(), out_bytes);
       m_dp.dma->debug_write(oslot, out.data(), out_bytes);
       t_dma = std::max(t_dma, account(false, islot, in_bytes, t_dma, Tensor::ifmap));
@@ -765,10 +817,7 @@ sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int 
         c_start = std::max(c_start, dma_free);
         mraw.resize(mlen);
         m_dp.dma->debug_read(mslot, mraw.data(), mlen);
-        std::vector<int64_t> tmp(size_t(kn) * bpx);
-        load_membranes(mraw.data(), tmp.data(), tmp.size(), mbytes);
-        for (int k = 0; k < kn; ++k)
-          for (int p = 0; p < bpx; ++p) (*mv)[size_t(p) * kn + k] = tmp[size_t(k) * bpx + p];
+        load_membranes(mraw.data(), mbytes, kn, bpx, mv->data(), size_t(kn));
         st.dram_bytes += mlen;
       }
       spk.assign(n, 0);
@@ -783,10 +832,9 @@ sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int 
       const uint64_t lc = m_dp.lif->integrate(job);
       st.lif_cycles += lc;
       sc_time c_end = c_start + m_clk * double(lc);
-      for (size_t q = 0; q < n; ++q) st.spikes_out += spk[q];
       const uint64_t spk_bytes = uint64_t(kn) * rows * pout;
       packed.resize(spk_bytes);
-      pack_spikes(spk.data(), Wd, rows, kn, kn, pout, packed.data());
+      st.spikes_out += pack_spikes(spk.data(), Wd, rows, kn, kn, pout, packed.data());
       m_dp.dma->debug_write(oslot, packed.data(), spk_bytes);
       c_end = std::max(c_end, account(true, oslot, spk_bytes, c_end, Tensor::ofmap));
       DmaCommand o;
@@ -803,11 +851,8 @@ sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int 
       st.dram_bytes += spk_bytes;
       st.glb_bytes += len1 + len2 + spk_bytes;
       if (persist && t + 1 < total_t) {
-        std::vector<int64_t> tmp(size_t(kn) * bpx);
-        for (int k = 0; k < kn; ++k)
-          for (int p = 0; p < bpx; ++p) tmp[size_t(k) * bpx + p] = (*mv)[size_t(p) * kn + k];
         mraw.resize(mlen);
-        store_membranes(tmp.data(), mraw.data(), tmp.size(), mbytes);
+        store_membranes(mv->data(), size_t(kn), kn, bpx, mraw.data(), mbytes);
         m_dp.dma->debug_write(mslot, mraw.data(), mlen);
         c_end = std::max(c_end, account(true, mslot, mlen, c_end, Tensor::membrane));
         DmaCommand m;

@@ -66,6 +66,9 @@ struct Datapath {
 class LayerEngine {
  public:
   LayerEngine(Datapath dp, Module& owner);
+  ~LayerEngine();
+  LayerEngine(const LayerEngine&) = delete;
+  LayerEngine& operator=(const LayerEngine&) = delete;
   // Run layer `L` for timesteps `ts` (OS/WS: one; tick-batch: all). `use` selects how the
   // PE scratchpads are used; membranes persist across calls in DRAM when ts is one of several.
   // `now` is the absolute time the layer may start; returns its end.
@@ -106,6 +109,10 @@ class LayerEngine {
   sc_core::sc_time m_clk;
   uint64_t m_glb_w_base, m_glb_i_base, m_glb_o_base;
   std::vector<uint8_t> m_buf;
+  // account()'s transaction, reused: always timing-only, tagged with the tensor.
+  tlm::tlm_generic_payload m_payload;
+  TimingOnlyExt m_timing_only;
+  TileExt m_tag;
 };
 
 // A layer the hardware refuses (bad descriptor, does not fit): carries the register values.

@@ -1,6 +1,7 @@
 #include "hw/compute/pe_array.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace spiketlm {
 
@@ -39,103 +40,146 @@ PeArray::PeArray(sc_core::sc_module_name nm, Context& ctx)
 }
 
 namespace {
-// The taps of a (stride-1) convolution through which input (iy, ix) feeds output rows
-// [out_row0, out_row1): [ky0, ky1) x [kx0, kx1); other strides check every tap.
+// The taps through which input coordinate i feeds outputs [o0, o1) of one dimension (kernel k,
+// stride s, padding pad): taps first, first + s, ... up to last, the first feeding output o.
 struct Taps {
-  int ky0, ky1, kx0, kx1;
+  int first, last, o;
 };
-inline Taps taps_of(const ConvGeom& g, int iy, int ix, int out_row0, int out_row1) {
-  if (g.stride != 1) return {0, g.kh, 0, g.kw};
-  return {std::max(0, iy + g.pad - (std::min(out_row1, g.out_h) - 1)), std::min(g.kh, iy + g.pad - out_row0 + 1),
-          std::max(0, ix + g.pad - (g.out_w - 1)), std::min(g.kw, ix + g.pad + 1)};
+inline Taps taps_of(int i, int pad, int k, int s, int o0, int o1) {
+  const int ip = i + pad;  // output o is fed by tap ip - o * s
+  int first = std::max(0, ip - s * (o1 - 1));
+  const int last = std::min(k - 1, ip - s * o0);
+  first += (ip - first) % s;
+  return {first, last, (ip - first) / s};
+}
+// ps[j] += factor * w[j] for j < n, in blocks of 8 copied through locals (so that the compiler
+// need not assume the weights alias the sums, and vectorises a block).
+inline void add_weights(int32_t* ps, const int32_t* w, int n, int32_t factor) {
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    int32_t s8[8], w8[8];
+    std::memcpy(s8, ps + j, sizeof s8);
+    std::memcpy(w8, w + j, sizeof w8);
+    if (factor == 1)
+      for (int u = 0; u < 8; ++u) s8[u] += w8[u];
+    else
+      for (int u = 0; u < 8; ++u) s8[u] += factor * w8[u];
+    std::memcpy(ps + j, s8, sizeof s8);
+  }
+  for (; j < n; ++j) ps[j] += factor * w[j];
 }
 // Add factor x weights to the partial sums of every output pixel of the band that input
-// (c, iy, ix) feeds (one tap each), and count the element at those pixels' PE rows.
-// factor: a spike plane's weight (1, or 2^plane for bit-serial input) or an ANN activation.
-// Returns the accumulates (taps x kvalid).
-inline uint64_t scatter_input(const ConvGeom& g, int c, int iy, int ix, int32_t factor, int out_row0, int out_row1,
-                              const int8_t* wblock, int C, int kvalid, int32_t* psum, uint32_t* nnz) {
-  const int s = g.stride;
-  uint64_t acc = 0;
-  const auto [ky0, ky1, kx0, kx1] = taps_of(g, iy, ix, out_row0, out_row1);
-  for (int ky = ky0; ky < ky1; ++ky) {
-    const int ty = iy + g.pad - ky;
-    if (ty < 0 || ty % s) continue;
-    const int oy = ty / s;
-    if (oy < out_row0 || oy >= out_row1 || oy >= g.out_h) continue;
-    const int8_t* wrow = wblock + size_t(c * g.kh + ky) * g.kw * C;
+// (c, iy, ix) feeds (one tap each), and count `elems` elements at those pixels' PE rows.
+// factor: the input's value (1 for a spike; a multi-bit input's value, which the bit-serial
+// array streams as `elems` spike planes, or an ANN activation, one element).
+// wrev: the weights as PeArray::widen_weights lays them out. Returns the accumulates
+// (taps x kvalid x elems).
+inline uint64_t scatter_input(const ConvGeom& g, int c, int iy, int ix, int32_t factor, uint32_t elems, int out_row0,
+                              int out_row1, const int32_t* wrev, int C, int kvalid, int32_t* psum, uint32_t* nnz) {
+  const Taps ty = taps_of(iy, g.pad, g.kh, g.stride, out_row0, std::min(out_row1, g.out_h));
+  const Taps tx = taps_of(ix, g.pad, g.kw, g.stride, 0, g.out_w);
+  if (ty.first > ty.last || tx.first > tx.last) return 0;
+  const int nx = (tx.last - tx.first) / g.stride + 1;
+  int oy = ty.o;
+  for (int ky = ty.first; ky <= ty.last; ky += g.stride, --oy) {
+    const int32_t* wrow = wrev + size_t(c * g.kh + ky) * g.kw * C;  // tap kx at (kw - 1 - kx) * C
     int32_t* prow = psum + size_t(oy - out_row0) * g.out_w * C;
     uint32_t* nrow = nnz + size_t(oy - out_row0) * g.out_w;
-    for (int kx = kx0; kx < kx1; ++kx) {
-      const int tx = ix + g.pad - kx;
-      if (tx < 0 || tx % s) continue;
-      const int ox = tx / s;
-      if (ox >= g.out_w) continue;
-      const int8_t* wr = wrow + size_t(kx) * C;
-      int32_t* ps = prow + size_t(ox) * C;
-      if (factor == 1)
-        for (int j = 0; j < kvalid; ++j) ps[j] += wr[j];
-      else
-        for (int j = 0; j < kvalid; ++j) ps[j] += factor * wr[j];
-      ++nrow[ox];
-      acc += uint64_t(kvalid);
+    const int ox_lo = tx.o - (nx - 1);  // fed by tap tx.last
+    if (g.stride == 1) {
+      // Taps last, last - 1, ... feed outputs ox_lo, ox_lo + 1, ...: with the taps reversed,
+      // one contiguous run of weights onto one contiguous run of sums.
+      add_weights(prow + size_t(ox_lo) * C, wrow + size_t(g.kw - 1 - tx.last) * C, nx * C, factor);
+    } else {
+      int ox = tx.o;
+      for (int kx = tx.first; kx <= tx.last; kx += g.stride, --ox)
+        add_weights(prow + size_t(ox) * C, wrow + size_t(g.kw - 1 - kx) * C, C, factor);
     }
+    for (int ox = ox_lo; ox <= tx.o; ++ox) nrow[ox] += elems;
   }
-  return acc;
+  const int ny = (ty.last - ty.first) / g.stride + 1;
+  return uint64_t(ny) * uint64_t(nx) * uint64_t(kvalid) * elems;
 }
 }  // namespace
 
-uint64_t PeArray::accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
-                             const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz) {
-  if (m_ann) return multiply_accumulate(g, in, out_row0, out_row1, wblock, kvalid, psum, nnz);
+const int32_t* PeArray::widen_weights(const ConvGeom& g, const int8_t* wblock, int kvalid) {
   const int C = m_cols;
-  uint64_t acc = 0;
-  const size_t plane_bytes = size_t(g.in_c) * in.rows * in.pitch;
+  const size_t n = size_t(g.w_dim()) * C;
+  // A block laid out before (the same tile at another band or timestep): simulation speed only.
+  for (const WideBlock& b : m_wide)
+    if (b.kvalid == kvalid && b.kw == g.kw && b.src.size() == n && std::equal(b.src.begin(), b.src.end(), wblock))
+      return b.wrev.data();
+  if (m_wide.size() < k_wide_blocks) m_wide.emplace_back();
+  WideBlock& b = m_wide[m_wide_next];
+  m_wide_next = (m_wide_next + 1) % k_wide_blocks;
+  b.src.assign(wblock, wblock + n);
+  b.kvalid = kvalid;
+  b.kw = g.kw;
+  b.wrev.resize(n);
+  for (size_t row = 0; row < size_t(g.in_c) * g.kh; ++row)
+    for (int kx = 0; kx < g.kw; ++kx) {
+      const int8_t* src = wblock + (row * g.kw + kx) * C;
+      int32_t* dst = b.wrev.data() + (row * g.kw + (g.kw - 1 - kx)) * C;
+      for (int j = 0; j < C; ++j) dst[j] = j < kvalid ? src[j] : 0;
+    }
+  return b.wrev.data();
+}
+
+void unpack_input(const StagedInput& in, int channels, int width, std::vector<int32_t>& vals) {
+  const size_t plane_bytes = size_t(channels) * in.rows * in.pitch, row_vals = size_t(width);
+  vals.assign(size_t(channels) * in.rows * row_vals, 0);
   for (int pl = 0; pl < in.planes; ++pl) {
     const int32_t mult = (in.signed_planes && pl == in.planes - 1) ? -(1 << pl) : (1 << pl);
     const uint8_t* plane = in.bits + pl * plane_bytes;
-    for (int c = 0; c < g.in_c; ++c) {
-      for (int r = 0; r < in.rows; ++r) {
-        const int iy = in.row0 + r;
-        const uint8_t* row = plane + (size_t(c) * in.rows + r) * in.pitch;
-        for (int b = 0; b < in.pitch; ++b) {
-          unsigned byte = row[b];
-          while (byte) {
-            const int bit = __builtin_ctz(byte);
-            byte &= byte - 1;
-            const int ix = b * 8 + bit;
-            if (ix >= g.in_w) break;
-            acc += scatter_input(g, c, iy, ix, mult, out_row0, out_row1, wblock, C, kvalid, psum, nnz);
-          }
+    for (size_t cr = 0; cr < size_t(channels) * in.rows; ++cr) {
+      const uint8_t* row = plane + cr * in.pitch;
+      int32_t* v = vals.data() + cr * row_vals;
+      for (int b = 0; b < in.pitch; ++b)
+        for (unsigned byte = row[b]; byte; byte &= byte - 1) {
+          const int ix = b * 8 + __builtin_ctz(byte);
+          if (ix < width) v[ix] += mult;
         }
-      }
     }
   }
+}
+
+uint64_t PeArray::accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
+                             const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz) {
+  const int32_t* wrev = widen_weights(g, wblock, kvalid);
+  const uint64_t acc = in.planes > 1 || m_ann ? accumulate_values(g, in, out_row0, out_row1, wrev, kvalid, psum, nnz)
+                                              : accumulate_spikes(g, in, out_row0, out_row1, wrev, kvalid, psum, nnz);
   charge_accumulates(acc);
   return acc;
 }
 
-uint64_t PeArray::multiply_accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
-                                      const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz) {
-  // ANN: each PE multiplies a whole multi-bit activation by its weight in one step. The
-  // activations are rebuilt from the staged bit planes; zero activations are skipped (gated).
-  const int C = m_cols;
-  const size_t plane_bytes = size_t(g.in_c) * in.rows * in.pitch, row_vals = size_t(g.in_w);
-  m_vals.assign(size_t(g.in_c) * in.rows * row_vals, 0);
-  for (int pl = 0; pl < in.planes; ++pl) {
-    const int32_t mult = (in.signed_planes && pl == in.planes - 1) ? -(1 << pl) : (1 << pl);
-    const uint8_t* plane = in.bits + pl * plane_bytes;
-    for (size_t cr = 0; cr < size_t(g.in_c) * in.rows; ++cr) {
-      const uint8_t* row = plane + cr * in.pitch;
-      int32_t* v = m_vals.data() + cr * row_vals;
+uint64_t PeArray::accumulate_spikes(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
+                                    const int32_t* wrev, int kvalid, int32_t* psum, uint32_t* nnz) {
+  // One spike plane: event-driven over its set bits.
+  uint64_t acc = 0;
+  for (int c = 0; c < g.in_c; ++c)
+    for (int r = 0; r < in.rows; ++r) {
+      const int iy = in.row0 + r;
+      const uint8_t* row = in.bits + (size_t(c) * in.rows + r) * in.pitch;
       for (int b = 0; b < in.pitch; ++b)
         for (unsigned byte = row[b]; byte; byte &= byte - 1) {
           const int ix = b * 8 + __builtin_ctz(byte);
-          if (ix < g.in_w) v[ix] += mult;
+          if (ix >= g.in_w) break;
+          acc += scatter_input(g, c, iy, ix, 1, 1, out_row0, out_row1, wrev, m_cols, kvalid, psum, nnz);
         }
     }
-  }
-  uint64_t macs = 0;
+  return acc;
+}
+
+uint64_t PeArray::accumulate_values(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
+                                    const int32_t* wrev, int kvalid, int32_t* psum, uint32_t* nnz) {
+  // Multi-bit input, rebuilt from the staged bit planes; zero elements are skipped (gated).
+  // ANN: each PE multiplies a whole activation by its weight in one step (one element).
+  // SNN: the bit-serial array streams the element's planes, the same sum plane by plane, as
+  // one element per set bit (the planes' two's complement bits when signed).
+  const size_t row_vals = size_t(g.in_w);
+  const uint32_t plane_mask = in.planes >= 32 ? ~0u : (1u << in.planes) - 1;
+  unpack_input(in, g.in_c, g.in_w, m_vals);
+  uint64_t acc = 0;
   for (int c = 0; c < g.in_c; ++c)
     for (int r = 0; r < in.rows; ++r) {
       const int iy = in.row0 + r;
@@ -143,11 +187,11 @@ uint64_t PeArray::multiply_accumulate(const ConvGeom& g, const StagedInput& in, 
       for (int ix = 0; ix < g.in_w; ++ix) {
         const int32_t a = v[ix];
         if (!a) continue;
-        macs += scatter_input(g, c, iy, ix, a, out_row0, out_row1, wblock, C, kvalid, psum, nnz);
+        const uint32_t elems = m_ann ? 1 : uint32_t(__builtin_popcount(uint32_t(a) & plane_mask));
+        acc += scatter_input(g, c, iy, ix, a, elems, out_row0, out_row1, wrev, m_cols, kvalid, psum, nnz);
       }
     }
-  charge_accumulates(macs);
-  return macs;
+  return acc;
 }
 
 void PeArray::charge_accumulates(uint64_t n) {

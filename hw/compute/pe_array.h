@@ -34,6 +34,10 @@ struct StagedInput {
   int row0 = 0, rows = 0, pitch = 0;
 };
 
+// The multi-bit values of a staged band of `channels` x rows x `width`, bit planes combined
+// (the top plane negative when signed_planes): vals[(c * rows + r) * width + x].
+void unpack_input(const StagedInput& in, int channels, int width, std::vector<int32_t>& vals);
+
 // How a fold's scratchpads are used: per timestep (output- and weight-stationary) or with
 // the weights held for all timesteps (tick-batch).
 enum class SpadUse { output_stationary, weight_stationary, tick_batch };
@@ -79,8 +83,15 @@ class PeArray : public Module {
   void trace_call(const sc_core::sc_time& start, const sc_core::sc_time& end, uint64_t accumulates);
 
  private:
-  uint64_t multiply_accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
-                               const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz);
+  uint64_t accumulate_spikes(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
+                             const int32_t* wrev, int kvalid, int32_t* psum, uint32_t* nnz);
+  uint64_t accumulate_values(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
+                             const int32_t* wrev, int kvalid, int32_t* psum, uint32_t* nnz);
+  // The weight block [in_c][kh][kw][C] as int32 with each kernel row's taps reversed
+  // ([c][ky][kw - 1 - kx][j]) and the columns j >= kvalid zero, so that a stride-1 input's
+  // taps are one run of weights and sums (scatter_input in pe_array.cpp). The last few blocks
+  // are kept (the tiles of a layer come back every timestep).
+  const int32_t* widen_weights(const ConvGeom& g, const int8_t* wblock, int kvalid);
 
   int m_rows, m_cols;
   bool m_skip_zero;
@@ -88,7 +99,15 @@ class PeArray : public Module {
   uint64_t m_s_spad, m_w_spad, m_p_spad;
   bool m_ann;
   std::string m_tech;
-  std::vector<int32_t> m_vals;  // ANN: activations rebuilt from bit planes
+  std::vector<int32_t> m_vals;  // multi-bit input values rebuilt from the bit planes
+  struct WideBlock {
+    std::vector<int8_t> src;  // the block as staged, with its kvalid and kw
+    int kvalid = 0, kw = 0;
+    std::vector<int32_t> wrev;
+  };
+  static constexpr size_t k_wide_blocks = 16;
+  std::vector<WideBlock> m_wide;
+  size_t m_wide_next = 0;
   ActionId m_acc, m_cycle, m_spad_rd, m_spad_wr;
   uint64_t &m_accumulates, &m_folds, &m_fold_cycles, &m_dense_elems, &m_spad_accesses;
   Probe m_busy_probe, m_util_probe;

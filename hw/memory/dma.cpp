@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <deque>
 #include <sstream>
 
 #include "hw/memory/memory_target.h"
@@ -63,10 +62,9 @@ uint8_t* Dma::dmi_ptr(bool write, uint64_t addr, uint64_t len) {
   return fits(d) ? d.get_dmi_ptr() + (addr - d.get_start_address()) : nullptr;
 }
 
-void Dma::move(bool write, uint64_t addr, uint8_t* buf, uint64_t len, sc_core::sc_time& offset, const TileExt* tag) {
-  tlm::tlm_generic_payload p;
-  TimingOnlyExt timing_only;
-  TileExt tag_copy;
+void Dma::move(bool write, uint64_t addr, uint8_t* buf, uint64_t len, sc_core::sc_time& offset) {
+  // m_payload carries the transfer's tag (set by transfer()).
+  tlm::tlm_generic_payload& p = m_payload;
   p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   p.set_address(addr);
   p.set_data_ptr(buf);
@@ -75,27 +73,23 @@ void Dma::move(bool write, uint64_t addr, uint8_t* buf, uint64_t len, sc_core::s
   p.set_byte_enable_ptr(nullptr);
   p.set_dmi_allowed(false);
   p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  if (tag) {
-    tag_copy = *tag;
-    p.set_extension(&tag_copy);
-  }
-  if (uint8_t* d = dmi_ptr(write, addr, len)) {
+  uint8_t* const d = dmi_ptr(write, addr, len);
+  if (d) {
     if (write) std::memcpy(d, buf, len);
     else std::memcpy(buf, d, len);
-    p.set_extension(&timing_only);
+    p.set_extension(&m_timing_only);
     ++m_dmi_transfers;
   }
   const sc_core::sc_time start = offset;
   out->b_transport(p, offset);
-  p.clear_extension(&timing_only);
-  p.clear_extension(&tag_copy);
+  if (d) p.clear_extension(&m_timing_only);
   if (!p.is_response_ok())
     fail("dma", path() + ": " + (write ? "write" : "read") + " of " + std::to_string(len) + " B at " + hex(addr) +
                     " failed: " + p.get_response_string() +
                     (p.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE
                          ? " (no target maps it, or it runs past the end of its target)"
                          : ""));
-  (write ? m_write_ns : m_read_ns) += (offset - start).to_seconds() * 1e9;
+  (write ? m_write_ns : m_read_ns) += nanoseconds(offset - start);
 }
 
 sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
@@ -103,7 +97,11 @@ sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
   const uint64_t sstride = c.src_stride ? c.src_stride : c.row_bytes;
   const uint64_t dstride = c.dst_stride ? c.dst_stride : c.row_bytes;
   const sc_core::sc_time begin = sc_core::sc_time_stamp() + delay;
-  const TileExt* tag = c.tag ? &*c.tag : nullptr;
+  const DetachExtensions<TimingOnlyExt, TileExt> detach{m_payload};
+  if (c.tag) {
+    m_tag = *c.tag;
+    m_payload.set_extension(&m_tag);
+  }
   m_busy = true;
   m_buf.resize(std::max<uint64_t>(m_buf.size(), chunk));
   // Stream times are offsets from sc_time_stamp(): `issue` = when the next read may be sent,
@@ -111,8 +109,10 @@ sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
   // has finished) and, with `outstanding` reads in flight, the completion of the read
   // `outstanding` back; with outstanding = 1 the next read waits for this one's completion.
   sc_core::sc_time issue = delay + m_setup, w = issue;
-  std::deque<sc_core::sc_time> wends;  // completion of the last `buffers` writes
-  std::deque<sc_core::sc_time> rends;  // completion of the last `outstanding` reads
+  auto& wends = m_wends;  // completion of the last `buffers` writes
+  auto& rends = m_rends;  // completion of the last `outstanding` reads
+  wends.clear();
+  rends.clear();
   const sc_core::sc_time quantum = tlm_utils::tlm_quantumkeeper::get_global_quantum();
   for (uint64_t row = 0; row < c.rows; ++row) {
     for (uint64_t o = 0; o < c.row_bytes; o += chunk) {
@@ -121,19 +121,20 @@ sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
       if (wends.size() == m_buffers) t = std::max(t, wends.front());
       if (rends.size() == m_outstanding) t = std::max(t, rends.front());
       const sc_core::sc_time issued = t;
-      move(false, c.src + row * sstride + o, m_buf.data(), n, t, tag);
+      move(false, c.src + row * sstride + o, m_buf.data(), n, t);
       rends.push_back(t);
-      if (rends.size() > m_outstanding) rends.pop_front();
+      if (rends.size() > m_outstanding) rends.erase(rends.begin());
       issue = m_outstanding > 1 ? issued : t;
       t = std::max(t, w);
-      move(true, c.dst + row * dstride + o, m_buf.data(), n, t, tag);
+      move(true, c.dst + row * dstride + o, m_buf.data(), n, t);
       w = t;
       wends.push_back(w);
-      if (wends.size() > m_buffers) wends.pop_front();
+      if (wends.size() > m_buffers) wends.erase(wends.begin());
       ++m_chunks;
       m_bytes += n;
       // Quantum keeping: every time still needed is >= m; once m reaches the quantum, sync.
       sc_core::sc_time m = std::min(issue, w);
+      if (m < quantum) continue;  // (the minimum below is smaller still)
       for (const auto& x : wends) m = std::min(m, x);
       for (const auto& x : rends) m = std::min(m, x);
       if (m > sc_core::SC_ZERO_TIME && m >= quantum) {
@@ -148,7 +149,7 @@ sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
   delay = w;
   ++m_transfers;
   const sc_core::sc_time dur = sc_core::sc_time_stamp() + delay - begin;
-  m_busy_ns += dur.to_seconds() * 1e9;
+  m_busy_ns += nanoseconds(dur);
   m_busy_probe.add(begin, 1);
   m_busy_probe.add(begin + dur, -1);
   m_busy = false;

@@ -16,6 +16,7 @@
 #include <optional>
 #include <vector>
 
+#include "hw/memory/memory_target.h"
 #include "tlm/module.h"
 #include "tlm/payload.h"
 
@@ -47,7 +48,7 @@ class Dma : public Module {
   uint64_t dmi_transfers() const { return m_dmi_transfers; }
 
  private:
-  void move(bool write, uint64_t addr, uint8_t* buf, uint64_t len, sc_core::sc_time& offset, const TileExt* tag);
+  void move(bool write, uint64_t addr, uint8_t* buf, uint64_t len, sc_core::sc_time& offset);
   uint8_t* dmi_ptr(bool write, uint64_t addr, uint64_t len);
   void invalidate(sc_dt::uint64 start, sc_dt::uint64 end);
 
@@ -58,6 +59,11 @@ class Dma : public Module {
   sc_core::sc_time m_setup;
   std::vector<tlm::tlm_dmi> m_regions;
   std::vector<uint8_t> m_buf;
+  // Per-transfer and per-transaction state, kept to avoid allocations (tlm/payload.h).
+  std::vector<sc_core::sc_time> m_wends, m_rends;  // a few entries: a vector beats a deque
+  tlm::tlm_generic_payload m_payload;
+  TimingOnlyExt m_timing_only;
+  TileExt m_tag;
   uint64_t m_dmi_transfers = 0;
   bool m_busy = false;
   Probe m_busy_probe;  // VCD: transfers in progress, at their simulated times

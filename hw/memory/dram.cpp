@@ -74,6 +74,10 @@ Dram::Dram(sc_core::sc_module_name nm, Context& ctx, const DramPreset& ps)
   set_capacity(cap);
   m_ch.resize(channels);
   for (auto& c : m_ch) c.banks.resize(m_banks);
+  m_row_div = Divisor(m_row_bytes);
+  m_channel_div = Divisor(uint64_t(channels));
+  m_bank_div = Divisor(m_banks);
+  m_burst_div = Divisor(m_burst_bytes);
 
   m_e_act = action(tech, "activate");
   m_e_pre = action(tech, "precharge");
@@ -89,12 +93,12 @@ Dram::Dram(sc_core::sc_module_name nm, Context& ctx, const DramPreset& ps)
 
 Dram::Location Dram::decode(uint64_t off) const {
   Location l;
-  l.column = off % m_row_bytes;
-  uint64_t r = off / m_row_bytes;
-  l.channel = r % m_ch.size();
-  r /= m_ch.size();
-  l.bank = r % m_banks;
-  l.row = r / m_banks;
+  l.column = m_row_div.mod(off);
+  uint64_t r = m_row_div.div(off);
+  l.channel = m_channel_div.mod(r);
+  r = m_channel_div.div(r);
+  l.bank = m_bank_div.mod(r);
+  l.row = m_bank_div.div(r);
   return l;
 }
 
@@ -148,7 +152,7 @@ sc_core::sc_time Dram::segment(bool write, const Location& l, uint64_t nb, const
   const sc_core::sc_time start = std::max(col + lat, c.bus_free);
   const sc_core::sc_time end = start + data;
   c.bus_free = end;
-  m_bus_busy_ns += data.to_seconds() * 1e9;
+  m_bus_busy_ns += nanoseconds(data);
   const sc_core::sc_time last_col = end - lat - m_tburst;  // the last column command
   b.ready = end - lat;                                       // = last_col + tCCD (tCCD = burst time)
   b.pre_ok = std::max(b.pre_ok, write ? end + m_twr : last_col + m_trtp);
@@ -160,10 +164,10 @@ sc_core::sc_time Dram::segment(bool write, const Location& l, uint64_t nb, const
 sc_core::sc_time Dram::access(bool write, uint64_t off, uint64_t len, const sc_core::sc_time& arrival,
                               const tlm::tlm_generic_payload&) {
   sc_core::sc_time done = arrival;
-  const uint64_t last = (off + len - 1) / m_burst_bytes;
-  for (uint64_t b = off / m_burst_bytes; b <= last;) {
+  const uint64_t last = m_burst_div.div(off + len - 1);
+  for (uint64_t b = m_burst_div.div(off); b <= last;) {
     const Location l = decode(b * m_burst_bytes);
-    const uint64_t nb = std::min((m_row_bytes - l.column) / m_burst_bytes, last - b + 1);
+    const uint64_t nb = std::min(m_burst_div.div(m_row_bytes - l.column), last - b + 1);
     done = std::max(done, segment(write, l, nb, arrival));
     b += nb;
   }

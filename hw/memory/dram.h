@@ -60,6 +60,7 @@ class Dram : public MemoryTarget {
   sc_core::sc_time after_refresh(Channel& c, Bank& b, sc_core::sc_time t);
 
   uint64_t m_banks, m_bus_bytes, m_burst_bytes, m_row_bytes;
+  Divisor m_row_div, m_channel_div, m_bank_div, m_burst_div;
   sc_core::sc_time m_tck, m_tburst, m_cl, m_cwl, m_trcd, m_trp, m_tras, m_twr, m_trtp, m_trefi, m_trfc;
   bool m_refresh;
   std::vector<Channel> m_ch;

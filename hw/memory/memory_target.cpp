@@ -114,12 +114,12 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& de
     if (write) m_storage.write(off, p.get_data_ptr(), len);
     else m_storage.read(off, p.get_data_ptr(), len);
   }
-  const sc_core::sc_time arrival = sc_core::sc_time_stamp() + delay;
+  const sc_core::sc_time now = sc_core::sc_time_stamp(), arrival = now + delay;
   const sc_core::sc_time done = len ? access(write, off, len, arrival, p) : arrival;
-  m_latency_ns += (done - arrival).to_seconds() * 1e9;
+  m_latency_ns += nanoseconds(done - arrival);
   count_bytes(write, len, p);
   m_bw.add(done, double(len));
-  delay = done - sc_core::sc_time_stamp();
+  delay = done - now;
   p.set_dmi_allowed(m_dmi);
   p.set_response_status(tlm::TLM_OK_RESPONSE);
 }

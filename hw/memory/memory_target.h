@@ -104,6 +104,19 @@ class MemoryTarget : public Module, public AddressTarget {
   uint64_t* m_tensor_bytes[2][size_t(Tensor::count)] = {};
 };
 
+// Division by a divisor fixed at elaboration (block, bank, row sizes): a shift when it is a
+// power of two, as it usually is (simulation speed: memories divide on every access).
+class Divisor {
+ public:
+  explicit Divisor(uint64_t d = 1) : m_d(d), m_shift(d && !(d & (d - 1)) ? __builtin_ctzll(d) : -1) {}
+  uint64_t div(uint64_t x) const { return m_shift >= 0 ? x >> m_shift : x / m_d; }
+  uint64_t mod(uint64_t x) const { return m_shift >= 0 ? x & (m_d - 1) : x % m_d; }
+
+ private:
+  uint64_t m_d;
+  int m_shift;
+};
+
 // Absolute time of an integer number of cycles of period `t` (exact in the kernel resolution).
 inline sc_core::sc_time cycles(const sc_core::sc_time& t, uint64_t n) { return t * double(n); }
 

@@ -27,7 +27,9 @@ Sram::Sram(sc_core::sc_module_name nm, Context& ctx)
   m_read_time = cycles(m_cycle, rc);
   m_write_time = cycles(m_cycle, wc);
   m_busy.resize(banks);
-  m_live.resize(cap / m_block);
+  m_block_div = Divisor(m_block);
+  m_bank_div = Divisor(uint64_t(banks));
+  m_live.resize((cap / m_block + 63) / 64);
   m_e_rd = action(tech, "read");
   m_e_wr = action(tech, "write");
   const TechComponent& tc = ctx.tech.component(tech, path());
@@ -42,27 +44,35 @@ void Sram::release(uint64_t offset, uint64_t len) {
   if (!len) return;
   // Only blocks wholly inside the region are released.
   const uint64_t first = (offset + m_block - 1) / m_block, end = (offset + len) / m_block;
-  for (uint64_t b = first; b < end; ++b)
-    if (m_live[b]) {
-      m_live[b] = false;
-      m_occupancy -= m_block;
-    }
+  if (first < end) m_occupancy -= set_live(first, end - 1, false) * m_block;
+}
+
+uint64_t Sram::set_live(uint64_t first, uint64_t last, bool live) {
+  uint64_t changed = 0;
+  for (uint64_t w = first / 64; w <= last / 64; ++w) {
+    const uint64_t lo = w == first / 64 ? first % 64 : 0, hi = w == last / 64 ? last % 64 : 63;
+    const uint64_t mask = (~uint64_t(0) >> (63 - hi)) & (~uint64_t(0) << lo);
+    const uint64_t flip = mask & (live ? ~m_live[w] : m_live[w]);
+    changed += uint64_t(__builtin_popcountll(flip));
+    m_live[w] ^= flip;
+  }
+  return changed;
 }
 
 sc_core::sc_time Sram::access(bool write, uint64_t off, uint64_t len, const sc_core::sc_time& arrival,
                               const tlm::tlm_generic_payload&) {
-  const uint64_t first = off / m_block, last = (off + len - 1) / m_block;
+  const uint64_t first = m_block_div.div(off), last = m_block_div.div(off + len - 1);
   const uint64_t nbanks = m_busy.size();
   const uint64_t blocks = last - first + 1;
   sc_core::sc_time done = arrival;
   const sc_core::sc_time per = write ? m_write_time : m_read_time;
-  for (uint64_t k = 0; k < std::min(nbanks, blocks); ++k) {
-    const uint64_t bank = (first + k) % nbanks;
-    const uint64_t n = blocks / nbanks + (k < blocks % nbanks ? 1 : 0);   // blocks on this bank
+  const uint64_t q = m_bank_div.div(blocks), r = m_bank_div.mod(blocks);
+  for (uint64_t k = 0, bank = m_bank_div.mod(first); k < std::min(nbanks, blocks); ++k, bank = bank + 1 == nbanks ? 0 : bank + 1) {
+    const uint64_t n = q + (k < r ? 1 : 0);   // blocks on this bank
     sc_core::sc_time& busy = m_busy[bank];
     if (busy > arrival) {
       ++m_conflicts;
-      m_stall_ns += (busy - arrival).to_seconds() * 1e9;
+      m_stall_ns += nanoseconds(busy - arrival);
     }
     busy = std::max(busy, arrival) + per * double(n);
     done = std::max(done, busy);
@@ -70,11 +80,7 @@ sc_core::sc_time Sram::access(bool write, uint64_t off, uint64_t len, const sc_c
   m_accesses += blocks;
   count(write ? m_e_wr : m_e_rd, blocks);
   if (write) {
-    for (uint64_t b = first; b <= last; ++b)
-      if (!m_live[b]) {
-        m_live[b] = true;
-        m_occupancy += m_block;
-      }
+    m_occupancy += set_live(first, last, true) * m_block;
     m_peak = std::max(m_peak, m_occupancy);
   }
   return done;

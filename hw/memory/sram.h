@@ -28,9 +28,13 @@ class Sram : public MemoryTarget {
 
  private:
   uint64_t m_block;
+  Divisor m_block_div, m_bank_div;
   sc_core::sc_time m_cycle, m_read_time, m_write_time;
   std::vector<sc_core::sc_time> m_busy;   // per bank: busy until
-  std::vector<bool> m_live;               // per block: written and not released
+  // Marks blocks [first, last] live (or not); returns how many changed.
+  uint64_t set_live(uint64_t first, uint64_t last, bool live);
+
+  std::vector<uint64_t> m_live;           // bit per block: written and not released
   uint64_t m_occupancy = 0;
   ActionId m_e_rd, m_e_wr;
   uint64_t &m_accesses, &m_conflicts, &m_peak;

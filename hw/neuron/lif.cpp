@@ -55,20 +55,30 @@ LifUnit::LifUnit(sc_core::sc_module_name nm, Context& ctx)
 
 uint64_t LifUnit::integrate(const LifJob& j) {
   uint64_t spikes = 0, sat = 0;
+  // The job's fields as locals: the byte stores to j.spikes may alias anything, so the compiler
+  // would reload every field read through j in the loops.
+  const int32_t* const psum = j.psum;
+  const int32_t* const mult = j.multiplier + j.channel0;
+  const int32_t* const offs = j.offset + j.channel0;
+  const int* const slot = j.slot;
+  int64_t* const mem = j.membrane;
+  uint8_t* const out = j.spikes;
+  const int pixels = j.pixels, channels = j.channels, shift = j.shift;
+  const size_t stride = size_t(j.psum_stride), mem_stride = size_t(j.mem_stride);
+  const neuron_params np = j.neuron;
   if (j.act_bits > 0) {
     // ReLU + requantize (FORMAT.md, network: ann): spikes counts non-zero activations,
     // saturations the activations clamped at the top.
     if (!m_ann)
       fail("lif", path() + ": an ANN layer (ReLU activations) reached LIF units built for an SNN");
     const int64_t top = (int64_t(1) << j.act_bits) - 1;
-    for (int p = 0; p < j.pixels; ++p)
-      for (int c = 0; c < j.channels; ++c) {
-        const size_t i = size_t(p) * j.psum_stride + c;
-        const int ch = j.channel0 + c;
-        const int64_t x = golden::neuron_current(j.psum[i], j.multiplier[ch], j.offset[ch], j.shift);
+    for (int p = 0; p < pixels; ++p)
+      for (int c = 0; c < channels; ++c) {
+        const size_t i = size_t(p) * stride + c;
+        const int64_t x = golden::neuron_current(psum[i], mult[c], offs[c], shift);
         const int64_t a = std::clamp<int64_t>(x, 0, top);
         sat += x > top;
-        j.spikes[i] = uint8_t(a);
+        out[i] = uint8_t(a);
         spikes += a != 0;
       }
     const uint64_t n = uint64_t(j.pixels) * j.channels, cycles = (n + m_units - 1) / m_units;
@@ -84,19 +94,24 @@ uint64_t LifUnit::integrate(const LifJob& j) {
   }
   if (m_ann) fail("lif", path() + ": an SNN layer (LIF/IF) reached ReLU units built for an ANN");
   const int64_t hi = (int64_t(1) << (m_membrane_bits - 1)) - 1, lo = -hi - 1;
-  for (int p = 0; p < j.pixels; ++p) {
-    for (int c = 0; c < j.channels; ++c) {
-      const size_t i = size_t(p) * j.psum_stride + c;
-      const int ch = j.channel0 + c;
-      const int64_t x = golden::neuron_current(j.psum[i], j.multiplier[ch], j.offset[ch], j.shift);
-      int64_t& v = j.slot ? j.membrane[size_t(p) * j.mem_stride + j.slot[c]] : j.membrane[i];
-      const int64_t pre = ((v * j.neuron.leak_num) >> j.neuron.leak_shift) + x;
-      sat += (pre > hi || pre < lo);
-      const bool s = golden::lif_update(v, x, j.neuron, m_membrane_bits);
-      j.spikes[i] = s;
-      spikes += s;
-    }
-  }
+  const int bits = m_membrane_bits;
+  const uint64_t span = uint64_t(hi) - uint64_t(lo);
+  // mem_index(p, c, i): where neuron (p, c) keeps its membrane (i: its psum index).
+  auto update = [&](auto mem_index) {
+    for (int p = 0; p < pixels; ++p)
+      for (int c = 0; c < channels; ++c) {
+        const size_t i = size_t(p) * stride + c;
+        const int64_t x = golden::neuron_current(psum[i], mult[c], offs[c], shift);
+        int64_t& v = mem[mem_index(p, c, i)];
+        const int64_t pre = ((v * np.leak_num) >> np.leak_shift) + x;
+        sat += uint64_t(pre) - uint64_t(lo) > span;  // pre outside [lo, hi]
+        const bool s = golden::lif_update(v, x, np, bits);
+        out[i] = s;
+        spikes += s;
+      }
+  };
+  if (slot) update([&](int p, int c, size_t) { return size_t(p) * mem_stride + slot[c]; });
+  else update([](int, int, size_t i) { return i; });
   const uint64_t n = uint64_t(j.pixels) * j.channels;
   const uint64_t cycles = (n + m_units - 1) / m_units;
   if (m_busy) {
