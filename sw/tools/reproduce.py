@@ -879,7 +879,7 @@ def exp_g_ann(d, stage):
             ax.set_ylabel("energy (uJ / inference)")
             ax.set_title(f"{plab}: {nlab}")
             ax.set_ylim(0, ymax * 1.15)
-            ax.legend(fontsize=7, loc="upper right")
+            ax.legend(fontsize=7, loc="best")
         e.row(f"g. SNN vs same-shape ANN, modelled ({plab})",
               "no number in FACTS.md (the paper's question: does the SNN beat the ANN once the hardware is counted?)",
               "; ".join(ann_txt),
