@@ -1,5 +1,7 @@
 #include "tlm/router.h"
 
+#include <utility>
+
 namespace spiketlm {
 
 Router::Router(sc_core::sc_module_name nm, Context& ctx)
@@ -26,17 +28,25 @@ void Router::map(AddressTarget& t, const std::string& target_name) {
       fail("router", path() + ": address window of " + target_name + " overlaps " + o.name);
   out.bind(t.target_socket());
   m_windows.push_back(w);
+  m_direct.push_back({&t, t.direct_b_transport()});
 }
 
 int Router::decode(uint64_t addr) const {
+  // Windows do not overlap: a hit in a recently found window is the answer (a DMA alternates
+  // between its source and its destination).
+  if (in_window(addr, m_recent[0])) return m_recent[0];
+  if (in_window(addr, m_recent[1])) return std::swap(m_recent[0], m_recent[1]), m_recent[0];
   for (size_t i = 0; i < m_windows.size(); ++i)
-    if (addr >= m_windows[i].base && addr - m_windows[i].base < m_windows[i].size) return int(i);
+    if (addr >= m_windows[i].base && addr - m_windows[i].base < m_windows[i].size) {
+      m_recent[1] = m_recent[0];
+      return m_recent[0] = int(i);
+    }
   return -1;
 }
 
 void Router::b_transport(int, tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
   const uint64_t addr = p.get_address();
-  const int i = decode(addr);
+  const int i = in_window(addr, m_recent[0]) ? m_recent[0] : decode(addr);
   if (i < 0 || addr + p.get_data_length() > m_windows[i].base + m_windows[i].size) {
     ++m_decode_errors;
     p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -52,7 +62,8 @@ void Router::b_transport(int, tlm::tlm_generic_payload& p, sc_core::sc_time& del
   m_bytes += len;
   ++m_transactions;
   p.set_address(addr - m_windows[i].base);
-  out[i]->b_transport(p, delay);
+  if (const auto& d = m_direct[size_t(i)]; d.second) d.second(*d.first, p, delay);  // out[i] is bound to it
+  else out[i]->b_transport(p, delay);
   p.set_address(addr);
 }
 

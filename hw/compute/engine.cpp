@@ -53,15 +53,15 @@ LifJob LayerEngine::lif_job(const LayerCmd& L, int first_pixel, sc_time at) cons
 }
 
 sc_time LayerEngine::dma(const DmaCommand& c, sc_time start) {
-  const sc_time now = sc_core::sc_time_stamp();
+  const sc_time now = time_stamp();
   sc_time delay = start > now ? start - now : SC_ZERO_TIME;
   m_dp.dma->transfer(c, delay);
-  return sc_core::sc_time_stamp() + delay;
+  return time_stamp() + delay;
 }
 
 sc_time LayerEngine::account(bool write, uint64_t addr, uint64_t len, sc_time start, Tensor t) {
   if (len == 0) return start;
-  const sc_time now = sc_core::sc_time_stamp();
+  const sc_time now = time_stamp();
   sc_time delay = start > now ? start - now : SC_ZERO_TIME;
   tlm::tlm_generic_payload& p = m_payload;  // carries m_timing_only and m_tag (constructor)
   m_tag.tensor = t;
@@ -76,7 +76,7 @@ sc_time LayerEngine::account(bool write, uint64_t addr, uint64_t len, sc_time st
     fail("sequencer", m_owner.path() + ": timing access of " + std::to_string(len) + " B at 0x" +
                           [&] { char b[32]; std::snprintf(b, sizeof b, "%llx", (unsigned long long)addr); return std::string(b); }() +
                           " failed: " + p.get_response_string());
-  return sc_core::sc_time_stamp() + delay;
+  return time_stamp() + delay;
 }
 
 sc_time LayerEngine::run(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use, sc_time now,

@@ -73,7 +73,7 @@ void Dma::move(bool write, uint64_t addr, uint8_t* buf, uint64_t len, sc_core::s
   p.set_byte_enable_ptr(nullptr);
   p.set_dmi_allowed(false);
   p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  uint8_t* const d = dmi_ptr(write, addr, len);
+  uint8_t* const d = m_use_dmi ? dmi_ptr(write, addr, len) : nullptr;
   if (d) {
     if (write) std::memcpy(d, buf, len);
     else std::memcpy(buf, d, len);

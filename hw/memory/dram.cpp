@@ -78,6 +78,8 @@ Dram::Dram(sc_core::sc_module_name nm, Context& ctx, const DramPreset& ps)
   m_channel_div = Divisor(uint64_t(channels));
   m_bank_div = Divisor(m_banks);
   m_burst_div = Divisor(m_burst_bytes);
+  for (uint64_t n = 0; n <= std::min<uint64_t>(m_row_bytes / m_burst_bytes, 4096); ++n)
+    m_tburst_n.push_back(m_tburst * double(n));
 
   m_e_act = action(tech, "activate");
   m_e_pre = action(tech, "precharge");
@@ -125,7 +127,8 @@ sc_core::sc_time Dram::after_refresh(Channel& c, Bank& b, sc_core::sc_time t) {
 sc_core::sc_time Dram::segment(bool write, const Location& l, uint64_t nb, const sc_core::sc_time& arrival) {
   Channel& c = m_ch[l.channel];
   Bank& b = c.banks[l.bank];
-  sc_core::sc_time t = after_refresh(c, b, std::max(arrival, b.ready));
+  sc_core::sc_time t = std::max(arrival, b.ready);
+  if (m_refresh) t = after_refresh(c, b, t);
   sc_core::sc_time col;
   if (b.open_row == int64_t(l.row)) {
     ++m_hits;
@@ -148,7 +151,7 @@ sc_core::sc_time Dram::segment(bool write, const Location& l, uint64_t nb, const
     col = act + m_trcd;
   }
   const sc_core::sc_time lat = write ? m_cwl : m_cl;
-  const sc_core::sc_time data = m_tburst * double(nb);
+  const sc_core::sc_time data = nb < m_tburst_n.size() ? m_tburst_n[nb] : m_tburst * double(nb);
   const sc_core::sc_time start = std::max(col + lat, c.bus_free);
   const sc_core::sc_time end = start + data;
   c.bus_free = end;

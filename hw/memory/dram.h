@@ -64,6 +64,7 @@ class Dram : public MemoryTarget {
   sc_core::sc_time m_tck, m_tburst, m_cl, m_cwl, m_trcd, m_trp, m_tras, m_twr, m_trtp, m_trefi, m_trfc;
   bool m_refresh;
   std::vector<Channel> m_ch;
+  std::vector<sc_core::sc_time> m_tburst_n;  // m_tburst x n for n up to a row's bursts (same expression)
   ActionId m_e_act, m_e_pre, m_e_rd, m_e_wr, m_e_ref;
   uint64_t &m_hits, &m_misses, &m_empty, &m_activates, &m_precharges, &m_refreshes, &m_bursts;
   double& m_bus_busy_ns;

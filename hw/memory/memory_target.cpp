@@ -23,7 +23,7 @@ uint8_t* Storage::page(uint64_t addr, uint64_t& first, uint64_t& last) {
   return pg.get();
 }
 
-void Storage::read(uint64_t addr, uint8_t* dst, uint64_t len) {
+void Storage::read_span(uint64_t addr, uint8_t* dst, uint64_t len) {
   while (len) {
     const uint64_t i = addr / page_bytes, off = addr % page_bytes;
     const uint64_t n = std::min(len, page_bytes - off);
@@ -33,7 +33,7 @@ void Storage::read(uint64_t addr, uint8_t* dst, uint64_t len) {
   }
 }
 
-void Storage::write(uint64_t addr, const uint8_t* src, uint64_t len) {
+void Storage::write_span(uint64_t addr, const uint8_t* src, uint64_t len) {
   while (len) {
     uint64_t first, last;
     uint8_t* pg = page(addr, first, last);
@@ -81,15 +81,10 @@ void MemoryTarget::poke(uint64_t offset, const void* src, uint64_t len) {
   m_storage.write(offset, static_cast<const uint8_t*>(src), len);
 }
 
-void MemoryTarget::count_bytes(bool write, uint64_t len, const tlm::tlm_generic_payload& p) {
-  (write ? m_bytes_written : m_bytes_read) += len;
-  ++(write ? m_writes : m_reads);
-  const Tensor t = tensor_of(p);
-  if (t == Tensor::other) return;
-  uint64_t*& c = m_tensor_bytes[write][size_t(t)];
-  if (!c) c = &counter(std::string(write ? "bytes_written." : "bytes_read.") + tensor_name(t), "B",
-                       "bytes of this tensor class");
-  *c += len;
+uint64_t* MemoryTarget::tensor_counter(bool write, Tensor t) {
+  return m_tensor_bytes[write][size_t(t)] =
+             &counter(std::string(write ? "bytes_written." : "bytes_read.") + tensor_name(t), "B",
+                      "bytes of this tensor class");
 }
 
 void MemoryTarget::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
@@ -114,7 +109,7 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& de
     if (write) m_storage.write(off, p.get_data_ptr(), len);
     else m_storage.read(off, p.get_data_ptr(), len);
   }
-  const sc_core::sc_time now = sc_core::sc_time_stamp(), arrival = now + delay;
+  const sc_core::sc_time now = time_stamp(), arrival = now + delay;
   const sc_core::sc_time done = len ? access(write, off, len, arrival, p) : arrival;
   m_latency_ns += nanoseconds(done - arrival);
   count_bytes(write, len, p);

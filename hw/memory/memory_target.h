@@ -15,6 +15,7 @@
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -47,8 +48,19 @@ class Storage {
     m_pages.resize((size + page_bytes - 1) / page_bytes);
   }
   uint64_t size() const { return m_size; }
-  void read(uint64_t addr, uint8_t* dst, uint64_t len);
-  void write(uint64_t addr, const uint8_t* src, uint64_t len);
+  // Within one touched page (the common case: a chunk) a plain copy; otherwise read_span/write_span.
+  void read(uint64_t addr, uint8_t* dst, uint64_t len) {
+    const uint64_t i = addr / page_bytes, off = addr % page_bytes;
+    if (len <= page_bytes - off && i < m_pages.size() && m_pages[i]) std::memcpy(dst, m_pages[i].get() + off, len);
+    else read_span(addr, dst, len);
+  }
+  void write(uint64_t addr, const uint8_t* src, uint64_t len) {
+    const uint64_t i = addr / page_bytes, off = addr % page_bytes;
+    if (len <= page_bytes - off && i < m_pages.size() && m_pages[i]) std::memcpy(m_pages[i].get() + off, src, len);
+    else write_span(addr, src, len);
+  }
+  void read_span(uint64_t addr, uint8_t* dst, uint64_t len);
+  void write_span(uint64_t addr, const uint8_t* src, uint64_t len);
   // The page holding addr (allocated if needed); first/last: its local address range.
   uint8_t* page(uint64_t addr, uint64_t& first, uint64_t& last);
 
@@ -68,6 +80,11 @@ class MemoryTarget : public Module, public AddressTarget {
   uint64_t base_address() const override { return m_base; }
   uint64_t size_bytes() const override { return m_storage.size(); }
   tlm::tlm_target_socket<>& target_socket() override { return in; }
+  DirectBTransport direct_b_transport() const override {
+    return [](AddressTarget& t, tlm::tlm_generic_payload& p, sc_core::sc_time& d) {
+      static_cast<MemoryTarget&>(t).b_transport(p, d);
+    };
+  }
 
   // Backdoor access (no time, no energy, no statistics), local offsets; range-checked.
   void peek(uint64_t offset, void* dst, uint64_t len);
@@ -83,7 +100,14 @@ class MemoryTarget : public Module, public AddressTarget {
   virtual sc_core::sc_time access(bool write, uint64_t offset, uint64_t len, const sc_core::sc_time& arrival,
                                   const tlm::tlm_generic_payload& p) = 0;
   // Called after every access with its byte count (for per-tensor statistics).
-  void count_bytes(bool write, uint64_t len, const tlm::tlm_generic_payload& p);
+  void count_bytes(bool write, uint64_t len, const tlm::tlm_generic_payload& p) {
+    (write ? m_bytes_written : m_bytes_read) += len;
+    ++(write ? m_writes : m_reads);
+    const Tensor t = tensor_of(p);
+    if (t == Tensor::other) return;
+    uint64_t* c = m_tensor_bytes[write][size_t(t)];
+    *(c ? c : tensor_counter(write, t)) += len;
+  }
   [[noreturn]] void past_capacity(const char* what, uint64_t offset, uint64_t len) const;
 
   std::string m_unit;
@@ -102,6 +126,7 @@ class MemoryTarget : public Module, public AddressTarget {
   unsigned transport_dbg(tlm::tlm_generic_payload& p);
   bool get_direct_mem_ptr(tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi);
   uint64_t* m_tensor_bytes[2][size_t(Tensor::count)] = {};
+  uint64_t* tensor_counter(bool write, Tensor t);  // declares the statistic on first use
 };
 
 // Division by a divisor fixed at elaboration (block, bank, row sizes): a shift when it is a
@@ -116,6 +141,10 @@ class Divisor {
   uint64_t m_d;
   int m_shift;
 };
+
+// sc_core::sc_time_stamp() without its out-of-line call (the library defines it as exactly
+// this): memories and their initiators read the time on every transaction.
+inline const sc_core::sc_time& time_stamp() { return sc_core::sc_get_curr_simcontext()->time_stamp(); }
 
 // Absolute time of an integer number of cycles of period `t` (exact in the kernel resolution).
 inline sc_core::sc_time cycles(const sc_core::sc_time& t, uint64_t n) { return t * double(n); }

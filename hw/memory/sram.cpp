@@ -27,6 +27,8 @@ Sram::Sram(sc_core::sc_module_name nm, Context& ctx)
   m_read_time = cycles(m_cycle, rc);
   m_write_time = cycles(m_cycle, wc);
   m_busy.resize(banks);
+  for (int w = 0; w < 2; ++w)
+    for (uint64_t n = 0; n <= 64; ++n) m_per_n[w].push_back((w ? m_write_time : m_read_time) * double(n));
   m_block_div = Divisor(m_block);
   m_bank_div = Divisor(uint64_t(banks));
   m_live.resize((cap / m_block + 63) / 64);
@@ -65,7 +67,6 @@ sc_core::sc_time Sram::access(bool write, uint64_t off, uint64_t len, const sc_c
   const uint64_t nbanks = m_busy.size();
   const uint64_t blocks = last - first + 1;
   sc_core::sc_time done = arrival;
-  const sc_core::sc_time per = write ? m_write_time : m_read_time;
   const uint64_t q = m_bank_div.div(blocks), r = m_bank_div.mod(blocks);
   for (uint64_t k = 0, bank = m_bank_div.mod(first); k < std::min(nbanks, blocks); ++k, bank = bank + 1 == nbanks ? 0 : bank + 1) {
     const uint64_t n = q + (k < r ? 1 : 0);   // blocks on this bank
@@ -74,7 +75,7 @@ sc_core::sc_time Sram::access(bool write, uint64_t off, uint64_t len, const sc_c
       ++m_conflicts;
       m_stall_ns += nanoseconds(busy - arrival);
     }
-    busy = std::max(busy, arrival) + per * double(n);
+    busy = std::max(busy, arrival) + per_blocks(write, n);
     done = std::max(done, busy);
   }
   m_accesses += blocks;

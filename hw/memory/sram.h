@@ -31,6 +31,12 @@ class Sram : public MemoryTarget {
   Divisor m_block_div, m_bank_div;
   sc_core::sc_time m_cycle, m_read_time, m_write_time;
   std::vector<sc_core::sc_time> m_busy;   // per bank: busy until
+  // m_read_time / m_write_time x n for small n, computed once by the same expression
+  // (simulation speed: sc_time x double is a rounding double product).
+  std::vector<sc_core::sc_time> m_per_n[2];
+  sc_core::sc_time per_blocks(bool write, uint64_t n) const {
+    return n < m_per_n[write].size() ? m_per_n[write][n] : (write ? m_write_time : m_read_time) * double(n);
+  }
   // Marks blocks [first, last] live (or not); returns how many changed.
   uint64_t set_live(uint64_t first, uint64_t last, bool live);
 
