@@ -5,19 +5,32 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
 cd "$root"
-b="$build/spiketlm_bench"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-"$b" platforms/sata/sata.yaml traces/workloads/vgg9_tinyimagenet 1
-"$b" platforms/sata/sata_tick_batch.yaml traces/workloads/vgg9_tinyimagenet 1
-"$b" platforms/sata/sata.yaml traces/workloads/vgg16_tinyimagenet 1
-"$b" platforms/sata/sata.yaml traces/fmnist_snn 200
-"$b" platforms/sata/sata_tick_batch.yaml traces/fmnist_snn 200
+bench="$build/spiketlm_bench"
+# Each case: the best (lowest simulation time) of three processes, each timing the golden model
+# best of three, so that a shared machine's noise inflates neither side.
+b() {
+  local i out best="" bt=""
+  for i in 1 2 3; do
+    out=$("$bench" "$@")
+    local t; t=$(sed -n 's/.*| sim \([0-9.]*\) s.*/\1/p' <<<"$out")
+    if [ -z "$bt" ] || awk -v a="$t" -v b="$bt" 'BEGIN { exit !(a < b) }'; then bt=$t; best=$out; fi
+  done
+  echo "$best"
+}
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); best of 3 runs per line"
+b platforms/sata/sata.yaml traces/workloads/vgg9_tinyimagenet 1
+b platforms/sata/sata_tick_batch.yaml traces/workloads/vgg9_tinyimagenet 1
+b platforms/sata/sata.yaml traces/workloads/vgg16_tinyimagenet 1
+b platforms/sata/sata.yaml traces/fmnist_snn 200
+b platforms/sata/sata_tick_batch.yaml traces/fmnist_snn 200
+b platforms/sata/sata.yaml traces/fmnist_ann8 200
+b platforms/spikeflow/spikeflow.yaml traces/workloads/vgg16_tinyimagenet 1
 # SpikeFlow: ideal columns against each non-ideality model (hw/imc/crossbar.md), fmnist; each
 # line ends with its wall time relative to the ideal run.
 sf_ideal=""
 sf() {  # sf LABEL [-c ...]: one SpikeFlow run, its time against the first (ideal) one
   local label=$1 line t; shift
-  line=$("$b" platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200 "$@")
+  line=$(b platforms/spikeflow/spikeflow.yaml traces/fmnist_snn 200 "$@")
   t=$(sed -n 's/.*| sim \([0-9.]*\) s.*/\1/p' <<<"$line")
   [ -n "$sf_ideal" ] || sf_ideal=$t
   echo "$line | $label: $(awk -v a="$t" -v b="$sf_ideal" 'BEGIN { printf "%.2f", a / b }')x ideal"
