@@ -271,7 +271,8 @@ rm -rf "$scratch"
 
 # ---------------------------------------------------------------- the report
 commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -v -e ' REPRODUCTION.md$' -e ' sw/doc/reproduction/' | wc -l)
+# (grep -v finds nothing on a clean checkout: that is 0 files, not a failure)
+dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | { grep -v -e ' REPRODUCTION.md$' -e ' sw/doc/reproduction/' || true; } | wc -l)
 cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
 {
   echo "quick=$quick"
