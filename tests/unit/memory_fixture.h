@@ -101,17 +101,6 @@ inline std::string read_text(const std::string& path) {
 inline std::string memdemo_dir() { return source_dir() + "/platforms/memdemo"; }
 inline std::string memdemo_yaml() { return read_text(memdemo_dir() + "/memdemo.yaml"); }
 
-// Runs `f` and returns the one-line error text it raised ("" if none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return error_text(e);
-  }
-  return "";
-}
-
 // Write a temporary file (for bad tech tables) and return its path.
 inline std::string temp_file(const std::string& name, const std::string& text) {
   const std::string path = binary_dir() + "/" + name;

@@ -2,7 +2,7 @@
 // golden model on the shipped ANN bundles (bit-exact with the numpy integer model's reference,
 // accuracy equal to the README), the relu arithmetic on a hand-built network, to_ann() on the
 // workloads with the activation generator, and the FLOP-based estimate against hand counts.
-#include "tests/helpers.h"
+#include "tests/unit/bundle_copy.h"
 #include "tlm/error.h"
 #include "traces/src/flops.h"
 #include "traces/src/golden.h"
@@ -29,54 +29,11 @@ const std::string k_ann8 = k_src + "/traces/fmnist_ann8";
 const std::string k_ann4 = k_src + "/traces/fmnist_ann4";
 const std::string k_snn = k_src + "/traces/fmnist_snn";
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return error_text(e);
-  }
-  return "no error";
-}
+using spiketlm::test::bundle_copy;
+using spiketlm::test::error_of;
+using spiketlm::test::expect_one_line;
 
-// A private copy of a shipped bundle to corrupt.
-struct bundle_copy {
-  fs::path dir;
-  bundle_copy(const std::string& from, const std::string& tag) {
-    dir = fs::temp_directory_path() / ("spiketlm_ann_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::copy(from, dir);
-  }
-  ~bundle_copy() { fs::remove_all(dir); }
-  std::string path(const std::string& f) const { return (dir / f).string(); }
-  std::string yaml() const {
-    std::ifstream f(dir / "trace.yaml");
-    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  }
-  void replace(const std::string& from, const std::string& to) const {
-    std::string s = yaml();
-    const auto p = s.find(from);
-    ASSERT_NE(p, std::string::npos) << from;
-    s.replace(p, from.size(), to);
-    std::ofstream(dir / "trace.yaml") << s;
-  }
-  void edit(const std::function<void(YAML::Node&)>& f) const {
-    YAML::Node n = YAML::LoadFile((dir / "trace.yaml").string());
-    f(n);
-    YAML::Emitter e;
-    e << n;
-    std::ofstream(dir / "trace.yaml") << e.c_str();
-  }
-  std::string error() const {
-    const std::string d = dir.string();
-    return error_of([&] { read_bundle(d); });
-  }
-};
 
-std::string one_line(const std::string& e) {
-  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
-  EXPECT_EQ(e.rfind("spiketlm/trace: ", 0), 0u) << e;
-  return e;
-}
 
 // The integer accuracy figure of the README table row of the shipped samples, in percent.
 double readme_accuracy(const std::string& dir) {
@@ -232,7 +189,7 @@ TEST(AnnReader, ReluInSnnBundle) {
     r["scale"] = 0.5;
     n["layers"][2]["neuron"] = r;
   });
-  EXPECT_EQ(one_line(c.error()), "spiketlm/trace: " + c.path("trace.yaml") +
+  EXPECT_EQ(expect_one_line(c.error()), "spiketlm/trace: " + c.path("trace.yaml") +
                                      ": layers[2].neuron.model: expected lif or if (network snn; relu needs network: "
                                      "ann), got 'relu'");
 }
@@ -245,12 +202,12 @@ TEST(AnnReader, LifInAnnBundle) {
     l["threshold"] = 256;
     n["layers"][2]["neuron"] = l;
   });
-  EXPECT_EQ(one_line(c.error()),
+  EXPECT_EQ(expect_one_line(c.error()),
             "spiketlm/trace: " + c.path("trace.yaml") + ": layers[2].neuron.model: expected relu (network ann), got 'lif'");
   // A neuron map without model defaults to lif, which an ann bundle refuses too.
   bundle_copy d(k_ann8, "default_in_ann");
   d.edit([](YAML::Node& n) { n["layers"][0]["neuron"].remove("model"); });
-  EXPECT_EQ(one_line(d.error()), "spiketlm/trace: " + d.path("trace.yaml") +
+  EXPECT_EQ(expect_one_line(d.error()), "spiketlm/trace: " + d.path("trace.yaml") +
                                      ": layers[0].neuron.model: expected relu (network ann), got 'lif' (the default)");
 }
 
@@ -260,59 +217,59 @@ TEST(AnnReader, BitsOutOfRange) {
     c.replace("bits: 8", std::string("bits: ") + bits);
     const std::string got = std::string(bits) == "eight" ? "expected an integer, got 'eight'"
                                                           : std::string("expected an integer in [2, 8], got ") + bits;
-    EXPECT_EQ(one_line(c.error()), "spiketlm/trace: " + c.path("trace.yaml") + ": layers[0].neuron.bits: " + got);
+    EXPECT_EQ(expect_one_line(c.error()), "spiketlm/trace: " + c.path("trace.yaml") + ": layers[0].neuron.bits: " + got);
   }
   bundle_copy m(k_ann8, "nobits");
   m.edit([](YAML::Node& n) { n["layers"][2]["neuron"].remove("bits"); });
-  EXPECT_EQ(one_line(m.error()), "spiketlm/trace: " + m.path("trace.yaml") + ": layers[2].neuron.bits: missing (required)");
+  EXPECT_EQ(expect_one_line(m.error()), "spiketlm/trace: " + m.path("trace.yaml") + ": layers[2].neuron.bits: missing (required)");
 }
 
 TEST(AnnReader, TimestepsMustBeOne) {
   bundle_copy c(k_ann8, "timesteps");
   c.replace("timesteps: 1", "timesteps: 4");
-  EXPECT_EQ(one_line(c.error()), "spiketlm/trace: " + c.path("trace.yaml") +
+  EXPECT_EQ(expect_one_line(c.error()), "spiketlm/trace: " + c.path("trace.yaml") +
                                      ": timesteps: expected 1 for network ann (an ANN runs one pass), got 4");
 }
 
 TEST(AnnReader, OtherFields) {
   bundle_copy c(k_ann8, "network");
   c.replace("network: ann", "network: bnn");
-  EXPECT_EQ(one_line(c.error()),
+  EXPECT_EQ(expect_one_line(c.error()),
             "spiketlm/trace: " + c.path("trace.yaml") + ": network: expected one of snn, ann, got 'bnn'");
   // The scale is what the fixed-point fold is checked against: required, positive, and a
   // changed scale no longer matches the stored multipliers.
   bundle_copy s(k_ann8, "noscale");
   s.edit([](YAML::Node& n) { n["layers"][0]["neuron"].remove("scale"); });
-  EXPECT_EQ(one_line(s.error()), "spiketlm/trace: " + s.path("trace.yaml") + ": layers[0].neuron.scale: missing (required)");
+  EXPECT_EQ(expect_one_line(s.error()), "spiketlm/trace: " + s.path("trace.yaml") + ": layers[0].neuron.scale: missing (required)");
   bundle_copy z(k_ann8, "zeroscale");
   z.edit([](YAML::Node& n) { n["layers"][0]["neuron"]["scale"] = -0.5; });
-  EXPECT_EQ(one_line(z.error()),
+  EXPECT_EQ(expect_one_line(z.error()),
             "spiketlm/trace: " + z.path("trace.yaml") + ": layers[0].neuron.scale: expected a positive number, got -0.5");
   bundle_copy d(k_ann8, "scale2");
   d.edit([](YAML::Node& n) { n["layers"][0]["neuron"]["scale"] = n["layers"][0]["neuron"]["scale"].as<double>() * 1.5; });
   EXPECT_TRUE(std::regex_match(
-      one_line(d.error()),
+      expect_one_line(d.error()),
       std::regex("spiketlm/trace: (.*/conv1\\.fx\\.(multiplier|offset)\\.npy: \\[[0-9]+\\]|.*/trace\\.yaml: "
                  "layers\\[0\\]\\.fixed_point\\.shift): expected -?[0-9]+ \\(derived, FORMAT\\.md section 4\\), got -?[0-9]+")))
       << d.error();
   // LIF keys on a relu and SNN reference keys in an ann bundle are unknown keys.
   bundle_copy k(k_ann8, "share");
   k.edit([](YAML::Node& n) { n["layers"][0]["neuron"]["share"] = 1; });
-  EXPECT_EQ(one_line(k.error()), "spiketlm/trace: " + k.path("trace.yaml") +
+  EXPECT_EQ(expect_one_line(k.error()), "spiketlm/trace: " + k.path("trace.yaml") +
                                      ": layers[0].neuron.share: unknown key (expected one of model, bits, scale)");
   bundle_copy r(k_ann8, "membrane");
   r.edit([](YAML::Node& n) { n["reference"]["membrane_bits"] = 32; });
-  EXPECT_EQ(one_line(r.error()), "spiketlm/trace: " + r.path("trace.yaml") +
+  EXPECT_EQ(expect_one_line(r.error()), "spiketlm/trace: " + r.path("trace.yaml") +
                                      ": reference.membrane_bits: unknown key (expected one of outputs, nonzero_counts)");
   bundle_copy e(k_ann8, "encoding");
   e.replace("encoding: direct", "encoding: spikes");
-  EXPECT_EQ(one_line(e.error()), "spiketlm/trace: " + e.path("trace.yaml") +
+  EXPECT_EQ(expect_one_line(e.error()), "spiketlm/trace: " + e.path("trace.yaml") +
                                      ": input.encoding: expected direct for network ann (multi-bit input values), got 'spikes'");
   bundle_copy v(k_ann8, "counts");
   auto cnt = npy_read(v.path("ref_nonzero_counts.npy")).values<std::int32_t>();
   cnt[3] = 6273;  // conv2 has 32 x 14 x 14 = 6272 outputs
   npy_write<std::int32_t>(v.path("ref_nonzero_counts.npy"), {1000, 1, 2}, cnt);
-  EXPECT_EQ(one_line(v.error()),
+  EXPECT_EQ(expect_one_line(v.error()),
             "spiketlm/trace: " + v.path("ref_nonzero_counts.npy") + ": [3]: expected a count in [0, 6272], got 6273");
 }
 
@@ -358,11 +315,11 @@ TEST(AnnReader, AnnWorkloadYaml) {
   EXPECT_EQ(b.layers[4].input_rate, std::vector<double>{0.5});
   EXPECT_EQ(b.layers[0].neuron->scale, 0.0);
   write("2", "input_rate: 0.5, ");
-  EXPECT_EQ(one_line(error_of([&] { read_bundle(d.string()); })),
+  EXPECT_EQ(expect_one_line(error_of([&] { read_bundle(d.string()); })),
             "spiketlm/trace: " + (d / "trace.yaml").string() +
                 ": timesteps: expected 1 for network ann (an ANN runs one pass), got 2");
   write("1", "");  // a layer fed by relu activations needs its density
-  EXPECT_EQ(one_line(error_of([&] { read_bundle(d.string()); })),
+  EXPECT_EQ(expect_one_line(error_of([&] { read_bundle(d.string()); })),
             "spiketlm/trace: " + (d / "trace.yaml").string() + ": layers[4].input_rate: missing (required)");
   fs::remove_all(d);
 }
@@ -500,18 +457,18 @@ TEST(AnnWorkload, ToAnnResidualNetwork) {
 TEST(AnnWorkload, ToAnnErrors) {
   const bundle s = read_bundle(k_src + "/traces/workloads/vgg9_cifar10");
   const std::string d = s.dir + ": to_ann: ";
-  EXPECT_EQ(one_line(error_of([&] { to_ann(s, 9, 0.5); })), "spiketlm/trace: " + d + "bits: expected an integer in [2, 8], got 9");
-  EXPECT_EQ(one_line(error_of([&] { to_ann(s, 1, 0.5); })), "spiketlm/trace: " + d + "bits: expected an integer in [2, 8], got 1");
-  EXPECT_EQ(one_line(error_of([&] { to_ann(s, 8, 1.5); })),
+  EXPECT_EQ(expect_one_line(error_of([&] { to_ann(s, 9, 0.5); })), "spiketlm/trace: " + d + "bits: expected an integer in [2, 8], got 9");
+  EXPECT_EQ(expect_one_line(error_of([&] { to_ann(s, 1, 0.5); })), "spiketlm/trace: " + d + "bits: expected an integer in [2, 8], got 1");
+  EXPECT_EQ(expect_one_line(error_of([&] { to_ann(s, 8, 1.5); })),
             "spiketlm/trace: " + d + "density: expected a value in [0, 1], got 1.500000");
-  EXPECT_EQ(one_line(error_of([&] { to_ann(to_ann(s), 8, 0.5); })),
+  EXPECT_EQ(expect_one_line(error_of([&] { to_ann(to_ann(s), 8, 0.5); })),
             "spiketlm/trace: " + d + "network: expected snn, got ann (already converted)");
   const bundle f = read_bundle(k_snn);
-  EXPECT_EQ(one_line(error_of([&] { to_ann(f, 8, 0.5); })).rfind("spiketlm/trace: " + f.dir + ": to_ann: kind: expected workload", 0),
+  EXPECT_EQ(expect_one_line(error_of([&] { to_ann(f, 8, 0.5); })).rfind("spiketlm/trace: " + f.dir + ": to_ann: kind: expected workload", 0),
             0u);
-  EXPECT_EQ(one_line(error_of([&] { workload_activations(s, 1); })),
+  EXPECT_EQ(expect_one_line(error_of([&] { workload_activations(s, 1); })),
             "spiketlm/trace: " + s.dir + ": network: expected ann for activation maps (see to_ann), got snn");
-  EXPECT_EQ(one_line(error_of([&] { workload_activations(to_ann(s), 0); })),
+  EXPECT_EQ(expect_one_line(error_of([&] { workload_activations(to_ann(s), 0); })),
             "spiketlm/trace: " + s.dir + ": layers[0].input_rate: expected an activation density, got none (conv1 has a dense "
                                          "multi-bit input)");
 }
@@ -645,11 +602,11 @@ TEST(AnnFlops, FmnistAndSnnAccumulates) {
 
 TEST(AnnFlops, Errors) {
   const bundle b = read_bundle(k_ann8);
-  EXPECT_EQ(one_line(error_of([&] { flop_estimate(b, {1, 2, 3}); })),
+  EXPECT_EQ(expect_one_line(error_of([&] { flop_estimate(b, {1, 2, 3}); })),
             "spiketlm/trace: " + b.dir + ": flop_estimate: accumulates: expected 6 counts (one per layer) or none, got 3");
-  EXPECT_EQ(one_line(error_of([&] { flop_estimate(b, {1, 2, 3, 0, 0, 0}); })),
+  EXPECT_EQ(expect_one_line(error_of([&] { flop_estimate(b, {1, 2, 3, 0, 0, 0}); })),
             "spiketlm/trace: " + b.dir + ": flop_estimate: accumulates[1]: expected 0 for pool1 (maxpool2d, not a "
                                          "conv2d/linear), got 2");
-  EXPECT_EQ(one_line(error_of([&] { flop_estimate(b, {}, 0); })),
+  EXPECT_EQ(expect_one_line(error_of([&] { flop_estimate(b, {}, 0); })),
             "spiketlm/trace: " + b.dir + ": flop_estimate: inferences: expected an integer >= 1, got 0");
 }

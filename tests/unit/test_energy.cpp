@@ -12,14 +12,7 @@ using namespace spiketlm;
 
 namespace {
 std::string tech_file() { return test::source_dir() + "/tests/data/tech_test.yaml"; }
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return error_text(e);
-  }
-  return "";
-}
+using spiketlm::test::error_of;
 std::string write_tmp(const std::string& name, const std::string& text) {
   const std::string p = test::binary_dir() + "/" + name;
   std::ofstream(p) << text;

@@ -1,20 +1,15 @@
 // The parameter system: hierarchical keys, overrides, typed reads, ranges, unused keys.
 #include <gtest/gtest.h>
 
+#include "tests/helpers.h"
+
 #include "tlm/params.h"
 #include "tlm/error.h"
 
 using namespace spiketlm;
 
 namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return error_text(e);
-  }
-  return "";
-}
+using spiketlm::test::error_of;
 }  // namespace
 
 TEST(Params, FlattensNestedMapsAndReadsTypes) {

@@ -15,14 +15,7 @@ using namespace spiketlm;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return error_text(e);
-  }
-  return "no error";
-}
+using spiketlm::test::error_of;
 
 fs::path temp_dir(const std::string& name) {
   fs::path p = fs::temp_directory_path() / ("spiketlm_npy_" + name + "_" + std::to_string(::getpid()));

@@ -1,6 +1,6 @@
 // Trace reader: the shipped bundle reads with the documented structure, and every fault in a
 // corrupted copy gives the expected one-line error naming the file and the field.
-#include "tests/helpers.h"
+#include "tests/unit/bundle_copy.h"
 #include "tlm/error.h"
 #include "traces/src/golden.h"
 #include "traces/src/trace.h"
@@ -20,56 +20,11 @@ namespace {
 
 const std::string k_bundle = spiketlm::test::source_dir() + "/traces/fmnist_snn";
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return error_text(e);
-  }
-  return "no error";
-}
+using spiketlm::test::bundle_copy;
+using spiketlm::test::error_of;
+using spiketlm::test::expect_one_line;
 
-// A private copy of the shipped bundle to corrupt.
-struct bundle_copy {
-  fs::path dir;
-  explicit bundle_copy(const std::string& tag) {
-    dir = fs::temp_directory_path() / ("spiketlm_trace_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::copy(k_bundle, dir);
-  }
-  ~bundle_copy() { fs::remove_all(dir); }
-  std::string path(const std::string& f) const { return (dir / f).string(); }
-  std::string yaml() const {
-    std::ifstream f(dir / "trace.yaml");
-    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  }
-  void set_yaml(const std::string& s) const { std::ofstream(dir / "trace.yaml") << s; }
-  // Replace the first occurrence of `from` (must exist) in trace.yaml.
-  void replace(const std::string& from, const std::string& to) const {
-    std::string s = yaml();
-    const auto p = s.find(from);
-    ASSERT_NE(p, std::string::npos) << from;
-    s.replace(p, from.size(), to);
-    set_yaml(s);
-  }
-  void edit(const std::function<void(YAML::Node&)>& f) const {
-    YAML::Node n = YAML::LoadFile((dir / "trace.yaml").string());
-    f(n);
-    YAML::Emitter e;
-    e << n;
-    std::ofstream(dir / "trace.yaml") << e.c_str();
-  }
-  std::string error() const {
-    const std::string d = dir.string();
-    return error_of([&] { read_bundle(d); });
-  }
-};
 
-std::string expect_one_line(const std::string& e) {
-  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
-  EXPECT_EQ(e.rfind("spiketlm/trace: ", 0), 0u) << e;
-  return e;
-}
 
 }  // namespace
 
@@ -117,7 +72,7 @@ TEST(TraceReader, ReadsShippedBundle) {
 }
 
 TEST(TraceReader, TruncatedNpy) {
-  bundle_copy c("trunc");
+  bundle_copy c(k_bundle, "trunc");
   fs::resize_file(c.path("conv2.weight.npy"), fs::file_size(c.path("conv2.weight.npy")) - 8);
   EXPECT_EQ(expect_one_line(c.error()),
             "spiketlm/trace: " + c.path("conv2.weight.npy") +
@@ -125,7 +80,7 @@ TEST(TraceReader, TruncatedNpy) {
 }
 
 TEST(TraceReader, WrongDtype) {
-  bundle_copy c("dtype");
+  bundle_copy c(k_bundle, "dtype");
   const auto w = npy_read(c.path("conv1.weight.npy")).values<std::int8_t>();
   npy_write<std::int16_t>(c.path("conv1.weight.npy"), {16, 1, 3, 3}, std::vector<std::int16_t>(w.begin(), w.end()));
   EXPECT_EQ(expect_one_line(c.error()),
@@ -133,34 +88,34 @@ TEST(TraceReader, WrongDtype) {
 }
 
 TEST(TraceReader, ShapeMismatchOfTensor) {
-  bundle_copy c("shape");
+  bundle_copy c(k_bundle, "shape");
   npy_write<std::int8_t>(c.path("conv2.weight.npy"), {32, 16, 5, 5}, std::vector<std::int8_t>(32 * 16 * 25, 1));
   EXPECT_EQ(expect_one_line(c.error()), "spiketlm/trace: " + c.path("conv2.weight.npy") +
                                             ": shape: expected [32, 16, 3, 3] (layers[2].weight), got [32, 16, 5, 5]");
 }
 
 TEST(TraceReader, ShapeMismatchOfLayerList) {
-  bundle_copy c("layers");
+  bundle_copy c(k_bundle, "layers");
   c.replace("in_features: 1568", "in_features: 1600");
   EXPECT_EQ(expect_one_line(c.error()), "spiketlm/trace: " + c.path("trace.yaml") +
                                             ": layers[5].in_features: expected 1568 (the input is 1568x1x1), got 1600");
-  bundle_copy d("reference");
+  bundle_copy d(k_bundle, "reference");
   npy_write<std::int32_t>(d.path("ref_outputs.npy"), {1000, 3, 10}, std::vector<std::int32_t>(30000, 0));
   EXPECT_EQ(expect_one_line(d.error()), "spiketlm/trace: " + d.path("ref_outputs.npy") +
                                             ": shape: expected [1000, 4, 10] (reference.outputs), got [1000, 3, 10]");
 }
 
 TEST(TraceReader, MissingKey) {
-  bundle_copy c("key");
+  bundle_copy c(k_bundle, "key");
   c.edit([](YAML::Node& n) { n["layers"][2].remove("kernel"); });
   EXPECT_EQ(expect_one_line(c.error()), "spiketlm/trace: " + c.path("trace.yaml") + ": layers[2].kernel: missing (required)");
-  bundle_copy d("key2");
+  bundle_copy d(k_bundle, "key2");
   d.edit([](YAML::Node& n) { n.remove("timesteps"); });
   EXPECT_EQ(expect_one_line(d.error()), "spiketlm/trace: " + d.path("trace.yaml") + ": timesteps: missing (required)");
 }
 
 TEST(TraceReader, UnknownLayerType) {
-  bundle_copy c("type");
+  bundle_copy c(k_bundle, "type");
   c.replace("type: maxpool2d", "type: maxpool3d");
   EXPECT_EQ(expect_one_line(c.error()),
             "spiketlm/trace: " + c.path("trace.yaml") +
@@ -168,7 +123,7 @@ TEST(TraceReader, UnknownLayerType) {
 }
 
 TEST(TraceReader, UnknownKey) {
-  bundle_copy c("unknown");
+  bundle_copy c(k_bundle, "unknown");
   c.replace("    stride: 1\n", "    strides: 1\n");
   EXPECT_EQ(expect_one_line(c.error()),
             "spiketlm/trace: " + c.path("trace.yaml") +
@@ -177,7 +132,7 @@ TEST(TraceReader, UnknownKey) {
 }
 
 TEST(TraceReader, WrongVersionAndFormat) {
-  bundle_copy c("version");
+  bundle_copy c(k_bundle, "version");
   c.replace("version: 1", "version: 2");
   EXPECT_EQ(expect_one_line(c.error()), "spiketlm/trace: " + c.path("trace.yaml") + ": version: expected 1, got 2");
   c.replace("version: 2", "version: one");
@@ -190,7 +145,7 @@ TEST(TraceReader, WrongVersionAndFormat) {
 }
 
 TEST(TraceReader, MissingFiles) {
-  bundle_copy c("file");
+  bundle_copy c(k_bundle, "file");
   fs::remove(c.path("labels.npy"));
   EXPECT_EQ(expect_one_line(c.error()), "spiketlm/trace: " + c.path("labels.npy") +
                                             ": file: expected a readable .npy file, got none (missing or unreadable)");
@@ -200,7 +155,7 @@ TEST(TraceReader, MissingFiles) {
 }
 
 TEST(TraceReader, FixedPointMustMatchDerivation) {
-  bundle_copy c("fx");
+  bundle_copy c(k_bundle, "fx");
   auto m = npy_read(c.path("conv2.fx.multiplier.npy")).values<std::int32_t>();
   const std::int32_t good = m[5];
   m[5] += 1;
@@ -209,7 +164,7 @@ TEST(TraceReader, FixedPointMustMatchDerivation) {
                                             std::to_string(good) + " (derived, FORMAT.md section 4), got " +
                                             std::to_string(good + 1));
   // Changing the BN statistics without re-deriving is caught the same way.
-  bundle_copy d("bnvar");
+  bundle_copy d(k_bundle, "bnvar");
   auto v = npy_read(d.path("conv1.bn.running_var.npy")).values<float>();
   v[0] *= 4.0f;
   npy_write<float>(d.path("conv1.bn.running_var.npy"), {16}, v);
@@ -220,24 +175,24 @@ TEST(TraceReader, FixedPointMustMatchDerivation) {
 }
 
 TEST(TraceReader, ValueChecks) {
-  bundle_copy c("labels");
+  bundle_copy c(k_bundle, "labels");
   auto l = npy_read(c.path("labels.npy")).values<std::int32_t>();
   l[7] = 10;
   npy_write<std::int32_t>(c.path("labels.npy"), {1000}, l);
   EXPECT_EQ(expect_one_line(c.error()),
             "spiketlm/trace: " + c.path("labels.npy") + ": [7]: expected a class in [0, 9], got 10");
-  bundle_copy d("share");
+  bundle_copy d(k_bundle, "share");
   d.replace("share: 1", "share: 3");
   EXPECT_EQ(expect_one_line(d.error()),
             "spiketlm/trace: " + d.path("trace.yaml") + ": layers[0].neuron.share: expected a divisor of 16 channels, got 3");
-  bundle_copy e("reset");
+  bundle_copy e(k_bundle, "reset");
   e.replace("reset: soft", "reset: partial");
   EXPECT_EQ(expect_one_line(e.error()),
             "spiketlm/trace: " + e.path("trace.yaml") + ": layers[0].neuron.reset: expected one of soft, hard, got 'partial'");
 }
 
 TEST(TraceReader, InvalidYaml) {
-  bundle_copy c("yaml");
+  bundle_copy c(k_bundle, "yaml");
   c.set_yaml("format: spiketlm-trace\nversion: 1\nlayers: [unclosed\n");
   const std::string e = expect_one_line(c.error());
   EXPECT_EQ(e.rfind("spiketlm/trace: " + c.path("trace.yaml") + ": yaml: expected valid YAML, got yaml-cpp: error at line", 0),
