@@ -124,4 +124,19 @@ inline Json run_json(const std::string& command, const std::string& tag) {
   return load_json(out);
 }
 
+// Firmware comparisons: two samples of the Fashion-MNIST SNN on each platform, and a run's
+// JSON report and transaction log (the run must succeed with nothing on stderr).
+const std::string kSata = "run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 2 --quiet";
+const std::string kSpikeFlow = "run platforms/spikeflow/spikeflow.yaml --trace traces/fmnist_snn --samples 2 --quiet";
+struct Outcome {
+  std::string json, txlog;
+};
+inline Outcome run_fw(const std::string& base, const std::string& fw_args, const std::string& tag) {
+  const std::string d = scratch(tag);
+  const CliResult r = cli(base + " " + fw_args + " --json " + d + "/r.json --txlog " + d + "/tx.log");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  return {slurp(d + "/r.json"), slurp(d + "/tx.log")};
+}
+
 }  // namespace spiketlm::test

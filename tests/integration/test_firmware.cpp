@@ -15,18 +15,6 @@ using namespace spiketlm::test;
 
 namespace {
 
-const std::string kSata = "run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 2 --quiet";
-const std::string kSpikeFlow = "run platforms/spikeflow/spikeflow.yaml --trace traces/fmnist_snn --samples 2 --quiet";
-
-struct Outcome {
-  std::string json, txlog;
-};
-Outcome run_fw(const std::string& base, const std::string& fw_args, const std::string& tag) {
-  const std::string d = scratch(tag);
-  const CliResult r = cli(base + " " + fw_args + " --json " + d + "/r.json --txlog " + d + "/tx.log");
-  EXPECT_EQ(r.code, 0) << r.err;
-  return {slurp(d + "/r.json"), slurp(d + "/tx.log")};
-}
 
 }  // namespace
 

@@ -149,24 +149,12 @@ TEST(SpikeFlowRemedies, DenseModeChargesSpikeSimsFormulasOverTheTimestepsRun) {
   EXPECT_NEAR(summary(dyn, "latency"), avg_t * (pipe_ns + decision_ns) * 1e-3, 1e-9);
 }
 
-namespace {
-struct Outcome {
-  std::string json, txlog;
-};
-Outcome run_fw(const std::string& args, const std::string& tag) {
-  const std::string d = scratch(tag);
-  const CliResult r = cli(args + " --quiet --json " + d + "/r.json --txlog " + d + "/tx.log");
-  EXPECT_EQ(r.code, 0) << r.err;
-  return {slurp(d + "/r.json"), slurp(d + "/tx.log")};
-}
-}  // namespace
-
 TEST(SpikeFlowRemedies, EarlyExitIsHandledAlikeByEveryFirmware) {
   // IRQ_CAUSE = DONE | EXITED_EARLY; the firmware reads the outputs of the timesteps run only.
-  const std::string base = kSf + " --samples 20 --exit-threshold 0.9";
-  const Outcome a = run_fw(base, "sfee_rt");
-  const Outcome b = run_fw(base + " --firmware example", "sfee_ex");
-  const Outcome c = run_fw(base + " --cosim-exec " + binary_dir() + "/spiketlm_example_fw", "sfee_ext");
+  const std::string base = kSf + " --samples 20 --exit-threshold 0.9 --quiet";
+  const Outcome a = run_fw(base, "", "sfee_rt");
+  const Outcome b = run_fw(base, "--firmware example", "sfee_ex");
+  const Outcome c = run_fw(base, "--cosim-exec " + binary_dir() + "/spiketlm_example_fw", "sfee_ext");
   ASSERT_FALSE(a.json.empty());
   EXPECT_EQ(a.json, b.json);
   EXPECT_EQ(a.json, c.json);
