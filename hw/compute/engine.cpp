@@ -659,6 +659,7 @@ sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_
       const int orows = r1 - r0;
       const uint64_t out_bytes = uint64_t(oplanes) * g.out_c * orows * pout;
       out.assign(out_bytes, 0);
+      uint64_t nonzero = 0;
       for (int ch = 0; ch < g.in_c; ++ch)
         for (int oy = r0; oy < r1; ++oy) {
           const int iy0 = oy * g.stride - g.pad;  // the window's rows and columns inside the map
@@ -681,12 +682,13 @@ sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_
                 const int32_t* row = vals.data() + (size_t(ch) * nrows + (iy0 + ky - y0)) * g.in_w;
                 for (int kx = kx0; kx < kx1; ++kx) v = L.op == OP_MAXPOOL ? std::max(v, row[ix0 + kx]) : v + row[ix0 + kx];
               }
+            nonzero += v != 0;
             for (int pl = 0; pl < oplanes; ++pl)
               if ((v >> pl) & 1)
                 out[((size_t(pl) * g.out_c + ch) * orows + (oy - r0)) * pout + ox / 8] |= uint8_t(1u << (ox % 8));
           }
         }
-      st.spikes_out += popcount(out.data(), out_bytes);
+      st.spikes_out += nonzero;  // non-zero outputs (spikes; pooled values of a multi-plane map)
       m_dp.dma->debug_write(oslot, out.data(), out_bytes);
       t_dma = std::max(t_dma, account(false, islot, in_bytes, t_dma, Tensor::ifmap));
       t_dma = std::max(t_dma, account(true, oslot, out_bytes, t_dma, Tensor::ofmap));

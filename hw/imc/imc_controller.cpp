@@ -687,6 +687,7 @@ void ImcController::execute() {
           std::vector<int32_t> v(osz);
           if (L.op == OP_MAXPOOL) golden::maxpool2d(in.at(int(ts)).data(), is, L.g.kh, L.g.stride, L.g.pad, os, v.data());
           else golden::avgpool2d(in.at(int(ts)).data(), is, L.g.kh, L.g.stride, L.g.pad, os, v.data());
+          for (int32_t x : v) st.spikes_out += x != 0;  // non-zero outputs, as SATA counts them
           r.out.t.push_back(std::move(v));
         }
       }

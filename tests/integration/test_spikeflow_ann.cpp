@@ -114,3 +114,26 @@ TEST(SpikeFlowAnn, FlopEstimateCountsTheSameAccumulatesAsSata) {
   EXPECT_EQ(ann.get<double>("flop_estimate.dense_macs"), double(macs));
   EXPECT_NEAR(ann.get<double>("flop_estimate.energy"), double(macs) * 4.6e-6, 1e-9 * double(macs));
 }
+
+TEST(SpikeFlowAnn, BothPlatformsCountTheSameInputsAndNonZeroOutputsPerLayer) {
+  // spikes_in: set bits fed (bit planes of multi-bit maps); spikes_out: non-zero outputs (spikes,
+  // ReLU activations, pooled values). Same network, same samples: the same numbers per layer.
+  for (const char* tr : {"fmnist_snn", "fmnist_ann8"}) {
+    const std::string args = std::string(" --trace traces/") + tr + " --samples 6";
+    const Json sa = run_json("run platforms/sata/sata.yaml" + args, std::string("sfann_cnt_sata_") + tr);
+    const Json sf = run_json("run " + k_sf + args, std::string("sfann_cnt_sf_") + tr);
+    for (const char* col : {"spikes_in", "spikes_out"}) {
+      const auto a = column(sa, "layers", col), b = column(sf, "layers", col);
+      EXPECT_EQ(a, b) << tr << " " << col;
+      double total = 0;
+      for (double v : a) total += v;
+      EXPECT_GT(total, 0.0) << tr << " " << col;
+    }
+    // A pooling layer's non-zero outputs: at most its input's non-zero outputs (a window of
+    // zeros pools to zero), and more than none.
+    const auto out = column(sa, "layers", "spikes_out");
+    ASSERT_GE(out.size(), 2u);
+    EXPECT_GT(out[1], 0.0);
+    EXPECT_LE(out[1], out[0]);
+  }
+}
