@@ -117,16 +117,21 @@ TEST(Cosim, FirmwareThatNeverConnectsOrCannotStart) {
 
 TEST(Cosim, EarlyExitIsHandledLikeTheRuntime) {
   // The exit unit stops most samples before T: IRQ_CAUSE = DONE | EXITED_EARLY, and the
-  // firmware reads outputs for the timesteps run only. All three firmwares agree exactly.
-  const std::string base = kSata + " --samples 20 --exit-threshold 0.9";
-  const Outcome a = run_fw(base, "", "cosim_ee_rt");
-  const Outcome b = run_fw(base, "--firmware example", "cosim_ee_ex");
-  const Outcome c = run_fw(base, "--cosim-exec " + fw(), "cosim_ee_ext");
-  ASSERT_FALSE(a.json.empty());
-  EXPECT_EQ(a.json, b.json);
-  EXPECT_EQ(a.json, c.json);
-  EXPECT_EQ(a.txlog, b.txlog);
-  EXPECT_EQ(a.txlog, c.txlog);
-  EXPECT_NE(a.txlog.find("IRQ_CAUSE 0x00000003"), std::string::npos);
-  EXPECT_NE(a.txlog.find(" buf 40B"), std::string::npos);  // 1 timestep x 10 classes x 4 B
+  // firmware reads outputs for the timesteps run only. All three firmwares agree exactly, on
+  // both platforms.
+  for (const std::string& platform : {kSata, kSpikeFlow}) {
+    SCOPED_TRACE(platform);
+    const std::string base = platform + " --samples 20 --exit-threshold 0.9";
+    const std::string tag = platform == kSata ? "cosim_ee_sata" : "cosim_ee_sf";
+    const Outcome a = run_fw(base, "", tag + "_rt");
+    const Outcome b = run_fw(base, "--firmware example", tag + "_ex");
+    const Outcome c = run_fw(base, "--cosim-exec " + fw(), tag + "_ext");
+    ASSERT_FALSE(a.json.empty());
+    EXPECT_EQ(a.json, b.json);
+    EXPECT_EQ(a.json, c.json);
+    EXPECT_EQ(a.txlog, b.txlog);
+    EXPECT_EQ(a.txlog, c.txlog);
+    EXPECT_NE(a.txlog.find("IRQ_CAUSE 0x00000003"), std::string::npos);
+    EXPECT_NE(a.txlog.find(" buf 40B"), std::string::npos);  // 1 timestep x 10 classes x 4 B
+  }
 }

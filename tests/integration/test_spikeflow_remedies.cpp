@@ -149,21 +149,6 @@ TEST(SpikeFlowRemedies, DenseModeChargesSpikeSimsFormulasOverTheTimestepsRun) {
   EXPECT_NEAR(summary(dyn, "latency"), avg_t * (pipe_ns + decision_ns) * 1e-3, 1e-9);
 }
 
-TEST(SpikeFlowRemedies, EarlyExitIsHandledAlikeByEveryFirmware) {
-  // IRQ_CAUSE = DONE | EXITED_EARLY; the firmware reads the outputs of the timesteps run only.
-  const std::string base = kSf + " --samples 20 --exit-threshold 0.9 --quiet";
-  const Outcome a = run_fw(base, "", "sfee_rt");
-  const Outcome b = run_fw(base, "--firmware example", "sfee_ex");
-  const Outcome c = run_fw(base, "--cosim-exec " + binary_dir() + "/spiketlm_example_fw", "sfee_ext");
-  ASSERT_FALSE(a.json.empty());
-  EXPECT_EQ(a.json, b.json);
-  EXPECT_EQ(a.json, c.json);
-  EXPECT_EQ(a.txlog, b.txlog);
-  EXPECT_EQ(a.txlog, c.txlog);
-  EXPECT_NE(a.txlog.find("IRQ_CAUSE 0x00000003"), std::string::npos);
-  EXPECT_NE(a.txlog.find(" buf 40B"), std::string::npos);  // 1 timestep x 10 classes x 4 B
-}
-
 namespace {
 double golden_accuracy(const bundle& b, int n) {
   const golden::model m(b);
