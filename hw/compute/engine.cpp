@@ -106,8 +106,26 @@ uint64_t popcount(const uint8_t* p, uint64_t n) {
 uint64_t pack_spikes(const uint8_t* s, int pixels_w, int rows, int k, int stride, uint64_t pitch, uint8_t* out,
                      int planes = 1) {
   const size_t plane = size_t(k) * rows * pitch;
-  std::memset(out, 0, plane * planes);
   uint64_t nonzero = 0;
+  if (planes == 1) {  // spikes: each output byte gathered from its 8 pixels, no read-modify-write
+    for (int j = 0; j < k; ++j)
+      for (int y = 0; y < rows; ++y) {
+        const uint8_t* src = s + size_t(y) * pixels_w * stride + j;
+        uint8_t* dst = out + (size_t(j) * rows + y) * pitch;
+        for (uint64_t b = 0; b < pitch; ++b) {
+          const int x0 = int(b * 8), x1 = std::min(pixels_w, x0 + 8);
+          unsigned byte = 0;
+          for (int x = x0; x < x1; ++x) {
+            const unsigned v = src[size_t(x) * stride];
+            byte |= (v & 1u) << (x - x0);
+            nonzero += v != 0;
+          }
+          dst[b] = uint8_t(byte);
+        }
+      }
+    return nonzero;
+  }
+  std::memset(out, 0, plane * planes);
   for (int y = 0; y < rows; ++y)
     for (int x = 0; x < pixels_w; ++x)
       for (int j = 0; j < k; ++j)

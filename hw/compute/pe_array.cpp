@@ -41,16 +41,17 @@ PeArray::PeArray(sc_core::sc_module_name nm, Context& ctx)
 
 namespace {
 // The taps through which input coordinate i feeds outputs [o0, o1) of one dimension (kernel k,
-// stride s, padding pad): taps first, first + s, ... up to last, the first feeding output o.
-struct Taps {
-  int first, last, o;
-};
+// stride s, padding pad): n taps first, first + s, ..., last, the first feeding output o, the
+// next o - 1, and so on (n = 0: none).
+using Taps = ConvTaps;
 inline Taps taps_of(int i, int pad, int k, int s, int o0, int o1) {
   const int ip = i + pad;  // output o is fed by tap ip - o * s
   int first = std::max(0, ip - s * (o1 - 1));
   const int last = std::min(k - 1, ip - s * o0);
+  if (first > last) return {0, -1, 0, 0};
   first += (ip - first) % s;
-  return {first, last, (ip - first) / s};
+  if (first > last) return {0, -1, 0, 0};
+  return {first, last, (ip - first) / s, (last - first) / s + 1};
 }
 // ps[j] += factor * w[j] for j < n, in blocks of 8 copied through locals (so that the compiler
 // need not assume the weights alias the sums, and vectorises a block).
@@ -69,23 +70,23 @@ inline void add_weights(int32_t* ps, const int32_t* w, int n, int32_t factor) {
   for (; j < n; ++j) ps[j] += factor * w[j];
 }
 // Add factor x weights to the partial sums of every output pixel of the band that input
-// (c, iy, ix) feeds (one tap each), and count `elems` elements at those pixels' PE rows.
+// (c, iy, ix) feeds (one tap each; ty, tx: taps_of its row within the band and its column),
+// and count `elems` elements at those pixels' PE rows.
 // factor: the input's value (1 for a spike; a multi-bit input's value, which the bit-serial
 // array streams as `elems` spike planes, or an ANN activation, one element).
 // wrev: the weights as PeArray::widen_weights lays them out. Returns the accumulates
 // (taps x kvalid x elems).
-inline uint64_t scatter_input(const ConvGeom& g, int c, int iy, int ix, int32_t factor, uint32_t elems, int out_row0,
-                              int out_row1, const int32_t* wrev, int C, int kvalid, int32_t* psum, uint32_t* nnz) {
-  const Taps ty = taps_of(iy, g.pad, g.kh, g.stride, out_row0, std::min(out_row1, g.out_h));
-  const Taps tx = taps_of(ix, g.pad, g.kw, g.stride, 0, g.out_w);
-  if (ty.first > ty.last || tx.first > tx.last) return 0;
-  const int nx = (tx.last - tx.first) / g.stride + 1;
+inline uint64_t scatter_input(const ConvGeom& g, int c, const Taps& ty, const Taps& tx, int32_t factor,
+                              uint32_t elems, int out_row0, const int32_t* wrev, int C, int kvalid, int32_t* psum,
+                              uint32_t* nnz) {
+  if (!ty.n || !tx.n) return 0;
+  const int nx = tx.n;
+  const int ox_lo = tx.o - (nx - 1);  // fed by tap tx.last
   int oy = ty.o;
   for (int ky = ty.first; ky <= ty.last; ky += g.stride, --oy) {
     const int32_t* wrow = wrev + size_t(c * g.kh + ky) * g.kw * C;  // tap kx at (kw - 1 - kx) * C
     int32_t* prow = psum + size_t(oy - out_row0) * g.out_w * C;
     uint32_t* nrow = nnz + size_t(oy - out_row0) * g.out_w;
-    const int ox_lo = tx.o - (nx - 1);  // fed by tap tx.last
     if (g.stride == 1) {
       // Taps last, last - 1, ... feed outputs ox_lo, ox_lo + 1, ...: with the taps reversed,
       // one contiguous run of weights onto one contiguous run of sums.
@@ -97,8 +98,7 @@ inline uint64_t scatter_input(const ConvGeom& g, int c, int iy, int ix, int32_t 
     }
     for (int ox = ox_lo; ox <= tx.o; ++ox) nrow[ox] += elems;
   }
-  const int ny = (ty.last - ty.first) / g.stride + 1;
-  return uint64_t(ny) * uint64_t(nx) * uint64_t(kvalid) * elems;
+  return uint64_t(ty.n) * uint64_t(nx) * uint64_t(kvalid) * elems;
 }
 }  // namespace
 
@@ -152,19 +152,30 @@ uint64_t PeArray::accumulate(const ConvGeom& g, const StagedInput& in, int out_r
   return acc;
 }
 
+void PeArray::tap_tables(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1) {
+  // The divisions out of the per-input loops: the taps of each staged row and input column.
+  m_ty.resize(size_t(std::max(in.rows, 0)));
+  for (int r = 0; r < in.rows; ++r)
+    m_ty[size_t(r)] = taps_of(in.row0 + r, g.pad, g.kh, g.stride, out_row0, std::min(out_row1, g.out_h));
+  m_tx.resize(size_t(std::max(g.in_w, 0)));
+  for (int x = 0; x < g.in_w; ++x) m_tx[size_t(x)] = taps_of(x, g.pad, g.kw, g.stride, 0, g.out_w);
+}
+
 uint64_t PeArray::accumulate_spikes(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
                                     const int32_t* wrev, int kvalid, int32_t* psum, uint32_t* nnz) {
   // One spike plane: event-driven over its set bits.
   uint64_t acc = 0;
+  tap_tables(g, in, out_row0, out_row1);
   for (int c = 0; c < g.in_c; ++c)
     for (int r = 0; r < in.rows; ++r) {
-      const int iy = in.row0 + r;
+      const Taps& ty = m_ty[size_t(r)];
+      if (!ty.n) continue;
       const uint8_t* row = in.bits + (size_t(c) * in.rows + r) * in.pitch;
       for (int b = 0; b < in.pitch; ++b)
         for (unsigned byte = row[b]; byte; byte &= byte - 1) {
           const int ix = b * 8 + __builtin_ctz(byte);
           if (ix >= g.in_w) break;
-          acc += scatter_input(g, c, iy, ix, 1, 1, out_row0, out_row1, wrev, m_cols, kvalid, psum, nnz);
+          acc += scatter_input(g, c, ty, m_tx[size_t(ix)], 1, 1, out_row0, wrev, m_cols, kvalid, psum, nnz);
         }
     }
   return acc;
@@ -180,15 +191,17 @@ uint64_t PeArray::accumulate_values(const ConvGeom& g, const StagedInput& in, in
   const uint32_t plane_mask = in.planes >= 32 ? ~0u : (1u << in.planes) - 1;
   unpack_input(in, g.in_c, g.in_w, m_vals);
   uint64_t acc = 0;
+  tap_tables(g, in, out_row0, out_row1);
   for (int c = 0; c < g.in_c; ++c)
     for (int r = 0; r < in.rows; ++r) {
-      const int iy = in.row0 + r;
+      const Taps& ty = m_ty[size_t(r)];
+      if (!ty.n) continue;
       const int32_t* v = m_vals.data() + (size_t(c) * in.rows + r) * row_vals;
       for (int ix = 0; ix < g.in_w; ++ix) {
         const int32_t a = v[ix];
         if (!a) continue;
         const uint32_t elems = m_ann ? 1 : uint32_t(__builtin_popcount(uint32_t(a) & plane_mask));
-        acc += scatter_input(g, c, iy, ix, a, elems, out_row0, out_row1, wrev, m_cols, kvalid, psum, nnz);
+        acc += scatter_input(g, c, ty, m_tx[size_t(ix)], a, elems, out_row0, wrev, m_cols, kvalid, psum, nnz);
       }
     }
   return acc;

@@ -38,6 +38,13 @@ struct StagedInput {
 // (the top plane negative when signed_planes): vals[(c * rows + r) * width + x].
 void unpack_input(const StagedInput& in, int channels, int width, std::vector<int32_t>& vals);
 
+// The taps through which one input coordinate feeds the outputs of one dimension of a
+// convolution: n taps first, first + stride, ..., last; the first feeds output o, the next
+// o - 1, and so on (n = 0: none).
+struct ConvTaps {
+  int first, last, o, n;
+};
+
 // How a fold's scratchpads are used: per timestep (output- and weight-stationary) or with
 // the weights held for all timesteps (tick-batch).
 enum class SpadUse { output_stationary, weight_stationary, tick_batch };
@@ -87,6 +94,8 @@ class PeArray : public Module {
                              const int32_t* wrev, int kvalid, int32_t* psum, uint32_t* nnz);
   uint64_t accumulate_values(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
                              const int32_t* wrev, int kvalid, int32_t* psum, uint32_t* nnz);
+  // m_ty, m_tx: the taps of each staged input row (within [out_row0, out_row1)) and column.
+  void tap_tables(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1);
   // The weight block [in_c][kh][kw][C] as int32 with each kernel row's taps reversed
   // ([c][ky][kw - 1 - kx][j]) and the columns j >= kvalid zero, so that a stride-1 input's
   // taps are one run of weights and sums (scatter_input in pe_array.cpp). The last few blocks
@@ -100,6 +109,7 @@ class PeArray : public Module {
   bool m_ann;
   std::string m_tech;
   std::vector<int32_t> m_vals;  // multi-bit input values rebuilt from the bit planes
+  std::vector<ConvTaps> m_ty, m_tx;
   struct WideBlock {
     std::vector<int8_t> src;  // the block as staged, with its kvalid and kw
     int kvalid = 0, kw = 0;
