@@ -665,6 +665,7 @@ sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_
       // One spike plane: the max of a window is the OR of its bits (of the OR of its rows);
       // otherwise the values, rebuilt from the bit planes.
       const bool or_bits = L.op == OP_MAXPOOL && L.in_planes == 1;
+      const bool pair_or = or_bits && oplanes == 1 && g.kh == 2 && g.kw == 2 && g.stride == 2 && g.pad == 0;
       if (!or_bits) {
         StagedInput si;
         si.bits = in.data();
@@ -687,6 +688,23 @@ sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_
             for (int ky = ky0; ky < ky1; ++ky) {
               const uint8_t* row = in.data() + (size_t(ch) * nrows + (iy0 + ky - y0)) * pin;
               for (uint64_t b = 0; b < pin; ++b) rows_or[b] |= row[b];
+            }
+            if (pair_or) {
+              // 2x2 windows, stride 2: output bit x is input bits 2x | 2x + 1, eight outputs
+              // from each pair of OR-ed input bytes.
+              uint8_t* dst = out.data() + (size_t(ch) * orows + (oy - r0)) * pout;
+              for (uint64_t ob = 0; ob < pout; ++ob) {
+                unsigned w = (2 * ob < pin ? rows_or[2 * ob] : 0u) | (2 * ob + 1 < pin ? rows_or[2 * ob + 1] << 8 : 0u);
+                w = (w | w >> 1) & 0x5555u;  // bit 2x: the window's OR
+                w = (w | w >> 1) & 0x3333u;  // then the even bits gathered into one byte
+                w = (w | w >> 2) & 0x0F0Fu;
+                w = (w | w >> 4) & 0x00FFu;
+                const int valid = g.out_w - int(ob) * 8;
+                if (valid < 8) w &= valid > 0 ? (1u << valid) - 1 : 0u;
+                dst[ob] = uint8_t(w);
+                nonzero += unsigned(__builtin_popcount(w));
+              }
+              continue;
             }
           }
           for (int ox = 0; ox < g.out_w; ++ox) {

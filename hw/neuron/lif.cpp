@@ -65,7 +65,6 @@ uint64_t LifUnit::integrate(const LifJob& j) {
   uint8_t* const out = j.spikes;
   const int pixels = j.pixels, channels = j.channels, shift = j.shift;
   const size_t stride = size_t(j.psum_stride), mem_stride = size_t(j.mem_stride);
-  const neuron_params np = j.neuron;
   if (j.act_bits > 0) {
     // ReLU + requantize (FORMAT.md, network: ann): spikes counts non-zero activations,
     // saturations the activations clamped at the top.
@@ -97,15 +96,16 @@ uint64_t LifUnit::integrate(const LifJob& j) {
   const int bits = m_membrane_bits;
   const uint64_t span = uint64_t(hi) - uint64_t(lo);
   // mem_index(p, c, i): where neuron (p, c) keeps its membrane (i: its psum index).
+  const golden::lif_constants k = golden::lif_constants_of(j.neuron);
   auto update = [&](auto mem_index) {
     for (int p = 0; p < pixels; ++p)
       for (int c = 0; c < channels; ++c) {
         const size_t i = size_t(p) * stride + c;
         const int64_t x = golden::neuron_current(psum[i], mult[c], offs[c], shift);
         int64_t& v = mem[mem_index(p, c, i)];
-        const int64_t pre = ((v * np.leak_num) >> np.leak_shift) + x;
+        const int64_t pre = golden::lif_charge(v, x, k);
         sat += uint64_t(pre) - uint64_t(lo) > span;  // pre outside [lo, hi]
-        const bool s = golden::lif_update(v, x, np, bits);
+        const bool s = golden::lif_fire(v, pre, k, bits);
         out[i] = s;
         spikes += s;
       }

@@ -44,13 +44,31 @@ inline std::int64_t neuron_current(std::int64_t psum, std::int32_t multiplier, s
 // One LIF/IF update of membrane v with input current x:
 //   v <- saturate(((v * leak_num) >> leak_shift) + x, membrane_bits)
 //   spike = v >= threshold; on a spike v <- v - threshold (soft) or 0 (hard).
-inline bool lif_update(std::int64_t& v, std::int64_t x, const neuron_params& p, int membrane_bits) {
-  v = saturate(((v * p.leak_num) >> p.leak_shift) + x, membrane_bits);
-  if (v >= p.threshold) {
-    v = p.reset == reset_mode::soft ? v - p.threshold : 0;
+// The same in two steps over the constants by value (a plain struct that a caller's loop keeps
+// in registers): charge = ((v * leak_num) >> leak_shift) + x, then saturate, fire and reset.
+struct lif_constants {
+  std::int64_t leak_num;
+  int leak_shift;
+  std::int64_t threshold;
+  bool soft;
+};
+inline lif_constants lif_constants_of(const neuron_params& p) {
+  return {p.leak_num, p.leak_shift, p.threshold, p.reset == reset_mode::soft};
+}
+inline std::int64_t lif_charge(std::int64_t v, std::int64_t x, const lif_constants& c) {
+  return ((v * c.leak_num) >> c.leak_shift) + x;
+}
+inline bool lif_fire(std::int64_t& v, std::int64_t charge, const lif_constants& c, int membrane_bits) {
+  v = saturate(charge, membrane_bits);
+  if (v >= c.threshold) {
+    v = c.soft ? v - c.threshold : 0;
     return true;
   }
   return false;
+}
+inline bool lif_update(std::int64_t& v, std::int64_t x, const neuron_params& p, int membrane_bits) {
+  const lif_constants c = lif_constants_of(p);
+  return lif_fire(v, lif_charge(v, x, c), c, membrane_bits);
 }
 
 // ANN activation (FORMAT.md section 8): ReLU and saturation of a neuron current to an
