@@ -44,7 +44,9 @@ int Router::decode(uint64_t addr) const {
   return -1;
 }
 
-void Router::b_transport(int, tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+void Router::b_transport(int, tlm::tlm_generic_payload& p, sc_core::sc_time& delay) { forward(p, delay); }
+
+void Router::forward(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
   const uint64_t addr = p.get_address();
   const int i = in_window(addr, m_recent[0]) ? m_recent[0] : decode(addr);
   if (i < 0 || addr + p.get_data_length() > m_windows[i].base + m_windows[i].size) {

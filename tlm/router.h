@@ -48,6 +48,10 @@ class Router : public Module {
   const std::vector<Window>& windows() const { return m_windows; }
   // Index of the window holding addr, or -1.
   int decode(uint64_t addr) const;
+  // What b_transport on `in` does (decode, time, energy, forward). An initiator that holds the
+  // router (Dma::connect) calls it directly instead of through its socket: the same function
+  // with the same payload and delay, so results are identical (simulation speed).
+  void forward(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
 
  private:
   void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);

@@ -399,13 +399,17 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           if (use == SpadUse::tick_batch) {
             mv = &tb_mem[size_t(b)];
             if (mv->empty()) mv->assign(size_t(bpx) * U, 0);
-          } else {
-            mem.assign(size_t(bpx) * U, 0);  // a slot's first use: at rest
           }
           // A slot was written before in this inference if an earlier group used it at this
           // timestep, or any group at an earlier one.
           const auto loads = persist ? runs([&](int u) { return first_k[size_t(u)] >= Kg || t > 0; })
                                      : std::vector<std::pair<int, int>>();
+          if (use != SpadUse::tick_batch) {
+            int loaded = 0;
+            for (const auto& rn : loads) loaded += rn.second - rn.first;
+            if (loaded == U) mem.resize(size_t(bpx) * U);  // every slot is loaded below
+            else mem.assign(size_t(bpx) * U, 0);           // a slot's first use: at rest
+          }
           // C#n: a slot may have been written by the previous group's write-back, still queued:
           // it must reach DRAM before this read (read after write).
           if (share > 1 && !loads.empty()) flush();

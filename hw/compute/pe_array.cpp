@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace spiketlm {
 
@@ -53,10 +56,21 @@ inline Taps taps_of(int i, int pad, int k, int s, int o0, int o1) {
   if (first > last) return {0, -1, 0, 0};
   return {first, last, (ip - first) / s, (last - first) / s + 1};
 }
-// ps[j] += factor * w[j] for j < n, in blocks of 8 copied through locals (so that the compiler
-// need not assume the weights alias the sums, and vectorises a block).
+// ps[j] += factor * w[j] for j < n. A spike (factor 1) adds four sums per SSE2 instruction
+// where the target has it (every x86-64); otherwise, and for multi-bit factors, blocks of 8
+// copied through locals (so that the compiler need not assume the weights alias the sums).
 inline void add_weights(int32_t* ps, const int32_t* w, int n, int32_t factor) {
   int j = 0;
+#ifdef __SSE2__
+  if (factor == 1) {
+    for (; j + 4 <= n; j += 4)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(ps + j),
+                       _mm_add_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ps + j)),
+                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + j))));
+    for (; j < n; ++j) ps[j] += w[j];
+    return;
+  }
+#endif
   for (; j + 8 <= n; j += 8) {
     int32_t s8[8], w8[8];
     std::memcpy(s8, ps + j, sizeof s8);

@@ -37,6 +37,11 @@ Dma::Dma(sc_core::sc_module_name nm, Context& ctx)
   trace("bytes", m_bytes);
 }
 
+void Dma::connect(Router& r) {
+  out.bind(r.in);
+  m_router = &r;
+}
+
 void Dma::invalidate(sc_dt::uint64 start, sc_dt::uint64 end) {
   m_regions.erase(std::remove_if(m_regions.begin(), m_regions.end(),
                                  [&](const tlm::tlm_dmi& d) {
@@ -81,7 +86,8 @@ void Dma::move(bool write, uint64_t addr, uint8_t* buf, uint64_t len, sc_core::s
     ++m_dmi_transfers;
   }
   const sc_core::sc_time start = offset;
-  out->b_transport(p, offset);
+  if (m_router) m_router->forward(p, offset);
+  else out->b_transport(p, offset);
   if (d) p.clear_extension(&m_timing_only);
   if (!p.is_response_ok())
     fail("dma", path() + ": " + (write ? "write" : "read") + " of " + std::to_string(len) + " B at " + hex(addr) +

@@ -37,6 +37,9 @@ class Dma : public Module {
   tlm_utils::simple_initiator_socket<Dma> out;
 
   Dma(sc_core::sc_module_name name, Context& ctx);
+  // Binds `out` to the router's `in` and keeps the router, whose forward() the transactions
+  // then call directly (the function b_transport on `in` runs; simulation speed only).
+  void connect(Router& r);
 
   // Moves the tile; returns its duration (completion - start) and advances `delay`.
   sc_core::sc_time transfer(const DmaCommand& cmd, sc_core::sc_time& delay);
@@ -63,6 +66,7 @@ class Dma : public Module {
   std::vector<sc_core::sc_time> m_wends, m_rends;  // a few entries: a vector beats a deque
   tlm::tlm_generic_payload m_payload;
   TimingOnlyExt m_timing_only;
+  Router* m_router = nullptr;  // connect(): called directly
   TileExt m_tag;
   uint64_t m_dmi_transfers = 0;
   bool m_busy = false;

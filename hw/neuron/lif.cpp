@@ -110,7 +110,10 @@ uint64_t LifUnit::integrate(const LifJob& j) {
         spikes += s;
       }
   };
-  if (slot) update([&](int p, int c, size_t) { return size_t(p) * mem_stride + slot[c]; });
+  bool identity = slot != nullptr;  // slot[c] = c (no sharing): the index without the lookup
+  for (int c = 0; identity && c < channels; ++c) identity = slot[c] == c;
+  if (identity) update([&](int p, int c, size_t) { return size_t(p) * mem_stride + size_t(c); });
+  else if (slot) update([&](int p, int c, size_t) { return size_t(p) * mem_stride + slot[c]; });
   else update([](int, int, size_t i) { return i; });
   const uint64_t n = uint64_t(j.pixels) * j.channels;
   const uint64_t cycles = (n + m_units - 1) / m_units;

@@ -24,7 +24,7 @@ MemDemo::MemDemo(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   router->map(*dram, "dram");
   router->map(*glb, "glb");
   router->map(*spad, "spad");
-  dma->out.bind(router->in);
+  dma->connect(*router);
   if (m_rows * m_cols > glb->size_bytes())
     fail("memdemo", path() + ".tile_rows: a " + std::to_string(m_rows) + "x" + std::to_string(m_cols) +
                         " tile does not fit in the global buffer (" + std::to_string(glb->size_bytes()) + " B)");

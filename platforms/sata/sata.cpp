@@ -34,7 +34,7 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   m_bus->map(*m_glb_i, "glb_ifmap");
   m_bus->map(*m_glb_o, "glb_ofmap");
   m_bus->map(*m_csr, "csr");
-  m_dma->out.bind(m_bus->in);
+  m_dma->connect(*m_bus);
   m_seq->out.bind(m_bus->in);
   m_cpu->out.bind(m_bus->in);
 

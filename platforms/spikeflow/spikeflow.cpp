@@ -37,7 +37,7 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   m_bus->map(*m_dram, "dram");
   m_bus->map(*m_glb, "glb");
   m_bus->map(*m_csr, "csr");
-  m_dma->out.bind(m_bus->in);
+  m_dma->connect(*m_bus);
   m_ctrl->out.bind(m_bus->in);
   m_cpu->out.bind(m_bus->in);
   ImcController::Wiring w;
