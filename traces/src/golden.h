@@ -59,12 +59,11 @@ inline std::int64_t lif_charge(std::int64_t v, std::int64_t x, const lif_constan
   return ((v * c.leak_num) >> c.leak_shift) + x;
 }
 inline bool lif_fire(std::int64_t& v, std::int64_t charge, const lif_constants& c, int membrane_bits) {
-  v = saturate(charge, membrane_bits);
-  if (v >= c.threshold) {
-    v = c.soft ? v - c.threshold : 0;
-    return true;
-  }
-  return false;
+  const std::int64_t s = saturate(charge, membrane_bits);
+  const bool fire = s >= c.threshold;
+  const std::int64_t m = -static_cast<std::int64_t>(fire);  // all ones on a spike (no branch on it)
+  v = c.soft ? s - (m & c.threshold) : s & ~m;
+  return fire;
 }
 inline bool lif_update(std::int64_t& v, std::int64_t x, const neuron_params& p, int membrane_bits) {
   const lif_constants c = lif_constants_of(p);
