@@ -117,38 +117,36 @@ sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
   sc_core::sc_time issue = delay + m_setup, w = issue;
   auto& wends = m_wends;  // completion of the last `buffers` writes
   auto& rends = m_rends;  // completion of the last `outstanding` reads
-  wends.clear();
-  rends.clear();
+  wends.reset(m_buffers);
+  rends.reset(m_outstanding);
   const sc_core::sc_time quantum = tlm_utils::tlm_quantumkeeper::get_global_quantum();
   for (uint64_t row = 0; row < c.rows; ++row) {
     for (uint64_t o = 0; o < c.row_bytes; o += chunk) {
       const uint64_t n = std::min(chunk, c.row_bytes - o);
       sc_core::sc_time t = issue;
-      if (wends.size() == m_buffers) t = std::max(t, wends.front());
-      if (rends.size() == m_outstanding) t = std::max(t, rends.front());
+      if (wends.full()) t = std::max(t, wends.front());
+      if (rends.full()) t = std::max(t, rends.front());
       const sc_core::sc_time issued = t;
       move(false, c.src + row * sstride + o, m_buf.data(), n, t);
-      rends.push_back(t);
-      if (rends.size() > m_outstanding) rends.erase(rends.begin());
+      rends.push(t);
       issue = m_outstanding > 1 ? issued : t;
       t = std::max(t, w);
       move(true, c.dst + row * dstride + o, m_buf.data(), n, t);
       w = t;
-      wends.push_back(w);
-      if (wends.size() > m_buffers) wends.erase(wends.begin());
+      wends.push(w);
       ++m_chunks;
       m_bytes += n;
       // Quantum keeping: every time still needed is >= m; once m reaches the quantum, sync.
       sc_core::sc_time m = std::min(issue, w);
       if (m < quantum) continue;  // (the minimum below is smaller still)
-      for (const auto& x : wends) m = std::min(m, x);
-      for (const auto& x : rends) m = std::min(m, x);
+      wends.for_each([&](const sc_core::sc_time& x) { m = std::min(m, x); });
+      rends.for_each([&](const sc_core::sc_time& x) { m = std::min(m, x); });
       if (m > sc_core::SC_ZERO_TIME && m >= quantum) {
         sc_core::wait(m);
         issue -= m;
         w -= m;
-        for (auto& x : wends) x -= m;
-        for (auto& x : rends) x -= m;
+        wends.for_each([&](sc_core::sc_time& x) { x -= m; });
+        rends.for_each([&](sc_core::sc_time& x) { x -= m; });
       }
     }
   }

@@ -32,6 +32,38 @@ struct DmaCommand {
   std::optional<TileExt> tag;         // attached to every transaction (traffic by tensor class)
 };
 
+// The completion times of the last few reads or writes of a transfer, oldest first: a ring
+// of fixed capacity (a pop moves no elements).
+class TimeRing {
+ public:
+  void reset(size_t capacity) {
+    m_t.assign(capacity, sc_core::SC_ZERO_TIME);
+    m_head = m_n = 0;
+  }
+  size_t size() const { return m_n; }
+  bool full() const { return m_n == m_t.size(); }
+  const sc_core::sc_time& front() const { return m_t[m_head]; }
+  // Appends t, dropping the oldest time when full.
+  void push(const sc_core::sc_time& t) {
+    if (full()) {
+      m_t[m_head] = t;
+      m_head = m_head + 1 == m_t.size() ? 0 : m_head + 1;
+    } else {
+      size_t i = m_head + m_n;
+      m_t[i >= m_t.size() ? i - m_t.size() : i] = t;
+      ++m_n;
+    }
+  }
+  template <class F>
+  void for_each(F f) {
+    for (size_t k = 0, i = m_head; k < m_n; ++k, i = i + 1 == m_t.size() ? 0 : i + 1) f(m_t[i]);
+  }
+
+ private:
+  std::vector<sc_core::sc_time> m_t;
+  size_t m_head = 0, m_n = 0;
+};
+
 class Dma : public Module {
  public:
   tlm_utils::simple_initiator_socket<Dma> out;
@@ -63,7 +95,7 @@ class Dma : public Module {
   std::vector<tlm::tlm_dmi> m_regions;
   std::vector<uint8_t> m_buf;
   // Per-transfer and per-transaction state, kept to avoid allocations (tlm/payload.h).
-  std::vector<sc_core::sc_time> m_wends, m_rends;  // a few entries: a vector beats a deque
+  TimeRing m_wends, m_rends;
   tlm::tlm_generic_payload m_payload;
   TimingOnlyExt m_timing_only;
   Router* m_router = nullptr;  // connect(): called directly
