@@ -779,19 +779,23 @@ sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_
 sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use, sc_time now,
                              LayerStats& st) {
   // Residual join: int32 accumulations of the block's last convolution plus the shortcut
-  // (a spike map, or another int32 accumulation map), elementwise, into the LIF units.
-  // Operands are staged in bands of rows through the ifmap GLB, spikes (and membranes when
-  // they outlive the call) leave through the ofmap GLB.
+  // (a bit-plane map: spikes, or an ANN layer's act_bits activation planes; or another int32
+  // accumulation map), elementwise, into the LIF units (ANN, DESC_RELU: ReLU + requantize,
+  // no membrane). Operands are staged in bands of rows through the ifmap GLB, spikes or
+  // activation planes (and membranes when they outlive the call) leave through the ofmap GLB.
   const ConvGeom& g = L.g;
   const int K = g.out_c, H = g.out_h, Wd = g.out_w;
   const bool spikes2 = L.flags & DESC_IN2_SPIKES;
-  const bool persist = L.fires() && use != SpadUse::tick_batch && total_t > 1;
+  const int planes2 = spikes2 ? L.in_planes : 1;  // operand 2's bit planes ([planes][K][H][pitch])
+  const bool relu = L.relu();
+  const int oplanes = L.out_planes();  // spikes: 1; ReLU: act_bits
+  const bool persist = L.fires() && !relu && use != SpadUse::tick_batch && total_t > 1;
   const int mbytes = m_dp.lif->membrane_bytes();
   const uint64_t pout = LayerCmd::pitch(Wd), npx = uint64_t(H) * Wd;
   const uint64_t ih = m_dp.glb_i->size_bytes() / 2, oh = m_dp.glb_o->size_bytes() / 2;
   // Bytes of one row of one channel, in and out.
-  const uint64_t chan_in = uint64_t(Wd) * 4 + (spikes2 ? pout : uint64_t(Wd) * 4);
-  const uint64_t chan_out = pout + (persist ? uint64_t(Wd) * mbytes : 0);
+  const uint64_t chan_in = uint64_t(Wd) * 4 + (spikes2 ? pout * planes2 : uint64_t(Wd) * 4);
+  const uint64_t chan_out = pout * oplanes + (persist ? uint64_t(Wd) * mbytes : 0);
   if (!L.fires()) refuse(L, ERR_BAD_PARAM, "an add layer must fire");
   if (chan_in > ih || chan_out > oh)
     refuse(L, ERR_NO_FIT, "add: one row of one channel (" + std::to_string(chan_in) + " B in, " +
@@ -801,7 +805,8 @@ sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int 
   const int rb = int(std::max<uint64_t>(1, std::min({uint64_t(H), ih / (chan_in * KG), oh / (chan_out * KG)})));
   const int nbands = (H + rb - 1) / rb;
   const int ngroups = (K + KG - 1) / KG;
-  const uint64_t map1 = uint64_t(K) * npx * 4, map2 = spikes2 ? uint64_t(K) * H * pout : map1;
+  const uint64_t map1 = uint64_t(K) * npx * 4, plane2 = uint64_t(K) * H * pout;
+  const uint64_t map2 = spikes2 ? plane2 * planes2 : map1;
   sc_time dma_free = now, pe_free = now;
   std::vector<std::vector<int64_t>> tb_mem(static_cast<size_t>(nbands) * ngroups);
   std::vector<int32_t> a, sum;
@@ -815,7 +820,7 @@ sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int 
     for (int t : ts) {
       const uint64_t islot = m_glb_i_base + uint64_t(step % 2) * ih, oslot = m_glb_o_base + uint64_t(step % 2) * oh;
       ++step;
-      // operand 1: [K][rows][W] int32; operand 2: spikes [K][rows][pitch] or int32
+      // operand 1: [K][rows][W] int32; operand 2: bit planes [planes][K][rows][pitch] or int32
       DmaCommand c;
       c.src = L.in_addr + uint64_t(t) * map1 + uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4;
       c.dst = islot;
@@ -831,14 +836,18 @@ sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int 
       a.resize(size_t(kn) * bpx);
       m_dp.dma->debug_read(islot, a.data(), len1);
       DmaCommand d = c;
-      d.dst = islot + len1;
-      d.src = L.in2_addr + uint64_t(t) * map2 +
-              (spikes2 ? uint64_t(k0) * H * pout + uint64_t(r0) * pout : uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4);
       d.row_bytes = spikes2 ? uint64_t(rows) * pout : uint64_t(bpx) * 4;
       d.src_stride = spikes2 ? uint64_t(H) * pout : npx * 4;
       d.tag->tensor = spikes2 ? Tensor::ifmap : Tensor::psum;
-      dma_free = dma(d, dma_free);
-      const uint64_t len2 = d.rows * d.row_bytes;
+      const uint64_t len2p = d.rows * d.row_bytes;  // one plane of the band
+      for (int pl = 0; pl < planes2; ++pl) {  // multi-bit activations: one transfer per bit plane
+        d.dst = islot + len1 + uint64_t(pl) * len2p;
+        d.src = L.in2_addr + uint64_t(t) * map2 +
+                (spikes2 ? uint64_t(pl) * plane2 + uint64_t(k0) * H * pout + uint64_t(r0) * pout
+                         : uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4);
+        dma_free = dma(d, dma_free);
+      }
+      const uint64_t len2 = len2p * uint64_t(planes2);
       b2.resize(len2);
       m_dp.dma->debug_read(islot + len1, b2.data(), len2);
       st.dram_bytes += len1 + len2;
@@ -849,8 +858,11 @@ sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int 
           int32_t v = a[size_t(k) * bpx + p];
           if (spikes2) {
             const int y = p / Wd, x = p % Wd;
-            v += (b2[(size_t(k) * rows + y) * pout + x / 8] >> (x % 8)) & 1;
-            st.spikes_in += (b2[(size_t(k) * rows + y) * pout + x / 8] >> (x % 8)) & 1;
+            const size_t at = (size_t(k) * rows + y) * pout + x / 8;
+            uint32_t v2 = 0;
+            for (int pl = 0; pl < planes2; ++pl) v2 |= uint32_t((b2[size_t(pl) * len2p + at] >> (x % 8)) & 1) << pl;
+            v += int32_t(v2);
+            st.spikes_in += uint64_t(__builtin_popcount(v2));  // set bits fed, as run_compute counts
           } else {
             int32_t w2;
             std::memcpy(&w2, b2.data() + (size_t(k) * bpx + p) * 4, 4);
@@ -863,13 +875,15 @@ sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int 
       // membranes
       std::vector<int64_t>* mv = &mem;
       const size_t n = size_t(bpx) * kn;
-      if (use == SpadUse::tick_batch) {
+      if (relu) {
+        // ReLU units keep no membrane.
+      } else if (use == SpadUse::tick_batch) {
         mv = &tb_mem[size_t(gi) * nbands + bi];
         if (mv->empty()) mv->assign(n, 0);
       } else {
         mem.assign(n, 0);
       }
-      const uint64_t mslot = oslot + uint64_t(kn) * rows * pout, mlen = uint64_t(kn) * bpx * mbytes;
+      const uint64_t mslot = oslot + uint64_t(kn) * rows * pout * oplanes, mlen = uint64_t(kn) * bpx * mbytes;
       if (persist && t > 0) {
         DmaCommand m;
         m.src = L.mem_addr + (uint64_t(k0) * npx + uint64_t(r0) * Wd) * mbytes;
@@ -895,27 +909,32 @@ sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int 
       job.channels = kn;
       job.psum_stride = kn;
       job.channel0 = k0;
-      job.membrane = mv->data();
+      if (relu) job.act_bits = L.act_bits;
+      else job.membrane = mv->data();
       job.spikes = spk.data();
       const uint64_t lc = m_dp.lif->integrate(job);
       st.lif_cycles += lc;
       sc_time c_end = c_start + m_clk * double(lc);
-      const uint64_t spk_bytes = uint64_t(kn) * rows * pout;
+      // spikes_out: non-zero outputs (spikes; ReLU activations), as run_compute counts them.
+      const uint64_t plane_bytes = uint64_t(kn) * rows * pout, spk_bytes = plane_bytes * oplanes;
       packed.resize(spk_bytes);
-      st.spikes_out += pack_spikes(spk.data(), Wd, rows, kn, kn, pout, packed.data());
+      st.spikes_out += pack_spikes(spk.data(), Wd, rows, kn, kn, pout, packed.data(), oplanes);
       m_dp.dma->debug_write(oslot, packed.data(), spk_bytes);
       c_end = std::max(c_end, account(true, oslot, spk_bytes, c_end, Tensor::ofmap));
-      DmaCommand o;
-      o.src = oslot;
-      o.dst = L.out_addr + uint64_t(t) * L.out_map_bytes() + uint64_t(k0) * H * pout + uint64_t(r0) * pout;
-      o.rows = uint64_t(kn);
-      o.row_bytes = uint64_t(rows) * pout;
-      o.dst_stride = uint64_t(H) * pout;
-      o.tag = TileExt{};
-      o.tag->tensor = Tensor::ofmap;
-      o.tag->layer = L.id;
-      o.tag->timestep = uint32_t(t);
-      dma_free = dma(o, std::max(dma_free, c_end));
+      for (int pl = 0; pl < oplanes; ++pl) {  // ANN activations: one write-back per bit plane
+        DmaCommand o;
+        o.src = oslot + uint64_t(pl) * plane_bytes;
+        o.dst = L.out_addr + uint64_t(t) * L.out_map_bytes() + uint64_t(pl) * K * H * pout + uint64_t(k0) * H * pout +
+                uint64_t(r0) * pout;
+        o.rows = uint64_t(kn);
+        o.row_bytes = uint64_t(rows) * pout;
+        o.dst_stride = uint64_t(H) * pout;
+        o.tag = TileExt{};
+        o.tag->tensor = Tensor::ofmap;
+        o.tag->layer = L.id;
+        o.tag->timestep = uint32_t(t);
+        dma_free = dma(o, std::max(dma_free, c_end));
+      }
       st.dram_bytes += spk_bytes;
       st.glb_bytes += len1 + len2 + spk_bytes;
       if (persist && t + 1 < total_t) {

@@ -97,6 +97,9 @@ LayerCmd decode_layer(const LayerDesc& d, uint32_t index, const std::function<vo
   if (d.in_w + 2 * d.pad < d.kw || d.out_w != ow) bad(ERR_BAD_SHAPE, &d.out_w, "out_w does not follow from the geometry");
   if ((d.op == OP_MAXPOOL || d.op == OP_AVGPOOL) && d.out_c != d.in_c)
     bad(ERR_BAD_SHAPE, &d.out_c, "pooling keeps the channel count");
+  // ADD: in_planes are operand 2's bit planes (DESC_IN2_SPIKES); an int32 operand 2 has none.
+  if (d.op == OP_ADD && !(d.flags & DESC_IN2_SPIKES) && d.in_planes != 1)
+    bad(ERR_BAD_SHAPE, &d.in_planes, "in_planes must be 1 when an add's operand 2 is int32 (no DESC_IN2_SPIKES)");
   L.in_addr = uint64_t(d.in_addr_lo) | uint64_t(d.in_addr_hi) << 32;
   L.in2_addr = uint64_t(d.in2_addr_lo) | uint64_t(d.in2_addr_hi) << 32;
   L.out_addr = uint64_t(d.out_addr_lo) | uint64_t(d.out_addr_hi) << 32;
@@ -104,7 +107,8 @@ LayerCmd decode_layer(const LayerDesc& d, uint32_t index, const std::function<vo
   L.mem_addr = uint64_t(d.mem_addr_lo) | uint64_t(d.mem_addr_hi) << 32;
   if ((d.flags & DESC_RELU) && !L.fires()) bad(ERR_BAD_PARAM, &d.flags, "DESC_RELU without DESC_FIRES");
   if (L.relu()) {
-    if (d.op != OP_CONV && d.op != OP_LINEAR) bad(ERR_BAD_PARAM, &d.flags, "DESC_RELU on a layer that does not compute");
+    if (d.op != OP_CONV && d.op != OP_LINEAR && d.op != OP_ADD)
+      bad(ERR_BAD_PARAM, &d.flags, "DESC_RELU on a layer that neither computes nor adds");
     if (d.act_bits < 1 || d.act_bits > 8) bad(ERR_BAD_PARAM, &d.act_bits, "act_bits must be 1..8");
     L.act_bits = int(d.act_bits);
   }

@@ -198,8 +198,10 @@ void Runtime::load() {
       }
       case layer_type::add: {
         d.op = OP_ADD;
-        d.in_planes = 1;  // operand 1 is an int32 accumulation map; planes do not apply
         const Map in2 = producer(1);
+        // Operand 1 is an int32 accumulation map; in_planes are operand 2's bit planes (spikes:
+        // 1, a ReLU layer's activations: its bits), 1 for an int32 operand 2.
+        d.in_planes = in2.int32 ? 1u : uint32_t(in2.planes);
         d.kh = d.kw = d.stride = 1;
         d.out_c = uint32_t(L.out_shape.c);
         d.out_h = uint32_t(L.out_shape.h);
@@ -207,26 +209,33 @@ void Runtime::load() {
         set_addr(d.in_addr_lo, d.in_addr_hi, in.addr);
         set_addr(d.in2_addr_lo, d.in2_addr_hi, in2.addr);
         if (!in2.int32) d.flags |= DESC_IN2_SPIKES;
+        bool relu = false;
         if (L.fires()) {
           d.flags |= DESC_FIRES;
           const neuron_params& n = *L.neuron;
-          if (n.reset == reset_mode::hard) d.flags |= DESC_HARD_RESET;
-          d.threshold = uint32_t(n.threshold);
-          d.leak_num = uint32_t(n.leak_num);
-          d.leak_shift = uint32_t(n.leak_shift);
-          d.lif_share = uint32_t(n.share);
+          relu = n.model == "relu";  // ANN: ReLU + requantize of the sum, no membrane
+          if (relu) {
+            d.flags |= DESC_RELU;
+            d.act_bits = uint32_t(n.bits);
+          } else {
+            if (n.reset == reset_mode::hard) d.flags |= DESC_HARD_RESET;
+            d.threshold = uint32_t(n.threshold);
+            d.leak_num = uint32_t(n.leak_num);
+            d.leak_shift = uint32_t(n.leak_shift);
+            d.lif_share = uint32_t(n.share);
+          }
           const uint64_t K = d.out_c;
           std::vector<int32_t> fx(2 * K, 0);
           for (uint64_t k = 0; k < K; ++k) fx[k] = 1;
           const uint64_t fa = alloc(fx.size() * 4);
           m_hal.host_write(fa, fx.data(), fx.size() * 4);
           set_addr(d.fx_addr_lo, d.fx_addr_hi, fa);
-          set_addr(d.mem_addr_lo, d.mem_addr_hi, alloc(K * d.out_h * d.out_w * uint64_t(m_cfg.membrane_bytes)));
+          if (!relu) set_addr(d.mem_addr_lo, d.mem_addr_hi, alloc(K * d.out_h * d.out_w * uint64_t(m_cfg.membrane_bytes)));
         }
         out.c = int(d.out_c);
         out.h = int(d.out_h);
         out.w = int(d.out_w);
-        out.planes = 1;
+        out.planes = relu ? int(d.act_bits) : 1;
         out.addr = alloc(out.bytes() * T);
         break;
       }

@@ -141,7 +141,10 @@ enum spiketlm_op { OP_CONV = 1, OP_LINEAR = 2, OP_MAXPOOL = 3, OP_AVGPOOL = 4, O
  *  spike / multi-bit maps: [T?][planes][C][H][pitch] bits, pitch = ceil(W/8) bytes per row
  *  weights: tiled for the PE array, [ceil(K/cols)][Cin*kh*kw][cols] int8, zero padded
  *  fixed point: int32 multiplier[K], int32 offset[K]
- *  membranes: [K][OH][OW], ceil(membrane_bits/8) bytes each, little endian */
+ *  membranes: [K][OH][OW], ceil(membrane_bits/8) bytes each, little endian
+ * ADD: operand 1 (in_addr) int32 [T][K][H][W]; operand 2 (in2_addr) per DESC_IN2_SPIKES, its
+ * planes in in_planes; with DESC_RELU the sum is ReLU-requantized and the output has act_bits
+ * planes. */
 typedef struct LayerDesc {
   uint32_t op, flags;
   uint32_t in_c, in_h, in_w, in_planes;
@@ -159,7 +162,9 @@ typedef struct LayerDesc {
 } LayerDesc;
 
 #define LAYERDESC_WORDS (sizeof(LayerDesc) / 4)
-#define DESC_IN2_SPIKES 0x10u   /* ADD: the second operand is a spike map (else int32) */
+/* ADD: the second operand is a bit-plane map of in_planes planes (spikes: 1; ANN activations
+ * after a ReLU: its act_bits), else an int32 accumulation map and in_planes must be 1. */
+#define DESC_IN2_SPIKES 0x10u
 
 /* Name of LayerDesc word `w` (for ERR_FIELD), NULL past the end. */
 static inline const char* spiketlm_desc_field_name(uint32_t w) {
