@@ -470,7 +470,7 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
         in.row0 = y0;
         in.rows = nrows;
         in.pitch = int(pin);
-        psum.assign(n, 0);
+        psum.resize(n);
         uint32_t* nnz = nnz_all.data() + size_t(i) * npx;
         uint32_t* band_nnz = nnz + size_t(r0) * g.out_w;
         if (!L.input_per_t() && nseg == 1) {
@@ -478,14 +478,15 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           PsumMemo& m = m_memo[{L.id, ft, b}];
           const uint64_t in_len = uint64_t(planes) * g.in_c * nrows * pin;
           if (m.in.size() == in_len && std::equal(m.in.begin(), m.in.end(), bits) && m.w.size() == block &&
-              std::equal(m.w.begin(), m.w.end(), wbuf.begin())) {
-            std::copy(m.psum.begin(), m.psum.end(), psum.begin());
+              std::equal(m.w.begin(), m.w.end(), wbuf.begin()) && m.psum.size() == n) {
+            std::copy(m.psum.begin(), m.psum.end(), psum.begin());  // every sum
             std::copy(m.nnz.begin(), m.nnz.end(), band_nnz);
             pe.charge_accumulates(m.accumulates);
             st.accumulates += m.accumulates;
           } else {
             m.in.assign(bits, bits + in_len);
             m.w.assign(wbuf.begin(), wbuf.end());
+            std::fill(psum.begin(), psum.end(), 0);
             std::fill(band_nnz, band_nnz + bpx, 0u);
             m.accumulates = pe.accumulate(g, in, r0, r1, wbuf.data(), kvalid, psum.data(), band_nnz);
             st.accumulates += m.accumulates;
@@ -493,6 +494,7 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
             m.nnz.assign(band_nnz, band_nnz + bpx);
           }
         } else {
+          std::fill(psum.begin(), psum.end(), 0);
           st.accumulates += pe.accumulate(g, in, r0, r1, wbuf.data(), kvalid, psum.data(), band_nnz);
         }
 
