@@ -649,49 +649,66 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
 
 sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_time now, LayerStats& st) {
   // Pooling on spike maps (max = OR, avg = window sum as bit planes) in the output path, in
-  // bands of output rows staged through the ifmap and ofmap GLBs; no compute energy is
-  // charged for the OR/adder trees (see dataflow.md).
+  // groups of channels and, within a group, bands of output rows staged through the ifmap and
+  // ofmap GLBs; no compute energy is charged for the OR/adder trees (see dataflow.md).
   const ConvGeom& g = L.g;
+  const int C = g.in_c;  // pooling keeps the channels (out_c == in_c, checked at decode)
   const uint64_t ib = L.in_map_bytes(), ob = L.out_map_bytes();
   const uint64_t ih = m_dp.glb_i->size_bytes() / 2, oh = m_dp.glb_o->size_bytes() / 2;
   const uint64_t pin = LayerCmd::pitch(g.in_w), pout = LayerCmd::pitch(g.out_w);
   const int oplanes = L.out_planes();
+  // Bytes of a band of r output rows of kn channels, in and out.
+  auto in_need = [&](int r, int kn) {
+    return uint64_t(L.in_planes) * uint64_t(kn) * uint64_t(std::min(g.in_h, (r - 1) * g.stride + g.kh)) * pin;
+  };
+  auto out_need = [&](int r, int kn) { return uint64_t(oplanes) * uint64_t(kn) * uint64_t(r) * pout; };
+  // Channel groups of whole rows first (the most channels for which one output row fits),
+  // then bands of as many output rows as fit for a group.
+  if (in_need(1, 1) > ih || out_need(1, 1) > oh)
+    refuse(L, ERR_NO_FIT, "pooling: one output row of one channel needs " + std::to_string(in_need(1, 1)) +
+                              " B of input and " + std::to_string(out_need(1, 1)) + " B of output; half GLBs hold " +
+                              std::to_string(ih) + " and " + std::to_string(oh) + " B");
+  const int KG = int(std::min<uint64_t>(uint64_t(C), std::min(ih / in_need(1, 1), oh / out_need(1, 1))));
+  const int ngroups = (C + KG - 1) / KG;
   int rb = g.out_h;
-  auto in_need = [&](int r) { return uint64_t(L.in_planes) * g.in_c * uint64_t(std::min(g.in_h, (r - 1) * g.stride + g.kh)) * pin; };
-  auto out_need = [&](int r) { return uint64_t(oplanes) * g.out_c * uint64_t(r) * pout; };
-  while (rb > 0 && (in_need(rb) > ih || out_need(rb) > oh)) --rb;
-  if (rb == 0)
-    refuse(L, ERR_NO_FIT, "pooling: one output row needs " + std::to_string(in_need(1)) + " B of input and " +
-                              std::to_string(out_need(1)) + " B of output; half GLBs hold " + std::to_string(ih) +
-                              " and " + std::to_string(oh) + " B");
+  while (rb > 1 && (in_need(rb, KG) > ih || out_need(rb, KG) > oh)) --rb;
+  const uint64_t in_plane = uint64_t(C) * g.in_h * pin, out_plane = uint64_t(C) * g.out_h * pout;  // in DRAM
   sc_time t_dma = now;
   std::vector<uint8_t> in, out, rows_or;
   std::vector<int32_t> vals;
   int step = 0;
   for (int t : ts) {
+    const uint64_t in_base = L.in_addr + (L.input_per_t() ? uint64_t(t) * ib : 0);
     {
       std::vector<uint8_t> m(ib);
-      m_dp.dma->debug_read(L.in_addr + (L.input_per_t() ? uint64_t(t) * ib : 0), m.data(), ib);
+      m_dp.dma->debug_read(in_base, m.data(), ib);
       st.spikes_in += popcount(m.data(), ib);
     }
+    for (int gi = 0; gi < ngroups; ++gi) {
+    const int k0 = gi * KG, kn = std::min(KG, C - k0);
+    // All channels: the planes follow one another at the channel stride, one transfer moves
+    // them all; a group: one transfer per plane (rows = the group's channels).
+    const bool whole = kn == C;
     for (int r0 = 0; r0 < g.out_h; r0 += rb, ++step) {
       const int r1 = std::min(g.out_h, r0 + rb);
       const int y0 = std::max(0, r0 * g.stride - g.pad);
       const int y1 = std::min(g.in_h, (r1 - 1) * g.stride - g.pad + g.kh);
       const int nrows = y1 - y0;
       const uint64_t islot = m_glb_i_base + uint64_t(step % 2) * ih, oslot = m_glb_o_base + uint64_t(step % 2) * oh;
-      DmaCommand c;
-      c.src = L.in_addr + (L.input_per_t() ? uint64_t(t) * ib : 0) + uint64_t(y0) * pin;
-      c.dst = islot;
-      c.rows = uint64_t(L.in_planes) * g.in_c;
+      DmaCommand c;  // src and dst per plane below
+      c.rows = uint64_t(whole ? L.in_planes : 1) * kn;
       c.row_bytes = uint64_t(nrows) * pin;
       c.src_stride = uint64_t(g.in_h) * pin;
       c.tag = TileExt{};
       c.tag->tensor = Tensor::ifmap;
       c.tag->layer = L.id;
       c.tag->timestep = uint32_t(t);
-      t_dma = dma(c, t_dma);
-      const uint64_t in_bytes = c.rows * c.row_bytes;
+      const uint64_t in_bytes = uint64_t(L.in_planes) * kn * c.row_bytes, in_pl = uint64_t(kn) * c.row_bytes;
+      for (int pl = 0; pl < (whole ? 1 : L.in_planes); ++pl) {
+        c.src = in_base + uint64_t(pl) * in_plane + uint64_t(k0) * g.in_h * pin + uint64_t(y0) * pin;
+        c.dst = islot + uint64_t(pl) * in_pl;
+        t_dma = dma(c, t_dma);
+      }
       in.resize(in_bytes);
       m_dp.dma->debug_read(islot, in.data(), in_bytes);
       // One spike plane: the max of a window is the OR of its bits (of the OR of its rows);
@@ -705,13 +722,13 @@ sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_
         si.row0 = y0;
         si.rows = nrows;
         si.pitch = int(pin);
-        unpack_input(si, g.in_c, g.in_w, vals);
+        unpack_input(si, kn, g.in_w, vals);
       }
       const int orows = r1 - r0;
-      const uint64_t out_bytes = uint64_t(oplanes) * g.out_c * orows * pout;
+      const uint64_t out_bytes = uint64_t(oplanes) * kn * orows * pout;
       out.assign(out_bytes, 0);
       uint64_t nonzero = 0;
-      for (int ch = 0; ch < g.in_c; ++ch)
+      for (int ch = 0; ch < kn; ++ch)  // the group's channels, staged from 0
         for (int oy = r0; oy < r1; ++oy) {
           const int iy0 = oy * g.stride - g.pad;  // the window's rows and columns inside the map
           const int ky0 = std::max(0, -iy0), ky1 = std::min(g.kh, g.in_h - iy0);
@@ -753,7 +770,7 @@ sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_
             nonzero += v != 0;
             for (int pl = 0; pl < oplanes; ++pl)
               if ((v >> pl) & 1)
-                out[((size_t(pl) * g.out_c + ch) * orows + (oy - r0)) * pout + ox / 8] |= uint8_t(1u << (ox % 8));
+                out[((size_t(pl) * kn + ch) * orows + (oy - r0)) * pout + ox / 8] |= uint8_t(1u << (ox % 8));
           }
         }
       st.spikes_out += nonzero;  // non-zero outputs (spikes; pooled values of a multi-plane map)
@@ -761,18 +778,22 @@ sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_
       t_dma = std::max(t_dma, account(false, islot, in_bytes, t_dma, Tensor::ifmap));
       t_dma = std::max(t_dma, account(true, oslot, out_bytes, t_dma, Tensor::ofmap));
       DmaCommand o;
-      o.src = oslot;
-      o.dst = L.out_addr + uint64_t(t) * ob + uint64_t(r0) * pout;
-      o.rows = uint64_t(oplanes) * g.out_c;
+      o.rows = uint64_t(whole ? oplanes : 1) * kn;
       o.row_bytes = uint64_t(orows) * pout;
       o.dst_stride = uint64_t(g.out_h) * pout;
       o.tag = TileExt{};
       o.tag->tensor = Tensor::ofmap;
       o.tag->layer = L.id;
       o.tag->timestep = uint32_t(t);
-      t_dma = dma(o, t_dma);
+      const uint64_t out_pl = uint64_t(kn) * o.row_bytes;
+      for (int pl = 0; pl < (whole ? 1 : oplanes); ++pl) {
+        o.src = oslot + uint64_t(pl) * out_pl;
+        o.dst = L.out_addr + uint64_t(t) * ob + uint64_t(pl) * out_plane + uint64_t(k0) * g.out_h * pout + uint64_t(r0) * pout;
+        t_dma = dma(o, t_dma);
+      }
       st.dram_bytes += in_bytes + out_bytes;
       st.glb_bytes += 2 * (in_bytes + out_bytes);
+    }
     }
   }
   return t_dma;

@@ -40,6 +40,7 @@ void Csr::write_reg(int r, uint32_t v) {
       for (int i = 0; i < REG_COUNT; ++i)
         if (spiketlm_reg_access(i) == ACC_RWS) m_active[size_t(i)] = m_regs[size_t(i)];
       m_regs[REG_STATUS] = STATUS_BUSY;
+      m_refusal.clear();
       m_start.notify(sc_core::SC_ZERO_TIME);
     }
     return;

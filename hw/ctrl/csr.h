@@ -14,6 +14,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <array>
+#include <string>
 
 #include "sw/include/spiketlm/accel_regs.h"
 #include "tlm/router.h"
@@ -44,6 +45,11 @@ class Csr : public Module, public AddressTarget {
     m_regs[size_t(lo) + 1] = uint32_t(v >> 32);
   }
   void raise_irq();
+  // Model-side diagnostic, not a register (the bus cannot read it, it costs no time): the
+  // hardware model's reason for the last refusal (LayerRefused's text), set by the controller
+  // that refused, cleared by CTRL.START; the host's one-line error quotes it.
+  void set_refusal_reason(std::string why) { m_refusal = std::move(why); }
+  const std::string& refusal_reason() const { return m_refusal; }
   const sc_core::sc_event& start_event() const { return m_start; }
   const sc_core::sc_event& irq_event() const { return m_irq_ev; }
 
@@ -61,6 +67,7 @@ class Csr : public Module, public AddressTarget {
   std::array<uint32_t, REG_COUNT> m_regs{}, m_active{};
   sc_core::sc_event m_start, m_irq_ev, m_irq_change;
   bool m_irq_level = false;
+  std::string m_refusal;
   ActionId m_access;
   uint64_t &m_reads, &m_writes;
 };

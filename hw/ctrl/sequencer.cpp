@@ -237,6 +237,7 @@ void Sequencer::execute() {
     m_csr->set(REG_ERR_CODE, r.code);
     m_csr->set(REG_ERR_LAYER, r.layer);
     m_csr->set(REG_ERR_FIELD, r.field);
+    m_csr->set_refusal_reason(r.what());
     ++m_refused;
   }
   if (t > sc_core::sc_time_stamp()) sc_core::wait(t - sc_core::sc_time_stamp());

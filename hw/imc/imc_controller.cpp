@@ -837,6 +837,7 @@ void ImcController::execute() {
     m_csr->set(REG_ERR_CODE, r.code);
     m_csr->set(REG_ERR_LAYER, r.layer);
     m_csr->set(REG_ERR_FIELD, r.field);
+    m_csr->set_refusal_reason(r.what());
     ++m_refused;
   }
   const sc_time end = std::max(t, start + sc_time(latency_ns, sc_core::SC_NS));

@@ -42,6 +42,7 @@ void install_firmware(Cpu& cpu, Csr& csr, FirmwareContext fc) {
   }
   const std::string txlog = p.get_string("run.txlog", "", {"register-level transaction log file (--txlog)"});
   if (!txlog.empty()) cpu.set_txlog(txlog, csr.base_address());
+  fc.csr = &csr;
   if (fw->elaborate) fw->elaborate(fc);
   cpu.set_irq_level([&csr] { return csr.irq_level(); });
   auto state = std::make_shared<FirmwareContext>(std::move(fc));
@@ -51,8 +52,14 @@ void install_firmware(Cpu& cpu, Csr& csr, FirmwareContext fc) {
 
 void check_refused(const FirmwareContext& fc, const SampleResult& r) {
   if (!(r.status & STATUS_ERROR)) return;
+  // The model's reason (not a register: an untimed diagnostic), without its "layer N: " prefix.
+  std::string why = fc.csr ? fc.csr->refusal_reason() : std::string();
+  const std::string prefix = "layer " + std::to_string(r.err_layer) + ": ";
+  if (why.compare(0, prefix.size(), prefix) == 0) why.erase(0, prefix.size());
+  std::replace(why.begin(), why.end(), '\n', ' ');
   fail(fc.platform, fc.path + ": the accelerator refused layer " + std::to_string(r.err_layer) + " (error code " +
-                        std::to_string(r.err_code) + ", descriptor word " + std::to_string(r.err_field) + ")");
+                        std::to_string(r.err_code) + ", descriptor word " + std::to_string(r.err_field) +
+                        (why.empty() ? "" : ": " + why) + ")");
 }
 
 namespace {

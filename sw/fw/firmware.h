@@ -36,6 +36,7 @@ struct FirmwareContext {
   int first_sample = 0, samples = 1;    // run.first_sample, run.samples
   std::vector<SampleResult>* results = nullptr;
   Context* ctx = nullptr;               // parameters (read firmware options in `elaborate`)
+  const Csr* csr = nullptr;             // set by install_firmware: check_refused quotes its refusal_reason()
   std::vector<std::shared_ptr<void>> owned;  // state a firmware keeps for the whole run
 };
 
@@ -71,7 +72,8 @@ struct FirmwareRegistrar {
 void install_firmware(Cpu& cpu, Csr& csr, FirmwareContext fc);
 
 // Helpers for firmware models: fail like the runtime does when the accelerator refused a
-// run (one line naming layer, code and descriptor field).
+// run (one line naming layer, code and descriptor field, and the hardware model's reason when
+// fc.csr has one).
 void check_refused(const FirmwareContext& fc, const SampleResult& r);
 
 }  // namespace spiketlm

@@ -123,7 +123,10 @@ TEST(Sata, ALayerThatDoesNotFitIsRefusedWithOneLine) {
   const CliResult r = cli("run platforms/sata/sata.yaml --trace " + bundle +
                           " -c sata.glb_weight.capacity_kb=1 -c sata.pe_array.cols=128");
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "spiketlm: error: spiketlm/sata: sata: the accelerator refused layer 0 (error code 3, descriptor word 0)\n");
+  // The engine's reason follows the register values, with the sizes it compared.
+  EXPECT_EQ(r.err, "spiketlm: error: spiketlm/sata: sata: the accelerator refused layer 0 (error code 3, descriptor word 0: "
+                   "the weights of one input channel of a filter tile (" + std::to_string(3 * 3 * 128) +
+                   " B) exceed half the weight GLB (" + std::to_string(1024 / 2) + " B))\n");
   EXPECT_EQ(r.out, "");
 }
 

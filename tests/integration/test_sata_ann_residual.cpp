@@ -210,6 +210,15 @@ TEST(SataAnnResidual, AnInt32AddOperandWithPlanesIsRefusedWithItsField) {
   EXPECT_STREQ(spiketlm_desc_field_name(g_bad.r.err_field), "in_planes");
 }
 
+// The row of each bundle layer in the report's "layers" table (flatten has none: -1).
+static std::vector<int> report_rows(const bundle& b) {
+  std::vector<int> row(b.layers.size(), -1);
+  int next = 0;
+  for (size_t i = 0; i < b.layers.size(); ++i)
+    if (b.layers[i].type != layer_type::flatten) row[i] = next++;
+  return row;
+}
+
 // The default OS platform with 4-bit activations (its GLBs hold every layer): the add layers'
 // DRAM bytes follow from the shapes, and their activations feed the next add.
 TEST(SataAnnResidual, Ann4OnTheDefaultPlatformMovesActBitsPlanes) {
@@ -217,11 +226,8 @@ TEST(SataAnnResidual, Ann4OnTheDefaultPlatformMovesActBitsPlanes) {
   const bundle b = read_bundle(source_dir() + "/" + k_resnet);
   const auto dram = column(j, "layers", "dram_bytes"), in = column(j, "layers", "spikes_in"),
              out = column(j, "layers", "spikes_out");
-  std::vector<int> desc(b.layers.size(), -1);
-  int next = 0;
-  for (size_t i = 0; i < b.layers.size(); ++i)
-    if (b.layers[i].type != layer_type::flatten) desc[i] = next++;
-  ASSERT_EQ(dram.size(), size_t(next));
+  const std::vector<int> desc = report_rows(b);
+  ASSERT_EQ(dram.size(), size_t(*std::max_element(desc.begin(), desc.end()) + 1));
   int adds = 0;
   for (size_t i = 0; i < b.layers.size(); ++i) {
     const layer& L = b.layers[i];
@@ -261,10 +267,7 @@ TEST(SataAnnResidual, SnnAddLayersMoveSpikePlanesAndMembranesAsTheShapesSay) {
                             std::string("annres_snn_") + cfg);
     const auto dram = column(j, "layers", "dram_bytes"), in = column(j, "layers", "spikes_in"),
                out = column(j, "layers", "spikes_out");
-    std::vector<int> desc(b.layers.size(), -1);
-    int next = 0;
-    for (size_t i = 0; i < b.layers.size(); ++i)
-      if (b.layers[i].type != layer_type::flatten) desc[i] = next++;
+    const std::vector<int> desc = report_rows(b);
     for (size_t i = 0; i < b.layers.size(); ++i) {
       const layer& L = b.layers[i];
       if (L.type != layer_type::add) continue;
