@@ -40,6 +40,24 @@ void set_addr(uint32_t& lo, uint32_t& hi, uint64_t a) {
   hi = uint32_t(a >> 32);
 }
 // Deterministic stand-in weights for workload bundles (they ship no weights).
+// The neuron fields of a firing layer's descriptor: DESC_FIRES, and either DESC_RELU with the
+// activation bits (ANN: ReLU + requantize, no membrane) or the LIF/IF parameters. Returns
+// whether it is a ReLU.
+bool set_neuron(LayerDesc& d, const neuron_params& n) {
+  d.flags |= DESC_FIRES;
+  if (n.relu()) {
+    d.flags |= DESC_RELU;
+    d.act_bits = uint32_t(n.bits);
+    return true;
+  }
+  if (n.reset == reset_mode::hard) d.flags |= DESC_HARD_RESET;
+  d.threshold = uint32_t(n.threshold);
+  d.leak_num = uint32_t(n.leak_num);
+  d.leak_shift = uint32_t(n.leak_shift);
+  d.lif_share = uint32_t(n.share);
+  return false;
+}
+
 int8_t synthetic_weight(uint64_t seed, uint64_t layer, uint64_t i) {
   const uint64_t z = splitmix64_mix(seed ^ (layer << 40) ^ i);
   return int8_t(int(z % 255) - 127);
@@ -141,19 +159,7 @@ void Runtime::load() {
         m_hal.host_write(wa, tiled.data(), tiled.size());
         set_addr(d.w_addr_lo, d.w_addr_hi, wa);
         if (L.fires()) {
-          d.flags |= DESC_FIRES;
-          const neuron_params& n = *L.neuron;
-          const bool relu = n.model == "relu";  // ANN: ReLU + requantize, no membrane
-          if (relu) {
-            d.flags |= DESC_RELU;
-            d.act_bits = uint32_t(n.bits);
-          } else {
-            if (n.reset == reset_mode::hard) d.flags |= DESC_HARD_RESET;
-            d.threshold = uint32_t(n.threshold);
-            d.leak_num = uint32_t(n.leak_num);
-            d.leak_shift = uint32_t(n.leak_shift);
-            d.lif_share = uint32_t(n.share);
-          }
+          const bool relu = set_neuron(d, *L.neuron);
           std::vector<int32_t> fx(2 * K);
           for (uint64_t k = 0; k < K; ++k) {
             fx[k] = functional ? L.fx.multiplier[k] : 1;
@@ -167,7 +173,7 @@ void Runtime::load() {
           out.c = int(K);
           out.h = int(d.out_h);
           out.w = int(d.out_w);
-          out.planes = relu ? n.bits : 1;
+          out.planes = relu ? int(d.act_bits) : 1;
           out.addr = alloc(out.bytes() * T);
         } else {
           out.c = int(K);
@@ -211,19 +217,7 @@ void Runtime::load() {
         if (!in2.int32) d.flags |= DESC_IN2_SPIKES;
         bool relu = false;
         if (L.fires()) {
-          d.flags |= DESC_FIRES;
-          const neuron_params& n = *L.neuron;
-          relu = n.model == "relu";  // ANN: ReLU + requantize of the sum, no membrane
-          if (relu) {
-            d.flags |= DESC_RELU;
-            d.act_bits = uint32_t(n.bits);
-          } else {
-            if (n.reset == reset_mode::hard) d.flags |= DESC_HARD_RESET;
-            d.threshold = uint32_t(n.threshold);
-            d.leak_num = uint32_t(n.leak_num);
-            d.leak_shift = uint32_t(n.leak_shift);
-            d.lif_share = uint32_t(n.share);
-          }
+          relu = set_neuron(d, *L.neuron);  // ReLU + requantize of the sum: no membrane
           const uint64_t K = d.out_c;
           std::vector<int32_t> fx(2 * K, 0);
           for (uint64_t k = 0; k < K; ++k) fx[k] = 1;
