@@ -324,11 +324,30 @@ void ImcController::compute(const LayerCmd& L, const Programmed& P, const Act& i
     for (int gi = 0; gi < G; ++gi) by_value = by_value && pe.exact_sums(xs.data() + (size_t(q) * G + gi) * k2, nx[size_t(gi)]);
   }
   uint64_t active_groups = 0;
+  // The counts in locals over the loops (stores to the masks could alias cnt's fields).
+  uint64_t n_pe_cycles = 0, n_xbar_reads = 0, n_active_xbar_reads = 0, n_active_pe_cycles = 0, n_accumulates = 0;
+  uint64_t* const by_group = cnt.active_by_group.data();
   // Bit sets of one plane: conv: per pixel, its channels; linear: the flattened map.
   const int wpp = (C + 63) / 64;
   std::vector<uint64_t> bits;
   std::vector<uint64_t> masks(size_t(G) * k2 * nw);
   std::vector<int64_t> tmp(static_cast<size_t>(wcm), 0);
+  // A conv tap reads a channel range of one input pixel, and an input pixel feeds up to
+  // kh x kw outputs: each distinct range is extracted once per input pixel and plane.
+  const size_t HW = size_t(H) * Wd;
+  std::vector<int> tap_range(taps.size(), -1);
+  std::vector<std::pair<int, int>> ranges;  // (first channel, rows)
+  if (!flat)
+    for (int gi = 0; gi < G; ++gi)
+      for (int j = 0; j < nx[size_t(gi)]; ++j) {
+        const Tap& tp = taps[size_t(gi) * k2 + j];
+        const std::pair<int, int> r{tp.start, tp.rows};
+        auto it = std::find(ranges.begin(), ranges.end(), r);
+        tap_range[size_t(gi) * k2 + j] = int(it - ranges.begin());
+        if (it == ranges.end()) ranges.push_back(r);
+      }
+  std::vector<uint64_t> ext;      // [range][input pixel][nw]: the range's bits
+  std::vector<uint32_t> ext_on;   // [range][input pixel]: its set bits
   for (int b = 0; b < in.planes; ++b) {
     const int64_t scale = (in.is_signed && b == in.planes - 1) ? -(int64_t(1) << b) : (int64_t(1) << b);
     bool any = false;
@@ -351,9 +370,23 @@ void ImcController::compute(const LayerCmd& L, const Programmed& P, const Act& i
     }
     if (!any) {
       // No driven row anywhere: every PE cycle of this plane is idle (counted, nothing read).
-      cnt.pe_cycles += uint64_t(npx) * G * Q;
-      cnt.xbar_reads += uint64_t(npx) * xbars * Q;
+      n_pe_cycles += uint64_t(npx) * G * Q;
+      n_xbar_reads += uint64_t(npx) * xbars * Q;
       continue;
+    }
+    if (!flat) {
+      ext.assign(ranges.size() * HW * nw, 0);
+      ext_on.assign(ranges.size() * HW, 0);
+      for (size_t ri = 0; ri < ranges.size(); ++ri) {
+        const int tw = (ranges[ri].second + 63) / 64;
+        for (size_t q = 0; q < HW; ++q) {
+          uint64_t* e = ext.data() + (ri * HW + q) * nw;
+          extract_bits(bits.data() + q * wpp, ranges[ri].first, ranges[ri].second, e);
+          uint32_t on = 0;
+          for (int w = 0; w < tw; ++w) on += uint32_t(__builtin_popcountll(e[w]));
+          ext_on[ri * HW + q] = on;
+        }
+      }
     }
     for (int p = 0; p < npx; ++p) {
       const int iy0 = (p / g.out_w) * g.stride, ix0 = (p % g.out_w) * g.stride;
@@ -364,32 +397,31 @@ void ImcController::compute(const LayerCmd& L, const Programmed& P, const Act& i
           uint64_t* mk = masks.data() + (size_t(gi) * k2 + j) * nw;
           const Tap& tp = taps[size_t(gi) * k2 + j];
           const int tw = (tp.rows + 63) / 64;
-          bool on = false;
+          uint64_t rows_on = 0;
           if (tp.flat) {
             extract_bits(bits.data(), tp.start, tp.rows, mk);
-            on = true;
+            for (int w = 0; w < tw; ++w) rows_on += uint64_t(__builtin_popcountll(mk[w]));
           } else {
             const int iy = iy0 + tp.dy, ix = ix0 + tp.dx;
             if (iy >= 0 && ix >= 0 && iy < H && ix < Wd) {
-              extract_bits(bits.data() + (size_t(iy) * Wd + ix) * wpp, tp.start, tp.rows, mk);
-              on = true;
+              const size_t e = size_t(tap_range[size_t(gi) * k2 + j]) * HW + size_t(iy) * Wd + ix;
+              const uint64_t* src = ext.data() + e * nw;
+              for (int w = 0; w < tw; ++w) mk[w] = src[w];  // (a word or two: no library copy)
+              rows_on = ext_on[e];
             }
           }
-          uint64_t rows_on = 0;
-          if (on)
-            for (int w = 0; w < tw; ++w) rows_on += uint64_t(__builtin_popcountll(mk[w]));
           if (rows_on == 0)
             for (int w = 0; w < nw; ++w) mk[w] = 0;
-          cnt.accumulates += rows_on * uint64_t(K);  // every driven row adds into all K columns
+          n_accumulates += rows_on * uint64_t(K);  // every driven row adds into all K columns
           a += rows_on != 0;
         }
         nact[size_t(gi)] = a;
-        cnt.pe_cycles += uint64_t(Q);
-        cnt.xbar_reads += uint64_t(nx[size_t(gi)]) * Q;
-        cnt.active_xbar_reads += uint64_t(a) * Q;
+        n_pe_cycles += uint64_t(Q);
+        n_xbar_reads += uint64_t(nx[size_t(gi)]) * Q;
+        n_active_xbar_reads += uint64_t(a) * Q;
         if (a) {
-          cnt.active_pe_cycles += uint64_t(Q);
-          cnt.active_by_group[size_t(gi)] += 1;
+          n_active_pe_cycles += uint64_t(Q);
+          by_group[gi] += 1;
           ++active_groups;
         }
       }
@@ -409,6 +441,11 @@ void ImcController::compute(const LayerCmd& L, const Programmed& P, const Act& i
       }
     }
   }
+  cnt.pe_cycles += n_pe_cycles;
+  cnt.xbar_reads += n_xbar_reads;
+  cnt.active_xbar_reads += n_active_xbar_reads;
+  cnt.active_pe_cycles += n_active_pe_cycles;
+  cnt.accumulates += n_accumulates;
   if (!by_value) return;
   pe.count_conversions(active_groups * pcols);
   for (int p = 0; p < npx; ++p) {

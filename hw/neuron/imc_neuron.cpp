@@ -30,15 +30,17 @@ uint64_t ImcNeuron::step(const int64_t* psum, size_t n, size_t per_channel, cons
   const int64_t hi = (int64_t(1) << (m_bits - 1)) - 1, lo = -hi - 1;
   const size_t group = n / size_t(np.share > 1 ? np.share : 1);  // membranes (C#n: one per group)
   size_t mi = 0;                                                 // i mod group, in the order of i
+  const golden::lif_constants k = golden::lif_constants_of(np);  // in registers (a plain struct)
+  const int bits = m_bits;
   for (size_t ch = 0, i = 0; i < n; ++ch) {
     const int32_t mul = multiplier[ch], off = offset[ch];
     for (const size_t end = i + per_channel; i < end; ++i) {
       const int64_t x = golden::neuron_current(psum[i], mul, off, shift);
       int64_t& v = membrane[mi];
       mi = mi + 1 == group ? 0 : mi + 1;
-      const int64_t pre = ((v * np.leak_num) >> np.leak_shift) + x;
+      const int64_t pre = golden::lif_charge(v, x, k);
       sat += (pre > hi || pre < lo);
-      const bool s = golden::lif_update(v, x, np, m_bits);
+      const bool s = golden::lif_fire(v, pre, k, bits);
       spikes[i] = s;
       fired += s;
     }
