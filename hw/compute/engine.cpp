@@ -262,16 +262,30 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
   };
   const uint64_t out_row_bytes = L.fires() ? uint64_t(Cc) * (pout * oplanes + (persist ? uint64_t(g.out_w) * mbytes : 0))
                                            : uint64_t(Cc) * g.out_w * 4;
-  int rb = g.out_h;
+  // Input bytes of a band of r output rows of c input channels, all planes. The worst band is
+  // an inner one: (r - 1) * stride + kh input rows.
+  auto band_in = [&](int r, int c) {
+    return uint64_t(planes) * uint64_t(c) * uint64_t(std::min(g.in_h, (r - 1) * g.stride + g.kh)) * pin;
+  };
+  // When the input of one output row of all channels does not fit half the ifmap GLB, the input
+  // channels are staged in segments of cs (the most for which one output row fits); a band's
+  // partial sums add up segment by segment in the PEs (output stationary). Bands are then as
+  // tall as fit for a segment.
+  int rb = g.out_h, cs = g.in_c;
   if (!resident) {
-    // The worst band is an inner one: (rb - 1) * stride + kh input rows.
-    for (; rb > 0; --rb)
-      if (uint64_t(planes) * g.in_c * uint64_t(std::min(g.in_h, (rb - 1) * g.stride + g.kh)) * pin <= ih) break;
-    if (rb == 0)
-      refuse(L, ERR_NO_FIT, "the input of one output row (" +
-                                std::to_string(uint64_t(planes) * g.in_c * std::min(g.kh, g.in_h) * pin) +
+    if (band_in(1, 1) > ih)
+      refuse(L, ERR_NO_FIT, "the input of one output row of one input channel (" + std::to_string(band_in(1, 1)) +
                                 " B) exceeds half the ifmap GLB (" + std::to_string(ih) + " B)");
+    cs = int(std::min<uint64_t>(uint64_t(g.in_c), ih / band_in(1, 1)));
+    while (rb > 1 && band_in(rb, cs) > ih) --rb;
   }
+  const int in_segs = (g.in_c + cs - 1) / cs;
+  // A segment's compute time is its channels' share of the band's fold cycles, which must be
+  // known when the segment is staged: with skip_zero_cycles they depend on every segment's spikes.
+  if (in_segs > 1 && pe.skip_zero_cycles() && use != SpadUse::weight_stationary)
+    refuse(L, ERR_NO_FIT, "the input of one output row (" + std::to_string(band_in(1, g.in_c)) +
+                              " B) exceeds half the ifmap GLB (" + std::to_string(ih) +
+                              " B) and input channel segments are not modelled with skip_zero_cycles");
   if (out_row_bytes > oh)
     refuse(L, ERR_NO_FIT, "one output row of a filter tile (" + std::to_string(out_row_bytes) +
                               " B) exceeds half the ofmap GLB (" + std::to_string(oh) + " B)");
@@ -331,6 +345,39 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
     m_dp.dma->debug_read(m_glb_i_base, staged.data(), resident_bytes);
   }
   const sc_time input_ready = dma_free;
+  // Input channel segment s (channels [s * cs, ...), input rows [y0, y0 + nrows), all planes) of
+  // timestep t DRAM -> ifmap slot `is`, laid out [planes][channels][rows][pitch], and into
+  // `staged`. All channels: the planes follow one another at the channel stride, one transfer
+  // moves them all; a segment: one transfer per plane, of one row when the band holds every
+  // input row (the segment's channels of a plane are then contiguous). Returns the transfer's end.
+  auto stage = [&](int s, int is, int t, int y0, int nrows, sc_time earliest) {
+    const int c0 = s * cs, cn = std::min(cs, g.in_c - c0);
+    const bool whole = cn == g.in_c, flat = !whole && nrows == g.in_h;
+    const uint64_t islot = m_glb_i_base + uint64_t(is) * ih;
+    const uint64_t plane_bytes = uint64_t(cn) * nrows * pin, bytes = plane_bytes * uint64_t(planes);
+    DmaCommand c;
+    c.rows = flat ? 1 : uint64_t(whole ? planes : 1) * cn;
+    c.row_bytes = flat ? plane_bytes : uint64_t(nrows) * pin;
+    c.src_stride = uint64_t(g.in_h) * pin;
+    c.tag = tag(Tensor::ifmap, t);
+    for (int pl = 0; pl < (whole ? 1 : planes); ++pl) {
+      c.src = in_addr(t) + (uint64_t(pl) * g.in_c + uint64_t(c0)) * g.in_h * pin + uint64_t(y0) * pin;
+      c.dst = islot + uint64_t(pl) * plane_bytes;
+      dma_free = dma(c, std::max(dma_free, earliest));
+    }
+    st.dram_bytes += bytes;
+    staged.resize(bytes);
+    m_dp.dma->debug_read(islot, staged.data(), bytes);
+    return dma_free;
+  };
+  // Timing-only GLB traffic of `bytes` at `addr` in transactions of at most `piece` bytes, all
+  // issued at `start`: returns the last completion (start if there are none).
+  auto stream = [&](bool write, uint64_t addr, uint64_t bytes, uint64_t piece, sc_time start, Tensor k) {
+    sc_time done = start;
+    for (uint64_t o = 0; o < bytes; o += piece)
+      done = std::max(done, account(write, addr, std::min(piece, bytes - o), start, k));
+    return done;
+  };
 
   int step = 0;
   for (int ft = 0; ft < ntiles; ++ft) {
@@ -388,25 +435,17 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
         const uint64_t mslot = oslot + uint64_t(Cc) * rb * pout * oplanes;
         const uint64_t mchan = npx * uint64_t(mbytes), mrow = uint64_t(bpx) * mbytes;
 
-        // ---- prefetch: input band, then membranes (slot freed two steps back) ----
+        // ---- prefetch: input band (its first channel segment), then membranes (slot freed two
+        // steps back) ----
         sc_time in_ready = std::max(weights_ready, input_ready);
         const uint8_t* bits;
+        // The ifmap slot of input segment s: the segments of every band and timestep take the
+        // two slots in turn (one segment: the step's slot).
+        auto islot_of = [&](int s) { return int((uint64_t(step) * uint64_t(in_segs) + uint64_t(s)) % 2); };
         if (resident) {
           bits = staged.data() + uint64_t(i) * map_bytes;
         } else {
-          const uint64_t islot = m_glb_i_base + uint64_t(slot) * ih;
-          DmaCommand c;
-          c.src = in_addr(t) + uint64_t(y0) * pin;
-          c.dst = islot;
-          c.rows = uint64_t(planes) * g.in_c;
-          c.row_bytes = uint64_t(nrows) * pin;
-          c.src_stride = uint64_t(g.in_h) * pin;
-          c.tag = tag(Tensor::ifmap, t);
-          dma_free = dma(c, std::max(dma_free, in_free[slot]));
-          in_ready = std::max(in_ready, dma_free);
-          st.dram_bytes += band_bytes;
-          staged.resize(band_bytes);
-          m_dp.dma->debug_read(islot, staged.data(), band_bytes);
+          in_ready = std::max(in_ready, stage(0, islot_of(0), t, y0, nrows, in_free[islot_of(0)]));
           bits = staged.data();
         }
         const size_t n = size_t(bpx) * Cc;
@@ -462,6 +501,22 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           for (int sgi = 0; sgi < nseg; ++sgi) in_ready = std::max(in_ready, load_weights(sgi, pe_free));
         flush();
 
+        // ---- fold timing plan: the pixel tiles (R output pixels, in raster order) that end in
+        // this band (OS, tick-batch), or the band's share of the fold set (WS) ----
+        const uint64_t px_end = uint64_t(r1) * g.out_w;
+        const uint64_t last = (b == nbands - 1) ? scalesim::ceil_div(npx, uint64_t(R)) : px_end / uint64_t(R);
+        uint64_t& cur = tile_cursor[size_t(i)];
+        uint64_t cycles = 0;
+        if (use == SpadUse::weight_stationary) {
+          // Every W fold streams every pixel: charge the fold set in proportion to the band.
+          const uint64_t total = scalesim::ceil_div(W * tplanes, uint64_t(R)) * (2 * uint64_t(R) + Cc + npx - 2);
+          cycles = total * px_end / npx - total * (uint64_t(r0) * g.out_w) / npx;
+        }
+        // What account_tile returns below when every element streams (no skip_zero_cycles).
+        const uint64_t dense_cycles = use == SpadUse::weight_stationary
+                                          ? cycles
+                                          : (last > cur ? last - cur : 0) * (uint64_t(R) + Cc + W * tplanes - 2);
+
         // ---- accumulate: the real partial sums from the staged bytes ----
         StagedInput in;
         in.bits = bits;
@@ -473,7 +528,44 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
         psum.resize(n);
         uint32_t* nnz = nnz_all.data() + size_t(i) * npx;
         uint32_t* band_nnz = nnz + size_t(r0) * g.out_w;
-        if (!L.input_per_t() && nseg == 1) {
+        // Compute waits for the input (stall), the membranes and weights, and the output slot.
+        const sc_time c_start = std::max({pe_free, in_ready, out_free[slot]});
+        if (in_ready > pe_free) stall_ps += uint64_t((in_ready - pe_free).value());
+        sc_time glb_done = c_start, seg_end = c_start;
+        if (in_segs > 1) {
+          // Input channel segments, through the two ifmap slots in turn: segment s (s > 0) is
+          // staged when its slot's previous segment has been computed, and computed when it
+          // has arrived and segment s - 1 is done; its compute takes its channels' share of the
+          // band's fold cycles. The sums add up in the PEs; the weights are the block's slice
+          // of the segment's channels ([in_c][kh][kw][C]: contiguous). Not memoised (the memo
+          // below keys a whole band's input).
+          std::fill(psum.begin(), psum.end(), 0);
+          const uint64_t px_w = uint64_t(bpx) * g.kh * g.kw * planes;  // GLB -> PE bits per channel
+          for (int s = 0; s < in_segs; ++s) {
+            const int is = islot_of(s), c0 = s * cs, c1 = std::min(g.in_c, c0 + cs);
+            sc_time ready = in_ready;
+            if (s > 0) {
+              ready = stage(s, is, t, y0, nrows, in_free[is]);
+              if (ready > seg_end) stall_ps += uint64_t((ready - seg_end).value());
+            }
+            const sc_time s_start = std::max(seg_end, ready);
+            ConvGeom gs = g;
+            gs.in_c = c1 - c0;
+            in.bits = staged.data();
+            const int8_t* wseg = wbuf.data() + uint64_t(c0) * chan_bytes;
+            st.accumulates += pe.accumulate(gs, in, r0, r1, wseg, kvalid, psum.data(), band_nnz);
+            // GLB -> PE: the receptive fields of the segment's channels (together: the band's bits).
+            const uint64_t if_seg = (px_w * uint64_t(c1) + 7) / 8 - (px_w * uint64_t(c0) + 7) / 8;
+            const uint64_t seg_bytes = uint64_t(planes) * uint64_t(c1 - c0) * nrows * pin;
+            const uint64_t islot = m_glb_i_base + uint64_t(is) * ih;
+            const sc_time streamed = stream(false, islot, if_seg, seg_bytes, s_start, Tensor::ifmap);
+            st.glb_bytes += if_seg;
+            const uint64_t share = dense_cycles * uint64_t(c1) / uint64_t(g.in_c) -  // the shares add up to the
+                                   dense_cycles * uint64_t(c0) / uint64_t(g.in_c);   // band's cycles
+            seg_end = std::max(s_start + cyc(share), streamed);
+            in_free[is] = seg_end;
+          }
+        } else if (!L.input_per_t() && nseg == 1) {
           // One input for every timestep (direct-coded): the same bytes give the same sums.
           PsumMemo& m = m_memo[{L.id, ft, b}];
           const uint64_t in_len = uint64_t(planes) * g.in_c * nrows * pin;
@@ -498,56 +590,45 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           st.accumulates += pe.accumulate(g, in, r0, r1, wbuf.data(), kvalid, psum.data(), band_nnz);
         }
 
-        // ---- fold timing ----
-        const uint64_t px_end = uint64_t(r1) * g.out_w;
-        uint64_t cycles = 0;
+        // ---- fold timing and scratchpad energy: one account per band, all segments' elements ----
         if (use == SpadUse::weight_stationary) {
-          // Every W fold streams every pixel: charge the fold set in proportion to the band.
-          const uint64_t total = scalesim::ceil_div(W * tplanes, uint64_t(R)) * (2 * uint64_t(R) + Cc + npx - 2);
-          cycles = total * px_end / npx - total * (uint64_t(r0) * g.out_w) / npx;
           if (b == nbands - 1) pe.account_tile(use, g, tplanes, kvalid, nnz, i == 0);
-        } else {
-          // The pixel tiles (R output pixels, in raster order) that end in this band.
-          const uint64_t last = (b == nbands - 1) ? scalesim::ceil_div(npx, uint64_t(R)) : px_end / uint64_t(R);
-          uint64_t& cur = tile_cursor[size_t(i)];
-          if (last > cur) {
-            ConvGeom window = g;  // the tiles' pixels as one row
-            const uint64_t p0 = cur * R, p1 = std::min(npx, last * R);
-            window.out_h = 1;
-            window.out_w = int(p1 - p0);
-            cycles = pe.account_tile(use, window, tplanes, kvalid, nnz + p0, i == 0);
-            cur = last;
-          }
+        } else if (last > cur) {
+          ConvGeom window = g;  // the tiles' pixels as one row
+          const uint64_t p0 = cur * R, p1 = std::min(npx, last * R);
+          window.out_h = 1;
+          window.out_w = int(p1 - p0);
+          cycles = pe.account_tile(use, window, tplanes, kvalid, nnz + p0, i == 0);
+          cur = last;
         }
-        // Wait for the input (stall) and for the output slot to drain.
-        const sc_time c_start = std::max({pe_free, in_ready, out_free[slot]});
-        if (in_ready > pe_free) stall_ps += uint64_t((in_ready - pe_free).value());
-        // GLB -> PE streams (timing-only): the band's receptive fields, and the weights.
-        sc_time glb_done = c_start;
+        if (in_segs > 1 && cycles != dense_cycles)
+          fail("engine", m_owner.path() + ": layer " + std::to_string(L.id) + ": input segments were timed with " +
+                             std::to_string(dense_cycles) + " fold cycles, the array counted " +
+                             std::to_string(cycles));
+        // GLB -> PE streams (timing-only): the band's receptive fields (segments: above), and the weights.
         const uint64_t if_bytes = (uint64_t(bpx) * W * planes + 7) / 8;
         const uint64_t ilen = resident ? resident_bytes : band_bytes;
-        for (uint64_t o = 0; o < if_bytes; o += ilen)
-          glb_done = std::max(glb_done, account(false, m_glb_i_base, std::min(ilen, if_bytes - o), c_start, Tensor::ifmap));
+        if (in_segs == 1) {
+          glb_done = std::max(glb_done, stream(false, m_glb_i_base, if_bytes, ilen, c_start, Tensor::ifmap));
+          st.glb_bytes += if_bytes;
+        }
         uint64_t w_bytes = 0;
         const uint64_t tiles_here = scalesim::ceil_div(uint64_t(bpx), uint64_t(R));
         if (use == SpadUse::weight_stationary) w_bytes = (b == nbands - 1) ? W * kvalid * tplanes : 0;
         else if (use == SpadUse::tick_batch) w_bytes = i == 0 ? W * kvalid * tplanes * tiles_here : 0;
         else w_bytes = W * kvalid * tplanes * tiles_here;
-        for (uint64_t o = 0; o < w_bytes; o += wchunk)
-          glb_done = std::max(glb_done, account(false, wslot, std::min(wchunk, w_bytes - o), c_start, Tensor::weight));
-        st.glb_bytes += if_bytes + w_bytes;
+        glb_done = std::max(glb_done, stream(false, wslot, w_bytes, wchunk, c_start, Tensor::weight));
+        st.glb_bytes += w_bytes;
         if (use == SpadUse::weight_stationary && b == nbands - 1) {
           // Partial sums of each W fold spill to the ofmap GLB and come back (16 bit).
           const uint64_t fr = scalesim::ceil_div(W * tplanes, uint64_t(R));
           const uint64_t wr = npx * kvalid * fr * 2, rd = npx * kvalid * (fr - 1) * 2;
-          for (uint64_t o = 0; o < wr; o += oh)
-            glb_done = std::max(glb_done, account(true, oslot, std::min(oh, wr - o), c_start, Tensor::psum));
-          for (uint64_t o = 0; o < rd; o += oh)
-            glb_done = std::max(glb_done, account(false, oslot, std::min(oh, rd - o), c_start, Tensor::psum));
+          glb_done = std::max(glb_done, stream(true, oslot, wr, oh, c_start, Tensor::psum));
+          glb_done = std::max(glb_done, stream(false, oslot, rd, oh, c_start, Tensor::psum));
           st.glb_bytes += wr + rd;
         }
         st.compute_cycles += cycles;
-        sc_time c_end = std::max(c_start + cyc(cycles), glb_done);
+        sc_time c_end = std::max(in_segs > 1 ? seg_end : c_start + cyc(cycles), glb_done);
 
         // ---- neurons, and the write-back ----
         if (L.fires()) {
@@ -634,7 +715,7 @@ sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, 
           q.slot = slot;
           pending.push_back(q);
         }
-        in_free[slot] = c_end;
+        in_free[islot_of(in_segs - 1)] = c_end;
         pe_free = c_end;
       }
     }

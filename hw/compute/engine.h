@@ -1,8 +1,9 @@
 // spiketlm: the layer engine that every SATA dataflow drives. See dataflow.md.
 //
 // It runs one layer for a set of timesteps: stages weight tiles DRAM -> weight GLB and input
-// bands DRAM -> ifmap GLB with the DMA (real bytes), has the PE array accumulate the real
-// partial sums from the staged bytes, has the LIF units fire, and writes output spikes (and,
+// bands DRAM -> ifmap GLB with the DMA (real bytes; either in segments of input channels when
+// they do not fit half the buffer), has the PE array accumulate the real partial sums from
+// the staged bytes, has the LIF units fire, and writes output spikes (and,
 // when the membrane must outlive the call, membranes) back through the ofmap GLB to DRAM.
 // GLB -> PE traffic is charged as timing-only transactions on the GLBs (the bytes the PE
 // array streams, SCALE-Sim's access counts). Two resources are scheduled in absolute time:
