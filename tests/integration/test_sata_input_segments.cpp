@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "tests/cli.h"
+#include "tests/integration/modified_bundle.h"
 #include "traces/src/golden.h"
 #include "traces/src/trace.h"
 
@@ -113,25 +114,7 @@ std::string snn_without_pool2(int n, const std::string& tag) {
           w[size_t(o) * new_in + (size_t(c) * H + y) * H + x] = F.weight[size_t(o) * old_in + (size_t(c) * 7 + y / 2) * 7 + x / 2];
   F.in_channels = new_in;
   F.weight = w;
-  const size_t per_sample = b.inputs.bytes.size() / size_t(b.samples);
-  b.samples = n;
-  b.labels.resize(size_t(n));
-  b.inputs.shape[0] = size_t(n);
-  b.inputs.bytes.resize(per_sample * size_t(n));
-  b.ref_outputs.assign(size_t(n) * b.timesteps * b.classes, 0);
-  b.ref_spike_counts.clear();
-  b.ref_nonzero_counts.clear();
-  const std::string dir = scratch(tag);
-  write_bundle(b, dir);
-  bundle r = read_bundle(dir);  // derived shapes and scales
-  const golden::model m(r);
-  r.ref_outputs.clear();
-  for (int s = 0; s < n; ++s) {
-    const golden::result g = m.run(s);
-    r.ref_outputs.insert(r.ref_outputs.end(), g.outputs.begin(), g.outputs.end());
-  }
-  write_bundle(r, dir);
-  return dir;
+  return write_modified_bundle(std::move(b), n, tag);
 }
 
 // A workload of wide maps over four timesteps: a direct-coded 3 x 16 x 64 input (8 planes),

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "tests/cli.h"
+#include "tests/integration/modified_bundle.h"
 #include "traces/src/golden.h"
 #include "traces/src/trace.h"
 
@@ -44,26 +45,7 @@ std::string global_pool_variant(const std::string& src, layer_type type, int n, 
     for (int c = 0; c < C; ++c) w[size_t(o) * C + c] = F.weight[size_t(o) * old_in + size_t(c) * px + px / 2];
   F.in_channels = C;
   F.weight = w;
-  const size_t per_sample = b.inputs.bytes.size() / size_t(b.samples);
-  b.samples = n;
-  b.labels.resize(size_t(n));
-  b.inputs.shape[0] = size_t(n);
-  b.inputs.bytes.resize(per_sample * size_t(n));
-  b.ref_outputs.assign(size_t(n) * b.timesteps * b.classes, 0);
-  b.ref_spike_counts.clear();
-  b.ref_nonzero_counts.clear();
-  const std::string dir = scratch(tag);
-  write_bundle(b, dir);
-  // The golden model on the bundle as read back (derived shapes and scales).
-  bundle r = read_bundle(dir);
-  const golden::model m(r);
-  r.ref_outputs.clear();
-  for (int s = 0; s < n; ++s) {
-    const golden::result g = m.run(s);
-    r.ref_outputs.insert(r.ref_outputs.end(), g.outputs.begin(), g.outputs.end());
-  }
-  write_bundle(r, dir);
-  return dir;
+  return write_modified_bundle(std::move(b), n, tag);
 }
 
 // The pool layer's row of the layers table (per sample).
