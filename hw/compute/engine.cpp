@@ -107,7 +107,8 @@ uint64_t pack_spikes(const uint8_t* s, int pixels_w, int rows, int k, int stride
                      int planes = 1) {
   const size_t plane = size_t(k) * rows * pitch;
   uint64_t nonzero = 0;
-  if (planes == 1 && stride % 8 == 0) {
+  constexpr bool little_endian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;  // byte j of a word = channel j
+  if (little_endian && planes == 1 && stride % 8 == 0) {
     // Spikes, channels in groups of 8 bytes: with a pixel's 8 channel bytes as one word w_x,
     // the OR of (w_x & 0x01 per byte) << x over 8 pixels holds in byte j the output byte of
     // channel j (a bit-matrix transpose by shifts).
