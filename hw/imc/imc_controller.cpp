@@ -508,7 +508,7 @@ void ImcController::execute() {
       layers.push_back(decode_layer(descs[i], i, [&](uint64_t a, void* d, uint64_t len) { bus_read(a, d, len, t); },
                                     m_tile->lif().share()));
     for (const auto& L : layers)
-      if (L.op == OP_ADD) throw LayerRefused(ERR_BAD_OPCODE, L.id, 0, "residual add layers are not supported by the IMC chip");
+      if (L.op == OP_ADD && !L.fires()) throw LayerRefused(ERR_BAD_PARAM, L.id, 0, "an add layer must fire");
     if (!m_loaded || desc != m_loaded_desc) {
       load_network(layers);
       m_loaded = true;
@@ -533,6 +533,9 @@ void ImcController::execute() {
     struct Run {
       Act own, out;
       const Act* in = nullptr;
+      const Act* in2 = nullptr;  // add: operand 2 (the shortcut), operand 1 is `in`
+      int src = -1, src2 = -1;   // producers of in and in2 (layer index; -1: DRAM)
+      int home = 0;              // the tile whose output path holds the layer's result
       bool from_dram = false, shared = false;  // shared: one input map for every timestep
       std::vector<int64_t> mem, psum, psum0;
       Counts total, c0;
@@ -546,8 +549,25 @@ void ImcController::execute() {
       for (uint32_t j = i; j-- > 0;)
         if (layers[j].out_addr == L.in_addr) {
           r.in = &R[j].out;
+          r.src = int(j);
           break;
         }
+      if (is_compute(L)) r.home = m_prog.at(L.id).map.last_tile;
+      else if (r.src >= 0) r.home = R[size_t(r.src)].home;  // pool, add: in the producer's tile's output path
+      if (L.op == OP_ADD) {
+        // Residual join: both operands are maps produced on chip (operand 1: the block's last
+        // convolution, int32; operand 2: the shortcut), of the add's shape.
+        for (uint32_t j = i; j-- > 0;)
+          if (layers[j].out_addr == L.in2_addr) {
+            r.in2 = &R[j].out;
+            r.src2 = int(j);
+            break;
+          }
+        if (!r.in || !r.in2) throw LayerRefused(ERR_BAD_ADDRESS, L.id, 0, "add: an operand is not a map produced on chip");
+        const size_t n1 = size_t(r.in->c) * r.in->h * r.in->w, n2 = size_t(r.in2->c) * r.in2->h * r.in2->w;
+        if (n1 != size_t(L.g.out_c) * L.g.out_h * L.g.out_w || n2 != n1)
+          throw LayerRefused(ERR_BAD_SHAPE, L.id, 0, "add: the operands' shapes differ from the add's");
+      }
       r.out.c = L.g.out_c;
       r.out.h = L.g.out_h;
       r.out.w = L.g.out_w;
@@ -577,8 +597,45 @@ void ImcController::execute() {
       double drain_ns;  // once at the layer's end: the last pixel's LIF chain beyond one update (C#n)
     };
     std::vector<Work> work;
+    // The next compute layer's first tile after layer i (where i's output spikes go).
+    auto next_tile = [&](uint32_t i, int fallback) {
+      for (uint32_t j = i + 1; j < n; ++j)
+        if (is_compute(layers[j])) return m_prog.at(layers[j].id).map.first_tile;
+      return fallback;
+    };
+    // Bytes of an add's shortcut map (operand 2: 1 bit per spike, act_bits per ANN activation
+    // (its planes), 32 per int32 value) and of its output map.
+    auto add_bytes = [&](const LayerCmd& L, uint64_t& shortcut, uint64_t& output) {
+      const uint64_t e = uint64_t(L.g.out_c) * L.g.npx();
+      shortcut = (e * ((L.flags & DESC_IN2_SPIKES) ? uint64_t(L.in_planes) : 32) + 7) / 8;
+      output = (e * uint64_t(L.out_planes()) + 7) / 8;
+    };
     for (uint32_t i = 0; i < n; ++i) {
       const LayerCmd& L = layers[i];
+      if (L.op == OP_ADD) {
+        // A pipeline stage without PE cycles: the neuron units of operand 1's tile integrate the
+        // sum pixel by pixel behind the producer's PE cycles (as a firing layer's LIF does); per
+        // timestep the shortcut crosses the NoC to that tile and the spikes leave for the next
+        // compute layer; C#n chains longer than the producer's PE cycles per pixel stall.
+        Work w{L.id, 0, 0.0, 0.0};
+        if (!m_dense) {
+          const Run& r = R[i];
+          uint64_t sc = 0, ob = 0;
+          add_bytes(L, sc, ob);
+          w.extra_ns = m_noc->latency_ns(R[size_t(r.src2)].home, r.home, sc) +
+                       m_noc->latency_ns(r.home, next_tile(i, r.home), ob);
+          const LayerCmd& P1 = layers[size_t(r.src)];
+          const double pe_px =
+              is_compute(P1) ? double(uint64_t(R[size_t(r.src)].in->planes) * uint64_t(pe.passes())) * cyc_ns : 0.0;
+          const int chain = lif.chain_clocks(), one = chain / lif.share();
+          if (chain > one) {
+            w.extra_ns += double(L.g.npx()) * std::max(0.0, double(chain) * clk_ns - pe_px);
+            w.drain_ns = double(chain - one) * clk_ns;
+          }
+        }
+        work.push_back(w);
+        continue;
+      }
       if (!is_compute(L)) continue;
       const Programmed& P = m_prog.at(L.id);
       const uint64_t npx = L.g.npx();
@@ -657,7 +714,10 @@ void ImcController::execute() {
         st.op = op_name(L.op);
         const Act& in = *r.in;
         st.planes = in.planes;
-        for (int32_t v : in.at(int(ts))) st.spikes_in += uint64_t(__builtin_popcount(uint32_t(v)));
+        if (L.op != OP_ADD)
+          for (int32_t v : in.at(int(ts))) st.spikes_in += uint64_t(__builtin_popcount(uint32_t(v)));
+        else if (L.flags & DESC_IN2_SPIKES)  // an add is fed the shortcut's set bits (as SATA counts them)
+          for (int32_t v : r.in2->at(int(ts))) st.spikes_in += uint64_t(__builtin_popcount(uint32_t(v)));
         const size_t osz = size_t(r.out.c) * r.out.h * r.out.w;
         if (is_compute(L)) {
           const Programmed& P = m_prog.at(L.id);
@@ -719,6 +779,31 @@ void ImcController::execute() {
             }
             r.out.t.push_back(std::move(v));
           }
+        } else if (L.op == OP_ADD) {
+          // Residual join: operand 1 (int32 accumulations) + operand 2 (spikes, activations or
+          // int32), elementwise, into the neuron units with the layer's own membranes (ANN: ReLU
+          // + requantize); the descriptor's fixed point is the identity (multiplier 1, offset 0).
+          st.first_tile = st.last_tile = r.home;
+          const std::vector<int32_t>&a = in.at(int(ts)), &b = r.in2->at(int(ts));
+          r.psum.resize(osz);
+          for (size_t k = 0; k < osz; ++k) r.psum[k] = int64_t(a[k]) + int64_t(b[k]);
+          const uint64_t npx = L.g.npx();
+          std::vector<int32_t> o(osz);
+          const uint64_t f =
+              L.relu() ? lif.relu(r.psum.data(), osz, npx, L.multiplier.data(), L.offset.data(), L.shift, L.act_bits, o.data())
+                       : lif.step(r.psum.data(), osz, npx, L.multiplier.data(), L.offset.data(), L.shift, L.neuron,
+                                  r.mem.data(), o.data());
+          st.spikes_out += f;
+          spikes += f;
+          st.neuron_updates += osz;
+          if (m_capture_adds) {
+            AddMaps& cap = m_add_maps[L.id];
+            if (ts == 0) cap = AddMaps{};
+            cap.a.push_back(a);
+            cap.b.push_back(b);
+            cap.out.push_back(o);
+          }
+          r.out.t.push_back(std::move(o));
         } else if (L.op == OP_MAXPOOL || L.op == OP_AVGPOOL) {
           tensor_shape is{L.g.in_c, L.g.in_h, L.g.in_w}, os{r.out.c, r.out.h, r.out.w};
           std::vector<int32_t> v(osz);
@@ -816,6 +901,20 @@ void ImcController::execute() {
             m_noc->transfer(P.map.last_tile, dst, bytes, ran);
             st.noc_bytes += bytes * ran;
           }
+        }
+      }
+      if (L.op == OP_ADD) {
+        // The add in the tile's output path: one neuron update per output element (the LIF
+        // takes the sum as its input); the shortcut crosses the NoC to the add's tile and the
+        // output goes to the next compute layer's tiles, as compute layers' outputs do.
+        const size_t osz = size_t(r.out.c) * r.out.h * r.out.w;
+        lif.count_updates(uint64_t(osz) * ran);
+        if (!m_dense) {
+          uint64_t sc = 0, ob = 0;
+          add_bytes(L, sc, ob);
+          m_noc->transfer(R[size_t(r.src2)].home, r.home, sc, ran);
+          m_noc->transfer(r.home, next_tile(i, r.home), ob, ran);
+          st.noc_bytes += (sc + ob) * ran;
         }
       }
       st.energy_pj += ledger() - e0 + r.energy_pj;

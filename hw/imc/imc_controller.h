@@ -79,6 +79,14 @@ class ImcController : public Module {
   void enable_psum_stats() { m_psum_stats = true; }
   const std::map<uint32_t, PsumStats>& psum_stats() const { return m_psum; }
 
+  // Every residual add layer's operands and output per timestep of the last run (by descriptor
+  // index), kept once enabled (for checking the adds against another platform).
+  struct AddMaps {
+    std::vector<std::vector<int32_t>> a, b, out;
+  };
+  void enable_add_capture() { m_capture_adds = true; }
+  const std::map<uint32_t, AddMaps>& add_maps() const { return m_add_maps; }
+
  private:
   struct Act {
     int c = 0, h = 0, w = 0, planes = 1;
@@ -129,6 +137,8 @@ class ImcController : public Module {
   uint64_t m_xbar_index = 0;
   bool m_psum_stats = false;
   std::map<uint32_t, PsumStats> m_psum;
+  bool m_capture_adds = false;
+  std::map<uint32_t, AddMaps> m_add_maps;
   uint32_t m_busy = 0, m_layer_now = 0, m_t_now = 0;
   uint64_t &m_cycles, &m_refused, &m_desc_bytes, &m_runs, &m_accumulates;
 };

@@ -56,8 +56,10 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   std::vector<imc::LayerShape> shapes;
   std::vector<std::string> names;
   for (const auto& l : m_bundle.layers) {
-    if (l.type == layer_type::add)
-      fail("spikeflow", path() + ": layer " + l.name + ": residual add layers are not supported by the IMC chip");
+    // A residual add (no crossbars): its neurons use the LIF circuits of its operand 1's tile
+    // (the block's last convolution, which does not fire) and keep their own membranes.
+    if (l.type == layer_type::add && l.fires() && !l.neuron->relu())
+      m_neurons += double(l.out_shape.size() / size_t(l.neuron->share));
     if (!l.is_compute()) continue;
     imc::LayerShape s;
     s.name = l.name;

@@ -3,7 +3,7 @@
 // requantize (no membrane) and writes act_bits planes; its counters and DRAM bytes follow from
 // the maps and shapes. SNN add layers: DRAM bytes from the shapes, spikes_in = the shortcut's
 // spikes. The firmware only sets DESC_IN2_SPIKES with the operand's planes, the sequencer
-// refuses an int32 operand 2 with planes, and the IMC chip still refuses residual adds.
+// refuses an int32 operand 2 with planes. (SpikeFlow's adds: test_spikeflow_residual.cpp.)
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -279,19 +279,5 @@ TEST(SataAnnResidual, SnnAddLayersMoveSpikePlanesAndMembranesAsTheShapesSay) {
       EXPECT_EQ(dram[size_t(desc[i])], double(want)) << cfg << " " << L.name;
       EXPECT_EQ(in[size_t(desc[i])], spikes ? out[size_t(desc[sc])] : 0.0) << cfg << " " << L.name;
     }
-  }
-}
-
-TEST(SataAnnResidual, SpikeFlowStillRefusesResidualAddsInOneLine) {
-  for (const char* ann : {"", " --ann 8"}) {
-    const std::string d = scratch("annres_sf");
-    const CliResult r = cli("run platforms/spikeflow/spikeflow.yaml --trace " + k_resnet + " --samples 1" + ann +
-                            " --json " + d + "/r.json");
-    EXPECT_EQ(r.code, 1) << ann;
-    EXPECT_EQ(r.err,
-              "spiketlm: error: spiketlm/spikeflow: spikeflow: layer layer1.0.add: residual add layers are not "
-              "supported by the IMC chip\n")
-        << ann;
-    EXPECT_FALSE(std::filesystem::exists(d + "/r.json")) << ann;
   }
 }
