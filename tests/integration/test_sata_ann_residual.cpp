@@ -94,9 +94,10 @@ void bad_add_fw(Hal&, FirmwareContext& fc) {
 }
 SPIKETLM_REGISTER_FIRMWARE(bad_add_fw, "test_ann_residual_bad_add", "test: an int32 add operand with planes");
 
-// The ANN ResNet18 (8-bit activations) in process. The 32 KB (OS) / 8 KB (tick-batch) ifmap GLB
-// cannot stage the 8-bit input rows of the final 8x8 average pool of 512 channels (32 KB per
-// half buffer), so the GLB is 64 KB here; the add layers do not depend on it.
+// The ANN ResNet18 (8-bit activations) in process, with a 64 KB ifmap GLB: the 32 KB (OS) /
+// 8 KB (tick-batch) buffers would need pooling channel groups and input segments, which are
+// tested on their own (test_sata_pool_groups.cpp, test_sata_input_segments.cpp); the add layers
+// do not depend on it.
 Sata& run_ann(Simulation& sim, const std::string& cfg, const std::string& fw) {
   RunRequest req;
   req.config = source_dir() + "/platforms/sata/" + cfg;

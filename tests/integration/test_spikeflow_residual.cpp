@@ -18,6 +18,7 @@
 #include <map>
 #include <systemc>
 
+#include "hw/ctrl/csr.h"
 #include "hw/imc/imc_controller.h"
 #include "platforms/simulation.h"
 #include "sw/fw/firmware.h"
@@ -115,8 +116,8 @@ void run_sata(bool ann) {
   Simulation sim;
   RunRequest req;
   req.config = source_dir() + "/platforms/sata/sata.yaml";
-  // ANN: the 8-bit rows of the final 8x8 average pool need a 64 KB ifmap GLB (as in
-  // test_sata_ann_residual.cpp); the add layers do not depend on it.
+  // ANN: a 64 KB ifmap GLB keeps the run free of pooling channel groups and input segments
+  // (tested on their own; as in test_sata_ann_residual.cpp); the add layers do not depend on it.
   if (ann) req.overrides = {"sata.glb_ifmap.capacity_kb=64"};
   req.run_params = run_params(ann, "test_sf_residual_sata_capture");
   sim.configure(req);
@@ -317,7 +318,63 @@ void check_counts(bool ann) {
   EXPECT_GT(j.get<double>("summary.energy"), 0.0);
 }
 
+// The first add's descriptor broken one way, then sample 0 run: mode 1 clears DESC_FIRES, mode 2
+// points operand 2 at the network's input map in DRAM (not a map produced on chip).
+struct BadAdd {
+  int mode = 0;
+  uint32_t layer = 0;
+  SampleResult r;
+  bool done = false;
+} g_bad;
+
+void bad_add_fw(Hal&, FirmwareContext& fc) {
+  Runtime& rt = *fc.runtime;
+  rt.load();
+  std::vector<LayerDesc>& ds = rt.descriptors();
+  for (size_t i = 0; i < ds.size(); ++i) {
+    LayerDesc& d = ds[i];
+    if (d.op != OP_ADD) continue;
+    if (g_bad.mode == 1) d.flags &= ~DESC_FIRES;
+    else {
+      d.in2_addr_lo = ds[0].in_addr_lo;
+      d.in2_addr_hi = ds[0].in_addr_hi;
+    }
+    g_bad.layer = uint32_t(i);
+    break;
+  }
+  rt.write_descriptors();
+  g_bad.r = rt.run(0);
+  g_bad.done = true;
+}
+SPIKETLM_REGISTER_FIRMWARE(bad_add_fw, "test_sf_residual_bad_add", "test: the first add layer's descriptor broken");
+
+void check_refused(int mode, uint32_t code, const std::string& why) {
+  g_bad = BadAdd{};
+  g_bad.mode = mode;
+  Simulation sim;
+  RunRequest req;
+  req.config = source_dir() + "/platforms/spikeflow/spikeflow.yaml";
+  req.run_params = run_params(false, "test_sf_residual_bad_add");
+  sim.configure(req);
+  sim.elaborate();
+  sim.run();
+  ASSERT_TRUE(g_bad.done);
+  ASSERT_GT(g_bad.layer, 0u);
+  EXPECT_EQ(g_bad.r.status & STATUS_ERROR, STATUS_ERROR);
+  EXPECT_EQ(g_bad.r.err_code, code);
+  EXPECT_EQ(g_bad.r.err_layer, g_bad.layer);
+  auto* csr = dynamic_cast<Csr*>(sc_core::sc_find_object("spikeflow.csr"));
+  ASSERT_NE(csr, nullptr);
+  EXPECT_NE(csr->refusal_reason().find(why), std::string::npos) << csr->refusal_reason();
+}
+
 }  // namespace
+
+TEST(SpikeFlowResidual, AnAddThatDoesNotFireIsRefused) { check_refused(1, ERR_BAD_PARAM, "an add layer must fire"); }
+
+TEST(SpikeFlowResidual, AnAddOperandNotProducedOnChipIsRefused) {
+  check_refused(2, ERR_BAD_ADDRESS, "add: an operand is not a map produced on chip");
+}
 
 TEST(SpikeFlowResidual, SnnAddsMatchSataBitForBitAndTheLifOfTheSum) { check_adds(false); }
 
