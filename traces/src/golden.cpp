@@ -3,6 +3,7 @@
 #include "tlm/error.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 namespace spiketlm::golden {
@@ -201,6 +202,30 @@ model::model(const bundle& b, options opt) : m_bundle(b), m_opt(opt) {
   if (opt.membrane_bits < 2 || opt.membrane_bits > 63)
     fail("trace", "golden: membrane_bits: expected an integer in [2, 63], got " + std::to_string(opt.membrane_bits));
   m_wt.resize(b.layers.size());
+  // Producers: an empty input list is the previous layer (the network input for the first);
+  // an empty name or "input" is the network input.
+  m_src.resize(b.layers.size());
+  m_keep.assign(b.layers.size(), 0);
+  for (std::size_t i = 0; i < b.layers.size(); ++i) {
+    const layer& l = b.layers[i];
+    if (l.inputs.empty()) m_src[i].push_back(static_cast<int>(i) - 1);
+    for (const std::string& n : l.inputs) {
+      const int s = n.empty() || n == "input" ? -1 : b.layer_index(n);
+      if (!(n.empty() || n == "input") && (s < 0 || s >= static_cast<int>(i)))
+        fail("trace", "golden: " + l.name + ": inputs: expected the name of an earlier layer, got '" + n + "'");
+      m_src[i].push_back(s);
+    }
+    if (m_src[i].size() != (l.type == layer_type::add ? 2u : 1u))
+      fail("trace", "golden: " + l.name + ": inputs: expected " + (l.type == layer_type::add ? "2" : "1") + ", got " +
+                        std::to_string(m_src[i].size()));
+    for (const int s : m_src[i]) {
+      if (s == static_cast<int>(i) - 1) continue;  // the current map
+      if (s < 0)
+        m_keep_input = true;
+      else
+        m_keep[static_cast<std::size_t>(s)] = m_any_kept = true;
+    }
+  }
   for (std::size_t i = 0; i < b.layers.size(); ++i) {
     const layer& l = b.layers[i];
     if (l.type == layer_type::conv2d)
@@ -275,12 +300,19 @@ result model::run_input(const std::vector<std::int32_t>& input, const layer_obse
   r.timesteps = T;
   r.classes = b.classes;
   const std::size_t F = b.firing_layers();
+  const std::size_t L = b.layers.size();
+  const int out_layer = b.output_layer();
   r.outputs.assign(static_cast<std::size_t>(T) * b.classes, 0);
   r.spike_counts.assign(static_cast<std::size_t>(T) * F, 0);
-  std::vector<std::vector<std::int64_t>> membrane(b.layers.size());
-  for (std::size_t i = 0; i < b.layers.size(); ++i)
+  std::vector<std::vector<std::int64_t>> membrane(L);
+  for (std::size_t i = 0; i < L; ++i)
     if (b.layers[i].fires() && !b.layers[i].neuron->relu())
       membrane[i].assign(b.layers[i].out_shape.size() / static_cast<std::size_t>(b.layers[i].neuron->share), 0);
+  // Branches (residual blocks): the outputs of this timestep that a layer other than the next
+  // one reads are kept by layer index (m_keep); a chain keeps none.
+  std::vector<std::vector<std::int32_t>> kept(m_keep_input || m_any_kept ? L : 0);
+  std::vector<char> kept_binary(kept.size(), 0);
+  std::vector<std::int32_t> x_input;  // the network input of this timestep, if a later layer reads it
   std::vector<std::int32_t> first_psum;  // direct coding: the first layer's psums are the same every t
   std::vector<std::int32_t> x, y, active, psum_copy;
   const std::vector<std::int32_t> no_psum;
@@ -289,18 +321,28 @@ result model::run_input(const std::vector<std::int32_t>& input, const layer_obse
       x.assign(input.begin() + static_cast<std::ptrdiff_t>(n_in * t), input.begin() + static_cast<std::ptrdiff_t>(n_in * (t + 1)));
     else
       x = input;
+    if (m_keep_input) x_input = x;
     bool binary = spikes_in;
     std::size_t f = 0;
-    for (std::size_t i = 0; i < b.layers.size(); ++i) {
+    for (std::size_t i = 0; i < L; ++i) {
       const layer& l = b.layers[i];
+      // Operand `which` of layer i and whether it is a 0/1 map.
+      const auto operand = [&](int which) -> std::pair<const std::vector<std::int32_t>*, bool> {
+        const int s = m_src[i][static_cast<std::size_t>(which)];
+        if (s == static_cast<int>(i) - 1) return {&x, binary};
+        if (s < 0) return {&x_input, spikes_in};
+        return {&kept[static_cast<std::size_t>(s)], kept_binary[static_cast<std::size_t>(s)] != 0};
+      };
+      const auto [in_ptr, in_binary] = operand(0);
+      const std::vector<std::int32_t>& in = *in_ptr;
       y.assign(l.out_shape.size(), 0);
       switch (l.type) {
         case layer_type::conv2d:
         case layer_type::linear: {
-          if (binary) {
+          if (in_binary) {
             active.clear();
-            for (std::size_t j = 0; j < x.size(); ++j)
-              if (x[j]) active.push_back(static_cast<std::int32_t>(j));
+            for (std::size_t j = 0; j < in.size(); ++j)
+              if (in[j]) active.push_back(static_cast<std::int32_t>(j));
             if (l.type == layer_type::conv2d)
               conv2d_events(active, l.in_shape, m_wt[i].data(), l.kernel, l.stride, l.padding, l.out_shape, y.data());
             else
@@ -309,13 +351,14 @@ result model::run_input(const std::vector<std::int32_t>& input, const layer_obse
             y = first_psum;
           } else {
             if (l.type == layer_type::conv2d)
-              conv2d_dense(x.data(), l.in_shape, l.weight.data(), l.kernel, l.stride, l.padding, l.out_shape, y.data());
+              conv2d_dense(in.data(), l.in_shape, l.weight.data(), l.kernel, l.stride, l.padding, l.out_shape, y.data());
             else
-              linear_dense(x.data(), l.in_channels, l.weight.data(), l.out_channels, y.data());
+              linear_dense(in.data(), l.in_channels, l.weight.data(), l.out_channels, y.data());
             if (i == 0 && !spikes_in) first_psum = y;
           }
-          if (!l.fires()) {
-            std::copy(y.begin(), y.end(), r.outputs.begin() + static_cast<std::ptrdiff_t>(t) * b.classes);
+          if (!l.fires()) {  // the output layer, or an add's operand (int32 accumulations)
+            if (static_cast<int>(i) == out_layer)
+              std::copy(y.begin(), y.end(), r.outputs.begin() + static_cast<std::ptrdiff_t>(t) * b.classes);
             if (observer) observer(t, static_cast<int>(i), y, y);
             binary = false;
             break;
@@ -334,19 +377,48 @@ result model::run_input(const std::vector<std::int32_t>& input, const layer_obse
           break;
         }
         case layer_type::maxpool2d:
-          maxpool2d(x.data(), l.in_shape, l.kernel, l.stride, l.padding, l.out_shape, y.data());
+          maxpool2d(in.data(), l.in_shape, l.kernel, l.stride, l.padding, l.out_shape, y.data());
+          binary = in_binary;
           if (observer) observer(t, static_cast<int>(i), no_psum, y);
           break;
         case layer_type::avgpool2d:
-          avgpool2d(x.data(), l.in_shape, l.kernel, l.stride, l.padding, l.out_shape, y.data());
+          avgpool2d(in.data(), l.in_shape, l.kernel, l.stride, l.padding, l.out_shape, y.data());
           binary = false;
           if (observer) observer(t, static_cast<int>(i), no_psum, y);
           break;
         case layer_type::flatten:
-          y = x;
+          y = in;
+          binary = in_binary;
           if (observer) observer(t, static_cast<int>(i), no_psum, y);
           break;
-        case layer_type::add: fail("trace", "golden: " + l.name + ": add layers are for workload bundles only");
+        case layer_type::add: {
+          // FORMAT.md section 2.1: current = operand 1 + operand 2 (the identity fixed point of
+          // l.fx), into the add's own neurons.
+          if (!l.fires()) fail("trace", "golden: " + l.name + ": neuron: expected a map (an add fires), got none");
+          const std::vector<std::int32_t>& in2 = *operand(1).first;
+          for (std::size_t j = 0; j < y.size(); ++j) {
+            const std::int64_t s = static_cast<std::int64_t>(in[j]) + in2[j];
+            if (s > INT32_MAX || s < INT32_MIN)
+              fail("trace", "golden: " + l.name + ": sum: expected a value that fits int32 (FORMAT.md section 2.1), got " +
+                                std::to_string(s));
+            y[j] = static_cast<std::int32_t>(s);
+          }
+          if (observer) psum_copy = y;
+          if (l.neuron->relu()) {
+            r.spike_counts[static_cast<std::size_t>(t) * F + f++] = relu_layer_step(l, y.data(), y.data());
+            binary = false;
+          } else {
+            r.spike_counts[static_cast<std::size_t>(t) * F + f++] =
+                neuron_layer_step(l, y.data(), membrane[i], y.data(), m_opt.membrane_bits);
+            binary = true;
+          }
+          if (observer) observer(t, static_cast<int>(i), psum_copy, y);
+          break;
+        }
+      }
+      if (m_keep[i]) {
+        kept[i] = y;
+        kept_binary[i] = binary;
       }
       std::swap(x, y);
     }

@@ -132,7 +132,7 @@ struct result {
 };
 
 // Called after every layer of every timestep: psum = the accumulations of a conv2d/linear
-// (empty for other layers), out = the layer's output (spikes of a firing layer, B-bit
+// (for an add: the sum of its operands, its neurons' input; empty for other layers), out = the layer's output (spikes of a firing layer, B-bit
 // activations of a relu layer, psums of the output layer, the pooled/flattened map otherwise).
 // For checking a platform layer by layer.
 using layer_observer = std::function<void(int t, int layer, const std::vector<std::int32_t>& psum,
@@ -151,6 +151,9 @@ class model {
   const bundle& m_bundle;
   options m_opt;
   std::vector<std::vector<std::int8_t>> m_wt;  // transposed weights per layer (empty if unused)
+  std::vector<std::vector<int>> m_src;          // producers of each layer (-1: the network input)
+  std::vector<char> m_keep;                     // outputs read by a layer other than the next one
+  bool m_keep_input = false, m_any_kept = false;
 };
 
 // Accuracy at every timestep (prediction as in result::predicted) over the bundle's samples.

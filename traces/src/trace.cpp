@@ -423,10 +423,7 @@ bundle read_bundle_impl(const std::string& dir_in) {
       case layer_type::maxpool2d:
       case layer_type::avgpool2d: check_keys(n, w, {"name", "type", "input", "kernel", "stride", "padding"}); break;
       case layer_type::flatten: check_keys(n, w, {"name", "type", "input"}); break;
-      case layer_type::add:
-        if (fn) bad(w.at("type"), "expected a layer type of functional bundles (add is for workloads only), got 'add'");
-        check_keys(n, w, {"name", "type", "inputs", "neuron"});
-        break;
+      case layer_type::add: check_keys(n, w, {"name", "type", "inputs", "neuron"}); break;
     }
     // wiring
     std::vector<int> src;
@@ -453,8 +450,33 @@ bundle read_bundle_impl(const std::string& dir_in) {
       src.push_back(it->second);
     }
     if (src.empty()) src.push_back(-1);
-    if (fn && (src.size() != 1 || src[0] != static_cast<int>(i) - 1))
-      bad(w.at("input"), "expected the previous layer (functional bundles are a chain), got '" + l.inputs[0] + "'");
+    if (fn) {
+      // FORMAT.md section 2.1: an accumulation map (a conv2d/linear without neuron) feeds only
+      // adds; an add joins such a map (operand 1) and a firing layer's output or another
+      // accumulation map (operand 2).
+      const auto kind_of = [&](int s) {
+        const layer& p = b.layers[static_cast<std::size_t>(s)];
+        return "'" + p.name + "' (" + (p.fires() ? "a firing " : (p.is_compute() ? "" : "a ")) + layer_type_name(p.type) +
+               (p.is_compute() && !p.fires() ? " without neuron" : "") + ")";
+      };
+      const auto accumulation = [&](int s) {
+        return s >= 0 && b.layers[static_cast<std::size_t>(s)].is_compute() && !b.layers[static_cast<std::size_t>(s)].fires();
+      };
+      if (l.type == layer_type::add) {
+        if (!accumulation(src[0]))
+          bad(w.at("inputs").idx(0), "expected a conv2d or linear layer without neuron (the block's last convolution), got " +
+                                         (src[0] < 0 ? std::string("the network input") : kind_of(src[0])));
+        if (src[1] < 0 || !(accumulation(src[1]) || b.layers[static_cast<std::size_t>(src[1])].fires()))
+          bad(w.at("inputs").idx(1), "expected a firing layer or a conv2d/linear without neuron (the shortcut), got " +
+                                         (src[1] < 0 ? std::string("the network input") : kind_of(src[1])));
+      } else {
+        if (src[0] < 0 && i > 0)
+          bad(w.at("input"), "expected the name of an earlier layer (only the first layer reads the network input), got 'input'");
+        if (accumulation(src[0]))
+          bad(w.at("input"), "expected a layer that is not an accumulation map (a conv2d/linear without neuron feeds only "
+                             "adds), got " + kind_of(src[0]) + (has(n, "input") ? "" : ", the previous layer"));
+      }
+    }
     l.in_shape = src[0] < 0 ? b.input_shape : b.layers[static_cast<std::size_t>(src[0])].out_shape;
     const double in_scale = src[0] < 0 ? b.input_scale : out_scale[static_cast<std::size_t>(src[0])];
     const bool in_binary = src[0] < 0 ? b.encoding == "spikes" : static_cast<bool>(out_binary[static_cast<std::size_t>(src[0])]);
@@ -526,10 +548,24 @@ bundle read_bundle_impl(const std::string& dir_in) {
           bad(w.at("neuron").at("share"), "expected a divisor of " + std::to_string(l.out_shape.c) + " channels, got " +
                                               std::to_string(l.neuron->share));
       } else if (fn) {
-        bad(w.at("neuron"), "missing (required: a map, or none for the output layer)");
+        bad(w.at("neuron"), l.type == layer_type::add
+                                ? "missing (required: a map; an add fires in a functional bundle)"
+                                : "missing (required: a map, or none for the output layer or an add's operand)");
       }
       if (fn && last && l.fires()) bad(w.at("neuron"), "expected none for the output layer, got a neuron");
-      if (fn && !last && !l.fires()) bad(w.at("neuron"), "expected a neuron (only the output layer has none), got none");
+      // (A conv2d/linear without neuron that is not the output layer must feed an add: checked
+      // after the layer list.)
+      if (fn && l.type == layer_type::add) {
+        if (!l.fires()) bad(w.at("neuron"), "expected a map (an add fires in a functional bundle), got none");
+        if (has(n["neuron"], "gain"))
+          bad(w.at("neuron").at("gain"), "expected no gain on an add (its input current is the sum of its operands, "
+                                         "FORMAT.md section 2.1), got " + scalar_text(n["neuron"]["gain"]));
+        // FORMAT.md section 2.1: the add's neuron input is operand 1 + operand 2: the identity
+        // fixed point (multiplier 1, offset 0, shift 0), as the firmware writes it.
+        l.fx.multiplier.assign(static_cast<std::size_t>(l.out_shape.c), 1);
+        l.fx.offset.assign(static_cast<std::size_t>(l.out_shape.c), 0);
+        l.fx.shift = 0;
+      }
       if (l.fires()) {
         // snn: 0/1 spikes (scale 1); ann: relu activations in units of the neuron's scale.
         o_scale = l.neuron->relu() ? (l.neuron->scale > 0 ? l.neuron->scale : 1.0) : 1.0;
@@ -632,6 +668,18 @@ bundle read_bundle_impl(const std::string& dir_in) {
     out_bits.push_back(o_bits);
     b.layers.push_back(std::move(l));
   }
+  if (fn)
+    for (std::size_t i = 0; i + 1 < b.layers.size(); ++i) {
+      const layer& l = b.layers[i];
+      if (!l.is_compute() || l.fires()) continue;
+      bool feeds_add = false;
+      for (const layer& a : b.layers)
+        if (a.type == layer_type::add)
+          for (const std::string& s : a.inputs) feeds_add = feeds_add || s == l.name;
+      if (!feeds_add)
+        bad(wl.idx(i).at("neuron"), "expected a neuron (a conv2d/linear without neuron is the output layer or an add's "
+                                    "operand), got none ('" + l.name + "' feeds no add)");
+    }
   const layer& last = b.layers.back();
   if (!last.is_compute() || last.fires())
     bad(wl.idx(ls.size() - 1), "expected the output layer (conv2d or linear without neuron), got " +
@@ -709,9 +757,16 @@ void write_bundle(const bundle& b, const std::string& dir) {
   y << "  data: inputs.npy\nlabels: labels.npy\nlayers:\n";
   npy_write(dir + "/inputs.npy", b.inputs);
   npy_write<std::int32_t>(dir + "/labels.npy", {N}, b.labels);
-  for (const layer& l : b.layers) {
+  // Without add layers the network is a chain: `inputs` are not written (a copy whose layers
+  // were cut or inserted need not update them). With adds, an input other than the previous
+  // layer (a residual block's branch) is written as `input:`.
+  const bool branches = std::any_of(b.layers.begin(), b.layers.end(), [](const layer& l) { return l.type == layer_type::add; });
+  for (std::size_t li = 0; li < b.layers.size(); ++li) {
+    const layer& l = b.layers[li];
     const std::string& n = l.name;
     y << "  - name: " << quoted(n) << "\n    type: " << layer_type_name(l.type) << "\n";
+    if (branches && l.type != layer_type::add && li > 0 && !l.inputs.empty() && l.inputs[0] != b.layers[li - 1].name)
+      y << "    input: " << quoted(l.inputs[0].empty() ? std::string("input") : l.inputs[0]) << "\n";
     const auto K = static_cast<std::size_t>(l.out_channels), C = static_cast<std::size_t>(l.in_channels),
                k = static_cast<std::size_t>(l.kernel);
     switch (l.type) {
@@ -729,7 +784,27 @@ void write_bundle(const bundle& b, const std::string& dir) {
         y << "    kernel: " << l.kernel << "\n    stride: " << l.stride << "\n    padding: " << l.padding << "\n";
         break;
       case layer_type::flatten: break;
-      case layer_type::add: fail("trace", dir + ": " + n + ": add layers are for workload bundles only");
+      case layer_type::add:
+        if (l.inputs.size() != 2 || !l.neuron)
+          fail("trace", dir + "/trace.yaml: layers[" + std::to_string(li) + "]: expected an add with two inputs and a neuron, got " +
+                            std::to_string(l.inputs.size()) + " inputs" + (l.neuron ? "" : " and no neuron"));
+        y << "    inputs: [" << quoted(l.inputs[0]) << ", " << quoted(l.inputs[1]) << "]\n";
+        break;
+    }
+    // The neuron map (an add's has no gain: its input current is the sum, FORMAT.md section 2.1).
+    const auto write_neuron = [&y](const neuron_params& p, bool gain) {
+      if (p.relu()) {
+        y << "    neuron:\n      model: relu\n      bits: " << p.bits << "\n      scale: " << num(p.scale) << "\n";
+        return;
+      }
+      y << "    neuron:\n      model: " << p.model << "\n      threshold: " << p.threshold << "\n";
+      if (gain) y << "      gain: " << num(p.gain) << "\n";
+      y << "      leak_num: " << p.leak_num << "\n      leak_shift: " << p.leak_shift
+        << "\n      reset: " << (p.reset == reset_mode::soft ? "soft" : "hard") << "\n      share: " << p.share << "\n";
+    };
+    if (l.type == layer_type::add) {  // no tensors
+      write_neuron(*l.neuron, false);
+      continue;
     }
     if (!l.is_compute()) continue;
     npy_write<float>(dir + "/" + n + ".weight_scale.npy", {l.weight_scale.size()}, l.weight_scale);
@@ -750,13 +825,7 @@ void write_bundle(const bundle& b, const std::string& dir) {
       y << "    neuron: none\n";
       continue;
     }
-    const neuron_params& p = *l.neuron;
-    if (p.relu())
-      y << "    neuron:\n      model: relu\n      bits: " << p.bits << "\n      scale: " << num(p.scale) << "\n";
-    else
-      y << "    neuron:\n      model: " << p.model << "\n      threshold: " << p.threshold << "\n      gain: " << num(p.gain)
-      << "\n      leak_num: " << p.leak_num << "\n      leak_shift: " << p.leak_shift
-      << "\n      reset: " << (p.reset == reset_mode::soft ? "soft" : "hard") << "\n      share: " << p.share << "\n";
+    write_neuron(*l.neuron, true);
     npy_write<std::int32_t>(dir + "/" + n + ".fx.multiplier.npy", {K}, l.fx.multiplier);
     npy_write<std::int32_t>(dir + "/" + n + ".fx.offset.npy", {K}, l.fx.offset);
     y << "    fixed_point:\n      multiplier: " << quoted(n + ".fx.multiplier.npy") << "\n      offset: "

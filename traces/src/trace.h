@@ -137,7 +137,9 @@ bundle read_bundle(const std::string& dir);
 // Write a functional bundle (trace.yaml and the .npy tensors, named <layer>.weight.npy etc.)
 // into dir (created if needed; existing files of the same names are overwritten). Floats are
 // written with 17 significant digits, so read_bundle(write_bundle(b)) gives back the same
-// values. Use after derive_fixed_points() when BN statistics were changed.
+// values. Use after derive_fixed_points() when BN statistics were changed. A bundle without
+// add layers is written as a chain (layer::inputs ignored); with adds (FORMAT.md section 2.1),
+// each add's `inputs` and every other layer's input that is not the previous layer are written.
 void write_bundle(const bundle& b, const std::string& dir);
 
 // Recompute every firing layer's fixed_point from its weight_scale, in_scale, bn and neuron
