@@ -86,7 +86,8 @@ void Runtime::load() {
   for (size_t li = 0; li < m_b.layers.size(); ++li) {
     const layer& L = m_b.layers[li];
     auto producer = [&](size_t which) -> Map {
-      if (L.inputs.size() <= which || L.inputs[which] == "input") {
+      // The reader stores an explicit "input" as an empty name.
+      if (L.inputs.size() <= which || L.inputs[which].empty() || L.inputs[which] == "input") {
         if (which == 0 && L.inputs.empty() && li > 0) return m_out[li - 1];
         return m_input;
       }
@@ -205,6 +206,9 @@ void Runtime::load() {
       case layer_type::add: {
         d.op = OP_ADD;
         const Map in2 = producer(1);
+        if (in2.addr == m_input.addr || in.addr == m_input.addr)
+          fail("firmware", "layer " + L.name + ": an add operand taken straight from the network input is not supported "
+                           "(expected the outputs of earlier layers)");
         // Operand 1 is an int32 accumulation map; in_planes are operand 2's bit planes (spikes:
         // 1, a ReLU layer's activations: its bits), 1 for an int32 operand 2.
         d.in_planes = in2.int32 ? 1u : uint32_t(in2.planes);

@@ -282,3 +282,25 @@ TEST(SataAnnResidual, SnnAddLayersMoveSpikePlanesAndMembranesAsTheShapesSay) {
     }
   }
 }
+
+// A workload whose add takes the network input as operand 2: the runtime refuses it in one
+// line naming the layer (both platforms), and no report is written.
+TEST(SataAnnResidual, AnAddOperandFromTheNetworkInputIsAOneLineError) {
+  const std::string dir = scratch("add_from_input");
+  std::ofstream(dir + "/trace.yaml")
+      << "format: spiketlm-trace\nversion: 1\nkind: workload\nname: addin\ntimesteps: 2\nclasses: 4\n"
+         "input: {shape: [1, 8, 8], encoding: direct}\nspike_rates: {source: test, seed: 1}\nlayers:\n"
+         "  - {name: c1, type: conv2d, in_channels: 1, out_channels: 1, kernel: 3, stride: 1, padding: 1, neuron: none}\n"
+         "  - {name: a1, type: add, inputs: [c1, input], neuron: {model: lif, share: 1}}\n"
+         "  - {name: f, type: flatten}\n"
+         "  - {name: fc, type: linear, in_features: 64, out_features: 4, input_rate: 0.1, neuron: none}\n";
+  for (const char* cfg : {"platforms/sata/sata.yaml", "platforms/spikeflow/spikeflow.yaml"}) {
+    const CliResult r = cli(std::string("run ") + cfg + " --trace " + dir + " --samples 1 --json " + dir + "/r.json");
+    EXPECT_NE(r.code, 0) << cfg;
+    EXPECT_EQ(r.err,
+              "spiketlm: error: spiketlm/firmware: layer a1: an add operand taken straight from the network input is "
+              "not supported (expected the outputs of earlier layers)\n")
+        << cfg;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/r.json")) << cfg;
+  }
+}

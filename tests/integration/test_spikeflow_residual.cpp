@@ -1,8 +1,8 @@
 // Residual add layers on SpikeFlow (the IMC chip): the add sums operand 1 (the block's last
 // convolution, int32, produced on chip) and operand 2 (the shortcut: spikes, ANN activations or
 // int32) and fires through the tile's neuron units with its own membranes (ANN: ReLU +
-// requantize). Functional bundles have no add layers (traces/FORMAT.md: workload bundles only;
-// the golden model refuses them), so the ResNet18 workload is the test network: both platforms
+// requantize). Here the ResNet18 workload is the test network (a functional residual block
+// against the golden model: test_golden_residual.cpp): both platforms
 // run the same descriptors, weights and generated input maps, and every add layer's operands
 // and outputs of every timestep on SpikeFlow are compared bit for bit with SATA's (read back
 // from DRAM) and with LIF / ReLU of the sum computed here with the golden model's update.
