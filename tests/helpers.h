@@ -7,8 +7,10 @@
 #include "tlm/error.h"
 
 namespace spiketlm::test {
-inline std::string source_dir() { return SPIKETLM_SOURCE_DIR; }
-inline std::string binary_dir() { return SPIKETLM_BINARY_DIR; }
+// The source and build trees (tests/paths.cpp: the only file compiled with their paths, so the
+// other test files compile the same in every checkout and a compiler cache can share them).
+std::string source_dir();
+std::string binary_dir();
 
 // Runs `f` and returns the one-line error text it raised ("" if none).
 inline std::string error_of(const std::function<void()>& f) {
