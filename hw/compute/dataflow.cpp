@@ -2,8 +2,8 @@
 
 namespace spiketlm {
 
-std::vector<Dataflow::Call> Dataflow::schedule(int layers, int timesteps) const {
-  std::vector<Call> calls;
+std::vector<LayerCall> Dataflow::schedule(int layers, int timesteps) const {
+  std::vector<LayerCall> calls;
   if (timestep_outer()) {
     for (int t = 0; t < timesteps; ++t)
       for (int l = 0; l < layers; ++l) calls.push_back({l, {t}});
@@ -20,16 +20,19 @@ namespace {
 struct OutputStationary : Dataflow {
   using Dataflow::Dataflow;
   SpadUse spad_use() const override { return SpadUse::output_stationary; }
+  uint32_t register_code() const override { return DATAFLOW_OS; }
   bool timestep_outer() const override { return true; }
 };
 struct WeightStationary : Dataflow {
   using Dataflow::Dataflow;
   SpadUse spad_use() const override { return SpadUse::weight_stationary; }
+  uint32_t register_code() const override { return DATAFLOW_WS; }
   bool timestep_outer() const override { return true; }
 };
 struct TickBatch : Dataflow {
   using Dataflow::Dataflow;
   SpadUse spad_use() const override { return SpadUse::tick_batch; }
+  uint32_t register_code() const override { return DATAFLOW_TICK_BATCH; }
   bool timestep_outer() const override { return false; }
 };
 

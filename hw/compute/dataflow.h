@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hw/compute/pe_array.h"
+#include "hw/ctrl/executor.h"
 #include "tlm/module.h"
 
 namespace spiketlm {
@@ -18,14 +19,12 @@ namespace spiketlm {
 class Dataflow : public Module {
  public:
   using Module::Module;
-  struct Call {
-    int layer;
-    std::vector<int> timesteps;
-  };
   virtual SpadUse spad_use() const = 0;
   // true: every layer runs once per timestep (t outer), so a run can stop after any t.
   virtual bool timestep_outer() const = 0;
-  std::vector<Call> schedule(int layers, int timesteps) const;
+  std::vector<LayerCall> schedule(int layers, int timesteps) const;
+  // The DATAFLOW register value.
+  virtual uint32_t register_code() const = 0;
 };
 
 }  // namespace spiketlm

@@ -11,13 +11,6 @@ namespace spiketlm {
 using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
-int LayerCmd::out_planes() const {
-  if (op == OP_AVGPOOL) return int(spiketlm_avgpool_planes(uint32_t(g.kh), uint32_t(g.kw), uint32_t(in_planes)));
-  if (op == OP_MAXPOOL) return in_planes;
-  if (relu()) return act_bits;
-  return 1;
-}
-
 LayerEngine::LayerEngine(Datapath dp, Module& owner)
     : m_dp(dp),
       m_owner(owner),

@@ -21,30 +21,11 @@
 #include "hw/compute/pe_array.h"
 #include "hw/memory/dma.h"
 #include "hw/memory/sram.h"
+#include "hw/ctrl/layer_cmd.h"
 #include "hw/neuron/lif.h"
 #include "sw/include/spiketlm/accel_regs.h"
 
 namespace spiketlm {
-
-// The decoded form of a LayerDesc (addresses joined, fixed point loaded).
-struct LayerCmd {
-  uint32_t op = 0, flags = 0, id = 0;
-  uint32_t out_scale_q24 = 0;  // output layer: logit scale for the exit unit
-  ConvGeom g;
-  int in_planes = 1;
-  uint64_t in_addr = 0, in2_addr = 0, out_addr = 0, w_addr = 0, mem_addr = 0;
-  std::vector<int32_t> multiplier, offset;
-  int shift = 0;
-  neuron_params neuron;
-  int act_bits = 0;  // ANN (DESC_RELU): output activation bits
-  bool fires() const { return flags & DESC_FIRES; }
-  bool relu() const { return fires() && (flags & DESC_RELU); }
-  bool input_per_t() const { return flags & DESC_INPUT_PER_T; }
-  int out_planes() const;  // planes of the output map
-  static uint64_t pitch(int w) { return (uint64_t(w) + 7) / 8; }
-  uint64_t in_map_bytes() const { return uint64_t(in_planes) * g.in_c * g.in_h * pitch(g.in_w); }
-  uint64_t out_map_bytes() const { return uint64_t(out_planes()) * g.out_c * g.out_h * pitch(g.out_w); }
-};
 
 // Per-layer results the report shows.
 struct LayerStats {
@@ -75,9 +56,6 @@ class LayerEngine {
   // `now` is the absolute time the layer may start; returns its end.
   sc_core::sc_time run(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use,
                        sc_core::sc_time now, LayerStats& st);
-  // Output accumulations of the output layer at timestep t (set by run for non-firing
-  // linear layers whose output is the network's).
-  uint64_t total_cycles_hint() const { return 0; }
 
  private:
   // Absolute-time scheduled DMA: returns the end.
@@ -114,13 +92,6 @@ class LayerEngine {
   tlm::tlm_generic_payload m_payload;
   TimingOnlyExt m_timing_only;
   TileExt m_tag;
-};
-
-// A layer the hardware refuses (bad descriptor, does not fit): carries the register values.
-struct LayerRefused : std::runtime_error {
-  uint32_t code, layer, field;
-  LayerRefused(uint32_t c, uint32_t l, uint32_t f, const std::string& m)
-      : std::runtime_error(m), code(c), layer(l), field(f) {}
 };
 
 }  // namespace spiketlm

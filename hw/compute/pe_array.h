@@ -11,19 +11,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "hw/compute/conv_geom.h"
 #include "hw/compute/scalesim.h"
 #include "tlm/module.h"
 
 namespace spiketlm {
-
-// Convolution geometry of one compute layer (a linear layer is a conv whose kernel covers
-// the whole input).
-struct ConvGeom {
-  int in_c = 0, in_h = 0, in_w = 0, out_c = 0, out_h = 0, out_w = 0;
-  int kh = 1, kw = 1, stride = 1, pad = 0;
-  uint64_t w_dim() const { return uint64_t(in_c) * kh * kw; }
-  uint64_t npx() const { return uint64_t(out_h) * out_w; }
-};
 
 // A staged band of an input map in a buffer: bits [planes][in_c][rows][pitch] (row pitch in
 // bytes), holding input rows [row0, row0 + rows).

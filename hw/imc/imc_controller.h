@@ -22,7 +22,8 @@
 #include <vector>
 
 #include "hw/ctrl/csr.h"
-#include "hw/ctrl/sequencer.h"
+#include "hw/ctrl/controller.h"
+#include "hw/ctrl/layer_cmd.h"
 #include "hw/exit/exit_unit.h"
 #include "hw/imc/mapping.h"
 #include "hw/imc/tile.h"

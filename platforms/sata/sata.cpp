@@ -25,7 +25,7 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   // model at this width becomes the reference; traces/src/requantize.h).
   m_requantized = requantize_membrane(m_bundle, m_lif->membrane_bits());
   m_df = make_child<Dataflow>("dataflow", "dataflow.os");
-  m_seq = make_child<Sequencer>("seq", "sequencer");
+  m_seq = make_child<Controller>("seq", "sequencer");
   m_cpu = make_child<Cpu>("cpu", "cpu");
   m_exit = make_child<ExitUnit>("exit", "exit.entropy");
 
@@ -45,7 +45,8 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   dp.glb_w = m_glb_w;
   dp.glb_i = m_glb_i;
   dp.glb_o = m_glb_o;
-  m_seq->connect(dp, m_df, m_csr, m_exit);
+  m_exec = std::make_unique<SystolicExecutor>(dp, *m_df, *m_seq);
+  m_seq->attach(*m_exec, *m_csr, m_exit);
 
   RuntimeConfig rc;
   rc.dram_base = m_dram->base_address();
@@ -128,7 +129,7 @@ void Sata::finish(Report& r) {
   {
     std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
     const auto& lod = m_rt->layer_of_desc();
-    const auto& st = m_seq->layer_stats();
+    const auto& st = m_exec->layer_stats();
     for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
     report_flops(r, m_bundle, acc, n, e);
   }
@@ -138,7 +139,7 @@ void Sata::finish(Report& r) {
                      {"layer", "op", "compute_cycles", "lif_cycles", "stall_cycles", "span_cycles", "utilisation_pct",
                       "accumulates", "spikes_in", "spikes_out", "dram_bytes", "glb_bytes", "energy_uj"});
   const auto& descs = m_rt->descriptors();
-  const auto& ls = m_seq->layer_stats();
+  const auto& ls = m_exec->layer_stats();
   const int R = m_pe->rows(), C = m_pe->cols();
   for (size_t i = 0; i < ls.size() && i < descs.size(); ++i) {
     const LayerStats& s = ls[i];

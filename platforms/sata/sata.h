@@ -9,7 +9,8 @@
 
 #include "hw/compute/dataflow.h"
 #include "hw/ctrl/csr.h"
-#include "hw/ctrl/sequencer.h"
+#include "hw/compute/systolic_executor.h"
+#include "hw/ctrl/controller.h"
 #include "hw/exit/exit_unit.h"
 #include "hw/memory/dram.h"
 #include "hw/memory/dma.h"
@@ -28,7 +29,8 @@ class Sata : public Platform {
   Sata(sc_core::sc_module_name name, Context& ctx);
   void finish(Report& r) override;
 
-  Sequencer& sequencer() { return *m_seq; }
+  Controller& controller() { return *m_seq; }
+  SystolicExecutor& executor() { return *m_exec; }
 
  private:
   Router* m_bus;
@@ -39,7 +41,8 @@ class Sata : public Platform {
   PeArray* m_pe;
   LifUnit* m_lif;
   Dataflow* m_df;
-  Sequencer* m_seq;
+  Controller* m_seq;
+  std::unique_ptr<SystolicExecutor> m_exec;
   Cpu* m_cpu;
   ExitUnit* m_exit;
   int m_requantized = 0;

@@ -120,7 +120,7 @@ void check_ann_adds(const std::string& cfg) {
   ASSERT_EQ(g_cap.r.status & (STATUS_DONE | STATUS_ERROR), STATUS_DONE) << "refused layer " << g_cap.r.err_layer;
   const bundle& b = s.trace();
   ASSERT_TRUE(b.ann());
-  const std::vector<LayerStats>& stats = s.sequencer().layer_stats();
+  const std::vector<LayerStats>& stats = s.executor().layer_stats();
   ASSERT_EQ(g_cap.adds.size(), 8u);  // two BasicBlocks per stage, four stages
   int plane_adds = 0, int32_adds = 0;
   uint64_t needs_high_planes = 0, needs_operand2 = 0, mid_values = 0;
