@@ -1,45 +1,29 @@
-"""Export a trained Net (train.py) as a functional trace bundle (traces/FORMAT.md).
+"""Export a trained fmnist.Net / fmnist.AnnNet as a functional trace bundle (traces/FORMAT.md).
 
 Called by train.py at the end of training. Standalone use re-exports a saved checkpoint:
     /usr/bin/python3 traces/tools/export.py --ckpt model.pt --timesteps 4 --lif-share 1 --out DIR
     /usr/bin/python3 traces/tools/export.py --ckpt model.pt --network ann --bits 8 --out DIR
-An ANN (train.AnnNet) is exported as a `network: ann` bundle (FORMAT.md section 8): relu
+An ANN (fmnist.AnnNet) is exported as a `network: ann` bundle (FORMAT.md section 8): relu
 neurons with the activation step `scale` of each layer, the same fixed-point fold.
+The quantization, the integer model and the bundle writer are the spiketlm library's
+(sw/python/spiketlm: bundle.py, intmodel.py), the same that spiketlm.torch uses for any model.
 """
 import argparse
-import datetime
 import os
-import shutil
 import sys
 import time
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import intmodel  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "..", "sw", "python"))   # the spiketlm library (pure Python)
+from spiketlm import intmodel  # noqa: E402
+from spiketlm.bundle import quantize, write_bundle as _write_bundle  # noqa: E402
 
 THRESHOLD = 256      # integer membrane units per threshold (threshold 1.0 of the float model)
 GAIN = 0.75          # LIF input gain (v = 0.25 v + 0.75 x)
 LEAK_NUM, LEAK_SHIFT = 1, 2
 MEMBRANE_BITS = 32
-
-
-def quantize(w, per_channel):
-    """int8 symmetric quantization, scale = max|w| / 127 (float32), q = clamp(round(w/s))."""
-    w = w.astype(np.float32)
-    if per_channel:
-        m = np.abs(w.reshape(w.shape[0], -1)).max(1)
-        s = np.maximum(m, np.float32(1e-8)) / np.float32(127.0)
-        q = np.round(w / s.reshape(-1, *([1] * (w.ndim - 1))))
-    else:
-        s = np.array([max(np.abs(w).max(), np.float32(1e-8)) / np.float32(127.0)], np.float32)
-        q = np.round(w / s[0])
-    return np.clip(q, -127, 127).astype(np.int8), s.astype(np.float32)
-
-
-def yaml_float(x):
-    return repr(float(x))
 
 
 def is_ann(net):
@@ -86,85 +70,10 @@ def build_layers(net):
 
 
 def write_bundle(layers, x, y, T, outputs, counts, out, name, description, network="snn"):
-    if os.path.isdir(out):
-        shutil.rmtree(out)
-    os.makedirs(out)
-    L = []
-    L.append("# spiketlm trace bundle, see traces/FORMAT.md")
-    L.append("format: spiketlm-trace")
-    L.append("version: 1")
-    L.append("kind: functional")
-    if network == "ann":
-        L.append("network: ann")
-    L.append(f"name: {name}")
-    L.append(f"description: \"{description}\"")
-    L.append(f"timesteps: {T}")
-    L.append(f"classes: {outputs.shape[2]}")
-    L.append(f"samples: {x.shape[0]}")
-    L.append("input:")
-    L.append(f"  shape: [1, {x.shape[1]}, {x.shape[2]}]")
-    L.append("  encoding: direct")
-    L.append("  dtype: uint8")
-    L.append(f"  scale: {yaml_float(1.0 / 255.0)}")
-    L.append("  data: inputs.npy")
-    L.append("labels: labels.npy")
-    np.save(os.path.join(out, "inputs.npy"), x.reshape(x.shape[0], 1, x.shape[1], x.shape[2]).astype(np.uint8))
-    np.save(os.path.join(out, "labels.npy"), y.astype(np.int32))
-    L.append("layers:")
-    for ly in layers:
-        n = ly["name"]
-        L.append(f"  - name: {n}")
-        L.append(f"    type: {ly['type']}")
-        if ly["type"] == "conv2d":
-            for k in ("in_channels", "out_channels", "kernel", "stride", "padding"):
-                L.append(f"    {k}: {ly[k]}")
-        elif ly["type"] == "linear":
-            for k in ("in_features", "out_features"):
-                L.append(f"    {k}: {ly[k]}")
-        elif ly["type"] in ("maxpool2d", "avgpool2d"):
-            for k in ("kernel", "stride", "padding"):
-                L.append(f"    {k}: {ly[k]}")
-        if ly["type"] in ("conv2d", "linear"):
-            np.save(os.path.join(out, f"{n}.weight.npy"), ly["weight"])
-            np.save(os.path.join(out, f"{n}.weight_scale.npy"), ly["weight_scale"])
-            L.append(f"    weight: {n}.weight.npy")
-            L.append(f"    weight_scale: {n}.weight_scale.npy")
-            if ly.get("bn") is not None:
-                L.append("    bn:")
-                L.append(f"      eps: {yaml_float(ly['bn']['eps'])}")
-                for k in ("weight", "bias", "running_mean", "running_var"):
-                    np.save(os.path.join(out, f"{n}.bn.{k}.npy"), ly["bn"][k].astype(np.float32))
-                    L.append(f"      {k}: {n}.bn.{k}.npy")
-            if ly.get("neuron") is not None:
-                nr = ly["neuron"]
-                L.append("    neuron:")
-                keys = (("model", "bits", "scale") if nr["model"] == "relu" else
-                        ("model", "threshold", "gain", "leak_num", "leak_shift", "reset", "share"))
-                for k in keys:
-                    val = yaml_float(nr[k]) if k in ("gain", "scale") else nr[k]
-                    L.append(f"      {k}: {val}")
-                m, o, sh = ly["fx"]
-                np.save(os.path.join(out, f"{n}.fx.multiplier.npy"), np.array(m, np.int32))
-                np.save(os.path.join(out, f"{n}.fx.offset.npy"), np.array(o, np.int32))
-                L.append("    fixed_point:")
-                L.append(f"      multiplier: {n}.fx.multiplier.npy")
-                L.append(f"      offset: {n}.fx.offset.npy")
-                L.append(f"      shift: {sh}")
-            else:
-                L.append("    neuron: none")
-    L.append("reference:")
-    if network == "ann":
-        L.append("  outputs: ref_outputs.npy")
-        L.append("  nonzero_counts: ref_nonzero_counts.npy")
-        np.save(os.path.join(out, "ref_nonzero_counts.npy"), counts.astype(np.int32))
-    else:
-        L.append(f"  membrane_bits: {MEMBRANE_BITS}")
-        L.append("  outputs: ref_outputs.npy")
-        L.append("  spike_counts: ref_spike_counts.npy")
-        np.save(os.path.join(out, "ref_spike_counts.npy"), counts.astype(np.int32))
-    np.save(os.path.join(out, "ref_outputs.npy"), outputs.astype(np.int32))
-    with open(os.path.join(out, "trace.yaml"), "w") as f:
-        f.write("\n".join(L) + "\n")
+    """x: the images [N, 28, 28] uint8 (one channel, direct coding, scale 1/255)."""
+    _write_bundle(layers, x.reshape(x.shape[0], 1, x.shape[1], x.shape[2]).astype(np.uint8), y, T, outputs,
+                  counts, out, name, description, network=network, encoding="direct", input_scale=1.0 / 255.0,
+                  membrane_bits=MEMBRANE_BITS)
 
 
 def export(net, xte, yte, samples, out, info):
@@ -218,7 +127,7 @@ def write_readme(out, name, info, T):
     r.append(f"# {name}: Fashion-MNIST convolutional SNN (functional trace)")
     r.append("")
     r.append("Format: `traces/FORMAT.md`. Produced by `traces/tools/train.py` (training + export);")
-    r.append("the reference outputs come from the integer-exact numpy model `traces/tools/intmodel.py`,")
+    r.append("the reference outputs come from the integer-exact numpy model `sw/python/spiketlm/intmodel.py`,")
     r.append("reproduced bit for bit by the C++ golden model (`traces/src/golden.h`).")
     r.append("")
     r.append("## Network")
@@ -275,7 +184,7 @@ def write_readme_ann(out, name, info):
     r.append("")
     r.append("Format: `traces/FORMAT.md` (section 8, `network: ann`). Produced by `traces/tools/train.py "
              "--network ann` (training + export);")
-    r.append("the reference outputs come from the integer-exact numpy model `traces/tools/intmodel.py`,")
+    r.append("the reference outputs come from the integer-exact numpy model `sw/python/spiketlm/intmodel.py`,")
     r.append("reproduced bit for bit by the C++ golden model (`traces/src/golden.h`).")
     r.append("")
     r.append("## Network")
@@ -329,7 +238,8 @@ def write_readme_ann(out, name, info):
 
 def main():
     import torch
-    import train
+    sys.path.insert(0, HERE)
+    import fmnist
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
     ap.add_argument("--network", choices=("snn", "ann"), default="snn")
@@ -339,11 +249,11 @@ def main():
     ap.add_argument("--samples", type=int, default=1000)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    net = train.AnnNet(args.bits) if args.network == "ann" else train.Net(args.timesteps, args.lif_share)
+    net = fmnist.AnnNet(args.bits) if args.network == "ann" else fmnist.Net(args.timesteps, args.lif_share)
     net.load_state_dict(torch.load(args.ckpt))
-    _, _, xte, yte = train.load_fmnist()
-    fa = train.evaluate(net, xte, yte)
-    fs = train.evaluate(net, xte[:args.samples], yte[:args.samples])
+    _, _, xte, yte = fmnist.load_fmnist()
+    fa = fmnist.evaluate(net, xte, yte)
+    fs = fmnist.evaluate(net, xte[:args.samples], yte[:args.samples])
     info = {"timesteps": args.timesteps, "epochs": 0, "lif_share": args.lif_share, "seed": 0, "batch": 0,
             "lr": 0, "threads": torch.get_num_threads(), "train_time_s": 0, "float_acc_10k": fa.tolist(),
             "float_acc_subset": fs.tolist(),

@@ -1,8 +1,9 @@
 """Integer-exact model of a functional trace (numpy only), as specified in traces/FORMAT.md.
 
 This is the Python twin of traces/src/golden.cpp: same fixed-point derivation (float64 with
-explicit round-half-away-from-zero), same integer LIF, same pooling. export.py uses it to
-compute the reference outputs stored in a bundle.
+explicit round-half-away-from-zero), same integer LIF, same pooling. The exporters
+(spiketlm.torch, traces/tools/export.py) use it to compute the reference outputs stored in a
+bundle. Chains only (no residual `add` layers).
 """
 import math
 
@@ -107,11 +108,12 @@ def saturate(v, bits):
     return np.clip(v, lo, hi)
 
 
-def run(layers, inputs, T, membrane_bits=32, chunk=500):
+def run(layers, inputs, T, membrane_bits=32, chunk=500, encoding="direct"):
     """Run the integer model.
 
     layers: list of dicts (type, params, tensors as numpy arrays, and for firing layers
-    'fx' = (mult, offset, shift) and 'neuron' dict); inputs uint8/int8 [N, C, H, W] (direct).
+    'fx' = (mult, offset, shift) and 'neuron' dict); inputs uint8/int8 [N, C, H, W] (direct)
+    or 0/1 uint8 [N, T, C, H, W] (encoding "spikes").
     Returns (outputs int32 [N, T, classes], spike_counts int32 [N, T, F]).
     A 'relu' neuron (ANN, FORMAT.md section 8; T = 1) outputs clamp(current, 0, 2^bits - 1)
     and its count is the number of non-zero activations."""
@@ -123,14 +125,15 @@ def run(layers, inputs, T, membrane_bits=32, chunk=500):
         state = {}
         out_t, cnt_t = [], []
         cache = {}
+        direct = encoding == "direct"
         for t in range(T):
-            x = x0
+            x = x0 if direct else x0[:, t]
             cnt = []
             for li, L in enumerate(layers):
                 ty = L["type"]
                 if ty in ("conv2d", "linear"):
                     key = li
-                    if li == 0 and key in cache:   # direct coding: the same input every t
+                    if direct and li == 0 and key in cache:   # direct coding: the same input every t
                         psum = cache[key]
                     else:
                         if ty == "conv2d":
