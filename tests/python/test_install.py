@@ -1,0 +1,52 @@
+"""`cmake --install` (into a DESTDIR): the package, its library and the .pth files, and an import
+plus a run from the installed tree with every interpreter that got a .pth."""
+import os
+import shutil
+import subprocess
+import sys
+
+INSTALLED = "import spiketlm, sys; r = spiketlm.run(sys.argv[1], trace=sys.argv[2], samples=1); print(spiketlm.__file__, r['summary']['reference_mismatches'])"
+
+
+def test_install_tree_imports_and_runs(paths, tmp_path):
+    dest = tmp_path / "dest"
+    env = dict(os.environ, DESTDIR=str(dest))
+    subprocess.run([os.environ.get("SPIKETLM_CMAKE", "cmake"), "--install", paths.bin], env=env, check=True,
+                   capture_output=True)
+    cache = open(os.path.join(paths.bin, "CMakeCache.txt")).read().splitlines()
+    value = lambda k: next(line.split("=", 1)[1] for line in cache if line.startswith(k + ":"))  # noqa: E731
+    prefix = value("CMAKE_INSTALL_PREFIX")
+    sites = value("SPIKETLM_PYTHON_SITES").split(";")
+    pkg = prefix + "/lib/spiketlm/python"
+    assert os.path.exists(f"{dest}{prefix}/lib/libspiketlm.so")
+    assert os.path.exists(f"{dest}{pkg}/spiketlm/torch/export.py")
+    assert [n for n in os.listdir(f"{dest}{pkg}/spiketlm") if n.startswith("_spiketlm.")]
+    assert sites and sites[0] == subprocess.run(
+        [sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    for site in sites:
+        assert open(f"{dest}{site}/spiketlm.pth").read() == pkg + "\n"
+    # The installed module finds its library through its RPATH (no LD_LIBRARY_PATH, no build tree).
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LD_LIBRARY_PATH")}
+    clean["PYTHONPATH"] = f"{dest}{pkg}"
+    for exe in interpreters():
+        out = subprocess.run([exe, "-c", INSTALLED, paths.sata, paths.fmnist], env=clean, cwd=tmp_path,
+                             capture_output=True, text=True)
+        assert out.returncode == 0, (exe, out.stderr)
+        assert out.stdout.split() == [f"{dest}{pkg}/spiketlm/__init__.py", "0"], exe
+
+
+def soabi(exe):
+    r = subprocess.run([exe, "-c", "import sysconfig; print(sysconfig.get_config_var('SOABI'))"],
+                       capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def interpreters():
+    """The interpreter the module is built for and, if it is another CPython of the same ABI, the
+    `python3` first on PATH (it gets a .pth on install: sw/python/CMakeLists.txt)."""
+    exes = [sys.executable]
+    other = shutil.which("python3")
+    if other and os.path.realpath(other) != os.path.realpath(sys.executable) and soabi(other) == soabi(sys.executable):
+        exes.append(other)
+    return exes
