@@ -2,7 +2,6 @@
 import os
 import re
 
-
 from export_common import torch  # noqa: F401  (skips without torch)
 
 
