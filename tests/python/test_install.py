@@ -24,8 +24,10 @@ def test_install_tree_imports_and_runs(paths, tmp_path):
     assert sites and sites[0] == subprocess.run(
         [sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True, text=True, check=True).stdout.strip()
+    manifest = open(os.path.join(paths.bin, "install_manifest.txt")).read().splitlines()
     for site in sites:
         assert open(f"{dest}{site}/spiketlm.pth").read() == pkg + "\n"
+        assert f"{dest}{site}/spiketlm.pth" in manifest     # `xargs rm < install_manifest.txt` removes it
     # The installed module finds its library through its RPATH (no LD_LIBRARY_PATH, no build tree).
     clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LD_LIBRARY_PATH")}
     clean["PYTHONPATH"] = f"{dest}{pkg}"
