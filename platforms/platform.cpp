@@ -4,6 +4,7 @@
 #include "sw/fw/firmware.h"
 #include "sw/hal/cpu.h"
 #include "traces/src/flops.h"
+#include "traces/src/run_variants.h"
 #include "traces/src/to_ann.h"
 
 #include <algorithm>
@@ -17,12 +18,16 @@ bundle Platform::load_trace() {
   if (dir.empty()) fail(unit_kind().substr(unit_kind().find('.') + 1), path() + ": no trace given (use --trace DIR or run.trace)");
   bundle b = read_bundle(dir);
   const int64_t t = p.get_int("run.timesteps", 0,
-                              {"timesteps to run a workload trace for (0: the trace's own; --timesteps)", "", 0, 64});
-  if (t > 0 && t != b.timesteps) {
-    if (b.functional())
-      fail("config", p.origin("run.timesteps") + ": run.timesteps: expected 0 or " + std::to_string(b.timesteps) +
+                              {"timesteps to run (0: the trace's own; a functional trace runs its first T, checked against those reference outputs; --timesteps)", "", 0, 64});
+  if (t > 0 && t != b.timesteps && b.functional()) {
+    // The first T' timesteps of the run the reference describes (checked against them).
+    if (t > b.timesteps)
+      fail("config", p.origin("run.timesteps") + ": run.timesteps: expected 0 or at most " + std::to_string(b.timesteps) +
                          " for the functional trace " + b.name + " (its reference outputs are for T = " +
                          std::to_string(b.timesteps) + "), got " + std::to_string(t));
+    b = truncate_timesteps(b, int(t));
+  }
+  if (t > 0 && t != b.timesteps) {
     for (auto& l : b.layers) {
       if (l.input_rate.empty()) continue;
       if (std::adjacent_find(l.input_rate.begin(), l.input_rate.end(), std::not_equal_to<double>()) != l.input_rate.end())
@@ -43,13 +48,18 @@ bundle Platform::load_trace() {
   if (net != b.network) {
     if (net == "snn")
       fail("config", p.origin("run.network") + ": run.network: expected ann for the ANN trace " + b.name + ", got snn");
-    if (b.functional())
-      fail("config", p.origin("run.network") + ": run.network: the functional trace " + b.name +
-                         " is an SNN and has no ANN weights; expected a workload trace or a functional ANN trace "
-                         "(e.g. traces/fmnist_ann8)");
-    if (t > 0 && t != 1)
+    if (t > 0 && t != 1 && !b.functional())
       fail("config", p.origin("run.timesteps") + ": run.timesteps: expected 0 or 1 for an ANN run, got " + std::to_string(t));
-    b = to_ann(b, bits, density);
+    if (b.functional()) {
+      // The ANN workload of the functional SNN: its shapes, each layer's activity the input
+      // spike rate the golden model measures on the bundle's first samples.
+      const int n = int(p.get_int("run.ann_rate_samples", std::min(16, b.samples),
+                                  {"samples of a functional SNN whose measured spike rates become the ANN's activation "
+                                   "densities (--ann on a functional trace)", "", 1, double(b.samples)}));
+      b = ann_from_functional(b, bits, 0, n);
+    } else {
+      b = to_ann(b, bits, density);
+    }
   }
   return b;
 }

@@ -12,6 +12,7 @@
 
 #include "tests/cli.h"
 #include "tests/integration/modified_bundle.h"
+#include "tests/integration/residual_bundle.h"
 #include "tests/unit/bundle_copy.h"
 #include "traces/src/golden.h"
 #include "traces/src/trace.h"
@@ -20,20 +21,6 @@ using namespace spiketlm;
 using namespace spiketlm::test;
 
 namespace {
-
-layer conv_layer(const std::string& name, int cin, int cout, int k, int pad, std::vector<std::int8_t> w, float scale) {
-  layer l;
-  l.name = name;
-  l.type = layer_type::conv2d;
-  l.in_channels = cin;
-  l.out_channels = cout;
-  l.kernel = k;
-  l.stride = 1;
-  l.padding = pad;
-  l.weight = std::move(w);
-  l.weight_scale = {scale};
-  return l;
-}
 
 neuron_params if_neuron(int threshold) {
   neuron_params p;
@@ -58,39 +45,6 @@ std::vector<std::int64_t> conv4x4(const std::vector<std::int64_t>& in, const std
   return out;
 }
 
-// A shipped Fashion-MNIST bundle (conv1, pool1, conv2, pool2, flatten, fc) with a residual
-// block after conv2: conv3 (3x3, 32 -> 32, no neuron, weights -1/0/1 from a fixed pattern,
-// one in `sparse` non-zero) and add (conv3 + conv2's output) with neuron p, then pool2 on the
-// add's output.
-bundle residual_fmnist(const std::string& src, const neuron_params& p, int sparse) {
-  bundle b = read_bundle(source_dir() + "/traces/" + src);
-  const int i2 = b.layer_index("conv2");
-  EXPECT_EQ(i2, 2);
-  std::vector<std::int8_t> w(32 * 32 * 9);
-  for (int k = 0; k < 32; ++k)
-    for (int c = 0; c < 32; ++c)
-      for (int r = 0; r < 9; ++r) {
-        const int h = k * 7 + c * 3 + r * 5;
-        w[(size_t(k) * 32 + c) * 9 + r] = std::int8_t(h % sparse ? 0 : (h / sparse) % 3 - 1);
-      }
-  layer c3 = conv_layer("conv3", 32, 32, 3, 1, w, 0.01f);
-  c3.inputs = {"conv2"};
-  layer add;
-  add.name = "add";
-  add.type = layer_type::add;
-  add.inputs = {"conv3", "conv2"};
-  add.neuron = p;
-  b.layers.insert(b.layers.begin() + i2 + 1, {c3, add});
-  b.layers[size_t(b.layer_index("pool2"))].inputs = {"add"};
-  return b;
-}
-
-neuron_params lif_neuron(int threshold) {  // LIF, leak v/4, soft reset
-  neuron_params p;
-  p.threshold = threshold;
-  return p;
-}
-
 neuron_params relu_neuron(int bits, double scale) {
   neuron_params p;
   p.model = "relu";
@@ -100,20 +54,6 @@ neuron_params relu_neuron(int bits, double scale) {
   p.threshold = 1;
   p.leak_shift = 0;
   return p;
-}
-
-// Runs `dir` (n samples) on SATA (output-stationary and tick-batch) and SpikeFlow: every output
-// of every sample and timestep equals the reference (the golden model's).
-void expect_bit_exact(const std::string& dir, int n, const std::string& tag) {
-  const std::string cmd = " --trace " + dir + " --samples " + std::to_string(n);
-  for (const auto& [platform, t] : std::vector<std::pair<std::string, std::string>>{
-           {"platforms/sata/sata.yaml", "_os"},
-           {"platforms/sata/sata_tick_batch.yaml", "_tb"},
-           {"platforms/spikeflow/spikeflow.yaml", "_sf"}}) {
-    const Json j = run_json("run " + platform + cmd, tag + t);
-    EXPECT_EQ(summary(j, "reference_mismatches"), 0.0) << platform << " " << dir;
-    EXPECT_EQ(column(j, "samples", "prediction").size(), size_t(n)) << platform;
-  }
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ std::int64_t round_half_away(double x) {
 }
 
 fixed_point derive_fixed_point(const std::vector<float>& w_scale, double in_scale, const batch_norm* bn, double gain,
-                               std::int32_t threshold, int channels) {
+                               std::int32_t threshold, int channels, const std::vector<float>* bias) {
   const auto C = static_cast<std::size_t>(channels);
   if (w_scale.size() != C && w_scale.size() != 1)
     fail("trace", "derive_fixed_point: weight_scale: expected " + std::to_string(C) + " or 1 values, got " +
@@ -27,6 +27,9 @@ fixed_point derive_fixed_point(const std::vector<float>& w_scale, double in_scal
   if (bn && (bn->weight.size() != C || bn->bias.size() != C || bn->running_mean.size() != C ||
              bn->running_var.size() != C))
     fail("trace", "derive_fixed_point: bn: expected " + std::to_string(C) + " values per tensor");
+  const bool has_bias = bias && !bias->empty();
+  if (has_bias && bias->size() != C)
+    fail("trace", "derive_fixed_point: bias: expected " + std::to_string(C) + " values, got " + std::to_string(bias->size()));
   const double k = gain * static_cast<double>(threshold);
   std::vector<double> a(C), b(C);
   for (std::size_t c = 0; c < C; ++c) {
@@ -35,11 +38,14 @@ fixed_point derive_fixed_point(const std::vector<float>& w_scale, double in_scal
       const double inv = 1.0 / std::sqrt(static_cast<double>(bn->running_var[c]) + bn->eps);
       const double g = static_cast<double>(bn->weight[c]) * inv;
       a[c] = (k * g) * s;
-      const double gm = g * static_cast<double>(bn->running_mean[c]);
+      // BN(s psum + bias) = g s psum + beta - g (mean - bias); without a bias the term is the
+      // mean itself (x - 0 is exact), so bundles without bias derive the same integers.
+      const double mean = static_cast<double>(bn->running_mean[c]) - (has_bias ? static_cast<double>((*bias)[c]) : 0.0);
+      const double gm = g * mean;
       b[c] = k * (static_cast<double>(bn->bias[c]) - gm);
     } else {
       a[c] = k * s;
-      b[c] = 0.0;
+      b[c] = has_bias ? k * static_cast<double>((*bias)[c]) : 0.0;
     }
   }
   fixed_point fx;
@@ -279,7 +285,7 @@ result model::run(int sample, const layer_observer& observer) const {
   if (sample < 0 || sample >= b.samples)
     fail("trace", "golden: sample: expected an index in [0, " + std::to_string(b.samples - 1) + "], got " +
                       std::to_string(sample));
-  if (b.encoding == "direct") return run_input(b.input(sample), observer);
+  if (!b.spike_input()) return run_input(b.input(sample), observer);
   std::vector<std::int32_t> all;
   for (int t = 0; t < b.timesteps; ++t) {
     auto v = b.input(sample, t);
@@ -292,7 +298,7 @@ result model::run_input(const std::vector<std::int32_t>& input, const layer_obse
   const bundle& b = m_bundle;
   const int T = b.timesteps;
   const std::size_t n_in = b.input_shape.size();
-  const bool spikes_in = b.encoding == "spikes";
+  const bool spikes_in = b.spike_input();
   if (input.size() != (spikes_in ? n_in * static_cast<std::size_t>(T) : n_in))
     fail("trace", "golden: input: expected " + std::to_string(spikes_in ? n_in * T : n_in) + " values, got " +
                       std::to_string(input.size()));

@@ -22,12 +22,14 @@ inline constexpr std::int64_t k_offset_max = 2147483647;     // signed 32 bit
 
 // Fixed-point neuron input transform of one firing layer: in float64,
 //   a_c = ((gain * threshold) * (gamma_c / sqrt(var_c + eps))) * (w_scale_c * in_scale)
-//   b_c = (gain * threshold) * (beta_c - (gamma_c / sqrt(var_c + eps)) * mean_c)
-// (without BN: a_c = (gain * threshold) * (w_scale_c * in_scale), b_c = 0); then the largest
+//   b_c = (gain * threshold) * (beta_c - (gamma_c / sqrt(var_c + eps)) * (mean_c - bias_c))
+// (without BN: a_c = (gain * threshold) * (w_scale_c * in_scale), b_c = (gain * threshold) *
+// bias_c; bias_c = 0 when `bias` is null or empty: the layer's own bias, FORMAT.md 4.3); then the largest
 // shift in [0, 31] with |round(a_c 2^shift)| <= 32767 and |round(b_c 2^shift) + 2^(shift-1)|
 // <= 2^31 - 1 for every c. channels: size of the result (w_scale may have 1 element).
 fixed_point derive_fixed_point(const std::vector<float>& w_scale, double in_scale, const batch_norm* bn,
-                               double gain, std::int32_t threshold, int channels);
+                               double gain, std::int32_t threshold, int channels,
+                               const std::vector<float>* bias = nullptr);
 
 // Saturate to a signed `bits`-bit integer (bits in [2, 63]).
 inline std::int64_t saturate(std::int64_t v, int bits) {

@@ -54,7 +54,7 @@ bundle to_ann(const bundle& snn, int bits, double density) {
     }
     if (!l.input_rate.empty()) l.input_rate.assign(1, density);
     const int src = l.inputs.empty() || l.inputs[0].empty() ? -1 : b.layer_index(l.inputs[0]);
-    l.in_bits = src < 0 ? (b.encoding == "spikes" ? 1 : 8) : out_bits[static_cast<std::size_t>(src)];
+    l.in_bits = src < 0 ? (b.spike_input() ? 1 : 8) : out_bits[static_cast<std::size_t>(src)];
     int o = l.in_bits;
     if (l.is_compute() || l.type == layer_type::add)
       o = l.fires() ? bits : 32;

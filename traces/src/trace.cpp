@@ -1,6 +1,7 @@
 #include "traces/src/trace.h"
 
 #include "tlm/error.h"
+#include "traces/src/encoding.h"
 #include "traces/src/golden.h"
 
 #include <yaml-cpp/yaml.h>
@@ -149,6 +150,27 @@ void check_finite(const std::vector<float>& v, const std::string& file, bool pos
   }
 }
 
+// A firing layer's stored fixed_point block (optional) must equal the one derived from its floats.
+void check_stored_fixed_point(const std::string& dir, const YAML::Node& n, const where& w, std::size_t K,
+                              const fixed_point& d) {
+  const where wf = w.at("fixed_point");
+  const YAML::Node fx = n["fixed_point"];
+  check_keys(fx, wf, {"multiplier", "offset", "shift"});
+  const auto mult = tensor_values<std::int32_t>(dir, fx, "multiplier", wf, {K});
+  const auto off = tensor_values<std::int32_t>(dir, fx, "offset", wf, {K});
+  const int shift = static_cast<int>(as_int(req(fx, "shift", wf), wf.at("shift"), 0, 31));
+  if (d.shift != shift)
+    bad(wf.at("shift"), "expected " + std::to_string(d.shift) + " (derived, FORMAT.md section 4), got " + std::to_string(shift));
+  for (std::size_t c = 0; c < K; ++c) {
+    if (d.multiplier[c] != mult[c])
+      fail("trace", file_of(dir, fx, "multiplier") + ": [" + std::to_string(c) + "]: expected " +
+                        std::to_string(d.multiplier[c]) + " (derived, FORMAT.md section 4), got " + std::to_string(mult[c]));
+    if (d.offset[c] != off[c])
+      fail("trace", file_of(dir, fx, "offset") + ": [" + std::to_string(c) + "]: expected " +
+                        std::to_string(d.offset[c]) + " (derived, FORMAT.md section 4), got " + std::to_string(off[c]));
+  }
+}
+
 neuron_params read_neuron(const YAML::Node& n, const where& w, bool ann, bool functional) {
   if (!n.IsMap()) bad(w, "expected a map, got " + scalar_text(n));
   neuron_params p;
@@ -232,6 +254,8 @@ int bundle::layer_index(const std::string& n) const {
 std::vector<std::int32_t> bundle::input(int sample, int t) const {
   const std::size_t n = input_shape.size();
   std::size_t base = static_cast<std::size_t>(sample) * n;
+  if (encoding == "poisson") return encode_poisson(inputs.data<std::uint8_t>() + base, n, input_seed, sample, t);
+  if (encoding == "rate") return encode_rate(inputs.data<std::uint8_t>() + base, n, input_seed, sample, t);
   if (encoding == "spikes") base = (static_cast<std::size_t>(sample) * timesteps + t) * n;
   std::vector<std::int32_t> v(n);
   if (inputs.dtype == npy_dtype::i8) {
@@ -248,7 +272,7 @@ void derive_fixed_points(bundle& b) {
   for (auto& l : b.layers)
     if (l.fires() && l.is_compute())
       l.fx = golden::derive_fixed_point(l.weight_scale, l.in_scale, l.bn ? &*l.bn : nullptr, l.neuron->gain,
-                                        l.neuron->threshold, l.out_channels);
+                                        l.neuron->threshold, l.out_channels, &l.bias);
 }
 
 namespace {
@@ -316,7 +340,7 @@ bundle read_bundle_impl(const std::string& dir_in) {
   const where wi = top.at("input");
   const YAML::Node in = req(root, "input", top);
   if (fn)
-    check_keys(in, wi, {"shape", "encoding", "dtype", "scale", "data"});
+    check_keys(in, wi, {"shape", "encoding", "dtype", "scale", "seed", "data"});
   else
     check_keys(in, wi, {"shape", "encoding"});
   {
@@ -326,10 +350,17 @@ bundle read_bundle_impl(const std::string& dir_in) {
     b.input_shape.h = static_cast<int>(as_int(s[1], wi.at("shape").idx(1), 1, 1 << 20));
     b.input_shape.w = static_cast<int>(as_int(s[2], wi.at("shape").idx(2), 1, 1 << 20));
   }
-  b.encoding = as_enum(req(in, "encoding", wi), wi.at("encoding"), {"direct", "spikes"});
+  b.encoding = as_enum(req(in, "encoding", wi), wi.at("encoding"),
+                       fn ? std::initializer_list<const char*>{"direct", "spikes", "poisson", "rate"}
+                          : std::initializer_list<const char*>{"direct", "spikes"});
   if (ann && b.encoding != "direct")
     bad(wi.at("encoding"), "expected direct for network ann (multi-bit input values), got '" + b.encoding + "'");
   if (fn) {
+    if (generated_encoding(b.encoding))
+      b.input_seed = static_cast<std::uint64_t>(as_int(req(in, "seed", wi), wi.at("seed"), 0, (1LL << 62)));
+    else if (has(in, "seed"))
+      bad(wi.at("seed"), "expected none (only poisson and rate encodings draw spikes from a seed), got " +
+                             scalar_text(in["seed"]));
     if (b.encoding == "direct") {
       b.input_dtype = as_enum(req(in, "dtype", wi), wi.at("dtype"), {"uint8", "int8"}) == "uint8" ? npy_dtype::u8
                                                                                                 : npy_dtype::i8;
@@ -337,7 +368,7 @@ bundle read_bundle_impl(const std::string& dir_in) {
       if (!(b.input_scale > 0)) bad(wi.at("scale"), "expected a positive number, got " + in["scale"].Scalar());
     } else {
       if (has(in, "dtype")) as_enum(in["dtype"], wi.at("dtype"), {"uint8"});
-      if (has(in, "scale")) bad(wi.at("scale"), "expected none for spike encoding (spikes have scale 1), got " +
+      if (has(in, "scale")) bad(wi.at("scale"), "expected none for " + b.encoding + " encoding (spikes have scale 1), got " +
                                                     scalar_text(in["scale"]));
       b.input_dtype = npy_dtype::u8;
       b.input_scale = 1.0;
@@ -346,7 +377,7 @@ bundle read_bundle_impl(const std::string& dir_in) {
     const auto N = static_cast<std::size_t>(b.samples);
     const auto T = static_cast<std::size_t>(b.timesteps);
     const tensor_shape& is = b.input_shape;
-    if (b.encoding == "direct")
+    if (b.encoding != "spikes")  // direct values, or the images of a poisson / rate encoding
       b.inputs = tensor(dir, in, "data", wi, b.input_dtype,
                         {N, static_cast<std::size_t>(is.c), static_cast<std::size_t>(is.h), static_cast<std::size_t>(is.w)});
     else {
@@ -387,7 +418,7 @@ bundle read_bundle_impl(const std::string& dir_in) {
   std::vector<double> out_scale;   // scale of each layer's output values
   std::vector<bool> out_binary;    // whether each layer's outputs are a neuron map (0/1 spikes; ann: relu activations)
   std::vector<int> out_bits;       // width of each layer's output values (layer::in_bits)
-  const int input_bits = b.encoding == "spikes" ? 1 : 8;
+  const int input_bits = b.spike_input() ? 1 : 8;
   for (std::size_t i = 0; i < ls.size(); ++i) {
     const where w = wl.idx(i);
     const YAML::Node n = ls[i];
@@ -408,22 +439,27 @@ bundle read_bundle_impl(const std::string& dir_in) {
       case layer_type::conv2d:
         if (fn)
           check_keys(n, w, {"name", "type", "input", "in_channels", "out_channels", "kernel", "stride", "padding",
-                            "weight", "weight_scale", "bn", "neuron", "fixed_point"});
+                            "weight", "weight_scale", "bias", "bn", "neuron", "fixed_point"});
         else
           check_keys(n, w, {"name", "type", "input", "in_channels", "out_channels", "kernel", "stride", "padding",
                             "neuron", "input_rate"});
         break;
       case layer_type::linear:
         if (fn)
-          check_keys(n, w, {"name", "type", "input", "in_features", "out_features", "weight", "weight_scale", "bn",
-                            "neuron", "fixed_point"});
+          check_keys(n, w, {"name", "type", "input", "in_features", "out_features", "weight", "weight_scale", "bias",
+                            "bn", "neuron", "fixed_point"});
         else
           check_keys(n, w, {"name", "type", "input", "in_features", "out_features", "neuron", "input_rate"});
         break;
       case layer_type::maxpool2d:
       case layer_type::avgpool2d: check_keys(n, w, {"name", "type", "input", "kernel", "stride", "padding"}); break;
       case layer_type::flatten: check_keys(n, w, {"name", "type", "input"}); break;
-      case layer_type::add: check_keys(n, w, {"name", "type", "inputs", "neuron"}); break;
+      case layer_type::add:
+        if (fn)
+          check_keys(n, w, {"name", "type", "inputs", "neuron", "bias"});
+        else
+          check_keys(n, w, {"name", "type", "inputs", "neuron"});
+        break;
     }
     // wiring
     std::vector<int> src;
@@ -479,7 +515,7 @@ bundle read_bundle_impl(const std::string& dir_in) {
     }
     l.in_shape = src[0] < 0 ? b.input_shape : b.layers[static_cast<std::size_t>(src[0])].out_shape;
     const double in_scale = src[0] < 0 ? b.input_scale : out_scale[static_cast<std::size_t>(src[0])];
-    const bool in_binary = src[0] < 0 ? b.encoding == "spikes" : static_cast<bool>(out_binary[static_cast<std::size_t>(src[0])]);
+    const bool in_binary = src[0] < 0 ? b.spike_input() : static_cast<bool>(out_binary[static_cast<std::size_t>(src[0])]);
     l.in_scale = in_scale;
     l.in_bits = src[0] < 0 ? input_bits : out_bits[static_cast<std::size_t>(src[0])];
     double o_scale = in_scale;
@@ -565,6 +601,9 @@ bundle read_bundle_impl(const std::string& dir_in) {
         l.fx.multiplier.assign(static_cast<std::size_t>(l.out_shape.c), 1);
         l.fx.offset.assign(static_cast<std::size_t>(l.out_shape.c), 0);
         l.fx.shift = 0;
+        // An optional integer bias: a constant current per channel, the fixed point's offset.
+        if (has(n, "bias"))
+          l.fx.offset = tensor_values<std::int32_t>(dir, n, "bias", w, {static_cast<std::size_t>(l.out_shape.c)});
       }
       if (l.fires()) {
         // snn: 0/1 spikes (scale 1); ann: relu activations in units of the neuron's scale.
@@ -612,28 +651,18 @@ bundle read_bundle_impl(const std::string& dir_in) {
           check_finite(m.running_var, file_of(dir, bn, "running_var"), false, true);
           l.bn = std::move(m);
         }
+        if (has(n, "bias")) {
+          if (!l.fires())
+            bad(w.at("bias"), "expected no bias on a layer without neuron (its int32 accumulations are passed on "
+                              "as they are), got one");
+          l.bias = tensor_values<float>(dir, n, "bias", w, {K});
+          check_finite(l.bias, file_of(dir, n, "bias"), false, false);
+        }
         if (l.fires()) {
-          const where wf = w.at("fixed_point");
-          const YAML::Node fx = req(n, "fixed_point", w);
-          check_keys(fx, wf, {"multiplier", "offset", "shift"});
-          l.fx.multiplier = tensor_values<std::int32_t>(dir, fx, "multiplier", wf, {K});
-          l.fx.offset = tensor_values<std::int32_t>(dir, fx, "offset", wf, {K});
-          l.fx.shift = static_cast<int>(as_int(req(fx, "shift", wf), wf.at("shift"), 0, 31));
-          const fixed_point d = golden::derive_fixed_point(l.weight_scale, l.in_scale, l.bn ? &*l.bn : nullptr,
-                                                           l.neuron->gain, l.neuron->threshold, l.out_channels);
-          if (d.shift != l.fx.shift)
-            bad(wf.at("shift"), "expected " + std::to_string(d.shift) + " (derived, FORMAT.md section 4), got " +
-                                    std::to_string(l.fx.shift));
-          for (std::size_t c = 0; c < K; ++c) {
-            if (d.multiplier[c] != l.fx.multiplier[c])
-              fail("trace", file_of(dir, fx, "multiplier") + ": [" + std::to_string(c) + "]: expected " +
-                                std::to_string(d.multiplier[c]) + " (derived, FORMAT.md section 4), got " +
-                                std::to_string(l.fx.multiplier[c]));
-            if (d.offset[c] != l.fx.offset[c])
-              fail("trace", file_of(dir, fx, "offset") + ": [" + std::to_string(c) + "]: expected " +
-                                std::to_string(d.offset[c]) + " (derived, FORMAT.md section 4), got " +
-                                std::to_string(l.fx.offset[c]));
-          }
+          // FORMAT.md 4.3: derived from the floats; a stored fixed_point must equal the derived one.
+          l.fx = golden::derive_fixed_point(l.weight_scale, l.in_scale, l.bn ? &*l.bn : nullptr, l.neuron->gain,
+                                            l.neuron->threshold, l.out_channels, &l.bias);
+          if (has(n, "fixed_point")) check_stored_fixed_point(dir, n, w, K, l.fx);
         } else if (has(n, "fixed_point")) {
           bad(w.at("fixed_point"), "expected none on a layer without neuron, got one");
         }
@@ -754,6 +783,7 @@ void write_bundle(const bundle& b, const std::string& dir) {
     << "  encoding: " << b.encoding << "\n";
   if (b.encoding == "direct")
     y << "  dtype: " << npy_dtype_name(b.input_dtype) << "\n  scale: " << num(b.input_scale) << "\n";
+  if (generated_encoding(b.encoding)) y << "  dtype: uint8\n  seed: " << b.input_seed << "\n";
   y << "  data: inputs.npy\nlabels: labels.npy\nlayers:\n";
   npy_write(dir + "/inputs.npy", b.inputs);
   npy_write<std::int32_t>(dir + "/labels.npy", {N}, b.labels);
@@ -789,6 +819,10 @@ void write_bundle(const bundle& b, const std::string& dir) {
           fail("trace", dir + "/trace.yaml: layers[" + std::to_string(li) + "]: expected an add with two inputs and a neuron, got " +
                             std::to_string(l.inputs.size()) + " inputs" + (l.neuron ? "" : " and no neuron"));
         y << "    inputs: [" << quoted(l.inputs[0]) << ", " << quoted(l.inputs[1]) << "]\n";
+        if (std::any_of(l.fx.offset.begin(), l.fx.offset.end(), [](std::int32_t o) { return o != 0; })) {
+          npy_write<std::int32_t>(dir + "/" + n + ".bias.npy", {l.fx.offset.size()}, l.fx.offset);
+          y << "    bias: " << quoted(n + ".bias.npy") << "\n";
+        }
         break;
     }
     // The neuron map (an add's has no gain: its input current is the sum, FORMAT.md section 2.1).
@@ -809,6 +843,10 @@ void write_bundle(const bundle& b, const std::string& dir) {
     if (!l.is_compute()) continue;
     npy_write<float>(dir + "/" + n + ".weight_scale.npy", {l.weight_scale.size()}, l.weight_scale);
     y << "    weight: " << quoted(n + ".weight.npy") << "\n    weight_scale: " << quoted(n + ".weight_scale.npy") << "\n";
+    if (!l.bias.empty()) {
+      npy_write<float>(dir + "/" + n + ".bias.npy", {K}, l.bias);
+      y << "    bias: " << quoted(n + ".bias.npy") << "\n";
+    }
     if (l.bn) {
       y << "    bn:\n      eps: " << num(l.bn->eps) << "\n";
       const std::pair<const char*, const std::vector<float>*> t[] = {{"weight", &l.bn->weight},
