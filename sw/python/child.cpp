@@ -6,8 +6,11 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <mutex>
 
 #include <fcntl.h>
+#include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,18 +31,99 @@ bool write_all(int fd, const char* p, size_t n) {
   return true;
 }
 
-// The child: run, send the message, leave without running the parent's exit handlers or
-// flushing the parent's (Python's) buffers.
-[[noreturn]] void child_main(int fd, const std::function<std::string()>& work) {
+// Read exactly n bytes; false on end of file or when `stop` (run on EINTR) says so.
+bool read_exact(int fd, char* p, size_t n, const std::function<bool()>& stop) {
+  while (n > 0) {
+    const ssize_t r = ::read(fd, p, n);
+    if (r < 0 && errno == EINTR) {
+      if (stop()) return false;
+      continue;
+    }
+    if (r < 0) throw ChildError(std::string("reading the simulation process's result: ") + std::strerror(errno));
+    if (r == 0) return false;
+    p += r;
+    n -= size_t(r);
+  }
+  return true;
+}
+
+// The zygote of this interpreter: started on first use, replaced if this process is a fork of
+// the one that started it. Requests go over a SOCK_SEQPACKET socket (one message each, with the
+// pipe's write end attached), so threads only need the lock to start it.
+struct Zygote {
+  std::mutex lock;
+  pid_t owner = -1, pid = -1;
+  int sock = -1;
+
+  int socket_for(const std::string& exe) {
+    std::lock_guard<std::mutex> g(lock);
+    if (owner == ::getpid() && sock >= 0) return sock;
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], 3);   // fd 3 in the zygote, without CLOEXEC
+    char* argv[] = {const_cast<char*>(exe.c_str()), nullptr};
+    pid_t p = -1;
+    const int rc = ::posix_spawn(&p, exe.c_str(), &fa, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(sv[1]);
+    if (rc != 0) {
+      ::close(sv[0]);
+      return -1;
+    }
+    owner = ::getpid();
+    pid = p;
+    sock = sv[0];
+    return sock;
+  }
+};
+Zygote g_zygote;
+
+std::string exit_text(int st) {
+  if (WIFSIGNALED(st)) return "the simulation process was killed by signal " + std::to_string(WTERMSIG(st)) +
+                              " (" + strsignal(WTERMSIG(st)) + ")";
+  return "the simulation process exited with status " + std::to_string(WIFEXITED(st) ? WEXITSTATUS(st) : -1) +
+         " without a result";
+}
+
+// Hand the request and the pipe's write end to the zygote; false if there is no zygote.
+bool send_to_zygote(const std::string& exe, const std::string& bytes, int fd) {
+  if (exe.empty()) return false;
+  const int sock = g_zygote.socket_for(exe);
+  if (sock < 0) return false;
+  iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
+  char ctl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = ctl;
+  m.msg_controllen = sizeof ctl;
+  cmsghdr* c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  ssize_t n;
+  do n = ::sendmsg(sock, &m, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n == ssize_t(bytes.size());
+}
+
+}  // namespace
+
+void child_main(int fd, const Request& r) {
   std::signal(SIGINT, SIG_DFL);   // Python's handler only sets a flag the child never reads
   // Descriptors inherited from the interpreter (among them other calls' pipes, whose readers
   // must see end-of-file when their own child ends) are not the simulation's.
   if (fd > 3) ::close_range(3, unsigned(fd - 1), 0);
   ::close_range(unsigned(fd + 1), ~0u, 0);
+  const int64_t self = ::getpid();
   char status = '0';
   std::string text;
+  if (!write_all(fd, reinterpret_cast<const char*>(&self), 8)) ::_exit(3);
   try {
-    text = work();
+    text = do_work(r);
   } catch (const std::exception& e) {
     status = '1';
     text = error_text(e);
@@ -58,80 +142,53 @@ bool write_all(int fd, const char* p, size_t n) {
   ::_exit(ok ? 0 : 3);
 }
 
-// Read exactly n bytes; false on end of file or when `stop` (run on EINTR) says so.
-bool read_exact(int fd, char* p, size_t n, const std::function<bool()>& stop) {
-  while (n > 0) {
-    const ssize_t r = ::read(fd, p, n);
-    if (r < 0 && errno == EINTR) {
-      if (stop()) return false;
-      continue;
-    }
-    if (r < 0) throw ChildError(std::string("reading the simulation process's result: ") + std::strerror(errno));
-    if (r == 0) return false;
-    p += r;
-    n -= size_t(r);
-  }
-  return true;
-}
-
-std::string exit_text(int st) {
-  if (WIFSIGNALED(st)) return "the simulation process was killed by signal " + std::to_string(WTERMSIG(st)) +
-                              " (" + strsignal(WTERMSIG(st)) + ")";
-  return "the simulation process exited with status " + std::to_string(WIFEXITED(st) ? WEXITSTATUS(st) : -1) +
-         " without a result";
-}
-
-}  // namespace
-
-std::string run_in_child(const std::function<std::string()>& work, const std::function<bool()>& interrupted) {
+std::string run_in_child(const Request& r, const std::string& zygote, const std::function<bool()>& interrupted) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw ChildError(std::string("pipe: ") + std::strerror(errno));
-  std::cout.flush();
-  std::cerr.flush();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    const int e = errno;
-    ::close(fds[0]);
-    ::close(fds[1]);
-    throw ChildError(std::string("fork: ") + std::strerror(e));
-  }
-  if (pid == 0) {
-    ::close(fds[0]);
-    child_main(fds[1], work);
+  pid_t own = -1;   // a child forked here (no zygote), reaped here
+  if (!send_to_zygote(zygote, encode(r), fds[1])) {
+    std::cout.flush();
+    std::cerr.flush();
+    own = ::fork();
+    if (own < 0) {
+      const int e = errno;
+      ::close(fds[0]);
+      ::close(fds[1]);
+      throw ChildError(std::string("fork: ") + std::strerror(e));
+    }
+    if (own == 0) {
+      ::close(fds[0]);
+      child_main(fds[1], r);
+    }
   }
   ::close(fds[1]);
+  int64_t pid = 0;
   bool killed = false;
-  auto on_eintr = [&] {
+  auto stop = [&] {
     if (interrupted && interrupted()) {
-      ::kill(pid, SIGKILL);
+      if (pid > 0) ::kill(pid_t(pid), SIGKILL);
       killed = true;
     }
     return killed;
   };
-  char head[9];
+  char head[9] = {};
   std::string text;
-  bool complete = false;
-  try {
-    if (read_exact(fds[0], head, 9, on_eintr)) {
-      uint64_t n = 0;
-      std::memcpy(&n, head + 1, 8);
-      text.resize(n);
-      complete = read_exact(fds[0], text.data(), n, on_eintr);
-    }
-  } catch (...) {
-    ::close(fds[0]);
-    ::kill(pid, SIGKILL);
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
-    throw;
+  bool complete = read_exact(fds[0], reinterpret_cast<char*>(&pid), 8, stop) && read_exact(fds[0], head, 9, stop);
+  if (complete) {
+    uint64_t n = 0;
+    std::memcpy(&n, head + 1, 8);
+    text.resize(n);
+    complete = read_exact(fds[0], text.data(), n, stop);
   }
   ::close(fds[0]);
   int st = 0;
-  while (::waitpid(pid, &st, 0) < 0) {
-    if (errno != EINTR) throw ChildError(std::string("waitpid: ") + std::strerror(errno));
+  if (own > 0) {
+    if (!complete && !killed && pid <= 0) ::kill(own, SIGKILL);
+    while (::waitpid(own, &st, 0) < 0 && errno == EINTR) {
+    }
   }
   if (killed) throw ChildInterrupted();
-  if (!complete) throw ChildError(exit_text(st));
+  if (!complete) throw ChildError(own > 0 ? exit_text(st) : "the simulation process ended without a result");
   if (head[0] != '0') throw ChildError(text);
   return text;
 }

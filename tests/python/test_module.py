@@ -142,3 +142,57 @@ def test_params_is_spiketlm_list_kind(paths):
     with pytest.raises(spiketlm.Error) as e:
         spiketlm.params("nosuch")
     assert str(e.value) == cli_error(paths, ["list", "nosuch"])
+
+
+def simulation_processes():
+    """Pids of the processes running calls: children of this process other than the zygote, and
+    the zygote's children."""
+    me, kids = os.getpid(), {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                stat = open(f"/proc/{d}/stat").read()
+                exe = os.readlink(f"/proc/{d}/exe")
+            except OSError:
+                continue
+            kids.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append((int(d), exe))
+    zygotes = [p for p, exe in kids.get(me, []) if exe.endswith("spiketlm_zygote")]
+    return [p for p, exe in kids.get(me, []) if p not in zygotes] + [p for z in zygotes for p, _ in kids.get(z, [])]
+
+
+@pytest.mark.parametrize("zygote", ["1", "0"])
+def test_a_killed_simulation_is_an_error_and_the_next_call_works(paths, tmp_path, monkeypatch, zygote):
+    monkeypatch.setenv("SPIKETLM_PYTHON_ZYGOTE", zygote)    # "0": the interpreter forks the child itself
+    assert bool(spiketlm._core().zygote()) == (zygote == "1")
+    sock = tmp_path / "fw.sock"
+    got = {}
+
+    def blocked():
+        try:
+            spiketlm.run(paths.sata, trace=paths.fmnist, samples=1, cosim=f"unix:{sock}",
+                         overrides={"run.cosim_timeout_s": 120})
+        except spiketlm.Error as e:
+            got["error"] = str(e)
+
+    t = threading.Thread(target=blocked)
+    t.start()
+    deadline = time.monotonic() + 60
+    while not sock.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    victims = simulation_processes()
+    assert len(victims) == 1
+    os.kill(victims[0], 9)
+    t.join(60)
+    assert got["error"] == "the simulation process was killed by signal 9 (Killed)"
+    assert spiketlm.run(paths.sata, trace=paths.fmnist, samples=1)["summary"]["reference_mismatches"] == 0
+
+
+def test_relative_paths_follow_the_callers_directory(paths, tmp_path, monkeypatch):
+    monkeypatch.chdir(paths.src)
+    a = spiketlm.run("platforms/sata/sata.yaml", trace="traces/fmnist_snn", samples=1)
+    monkeypatch.chdir(os.path.join(paths.src, "platforms"))
+    b = spiketlm.run("sata/sata.yaml", trace="../traces/fmnist_snn", samples=1)
+    assert a == b
+    with pytest.raises(spiketlm.Error, match="traces/fmnist_snn/trace.yaml"):
+        spiketlm.run("sata/sata.yaml", trace="traces/fmnist_snn", samples=1)
