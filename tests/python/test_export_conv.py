@@ -44,11 +44,11 @@ def test_conv_bundle_holds_the_recipe(conv, tmp_path):
     model, x, y, _ = conv
     res = st.export_bundle(model, x[:20], str(tmp_path / "c"), timesteps=T, labels=y[:20])
     text = (tmp_path / "c" / "trace.yaml").read_text()
-    # conv with bias + BN: the bias is in the running mean; LIF(leak 0.5, gain 0.5, hard) as integers
-    m = model[4]
-    mean = np.load(tmp_path / "c" / "conv4.bn.running_mean.npy")
-    expect = (model[5].running_mean.numpy() - m.bias.detach().numpy()).astype(np.float32)
-    assert (mean == expect).all()
+    # conv with bias + BN: the bias is the layer's `bias` (FORMAT.md 4.3), the BN as trained;
+    # LIF(leak 0.5, gain 0.5, hard) as integers
+    assert (np.load(tmp_path / "c" / "conv4.bias.npy") == model[4].bias.detach().numpy()).all()
+    assert (np.load(tmp_path / "c" / "conv4.bn.running_mean.npy") == model[5].running_mean.numpy()).all()
+    assert "conv0.bias.npy" not in text and not (tmp_path / "c" / "conv0.bias.npy").exists()
     assert "leak_num: 1\n      leak_shift: 1\n      reset: hard" in text
     assert "threshold: 4096\n      gain: 0.5\n" in text
     assert "type: avgpool2d" in text and "type: maxpool2d" in text and "Dropout" not in text

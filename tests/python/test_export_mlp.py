@@ -15,7 +15,7 @@ def mlp():
     x, y = make_data(1300, noise=0.9)
     model = torch.nn.Sequential(
         torch.nn.Flatten(),
-        torch.nn.Linear(144, 64, bias=False), st.LIF(),
+        torch.nn.Linear(144, 64, bias=True), st.LIF(),          # a bias without BatchNorm
         torch.nn.Linear(64, 32, bias=True), torch.nn.BatchNorm1d(32), st.IF(reset="hard"),
         torch.nn.Linear(32, 10, bias=False))
     secs = train(model, x[:1000], y[:1000], epochs=4)

@@ -6,7 +6,8 @@ the shipped bundles (traces/tools/export.py) both call write_bundle(). A layer i
     {"name", "type": conv2d|linear|maxpool2d|avgpool2d|flatten,
      conv2d: in_channels, out_channels, kernel, stride, padding; linear: in_features, out_features;
      pools: kernel, stride, padding;
-     conv2d/linear: weight (int8), weight_scale (float32 [K] or [1]), bn (None or {eps, weight,
+     conv2d/linear: weight (int8), weight_scale (float32 [K] or [1]), bias (None or float32 [K],
+       firing layers), bn (None or {eps, weight,
        bias, running_mean, running_var}), neuron (None for the output layer, else
        {model: lif|if, threshold, gain, leak_num, leak_shift, reset, share} or
        {model: relu, bits, scale}), fx = (multiplier, offset, shift) for firing layers}
@@ -66,6 +67,9 @@ def _layer_lines(ly, out):
     np.save(os.path.join(out, f"{n}.weight_scale.npy"), ly["weight_scale"])
     L.append(f"    weight: {n}.weight.npy")
     L.append(f"    weight_scale: {n}.weight_scale.npy")
+    if ly.get("bias") is not None:
+        np.save(os.path.join(out, f"{n}.bias.npy"), np.asarray(ly["bias"], np.float32))
+        L.append(f"    bias: {n}.bias.npy")
     if ly.get("bn") is not None:
         L.append("    bn:")
         L.append(f"      eps: {yaml_float(ly['bn']['eps'])}")

@@ -11,8 +11,8 @@ traces/EXPORT.md, explains it step by step):
    per-channel scale cannot change the argmax of its raw accumulations).
 3. Neuron input. BatchNorm (running statistics) and the weight and input scales fold into one
    per-channel fixed-point multiply, add and shift (FORMAT.md 4.3), derived exactly as the
-   simulator's reader derives it; a Conv/Linear bias before a BatchNorm folds into its
-   running mean (mean - bias). The membrane counts in units of threshold / threshold_units
+   simulator's reader derives it; a hidden Conv/Linear's bias is stored as the layer's `bias`
+   (FORMAT.md 4.3: added before the BatchNorm, folded into the offset). The membrane counts in units of threshold / threshold_units
    (4096: the threshold is the integer 4096), so the LIF's gain is stored as gain / threshold.
 4. Leak. leak = leak_num / 2^leak_shift exactly when it is k / 2^n with n <= 16, else the nearest
    such value with n = 16 (a warning says so).
@@ -84,14 +84,12 @@ def hardware_leak(leak, name="LIF"):
     return num, 16
 
 
-def _bn_arrays(bn, bias):
+def _bn_arrays(bn):
     if not bn.track_running_stats or bn.running_mean is None:
         raise ExportError("BatchNorm: expected running statistics (track_running_stats=True)")
     K = bn.num_features
     f32 = lambda t: t.detach().cpu().numpy().astype(np.float32)  # noqa: E731
     mean = f32(bn.running_mean)
-    if bias is not None:
-        mean = (mean - bias).astype(np.float32)
     return {"eps": float(bn.eps), "weight": f32(bn.weight) if bn.affine else np.ones(K, np.float32),
             "bias": f32(bn.bias) if bn.affine else np.zeros(K, np.float32),
             "running_mean": mean, "running_var": f32(bn.running_var)}
@@ -110,17 +108,18 @@ def _compute_layer(ly, in_scale, threshold_units):
     bias = None if m.bias is None else m.bias.detach().cpu().numpy().astype(np.float32)
     if bias is not None and not bias.any():
         bias = None
-    if bias is not None and ly["bn"] is None:
-        raise ExportError(f"{name}: bias: expected none (bundles carry biases only through a following BatchNorm "
-                          "until the format has them; build the layer with bias=False)")
+    if bias is not None and not ly["firing"]:
+        raise ExportError(f"{name}: bias: expected none on the output layer (its int32 accumulations are the "
+                          "outputs, FORMAT.md 4.3); build it with bias=False")
     out = {k: v for k, v in ly.items() if k in ("name", "type", "in_channels", "out_channels", "kernel", "stride",
                                                   "padding", "in_features", "out_features")}
-    out.update(weight=q, weight_scale=s, bn=None, neuron=None, in_scale=in_scale)
+    out.update(weight=q, weight_scale=s, bias=bias, bn=None, neuron=None, in_scale=in_scale)
     if ly["bn"] is not None:
-        out["bn"] = _bn_arrays(ly["bn"], bias)
+        out["bn"] = _bn_arrays(ly["bn"])
     if ly["firing"]:
         out["neuron"] = _neuron(ly["neuron"], ly["neuron_name"], threshold_units)
-        out["fx"] = intmodel.derive_fixed_point(s, in_scale, out["bn"], out["neuron"]["gain"], threshold_units)
+        out["fx"] = intmodel.derive_fixed_point(s, in_scale, out["bn"], out["neuron"]["gain"], threshold_units,
+                                                bias=bias, channels=q.shape[0])
     return out
 
 
