@@ -45,8 +45,12 @@ def test_bad_inputs(tmp_path):
     model = nn.Sequential(lin(4, 3), st.LIF(), lin(3, 2))
     with pytest.raises(st.ExportError, match=r"expected 0/1 spikes \[N, T=2, \.\.\.\]"):
         st.export_bundle(model, torch.rand(3, 2, 4), str(tmp_path / "b"), timesteps=2, encoding="spikes")
-    with pytest.raises(st.ExportError, match="encoding: expected 'direct' or 'spikes', got 'poisson'"):
+    with pytest.raises(st.ExportError, match="encoding: expected 'direct', 'spikes', 'poisson' or 'rate', got 'morse'"):
+        st.export_bundle(model, torch.rand(3, 4), str(tmp_path / "b"), timesteps=2, encoding="morse")
+    with pytest.raises(st.ExportError, match=r"seed: expected an integer in \[0, 2\^62\] for encoding 'poisson', got None"):
         st.export_bundle(model, torch.rand(3, 4), str(tmp_path / "b"), timesteps=2, encoding="poisson")
+    with pytest.raises(st.ExportError, match=r"expected values in \[0, 1\] for encoding 'rate'"):
+        st.export_bundle(model, torch.rand(3, 4) * 2, str(tmp_path / "b"), timesteps=2, encoding="rate", seed=1)
     assert os.listdir(tmp_path) == []
 
 

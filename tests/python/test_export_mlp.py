@@ -51,3 +51,17 @@ def test_mlp_on_spikeflow_and_spike_input(mlp, paths, tmp_path):
     assert r["summary"]["reference_mismatches"] == 0
     assert (predictions(r) == res.int_predictions).all()
     assert r["summary"]["accuracy"] / 100 == pytest.approx(res.agreement) and res.agreement >= 0.99
+
+
+@pytest.mark.parametrize("encoding", ["poisson", "rate"])
+def test_mlp_with_spikes_made_in_the_simulator(mlp, paths, tmp_path, encoding):
+    model, x, y, _ = mlp
+    out = str(tmp_path / encoding)
+    res = st.export_bundle(model, x, out, timesteps=T, encoding=encoding, seed=7, labels=y)
+    text = open(os.path.join(out, "trace.yaml")).read()
+    assert f"encoding: {encoding}\n  dtype: uint8\n  seed: 7\n" in text and "scale:" not in text.split("layers:")[0]
+    assert np.load(os.path.join(out, "inputs.npy")).shape == (len(x), 1, 12, 12)
+    r = spiketlm.run(paths.sata, trace=out, samples=len(x))
+    assert r["summary"]["reference_mismatches"] == 0     # the simulator's encoder made the spikes spiketlm.encode made
+    assert (predictions(r) == res.int_predictions).all()
+    assert (predictions(r) == res.float_predictions).mean() >= 0.99

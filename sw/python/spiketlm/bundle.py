@@ -43,12 +43,14 @@ def _quoted(text):
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _input_lines(inputs, encoding, input_scale):
+def _input_lines(inputs, encoding, input_scale, seed):
     shape = inputs.shape[2:] if encoding == "spikes" else inputs.shape[1:]
     L = ["input:", f"  shape: [{', '.join(str(int(d)) for d in shape)}]", f"  encoding: {encoding}",
          f"  dtype: {np.dtype(inputs.dtype).name}"]
-    if encoding != "spikes":
+    if encoding == "direct":
         L.append(f"  scale: {yaml_float(input_scale)}")
+    if encoding in ("poisson", "rate"):
+        L.append(f"  seed: {int(seed)}")
     L.append("  data: inputs.npy")
     return L
 
@@ -95,14 +97,14 @@ def _layer_lines(ly, out):
 
 
 def _write(out, layers, inputs, labels, T, outputs, counts, name, description, network, encoding,
-           input_scale, membrane_bits):
+           input_scale, membrane_bits, seed):
     L = ["# spiketlm trace bundle, see traces/FORMAT.md", "format: spiketlm-trace", "version: 1",
          "kind: functional"]
     if network == "ann":
         L.append("network: ann")
     L += [f"name: {name}", f"description: {_quoted(description)}", f"timesteps: {T}",
           f"classes: {outputs.shape[2]}", f"samples: {inputs.shape[0]}"]
-    L += _input_lines(inputs, encoding, input_scale)
+    L += _input_lines(inputs, encoding, input_scale, seed)
     L.append("labels: labels.npy")
     np.save(os.path.join(out, "inputs.npy"), np.ascontiguousarray(inputs))
     np.save(os.path.join(out, "labels.npy"), np.asarray(labels).astype(np.int32))
@@ -133,10 +135,12 @@ def _umask():
 
 
 def write_bundle(layers, inputs, labels, T, outputs, counts, out, name, description, network="snn",
-                 encoding="direct", input_scale=1.0 / 255.0, membrane_bits=32):
+                 encoding="direct", input_scale=1.0 / 255.0, membrane_bits=32, seed=None):
     """Write the bundle directory `out` (FORMAT.md sections 1-3).
 
-    inputs: direct uint8/int8 [N, C, H, W] or spikes uint8 0/1 [N, T, C, H, W]; labels [N];
+    inputs: direct uint8/int8 [N, C, H, W], spikes uint8 0/1 [N, T, C, H, W], or for the
+    encodings computed in the simulation (poisson, rate; FORMAT.md 3.1) uint8 images [N, C, H, W]
+    with `seed`; labels [N];
     outputs int32 [N, T, classes] and counts [N, T, F] from spiketlm.intmodel.run. The bundle is
     written to a temporary directory beside `out` and renamed into place; an existing `out` is
     replaced only if it is a bundle (holds trace.yaml) or empty, so no other directory is lost."""
@@ -150,7 +154,7 @@ def write_bundle(layers, inputs, labels, T, outputs, counts, out, name, descript
     tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out) + ".", dir=parent)
     try:
         _write(tmp, layers, inputs, labels, T, outputs, counts, name, description, network, encoding,
-               input_scale, membrane_bits)
+               input_scale, membrane_bits, seed)
         os.chmod(tmp, 0o777 & ~_umask())   # as os.makedirs would have made it (mkdtemp: 0700)
         if os.path.exists(out):
             old = tempfile.mkdtemp(prefix="." + os.path.basename(out) + ".old.", dir=parent)

@@ -6,6 +6,8 @@ traces/EXPORT.md, explains it step by step):
    values >= 0) or int8 with a scale: given, else 1/255 when the values lie in [0, 1], else
    max|x| / 255 (uint8) or max|x| / 127 (int8); q = clip(round(x / scale)). The float model is
    compared on the dequantized input q * scale. Spike coding: 0/1 maps [N, T, ...], as they are.
+   Poisson / rate coding (computed in the simulator from uint8 images and a seed, FORMAT.md 3.1):
+   values in [0, 1] stored as round(255 x); the model sees the spikes spiketlm.encode makes.
 2. Weights. int8, symmetric: scale = max|w| / 127, q = clip(round(w / scale), -127, 127), per
    output channel for the hidden (firing) layers, one per tensor for the output layer (so that a
    per-channel scale cannot change the argmax of its raw accumulations).
@@ -28,7 +30,7 @@ import warnings
 import numpy as np
 import torch
 
-from .. import intmodel
+from .. import encode, intmodel
 from ..bundle import quantize, write_bundle
 from .neuron import predict
 from .plan import ExportError, plan
@@ -137,8 +139,21 @@ def bundle_layers(model, input_shape, input_scale, threshold_units=4096):
     return layers
 
 
-def _inputs(sample_inputs, timesteps, encoding, input_scale):
+def _inputs(sample_inputs, timesteps, encoding, input_scale, seed):
+    """(integers as stored, scale, [C, H, W], stored array, model input) of the samples."""
     x = sample_inputs.detach().cpu().numpy() if torch.is_tensor(sample_inputs) else np.asarray(sample_inputs)
+    if encoding in ("poisson", "rate"):
+        if x.size and (x.min() < 0 or x.max() > 1):
+            raise ExportError(f"sample_inputs: expected values in [0, 1] for encoding {encoding!r} (spike "
+                              f"probability or rate per timestep), got [{x.min()}, {x.max()}]")
+        if seed is None or not 0 <= int(seed) <= 1 << 62:
+            raise ExportError(f"seed: expected an integer in [0, 2^62] for encoding {encoding!r}, got {seed!r}")
+        q = np.clip(np.round(x * 255.0), 0, 255).astype(np.uint8)
+        feat = x.shape[1:]
+        shape3 = tuple(feat) if len(feat) == 3 else (feat[0], 1, 1)
+        spikes = encode.encode(q.reshape((q.shape[0],) + shape3), timesteps, encoding, int(seed))
+        model_in = spikes.reshape((q.shape[0], timesteps) + tuple(feat)).astype(np.float32)
+        return q, 1.0, shape3, q.reshape((q.shape[0],) + shape3), model_in, spikes
     if encoding == "spikes":
         if x.ndim < 3 or x.shape[1] != timesteps or not np.isin(x, (0, 1)).all():
             raise ExportError(f"sample_inputs: expected 0/1 spikes [N, T={timesteps}, ...], got shape {x.shape}")
@@ -147,36 +162,40 @@ def _inputs(sample_inputs, timesteps, encoding, input_scale):
         q, scale = quantize_input(x, input_scale)
         feat = x.shape[1:]
     else:
-        raise ExportError(f"encoding: expected 'direct' or 'spikes', got {encoding!r}")
+        raise ExportError(f"encoding: expected 'direct', 'spikes', 'poisson' or 'rate', got {encoding!r}")
     if len(feat) not in (1, 3):
         raise ExportError(f"sample_inputs: expected [N, C, H, W] or [N, F] per timestep, got {x.shape}")
     shape3 = tuple(feat) if len(feat) == 3 else (feat[0], 1, 1)
     stored = q.reshape(q.shape[:q.ndim - len(feat)] + shape3)
-    return q, scale, shape3, stored
+    model_in = q.astype(np.float32) * np.float32(scale) if encoding == "direct" else q.astype(np.float32)
+    return q, scale, shape3, stored, model_in, stored
 
 
 def export_bundle(model, sample_inputs, out_dir, timesteps, labels=None, encoding="direct", input_scale=None,
-                  name=None, description=None, threshold_units=4096, membrane_bits=32):
+                  name=None, description=None, threshold_units=4096, membrane_bits=32, seed=None):
     """Export `model` with `sample_inputs` as the bundle's samples; return an ExportResult.
 
     model: an nn.Sequential of Conv2d, Linear, BatchNorm1d/2d, spiketlm.torch.LIF/IF, MaxPool2d,
     AvgPool2d, Flatten (Dropout, Identity ignored), the last Conv2d/Linear without a neuron (the
-    output). sample_inputs: [N, C, H, W] or [N, F] values (encoding "direct") or 0/1 spikes
-    [N, T, ...] ("spikes"). labels: [N] class indices; None stores the float model's predictions,
+    output). sample_inputs: [N, C, H, W] or [N, F] values (encoding "direct"), 0/1 spikes
+    [N, T, ...] ("spikes"), or values in [0, 1] that the simulator turns into spikes itself
+    ("poisson": a Bernoulli draw per step with probability round(255 x) / 255; "rate": a regular
+    train of that rate; FORMAT.md 3.1) with `seed`; the PyTorch model is compared on the same
+    spikes (spiketlm.encode, the numpy twin of the simulator's encoder). labels: [N] class indices; None stores the float model's predictions,
     so that the simulator's accuracy is its agreement with PyTorch. The recipe: module docstring."""
     T = int(timesteps)
-    q, scale, shape3, stored = _inputs(sample_inputs, T, encoding, input_scale)
+    q, scale, shape3, stored, model_in, int_in = _inputs(sample_inputs, T, encoding, input_scale, seed)
     layers = bundle_layers(model, shape3, scale, threshold_units)
-    outputs, counts = intmodel.run(layers, stored, T, membrane_bits, encoding=encoding)
-    xf = torch.from_numpy(q.astype(np.float32) * np.float32(scale) if encoding == "direct" else q.astype(np.float32))
-    fpred = predict(model, xf, T, encoding).numpy()
+    direct = encoding == "direct"
+    outputs, counts = intmodel.run(layers, int_in, T, membrane_bits, encoding="direct" if direct else "spikes")
+    fpred = predict(model, torch.from_numpy(model_in), T, "direct" if direct else "spikes").numpy()
     ipred = outputs.astype(np.int64).sum(1).argmax(1)
     y = fpred if labels is None else np.asarray(labels.cpu() if torch.is_tensor(labels) else labels).astype(np.int64)
     name = name or os.path.basename(os.path.normpath(out_dir))
     desc = description or (f"exported from PyTorch by spiketlm.torch.export_bundle, T={T}, "
                            + ("labels = the float model's predictions" if labels is None else "labels given"))
     path = write_bundle(layers, stored, y, T, outputs, counts, out_dir, name, desc, encoding=encoding,
-                        input_scale=scale, membrane_bits=membrane_bits)
+                        input_scale=scale, membrane_bits=membrane_bits, seed=seed)
     return ExportResult(path=path, timesteps=T, input_scale=scale, labels=y, float_predictions=fpred,
                         int_predictions=ipred, int_outputs=outputs, agreement=float((fpred == ipred).mean()),
                         float_accuracy=float((fpred == y).mean()), int_accuracy=float((ipred == y).mean()))
