@@ -1,6 +1,7 @@
 #include "platforms/platform.h"
 
 #include "hw/ctrl/csr.h"
+#include "hw/neuron/network_mode.h"
 #include "sw/fw/firmware.h"
 #include "sw/hal/cpu.h"
 #include "traces/src/flops.h"
@@ -68,10 +69,10 @@ void Platform::load_run(const std::function<int64_t(int)>& first_default) {
   Params& p = ctx().params;
   m_bundle = load_trace();
   // An ANN run: the units built next pick their hardware from the activation width.
-  ctx().ann_bits = 0;
+  ann_bits(ctx()) = 0;
   if (m_bundle.ann())
     for (const auto& L : m_bundle.layers)
-      if (L.fires() && L.neuron->relu()) ctx().ann_bits = std::max(ctx().ann_bits, L.neuron->bits);
+      if (L.fires() && L.neuron->relu()) ann_bits(ctx()) = std::max(ann_bits(ctx()), L.neuron->bits);
   const int64_t max_samples = m_bundle.functional() ? m_bundle.samples : 1 << 20;
   m_samples = int(p.get_int("run.samples", m_bundle.functional() ? std::min(100, m_bundle.samples) : 1,
                             {"samples to run (--samples)", "", 1, double(max_samples)}));

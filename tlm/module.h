@@ -10,8 +10,10 @@
 #pragma once
 #include <systemc>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
+#include <typeindex>
 #include <vector>
 
 #include "tlm/energy.h"
@@ -42,14 +44,20 @@ class Context {
   void to_report(Report& r) const;
   // Seconds of simulated time used for leakage (set by the platform at the end of a run).
   double elapsed_s = 0;
-  // The network the run executes: 0 = an SNN (spikes); B > 0 = an ANN with B-bit activations
-  // (issue #10). Set by the platform from the trace before it elaborates its units, which pick
-  // their hardware (multiply-accumulate PEs, ReLU units) from it.
-  int ann_bits = 0;
+  // A run-wide attribute of type T that the layers above define (one value per type,
+  // default-constructed on first use): e.g. hw's NetworkMode (hw/neuron/network_mode.h), set by
+  // the platform before it elaborates its units. The framework gives it no meaning.
+  template <class T>
+  T& attribute() {
+    std::shared_ptr<void>& p = m_attributes[std::type_index(typeid(T))];
+    if (!p) p = std::make_shared<T>();
+    return *static_cast<T*>(p.get());
+  }
 
  private:
   friend class Module;
   std::vector<Module*> m_modules;
+  std::map<std::type_index, std::shared_ptr<void>> m_attributes;
 };
 
 struct Stat {

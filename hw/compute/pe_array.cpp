@@ -1,5 +1,7 @@
 #include "hw/compute/pe_array.h"
 
+#include "hw/neuron/network_mode.h"
+
 #include <algorithm>
 #include <cstring>
 #ifdef __SSE2__
@@ -19,7 +21,7 @@ PeArray::PeArray(sc_core::sc_module_name nm, Context& ctx)
       m_s_spad(uint64_t(param_int("spike_spad_bytes", 9, {"spike scratchpad per PE", "B", 1, 1 << 20}))),
       m_w_spad(uint64_t(param_int("weight_spad_bytes", 9, {"weight scratchpad per PE", "B", 1, 1 << 20}))),
       m_p_spad(uint64_t(param_int("psum_spad_bytes", 8, {"partial-sum scratchpad per PE", "B", 1, 1 << 20}))),
-      m_ann(ctx.ann_bits > 0),
+      m_ann(ann_bits(ctx) > 0),
       m_tech(param_string("tech", m_ann ? "pe_mac" : "pe_acc",
                           {"tech-table component of a PE's compute (SNN: pe_acc, spike-gated accumulate; ANN: "
                            "pe_mac, multiply-accumulate)"})),

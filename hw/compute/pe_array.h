@@ -48,8 +48,9 @@ class PeArray : public Module {
   int rows() const { return m_rows; }
   int cols() const { return m_cols; }
   bool skip_zero_cycles() const { return m_skip_zero; }
-  // ANN mode (Context::ann_bits > 0): multiply-accumulate PEs (tech pe_mac) that take a whole
-  // multi-bit activation per step, instead of bit-serial spike-gated accumulates.
+  // ANN mode (ann_bits(ctx) > 0, hw/neuron/network_mode.h): multiply-accumulate PEs (tech
+  // pe_mac) that take a whole multi-bit activation per step, instead of bit-serial spike-gated
+  // accumulates.
   bool ann() const { return m_ann; }
   const sc_core::sc_time& clock() const { return m_clock; }
   uint64_t weight_spad_bytes() const { return m_w_spad; }

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "traces/src/golden.h"
+#include "hw/arith/kernels.h"
 
 namespace spiketlm {
 
@@ -807,8 +807,8 @@ void ImcController::execute() {
         } else if (L.op == OP_MAXPOOL || L.op == OP_AVGPOOL) {
           tensor_shape is{L.g.in_c, L.g.in_h, L.g.in_w}, os{r.out.c, r.out.h, r.out.w};
           std::vector<int32_t> v(osz);
-          if (L.op == OP_MAXPOOL) golden::maxpool2d(in.at(int(ts)).data(), is, L.g.kh, L.g.stride, L.g.pad, os, v.data());
-          else golden::avgpool2d(in.at(int(ts)).data(), is, L.g.kh, L.g.stride, L.g.pad, os, v.data());
+          if (L.op == OP_MAXPOOL) arith::maxpool2d(in.at(int(ts)).data(), is, L.g.kh, L.g.stride, L.g.pad, os, v.data());
+          else arith::avgpool2d(in.at(int(ts)).data(), is, L.g.kh, L.g.stride, L.g.pad, os, v.data());
           for (int32_t x : v) st.spikes_out += x != 0;  // non-zero outputs, as SATA counts them
           r.out.t.push_back(std::move(v));
         }

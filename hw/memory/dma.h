@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "hw/memory/memory_target.h"
+#include "hw/memory/tensor.h"
 #include "tlm/module.h"
-#include "tlm/payload.h"
 
 namespace spiketlm {
 

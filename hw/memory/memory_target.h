@@ -19,8 +19,8 @@
 #include <memory>
 #include <vector>
 
+#include "hw/memory/tensor.h"
 #include "tlm/module.h"
-#include "tlm/payload.h"
 #include "tlm/router.h"
 
 namespace spiketlm {

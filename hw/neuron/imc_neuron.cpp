@@ -1,12 +1,13 @@
 #include "hw/neuron/imc_neuron.h"
 
-#include "traces/src/golden.h"
+#include "hw/arith/neuron.h"
+#include "hw/neuron/network_mode.h"
 
 namespace spiketlm {
 
 ImcNeuron::ImcNeuron(sc_core::sc_module_name nm, Context& ctx)
     : Module(nm, ctx),
-      m_ann(ctx.ann_bits > 0),
+      m_ann(ann_bits(ctx) > 0),
       m_bits(int(param_int("membrane_bits", 32, {"membrane width, saturating", "bit", 2, 32}))),
       // neuron.imc.shared (C#n, FACTS.md s5): one circuit serves `share` channels in turn.
       m_share(unit_kind() == "neuron.imc.shared"
@@ -30,17 +31,17 @@ uint64_t ImcNeuron::step(const int64_t* psum, size_t n, size_t per_channel, cons
   const int64_t hi = (int64_t(1) << (m_bits - 1)) - 1, lo = -hi - 1;
   const size_t group = n / size_t(np.share > 1 ? np.share : 1);  // membranes (C#n: one per group)
   size_t mi = 0;                                                 // i mod group, in the order of i
-  const golden::lif_constants k = golden::lif_constants_of(np);  // in registers (a plain struct)
+  const arith::lif_constants k = arith::lif_constants_of(np);  // in registers (a plain struct)
   const int bits = m_bits;
   for (size_t ch = 0, i = 0; i < n; ++ch) {
     const int32_t mul = multiplier[ch], off = offset[ch];
     for (const size_t end = i + per_channel; i < end; ++i) {
-      const int64_t x = golden::neuron_current(psum[i], mul, off, shift);
+      const int64_t x = arith::neuron_current(psum[i], mul, off, shift);
       int64_t& v = membrane[mi];
       mi = mi + 1 == group ? 0 : mi + 1;
-      const int64_t pre = golden::lif_charge(v, x, k);
+      const int64_t pre = arith::lif_charge(v, x, k);
       sat += (pre > hi || pre < lo);
-      const bool s = golden::lif_fire(v, pre, k, bits);
+      const bool s = arith::lif_fire(v, pre, k, bits);
       spikes[i] = s;
       fired += s;
     }
@@ -59,9 +60,9 @@ uint64_t ImcNeuron::relu(const int64_t* psum, size_t n, size_t per_channel, cons
   for (size_t ch = 0, i = 0; i < n; ++ch) {
     const int32_t mul = multiplier[ch], off = offset[ch];
     for (const size_t end = i + per_channel; i < end; ++i) {
-      const int64_t x = golden::neuron_current(psum[i], mul, off, shift);
+      const int64_t x = arith::neuron_current(psum[i], mul, off, shift);
       sat += x > top;
-      out[i] = golden::relu_quantize(x, bits);
+      out[i] = arith::relu_quantize(x, bits);
       nonzero += out[i] != 0;
     }
   }

@@ -1,8 +1,8 @@
 // spiketlm: the LIF/IF units of an IMC tile (kind "neuron.imc"). See imc_neuron.md.
 //
 // Integrates the tile's accumulated partial sums into membranes kept in the tile's membrane
-// memory: the neuron input current is golden::neuron_current (BN and scales folded into the
-// fixed point), the update golden::lif_update with a saturating membrane of membrane_bits.
+// memory: the neuron input current is arith::neuron_current (BN and scales folded into the
+// fixed point), the update arith::lif_update with a saturating membrane of membrane_bits.
 // Energy: one "update" action per neuron update (SpikeSim's neuron figure), counted by the
 // caller through count_updates() so that SpikeSim's dense composition can be reproduced.
 // Area: membrane memory per neuron and input spike memory per input neuron, declared once the
@@ -11,14 +11,14 @@
 // `share` output channels in sequence; a layer trained with C#n keeps one membrane per group of
 // channels (the membrane left by channel j is the start of channel j + K/n); timing: a chain of
 // `share` updates of `update_clocks` clocks per pixel (chain_clocks()).
-// ANN mode (Context::ann_bits > 0, issue #10): the units are ReLU + requantize units (relu(),
-// tech component imc_relu), with no membrane memory.
+// ANN mode (ann_bits(ctx) > 0, hw/neuron/network_mode.h, issue #10): the units are ReLU +
+// requantize units (relu(), tech component imc_relu), with no membrane memory.
 #pragma once
 #include <cstdint>
 #include <vector>
 
 #include "tlm/module.h"
-#include "traces/src/trace.h"
+#include "hw/arith/neuron.h"
 
 namespace spiketlm {
 
@@ -31,7 +31,7 @@ class ImcNeuron : public Module {
   // statistics only.
   uint64_t step(const int64_t* psum, size_t n, size_t per_channel, const int32_t* multiplier, const int32_t* offset,
                 int shift, const neuron_params& np, int64_t* membrane, int32_t* spikes);
-  // ANN (network ann): out[i] = clamp(current, 0, 2^bits - 1) (golden::relu_quantize), no
+  // ANN (network ann): out[i] = clamp(current, 0, 2^bits - 1) (arith::relu_quantize), no
   // membrane. Returns the non-zero activations. Counts statistics only.
   uint64_t relu(const int64_t* psum, size_t n, size_t per_channel, const int32_t* multiplier, const int32_t* offset,
                 int shift, int bits, int32_t* out);

@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "traces/src/golden.h"
+#include "hw/arith/neuron.h"
+#include "hw/neuron/network_mode.h"
 
 namespace spiketlm {
 
@@ -26,7 +27,7 @@ LifUnit::LifUnit(sc_core::sc_module_name nm, Context& ctx)
                   : 1),
       m_units(int(param_int("units", 128 / m_share, {"neuron circuits working in parallel (SATA: one per PE)", "", 1, 1 << 20}))),
       m_membrane_bits(int(param_int("membrane_bits", 32, {"membrane register width, saturating", "bit", 2, 32}))),
-      m_ann(ctx.ann_bits > 0),
+      m_ann(ann_bits(ctx) > 0),
       m_cycle(action(param_string("tech", m_ann ? "relu_q" : "lif", {"tech-table component (ANN: relu_q)"}), "cycle")),
       m_update_thr(action(param_string("tech", m_ann ? "relu_q" : "lif"), "update")),
       m_update_mem(action(membrane_component(m_membrane_bits), "update")),
@@ -74,7 +75,7 @@ uint64_t LifUnit::integrate(const LifJob& j) {
     for (int p = 0; p < pixels; ++p)
       for (int c = 0; c < channels; ++c) {
         const size_t i = size_t(p) * stride + c;
-        const int64_t x = golden::neuron_current(psum[i], mult[c], offs[c], shift);
+        const int64_t x = arith::neuron_current(psum[i], mult[c], offs[c], shift);
         const int64_t a = std::clamp<int64_t>(x, 0, top);
         sat += x > top;
         out[i] = uint8_t(a);
@@ -96,16 +97,16 @@ uint64_t LifUnit::integrate(const LifJob& j) {
   const int bits = m_membrane_bits;
   const uint64_t span = uint64_t(hi) - uint64_t(lo);
   // mem_index(p, c, i): where neuron (p, c) keeps its membrane (i: its psum index).
-  const golden::lif_constants k = golden::lif_constants_of(j.neuron);
+  const arith::lif_constants k = arith::lif_constants_of(j.neuron);
   auto update = [&](auto mem_index) {
     for (int p = 0; p < pixels; ++p)
       for (int c = 0; c < channels; ++c) {
         const size_t i = size_t(p) * stride + c;
-        const int64_t x = golden::neuron_current(psum[i], mult[c], offs[c], shift);
+        const int64_t x = arith::neuron_current(psum[i], mult[c], offs[c], shift);
         int64_t& v = mem[mem_index(p, c, i)];
-        const int64_t pre = golden::lif_charge(v, x, k);
+        const int64_t pre = arith::lif_charge(v, x, k);
         sat += uint64_t(pre) - uint64_t(lo) > span;  // pre outside [lo, hi]
-        const bool s = golden::lif_fire(v, pre, k, bits);
+        const bool s = arith::lif_fire(v, pre, k, bits);
         out[i] = s;
         spikes += s;
       }

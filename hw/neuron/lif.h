@@ -1,13 +1,13 @@
 // spiketlm: LIF / IF neuron units (kind "lif.basic"). See lif.md.
 //
 // `units` neuron circuits (default one per PE, as SATA) integrate the neuron input current
-// of each output neuron, leak, fire and reset (golden::lif_update: the arithmetic of
-// traces/FORMAT.md), with a saturating membrane of `membrane_bits`. The input current is the
-// fixed-point transform of the accumulated partial sum (golden::neuron_current).
+// of each output neuron, leak, fire and reset (arith::lif_update: the arithmetic of
+// traces/FORMAT.md, hw/arith/neuron.h), with a saturating membrane of `membrane_bits`. The input current is the
+// fixed-point transform of the accumulated partial sum (arith::neuron_current).
 //
-// ANN mode (Context::ann_bits > 0, issue #10): the units are ReLU + requantize units (tech
-// component "relu_q": an always-on comparator and an output register per activation), with no
-// membrane registers; jobs carry act_bits.
+// ANN mode (ann_bits(ctx) > 0, hw/neuron/network_mode.h, issue #10): the units are ReLU +
+// requantize units (tech component "relu_q": an always-on comparator and an output register per
+// activation), with no membrane registers; jobs carry act_bits.
 //
 // Energy (SATA's model): the comparator and subtractor switch every cycle in every unit
 // ("cycle" action x cycles x units, charged by finish_run); the threshold and membrane
@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "tlm/module.h"
-#include "traces/src/trace.h"
+#include "hw/arith/neuron.h"
 
 namespace spiketlm {
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "hw/neuron/network_mode.h"
 #include "sw/fw/firmware.h"
 #include "traces/src/golden.h"
 #include "traces/src/requantize.h"
@@ -90,7 +91,7 @@ void Sata::finish(Report& r) {
   r.set("run", "samples", int64_t(n));
   r.set("run", "timesteps", int64_t(T));
   r.set("run", "network", m_bundle.network);
-  if (ctx().ann_bits) r.set("run", "activation_bits", int64_t(ctx().ann_bits));
+  if (ann_bits(ctx())) r.set("run", "activation_bits", int64_t(ann_bits(ctx())));
   r.set("run", "membrane_bits", int64_t(m_lif->membrane_bits()));
   r.set("run", "requantized_layers", int64_t(m_requantized));
   r.set("run", "pe_array", std::to_string(m_pe->rows()) + "x" + std::to_string(m_pe->cols()));

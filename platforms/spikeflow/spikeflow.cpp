@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "hw/neuron/network_mode.h"
 #include "sw/fw/firmware.h"
 #include "traces/src/golden.h"
 #include "traces/src/requantize.h"
@@ -141,7 +142,7 @@ void SpikeFlow::finish(Report& r) {
   r.set("run", "trace", m_bundle.name);
   r.set("run", "trace_kind", m_bundle.kind);
   r.set("run", "network", m_bundle.network);
-  if (ctx().ann_bits) r.set("run", "activation_bits", int64_t(ctx().ann_bits));
+  if (ann_bits(ctx())) r.set("run", "activation_bits", int64_t(ann_bits(ctx())));
   r.set("run", "samples", int64_t(n));
   r.set("run", "timesteps", int64_t(T));
   r.set("run", "mode", m_ctrl->dense_spikesim() ? "dense_spikesim" : (std::string("physical") + ""));

@@ -59,7 +59,7 @@ bool set_neuron(LayerDesc& d, const neuron_params& n) {
 }
 
 int8_t synthetic_weight(uint64_t seed, uint64_t layer, uint64_t i) {
-  const uint64_t z = splitmix64_mix(seed ^ (layer << 40) ^ i);
+  const uint64_t z = arith::splitmix64_mix(seed ^ (layer << 40) ^ i);
   return int8_t(int(z % 255) - 127);
 }
 }  // namespace
@@ -276,7 +276,7 @@ void Runtime::write_input(int sample) {
   } else if (m_b.encoding == "direct") {
     // A workload has no images: a seeded stand-in (uniform bytes) of the right shape.
     std::vector<int32_t> v(size_t(m_input.c) * m_input.h * m_input.w);
-    for (size_t i = 0; i < v.size(); ++i) v[i] = int32_t(splitmix64_mix(m_b.seed ^ (uint64_t(sample) << 48) ^ i) & 0xff);
+    for (size_t i = 0; i < v.size(); ++i) v[i] = int32_t(arith::splitmix64_mix(m_b.seed ^ (uint64_t(sample) << 48) ^ i) & 0xff);
     const auto p = pack_planes(v, m_input.c, m_input.h, m_input.w, 8);
     m_hal.host_write(m_input.addr, p.data(), p.size());
   } else {

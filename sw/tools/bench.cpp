@@ -37,7 +37,7 @@ uint64_t golden_workload(const bundle& b) {
     std::vector<int8_t> w(size_t(K) * (L.type == layer_type::conv2d ? size_t(C) * k * k : size_t(n_in)));
     for (auto& x : w) x = int8_t(int(rng() % 255) - 127);
     out.assign(L.out_shape.size(), 0);
-    const std::vector<int8_t> wt = L.type == layer_type::conv2d ? golden::transpose_conv_weight(w, K, C, k) : std::vector<int8_t>();
+    const std::vector<int8_t> wt = L.type == layer_type::conv2d ? arith::transpose_conv_weight(w, K, C, k) : std::vector<int8_t>();
     std::vector<int8_t> wl;
     if (L.type == layer_type::linear) {
       wl.resize(w.size());
@@ -49,9 +49,9 @@ uint64_t golden_workload(const bundle& b) {
         std::vector<int32_t> in(static_cast<size_t>(n_in));
         for (auto& x : in) x = int32_t(rng() & 0xff);
         if (L.type == layer_type::conv2d)
-          golden::conv2d_dense(in.data(), L.in_shape, w.data(), k, L.stride, L.padding, L.out_shape, out.data());
+          arith::conv2d_dense(in.data(), L.in_shape, w.data(), k, L.stride, L.padding, L.out_shape, out.data());
         else
-          golden::linear_dense(in.data(), n_in, w.data(), K, out.data());
+          arith::linear_dense(in.data(), n_in, w.data(), K, out.data());
         acc += uint64_t(L.dense_macs());
         continue;
       }
@@ -60,9 +60,9 @@ uint64_t golden_workload(const bundle& b) {
       for (size_t i = 0; i < s.size(); ++i)
         if (s[i]) active.push_back(int32_t(i));
       if (L.type == layer_type::conv2d)
-        golden::conv2d_events(active, L.in_shape, wt.data(), k, L.stride, L.padding, L.out_shape, out.data());
+        arith::conv2d_events(active, L.in_shape, wt.data(), k, L.stride, L.padding, L.out_shape, out.data());
       else
-        golden::linear_events(active, wl.data(), K, out.data());
+        arith::linear_events(active, wl.data(), K, out.data());
       acc += uint64_t(active.size()) * uint64_t(K) * uint64_t(k) * uint64_t(k);
     }
   }

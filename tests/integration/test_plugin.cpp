@@ -82,7 +82,7 @@ TEST(Plugin, TheGuidesOutOfTreeBuildWorks) {
   const std::string so = dir + "/libmy_if.so";
   const std::string cmd = "c++ -std=c++17 -O1 -shared -fPIC -DSC_INCLUDE_DYNAMIC_PROCESSES -I" + source_dir() + " " +
                           source_dir() + "/hw/plugins/if_neuron/if_neuron.cpp -o " + so + " -L" + binary_dir() +
-                          " -lspiketlm $(pkg-config --cflags --libs systemc yaml-cpp) > " + dir + "/cc.log 2>&1";
+                          " -lspiketlm_hw -lspiketlm_tlm $(pkg-config --cflags --libs systemc yaml-cpp) > " + dir + "/cc.log 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(dir + "/cc.log");
   const CliResult r = cli("list lif.example_if --plugin " + so);
   ASSERT_EQ(r.code, 0) << r.err;

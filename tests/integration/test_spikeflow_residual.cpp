@@ -237,16 +237,16 @@ void check_adds(bool ann) {
         diff_b += m.b[ts][i] != s.b[ts][i];
         diff_out += m.out[ts][i] != s.out[ts][i];
         const size_t k = i / npx;
-        auto current = [&](int64_t x) { return golden::neuron_current(x, s.fx[k], s.fx[K + k], int(d.fx_shift)); };
+        auto current = [&](int64_t x) { return arith::neuron_current(x, s.fx[k], s.fx[K + k], int(d.fx_shift)); };
         const int64_t sum = int64_t(s.a[ts][i]) + s.b[ts][i];
         int64_t want, without;
         if (ann) {
-          want = golden::relu_quantize(current(sum), int(d.act_bits));
-          without = golden::relu_quantize(current(s.a[ts][i]), int(d.act_bits));
+          want = arith::relu_quantize(current(sum), int(d.act_bits));
+          without = arith::relu_quantize(current(s.a[ts][i]), int(d.act_bits));
         } else {
           const size_t g = i % mem.size();
-          want = golden::lif_update(mem[g], current(sum), np, 32);
-          without = golden::lif_update(mem1[g], current(s.a[ts][i]), np, 32);
+          want = arith::lif_update(mem[g], current(sum), np, 32);
+          without = arith::lif_update(mem1[g], current(s.a[ts][i]), np, 32);
         }
         wrong += m.out[ts][i] != want;
         (want ? ones : zeros) += 1;

@@ -306,12 +306,12 @@ TEST(Vcd, ChosenNeuronMembraneEqualsAnIndependentComputation) {
       if (iy < 0 || ix < 0 || iy >= 28 || ix >= 28) continue;
       psum += int64_t(L.weight[size_t(ch) * 9 + size_t(ky) * 3 + kx]) * img[size_t(iy) * 28 + ix];
     }
-  const int64_t cur = spiketlm::golden::neuron_current(psum, L.fx.multiplier[ch], L.fx.offset[ch], L.fx.shift);
+  const int64_t cur = spiketlm::arith::neuron_current(psum, L.fx.multiplier[ch], L.fx.offset[ch], L.fx.shift);
   // Expected membrane after each timestep; the waveform holds its distinct consecutive values.
   std::vector<double> expect;
   int64_t mem = 0;
   for (int s = 0; s < b.timesteps; ++s) {
-    spiketlm::golden::lif_update(mem, cur, *L.neuron, 32);
+    spiketlm::arith::lif_update(mem, cur, *L.neuron, 32);
     const double u = double(uint32_t(int32_t(mem)));
     if (expect.empty() || expect.back() != u) expect.push_back(u);
   }

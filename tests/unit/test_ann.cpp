@@ -327,7 +327,7 @@ TEST(AnnReader, AnnWorkloadYaml) {
 // ---------------------------------------------------------------- golden
 
 TEST(AnnGolden, ReluArithmetic) {
-  using golden::relu_quantize;
+  using arith::relu_quantize;
   EXPECT_EQ(relu_quantize(-1, 8), 0);
   EXPECT_EQ(relu_quantize(0, 8), 0);
   EXPECT_EQ(relu_quantize(255, 8), 255);

@@ -13,6 +13,7 @@
 
 using namespace spiketlm;
 using namespace spiketlm::golden;
+using namespace spiketlm::arith;
 
 namespace {
 

@@ -15,8 +15,8 @@ using namespace spiketlm;
 
 TEST(TraceSpikegen, Splitmix64ReferenceValues) {
   // The first outputs of the published splitmix64 generator seeded with 0 (Vigna).
-  EXPECT_EQ(splitmix64_mix(0), 0xE220A8397B1DCDAFULL);
-  EXPECT_EQ(splitmix64_mix(0x9E3779B97F4A7C15ULL), 0x6E789E6AA1B965F4ULL);
+  EXPECT_EQ(arith::splitmix64_mix(0), 0xE220A8397B1DCDAFULL);
+  EXPECT_EQ(arith::splitmix64_mix(0x9E3779B97F4A7C15ULL), 0x6E789E6AA1B965F4ULL);
 }
 
 TEST(TraceSpikegen, DeterministicAndDistinct) {

@@ -1,8 +1,11 @@
 // spiketlm: the golden model. A plain C++ (no SystemC) integer implementation of a
 // functional trace, exactly as traces/FORMAT.md specifies it; every platform is checked
-// against it. The arithmetic pieces are free functions so that hardware units compute
-// their functional part with the very same code.
+// against it. Its arithmetic is hw/arith (fixed point, LIF update, layer kernels): the
+// hardware units compute their functional part with the very same code.
 #pragma once
+#include "hw/arith/fixed_point.h"
+#include "hw/arith/kernels.h"
+#include "hw/arith/neuron.h"
 #include "traces/src/trace.h"
 
 #include <cstdint>
@@ -11,14 +14,8 @@
 
 namespace spiketlm::golden {
 
-// ---- arithmetic helpers (FORMAT.md section 4) ----
-
-// Round to nearest, ties away from zero, of a float64 (exact; like C's round()).
-std::int64_t round_half_away(double x);
-
-// Largest value limits of the derived integers.
-inline constexpr std::int64_t k_multiplier_max = 32767;      // signed 16 bit
-inline constexpr std::int64_t k_offset_max = 2147483647;     // signed 32 bit
+// The arithmetic (fixed point, LIF update, ReLU, layer kernels) is hw/arith's (namespace
+// spiketlm::arith), shared with the hardware units.
 
 // Fixed-point neuron input transform of one firing layer: in float64,
 //   a_c = ((gain * threshold) * (gamma_c / sqrt(var_c + eps))) * (w_scale_c * in_scale)
@@ -31,77 +28,7 @@ fixed_point derive_fixed_point(const std::vector<float>& w_scale, double in_scal
                                double gain, std::int32_t threshold, int channels,
                                const std::vector<float>* bias = nullptr);
 
-// Saturate to a signed `bits`-bit integer (bits in [2, 63]).
-inline std::int64_t saturate(std::int64_t v, int bits) {
-  const std::int64_t hi = (std::int64_t(1) << (bits - 1)) - 1, lo = -hi - 1;
-  return v > hi ? hi : (v < lo ? lo : v);
-}
-
-// Neuron input current of one psum: (psum * multiplier + offset) >> shift (arithmetic shift,
-// i.e. floor division by 2^shift).
-inline std::int64_t neuron_current(std::int64_t psum, std::int32_t multiplier, std::int32_t offset, int shift) {
-  return (psum * multiplier + offset) >> shift;
-}
-
-// One LIF/IF update of membrane v with input current x:
-//   v <- saturate(((v * leak_num) >> leak_shift) + x, membrane_bits)
-//   spike = v >= threshold; on a spike v <- v - threshold (soft) or 0 (hard).
-// The same in two steps over the constants by value (a plain struct that a caller's loop keeps
-// in registers): charge = ((v * leak_num) >> leak_shift) + x, then saturate, fire and reset.
-struct lif_constants {
-  std::int64_t leak_num;
-  int leak_shift;
-  std::int64_t threshold;
-  bool soft;
-};
-inline lif_constants lif_constants_of(const neuron_params& p) {
-  return {p.leak_num, p.leak_shift, p.threshold, p.reset == reset_mode::soft};
-}
-inline std::int64_t lif_charge(std::int64_t v, std::int64_t x, const lif_constants& c) {
-  return ((v * c.leak_num) >> c.leak_shift) + x;
-}
-inline bool lif_fire(std::int64_t& v, std::int64_t charge, const lif_constants& c, int membrane_bits) {
-  const std::int64_t s = saturate(charge, membrane_bits);
-  const bool fire = s >= c.threshold;
-  const std::int64_t m = -static_cast<std::int64_t>(fire);  // all ones on a spike (no branch on it)
-  v = c.soft ? s - (m & c.threshold) : s & ~m;
-  return fire;
-}
-inline bool lif_update(std::int64_t& v, std::int64_t x, const neuron_params& p, int membrane_bits) {
-  const lif_constants c = lif_constants_of(p);
-  return lif_fire(v, lif_charge(v, x, c), c, membrane_bits);
-}
-
-// ANN activation (FORMAT.md section 8): ReLU and saturation of a neuron current to an
-// unsigned `bits`-bit value, clamp(current, 0, 2^bits - 1).
-inline std::int32_t relu_quantize(std::int64_t current, int bits) {
-  const std::int64_t hi = (std::int64_t(1) << bits) - 1;
-  return static_cast<std::int32_t>(current < 0 ? 0 : (current > hi ? hi : current));
-}
-
-// Argmax with ties to the lowest index.
-int argmax(const std::int64_t* v, int n);
-
-// ---- layer kernels on one sample (CHW order, int32 values) ----
-
-// Dense convolution: out[k, oy, ox] = sum_c,ky,kx w[k, c, ky, kx] * in[c, oy*s+ky-p, ox*s+kx-p]
-// (zero outside). Weight layout [K, C, k, k].
-void conv2d_dense(const std::int32_t* in, const tensor_shape& is, const std::int8_t* w, int k, int stride,
-                  int pad, const tensor_shape& os, std::int32_t* out);
-// The same for a 0/1 input, event-driven: only the `active` input positions (indices into the
-// C*H*W input) are visited. wt is the weight transposed to [C, k, k, K] (transpose_conv_weight).
-void conv2d_events(const std::vector<std::int32_t>& active, const tensor_shape& is, const std::int8_t* wt, int k,
-                   int stride, int pad, const tensor_shape& os, std::int32_t* out);
-std::vector<std::int8_t> transpose_conv_weight(const std::vector<std::int8_t>& w, int K, int C, int k);
-// Linear layer: out[o] = sum_i w[o, i] in[i]; the event form takes wt = [in, out].
-void linear_dense(const std::int32_t* in, int n_in, const std::int8_t* w, int n_out, std::int32_t* out);
-void linear_events(const std::vector<std::int32_t>& active, const std::int8_t* wt, int n_out, std::int32_t* out);
-// Pooling: max (OR on spikes) and average (window sum; the 1/k^2 is in the next in_scale).
-// Padding contributes zeros.
-void maxpool2d(const std::int32_t* in, const tensor_shape& is, int k, int stride, int pad, const tensor_shape& os,
-               std::int32_t* out);
-void avgpool2d(const std::int32_t* in, const tensor_shape& is, int k, int stride, int pad, const tensor_shape& os,
-               std::int32_t* out);
+// ---- layers on one sample (CHW order, int32 values) ----
 
 // One timestep of a firing layer's neurons: currents from psum (CHW, out_shape.size()
 // values) through l.fx, then the LIF/IF update of FORMAT.md 4.4 with C#n sharing (4.5).

@@ -8,7 +8,7 @@ namespace spiketlm {
 int requantize_membrane(bundle& b, int bits) {
   if (bits < 3 || bits > 32) fail("trace", b.dir + ": membrane_bits: expected 3..32, got " + std::to_string(bits));
   if (!b.functional() || b.ann()) return 0;  // an ANN has no membranes
-  const int32_t limit = int32_t(1) << (bits - 2);
+  const int32_t limit = arith::membrane_threshold_limit(bits);
   int changed = 0;
   for (auto& l : b.layers)
     if (l.fires() && l.neuron->threshold > limit) {

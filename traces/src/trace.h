@@ -5,6 +5,9 @@
 // fixed-point integers) and raises spiketlm::fail("trace", "<file>: <field>: expected ...,
 // got ...") on the first fault.
 #pragma once
+#include "hw/arith/fixed_point.h"
+#include "hw/arith/neuron.h"
+#include "hw/arith/shape.h"
 #include "traces/src/npy.h"
 
 #include <cstdint>
@@ -19,46 +22,15 @@ inline constexpr int k_trace_version = 1;
 enum class layer_type { conv2d, linear, maxpool2d, avgpool2d, flatten, add };
 const char* layer_type_name(layer_type t);
 
-enum class reset_mode { soft, hard };
-
-// A feature map, channels x height x width (a flat vector is c x 1 x 1).
-struct tensor_shape {
-  int c = 0, h = 1, w = 1;
-  std::size_t size() const { return static_cast<std::size_t>(c) * h * w; }
-  bool operator==(const tensor_shape& o) const { return c == o.c && h == o.h && w == o.w; }
-  bool operator!=(const tensor_shape& o) const { return !(*this == o); }
-};
+// The shape of a feature map (tensor_shape), the neuron parameters (neuron_params,
+// reset_mode) and the fixed-point integers (fixed_point) are hw/arith's: the hardware units
+// take them from the descriptors the runtime writes.
 std::string shape_text(const tensor_shape& s);  // "16x14x14"
-
-// Integer LIF/IF neuron of a firing layer (FORMAT.md section 4), or the B-bit ReLU of an ANN
-// bundle (FORMAT.md section 8).
-struct neuron_params {
-  std::string model = "lif";      // "lif" or "if" (if: leak_num 1, leak_shift 0); "relu" (ANN)
-  std::int32_t threshold = 256;   // integer membrane units
-  double gain = 0.75;             // input gain folded into the fixed-point multiplier
-  std::int32_t leak_num = 1;      // leak: v <- (v * leak_num) >> leak_shift
-  int leak_shift = 2;
-  reset_mode reset = reset_mode::soft;
-  int share = 1;                  // C#n channel sharing: n groups through one membrane
-  // relu (network ann): out = clamp((psum * multiplier + offset) >> shift, 0, 2^bits - 1).
-  // The reader sets gain = 1 / scale and threshold = 1 for a relu, so that every
-  // derive_fixed_point(..., gain, threshold, ...) call gives the activation in units of scale.
-  int bits = 0;                   // activation width, 2..8 (relu only)
-  double scale = 0.0;             // real value of one activation unit (relu, functional bundles)
-
-  bool relu() const { return model == "relu"; }
-};
 
 // Batch-norm statistics kept in float32 (BN adaptation re-estimates mean and variance).
 struct batch_norm {
   double eps = 1e-5;
   std::vector<float> weight, bias, running_mean, running_var;  // [C] each
-};
-
-// The per-channel integers the neuron input uses: I = (psum * multiplier + offset) >> shift.
-struct fixed_point {
-  std::vector<std::int32_t> multiplier, offset;  // [C]
-  int shift = 0;
 };
 
 struct layer {

@@ -1,4 +1,4 @@
-#include "tlm/payload.h"
+#include "hw/memory/tensor.h"
 
 namespace spiketlm {
 

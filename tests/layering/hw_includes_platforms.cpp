@@ -1,0 +1,2 @@
+// Layering probe (tests/layering/README.md): a hw/ source that includes a platform. Must not compile.
+#include "platforms/platform.h"
