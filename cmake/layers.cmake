@@ -43,7 +43,11 @@ function(spiketlm_layer target view_dir)
   if(type STREQUAL "SHARED_LIBRARY")
     target_link_options(${target} PRIVATE LINKER:--no-undefined)
   endif()
-  set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+  # Installed side by side in <prefix>/lib: each finds the layers below it beside itself.
+  set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR} INSTALL_RPATH "$ORIGIN")
+  if(type STREQUAL "SHARED_LIBRARY")
+    set_property(GLOBAL APPEND PROPERTY SPIKETLM_LAYER_LIBRARIES ${target})
+  endif()
 endfunction()
 
 # spiketlm_layer_sources(<var> <folder> [EXCLUDE <regex>]): every .cpp below <folder> except

@@ -18,7 +18,8 @@ def test_install_tree_imports_and_runs(paths, tmp_path):
     prefix = value("CMAKE_INSTALL_PREFIX")
     sites = value("SPIKETLM_PYTHON_SITES").split(";")
     pkg = prefix + "/lib/spiketlm/python"
-    assert os.path.exists(f"{dest}{prefix}/lib/libspiketlm.so")
+    for layer in ("tlm", "arith", "hw", "traces", "sw"):  # one library per layer (CMakeLists.txt)
+        assert os.path.exists(f"{dest}{prefix}/lib/libspiketlm_{layer}.so"), layer
     assert os.path.exists(f"{dest}{pkg}/spiketlm/torch/export.py")
     assert [n for n in os.listdir(f"{dest}{pkg}/spiketlm") if n.startswith("_spiketlm.")]
     assert sites and sites[0] == subprocess.run(
