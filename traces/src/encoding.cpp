@@ -5,14 +5,14 @@
 namespace spiketlm {
 
 std::vector<std::int32_t> encode_poisson(const std::uint8_t* image, std::size_t n, std::uint64_t seed, int sample, int t) {
-  spike_generator g(seed, 0, t, sample);
+  arith::spike_generator g(seed, 0, t, sample);
   std::vector<std::int32_t> s(n);
   for (std::size_t i = 0; i < n; ++i) s[i] = g.uniform(255) < image[i] ? 1 : 0;
   return s;
 }
 
 std::vector<std::int32_t> encode_rate(const std::uint8_t* image, std::size_t n, std::uint64_t seed, int sample, int t) {
-  spike_generator g(seed, 0, 0, sample);
+  arith::spike_generator g(seed, 0, 0, sample);
   std::vector<std::int32_t> s(n);
   const auto tt = static_cast<std::uint64_t>(t);
   for (std::size_t i = 0; i < n; ++i) {
