@@ -32,7 +32,10 @@ endfunction()
 
 # spiketlm_layer(<target> <view dir>): a layer library's common settings: its view as its
 # (public) include directory, --no-undefined for a shared library, and the build tree's top
-# as its output directory (so -L build finds every layer).
+# as its output directory (so -L build finds every layer). --no-as-needed (for it and whatever
+# links it): a layer library is needed for the kinds it registers when loaded even where no
+# symbol of it is referenced (GCC here links with --as-needed by default, which would drop
+# platforms' library from the run flow's and leave 'platform.sata' unknown).
 function(spiketlm_layer target view_dir)
   get_target_property(type ${target} TYPE)
   if(type STREQUAL "INTERFACE_LIBRARY")
@@ -41,7 +44,7 @@ function(spiketlm_layer target view_dir)
   endif()
   target_include_directories(${target} PUBLIC ${view_dir})
   if(type STREQUAL "SHARED_LIBRARY")
-    target_link_options(${target} PRIVATE LINKER:--no-undefined)
+    target_link_options(${target} PRIVATE LINKER:--no-undefined PUBLIC LINKER:--no-as-needed)
   endif()
   # Installed side by side in <prefix>/lib: each finds the layers below it beside itself.
   set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR} INSTALL_RPATH "$ORIGIN")

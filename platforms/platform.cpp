@@ -1,9 +1,6 @@
 #include "platforms/platform.h"
 
-#include "hw/ctrl/csr.h"
 #include "hw/neuron/network_mode.h"
-#include "sw/fw/firmware.h"
-#include "sw/hal/cpu.h"
 #include "traces/src/flops.h"
 #include "traces/src/run_variants.h"
 #include "traces/src/to_ann.h"
@@ -90,21 +87,6 @@ void Platform::load_run(const std::function<int64_t(int)>& first_default) {
          "run.first_sample: samples " + std::to_string(m_first) + ".." + std::to_string(m_first + m_samples - 1) +
              " overlap samples " + std::to_string(cf) + ".." + std::to_string(cf + cn - 1) + " the BN statistics of " +
              m_bundle.dir + " were calibrated on (trace.yaml calibration); expected evaluation samples outside them");
-}
-
-void Platform::start_firmware(Cpu& cpu, Csr& csr, const RuntimeConfig& rc) {
-  m_rt = std::make_unique<Runtime>(cpu, m_bundle, rc);
-  FirmwareContext fc;
-  fc.platform = unit_kind().substr(unit_kind().find('.') + 1);
-  fc.path = path();
-  fc.trace = &m_bundle;
-  fc.runtime = m_rt.get();
-  fc.cfg = rc;
-  fc.first_sample = m_first;
-  fc.samples = m_samples;
-  fc.results = &m_results;
-  fc.ctx = &ctx();
-  install_firmware(cpu, csr, std::move(fc));
 }
 
 void Platform::report_samples(Report& r, const bundle& b, int first, const std::vector<SampleResult>& results) {

@@ -10,14 +10,14 @@
 // Run options from the command line live in the same parameter system under "run."
 // (run.trace, run.samples, ...), so --dump-config captures them too.
 //
-// The CLI builds the platform through the factory (family "platform"), checks unused keys,
-// calls sc_start() once, then finish() and Context::to_report(). A platform's own SC_THREAD
-// does the work and calls sc_stop() (or simply runs out of events) when done.
+// The run flow (sw/run/simulation.h) builds the platform through the factory (family
+// "platform"), installs the firmware chosen by name on the platform's CPU (host()), checks
+// unused keys, calls sc_start() once, then finish() with what the firmware returned and
+// Context::to_report(). A platform without a CPU (memdemo) does the work in its own SC_THREAD.
 #pragma once
 #include <functional>
-#include <memory>
 
-#include "sw/fw/runtime.h"
+#include "platforms/run_data.h"
 #include "tlm/module.h"
 #include "traces/src/trace.h"
 
@@ -26,16 +26,26 @@ namespace spiketlm {
 class Cpu;
 class Csr;
 
+// The platform's CPU, its register block (base address, interrupt line) and what firmware on it
+// needs to know of the platform. cpu is null on a platform without one.
+struct HostPort {
+  Cpu* cpu = nullptr;
+  Csr* csr = nullptr;
+  FirmwareTarget target;
+};
+
 class Platform : public Module {
  public:
   using Module::Module;
-  // After the simulation: fill the summary (latency, accuracy, per-layer tables...) and set
-  // ctx().elapsed_s to the simulated time leakage is charged over.
-  virtual void finish(Report& r) = 0;
+  // After the simulation, with the run's results (what the firmware returned): fill the summary
+  // (latency, accuracy, per-layer tables...) and set ctx().elapsed_s to the simulated time
+  // leakage is charged over.
+  virtual void finish(const RunResults& run, Report& r) = 0;
 
   const bundle& trace() const { return m_bundle; }
-  const std::vector<SampleResult>& results() const { return m_results; }
-  Runtime& runtime() { return *m_rt; }
+  const HostPort& host() const { return m_host; }
+  int first_sample() const { return m_first; }  // run.first_sample
+  int samples() const { return m_samples; }     // run.samples
 
  protected:
   // The trace named by run.trace, read and validated; run.timesteps (if set) re-times a
@@ -44,14 +54,13 @@ class Platform : public Module {
   // load_trace() into m_bundle, then run.samples and run.first_sample (its default from
   // first_default(samples), 0 if none) into m_samples and m_first, checked against the trace.
   void load_run(const std::function<int64_t(int samples)>& first_default = nullptr);
-  // The runtime firmware's layout for `rc`, and the firmware chosen by run.firmware
-  // (--firmware, "runtime" by default) installed on the CPU; its results land in m_results.
-  void start_firmware(Cpu& cpu, Csr& csr, const RuntimeConfig& rc);
+  // The CPU that runs the firmware, the register block it drives, and what the firmware needs
+  // to know of the platform (the run flow installs the firmware: sw/run/firmware_host.h).
+  void attach_host(Cpu& cpu, Csr& csr, const FirmwareTarget& target) { m_host = {&cpu, &csr, target}; }
 
   bundle m_bundle;
   int m_samples = 0, m_first = 0;
-  std::unique_ptr<Runtime> m_rt;
-  std::vector<SampleResult> m_results;
+  HostPort m_host;
   // run.exit_threshold (--exit-threshold) as the EXIT_THRESHOLD register value (Q0.16; 0: off).
   uint32_t exit_threshold_q16();
   // The per-sample part of every platform's report (functional traces): accuracy after each

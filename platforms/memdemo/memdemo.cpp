@@ -91,7 +91,7 @@ void MemDemo::run() {
   t_end = sc_core::sc_time_stamp();
 }
 
-void MemDemo::finish(Report& r) {
+void MemDemo::finish(const RunResults&, Report& r) {
   if (!verified) fail("memdemo", path() + ": the run did not complete");
   ctx().elapsed_s = t_end.to_seconds();
   auto gbps = [](uint64_t bytes, const sc_core::sc_time& t) { return t > sc_core::SC_ZERO_TIME ? bytes / (t.to_seconds() * 1e9) : 0.0; };

@@ -16,7 +16,7 @@ namespace spiketlm {
 class MemDemo : public Platform {
  public:
   MemDemo(sc_core::sc_module_name name, Context& ctx);
-  void finish(Report& r) override;
+  void finish(const RunResults& run, Report& r) override;
 
   // The byte of the weight tile at (row, col): a known pattern.
   static uint8_t pattern(uint64_t row, uint64_t col) { return uint8_t(row * 31 + col * 7 + 3); }

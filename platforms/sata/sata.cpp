@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "hw/neuron/network_mode.h"
-#include "sw/fw/firmware.h"
 #include "traces/src/golden.h"
 #include "traces/src/requantize.h"
 
@@ -49,14 +48,14 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   m_exec = std::make_unique<SystolicExecutor>(dp, *m_df, *m_seq);
   m_seq->attach(*m_exec, *m_csr, m_exit);
 
-  RuntimeConfig rc;
+  FirmwareTarget rc;
   rc.dram_base = m_dram->base_address();
   rc.dram_size = m_dram->size_bytes();
   rc.csr_base = m_csr->base_address();
   rc.pe_cols = m_pe->cols();
   rc.membrane_bytes = m_lif->membrane_bytes();
   rc.exit_threshold = exit_threshold_q16();
-  start_firmware(*m_cpu, *m_csr, rc);
+  attach_host(*m_cpu, *m_csr, rc);
 }
 
 namespace {
@@ -74,12 +73,12 @@ std::string category(const std::string& top, const EnergyLedger::Line& l) {
 }
 }  // namespace
 
-void Sata::finish(Report& r) {
-  const int n = int(m_results.size());
+void Sata::finish(const RunResults& run, Report& r) {
+  const int n = int(run.samples.size());
   const int T = m_bundle.timesteps;
   double seconds = 0;
   uint64_t cycles = 0;
-  for (const auto& s : m_results) {
+  for (const auto& s : run.samples) {
     seconds += s.seconds;
     cycles += s.cycles;
   }
@@ -124,12 +123,12 @@ void Sata::finish(Report& r) {
     et.add_row({c, cat[c] * per * 1e-6, total > 0 ? 100.0 * cat[c] / total : 0.0});
 
   // Accuracy, exits, agreement with the reference (functional traces), per sample.
-  report_samples(r, m_bundle, m_first, m_results);
+  report_samples(r, m_bundle, m_first, run.samples);
 
   // The FLOP-based estimate beside the modelled energy (issue #10).
   {
     std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
-    const auto& lod = m_rt->layer_of_desc();
+    const auto& lod = run.layer_of_desc;
     const auto& st = m_exec->layer_stats();
     for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
     report_flops(r, m_bundle, acc, n, e);
@@ -139,7 +138,7 @@ void Sata::finish(Report& r) {
   auto& lt = r.table("layers", "Per layer (per sample)",
                      {"layer", "op", "compute_cycles", "lif_cycles", "stall_cycles", "span_cycles", "utilisation_pct",
                       "accumulates", "spikes_in", "spikes_out", "dram_bytes", "glb_bytes", "energy_uj"});
-  const auto& descs = m_rt->descriptors();
+  const auto& descs = run.descriptors;
   const auto& ls = m_exec->layer_stats();
   const int R = m_pe->rows(), C = m_pe->cols();
   for (size_t i = 0; i < ls.size() && i < descs.size(); ++i) {

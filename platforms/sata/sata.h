@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "hw/compute/dataflow.h"
+#include "hw/cpu/cpu.h"
 #include "hw/ctrl/csr.h"
 #include "hw/compute/systolic_executor.h"
 #include "hw/ctrl/controller.h"
@@ -17,8 +18,6 @@
 #include "hw/memory/sram.h"
 #include "hw/neuron/lif.h"
 #include "platforms/platform.h"
-#include "sw/fw/runtime.h"
-#include "sw/hal/cpu.h"
 #include "tlm/router.h"
 #include "traces/src/trace.h"
 
@@ -27,7 +26,7 @@ namespace spiketlm {
 class Sata : public Platform {
  public:
   Sata(sc_core::sc_module_name name, Context& ctx);
-  void finish(Report& r) override;
+  void finish(const RunResults& run, Report& r) override;
 
   Controller& controller() { return *m_seq; }
   SystolicExecutor& executor() { return *m_exec; }

@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "hw/neuron/network_mode.h"
-#include "sw/fw/firmware.h"
 #include "traces/src/golden.h"
 #include "traces/src/requantize.h"
 
@@ -97,14 +96,14 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   m_noc->declare_area(m_chip_tiles);
   m_tile->lif().declare_memories(m_neurons, m_input_neurons);
 
-  RuntimeConfig rc;
+  FirmwareTarget rc;
   rc.dram_base = m_dram->base_address();
   rc.dram_size = m_dram->size_bytes();
   rc.csr_base = m_csr->base_address();
   rc.pe_cols = mc.wcols;  // weights tiled by the crossbar's weight columns
   rc.membrane_bytes = (m_tile->lif().membrane_bits() + 7) / 8;
   rc.exit_threshold = exit_threshold_q16();
-  start_firmware(*m_cpu, *m_csr, rc);
+  attach_host(*m_cpu, *m_csr, rc);
 }
 
 namespace {
@@ -130,8 +129,8 @@ std::string category(const std::string& top, const EnergyLedger::Line& l) {
 }
 }  // namespace
 
-void SpikeFlow::finish(Report& r) {
-  const int n = int(m_results.size());
+void SpikeFlow::finish(const RunResults& run, Report& r) {
+  const int n = int(run.samples.size());
   const int T = m_bundle.timesteps;
   double seconds = 0;
   for (double s : m_ctrl->run_latency_s()) seconds += s;
@@ -228,12 +227,12 @@ void SpikeFlow::finish(Report& r) {
   r.set("summary", "tiles", int64_t(m_chip_tiles));
 
   // Accuracy, exits, agreement with the reference (functional traces), per sample.
-  report_samples(r, m_bundle, m_first, m_results);
+  report_samples(r, m_bundle, m_first, run.samples);
 
   // The FLOP-based estimate beside the modelled energy (issue #10).
   {
     std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
-    const auto& lod = m_rt->layer_of_desc();
+    const auto& lod = run.layer_of_desc;
     const auto& st = m_ctrl->layer_stats();
     for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
     report_flops(r, m_bundle, acc, n, e);
@@ -248,7 +247,7 @@ void SpikeFlow::finish(Report& r) {
     r.set("summary", "hrs_share", 100.0 * xb.hrs_share(), "% of unit cells in the high-resistance state");
     r.set("summary", "hrs_share_offset", 100.0 * xb.hrs_share_offset(), "% with the offset encoding of the same weights");
   }
-  if (!m_calibrate_out.empty()) calibrate(r);
+  if (!m_calibrate_out.empty()) calibrate(run, r);
 
   // Per layer (per sample).
   auto& lt = r.table("layers", "Per layer (per sample)",
@@ -263,7 +262,7 @@ void SpikeFlow::finish(Report& r) {
                 s.energy_pj * per * 1e-6});
 }
 
-void SpikeFlow::calibrate(Report& r) {
+void SpikeFlow::calibrate(const RunResults& run, Report& r) {
   // BN adaptation (Bhattacharjee et al., FACTS.md s5): the real pre-BN value of channel k is
   // psum x weight_scale[k] x in_scale (FORMAT.md 4.3); its mean and variance over every
   // position, timestep and calibration sample become the new running statistics; gamma and
@@ -298,13 +297,13 @@ void SpikeFlow::calibrate(Report& r) {
   derive_fixed_points(b);
   // The calibration record: evaluation of the written bundle refuses these samples.
   b.calibration_first = m_first;
-  b.calibration_samples = int(m_results.size());
+  b.calibration_samples = int(run.samples.size());
   b.name = m_bundle.name + "_bn_adapted";
-  b.description = m_bundle.description + "; BN running statistics re-estimated on " + std::to_string(m_results.size()) +
+  b.description = m_bundle.description + "; BN running statistics re-estimated on " + std::to_string(run.samples.size()) +
                   " samples from " + std::to_string(m_first) + " through a non-ideal SpikeFlow (spiketlm calibrate)";
   write_bundle(b, m_calibrate_out);
   r.set("calibration", "out", m_calibrate_out);
-  r.set("calibration", "samples", int64_t(m_results.size()));
+  r.set("calibration", "samples", int64_t(run.samples.size()));
   r.set("calibration", "first_sample", int64_t(m_first));
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 #include <memory>
 
+#include "hw/cpu/cpu.h"
 #include "hw/ctrl/csr.h"
 #include "hw/exit/exit_unit.h"
 #include "hw/imc/imc_controller.h"
@@ -17,8 +18,6 @@
 #include "hw/memory/memory_target.h"
 #include "hw/noc/noc.h"
 #include "platforms/platform.h"
-#include "sw/fw/runtime.h"
-#include "sw/hal/cpu.h"
 #include "tlm/router.h"
 #include "traces/src/trace.h"
 
@@ -27,10 +26,10 @@ namespace spiketlm {
 class SpikeFlow : public Platform {
  public:
   SpikeFlow(sc_core::sc_module_name name, Context& ctx);
-  void finish(Report& r) override;
+  void finish(const RunResults& run, Report& r) override;
 
  private:
-  void calibrate(Report& r);  // BN adaptation (run.calibrate_out)
+  void calibrate(const RunResults& run, Report& r);  // BN adaptation (run.calibrate_out)
   Router* m_bus;
   MemoryTarget* m_dram;
   MemoryTarget* m_glb;

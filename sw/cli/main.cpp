@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "platforms/simulation.h"
+#include "sw/run/simulation.h"
 
 using namespace spiketlm;
 

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "hw/ctrl/csr.h"
-#include "sw/hal/cpu.h"
 #include "tlm/module.h"
 
 namespace spiketlm {
@@ -31,29 +29,10 @@ std::vector<const FirmwareInfo*> FirmwareRegistry::all() const {
   return v;
 }
 
-void install_firmware(Cpu& cpu, Csr& csr, FirmwareContext fc) {
-  Params& p = fc.ctx->params;
-  const std::string name = p.get_string("run.firmware", "runtime", {"firmware model run by the CPU (--firmware)"});
-  const FirmwareInfo* fw = FirmwareRegistry::instance().find(name);
-  if (!fw) {
-    std::string known;
-    for (const FirmwareInfo* f : FirmwareRegistry::instance().all()) known += (known.empty() ? "" : ", ") + f->name;
-    fail("config", p.origin("run.firmware") + ": run.firmware: unknown firmware '" + name + "' (known: " + known + ")");
-  }
-  const std::string txlog = p.get_string("run.txlog", "", {"register-level transaction log file (--txlog)"});
-  if (!txlog.empty()) cpu.set_txlog(txlog, csr.base_address());
-  fc.csr = &csr;
-  if (fw->elaborate) fw->elaborate(fc);
-  cpu.set_irq_level([&csr] { return csr.irq_level(); });
-  auto state = std::make_shared<FirmwareContext>(std::move(fc));
-  FirmwareFn run = fw->run;
-  cpu.program([state, run](Hal& h) { run(h, *state); }, &csr.irq_event());
-}
-
 void check_refused(const FirmwareContext& fc, const SampleResult& r) {
   if (!(r.status & STATUS_ERROR)) return;
   // The model's reason (not a register: an untimed diagnostic), without its "layer N: " prefix.
-  std::string why = fc.csr ? fc.csr->refusal_reason() : std::string();
+  std::string why = fc.refusal_reason ? fc.refusal_reason() : std::string();
   const std::string prefix = "layer " + std::to_string(r.err_layer) + ": ";
   if (why.compare(0, prefix.size(), prefix) == 0) why.erase(0, prefix.size());
   std::replace(why.begin(), why.end(), '\n', ' ');

@@ -24,8 +24,6 @@
 namespace spiketlm {
 
 class Context;
-class Cpu;
-class Csr;
 
 struct FirmwareContext {
   std::string platform;                 // "sata", "spikeflow": the error prefix
@@ -36,7 +34,9 @@ struct FirmwareContext {
   int first_sample = 0, samples = 1;    // run.first_sample, run.samples
   std::vector<SampleResult>* results = nullptr;
   Context* ctx = nullptr;               // parameters (read firmware options in `elaborate`)
-  const Csr* csr = nullptr;             // set by install_firmware: check_refused quotes its refusal_reason()
+  // The hardware model's reason for a refused run (an untimed diagnostic, not a register; set
+  // by the run flow from the register block): check_refused quotes it.
+  std::function<std::string()> refusal_reason;
   std::vector<std::shared_ptr<void>> owned;  // state a firmware keeps for the whole run
 };
 
@@ -67,13 +67,9 @@ struct FirmwareRegistrar {
   }
 };
 
-// The platforms' one call: reads run.firmware (default "runtime") and run.txlog, and programs
-// the CPU with the selected firmware, the CSR's interrupt line and the transaction log.
-void install_firmware(Cpu& cpu, Csr& csr, FirmwareContext fc);
-
 // Helpers for firmware models: fail like the runtime does when the accelerator refused a
 // run (one line naming layer, code and descriptor field, and the hardware model's reason when
-// fc.csr has one).
+// fc.refusal_reason gives one).
 void check_refused(const FirmwareContext& fc, const SampleResult& r);
 
 }  // namespace spiketlm

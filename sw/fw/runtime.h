@@ -17,26 +17,16 @@
 #include <string>
 #include <vector>
 
+#include "platforms/run_data.h"
 #include "sw/hal/hal.h"
 #include "traces/src/trace.h"
 
 namespace spiketlm {
 
-struct RuntimeConfig {
-  uint64_t dram_base = 0, dram_size = 0;
-  uint64_t csr_base = 0;
-  int pe_cols = 8;          // weight tiling: [ceil(K/cols)][W][cols]
-  int membrane_bytes = 4;   // bytes per stored membrane
-  uint32_t exit_threshold = 0;  // EXIT_THRESHOLD written for every run (0: no early exit)
-};
-
-struct SampleResult {
-  std::vector<int32_t> outputs;   // [timesteps run][classes]
-  uint32_t irq_cause = 0, status = 0, err_code = 0, err_layer = 0, err_field = 0;
-  uint32_t prediction = 0, exit_timestep = 0;
-  uint64_t cycles = 0, dram_bytes = 0, glb_bytes = 0, spikes = 0, spikes_in = 0;
-  double seconds = 0;             // START to interrupt
-};
+// The runtime's configuration is what the platform tells firmware about itself (DRAM window,
+// CSR base, weight tiling, membrane width, exit threshold); a sample's result is what firmware
+// read back. Both are plain data of the platforms layer (platforms/run_data.h).
+using RuntimeConfig = FirmwareTarget;
 
 class Runtime {
  public:

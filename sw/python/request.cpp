@@ -9,7 +9,7 @@
 
 #include <unistd.h>
 
-#include "platforms/simulation.h"
+#include "sw/run/simulation.h"
 
 
 namespace spiketlm {

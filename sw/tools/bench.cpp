@@ -13,7 +13,7 @@
 #include <random>
 #include <sys/resource.h>
 
-#include "platforms/simulation.h"
+#include "sw/run/simulation.h"
 #include "traces/src/golden.h"
 #include "traces/src/spikegen.h"
 

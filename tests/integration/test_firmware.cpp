@@ -6,7 +6,7 @@
 #include <regex>
 
 #include "platforms/sata/sata.h"
-#include "platforms/simulation.h"
+#include "sw/run/simulation.h"
 #include "sw/fw/firmware.h"
 #include "tests/cli.h"
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "platforms/sata/sata.h"
-#include "platforms/simulation.h"
+#include "sw/run/simulation.h"
 #include "tests/cli.h"
 
 // ---- README example begins ----
@@ -66,9 +66,9 @@ TEST(FirmwareReadme, TheExampleIsTheReadmesAndReproducesTheReference) {
   Sata& s = dynamic_cast<Sata&>(sim.elaborate());
   sim.run();
   const bundle& tb = s.trace();
-  ASSERT_EQ(s.results().size(), 3u);
+  ASSERT_EQ(sim.results().samples.size(), 3u);
   for (int k = 0; k < 3; ++k) {
-    const SampleResult& r = s.results()[size_t(k)];
+    const SampleResult& r = sim.results().samples[size_t(k)];
     EXPECT_EQ(r.irq_cause, IRQ_DONE);
     EXPECT_GT(r.cycles, 0u);
     ASSERT_EQ(r.outputs.size(), size_t(tb.timesteps) * size_t(tb.classes));

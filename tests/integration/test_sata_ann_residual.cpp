@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "platforms/sata/sata.h"
-#include "platforms/simulation.h"
+#include "sw/run/simulation.h"
 #include "sw/fw/firmware.h"
 #include "tests/cli.h"
 #include "traces/src/trace.h"

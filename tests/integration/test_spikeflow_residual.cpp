@@ -20,7 +20,7 @@
 
 #include "hw/ctrl/csr.h"
 #include "hw/imc/imc_controller.h"
-#include "platforms/simulation.h"
+#include "sw/run/simulation.h"
 #include "sw/fw/firmware.h"
 #include "tests/cli.h"
 #include "traces/src/golden.h"

@@ -17,7 +17,7 @@ struct DemoRun {
   }
   void go() {
     sc_core::sc_start();
-    demo->finish(report);
+    demo->finish(RunResults{}, report);  // no CPU, no firmware results
     ctx.to_report(report);
   }
   uint64_t stat(const std::string& module, const std::string& name) {

@@ -1,4 +1,4 @@
-#include "platforms/simulation.h"
+#include "sw/run/simulation.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -154,6 +154,7 @@ Platform& Simulation::elaborate() {
     delete m;
     fail("config", key + ": kind '" + kind + "' does not derive from Platform");
   }
+  m_host.install(*m_top);
   p.check_unused();
   return *m_top;
 }
@@ -170,7 +171,7 @@ void Simulation::run() {
 
 Report Simulation::report() {
   Report r("spiketlm " + m_top_name + " (" + m_top->unit_kind() + ")");
-  m_top->finish(r);
+  m_top->finish(m_host.results(), r);
   m_ctx->to_report(r);
   return r;
 }

@@ -1,8 +1,10 @@
-#include "sw/hal/cpu.h"
+#include "hw/cpu/cpu.h"
 
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+
+#include "sw/include/spiketlm/accel_regs.h"
 
 namespace spiketlm {
 
@@ -16,8 +18,8 @@ Cpu::Cpu(sc_core::sc_module_name nm, Context& ctx)
   m_qk.reset();
 }
 
-void Cpu::program(std::function<void(Hal&)> firmware, const sc_core::sc_event* irq) {
-  m_fw = std::move(firmware);
+void Cpu::program(std::function<void()> fn, const sc_core::sc_event* irq) {
+  m_program = std::move(fn);
   m_irq = irq;
 }
 
@@ -31,7 +33,7 @@ void Cpu::set_txlog(const std::string& path, uint64_t csr_base) {
 }
 
 void Cpu::thread() {
-  if (m_fw) m_fw(*this);
+  if (m_program) m_program();
   m_qk.sync();
   m_done = true;
   if (!m_txlog_path.empty()) write_file_atomic(m_txlog_path, m_txlog.str());
@@ -56,6 +58,12 @@ void Cpu::log(const char* op, uint64_t addr, const uint8_t* data, uint64_t len, 
   m_txlog << buf;
 }
 
+void Cpu::log_irq(const char* what) {
+  if (m_txlog_path.empty()) return;
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%.3f %s IRQ %s\n", sc_core::sc_time_stamp().to_seconds() * 1e9, name(), what);
+  m_txlog << buf;
+}
 
 void Cpu::access(bool write, uint64_t addr, uint8_t* data, uint64_t len) {
   const double issued = (sc_core::sc_time_stamp() + m_qk.get_local_time()).to_seconds() * 1e9;
@@ -90,39 +98,32 @@ void Cpu::write(uint64_t addr, const void* data, uint64_t len) {
 }
 void Cpu::read(uint64_t addr, void* data, uint64_t len) { access(false, addr, static_cast<uint8_t*>(data), len); }
 
-void Cpu::host_write(uint64_t addr, const void* data, uint64_t len) {
-  log("HW", addr, static_cast<const uint8_t*>(data), len);
+// Host backdoor: the debug interface in pieces of at most 1 MB.
+void Cpu::debug(bool write, uint64_t addr, uint8_t* data, uint64_t len) {
   for (uint64_t o = 0; o < len; o += 1 << 20) {
     const unsigned n = unsigned(std::min<uint64_t>(1 << 20, len - o));
     tlm::tlm_generic_payload p;
-    p.set_command(tlm::TLM_WRITE_COMMAND);
+    p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
     p.set_address(addr + o);
-    p.set_data_ptr(static_cast<uint8_t*>(const_cast<void*>(data)) + o);
+    p.set_data_ptr(data + o);
     p.set_data_length(n);
     p.set_streaming_width(n);
     if (out->transport_dbg(p) != n) {
       std::ostringstream os;
-      os << path() << ": host write of " << n << " B at 0x" << std::hex << addr + o << " reached no memory";
+      os << path() << ": host " << (write ? "write" : "read") << " of " << n << " B at 0x" << std::hex << addr + o
+         << " reached no memory";
       fail("cpu", os.str());
     }
   }
 }
 
+void Cpu::host_write(uint64_t addr, const void* data, uint64_t len) {
+  log("HW", addr, static_cast<const uint8_t*>(data), len);
+  debug(true, addr, static_cast<uint8_t*>(const_cast<void*>(data)), len);
+}
+
 void Cpu::host_read(uint64_t addr, void* data, uint64_t len) {
-  for (uint64_t o = 0; o < len; o += 1 << 20) {
-    const unsigned n = unsigned(std::min<uint64_t>(1 << 20, len - o));
-    tlm::tlm_generic_payload p;
-    p.set_command(tlm::TLM_READ_COMMAND);
-    p.set_address(addr + o);
-    p.set_data_ptr(static_cast<uint8_t*>(data) + o);
-    p.set_data_length(n);
-    p.set_streaming_width(n);
-    if (out->transport_dbg(p) != n) {
-      std::ostringstream os;
-      os << path() << ": host read of " << n << " B at 0x" << std::hex << addr + o << " reached no memory";
-      fail("cpu", os.str());
-    }
-  }
+  debug(false, addr, static_cast<uint8_t*>(data), len);
   log("HR", addr, static_cast<const uint8_t*>(data), len);
 }
 
@@ -130,17 +131,9 @@ void Cpu::wait_irq() {
   m_qk.sync();
   if (!m_irq) fail("cpu", path() + ": wait_irq() with no interrupt line connected");
   ++m_irqs;
-  if (!m_txlog_path.empty()) {
-    char buf[128];
-    std::snprintf(buf, sizeof buf, "%.3f %s IRQ wait\n", sc_core::sc_time_stamp().to_seconds() * 1e9, name());
-    m_txlog << buf;
-  }
+  log_irq("wait");
   if (!(m_level && m_level())) sc_core::wait(*m_irq);
-  if (!m_txlog_path.empty()) {
-    char buf[128];
-    std::snprintf(buf, sizeof buf, "%.3f %s IRQ taken\n", sc_core::sc_time_stamp().to_seconds() * 1e9, name());
-    m_txlog << buf;
-  }
+  log_irq("taken");
 }
 
 void Cpu::delay_ns(double ns) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "platforms/platform.h"
+#include "sw/run/firmware_host.h"
 
 namespace spiketlm {
 
@@ -28,17 +29,21 @@ class Simulation {
   Context& ctx() { return *m_ctx; }
   // Load YAML, overrides, tech tables, plugins; open the VCD. Errors name file and key.
   void configure(const RunRequest& req);
-  // Build the platform instance and check that every configured key was used.
+  // Build the platform instance, install the firmware chosen by run.firmware on its CPU, and
+  // check that every configured key was used.
   Platform& elaborate();
   // sc_start() until the platform is done; closes the VCD.
   void run();
   Report report();
   Platform& platform() { return *m_top; }
+  // What the firmware returned (per-sample results, descriptor table, layer of each descriptor).
+  const RunResults& results() { return m_host.results(); }
   const std::string& top_name() const { return m_top_name; }
 
  private:
   std::unique_ptr<Context> m_ctx;
   std::unique_ptr<Platform> m_top;
+  FirmwareHost m_host;
   std::string m_top_name, m_config_dir;
   bool m_vcd = false;
 };
