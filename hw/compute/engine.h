@@ -1,4 +1,4 @@
-// spiketlm: the layer engine that every SATA dataflow drives. See dataflow.md.
+// spiketlm: the layer engine that every SATA dataflow drives. See engine.md.
 //
 // It runs one layer for a set of timesteps: stages weight tiles DRAM -> weight GLB and input
 // bands DRAM -> ifmap GLB with the DMA (real bytes; either in segments of input channels when
@@ -58,6 +58,8 @@ class LayerEngine {
                        sc_core::sc_time now, LayerStats& st);
 
  private:
+  friend class ComputeCall;
+  friend class AddCall;
   // Absolute-time scheduled DMA: returns the end.
   sc_core::sc_time dma(const DmaCommand& c, sc_core::sc_time start);
   // A timing-only access (GLB -> PE streams): returns the completion.
@@ -65,6 +67,9 @@ class LayerEngine {
   sc_core::sc_time run_compute(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use,
                                sc_core::sc_time now, LayerStats& st);
   sc_core::sc_time run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_core::sc_time now, LayerStats& st);
+  // One band of a channel group of a pooling layer at timestep t; returns the DMA's end.
+  sc_core::sc_time pool_band_call(const LayerCmd& L, int t, int k0, int kn, int r0, int r1, int step,
+                                  sc_core::sc_time t_dma, LayerStats& st);
   sc_core::sc_time run_add(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use,
                            sc_core::sc_time now, LayerStats& st);
   void refuse(const LayerCmd& L, uint32_t err, const std::string& msg) const;
@@ -87,7 +92,8 @@ class LayerEngine {
   Module& m_owner;
   sc_core::sc_time m_clk;
   uint64_t m_glb_w_base, m_glb_i_base, m_glb_o_base;
-  std::vector<uint8_t> m_buf;
+  std::vector<uint8_t> m_pool_in, m_pool_out;
+  std::vector<int32_t> m_pool_vals;
   // account()'s transaction, reused: always timing-only, tagged with the tensor.
   tlm::tlm_generic_payload m_payload;
   TimingOnlyExt m_timing_only;

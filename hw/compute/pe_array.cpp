@@ -141,24 +141,6 @@ const int32_t* PeArray::widen_weights(const ConvGeom& g, const int8_t* wblock, i
   return b.wrev.data();
 }
 
-void unpack_input(const StagedInput& in, int channels, int width, std::vector<int32_t>& vals) {
-  const size_t plane_bytes = size_t(channels) * in.rows * in.pitch, row_vals = size_t(width);
-  vals.assign(size_t(channels) * in.rows * row_vals, 0);
-  for (int pl = 0; pl < in.planes; ++pl) {
-    const int32_t mult = (in.signed_planes && pl == in.planes - 1) ? -(1 << pl) : (1 << pl);
-    const uint8_t* plane = in.bits + pl * plane_bytes;
-    for (size_t cr = 0; cr < size_t(channels) * in.rows; ++cr) {
-      const uint8_t* row = plane + cr * in.pitch;
-      int32_t* v = vals.data() + cr * row_vals;
-      for (int b = 0; b < in.pitch; ++b)
-        for (unsigned byte = row[b]; byte; byte &= byte - 1) {
-          const int ix = b * 8 + __builtin_ctz(byte);
-          if (ix < width) v[ix] += mult;
-        }
-    }
-  }
-}
-
 uint64_t PeArray::accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
                              const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz) {
   const int32_t* wrev = widen_weights(g, wblock, kvalid);

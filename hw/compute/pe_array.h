@@ -12,23 +12,11 @@
 #include <vector>
 
 #include "hw/compute/conv_geom.h"
+#include "hw/compute/packing.h"
 #include "hw/compute/scalesim.h"
 #include "tlm/module.h"
 
 namespace spiketlm {
-
-// A staged band of an input map in a buffer: bits [planes][in_c][rows][pitch] (row pitch in
-// bytes), holding input rows [row0, row0 + rows).
-struct StagedInput {
-  const uint8_t* bits = nullptr;
-  int planes = 1;
-  bool signed_planes = false;
-  int row0 = 0, rows = 0, pitch = 0;
-};
-
-// The multi-bit values of a staged band of `channels` x rows x `width`, bit planes combined
-// (the top plane negative when signed_planes): vals[(c * rows + r) * width + x].
-void unpack_input(const StagedInput& in, int channels, int width, std::vector<int32_t>& vals);
 
 // The taps through which one input coordinate feeds the outputs of one dimension of a
 // convolution: n taps first, first + stride, ..., last; the first feeds output o, the next

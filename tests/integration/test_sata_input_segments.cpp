@@ -1,5 +1,5 @@
 // Compute layers whose input of one output row (all input channels, all bit planes) does not fit
-// half the ifmap GLB run in input channel segments (hw/compute/dataflow.md): the outputs equal
+// half the ifmap GLB run in input channel segments (hw/compute/engine.md): the outputs equal
 // the golden model bit for bit and a run without segments (predictions, accumulates, spikes,
 // fold cycles), on output-stationary and tick-batch, for ANN activation planes, direct-coded
 // inputs, spikes over several timesteps and LIF membranes that outlive the call; a segmented
