@@ -9,14 +9,14 @@ namespace spiketlm {
 
 using sc_core::sc_time;
 
-ComputeCall::ComputeCall(LayerEngine& eng, const LayerCmd& cmd, const std::vector<int>& tsteps, int tt, SpadUse u,
+ComputeCall::ComputeCall(LayerEngine& eng, const LayerCmd& cmd, const std::vector<int>& tsteps, int tt, const Dataflow& d,
                          sc_time start, LayerStats& stats)
     : e(eng),
       L(cmd),
       g(cmd.g),
       ts(tsteps),
       total_t(tt),
-      use(u),
+      df(d),
       now(start),
       st(stats),
       pe(*eng.m_dp.pe),
@@ -41,10 +41,10 @@ void ComputeCall::plan() {
   // to the next within a timestep, so they outlive a filter tile.
   share = L.fires() && !L.relu() ? std::max(1, L.neuron.share) : 1;
   m_kg = g.out_c / share;
-  if (share > 1 && use == SpadUse::tick_batch)
+  if (share > 1 && df.membranes_in_array())
     e.refuse(L, ERR_BAD_PARAM, "tick-batch cannot run C#n LIF sharing: every group of a timestep must fire before "
                                "the next timestep, and tick-batch runs all timesteps of one filter tile first");
-  persist = L.fires() && !L.relu() && use != SpadUse::tick_batch && (total_t > 1 || share > 1);
+  persist = L.fires() && !L.relu() && !df.membranes_in_array() && (total_t > 1 || share > 1);
   mbytes = e.m_dp.lif->membrane_bytes();
   nts = int(ts.size());
   // ANN: multiply-accumulate PEs take a whole multi-bit element per step, so the stream,
@@ -67,8 +67,8 @@ void ComputeCall::plan() {
   s.weight_half = wh;
   s.ifmap_half = ih;
   s.ofmap_half = oh;
-  s.segments_need_static_cycles = pe.skip_zero_cycles() && use != SpadUse::weight_stationary;
-  s.psum_timesteps = use == SpadUse::tick_batch ? total_t : 0;
+  s.segments_need_static_cycles = pe.skip_zero_cycles() && df.pixels_on_rows();
+  s.psum_timesteps = df.psums_per_timestep() ? total_t : 0;
   s.psum_spad_bytes = pe.psum_spad_bytes();
   p = plan_compute(s);
   if (p.refusal) e.refuse(L, p.refusal.code, p.refusal.reason);
@@ -77,8 +77,9 @@ void ComputeCall::plan() {
 sc_time ComputeCall::run() {
   plan();
   count_input_spikes();
+  npx_t = df.timing_pixels(g);
   wbuf.resize(p.block);
-  nnz_all.resize(size_t(nts) * npx);
+  nnz_all.resize(size_t(nts) * std::max(npx, npx_t));
   tile_cursor.resize(size_t(nts));
   stage_resident();
   for (int ft = 0; ft < p.tiles; ++ft) tile(ft);
@@ -197,9 +198,12 @@ void ComputeCall::tile(int ft) {
   // The slot is free once the tile two back has finished computing (pe_free bounds it).
   if (p.wsegs == 1) load_weights(0, ft >= 2 ? pe_free : now);
   weights_ready = sched.free_at();
-  std::fill(nnz_all.begin(), nnz_all.end(), 0u);
+  // Pixels the fold counts have beyond the layer's (output_size ceil) stream every element.
+  const uint64_t span = std::max(npx, npx_t);
+  for (size_t i = 0; i < size_t(nts); ++i)
+    for (uint64_t px = 0; px < span; ++px) nnz_all[i * span + px] = px < npx ? 0u : uint32_t(W * tplanes);
   std::fill(tile_cursor.begin(), tile_cursor.end(), 0);
-  if (use == SpadUse::tick_batch) tb_mem.assign(size_t(p.bands), {});
+  if (df.membranes_in_array()) tb_mem.assign(size_t(p.bands), {});
   for (int b = 0; b < p.bands; ++b)
     for (int i = 0; i < nts; ++i, ++m_step) band(b, i);
 }
@@ -232,12 +236,12 @@ void ComputeCall::load_membranes(Band& bd) {
   // earlier one) comes back from DRAM, and a slot's first use starts at rest.
   bd.mv = &mem;
   if (!L.fires() || L.relu()) return;
-  if (use == SpadUse::tick_batch) {
+  if (df.membranes_in_array()) {
     bd.mv = &tb_mem[size_t(bd.b)];
     if (bd.mv->empty()) bd.mv->assign(size_t(bd.bpx) * U, 0);
   }
   const auto loads = persist ? runs(&ComputeCall::loads_slot, bd.t) : std::vector<std::pair<int, int>>();
-  if (use != SpadUse::tick_batch) {
+  if (!df.membranes_in_array()) {
     int loaded = 0;
     for (const auto& rn : loads) loaded += rn.second - rn.first;
     if (loaded == U) mem.resize(size_t(bd.bpx) * U);  // every slot is loaded below
@@ -266,22 +270,38 @@ void ComputeCall::load_membranes(Band& bd) {
   }
 }
 
+FoldShape ComputeCall::fold_shape() const {
+  FoldShape s;
+  s.R = uint64_t(R);
+  s.C = uint64_t(Cc);
+  s.W = W * uint64_t(tplanes);
+  s.npx = npx_t;
+  s.K = uint64_t(g.out_c);
+  s.k0 = uint64_t(k0);
+  s.kvalid = uint64_t(kvalid);
+  return s;
+}
+
 void ComputeCall::fold_plan(Band& bd) {
-  // The pixel tiles (R output pixels, in raster order) that end in this band (OS, tick-batch),
-  // or the band's share of the fold set (WS).
+  // The folds this band is charged (the dataflow's closed forms): with pixels on the array's
+  // rows, the pixel tiles (R output pixels, in raster order) that end in the band; otherwise the
+  // band's share of the tile's folds, in proportion to its pixels.
+  const FoldShape s = fold_shape();
+  const bool last_band = bd.b == p.bands - 1;
   const uint64_t px_end = uint64_t(bd.r1) * g.out_w;
-  bd.last = (bd.b == p.bands - 1) ? scalesim::ceil_div(npx, uint64_t(R)) : px_end / uint64_t(R);
-  const uint64_t cur = tile_cursor[size_t(bd.i)];
+  bd.traffic = df.traffic(s, uint64_t(bd.bpx), last_band, bd.i == 0);
   bd.cycles = 0;
-  if (use == SpadUse::weight_stationary) {
-    // Every W fold streams every pixel: charge the fold set in proportion to the band.
-    const uint64_t total = scalesim::ceil_div(W * tplanes, uint64_t(R)) * (2 * uint64_t(R) + Cc + npx - 2);
+  if (df.pixels_on_rows()) {
+    const uint64_t cur = tile_cursor[size_t(bd.i)];
+    bd.last = last_band ? scalesim::ceil_div(npx_t, uint64_t(R)) : px_end / uint64_t(R);
+    // What the fold account returns below when every element streams (no skip_zero_cycles).
+    bd.dense_cycles =
+        bd.last > cur ? df.folds(s, cur * R, std::min(npx_t, bd.last * R), nullptr, false, bd.i == 0).cycles : 0;
+  } else {
+    const uint64_t total = df.folds(s, 0, npx_t, nullptr, false, bd.i == 0).cycles;
     bd.cycles = total * px_end / npx - total * (uint64_t(bd.r0) * g.out_w) / npx;
+    bd.dense_cycles = bd.cycles;
   }
-  // What account_tile returns below when every element streams (no skip_zero_cycles).
-  bd.dense_cycles = use == SpadUse::weight_stationary
-                        ? bd.cycles
-                        : (bd.last > cur ? bd.last - cur : 0) * (uint64_t(R) + Cc + W * tplanes - 2);
 }
 
 void ComputeCall::band(int b, int i) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hw/compute/buffer_plan.h"
+#include "hw/compute/dataflow.h"
 #include "hw/compute/dma_schedule.h"
 #include "hw/compute/engine.h"
 
@@ -16,7 +17,7 @@ using sc_core::sc_time;
 
 class ComputeCall {
  public:
-  ComputeCall(LayerEngine& e, const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use, sc_time now,
+  ComputeCall(LayerEngine& e, const LayerCmd& L, const std::vector<int>& ts, int total_t, const Dataflow& df, sc_time now,
               LayerStats& st);
   sc_time run();
 
@@ -29,6 +30,7 @@ class ComputeCall {
     const uint8_t* bits = nullptr;
     std::vector<int64_t>* mv = nullptr;
     uint64_t cycles = 0, dense_cycles = 0, last = 0;
+    BandTraffic traffic;
   };
   void plan();
   TileExt tag(Tensor k, int t) const;
@@ -47,6 +49,7 @@ class ComputeCall {
   bool loads_slot(int u, int t) const { return m_first_k[size_t(u)] >= m_kg || t > 0; }
   bool stores_slot(int u, int t) const { return m_last_k[size_t(u)] + m_kg < g.out_c || t + 1 < total_t; }
   void load_membranes(Band& bd);
+  FoldShape fold_shape() const;
   void fold_plan(Band& bd);
   void accumulate(Band& bd, uint32_t* band_nnz);
   sc_time accumulate_segments(Band& bd, uint32_t* band_nnz);
@@ -62,12 +65,13 @@ class ComputeCall {
   const ConvGeom& g;
   const std::vector<int>& ts;
   const int total_t;
-  const SpadUse use;
+  const Dataflow& df;
   const sc_time now;
   LayerStats& st;
   PeArray& pe;
   const int Cc, R;
   const uint64_t W, npx;
+  uint64_t npx_t = 0;  // output pixels the fold counts use (the dataflow's output_size)
   int share = 1, m_kg = 0, mbytes = 0, nts = 0, tplanes = 1, oplanes = 1;
   bool persist = false;
   ComputePlan p;

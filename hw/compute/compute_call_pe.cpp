@@ -51,8 +51,9 @@ sc_time ComputeCall::accumulate_segments(Band& bd, uint32_t* band_nnz) {
     const uint64_t if_seg = (px_w * uint64_t(c1) + 7) / 8 - (px_w * uint64_t(c0) + 7) / 8;
     const uint64_t seg_bytes = uint64_t(planes) * uint64_t(c1 - c0) * bd.nrows * p.in_pitch;
     const uint64_t islot = e.m_glb_i_base + uint64_t(is) * ih;
-    const sc_time streamed = stream(false, islot, if_seg, seg_bytes, s_start, Tensor::ifmap);
-    st.glb_bytes += if_seg;
+    const uint64_t if_charged = bd.traffic.ifmap ? if_seg : 0;
+    const sc_time streamed = stream(false, islot, if_charged, seg_bytes, s_start, Tensor::ifmap);
+    st.glb_bytes += if_charged;
     const uint64_t part = bd.dense_cycles * uint64_t(c1) / uint64_t(g.in_c) -  // the shares add up to the
                           bd.dense_cycles * uint64_t(c0) / uint64_t(g.in_c);   // band's cycles
     seg_end = std::max(s_start + e.m_clk * double(part), streamed);
@@ -87,16 +88,18 @@ void ComputeCall::accumulate_memo(Band& bd, uint32_t* band_nnz) {
 
 void ComputeCall::account_folds(Band& bd) {
   // Fold timing and scratchpad energy: one account per band, all segments' elements.
-  const uint32_t* nnz = nnz_all.data() + size_t(bd.i) * npx;
-  uint64_t& cur = tile_cursor[size_t(bd.i)];
-  if (use == SpadUse::weight_stationary) {
-    if (bd.b == p.bands - 1) pe.account_tile(use, g, tplanes, kvalid, nnz, bd.i == 0);
-  } else if (bd.last > cur) {
-    ConvGeom window = g;  // the tiles' pixels as one row
-    const uint64_t p0 = cur * R, p1 = std::min(npx, bd.last * R);
-    window.out_h = 1;
-    window.out_w = int(p1 - p0);
-    bd.cycles = pe.account_tile(use, window, tplanes, kvalid, nnz + p0, bd.i == 0);
+  const size_t span = std::max(npx, npx_t);
+  const uint32_t* nnz = nnz_all.data() + size_t(bd.i) * span;
+  const FoldShape s = fold_shape();
+  if (!df.pixels_on_rows()) {
+    if (bd.b == p.bands - 1)
+      pe.charge_folds(df.folds(s, 0, npx_t, nnz, pe.skip_zero_cycles(), bd.i == 0), s.W * npx_t * s.kvalid);
+  } else if (bd.last > tile_cursor[size_t(bd.i)]) {
+    uint64_t& cur = tile_cursor[size_t(bd.i)];
+    const uint64_t p0 = cur * R, p1 = std::min(npx_t, bd.last * R);
+    const FoldCount f = df.folds(s, p0, p1, nnz + p0, pe.skip_zero_cycles(), bd.i == 0);
+    pe.charge_folds(f, s.W * (p1 - p0) * s.kvalid);
+    bd.cycles = f.cycles;
     cur = bd.last;
   }
   if (p.in_segs > 1 && bd.cycles != bd.dense_cycles)
@@ -105,30 +108,21 @@ void ComputeCall::account_folds(Band& bd) {
 }
 
 sc_time ComputeCall::streams(Band& bd) {
-  // GLB -> PE streams (timing-only): the band's receptive fields (segments: in
-  // accumulate_segments), the weights, and WS's partial-sum spills.
+  // GLB -> PE streams: the band's receptive fields (segments: in accumulate_segments), the
+  // weights, and partial-sum spills, as the dataflow says.
   sc_time glb_done = bd.c_start;
   const uint64_t if_bytes = (uint64_t(bd.bpx) * W * L.in_planes + 7) / 8;
   const uint64_t ilen = p.resident ? p.map_bytes * uint64_t(nts) : bd.band_bytes;
-  if (p.in_segs == 1) {
+  if (p.in_segs == 1 && bd.traffic.ifmap) {
     glb_done = std::max(glb_done, stream(false, e.m_glb_i_base, if_bytes, ilen, bd.c_start, Tensor::ifmap));
     st.glb_bytes += if_bytes;
   }
-  uint64_t w_bytes = 0;
-  const uint64_t tiles_here = scalesim::ceil_div(uint64_t(bd.bpx), uint64_t(R));
-  if (use == SpadUse::weight_stationary) w_bytes = (bd.b == p.bands - 1) ? W * kvalid * tplanes : 0;
-  else if (use == SpadUse::tick_batch) w_bytes = bd.i == 0 ? W * kvalid * tplanes * tiles_here : 0;
-  else w_bytes = W * kvalid * tplanes * tiles_here;
-  glb_done = std::max(glb_done, stream(false, wslot, w_bytes, p.wchunk, bd.c_start, Tensor::weight));
-  st.glb_bytes += w_bytes;
-  if (use == SpadUse::weight_stationary && bd.b == p.bands - 1) {
-    // Partial sums of each W fold spill to the ofmap GLB and come back (16 bit).
-    const uint64_t fr = scalesim::ceil_div(W * tplanes, uint64_t(R));
-    const uint64_t wr = npx * kvalid * fr * 2, rd = npx * kvalid * (fr - 1) * 2;
-    glb_done = std::max(glb_done, stream(true, bd.oslot, wr, oh, bd.c_start, Tensor::psum));
-    glb_done = std::max(glb_done, stream(false, bd.oslot, rd, oh, bd.c_start, Tensor::psum));
-    st.glb_bytes += wr + rd;
-  }
+  const BandTraffic& t = bd.traffic;
+  glb_done = std::max(glb_done, stream(false, wslot, t.weight_bytes, p.wchunk, bd.c_start, Tensor::weight));
+  st.glb_bytes += t.weight_bytes;
+  glb_done = std::max(glb_done, stream(true, bd.oslot, t.psum_write, oh, bd.c_start, Tensor::psum));
+  glb_done = std::max(glb_done, stream(false, bd.oslot, t.psum_read, oh, bd.c_start, Tensor::psum));
+  st.glb_bytes += t.psum_write + t.psum_read;
   return glb_done;
 }
 
@@ -216,9 +210,9 @@ void ComputeCall::output(Band& bd) {
   sched.write_back(c, bd.c_end, bd.slot);
 }
 
-sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use, sc_time now,
+sc_time LayerEngine::run_compute(const LayerCmd& L, const std::vector<int>& ts, int total_t, const Dataflow& df, sc_time now,
                                  LayerStats& st) {
-  ComputeCall call(*this, L, ts, total_t, use, now, st);
+  ComputeCall call(*this, L, ts, total_t, df, now, st);
   return call.run();
 }
 

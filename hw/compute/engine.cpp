@@ -73,11 +73,11 @@ sc_time LayerEngine::account(bool write, uint64_t addr, uint64_t len, sc_time st
   return time_stamp() + delay;
 }
 
-sc_time LayerEngine::run(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use, sc_time now,
+sc_time LayerEngine::run(const LayerCmd& L, const std::vector<int>& ts, int total_t, const Dataflow& df, sc_time now,
                          LayerStats& st) {
-  if (L.op == OP_CONV || L.op == OP_LINEAR) return run_compute(L, ts, total_t, use, now, st);
+  if (L.op == OP_CONV || L.op == OP_LINEAR) return run_compute(L, ts, total_t, df, now, st);
   if (L.op == OP_MAXPOOL || L.op == OP_AVGPOOL) return run_pool(L, ts, now, st);
-  if (L.op == OP_ADD) return run_add(L, ts, total_t, use, now, st);
+  if (L.op == OP_ADD) return run_add(L, ts, total_t, df, now, st);
   refuse(L, ERR_BAD_OPCODE, "unknown opcode " + std::to_string(L.op));
   return now;
 }

@@ -18,6 +18,7 @@
 #include <tuple>
 #include <vector>
 
+#include "hw/compute/dataflow.h"
 #include "hw/compute/pe_array.h"
 #include "hw/memory/dma.h"
 #include "hw/memory/sram.h"
@@ -51,10 +52,10 @@ class LayerEngine {
   ~LayerEngine();
   LayerEngine(const LayerEngine&) = delete;
   LayerEngine& operator=(const LayerEngine&) = delete;
-  // Run layer `L` for timesteps `ts` (OS/WS: one; tick-batch: all). `use` selects how the
-  // PE scratchpads are used; membranes persist across calls in DRAM when ts is one of several.
+  // Run layer `L` for timesteps `ts` (OS/WS/IS: one; tick-batch: all) under dataflow `df`;
+  // membranes persist across calls in DRAM when ts is one of several.
   // `now` is the absolute time the layer may start; returns its end.
-  sc_core::sc_time run(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use,
+  sc_core::sc_time run(const LayerCmd& L, const std::vector<int>& ts, int total_t, const Dataflow& df,
                        sc_core::sc_time now, LayerStats& st);
 
  private:
@@ -64,13 +65,13 @@ class LayerEngine {
   sc_core::sc_time dma(const DmaCommand& c, sc_core::sc_time start);
   // A timing-only access (GLB -> PE streams): returns the completion.
   sc_core::sc_time account(bool write, uint64_t addr, uint64_t len, sc_core::sc_time start, Tensor t);
-  sc_core::sc_time run_compute(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use,
+  sc_core::sc_time run_compute(const LayerCmd& L, const std::vector<int>& ts, int total_t, const Dataflow& df,
                                sc_core::sc_time now, LayerStats& st);
   sc_core::sc_time run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_core::sc_time now, LayerStats& st);
   // One band of a channel group of a pooling layer at timestep t; returns the DMA's end.
   sc_core::sc_time pool_band_call(const LayerCmd& L, int t, int k0, int kn, int r0, int r1, int step,
                                   sc_core::sc_time t_dma, LayerStats& st);
-  sc_core::sc_time run_add(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use,
+  sc_core::sc_time run_add(const LayerCmd& L, const std::vector<int>& ts, int total_t, const Dataflow& df,
                            sc_core::sc_time now, LayerStats& st);
   void refuse(const LayerCmd& L, uint32_t err, const std::string& msg) const;
   // A LIF job with the layer's neuron parameters and the waveform fields filled in.

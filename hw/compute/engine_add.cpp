@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "hw/compute/buffer_plan.h"
+#include "hw/compute/dataflow.h"
 #include "hw/compute/engine.h"
 #include "hw/compute/packing.h"
 
@@ -16,7 +17,7 @@ using sc_core::sc_time;
 
 class AddCall {
  public:
-  AddCall(LayerEngine& e, const LayerCmd& L, int total_t, SpadUse use, sc_time now, LayerStats& st);
+  AddCall(LayerEngine& e, const LayerCmd& L, int total_t, const Dataflow& df, sc_time now, LayerStats& st);
   sc_time run(const std::vector<int>& ts);
 
  private:
@@ -35,7 +36,7 @@ class AddCall {
   const LayerCmd& L;
   const ConvGeom& g;
   const int total_t;
-  const SpadUse use;
+  const Dataflow& df;
   LayerStats& st;
   int K, H, Wd, planes2, oplanes, mbytes;
   bool spikes2, relu, persist;
@@ -48,14 +49,14 @@ class AddCall {
   std::vector<int64_t> mem;
 };
 
-AddCall::AddCall(LayerEngine& eng, const LayerCmd& cmd, int tt, SpadUse u, sc_time now, LayerStats& stats)
-    : e(eng), L(cmd), g(cmd.g), total_t(tt), use(u), st(stats), dma_free(now), pe_free(now) {
+AddCall::AddCall(LayerEngine& eng, const LayerCmd& cmd, int tt, const Dataflow& d, sc_time now, LayerStats& stats)
+    : e(eng), L(cmd), g(cmd.g), total_t(tt), df(d), st(stats), dma_free(now), pe_free(now) {
   K = g.out_c, H = g.out_h, Wd = g.out_w;
   spikes2 = L.flags & DESC_IN2_SPIKES;
   planes2 = spikes2 ? L.in_planes : 1;  // operand 2's bit planes ([planes][K][H][pitch])
   relu = L.relu();
   oplanes = L.out_planes();  // spikes: 1; ReLU: act_bits
-  persist = L.fires() && !relu && use != SpadUse::tick_batch && total_t > 1;
+  persist = L.fires() && !relu && !df.membranes_in_array() && total_t > 1;
   mbytes = e.m_dp.lif->membrane_bytes();
   pout = LayerCmd::pitch(Wd);
   npx = uint64_t(H) * Wd;
@@ -155,12 +156,13 @@ void AddCall::sum(const Step& s, uint64_t len2p) {
 }
 
 std::vector<int64_t>* AddCall::membranes(const Step& s, sc_time& c_start) {
-  // ReLU units keep no membrane; tick-batch keeps them per band; OS/WS bring them from DRAM
+  // ReLU units keep no membrane; a dataflow that keeps them in the array (tick-batch) per band;
+  // others bring them from DRAM
   // after the first timestep.
   const size_t n = size_t(s.bpx) * s.kn;
   std::vector<int64_t>* mv = &mem;
   if (relu) return mv;
-  if (use == SpadUse::tick_batch) {
+  if (df.membranes_in_array()) {
     mv = &tb_mem[size_t(s.gi) * p.bands + s.bi];
     if (mv->empty()) mv->assign(n, 0);
   } else {
@@ -245,9 +247,9 @@ void AddCall::step(const Step& s) {
   pe_free = c_end;
 }
 
-sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int total_t, SpadUse use, sc_time now,
+sc_time LayerEngine::run_add(const LayerCmd& L, const std::vector<int>& ts, int total_t, const Dataflow& df, sc_time now,
                              LayerStats& st) {
-  AddCall call(*this, L, total_t, use, now, st);
+  AddCall call(*this, L, total_t, df, now, st);
   return call.run(ts);
 }
 

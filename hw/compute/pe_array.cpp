@@ -210,56 +210,13 @@ void PeArray::charge_accumulates(uint64_t n) {
   count(m_acc, n);
 }
 
-uint64_t PeArray::account_tile(SpadUse use, const ConvGeom& g, int planes, int kvalid, const uint32_t* nnz,
-                               bool first_timestep) {
-  const uint64_t R = uint64_t(m_rows), C = uint64_t(m_cols);
-  const uint64_t W = g.w_dim() * uint64_t(planes), npx = g.npx();
-  uint64_t cycles = 0, rd = 0, wr = 0;
-  if (use == SpadUse::weight_stationary) {
-    // Rows hold W, columns the filters; the output pixels stream through.
-    const uint64_t folds = scalesim::ceil_div(W, R);
-    for (uint64_t f = 0; f < folds; ++f) {
-      const uint64_t rv = std::min(R, W - f * R);
-      cycles += 2 * R + C + npx - 2;
-      const uint64_t steps = rv * kvalid * npx;
-      wr += rv * kvalid;   // weights written once per fold (stationary)
-      rd += steps;         // weight read per streamed pixel
-      wr += steps;         // spike in
-      rd += steps;         // spike out to the neighbour
-    }
-    m_folds += folds;
-  } else {
-    const uint64_t folds = scalesim::ceil_div(npx, R);
-    for (uint64_t f = 0; f < folds; ++f) {
-      const uint64_t p0 = f * R, rv = std::min(R, npx - p0);
-      uint64_t wt = W, nz = 0;
-      for (uint64_t p = p0; p < p0 + rv; ++p) nz += nnz[p];
-      if (m_skip_zero) {
-        wt = 0;
-        for (uint64_t p = p0; p < p0 + rv; ++p) wt = std::max<uint64_t>(wt, nnz[p]);
-      }
-      cycles += R + C + wt - 2;
-      const uint64_t steps = rv * kvalid * wt;  // element-steps of the valid PEs
-      wr += steps;                              // spike scratchpad: in
-      rd += steps;                              //   and out to the neighbour
-      rd += steps;                              // weight read from the scratchpad
-      if (use == SpadUse::tick_batch) {
-        if (first_timestep) wr += rv * kvalid * W;  // weights written once for all timesteps
-        rd += 2 * nz * kvalid;                    // psum[t] read-modify-write (16 bit)
-        wr += 2 * nz * kvalid;
-      } else {
-        wr += steps;                              // weight scratchpad: written every timestep
-      }
-      rd += 2 * rv * kvalid;                      // drain the 16-bit partial sums
-    }
-    m_folds += folds;
-  }
-  m_dense_elems += W * npx * uint64_t(kvalid);
-  m_fold_cycles += cycles;
-  m_spad_accesses += rd + wr;
-  count(m_spad_rd, rd);
-  count(m_spad_wr, wr);
-  return cycles;
+void PeArray::charge_folds(const FoldCount& f, uint64_t dense_elems) {
+  m_folds += f.folds;
+  m_dense_elems += dense_elems;
+  m_fold_cycles += f.cycles;
+  m_spad_accesses += f.spad_reads + f.spad_writes;
+  count(m_spad_rd, f.spad_reads);
+  count(m_spad_wr, f.spad_writes);
 }
 
 void PeArray::trace_call(const sc_core::sc_time& start, const sc_core::sc_time& end, uint64_t accumulates) {

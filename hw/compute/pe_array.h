@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "hw/compute/conv_geom.h"
+#include "hw/compute/dataflow.h"
 #include "hw/compute/packing.h"
 #include "hw/compute/scalesim.h"
 #include "tlm/module.h"
@@ -24,10 +25,6 @@ namespace spiketlm {
 struct ConvTaps {
   int first, last, o, n;
 };
-
-// How a fold's scratchpads are used: per timestep (output- and weight-stationary) or with
-// the weights held for all timesteps (tick-batch).
-enum class SpadUse { output_stationary, weight_stationary, tick_batch };
 
 class PeArray : public Module {
  public:
@@ -56,12 +53,9 @@ class PeArray : public Module {
   // input is the same at every timestep) and the array does the work again in hardware.
   void charge_accumulates(uint64_t n);
 
-  // Timing and scratchpad energy of one filter tile of one layer at one timestep (for
-  // tick-batch: at one timestep; weight scratchpad writes only when first_timestep).
-  // nnz: non-zero elements per output pixel (whole layer); planes multiply the stream.
-  // Returns the fold cycles (without SCALE-Sim's final -1, which the caller takes once).
-  uint64_t account_tile(SpadUse use, const ConvGeom& g, int planes, int kvalid, const uint32_t* nnz,
-                        bool first_timestep);
+  // Charge folds a dataflow counted (dataflow.h): the fold statistics and the scratchpad
+  // accesses; dense_elems: the elements a dense pass would stream.
+  void charge_folds(const FoldCount& f, uint64_t dense_elems);
 
   // Always-on energy of all PEs over the run's cycles.
   void finish_run(uint64_t cycles);

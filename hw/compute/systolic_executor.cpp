@@ -19,7 +19,7 @@ sc_time SystolicExecutor::run(const LayerCmd& L, const std::vector<int>& ts, int
   LayerStats st;
   EnergyLedger& ledger = m_ctrl.ctx().ledger;
   const double e0 = ledger.total_pj(0);
-  const sc_time end = m_engine->run(L, ts, timesteps, m_df.spad_use(), now, st);
+  const sc_time end = m_engine->run(L, ts, timesteps, m_df, now, st);
   // The always-on energy of the array and the LIF units over the call's span.
   const uint64_t span = uint64_t((end - now) / m_ctrl.clock() + 0.5);
   m_dp.pe->finish_run(span);
