@@ -161,6 +161,7 @@ void Controller::execute() {
     info.timesteps = int(r.T);
     info.desc_addr = m_csr->reg64(REG_DESC_ADDR_LO);
     info.exit_on = r.exit_on;
+    info.start = r.start;
     r.t = m_ex->begin_run(info, r.t, r.counts);
     for (const LayerCall& c : m_ex->schedule(int(r.n), int(r.T))) {
       call(r, c);
