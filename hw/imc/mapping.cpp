@@ -11,6 +11,9 @@ int cdiv(int a, int b) { return (a + b - 1) / b; }
 LayerMap map_layer(const LayerShape& l, const MapConfig& c) {
   LayerMap m;
   const int R = c.rows_used, K2 = c.kernel * c.kernel;
+  m.out_c = l.out_c;
+  m.wcols = c.wcols;
+  m.xbars_per_pe = K2;
   m.col_groups = cdiv(l.out_c, c.wcols);
   if (l.linear) {
     const int F = l.in_c * l.kh * l.kw;
@@ -53,7 +56,7 @@ LayerMap map_layer(const LayerShape& l, const MapConfig& c) {
   m.row_groups = int(m.groups.size());
   m.pes = m.row_groups * m.col_groups;
   for (int q = 0; q < m.col_groups; ++q) {
-    const int wc = std::min(c.wcols, l.out_c - q * c.wcols);
+    const int wc = m.cols(q);
     for (const auto& g : m.groups)
       for (const auto& x : g) {
         m.xbars_used += 1;
@@ -81,6 +84,31 @@ ChipMap map_network(const std::vector<LayerShape>& layers, const MapConfig& c) {
   chip.tiles = cdiv(next, c.pes_per_tile);
   chip.xbars_allocated = uint64_t(chip.tiles) * c.pes_per_tile * c.kernel * c.kernel;
   return chip;
+}
+
+XbarTap tap(const XbarRows& x, int kw, int pad) {
+  XbarTap t;
+  t.flat = x.flat;
+  t.rows = x.rows;
+  t.start = x.flat ? x.f0 : x.c0;
+  if (!x.flat) {
+    t.dy = x.pos / kw - pad;
+    t.dx = x.pos % kw - pad;
+  }
+  return t;
+}
+
+int first_unfit(const ChipMap& chip, int tiles) {
+  if (tiles <= 0) return -1;
+  for (size_t i = 0; i < chip.layers.size(); ++i)
+    if (chip.layers[i].last_tile >= tiles) return int(i);
+  return -1;
+}
+
+int lif_circuits(int out_c, int wcols, int share) {
+  int n = 0;
+  for (int q = 0; q * wcols < out_c; ++q) n += cdiv(std::min(wcols, out_c - q * wcols), share);
+  return n;
 }
 
 }  // namespace spiketlm::imc

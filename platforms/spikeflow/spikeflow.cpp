@@ -48,7 +48,7 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   w.glb = m_glb;
   w.exit = m_exit;
   m_ctrl->connect(w);
-  if (!m_calibrate_out.empty()) m_ctrl->enable_psum_stats();
+  if (!m_calibrate_out.empty()) m_ctrl->executor().enable_psum_stats();
 
   // The mapping, known from the trace at elaboration: a network that does not fit the chip
   // is a configuration error (one line naming the key and the layer).
@@ -133,7 +133,7 @@ void SpikeFlow::finish(const RunResults& run, Report& r) {
   const int n = int(run.samples.size());
   const int T = m_bundle.timesteps;
   double seconds = 0;
-  for (double s : m_ctrl->run_latency_s()) seconds += s;
+  for (double s : m_ctrl->executor().run_latency_s()) seconds += s;
   ctx().elapsed_s = seconds;
   const double per = n ? 1.0 / n : 0;
   ImcPe& pe = m_tile->pe();
@@ -175,7 +175,7 @@ void SpikeFlow::finish(const RunResults& run, Report& r) {
   r.set("summary", "memory_energy", (cat["glb"] + cat["dram"]) * per * 1e-6, "uJ/sample");
   r.set("summary", "neuron_share_of_imc", imc > 0 ? 100.0 * cat["neuron"] / imc : 0.0, "%");
   r.set("summary", "program_energy", program * 1e-6, "uJ (once per network load)");
-  r.set("summary", "program_time", m_ctrl->program_ns() * 1e-3, "us (once per network load)");
+  r.set("summary", "program_time", m_ctrl->executor().program_ns() * 1e-3, "us (once per network load)");
   auto& et = r.table("energy_by_component", "Energy by component (per sample)", {"component", "energy_uj", "share_pct"});
   for (const char* c : k_categories) et.add_row({c, cat[c] * per * 1e-6, total > 0 ? 100.0 * cat[c] / total : 0.0});
 
@@ -233,7 +233,7 @@ void SpikeFlow::finish(const RunResults& run, Report& r) {
   {
     std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
     const auto& lod = run.layer_of_desc;
-    const auto& st = m_ctrl->layer_stats();
+    const auto& st = m_ctrl->executor().layer_stats();
     for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
     report_flops(r, m_bundle, acc, n, e);
   }
@@ -254,7 +254,7 @@ void SpikeFlow::finish(const RunResults& run, Report& r) {
                      {"layer", "op", "pes", "first_tile", "last_tile", "input_planes", "pe_cycles", "active_pe_cycles",
                       "xbar_reads", "active_xbar_reads", "accumulates", "spikes_in", "spikes_out", "neuron_updates",
                       "noc_bytes", "start_us", "end_us", "energy_uj"});
-  for (const auto& s : m_ctrl->layer_stats())
+  for (const auto& s : m_ctrl->executor().layer_stats())
     lt.add_row({int64_t(s.layer), s.op, int64_t(s.pes), int64_t(s.first_tile), int64_t(s.last_tile), int64_t(s.planes),
                 double(s.pe_cycles) * per, double(s.active_pe_cycles) * per, double(s.xbar_reads) * per,
                 double(s.active_xbar_reads) * per, double(s.accumulates) * per, double(s.spikes_in) * per, double(s.spikes_out) * per,
@@ -268,7 +268,7 @@ void SpikeFlow::calibrate(const RunResults& run, Report& r) {
   // position, timestep and calibration sample become the new running statistics; gamma and
   // beta stay; the fixed-point integers are derived again and the bundle is written.
   bundle b = m_bundle;
-  const auto& stats = m_ctrl->psum_stats();
+  const auto& stats = m_ctrl->executor().psum_stats();
   auto& t = r.table("bn_adaptation", "BN adaptation: running statistics re-estimated on the non-ideal platform",
                     {"layer", "channels", "values_per_channel", "mean_shift_avg", "var_ratio_avg"});
   uint32_t desc = 0;

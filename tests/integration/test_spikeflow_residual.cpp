@@ -199,7 +199,7 @@ void check_adds(bool ann) {
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the SATA run in the child process failed";
   ASSERT_TRUE(load(file));
   ASSERT_EQ(g_sata.adds.size(), 8u);  // two BasicBlocks per stage, four stages
-  std::map<uint32_t, ImcController::AddMaps> sf;
+  std::map<uint32_t, ImcExecutor::AddMaps> sf;
   {
     Simulation sim;
     RunRequest req;
@@ -209,15 +209,15 @@ void check_adds(bool ann) {
     sim.elaborate();
     auto* ctrl = dynamic_cast<ImcController*>(sc_core::sc_find_object("spikeflow.ctrl"));
     ASSERT_NE(ctrl, nullptr);
-    ctrl->enable_add_capture();
+    ctrl->executor().enable_add_capture();
     sim.run();
-    sf = ctrl->add_maps();
+    sf = ctrl->executor().add_maps();
   }
   ASSERT_EQ(sf.size(), g_sata.adds.size());
   uint64_t ones = 0, zeros = 0, needs_operand2 = 0, int32_shortcuts = 0;
   for (const auto& [desc, s] : g_sata.adds) {
     ASSERT_TRUE(sf.count(desc)) << "descriptor " << desc;
-    const ImcController::AddMaps& m = sf.at(desc);
+    const ImcExecutor::AddMaps& m = sf.at(desc);
     const layer& L = b.layers[size_t(s.layer)];
     ASSERT_EQ(L.type, layer_type::add);
     ASSERT_EQ(m.out.size(), size_t(T)) << L.name;

@@ -1,0 +1,333 @@
+// The IMC datapath: one timestep of a compute layer on its crossbars (imc_datapath.h). For
+// each input bit plane and output pixel: the driven rows of every crossbar (the input bits its
+// tap selects), a PE cycle per row group and column group (ImcPe::read: column currents, ADCs,
+// shift-and-add), the row groups' partial sums added in the tile.
+#include <algorithm>
+
+#include "hw/imc/imc_datapath.h"
+
+namespace spiketlm {
+
+void ImcCounts::add(const ImcCounts& o) {
+  pe_cycles += o.pe_cycles;
+  active_pe_cycles += o.active_pe_cycles;
+  xbar_reads += o.xbar_reads;
+  active_xbar_reads += o.active_xbar_reads;
+  accumulates += o.accumulates;
+  if (active_by_group.size() < o.active_by_group.size()) active_by_group.resize(o.active_by_group.size(), 0);
+  for (size_t i = 0; i < o.active_by_group.size(); ++i) active_by_group[i] += o.active_by_group[i];
+}
+
+namespace {
+
+// Bits [start, start + n) of src (src has one spare zero word past its end) into dst words.
+inline void extract_bits(const uint64_t* src, int start, int n, uint64_t* dst) {
+  const int nw = (n + 63) / 64;
+  for (int w = 0; w < nw; ++w) {
+    const int b = start + 64 * w, i = b >> 6, s = b & 63;
+    uint64_t v = src[i] >> s;
+    if (s) v |= src[i + 1] << (64 - s);
+    const int left = n - 64 * w;
+    if (left < 64) v &= (uint64_t(1) << left) - 1;
+    dst[w] = v;
+  }
+}
+
+inline uint64_t popcount_words(const uint64_t* w, int n) {
+  uint64_t on = 0;
+  for (int i = 0; i < n; ++i) on += uint64_t(__builtin_popcountll(w[i]));
+  return on;
+}
+
+// tmp[c] += v[r step] x w[r wc + c] over the rows r with a non-zero value. (Not inlined: in the
+// caller's loop nest the compiler keeps this loop's operands on the stack.)
+[[gnu::noinline]] void mac_rows(const int32_t* v, size_t step, int rows, const int16_t* w, int wc, int64_t* tmp) {
+  for (int r = 0; r < rows; ++r) {
+    const int64_t val = v[size_t(r) * step];
+    if (!val) continue;
+    const int16_t* row = w + size_t(r) * wc;
+    for (int c = 0; c < wc; ++c) tmp[c] += val * row[c];
+  }
+}
+
+// One timestep's read of a compute layer. Counts are kept in locals over the inner loops
+// (stores to the masks could alias members) and added up per pixel.
+class Reader {
+ public:
+  Reader(ImcPe& pe, int rows_used, const LayerCmd& L, const ImcLayerProgram& P, const ImcMaps& in, int ts,
+         std::vector<int64_t>& psum, ImcCounts& cnt, PeScratch& s);
+  void run();
+
+ private:
+  void setup();
+  void setup_ranges();
+  bool plane_bits(int b);
+  void extract_ranges();
+  void drive(int p);
+  void read_pixel(int p, int64_t scale);
+  void sum_by_value();
+
+  ImcPe& m_pe;
+  const ConvGeom& g;
+  const imc::LayerMap& m;
+  const ImcMaps& m_in;
+  const std::vector<int32_t>& x;
+  std::vector<int64_t>& m_psum;
+  ImcCounts& m_cnt;
+  PeScratch& m_s;
+  int k2, G, Q, wcm, npx, K, C, H, Wd, nw, wpp;
+  bool flat;
+  size_t HW;
+  std::vector<imc::XbarTap> taps;   // [row group][crossbar]
+  std::vector<int> nact, nx;        // driven crossbars at the current pixel, crossbars per row group
+  uint64_t xbars = 0;               // crossbars of a PE cycle over all row groups
+  std::vector<const XbarProgram*> xs;
+  bool by_value = false;
+  uint64_t pcols = 0;               // physical columns over the column groups
+  uint64_t active_groups = 0;
+  uint64_t n_pe_cycles = 0, n_xbar_reads = 0, n_active_xbar_reads = 0, n_active_pe_cycles = 0, n_accumulates = 0;
+  std::vector<uint64_t> bits, masks;
+  std::vector<int64_t> tmp;
+  // A conv tap reads a channel range of one input pixel, and an input pixel feeds up to
+  // kh x kw outputs: each distinct range is extracted once per input pixel and plane.
+  std::vector<int> tap_range;
+  std::vector<std::pair<int, int>> ranges;  // (first channel, rows)
+  std::vector<uint64_t> ext;      // [range][input pixel][nw]: the range's bits
+  std::vector<uint32_t> ext_on;   // [range][input pixel]: its set bits
+};
+
+Reader::Reader(ImcPe& pe, int rows_used, const LayerCmd& L, const ImcLayerProgram& P, const ImcMaps& in, int ts,
+               std::vector<int64_t>& psum, ImcCounts& cnt, PeScratch& s)
+    : m_pe(pe), g(L.g), m(P.map), m_in(in), x(in.at(ts)), m_psum(psum), m_cnt(cnt), m_s(s) {
+  k2 = pe.xbars();
+  G = m.row_groups;
+  Q = m.col_groups;
+  wcm = m.wcols;
+  npx = int(g.npx());
+  K = g.out_c;
+  C = g.in_c;
+  H = g.in_h;
+  Wd = g.in_w;
+  nw = (rows_used + 63) / 64;
+  wpp = (C + 63) / 64;
+  flat = L.op == OP_LINEAR;
+  HW = size_t(H) * size_t(Wd);
+  xs.resize(P.progs.size());
+  for (size_t i = 0; i < xs.size(); ++i) xs[i] = &P.progs[i];
+}
+
+void Reader::setup() {
+  m_psum.assign(size_t(K) * size_t(npx), 0);
+  m_cnt.active_by_group.assign(size_t(G), 0);
+  taps.assign(size_t(G) * size_t(k2), imc::XbarTap{});
+  nact.assign(size_t(G), 0);
+  nx.assign(size_t(G), 0);
+  for (int gi = 0; gi < G; ++gi) {
+    nx[size_t(gi)] = int(m.groups[size_t(gi)].size());
+    xbars += uint64_t(nx[size_t(gi)]);
+    for (int j = 0; j < nx[size_t(gi)]; ++j) taps[size_t(gi) * k2 + j] = imc::tap(m.groups[size_t(gi)][size_t(j)], g.kw, g.pad);
+  }
+  // Multi-bit inputs on PEs whose reads are exact sums (ImcPe::exact_sums): the bit-serial reads
+  // add up to weights x values, so the planes only decide the activity counts and the partial
+  // sums are taken in one pass over the values (the same integers).
+  by_value = m_in.planes > 1;
+  for (int q = 0; q < Q; ++q) {
+    pcols += uint64_t(xs[m.slot(q, 0, 0)]->pcols);
+    for (int gi = 0; gi < G; ++gi) by_value = by_value && m_pe.exact_sums(xs.data() + m.slot(q, gi, 0), nx[size_t(gi)]);
+  }
+  masks.assign(size_t(G) * k2 * nw, 0);
+  tmp.assign(size_t(wcm), 0);
+  if (!flat) setup_ranges();
+}
+
+void Reader::setup_ranges() {
+  tap_range.assign(taps.size(), -1);
+  for (int gi = 0; gi < G; ++gi)
+    for (int j = 0; j < nx[size_t(gi)]; ++j) {
+      const imc::XbarTap& tp = taps[size_t(gi) * k2 + j];
+      const std::pair<int, int> r{tp.start, tp.rows};
+      auto it = std::find(ranges.begin(), ranges.end(), r);
+      tap_range[size_t(gi) * k2 + j] = int(it - ranges.begin());
+      if (it == ranges.end()) ranges.push_back(r);
+    }
+}
+
+// Bit set of plane b: conv: per pixel, its channels; linear: the flattened map. Returns
+// whether any bit is set.
+bool Reader::plane_bits(int b) {
+  bool any = false;
+  if (flat) {
+    const size_t F = size_t(C) * HW;
+    bits.assign((F + 63) / 64 + 1, 0);
+    for (size_t i = 0; i < F; ++i)
+      if ((x[i] >> b) & 1) {
+        bits[i >> 6] |= uint64_t(1) << (i & 63);
+        any = true;
+      }
+  } else {
+    bits.assign(HW * size_t(wpp) + 1, 0);
+    for (int c = 0; c < C; ++c)
+      for (size_t p = 0; p < HW; ++p)
+        if ((x[size_t(c) * HW + p] >> b) & 1) {
+          bits[p * size_t(wpp) + size_t(c >> 6)] |= uint64_t(1) << (c & 63);
+          any = true;
+        }
+  }
+  return any;
+}
+
+void Reader::extract_ranges() {
+  ext.assign(ranges.size() * HW * size_t(nw), 0);
+  ext_on.assign(ranges.size() * HW, 0);
+  for (size_t ri = 0; ri < ranges.size(); ++ri) {
+    const int tw = (ranges[ri].second + 63) / 64;
+    for (size_t q = 0; q < HW; ++q) {
+      uint64_t* e = ext.data() + (ri * HW + q) * size_t(nw);
+      extract_bits(bits.data() + q * size_t(wpp), ranges[ri].first, ranges[ri].second, e);
+      ext_on[ri * HW + q] = uint32_t(popcount_words(e, tw));
+    }
+  }
+}
+
+// Driven rows of every crossbar of every row group at pixel p; counts the PE cycles. (The
+// loop works on locals: stores to the masks could alias members.)
+void Reader::drive(int p) {
+  const int iy0 = (p / g.out_w) * g.stride, ix0 = (p % g.out_w) * g.stride;
+  const int G = this->G, Q = this->Q, K = this->K, H = this->H, Wd = this->Wd, k2 = this->k2, nw = this->nw;
+  const size_t HW = this->HW;
+  const imc::XbarTap* const taps = this->taps.data();
+  const int* const nx = this->nx.data();
+  const int* const tap_range = this->tap_range.data();
+  const uint64_t* const ext = this->ext.data();
+  const uint32_t* const ext_on = this->ext_on.data();
+  const uint64_t* const bits = this->bits.data();
+  uint64_t* const masks = this->masks.data();
+  int* const nact = this->nact.data();
+  uint64_t* const by_group = m_cnt.active_by_group.data();
+  uint64_t pe_cycles = 0, reads = 0, active_reads = 0, active_cycles = 0, accumulates = 0, groups = 0;
+  for (int gi = 0; gi < G; ++gi) {
+    int a = 0;
+    for (int j = 0; j < nx[gi]; ++j) {
+      uint64_t* mk = masks + (size_t(gi) * k2 + j) * nw;
+      const imc::XbarTap& tp = taps[size_t(gi) * k2 + j];
+      const int tw = (tp.rows + 63) / 64;
+      uint64_t rows_on = 0;
+      if (tp.flat) {
+        extract_bits(bits, tp.start, tp.rows, mk);
+        rows_on = popcount_words(mk, tw);
+      } else {
+        const int iy = iy0 + tp.dy, ix = ix0 + tp.dx;
+        if (iy >= 0 && ix >= 0 && iy < H && ix < Wd) {
+          const size_t e = size_t(tap_range[size_t(gi) * k2 + j]) * HW + size_t(iy) * Wd + ix;
+          const uint64_t* src = ext + e * nw;
+          for (int w = 0; w < tw; ++w) mk[w] = src[w];  // (a word or two: no library copy)
+          rows_on = ext_on[e];
+        }
+      }
+      if (rows_on == 0) {
+        mk[0] = 0;  // (one word for up to 64 rows: no library call)
+        for (int w = 1; w < nw; ++w) mk[w] = 0;
+      }
+      accumulates += rows_on * uint64_t(K);  // every driven row adds into all K columns
+      a += rows_on != 0;
+    }
+    nact[gi] = a;
+    pe_cycles += uint64_t(Q);
+    reads += uint64_t(nx[gi]) * Q;
+    active_reads += uint64_t(a) * Q;
+    if (a) {
+      active_cycles += uint64_t(Q);
+      by_group[gi] += 1;
+      ++groups;
+    }
+  }
+  n_pe_cycles += pe_cycles;
+  n_xbar_reads += reads;
+  n_active_xbar_reads += active_reads;
+  n_active_pe_cycles += active_cycles;
+  n_accumulates += accumulates;
+  active_groups += groups;
+}
+
+// The PE cycles of pixel p, every column group: the driven row groups' reads added in the tile.
+void Reader::read_pixel(int p, int64_t scale) {
+  int64_t* const tmp = this->tmp.data();
+  int64_t* const psum = m_psum.data();
+  for (int q = 0; q < Q; ++q) {
+    const int wc = std::min(wcm, K - q * wcm);
+    std::fill(tmp, tmp + wc, 0);
+    bool did = false;
+    for (int gi = 0; gi < G; ++gi) {
+      if (!nact[size_t(gi)]) continue;  // no driven row: no current, the result is 0
+      m_pe.read(xs.data() + m.slot(q, gi, 0), masks.data() + size_t(gi) * k2 * nw, nw, nx[size_t(gi)], tmp, scale, m_s);
+      did = true;
+    }
+    if (did)
+      for (int j = 0; j < wc; ++j) psum[size_t(q * wcm + j) * npx + p] += tmp[j];
+  }
+}
+
+// Exact-sum PEs with multi-bit inputs: the partial sums as weights x values in one pass.
+void Reader::sum_by_value() {
+  const int G = this->G, Q = this->Q, K = this->K, H = this->H, Wd = this->Wd, k2 = this->k2, wcm = this->wcm, npx = this->npx;
+  const size_t HW = this->HW;
+  const int32_t* const x = this->x.data();
+  int64_t* const tmp = this->tmp.data();
+  int64_t* const psum = m_psum.data();
+  for (int p = 0; p < npx; ++p) {
+    const int iy0 = (p / g.out_w) * g.stride, ix0 = (p % g.out_w) * g.stride;
+    for (int q = 0; q < Q; ++q) {
+      const int wc = std::min(wcm, K - q * wcm);
+      std::fill(tmp, tmp + wc, 0);
+      for (int gi = 0; gi < G; ++gi)
+        for (int j = 0; j < nx[size_t(gi)]; ++j) {
+          const imc::XbarTap& tp = taps[size_t(gi) * k2 + j];
+          const int32_t* v = x + tp.start;  // flat: rows are consecutive values
+          size_t step = 1;
+          if (!tp.flat) {
+            const int iy = iy0 + tp.dy, ix = ix0 + tp.dx;
+            if (iy < 0 || ix < 0 || iy >= H || ix >= Wd) continue;
+            v = x + size_t(tp.start) * HW + size_t(iy) * Wd + ix;  // rows are channels
+            step = HW;
+          }
+          mac_rows(v, step, tp.rows, xs[m.slot(q, gi, j)]->weight.data(), wc, tmp);
+        }
+      for (int c = 0; c < wc; ++c) psum[size_t(q * wcm + c) * npx + p] += tmp[c];
+    }
+  }
+}
+
+void Reader::run() {
+  setup();
+  for (int b = 0; b < m_in.planes; ++b) {
+    const int64_t scale = (m_in.is_signed && b == m_in.planes - 1) ? -(int64_t(1) << b) : (int64_t(1) << b);
+    if (!plane_bits(b)) {
+      // No driven row anywhere: every PE cycle of this plane is idle (counted, nothing read).
+      n_pe_cycles += uint64_t(npx) * G * Q;
+      n_xbar_reads += uint64_t(npx) * xbars * Q;
+      continue;
+    }
+    if (!flat) extract_ranges();
+    for (int p = 0; p < npx; ++p) {
+      drive(p);
+      if (!by_value) read_pixel(p, scale);
+    }
+  }
+  m_cnt.pe_cycles += n_pe_cycles;
+  m_cnt.xbar_reads += n_xbar_reads;
+  m_cnt.active_xbar_reads += n_active_xbar_reads;
+  m_cnt.active_pe_cycles += n_active_pe_cycles;
+  m_cnt.accumulates += n_accumulates;
+  if (!by_value) return;
+  m_pe.count_conversions(active_groups * pcols);
+  sum_by_value();
+}
+
+}  // namespace
+
+void ImcDatapath::read(const LayerCmd& L, const ImcLayerProgram& P, const ImcMaps& in, int ts, std::vector<int64_t>& psum,
+                       ImcCounts& c) {
+  Reader(m_tile.pe(), m_cfg.rows_used, L, P, in, ts, psum, c, m_scratch).run();
+}
+
+}  // namespace spiketlm
