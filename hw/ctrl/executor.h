@@ -41,7 +41,7 @@ struct RunInfo {
   int timesteps = 0;
   uint64_t desc_addr = 0;  // DESC_ADDR (an executor that programs weights once per network keys on it)
   bool exit_on = false;    // the exit unit may stop the run after a timestep
-  sc_core::sc_time start;  // CTRL.START (the run's start, before the descriptor fetch)
+  sc_core::sc_time start;  // CTRL.START (before the descriptor fetch; SpikeFlow's latency counts from it)
 };
 
 // The completion of a run: when the controller raises the interrupt, and the latency it

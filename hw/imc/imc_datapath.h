@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "hw/compute/engine.h"
+#include "hw/ctrl/layer_cmd.h"
 #include "hw/imc/mapping.h"
 #include "hw/imc/noc_schedule.h"
 #include "hw/imc/tile.h"

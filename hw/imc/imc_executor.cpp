@@ -23,9 +23,9 @@ ImcExecutor::ImcExecutor(Context& ctx, const Config& c, const Wiring& w, uint64_
       m_accumulates(accumulates),
       m_runs(runs) {}
 
-std::vector<imc::LayerCall> ImcExecutor::schedule(int layers, int timesteps) const {
+std::vector<LayerCall> ImcExecutor::schedule(int layers, int timesteps) const {
   // Timestep-outer: every layer at t, then t + 1 (membranes stay in the tiles).
-  std::vector<imc::LayerCall> calls;
+  std::vector<LayerCall> calls;
   for (int t = 0; t < timesteps; ++t)
     for (int l = 0; l < layers; ++l) calls.push_back({l, {t}});
   return calls;
@@ -65,7 +65,7 @@ void ImcExecutor::load_network(const std::vector<LayerCmd>& layers) {
   m_program_ns += double(rows) * m_cfg.program_row_ns;
 }
 
-sc_time ImcExecutor::begin_run(const imc::RunInfo& run, sc_time now, imc::RunCounts& counts) {
+sc_time ImcExecutor::begin_run(const RunInfo& run, sc_time now, RunCounts& counts) {
   const std::vector<LayerCmd>& layers = *run.layers;
   m_run = Run{};
   m_run.active = true;
@@ -89,7 +89,7 @@ sc_time ImcExecutor::begin_run(const imc::RunInfo& run, sc_time now, imc::RunCou
 }
 
 // The run's network as the schedule sees it: producers, planes, shapes.
-void ImcExecutor::plan(const std::vector<LayerCmd>& layers, imc::RunCounts& counts) {
+void ImcExecutor::plan(const std::vector<LayerCmd>& layers, RunCounts& counts) {
   const size_t n = layers.size();
   std::vector<uint64_t> out_addr(n);
   for (size_t i = 0; i < n; ++i) out_addr[i] = layers[i].out_addr;
@@ -165,7 +165,7 @@ void ImcExecutor::wire(size_t i) {
   r.shared = !L.input_per_t();
 }
 
-sc_time ImcExecutor::run(const LayerCmd& L, const std::vector<int>& tss, int timesteps, sc_time now, imc::RunCounts& counts) {
+sc_time ImcExecutor::run(const LayerCmd& L, const std::vector<int>& tss, int timesteps, sc_time now, RunCounts& counts) {
   (void)timesteps;
   const int ts = tss.front();
   const size_t i = L.id;
@@ -205,7 +205,7 @@ sc_time ImcExecutor::run(const LayerCmd& L, const std::vector<int>& tss, int tim
   return m_run.t;
 }
 
-void ImcExecutor::compute_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStats& st, imc::RunCounts& counts) {
+void ImcExecutor::compute_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStats& st, RunCounts& counts) {
   const ImcLayerProgram& P = m_prog.at(L.id);
   st.pes = P.map.pes;
   st.first_tile = P.map.first_tile;
@@ -233,7 +233,7 @@ void ImcExecutor::compute_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayer
   r.out.t.push_back(std::move(out));
 }
 
-void ImcExecutor::add_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStats& st, imc::RunCounts& counts) {
+void ImcExecutor::add_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStats& st, RunCounts& counts) {
   // Residual join: operand 1 (int32 accumulations) + operand 2 (spikes, activations or int32)
   // into the neuron units of operand 1's tile with the add's own membranes (ANN: ReLU +
   // requantize); the descriptor's fixed point is the identity (multiplier 1, offset 0).

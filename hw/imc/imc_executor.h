@@ -19,7 +19,8 @@
 #include <map>
 #include <vector>
 
-#include "hw/ctrl/sequencer.h"
+#include "hw/ctrl/controller.h"
+#include "hw/ctrl/executor.h"
 #include "hw/imc/imc_datapath.h"
 #include "hw/imc/mapping.h"
 #include "hw/imc/noc_schedule.h"
@@ -28,29 +29,6 @@
 #include "hw/memory/memory_target.h"
 
 namespace spiketlm {
-
-// The controller protocol's side of an executor call (the types of hw/ctrl/executor.h, kept
-// here until the one controller lands).
-namespace imc {
-struct RunCounts {
-  uint64_t spikes_out = 0, spikes_in = 0, dram_bytes = 0, glb_bytes = 0;
-};
-struct LayerCall {
-  int layer;
-  std::vector<int> timesteps;
-};
-struct RunInfo {
-  const std::vector<LayerCmd>* layers = nullptr;
-  int timesteps = 0;
-  uint64_t desc_addr = 0;
-  bool exit_on = false;
-  sc_core::sc_time start;  // CTRL.START (the IMC latency counts from it, descriptor fetch included)
-};
-struct RunEnd {
-  sc_core::sc_time at;
-  double latency_ns = -1;
-};
-}  // namespace imc
 
 struct ImcLayerStats {
   std::string op;
@@ -63,7 +41,7 @@ struct ImcLayerStats {
   double start_ns = 0, end_ns = 0, energy_pj = 0;
 };
 
-class ImcExecutor {
+class ImcExecutor : public LayerExecutor {
  public:
   struct Config {
     ImcDatapath::Config dp;
@@ -82,17 +60,17 @@ class ImcExecutor {
   ImcExecutor(Context& ctx, const Config& c, const Wiring& w, uint64_t& accumulates, uint64_t& runs);
 
   // The executor interface (hw/ctrl/executor.h).
-  uint32_t dataflow_code() const { return DATAFLOW_IMC; }
-  int lif_share() const { return m_w.tile->lif().share(); }
-  bool timestep_outer() const { return true; }
-  std::vector<imc::LayerCall> schedule(int layers, int timesteps) const;
-  sc_core::sc_time begin_run(const imc::RunInfo& run, sc_core::sc_time now, imc::RunCounts& counts);
+  uint32_t dataflow_code() const override { return DATAFLOW_IMC; }
+  int lif_share() const override { return m_w.tile->lif().share(); }
+  bool timestep_outer() const override { return true; }
+  std::vector<LayerCall> schedule(int layers, int timesteps) const override;
+  sc_core::sc_time begin_run(const RunInfo& run, sc_core::sc_time now, RunCounts& counts) override;
   sc_core::sc_time run(const LayerCmd& L, const std::vector<int>& ts, int timesteps, sc_core::sc_time now,
-                       imc::RunCounts& counts);
-  bool logits(int t, int32_t* z, int classes, sc_core::sc_time& now);
-  sc_core::sc_time exit_decided(sc_core::sc_time now, const sc_core::sc_time& decision);
-  bool outputs(int ran, int classes, std::vector<int32_t>& out, sc_core::sc_time& now);
-  imc::RunEnd end_run(sc_core::sc_time now, int ran, bool refused, imc::RunCounts& counts);
+                       RunCounts& counts) override;
+  bool logits(int t, int32_t* z, int classes, sc_core::sc_time& now) override;
+  sc_core::sc_time exit_decided(sc_core::sc_time now, const sc_core::sc_time& decision) override;
+  bool outputs(int ran, int classes, std::vector<int32_t>& out, sc_core::sc_time& now) override;
+  RunEnd end_run(sc_core::sc_time now, int ran, bool refused, RunCounts& counts) override;
 
   // Results over every run.
   const std::vector<ImcLayerStats>& layer_stats() const { return m_layers; }
@@ -147,10 +125,10 @@ class ImcExecutor {
 
   // imc_executor.cpp
   void load_network(const std::vector<LayerCmd>& layers);
-  void plan(const std::vector<LayerCmd>& layers, imc::RunCounts& counts);
+  void plan(const std::vector<LayerCmd>& layers, RunCounts& counts);
   void wire(size_t i);
-  void compute_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStats& st, imc::RunCounts& counts);
-  void add_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStats& st, imc::RunCounts& counts);
+  void compute_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStats& st, RunCounts& counts);
+  void add_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStats& st, RunCounts& counts);
   void collect_psum(const LayerCmd& L, const std::vector<int64_t>& psum);
   // imc_run_end.cpp
   double pipeline(uint64_t Tm, double t0_ns, bool first);
@@ -159,7 +137,7 @@ class ImcExecutor {
   // imc_transfers.cpp
   sc_core::sc_time dma(const DmaCommand& c, sc_core::sc_time start);
   sc_core::sc_time account(bool write, uint64_t addr, uint64_t len, sc_core::sc_time start);
-  void read_input(const imc::GlbPlan::Input& in, int first, int count, imc::RunCounts& counts);
+  void read_input(const imc::GlbPlan::Input& in, int first, int count, RunCounts& counts);
   void write_outputs(int ran, std::vector<int32_t>& outputs);
   uint64_t glb_bytes() const;
   uint64_t spikes_in_total() const;

@@ -69,11 +69,11 @@ bool ImcExecutor::outputs(int ran, int classes, std::vector<int32_t>& out, sc_ti
   return true;
 }
 
-imc::RunEnd ImcExecutor::end_run(sc_time now, int ran, bool refused, imc::RunCounts& counts) {
+RunEnd ImcExecutor::end_run(sc_time now, int ran, bool refused, RunCounts& counts) {
   ++m_runs;
   if (!m_run.active) return {now, 0};  // refused before the run began
   m_run.active = false;
-  imc::RunEnd e;
+  RunEnd e;
   if (refused) {
     e.at = std::max(now, m_run.t);  // where the refused run got to
     e.latency_ns = 0;

@@ -58,7 +58,7 @@ sc_time ImcExecutor::account(bool write, uint64_t addr, uint64_t len, sc_time st
 // Maps [first, first + count) of a DRAM-fed layer's input: DRAM -> global buffer (DMA, real
 // bytes) -> the tiles (timing only) when the plan says so, else through the debug path. The
 // energy goes to the layer.
-void ImcExecutor::read_input(const imc::GlbPlan::Input& in, int first, int count, imc::RunCounts& counts) {
+void ImcExecutor::read_input(const imc::GlbPlan::Input& in, int first, int count, RunCounts& counts) {
   const LayerCmd& L = (*m_run.layers)[size_t(in.layer)];
   RunLayer& r = m_run.R[size_t(in.layer)];
   ImcMaps& a = r.own;
