@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sw/map/map_command.h"
 #include "sw/run/simulation.h"
 
 using namespace spiketlm;
@@ -37,7 +38,8 @@ const char* kUsage =
     "                    [--plugin LIB]... [--dump-config FILE] [--quiet]\n"
     "                    [--firmware NAME] [--txlog FILE] [--cosim ADDRESS] [--cosim-exec PROGRAM]\n"
     "       spiketlm list [KIND] [--plugin LIB]... [--tech FILE]...\n"
-    "       spiketlm calibrate CONFIG.yaml --trace DIR --out NEWDIR [--samples N] [run options]\n";
+    "       spiketlm calibrate CONFIG.yaml --trace DIR --out NEWDIR [--samples N] [run options]\n"
+    "       spiketlm map CONFIG.yaml --trace DIR [options]   (mapping explorer: spiketlm map --help)\n";
 
 [[noreturn]] void usage(const std::string& msg) {
   std::cerr << "spiketlm: " << msg << "\n" << kUsage;
@@ -291,6 +293,7 @@ int cmd_calibrate(const Args& a) {
 }  // namespace
 
 int sc_main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "map") return map::map_main(argc - 1, argv + 1);
   Args a = parse(argc, argv);
   try {
     if (a.command == "run") return cmd_run(a);

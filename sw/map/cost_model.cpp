@@ -1,0 +1,175 @@
+#include "sw/map/cost_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "hw/compute/buffer_plan.h"
+
+namespace spiketlm::map {
+
+const char* operand_name(int o) {
+  static const char* n[] = {"weights", "inputs", "outputs", "state"};
+  return n[o];
+}
+
+uint64_t Cost::offchip_bytes() const {
+  uint64_t s = 0;
+  for (uint64_t b : dram) s += b;
+  return s;
+}
+
+// What a group's layers share: its batches, whether its weights stay on chip across them.
+struct CostModel::GroupInfo {
+  const Group& g;
+  int gi;
+  int batches;
+  bool weights_resident;
+  std::vector<int> owner;  // group of every layer
+};
+
+const CostModel::Visit& CostModel::visit(int l, int nt, int tb, bool persist) const {
+  const auto key = std::make_tuple(l, nt, tb, persist);
+  const auto it = m_visits.find(key);
+  if (it != m_visits.end()) return it->second;
+  const MapLayer& L = m_net.layers[size_t(l)];
+  ComputeShape s;
+  s.g = L.geom;
+  s.planes = L.in_planes;
+  s.out_planes = L.out_planes;
+  s.fires = L.fires;
+  s.persist = persist;
+  s.membrane_bytes = m_h.array.membrane_bytes;
+  s.timesteps = nt;
+  s.rows = int(m_h.array.rows), s.cols = int(m_h.array.cols);
+  s.weight_half = m_h.glb_weight.capacity / 2, s.ifmap_half = m_h.glb_ifmap.capacity / 2;
+  s.ofmap_half = m_h.glb_ofmap.capacity / 2;
+  s.segments_need_static_cycles = m_h.skip_zero_cycles;
+  s.psum_timesteps = tb > 1 ? tb : 0;
+  s.psum_spad_bytes = m_h.psum_spad_bytes;
+  const ComputePlan p = plan_compute(s);
+  Visit v;
+  v.refusal = p.refusal.reason;
+  if (!p.refusal) {
+    // a tile's weight block once per visit (every band when segmented); the input once per
+    // visit when it stays in the ifmap GLB, else every band of every tile (halo rows included)
+    v.weights = uint64_t(p.tiles) * p.block * (p.wsegs == 1 ? 1 : uint64_t(p.bands));
+    if (p.resident) {
+      v.inputs = uint64_t(nt) * p.map_bytes;
+    } else {
+      uint64_t rows = 0;
+      for (int b = 0; b < p.bands; ++b) {
+        int y0 = 0;
+        rows += uint64_t(p.in_rows(s.g, b * p.band_rows, std::min(s.g.out_h, (b + 1) * p.band_rows), y0));
+      }
+      v.inputs = uint64_t(p.tiles) * uint64_t(nt) * uint64_t(s.planes) * uint64_t(s.g.in_c) * rows * p.in_pitch;
+    }
+  }
+  return m_visits.emplace(key, v).first->second;
+}
+
+std::vector<int> CostModel::group_of(const Mapping& m) const {
+  std::vector<int> owner(m_net.layers.size(), -1);
+  for (size_t gi = 0; gi < m.groups.size(); ++gi)
+    for (int l = m.groups[gi].first; l <= m.groups[gi].last; ++l) owner[size_t(l)] = int(gi);
+  return owner;
+}
+
+namespace {
+
+std::string where(const Network& n, int gi, int l, const std::string& field) {
+  return "groups[" + std::to_string(gi) + "] (layer " + n.layers[size_t(l)].name + "): " + field;
+}
+
+}  // namespace
+
+void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) const {
+  const MapLayer& L = m_net.layers[size_t(l)];
+  const int T = m_net.timesteps, nb = gi.batches, tb = gi.g.time_batch;
+  const bool fused = gi.g.fuse;
+  const State st = m.state[size_t(l)];
+  const bool stateful = L.state_bytes && st != State::none;
+  const bool persist = stateful && T > 1 && (tb == 1 || nb > 1);
+  bool in_chip = !L.producers.empty();  // every producer in this fused group
+  for (int p : L.producers) in_chip = in_chip && fused && p >= 0 && gi.owner[size_t(p)] == gi.gi;
+  bool out_chip = fused && !L.consumers.empty();  // every consumer in this fused group
+  for (int q : L.consumers) out_chip = out_chip && gi.owner[size_t(q)] == gi.gi;
+  for (int b = 0; b < nb; ++b) {
+    const int nt = std::min(tb, T - b * tb);
+    uint64_t w = 0, in = 0;
+    if (L.compute) {
+      const Visit& v = visit(l, nt, tb, persist);
+      if (!v.refusal.empty() && c.infeasible.empty()) c.infeasible = where(m_net, gi.gi, l, "time_batch: " + v.refusal);
+      w = fused && gi.weights_resident && b > 0 ? 0 : v.weights;
+      in = in_chip ? 0 : v.inputs;
+    } else {
+      in = in_chip ? 0 : L.in_bytes * uint64_t(nt);
+    }
+    const uint64_t out = out_chip ? 0 : L.out_bytes * uint64_t(nt);
+    // the state leaves after every visit but the last and comes back before every one but the first
+    const uint64_t sv = persist ? L.state_bytes * uint64_t((b > 0) + (b + 1 < nb)) : 0;
+    const uint64_t sd = st == State::dram ? sv : 0;
+    c.dram[weights] += w, c.dram[inputs] += in, c.dram[outputs] += out, c.dram[state] += sd;
+    c.glb[weights] += w + L.filter_reads_t;   // DRAM -> GLB; GLB -> PE once per visit
+    c.glb[inputs] += in;                     // DRAM -> GLB (GLB -> PE below)
+    c.glb[outputs] += out_chip ? L.out_bytes * uint64_t(nt) : 2 * out;  // PE -> GLB (-> DMA)
+    c.glb[state] += st == State::dram ? 2 * sd : sv;
+    const double mem = m_h.dram_bytes_per_cycle > 0 ? double(w + in + out + sd) / m_h.dram_bytes_per_cycle : 0;
+    c.cycles += std::max(L.cycles_t * uint64_t(nt), uint64_t(std::ceil(mem)));
+  }
+  c.glb[inputs] += (L.compute ? L.ifmap_reads_t : L.in_bytes) * uint64_t(T);
+  if (out_chip && L.out_bytes * uint64_t(tb) > m_h.glb_ifmap.capacity / 2 && c.infeasible.empty())
+    c.infeasible = where(m_net, gi.gi, l, "fuse: one batch of its output (" + std::to_string(L.out_bytes * uint64_t(tb)) +
+                                               " B) does not fit half the ifmap GLB (" +
+                                               std::to_string(m_h.glb_ifmap.capacity / 2) + " B)");
+  c.compute_cycles += L.cycles_t * uint64_t(T);
+  c.e_compute += double(L.ops) * m_h.op_pj +
+                 double(L.cycles_t * uint64_t(T)) * double(m_h.array.rows * m_h.array.cols) * m_h.pe_cycle_pj;
+  if (L.fires) c.e_neuron += double(L.neurons * uint64_t(T)) * m_h.neuron_update_pj;
+}
+
+void CostModel::group(const Mapping& m, const Group& g, int gi, Cost& c, std::vector<Cost>* per_layer) const {
+  const int T = m_net.timesteps;
+  GroupInfo info{g, gi, (T + g.time_batch - 1) / g.time_batch, true, group_of(m)};
+  uint64_t w = 0, glb_state = 0;
+  for (int l = g.first; l <= g.last; ++l) {
+    w += m_net.layers[size_t(l)].weight_bytes;
+    if (m.state[size_t(l)] == State::glb && info.batches > 1) glb_state += m_net.layers[size_t(l)].state_bytes;
+  }
+  // a fused group keeps its layers' weights in the weight GLB across batches when they all fit
+  info.weights_resident = w <= m_h.glb_weight.capacity;
+  c.onchip_state = std::max(c.onchip_state, glb_state);
+  if (glb_state > m_h.state_budget && c.infeasible.empty())
+    c.infeasible = "groups[" + std::to_string(gi) + "]: state: " + std::to_string(glb_state) +
+                   " B of neuron state on chip exceed the state budget (" + std::to_string(m_h.state_budget) + " B)";
+  for (int l = g.first; l <= g.last; ++l) {
+    Cost lc;
+    layer(m, info, l, lc);
+    if (!lc.infeasible.empty() && c.infeasible.empty()) c.infeasible = lc.infeasible;
+    for (int o = 0; o < kOperands; ++o) c.dram[size_t(o)] += lc.dram[size_t(o)], c.glb[size_t(o)] += lc.glb[size_t(o)];
+    c.cycles += lc.cycles;
+    c.compute_cycles += lc.compute_cycles;
+    c.e_compute += lc.e_compute;
+    c.e_neuron += lc.e_neuron;
+    if (per_layer) (*per_layer)[size_t(l)] = lc;
+  }
+}
+
+Cost CostModel::evaluate(const Mapping& m, std::vector<Cost>* per_layer) const {
+  Cost c;
+  if (per_layer) per_layer->assign(m_net.layers.size(), Cost{});
+  for (size_t gi = 0; gi < m.groups.size(); ++gi) group(m, m.groups[gi], int(gi), c, per_layer);
+  auto energy = [&](Cost& x) {
+    x.e_dram = double(x.dram[weights] + x.dram[inputs]) * m_h.dram.read_pj + double(x.dram[outputs]) * m_h.dram.write_pj +
+               double(x.dram[state]) / 2 * (m_h.dram.read_pj + m_h.dram.write_pj);
+    x.e_glb = double(x.glb[weights]) * (m_h.glb_weight.read_pj + m_h.glb_weight.write_pj) / 2 +
+              double(x.glb[inputs]) * (m_h.glb_ifmap.read_pj + m_h.glb_ifmap.write_pj) / 2 +
+              double(x.glb[outputs] + x.glb[state]) * (m_h.glb_ofmap.read_pj + m_h.glb_ofmap.write_pj) / 2;
+  };
+  energy(c);
+  if (per_layer)
+    for (Cost& x : *per_layer) energy(x);
+  c.e_leak = m_h.leakage_mw * 1e-3 * c.latency_s(m_h.clock_hz) * 1e12;
+  return c;
+}
+
+}  // namespace spiketlm::map

@@ -1,0 +1,85 @@
+// spiketlm: the analytic cost of a mapping on a memory hierarchy (pure, no SystemC; fast
+// enough to evaluate every mapping a search visits). See map.md for every formula.
+#pragma once
+#include <array>
+#include <map>
+#include <tuple>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sw/map/mapping.h"
+#include "sw/map/network_view.h"
+
+namespace spiketlm::map {
+
+// One memory level: capacity and energy per byte moved (read / written).
+struct Level {
+  uint64_t capacity = 0;
+  double read_pj = 0, write_pj = 0;  // per byte
+};
+
+// What the cost model knows of a platform (hierarchy.h reads it from an elaborated one).
+struct Hierarchy {
+  std::string platform;
+  ArrayShape array;
+  double clock_hz = 400e6;          // PE-array clock
+  Level dram;
+  double dram_bytes_per_cycle = 0;  // DRAM peak bandwidth at the PE clock
+  Level glb_weight, glb_ifmap, glb_ofmap;
+  bool skip_zero_cycles = false;    // pe_array.skip_zero_cycles (the buffer plan depends on it)
+  uint64_t psum_spad_bytes = 8;     // per PE
+  uint64_t state_budget = 0;        // on-chip bytes for neuron state kept between batches
+  int max_time_batch = 0;           // timesteps one visit can hold in the array (0: any)
+  double op_pj = 0;                 // one accumulate (spike) or MAC (multi-bit input)
+  double pe_cycle_pj = 0;           // one PE for one cycle (always-on logic)
+  double neuron_update_pj = 0;      // one neuron update (integrate, leak, fire)
+  double leakage_mw = 0;            // every unit's leakage
+};
+
+enum Operand { weights = 0, inputs, outputs, state, kOperands };
+const char* operand_name(int o);
+
+struct Cost {
+  std::string infeasible;                    // empty: the mapping fits (else why, naming layer and field)
+  std::array<uint64_t, kOperands> dram{};    // bytes moved to or from DRAM, per operand
+  std::array<uint64_t, kOperands> glb{};     // bytes read or written in the global buffers
+  uint64_t cycles = 0;                       // with compute / DRAM overlap per layer visit
+  uint64_t compute_cycles = 0;
+  uint64_t onchip_state = 0;                 // largest on-chip state (bytes) any group keeps
+  double e_dram = 0, e_glb = 0, e_compute = 0, e_neuron = 0, e_leak = 0;  // pJ
+
+  bool fits() const { return infeasible.empty(); }
+  uint64_t offchip_bytes() const;
+  double energy_pj() const { return e_dram + e_glb + e_compute + e_neuron + e_leak; }
+  double latency_s(double clock_hz) const { return double(cycles) / clock_hz; }
+};
+
+class CostModel {
+ public:
+  CostModel(const Network& n, const Hierarchy& h) : m_net(n), m_h(h) {}
+  // DRAM bytes of one visit of compute layer l: nt timesteps of a batch of tb, membranes
+  // leaving the array after the visit (persist); from the systolic executor's buffer plan
+  // (hw/compute/buffer_plan.h). refusal: why the executor cannot run it ("" if it can).
+  struct Visit {
+    uint64_t weights = 0, inputs = 0;
+    std::string refusal;
+  };
+  const Visit& visit(int l, int nt, int tb, bool persist) const;
+  // The cost of m; per_layer (if given) gets one Cost per layer (leakage left at 0 there).
+  Cost evaluate(const Mapping& m, std::vector<Cost>* per_layer = nullptr) const;
+  const Network& network() const { return m_net; }
+  const Hierarchy& hierarchy() const { return m_h; }
+
+ private:
+  struct GroupInfo;
+  void group(const Mapping& m, const Group& g, int gi, Cost& c, std::vector<Cost>* per_layer) const;
+  void layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) const;
+  std::vector<int> group_of(const Mapping& m) const;
+
+  const Network& m_net;
+  Hierarchy m_h;
+  mutable std::map<std::tuple<int, int, int, bool>, Visit> m_visits;
+};
+
+}  // namespace spiketlm::map

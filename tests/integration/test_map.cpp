@@ -1,0 +1,204 @@
+// The mapping explorer (sw/map): the network view against sizes computed here, the analytic
+// model's per-layer DRAM bytes against the cycle-level SATA model on the two mappings SATA
+// executes (output-stationary order and tick-batch = time-inner), mapping files and their
+// errors, infeasible mappings, the search's invariants, and the command line.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "sw/map/hierarchy.h"
+#include "sw/map/search.h"
+#include "tests/cli.h"
+#include "traces/src/trace.h"
+
+using namespace spiketlm;
+using namespace spiketlm::map;
+using namespace spiketlm::test;
+
+namespace {
+
+std::string src(const std::string& p) { return source_dir() + "/" + p; }
+
+Hierarchy sata(const std::string& yaml, const std::string& trace) {
+  return hierarchy_of({src("platforms/sata/" + yaml), {}, src(trace)});
+}
+
+// Per-layer DRAM bytes of the cycle-level run (flatten layers have no row there).
+std::vector<double> tlm_dram(const std::string& yaml, const std::string& trace) {
+  const std::string out = scratch("map_tlm") + "/r.json";
+  const CliResult r = cli("run " + src("platforms/sata/" + yaml) + " --trace " + src(trace) + " --json " + out + " -q");
+  EXPECT_EQ(r.code, 0) << r.err;
+  return column(load_json(out), "layers", "dram_bytes");
+}
+
+std::vector<double> model_dram(const CostModel& m, const Mapping& mp) {
+  std::vector<Cost> per;
+  const Cost c = m.evaluate(mp, &per);
+  EXPECT_TRUE(c.fits()) << c.infeasible;
+  std::vector<double> v;
+  for (size_t l = 0; l < per.size(); ++l)
+    if (m.network().layers[l].name != "flatten") v.push_back(double(per[l].offchip_bytes()));
+  return v;
+}
+
+}  // namespace
+
+TEST(MapNetwork, SizesOfVgg9FromTheShapes) {
+  const bundle b = read_bundle(src("traces/workloads/vgg9_cifar10"));
+  const Network n = network_of(b, ArrayShape{16, 8, 4});
+  const MapLayer& c1 = n.layers[size_t(n.index("conv1"))];
+  EXPECT_EQ(c1.weight_bytes, 3u * 9 * 64);           // 64 filters = 8 tiles of 8
+  EXPECT_EQ(c1.in_bytes, 3u * 32 * 32);              // uint8 image, 8 bit planes of 4-byte rows
+  EXPECT_EQ(c1.out_bytes, 64u * 32 * (32 / 8));      // spikes, one bit each
+  EXPECT_EQ(c1.state_bytes, 64u * 32 * 32 * 4);      // 32-bit membranes
+  const MapLayer& fc2 = n.layers[size_t(n.index("fc2"))];
+  EXPECT_EQ(fc2.weight_bytes, 1024u * 16);           // 10 filters padded to 2 tiles of 8
+  EXPECT_EQ(fc2.out_bytes, 10u * 4);                 // int32 accumulations
+  EXPECT_EQ(fc2.state_bytes, 0u);
+  const MapLayer& fc1 = n.layers[size_t(n.index("fc1"))];
+  EXPECT_EQ(fc1.in_bytes, 256u * 4 * 1);             // pool3's 256 x 4 x 4 map, 1-byte rows
+  // OS closed form per timestep (FACTS.md s3): folds x (R + C + W - 2), W = 9 x 3 x 8 planes
+  EXPECT_EQ(c1.cycles_t, (1024u / 16) * (64u / 8) * (16 + 8 + 216 - 2));
+}
+
+// The analytic model reproduces the cycle-level model's DRAM traffic layer by layer, exactly,
+// on every mapping SATA can execute: baseline (dataflow.os) and time-inner (dataflow.tick_batch,
+// whose 8 KB ifmap GLB makes inputs stream per filter tile with halo rows).
+TEST(MapAgreement, DramBytesPerLayerEqualTheTlmRuns) {
+  for (const char* trace : {"traces/workloads/vgg9_cifar10", "traces/workloads/resnet18_tinyimagenet", "traces/fmnist_snn"}) {
+    const bundle b = read_bundle(src(trace));
+    {
+      const Hierarchy h = sata("sata.yaml", trace);
+      const Network n = network_of(b, h.array);
+      EXPECT_EQ(model_dram(CostModel(n, h), baseline(n)), tlm_dram("sata.yaml", trace)) << trace << " baseline";
+    }
+    const Hierarchy h = sata("sata_tick_batch.yaml", trace);
+    const Network n = network_of(b, h.array);
+    EXPECT_EQ(model_dram(CostModel(n, h), time_inner(n)), tlm_dram("sata_tick_batch.yaml", trace)) << trace << " time-inner";
+  }
+}
+
+TEST(MapModel, StateTrafficFollowsTheTimeBatches) {
+  const std::string trace = "traces/workloads/vgg9_cifar10";
+  const bundle b = read_bundle(src(trace));
+  const Hierarchy h = sata("sata.yaml", trace);
+  const Network n = network_of(b, h.array);
+  const CostModel m(n, h);
+  uint64_t S = 0;
+  for (const auto& l : n.layers) S += l.state_bytes;
+  const int T = n.timesteps;
+  EXPECT_EQ(m.evaluate(baseline(n)).dram[state], 2 * uint64_t(T - 1) * S);  // out and back between timesteps
+  Mapping two = baseline(n);
+  two.groups[0].time_batch = 2;                                         // 2 batches: one round trip
+  EXPECT_EQ(m.evaluate(two).dram[state], 2 * S);
+  EXPECT_EQ(m.evaluate(time_inner(n)).dram[state], 0u);
+  Mapping none = baseline(n);
+  for (auto& s : none.state) s = State::none;                           // state removal
+  EXPECT_EQ(m.evaluate(none).dram[state], 0u);
+}
+
+TEST(MapModel, FusionKeepsSpikesOnChipAndChecksTheBuffer) {
+  const std::string trace = "traces/workloads/vgg9_cifar10";
+  const bundle b = read_bundle(src(trace));
+  const Hierarchy h = sata("sata.yaml", trace);
+  const Network n = network_of(b, h.array);
+  const CostModel m(n, h);
+  Mapping f = baseline(n);
+  f.groups = {{0, 1, 1, true}, {2, int(n.layers.size()) - 1, 1, false}};  // conv1 -> conv2 fused
+  std::vector<Cost> per, base;
+  ASSERT_TRUE(m.evaluate(f, &per).fits());
+  m.evaluate(baseline(n), &base);
+  const int T = n.timesteps;
+  EXPECT_EQ(base[0].dram[outputs] - per[0].dram[outputs], uint64_t(T) * n.layers[0].out_bytes);
+  EXPECT_EQ(base[1].dram[inputs] - per[1].dram[inputs], uint64_t(T) * n.layers[1].in_bytes);
+  // 4 timesteps of conv1's spikes (32 KB) do not fit half the 32 KB ifmap GLB
+  f.groups[0].time_batch = 4;
+  const Cost c = m.evaluate(f);
+  EXPECT_EQ(c.infeasible, "groups[0] (layer conv1): fuse: one batch of its output (32768 B) does not fit half the ifmap GLB (16384 B)");
+  Mapping g = baseline(n);
+  g.groups[0].time_batch = 2;
+  for (size_t l = 0; l < n.layers.size(); ++l) g.state[l] = n.layers[l].state_bytes ? State::glb : State::dram;
+  EXPECT_NE(m.evaluate(g).infeasible.find("exceed the state budget (32768 B)"), std::string::npos);
+}
+
+TEST(MapFile, RoundTripAndErrors) {
+  const bundle b = read_bundle(src("traces/workloads/vgg9_cifar10"));
+  const Network n = network_of(b, ArrayShape{});
+  Mapping m = baseline(n);
+  m.groups = {{0, 3, 2, true}, {4, int(n.layers.size()) - 1, 4, false}};
+  m.state[1] = State::glb;
+  m.state[3] = State::none;
+  EXPECT_EQ(parse_mapping(to_yaml(m, n), "m.yaml", n), m);
+  auto err = [&](const std::string& y) { return error_of([&] { parse_mapping(y, "m.yaml", n); }); };
+  const std::string head = "format: spiketlm-mapping\n";
+  EXPECT_EQ(err(head + "groups:\n  - {first: conv1, last: fc9, time_batch: 1}\n"),
+            "m.yaml: groups[0].last: expected a layer of network 'vgg9_cifar10', got 'fc9'");
+  EXPECT_EQ(err(head + "groups:\n  - {first: conv1, last: fc2, time_batch: 5}\n"),
+            "m.yaml: groups[0].time_batch: expected an integer 1..4, got '5'");
+  EXPECT_EQ(err(head + "groups:\n  - {first: conv1, last: conv2, time_batch: 1}\n  - {first: conv3, last: fc2, time_batch: 1}\n"),
+            "m.yaml: groups[1].first: expected 'pool1' (groups cover the layers in order, each once), got 'conv3'");
+  EXPECT_EQ(err(head + "groups:\n  - {first: conv1, last: conv2, time_batch: 1}\n"),
+            "m.yaml: groups: expected groups up to the last layer 'fc2', got 'conv2'");
+  EXPECT_EQ(err(head + "groups:\n  - {first: conv1, last: fc2, time_batch: 1}\nstate: {pool1: glb}\n"),
+            "m.yaml: state.pool1: expected a layer with neuron state, got 'pool1'");
+  EXPECT_EQ(err(head + "groups:\n  - {first: conv1, last: fc2, time_batch: 1}\nstate: {conv1: sram}\n"),
+            "m.yaml: state.conv1: expected dram, glb or none, got 'sram'");
+  EXPECT_EQ(err("groups: []\n"), "m.yaml: format: expected spiketlm-mapping, got ''");
+}
+
+TEST(MapSearch, ExhaustiveCoversTheSpaceAndBeatsTheBaselines) {
+  const std::string trace = "traces/fmnist_snn";
+  const bundle b = read_bundle(src(trace));
+  const Hierarchy h = sata("sata.yaml", trace);
+  const Network n = network_of(b, h.array);
+  const CostModel m(n, h);
+  SearchOptions o;
+  o.allow_fuse = false;
+  o.exhaustive_limit = uint64_t(space_size(n, h, o));  // 4 time batches x 5^(L-1) x 2^stateful
+  const SearchResult r = search(m, o);
+  EXPECT_EQ(r.method, "exhaustive");
+  EXPECT_EQ(double(r.evaluated), r.space);
+  EXPECT_LE(r.best.cost.energy_pj(), m.evaluate(baseline(n)).energy_pj());
+  for (const Candidate& a : r.pareto) {
+    EXPECT_TRUE(a.cost.fits());
+    for (const Candidate& c : r.pareto) {
+      const bool dom = a.cost.energy_pj() <= c.cost.energy_pj() && a.cost.cycles <= c.cost.cycles &&
+                       a.cost.offchip_bytes() <= c.cost.offchip_bytes() && !(a.mapping == c.mapping) &&
+                       (a.cost.energy_pj() < c.cost.energy_pj() || a.cost.cycles < c.cost.cycles ||
+                        a.cost.offchip_bytes() < c.cost.offchip_bytes());
+      EXPECT_FALSE(dom) << "a Pareto point dominates another";
+    }
+  }
+}
+
+TEST(MapSearch, AnnealingIsSeededAndNeverWorseThanTheBaseline) {
+  const std::string trace = "traces/workloads/resnet18_tinyimagenet";
+  const bundle b = read_bundle(src(trace));
+  const Hierarchy h = sata("sata.yaml", trace);
+  const Network n = network_of(b, h.array);
+  const CostModel m(n, h);
+  SearchOptions o;
+  o.iterations = 3000;
+  o.objective = Objective::offchip;
+  const SearchResult a = search(m, o), c = search(m, o);
+  EXPECT_EQ(a.method, "annealing");
+  EXPECT_EQ(a.best.mapping, c.best.mapping);
+  EXPECT_LE(a.best.cost.offchip_bytes(), m.evaluate(baseline(n)).offchip_bytes());
+}
+
+TEST(MapCli, WritesAMappingThatEvaluatesToTheSameCost) {
+  const std::string d = scratch("map_cli");
+  const std::string args = "map " + src("platforms/sata/sata.yaml") + " --trace " + src("traces/fmnist_snn");
+  const CliResult r = cli(args + " --out " + d + "/best.yaml --json " + d + "/s.json -q");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const CliResult e = cli(args + " --evaluate " + d + "/best.yaml --json " + d + "/e.json -q");
+  ASSERT_EQ(e.code, 0) << e.err;
+  EXPECT_EQ(column(load_json(d + "/s.json"), "comparison", "best"), column(load_json(d + "/e.json"), "comparison", "best"));
+  const CliResult bad = cli(args + " --evaluate " + d + "/missing.yaml");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.err, "spiketlm: error: " + d + "/missing.yaml: cannot open the mapping file\n");
+  const CliResult ann = cli("map " + src("platforms/sata/sata.yaml") + " --trace " + src("traces/fmnist_ann8"));
+  EXPECT_EQ(ann.code, 1);
+  EXPECT_NE(ann.err.find("network: expected an SNN bundle"), std::string::npos) << ann.err;
+  EXPECT_EQ(cli(args + " --objective speed").code, 2);
+}
