@@ -27,6 +27,7 @@
 
 #include "sw/map/map_command.h"
 #include "sw/run/simulation.h"
+#include "sw/cli/nir_commands.h"
 
 using namespace spiketlm;
 
@@ -39,7 +40,10 @@ const char* kUsage =
     "                    [--firmware NAME] [--txlog FILE] [--cosim ADDRESS] [--cosim-exec PROGRAM]\n"
     "       spiketlm list [KIND] [--plugin LIB]... [--tech FILE]...\n"
     "       spiketlm calibrate CONFIG.yaml --trace DIR --out NEWDIR [--samples N] [run options]\n"
-    "       spiketlm map CONFIG.yaml --trace DIR [options]   (mapping explorer: spiketlm map --help)\n";
+    "       spiketlm map CONFIG.yaml --trace DIR [options]   (mapping explorer: spiketlm map --help)\n"
+    "       spiketlm import MODEL.nir -o BUNDLE [options]   (spiketlm import --help)\n"
+    "       spiketlm export --nir BUNDLE -o MODEL.nir [--dt SECONDS]\n"
+    "       spiketlm run CONFIG.yaml --nir MODEL.nir [import options] [run options]\n";
 
 [[noreturn]] void usage(const std::string& msg) {
   std::cerr << "spiketlm: " << msg << "\n" << kUsage;
@@ -294,6 +298,24 @@ int cmd_calibrate(const Args& a) {
 
 int sc_main(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "map") return map::map_main(argc - 1, argv + 1);
+  // NIR (sw/cli/nir_commands.h): import, export, and run --nir (a run of an imported bundle).
+  const std::vector<std::string> words(argv + std::min(argc, 1), argv + argc);
+  std::vector<std::string> run_words;
+  std::vector<char*> run_argv;
+  try {
+    if (argc > 1 && words[0] == "import") return cmd_import(words);
+    if (argc > 1 && words[0] == "export") return cmd_export(words);
+    if (argc > 1 && words[0] == "run") {
+      run_words = nir_run_args(words);
+      run_argv.push_back(argv[0]);
+      for (auto& w : run_words) run_argv.push_back(w.data());
+      argc = int(run_argv.size());
+      argv = run_argv.data();
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "spiketlm: error: " << error_text(e) << "\n";
+    return 1;
+  }
   Args a = parse(argc, argv);
   try {
     if (a.command == "run") return cmd_run(a);

@@ -223,12 +223,14 @@ void Runtime::load() {
         if (L.fires()) {
           relu = set_neuron(d, *L.neuron);  // ReLU + requantize of the sum: no membrane
           const uint64_t K = d.out_c;
-          // Multiplier 1, shift 0; the offset is the add's integer bias (FORMAT.md 2.1; 0 if none).
+          // The add's transform (FORMAT.md 2.1): the identity, or derived from its scale and bias.
           std::vector<int32_t> fx(2 * K, 0);
+          const bool own = functional && L.fx.multiplier.size() == K;
           for (uint64_t k = 0; k < K; ++k) {
-            fx[k] = 1;
-            fx[K + k] = functional && k < L.fx.offset.size() ? L.fx.offset[k] : 0;
+            fx[k] = own ? L.fx.multiplier[k] : 1;
+            fx[K + k] = own ? L.fx.offset[k] : 0;
           }
+          d.fx_shift = uint32_t(own ? L.fx.shift : 0);
           const uint64_t fa = alloc(fx.size() * 4);
           m_hal.host_write(fa, fx.data(), fx.size() * 4);
           set_addr(d.fx_addr_lo, d.fx_addr_hi, fa);

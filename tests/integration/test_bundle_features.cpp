@@ -1,5 +1,5 @@
 // Bundle features for networks brought from other frameworks (issue 18): per-channel biases
-// folded into the fixed-point offset (FORMAT.md 4.3) and an add's integer bias (2.1), an
+// folded into the fixed-point offset (FORMAT.md 4.3) and an add's scale and bias (2.1), an
 // optional fixed_point block (derived when absent), poisson / rate input encodings computed
 // in the simulation (3.1, the same spikes as sw/python/spiketlm/encode.py), the first T' timesteps
 // of a functional bundle (--timesteps), and the ANN workload of a functional SNN (--ann).
@@ -93,17 +93,21 @@ TEST(BundleFeatures, BiasedBundleBitExactOnBothPlatformsAndNumpy) {
   expect_bit_exact(dir, n, "feat_bias");
 }
 
-TEST(BundleFeatures, AddBiasBitExactOnBothPlatforms) {
+TEST(BundleFeatures, AddScaleAndBiasBitExactOnBothPlatforms) {
   bundle b = residual_fmnist("fmnist_snn", lif_neuron(4), 1);
+  // The add's sum scaled by 0.3 (threshold 4: a = 1.2) plus a bias of (c % 5 - 2) / 8
+  // thresholds per channel c (b = 4 * bias); shift 14: 1.2 * 2^14 = 19660.8 -> 19661.
   layer& add = b.layers[size_t(b.layer_index("add"))];
-  add.fx.multiplier.assign(32, 1);
-  add.fx.offset.resize(32);
-  for (int c = 0; c < 32; ++c) add.fx.offset[size_t(c)] = (c % 5) - 2;
+  add.sum_scale = 0.3;
+  for (int c = 0; c < 32; ++c) add.bias.push_back(float((c % 5) - 2) / 8.0f);
   const int n = 3;
   const std::string dir = write_modified_bundle(b, n, "feat_addbias");
   const bundle r = read_bundle(dir);
-  EXPECT_EQ(r.layers[size_t(r.layer_index("add"))].fx.offset, add.fx.offset);
-  EXPECT_EQ(r.layers[size_t(r.layer_index("add"))].fx.shift, 0);
+  const layer& ra = r.layers[size_t(r.layer_index("add"))];
+  EXPECT_EQ(ra.fx.shift, 14);
+  EXPECT_EQ(ra.fx.multiplier[0], 19661);
+  for (int c = 0; c < 32; ++c)
+    EXPECT_EQ(ra.fx.offset[size_t(c)], ((c % 5) - 2) * 4 * 16384 / 8 + 8192) << c;
   const bundle plain = read_bundle(write_modified_bundle(residual_fmnist("fmnist_snn", lif_neuron(4), 1), n, "feat_addplain"));
   const golden::model m(r), mp(plain);
   int differ = 0;

@@ -112,10 +112,11 @@ TEST(TraceNpy, FaultsAreOneLineErrors) {
   const std::string i8 = "{'descr': '|i1', 'fortran_order': False, 'shape': (2, 3), }";
   check(npy_file(i8, "abcd"), "data: expected 6 bytes for int8 [2, 3], got 4 (truncated)");
   check(npy_file(i8, "abcdefg"), "data: expected 6 bytes for int8 [2, 3], got 7 (trailing bytes)");
-  check(npy_file("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", "12345678"),
-        "dtype: expected one of int8, uint8, int16, int32, float32, float64 (little-endian), got int64");
+  check(npy_file("{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }", "12345678"),
+        "dtype: expected one of int8, uint8, int16, int32, int64, float32, float64, bool (little-endian), got uint64");
   check(npy_file("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", "1234"),
-        "dtype: expected one of int8, uint8, int16, int32, float32, float64 (little-endian), got float32 big-endian");
+        "dtype: expected one of int8, uint8, int16, int32, int64, float32, float64, bool (little-endian), got float32 "
+        "big-endian");
   check(npy_file("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", "1234"),
         "fortran_order: expected False (C order), got True");
   check(npy_file("{'descr': '<f4', 'fortran_order': False, }", "1234"), "shape: missing in the header");

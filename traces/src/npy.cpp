@@ -23,6 +23,7 @@ const dtype_info k_types[] = {
     {npy_dtype::i8, "int8", "|i1", 1},     {npy_dtype::u8, "uint8", "|u1", 1},
     {npy_dtype::i16, "int16", "<i2", 2},   {npy_dtype::i32, "int32", "<i4", 4},
     {npy_dtype::f32, "float32", "<f4", 4}, {npy_dtype::f64, "float64", "<f8", 8},
+    {npy_dtype::i64, "int64", "<i8", 8},   {npy_dtype::b1, "bool", "|b1", 1},
 };
 
 const dtype_info& info(npy_dtype t) {
@@ -203,7 +204,7 @@ npy_array npy_read(const std::string& path) {
     }
   }
   if (!found)
-    bad(path, "dtype", "expected one of int8, uint8, int16, int32, float32, float64 (little-endian), got " +
+    bad(path, "dtype", "expected one of int8, uint8, int16, int32, int64, float32, float64, bool (little-endian), got " +
                            descr_name(descr));
   a.shape = shape;
   const std::size_t want = a.size() * npy_dtype_size(a.dtype);

@@ -1,6 +1,6 @@
 // spiketlm: numpy .npy files (format versions 1.0, 2.0, 3.0), reader and writer.
 //
-// Supported element types: int8, uint8, int16, int32, float32, float64, little-endian,
+// Supported element types: int8, uint8, int16, int32, int64, float32, float64, bool, little-endian,
 // C order. The reader checks the magic, the header dictionary, the dtype, the byte order,
 // the order and that the data is exactly shape-product x item-size bytes long (a truncated
 // file or trailing bytes are errors). Every fault raises spiketlm::fail("trace",
@@ -14,7 +14,7 @@
 
 namespace spiketlm {
 
-enum class npy_dtype { i8, u8, i16, i32, f32, f64 };
+enum class npy_dtype { i8, u8, i16, i32, f32, f64, i64, b1 };
 
 // "int8", "uint8", ... as numpy names them.
 const char* npy_dtype_name(npy_dtype t);
@@ -50,6 +50,7 @@ template <> inline npy_dtype npy_dtype_of<std::int8_t>() { return npy_dtype::i8;
 template <> inline npy_dtype npy_dtype_of<std::uint8_t>() { return npy_dtype::u8; }
 template <> inline npy_dtype npy_dtype_of<std::int16_t>() { return npy_dtype::i16; }
 template <> inline npy_dtype npy_dtype_of<std::int32_t>() { return npy_dtype::i32; }
+template <> inline npy_dtype npy_dtype_of<std::int64_t>() { return npy_dtype::i64; }
 template <> inline npy_dtype npy_dtype_of<float>() { return npy_dtype::f32; }
 template <> inline npy_dtype npy_dtype_of<double>() { return npy_dtype::f64; }
 

@@ -171,6 +171,21 @@ void check_stored_fixed_point(const std::string& dir, const YAML::Node& n, const
   }
 }
 
+// An add's optional `scale` and `bias` (FORMAT.md 2.1): the neuron input is derived as 4.3 with
+// s = scale, the bias, no BN, gain 1 (lif/if: currents in threshold units) or 1 / the relu's
+// scale (activations in its units).
+void read_add_transform(const std::string& dir, const YAML::Node& n, const where& w, layer& l) {
+  l.sum_scale = as_double(n["scale"], w.at("scale"));
+  if (!(l.sum_scale > 0)) bad(w.at("scale"), "expected a positive number, got " + n["scale"].Scalar());
+  const auto C = static_cast<std::size_t>(l.out_shape.c);
+  if (has(n, "bias")) {
+    l.bias = tensor_values<float>(dir, n, "bias", w, {C});
+    check_finite(l.bias, file_of(dir, n, "bias"), false, false);
+  }
+  l.fx = golden::derive_fixed_point({1.0f}, l.sum_scale, nullptr, add_gain(*l.neuron), l.neuron->threshold,
+                                    static_cast<int>(C), &l.bias);
+}
+
 neuron_params read_neuron(const YAML::Node& n, const where& w, bool ann, bool functional) {
   if (!n.IsMap()) bad(w, "expected a map, got " + scalar_text(n));
   neuron_params p;
@@ -273,6 +288,9 @@ void derive_fixed_points(bundle& b) {
     if (l.fires() && l.is_compute())
       l.fx = golden::derive_fixed_point(l.weight_scale, l.in_scale, l.bn ? &*l.bn : nullptr, l.neuron->gain,
                                         l.neuron->threshold, l.out_channels, &l.bias);
+    else if (l.fires() && l.type == layer_type::add && l.sum_scale > 0 && l.out_shape.c > 0)  // shapes derived
+      l.fx = golden::derive_fixed_point({1.0f}, l.sum_scale, nullptr, add_gain(*l.neuron), l.neuron->threshold,
+                                        l.out_shape.c, &l.bias);
 }
 
 namespace {
@@ -456,7 +474,7 @@ bundle read_bundle_impl(const std::string& dir_in) {
       case layer_type::flatten: check_keys(n, w, {"name", "type", "input"}); break;
       case layer_type::add:
         if (fn)
-          check_keys(n, w, {"name", "type", "inputs", "neuron", "bias"});
+          check_keys(n, w, {"name", "type", "inputs", "neuron", "scale", "bias"});
         else
           check_keys(n, w, {"name", "type", "inputs", "neuron"});
         break;
@@ -601,9 +619,9 @@ bundle read_bundle_impl(const std::string& dir_in) {
         l.fx.multiplier.assign(static_cast<std::size_t>(l.out_shape.c), 1);
         l.fx.offset.assign(static_cast<std::size_t>(l.out_shape.c), 0);
         l.fx.shift = 0;
-        // An optional integer bias: a constant current per channel, the fixed point's offset.
-        if (has(n, "bias"))
-          l.fx.offset = tensor_values<std::int32_t>(dir, n, "bias", w, {static_cast<std::size_t>(l.out_shape.c)});
+        // Optional `scale` (and `bias`): the transform derived as for a compute layer.
+        if (has(n, "scale")) read_add_transform(dir, n, w, l);
+        else if (has(n, "bias")) bad(w.at("bias"), "expected a `scale` with an add's bias (FORMAT.md 2.1), got none");
       }
       if (l.fires()) {
         // snn: 0/1 spikes (scale 1); ann: relu activations in units of the neuron's scale.
@@ -819,8 +837,9 @@ void write_bundle(const bundle& b, const std::string& dir) {
           fail("trace", dir + "/trace.yaml: layers[" + std::to_string(li) + "]: expected an add with two inputs and a neuron, got " +
                             std::to_string(l.inputs.size()) + " inputs" + (l.neuron ? "" : " and no neuron"));
         y << "    inputs: [" << quoted(l.inputs[0]) << ", " << quoted(l.inputs[1]) << "]\n";
-        if (std::any_of(l.fx.offset.begin(), l.fx.offset.end(), [](std::int32_t o) { return o != 0; })) {
-          npy_write<std::int32_t>(dir + "/" + n + ".bias.npy", {l.fx.offset.size()}, l.fx.offset);
+        if (l.sum_scale > 0) y << "    scale: " << num(l.sum_scale) << "\n";
+        if (!l.bias.empty()) {
+          npy_write<float>(dir + "/" + n + ".bias.npy", {l.bias.size()}, l.bias);
           y << "    bias: " << quoted(n + ".bias.npy") << "\n";
         }
         break;
@@ -864,6 +883,7 @@ void write_bundle(const bundle& b, const std::string& dir) {
       continue;
     }
     write_neuron(*l.neuron, true);
+    if (l.fx.multiplier.empty()) continue;  // not derived yet: the reader derives it (optional block)
     npy_write<std::int32_t>(dir + "/" + n + ".fx.multiplier.npy", {K}, l.fx.multiplier);
     npy_write<std::int32_t>(dir + "/" + n + ".fx.offset.npy", {K}, l.fx.offset);
     y << "    fixed_point:\n      multiplier: " << quoted(n + ".fx.multiplier.npy") << "\n      offset: "

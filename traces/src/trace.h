@@ -44,7 +44,9 @@ struct layer {
   // functional: weights and the neuron input transform
   std::vector<std::int8_t> weight;       // conv [Cout, Cin, k, k]; linear [out, in]
   std::vector<float> weight_scale;       // [Cout] or [1]
-  std::vector<float> bias;               // [Cout] (firing conv2d/linear, FORMAT.md 4.3); empty: none
+  std::vector<float> bias;               // [Cout] (firing conv2d/linear, FORMAT.md 4.3; an add with
+                                         // sum_scale, 2.1); empty: none
+  double sum_scale = 0.0;                // add: real value of one unit of the sum (2.1); 0: identity
   std::optional<batch_norm> bn;
   std::optional<neuron_params> neuron;   // none: no firing (the output layer, or a conv feeding an add)
   fixed_point fx;                        // firing layers of a functional bundle (an add: multiplier 1,
@@ -122,8 +124,12 @@ bundle read_bundle(const std::string& dir);
 // each add's `inputs` and every other layer's input that is not the previous layer are written.
 void write_bundle(const bundle& b, const std::string& dir);
 
-// Recompute every firing layer's fixed_point from its weight_scale, in_scale, bn and neuron
-// (after BN adaptation changed running_mean / running_var).
+// Recompute every firing layer's fixed_point from its weight_scale, in_scale, bias, bn and neuron
+// (after BN adaptation changed running_mean / running_var), and every add's with a scale
+// (once the reader has derived its shape).
 void derive_fixed_points(bundle& b);
+
+// The gain an add's derived transform uses (FORMAT.md 2.1): 1 for lif/if, 1 / scale for relu.
+inline double add_gain(const neuron_params& p) { return p.relu() ? 1.0 / p.scale : 1.0; }
 
 }  // namespace spiketlm

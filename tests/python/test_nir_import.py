@@ -1,0 +1,222 @@
+"""NIR import (traces/nir/README.md): graphs written with h5py as the NIR specification lays
+them out (tests/nir/make_graphs.py) import into bundles whose float reference agrees with an
+independent numpy simulation of the same file (tests/nir/numpy_sim.py), run bit-exactly on
+SATA and SpikeFlow (the integer golden model's outputs), `run --nir` gives the report of the
+imported bundle, and bad files are one-line errors that write nothing."""
+import json
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+import yaml
+
+from conftest import SRC
+
+sys.path.insert(0, os.path.join(SRC, "tests", "nir"))
+import make_graphs as mg  # noqa: E402
+import numpy_sim  # noqa: E402
+from spiketlm.encode import encode  # noqa: E402
+
+GRAPHS = list(mg.GRAPHS)
+
+
+def cli(paths, *args):
+    return subprocess.run([paths.cli, *map(str, args)], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    """Every test graph written and imported once (100 generated samples, T = 8)."""
+    d = tmp_path_factory.mktemp("nir")
+    cli_path = os.path.join(os.environ.get("SPIKETLM_BINARY_DIR", os.path.join(SRC, "build")), "spiketlm")
+    out = {}
+    for g in GRAPHS:
+        mg.GRAPHS[g](str(d / f"{g}.nir"))
+        p = subprocess.run([cli_path, "import", str(d / f"{g}.nir"), "-o", str(d / g), "--quiet", "--json",
+                            str(d / f"{g}.json")], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        out[g] = (d / f"{g}.nir", d / g, json.load(open(d / f"{g}.json")))
+    return out
+
+
+def numpy_predictions(nir, bundle):
+    """The numpy simulation's classes on the bundle's inputs (poisson spikes made by
+    spiketlm.encode, the simulator's twin)."""
+    meta = yaml.safe_load(open(bundle / "trace.yaml"))
+    x = np.load(bundle / "inputs.npy")
+    T = meta["timesteps"]
+    nodes, edges = numpy_sim.read(str(nir))
+    shape = tuple(int(s) for s in nodes["input"]["shape"])
+    assert meta["input"]["encoding"] == "poisson"
+    spikes = encode(x, T, "poisson", meta["input"]["seed"]).reshape((x.shape[0], T) + shape)
+    outs = np.array([numpy_sim.simulate(nodes, edges, s, mg.DT) for s in spikes])
+    out_node = [n for n in nodes if nodes[n]["type"] == "Output"][0]
+    last = nodes[[a for a, b in edges if b == out_node][0]]["type"]
+    return (outs[:, -1] if last in ("LI", "I") else outs.sum(1)).argmax(1)
+
+
+def table(report, name, key):
+    rows = report["tables"][name]["rows"]
+    cols = report["tables"][name]["columns"]
+    return [r[key] if isinstance(r, dict) else r[cols.index(key)] for r in rows]
+
+
+@pytest.mark.parametrize("g", GRAPHS)
+def test_float_reference_is_the_numpy_simulation(imported, g):
+    nir, bundle, _ = imported[g]
+    labels = np.load(bundle / "labels.npy")  # the importer's float reference classes
+    assert labels.shape == (100,)
+    assert (numpy_predictions(nir, bundle) == labels).mean() >= 0.99
+
+
+@pytest.mark.parametrize("g", GRAPHS)
+def test_reported_agreement_is_the_integer_models(imported, g):
+    """classes_agree is the integer golden model's classes (ref_outputs.npy, summed over the
+    timesteps: every readout here sums) against the float reference's."""
+    _, bundle, rep = imported[g]
+    ref = np.load(bundle / "ref_outputs.npy").astype(np.int64)
+    labels = np.load(bundle / "labels.npy")
+    agree = (ref.reshape(ref.shape[0], ref.shape[1], -1).sum(1).argmax(1) == labels).mean()
+    assert rep["agreement"]["classes_agree"] == pytest.approx(100 * agree)
+
+
+@pytest.mark.parametrize("g", ["linear_lif", "cubalif", "mixed", "avgpool"])
+def test_integer_model_agrees_with_float_graph(imported, g):
+    _, bundle, _ = imported[g]
+    ref = np.load(bundle / "ref_outputs.npy").astype(np.int64)
+    labels = np.load(bundle / "labels.npy")
+    assert (ref.reshape(ref.shape[0], ref.shape[1], -1).sum(1).argmax(1) == labels).mean() >= 0.95
+
+
+@pytest.mark.parametrize("g", GRAPHS)
+@pytest.mark.parametrize("platform", ["sata", "spikeflow"])
+def test_runs_bit_exact_on_both_platforms(paths, imported, g, platform, tmp_path):
+    _, bundle, _ = imported[g]
+    cfg = getattr(paths, platform)
+    p = cli(paths, "run", cfg, "--trace", bundle, "--samples", 6, "--json", tmp_path / "r.json", "--quiet")
+    assert p.returncode == 0, p.stderr
+    r = json.load(open(tmp_path / "r.json"))
+    assert r["summary"]["reference_mismatches"] == 0
+
+
+def test_run_nir_is_the_imported_bundle(paths, imported, tmp_path):
+    nir, bundle, _ = imported["residual"]
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert cli(paths, "run", paths.sata, "--trace", bundle, "--samples", 5, "--json", a, "--quiet").returncode == 0
+    p = cli(paths, "run", paths.sata, "--nir", nir, "--samples", 5, "--json", b, "--quiet")
+    assert p.returncode == 0 and p.stdout == "", p.stderr
+    assert open(a).read() == open(b).read()
+
+
+def test_import_report_lists_layers_and_leaks(imported):
+    _, _, rep = imported["linear_lif"]
+    assert table(rep, "layers", "layer") == ["fc1", "fc2", "readout"]
+    # LIF tau 1e-3, dt 1e-4: beta 0.9 = 29491 / 2^15 (nearest with shift 16, reduced); tau 2e-3: 0.95
+    assert table(rep, "layers", "leak")[:2] == ["29491/2^15", "62259/2^16"]
+
+
+def _base(rng):
+    return {"input": {"type": "Input", "shape": np.array([8])}, "fc": mg.affine(rng, 4, 8), "lif": mg.lif((4,)),
+            "output": {"type": "Output", "shape": np.array([4])}}
+
+
+E = mg.chain(["input", "fc", "lif", "output"])
+
+
+def _bad_files(d):
+    rng = np.random.default_rng(0)
+    cases = {}
+
+    def case(name, expect, mutate=None, edges=E, version=mg.VERSION):
+        n = _base(rng)
+        if mutate:
+            mutate(n)
+        mg.write(str(d / f"{name}.nir"), n, edges, version=version)
+        cases[name] = expect
+    case("unsupported", "node 'lif': type: 'Delay' is not supported", lambda n: n["lif"].update(type="Delay"))
+    case("missing", "node 'lif' (LIF): field 'tau': missing", lambda n: n["lif"].pop("tau"))
+    case("mistyped", "node 'lif' (LIF): field 'tau': expected numbers, got a string", lambda n: n["lif"].update(tau="x"))
+    case("shape", "node 'fc' (Affine): input shape [8] does not fit: expected [7]",
+         lambda n: n["fc"].update(weight=np.ones((4, 7), np.float32)))
+    case("recurrent", "('lif' -> 'fc'): expected a feed-forward graph", edges=E + [("lif", "fc")])
+    case("dangling", "('lif' -> 'nowhere'): expected the names of two nodes", edges=E + [("lif", "nowhere")])
+    case("version", "version: expected a NIR version 0.x or 1.x, got '7.0'", version="7.0")
+    case("ok", None)
+    (d / "text.nir").write_text("not hdf5\n")
+    cases["text"] = "file: expected an HDF5 file (a NIR graph), got another format"
+    data = (d / "ok.nir").read_bytes()
+    (d / "truncated.nir").write_bytes(data[:len(data) // 2])
+    cases["truncated"] = "file: expected an HDF5 file that opens, got a truncated or damaged one"
+    del cases["ok"]
+    return cases
+
+
+def test_bad_files_are_one_line_errors_and_write_nothing(paths, tmp_path):
+    for name, expect in _bad_files(tmp_path).items():
+        out = tmp_path / f"out_{name}"
+        p = cli(paths, "import", tmp_path / f"{name}.nir", "-o", out, "--quiet")
+        assert p.returncode == 1, name
+        assert p.stderr.count("\n") == 1 and f"{name}.nir: " in p.stderr and expect in p.stderr, (name, p.stderr)
+        assert not out.exists(), name
+        r = cli(paths, "run", paths.sata, "--nir", tmp_path / f"{name}.nir", "--quiet")
+        assert r.returncode == 1 and r.stderr.count("\n") == 1 and expect in r.stderr, (name, r.stderr)
+
+
+def test_unmappable_node_names_node_and_field(paths, tmp_path):
+    """A CubaLIF whose synaptic current keeps a memory (tau_syn > dt) needs a second state."""
+    rng = np.random.default_rng(0)
+    n = _base(rng)
+    f = lambda v: np.full(4, v, np.float32)  # noqa: E731
+    n["lif"] = {"type": "CubaLIF", "tau_syn": f(5e-4), "tau_mem": f(1e-3), "r": f(1.0), "v_leak": f(0.0),
+                "v_threshold": f(1.0), "v_reset": f(0.0), "w_in": f(1.0)}
+    mg.write(str(tmp_path / "cuba.nir"), n, E)
+    p = cli(paths, "import", tmp_path / "cuba.nir", "-o", tmp_path / "out", "--quiet")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1
+    assert "cuba.nir: node 'lif' (CubaLIF): cannot be mapped: its synaptic current decays by 1 - dt/tau_syn = 0.8" \
+        in p.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_file_layout_is_what_h5py_wrote(imported):
+    """The test graphs follow the spec's serialisation (a guard against testing a private layout)."""
+    with h5py.File(imported["residual"][0], "r") as f:
+        assert f["version"][()].decode() == mg.VERSION
+        assert f["node/type"][()] == b"NIRGraph"
+        assert f["node/edges"].shape == (11, 2)
+        assert f["node/nodes/lif_a/type"][()] == b"LIF"
+
+
+@pytest.mark.parametrize("g", GRAPHS)
+def test_export_then_import_gives_the_same_bundle(paths, imported, g, tmp_path):
+    _, bundle, _ = imported[g]
+    p = cli(paths, "export", "--nir", bundle, "-o", tmp_path / "e.nir")
+    assert p.returncode == 0, p.stderr
+    p = cli(paths, "import", tmp_path / "e.nir", "-o", tmp_path / "b", "--quiet")
+    assert p.returncode == 0, p.stderr
+    names = sorted(os.listdir(bundle))
+    assert sorted(os.listdir(tmp_path / "b")) == names
+    for n in names:
+        assert (tmp_path / "b" / n).read_bytes() == (bundle / n).read_bytes(), n
+
+
+@pytest.mark.parametrize("g", ["linear_lif", "residual", "conv_if_sumpool"])
+def test_exported_graph_simulates_as_the_integer_model(paths, imported, g, tmp_path):
+    """The exported float graph (its embedded bundle removed), run by the numpy simulation on
+    the bundle's spikes, predicts what the integer golden model predicts."""
+    _, bundle, _ = imported[g]
+    assert cli(paths, "export", "--nir", bundle, "-o", tmp_path / "e.nir").returncode == 0
+    with h5py.File(tmp_path / "e.nir", "a") as f:
+        del f["node/metadata"]
+    ref = np.load(bundle / "ref_outputs.npy").astype(np.int64)
+    int_pred = ref.reshape(ref.shape[0], ref.shape[1], -1).sum(1).argmax(1)
+    assert (numpy_predictions(tmp_path / "e.nir", bundle) == int_pred).mean() >= 0.95
+
+
+def test_export_refuses_max_pooling(paths, tmp_path):
+    p = cli(paths, "export", "--nir", paths.fmnist, "-o", tmp_path / "m.nir")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1
+    assert "layer 'pool1': cannot be exported to NIR: max pooling has no NIR node" in p.stderr
+    assert not (tmp_path / "m.nir").exists()

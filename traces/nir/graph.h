@@ -1,0 +1,51 @@
+// spiketlm: a NIR graph file (Neuromorphic Intermediate Representation, neuromorphs/NIR) as
+// stored: the HDF5 layout the NIR specification's serialisation uses, read and written
+// without interpretation (traces/nir/README.md):
+//   version               string dataset (e.g. "1.0.7")
+//   node/type             "NIRGraph"
+//   node/nodes/<name>/    one group per node: `type` (string) and its fields as datasets;
+//                         an optional `metadata` group (free-form, never needed to run)
+//   node/edges            [E, 2] strings: (source, target) node names
+//   node/metadata/        optional, free-form
+// read_graph() checks this structure (a missing group, dataset or `type`, a wrong dataset
+// type, a non-HDF5 or truncated file are one-line errors naming the file and the object);
+// the meaning of each node's fields is checked by build_network() (network.h).
+#pragma once
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "traces/nir/h5.h"
+
+namespace spiketlm::nir {
+
+using field_map = std::map<std::string, h5::value>;
+
+struct node {
+  std::string name, type;
+  field_map fields;     // every dataset of the node's group except `type`
+  field_map metadata;   // the node's `metadata` group (datasets only), if any
+};
+
+struct graph {
+  std::string file;     // where it was read from (for error messages)
+  std::string version;
+  std::vector<node> nodes;                                  // in the file's (name) order
+  std::vector<std::pair<std::string, std::string>> edges;   // in the file's order
+  field_map metadata;   // node/metadata (datasets only)
+  const node* find(const std::string& name) const;
+};
+
+graph read_graph(const std::string& path);
+// Writes `g` in the same layout (version, node/type, nodes with their fields and metadata,
+// edges, graph metadata); fields keep their value kind (strings, integers as int64, floats
+// as float32 unless `float64` is set in a value by the caller's choice below).
+void write_graph(const graph& g, const std::string& path);
+
+// Field helpers for the writer: an array of float32 / float64 / int64 values, or a string.
+h5::value float_array(std::vector<std::size_t> shape, std::vector<double> v, bool float64 = false);
+h5::value int_array(std::vector<std::size_t> shape, std::vector<double> v);
+h5::value string_value(const std::string& s);
+
+}  // namespace spiketlm::nir

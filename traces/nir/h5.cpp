@@ -1,0 +1,244 @@
+#include "traces/nir/h5.h"
+
+#include "tlm/error.h"
+
+#include <hdf5.h>
+
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <new>
+
+namespace spiketlm::h5 {
+
+namespace {
+
+// No HDF5 error stack on stderr: every failure here becomes one line of our own.
+void quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+// A handle closed by `close` when it goes out of scope.
+struct handle {
+  hid_t id;
+  herr_t (*close)(hid_t);
+  handle(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
+  ~handle() {
+    if (id >= 0) close(id);
+  }
+  handle(const handle&) = delete;
+  handle& operator=(const handle&) = delete;
+  bool ok() const { return id >= 0; }
+};
+
+[[noreturn]] void bad(const std::string& file, const std::string& path, const std::string& what) {
+  fail("nir", file + ": " + path + ": " + what);
+}
+
+constexpr std::size_t k_max_elements = std::size_t(1) << 31;
+
+std::vector<std::size_t> extent(hid_t space, const std::string& file, const std::string& path) {
+  const int nd = H5Sget_simple_extent_ndims(space);
+  if (nd < 0 || nd > 8) bad(file, path, "expected a simple dataspace of at most 8 dimensions, got an unreadable one");
+  hsize_t dims[8] = {};
+  if (nd > 0 && H5Sget_simple_extent_dims(space, dims, nullptr) < 0) bad(file, path, "expected readable dimensions, got none");
+  std::vector<std::size_t> shape(dims, dims + nd);
+  std::size_t n = 1;
+  for (const std::size_t d : shape) {
+    if (d != 0 && n > k_max_elements / d) bad(file, path, "expected at most 2^31 elements, got more");
+    n *= d;
+  }
+  return shape;
+}
+
+std::size_t count(const std::vector<std::size_t>& shape) {
+  std::size_t n = 1;
+  for (const std::size_t d : shape) n *= d;
+  return n;
+}
+
+void read_strings(hid_t ds, hid_t type, value& v, const std::string& file, const std::string& path) {
+  const std::size_t n = count(v.shape);
+  v.type = value::kind::string;
+  const handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+  if (H5Tis_variable_str(type) > 0) {
+    H5Tset_size(mem.id, H5T_VARIABLE);
+    H5Tset_cset(mem.id, H5Tget_cset(type));
+    std::vector<char*> buf(n, nullptr);
+    if (n && H5Dread(ds, mem.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
+      bad(file, path, "expected readable strings, got a read error (truncated or damaged file)");
+    for (char* s : buf) v.strings.emplace_back(s ? s : "");
+    if (n) {
+      const handle space(H5Dget_space(ds), H5Sclose);
+      H5Dvlen_reclaim(mem.id, space.id, H5P_DEFAULT, buf.data());
+    }
+    return;
+  }
+  const std::size_t size = H5Tget_size(type);
+  if (size == 0 || size > (std::size_t(1) << 20)) bad(file, path, "expected a string type of a sane size, got " + std::to_string(size));
+  H5Tset_size(mem.id, size);
+  std::vector<char> buf(n * size + 1, '\0');
+  if (n && H5Dread(ds, mem.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
+    bad(file, path, "expected readable strings, got a read error (truncated or damaged file)");
+  for (std::size_t i = 0; i < n; ++i) {
+    const char* p = buf.data() + i * size;
+    v.strings.emplace_back(p, strnlen(p, size));
+  }
+}
+
+}  // namespace
+
+reader::reader(const std::string& path) : m_file(path) {
+  quiet();
+  if (!std::ifstream(path)) fail("nir", path + ": file: expected a readable NIR file, got none (missing or unreadable)");
+  if (H5Fis_hdf5(path.c_str()) <= 0) fail("nir", path + ": file: expected an HDF5 file (a NIR graph), got another format");
+  m_id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (m_id < 0) fail("nir", path + ": file: expected an HDF5 file that opens, got a truncated or damaged one");
+}
+
+reader::~reader() {
+  if (m_id >= 0) H5Fclose(m_id);
+}
+
+bool reader::is_group(const std::string& path) const {
+  const handle g(H5Gopen2(m_id, path.c_str(), H5P_DEFAULT), H5Gclose);
+  return g.ok();
+}
+
+bool reader::is_dataset(const std::string& path) const {
+  const handle d(H5Dopen2(m_id, path.c_str(), H5P_DEFAULT), H5Dclose);
+  return d.ok();
+}
+
+std::vector<std::string> reader::members(const std::string& group) const {
+  const handle g(H5Gopen2(m_id, group.c_str(), H5P_DEFAULT), H5Gclose);
+  if (!g.ok()) bad(m_file, group, "expected a group, got none");
+  H5G_info_t info;
+  if (H5Gget_info(g.id, &info) < 0) bad(m_file, group, "expected a readable group, got a damaged one");
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t len = H5Lget_name_by_idx(g.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (len < 0) bad(m_file, group, "expected readable member names, got a damaged group");
+    std::string s(static_cast<std::size_t>(len) + 1, '\0');
+    H5Lget_name_by_idx(g.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, s.data(), s.size(), H5P_DEFAULT);
+    s.resize(static_cast<std::size_t>(len));
+    names.push_back(s);
+  }
+  return names;
+}
+
+value reader::read(const std::string& path) const {
+  const handle ds(H5Dopen2(m_id, path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.ok()) bad(m_file, path, "expected a dataset, got none");
+  const handle space(H5Dget_space(ds.id), H5Sclose);
+  const handle type(H5Dget_type(ds.id), H5Tclose);
+  if (!space.ok() || !type.ok()) bad(m_file, path, "expected a readable dataset, got a damaged one");
+  value v;
+  v.shape = extent(space.id, m_file, path);
+  const H5T_class_t cls = H5Tget_class(type.id);
+  try {
+    if (cls == H5T_STRING) {
+      read_strings(ds.id, type.id, v, m_file, path);
+    } else if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
+      v.integer = cls == H5T_INTEGER;
+      v.float64 = cls == H5T_FLOAT && H5Tget_size(type.id) == 8;
+      v.uint8 = cls == H5T_INTEGER && H5Tget_size(type.id) == 1 && H5Tget_sign(type.id) == H5T_SGN_NONE;
+      v.numbers.resize(count(v.shape));
+      if (!v.numbers.empty() && H5Dread(ds.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.numbers.data()) < 0)
+        bad(m_file, path, "expected readable numbers, got a read error (truncated or damaged file)");
+    } else {
+      bad(m_file, path, "expected numbers or strings, got another HDF5 type (class " + std::to_string(int(cls)) + ")");
+    }
+  } catch (const std::bad_alloc&) {
+    bad(m_file, path, "expected a dataset that fits in memory, got one too large");
+  }
+  return v;
+}
+
+writer::writer(const std::string& path) : m_file(path) {
+  quiet();
+  m_id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (m_id < 0) fail("nir", path + ": file: expected a writable path, got an error on create");
+}
+
+writer::~writer() {
+  if (m_id >= 0) H5Fclose(m_id);
+}
+
+void writer::close() {
+  if (m_id >= 0 && H5Fclose(m_id) < 0) {
+    m_id = -1;
+    fail("nir", m_file + ": file: expected a complete write, got an I/O error on close");
+  }
+  m_id = -1;
+}
+
+void writer::group(const std::string& path) {
+  const handle g(H5Gcreate2(m_id, path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  if (!g.ok()) bad(m_file, path, "expected a new group, got an error on create");
+}
+
+namespace {
+hid_t utf8_string_type() {
+  const hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  return t;
+}
+}  // namespace
+
+void writer::string(const std::string& path, const std::string& s) {
+  const handle t(utf8_string_type(), H5Tclose);
+  const handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  const handle d(H5Dcreate2(m_id, path.c_str(), t.id, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  const char* p = s.c_str();
+  if (!d.ok() || H5Dwrite(d.id, t.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) < 0)
+    bad(m_file, path, "expected a written string, got a write error");
+}
+
+void writer::string_pairs(const std::string& path, const std::vector<std::pair<std::string, std::string>>& v) {
+  const handle t(utf8_string_type(), H5Tclose);
+  const hsize_t dims[2] = {v.size(), 2};
+  const handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+  const handle d(H5Dcreate2(m_id, path.c_str(), t.id, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  std::vector<const char*> p;
+  for (const auto& e : v) {
+    p.push_back(e.first.c_str());
+    p.push_back(e.second.c_str());
+  }
+  if (!d.ok() || (!p.empty() && H5Dwrite(d.id, t.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()) < 0))
+    bad(m_file, path, "expected written strings, got a write error");
+}
+
+void writer::numbers(const std::string& path, const std::vector<std::size_t>& shape, const void* data, hid_t type) {
+  std::vector<hsize_t> dims(shape.begin(), shape.end());
+  const handle space(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(int(dims.size()), dims.data(), nullptr),
+                     H5Sclose);
+  const hid_t file_type = type == H5T_NATIVE_FLOAT    ? H5T_IEEE_F32LE
+                          : type == H5T_NATIVE_DOUBLE ? H5T_IEEE_F64LE
+                          : type == H5T_NATIVE_UINT8  ? H5T_STD_U8LE
+                                                      : H5T_STD_I64LE;
+  const handle d(H5Dcreate2(m_id, path.c_str(), file_type, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  if (!d.ok() || (count(shape) > 0 && H5Dwrite(d.id, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0))
+    bad(m_file, path, "expected a written dataset, got a write error");
+}
+
+void writer::float32(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<float>& v) {
+  if (v.size() != count(shape)) bad(m_file, path, "expected data of the shape's size, got " + std::to_string(v.size()));
+  numbers(path, shape, v.data(), H5T_NATIVE_FLOAT);
+}
+
+void writer::float64(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<double>& v) {
+  if (v.size() != count(shape)) bad(m_file, path, "expected data of the shape's size, got " + std::to_string(v.size()));
+  numbers(path, shape, v.data(), H5T_NATIVE_DOUBLE);
+}
+
+void writer::int64(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<std::int64_t>& v) {
+  if (v.size() != count(shape)) bad(m_file, path, "expected data of the shape's size, got " + std::to_string(v.size()));
+  numbers(path, shape, v.data(), H5T_NATIVE_INT64);
+}
+
+void writer::uint8(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<std::uint8_t>& v) {
+  if (v.size() != count(shape)) bad(m_file, path, "expected data of the shape's size, got " + std::to_string(v.size()));
+  numbers(path, shape, v.data(), H5T_NATIVE_UINT8);
+}
+
+}  // namespace spiketlm::h5
