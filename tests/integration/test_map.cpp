@@ -78,6 +78,15 @@ TEST(MapAgreement, DramBytesPerLayerEqualTheTlmRuns) {
   }
 }
 
+// STEMS' SEW-ResNet benchmark (T = 16, 128 x 128): baseline bytes per layer equal the TLM run's.
+TEST(MapAgreement, SewResnetBaselineDramBytesEqualTheTlmRun) {
+  const std::string trace = "traces/workloads/sew_resnet_dvsgesture";
+  const Hierarchy h = sata("sata.yaml", trace);
+  const Network n = network_of(read_bundle(src(trace)), h.array);
+  EXPECT_EQ(n.timesteps, 16);
+  EXPECT_EQ(model_dram(CostModel(n, h), baseline(n)), tlm_dram("sata.yaml", trace));
+}
+
 TEST(MapModel, StateTrafficFollowsTheTimeBatches) {
   const std::string trace = "traces/workloads/vgg9_cifar10";
   const bundle b = read_bundle(src(trace));

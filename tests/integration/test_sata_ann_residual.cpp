@@ -281,8 +281,9 @@ TEST(SataAnnResidual, SnnAddLayersMoveSpikePlanesAndMembranesAsTheShapesSay) {
   }
 }
 
-// A workload whose add takes the network input as operand 2: the runtime refuses it in one
-// line naming the layer (both platforms), and no report is written.
+// A workload whose add takes the network input as operand 2: the bundle reader refuses it in
+// one line naming the file and field (both platforms; workloads are checked as functional
+// bundles are), and no report is written.
 TEST(SataAnnResidual, AnAddOperandFromTheNetworkInputIsAOneLineError) {
   const std::string dir = scratch("add_from_input");
   std::ofstream(dir + "/trace.yaml")
@@ -295,9 +296,9 @@ TEST(SataAnnResidual, AnAddOperandFromTheNetworkInputIsAOneLineError) {
   for (const char* cfg : {"platforms/sata/sata.yaml", "platforms/spikeflow/spikeflow.yaml"}) {
     const CliResult r = cli(std::string("run ") + cfg + " --trace " + dir + " --samples 1 --json " + dir + "/r.json");
     EXPECT_NE(r.code, 0) << cfg;
-    EXPECT_EQ(r.err,
-              "spiketlm: error: spiketlm/firmware: layer a1: an add operand taken straight from the network input is "
-              "not supported (expected the outputs of earlier layers)\n")
+    EXPECT_EQ(r.err, "spiketlm: error: spiketlm/trace: " + dir +
+                         "/trace.yaml: layers[1].inputs[1]: expected a firing layer or a conv2d/linear without neuron "
+                         "(the shortcut), got the network input\n")
         << cfg;
     EXPECT_FALSE(std::filesystem::exists(dir + "/r.json")) << cfg;
   }

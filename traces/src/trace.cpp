@@ -504,8 +504,9 @@ bundle read_bundle_impl(const std::string& dir_in) {
       src.push_back(it->second);
     }
     if (src.empty()) src.push_back(-1);
-    if (fn) {
-      // FORMAT.md section 2.1: an accumulation map (a conv2d/linear without neuron) feeds only
+    {
+      // FORMAT.md section 2.1 (functional and workload bundles: the hardware's add takes
+      // int32 accumulations as operand 1): an accumulation map (a conv2d/linear without neuron) feeds only
       // adds; an add joins such a map (operand 1) and a firing layer's output or another
       // accumulation map (operand 2).
       const auto kind_of = [&](int s) {
