@@ -1,27 +1,22 @@
 #include "sw/cli/nir_commands.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <functional>
 #include <set>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "tlm/error.h"
 #include "tlm/report.h"
 #include "traces/nir/export.h"
 #include "traces/nir/import.h"
+#include "traces/nir/temp_import.h"
 
 namespace spiketlm {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 const char* kImportUsage =
     "usage: spiketlm import MODEL.nir -o BUNDLE [--config PLATFORM.yaml [-c key=value]...] [--dt SECONDS]\n"
@@ -87,30 +82,6 @@ bool import_option(const std::vector<std::string>& a, std::size_t& i, nir::impor
   return true;
 }
 
-// The membrane width a platform YAML (and its -c overrides) gives its neurons (32 if none).
-int platform_membrane_bits(const std::string& config, const std::vector<std::string>& overrides) {
-  int bits = 32;
-  for (const auto& o : overrides) {
-    const auto eq = o.find('=');
-    if (eq != std::string::npos && o.substr(0, eq).size() >= 13 && o.compare(eq - 13, 13, "membrane_bits") == 0)
-      return std::atoi(o.c_str() + eq + 1);
-  }
-  try {
-    std::function<bool(const YAML::Node&)> find = [&](const YAML::Node& n) {
-      if (!n.IsMap()) return false;
-      for (const auto& kv : n) {
-        if (kv.first.as<std::string>() == "membrane_bits" && kv.second.IsScalar()) return bits = kv.second.as<int>(), true;
-        if (find(kv.second)) return true;
-      }
-      return false;
-    };
-    find(YAML::LoadFile(config));
-  } catch (const YAML::Exception& e) {
-    fail("config", config + ": yaml: expected a readable platform YAML, got " + std::string(e.what()));
-  }
-  return bits;
-}
-
 Report import_report(const nir::import_result& r, const nir::import_options& o, const std::string& model) {
   Report rep("spiketlm import " + model);
   rep.set("import", "model", model);
@@ -168,7 +139,7 @@ int cmd_import(const std::vector<std::string>& a) {
     else usage("unexpected argument " + s);
   }
   if (model.empty() || out.empty()) usage("import needs a NIR file and -o BUNDLE");
-  if (!config.empty() && !bits_given) o.membrane_bits = platform_membrane_bits(config, overrides);
+  if (!config.empty() && !bits_given) o.membrane_bits = nir::platform_membrane_bits(config, overrides);
   const nir::import_result r = nir::import_nir(model, out, o);
   const Report rep = import_report(r, o, model);
   if (!quiet) rep.write_text(std::cout);
@@ -192,15 +163,7 @@ int cmd_export(const std::vector<std::string>& a) {
 }
 
 namespace {
-// The temporary bundle of `run --nir`, removed when the process ends.
-struct temp_bundle {
-  std::string dir;
-  ~temp_bundle() {
-    std::error_code ec;
-    if (!dir.empty()) fs::remove_all(dir, ec);
-  }
-};
-temp_bundle g_run_bundle;
+std::unique_ptr<nir::temp_import> g_run_import;  // the bundle of `run --nir`, removed at exit
 }  // namespace
 
 std::vector<std::string> nir_run_args(const std::vector<std::string>& a) {
@@ -226,16 +189,14 @@ std::vector<std::string> nir_run_args(const std::vector<std::string>& a) {
     }
   }
   if (model.empty()) return a;
-  if (!bits_given && !config.empty()) o.membrane_bits = platform_membrane_bits(config, overrides);
-  std::string tmpl = (fs::temp_directory_path() / "spiketlm_nir_XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) fail("nir", tmpl + ": expected a temporary directory, got " + std::strerror(errno));
-  g_run_bundle.dir = tmpl;
-  const nir::import_result r = nir::import_nir(model, tmpl + "/bundle", o);
+  if (!bits_given && !config.empty()) o.membrane_bits = nir::platform_membrane_bits(config, overrides);
+  g_run_import = std::make_unique<nir::temp_import>(model, o);
+  const nir::import_result& r = g_run_import->result();
   if (std::find(a.begin(), a.end(), "--quiet") == a.end())
     std::cout << "imported " << model << ": " << r.b.layers.size() << " layers, " << r.weights << " weights; integer and float "
             << "classes agree on " << 100.0 * r.agreement << " % of " << r.b.samples << " samples\n";
   rest.push_back("--trace");
-  rest.push_back(tmpl + "/bundle");
+  rest.push_back(g_run_import->bundle_dir());
   return rest;
 }
 

@@ -1,7 +1,10 @@
 #include "sw/run/simulation.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+
+#include "traces/nir/temp_import.h"
 
 namespace spiketlm {
 
@@ -87,12 +90,27 @@ Simulation::~Simulation() {
   m_top.reset();  // modules before the context they refer to
 }
 
+// run.nir: the imported bundle is the run's trace (its samples as many as the run's).
+void Simulation::import_nir(const RunRequest& req, const std::string& model) {
+  nir::import_options o;
+  for (const auto& kv : req.run_params) {
+    if (kv.first == "run.samples") o.samples = std::max(1, std::atoi(kv.second.c_str()));
+    if (kv.first == "run.trace") fail("run", "nir: expected a NIR file or a trace, got both (" + model + ", " + kv.second + ")");
+  }
+  o.membrane_bits = nir::platform_membrane_bits(req.config, req.overrides);
+  m_nir = std::make_unique<nir::temp_import>(model, o);
+  m_ctx->params.set("run.trace", m_nir->bundle_dir(), "--nir");
+}
+
 void Simulation::configure(const RunRequest& req) {
   Params& p = m_ctx->params;
   p.load_file(req.config);
   m_config_dir = fs::path(req.config).parent_path().string();
   for (const auto& o : req.overrides) p.set_override(o);
-  for (const auto& kv : req.run_params) p.set(kv.first, kv.second, "--" + kv.first.substr(4));
+  for (const auto& kv : req.run_params) {
+    if (kv.first == "run.nir") import_nir(req, kv.second);
+    else p.set(kv.first, kv.second, "--" + kv.first.substr(4));
+  }
 
   std::vector<std::string> plugins = p.get_list("plugins", {}, {"shared libraries that register more kinds"});
   for (auto& pl : plugins) pl = resolve_path(m_config_dir, pl);

@@ -13,10 +13,16 @@
 
 namespace spiketlm {
 
+namespace nir {
+class temp_import;
+}
+
 struct RunRequest {
   std::string config;                       // platform YAML
   std::vector<std::string> overrides;       // "-c key=value"
-  std::vector<std::pair<std::string, std::string>> run_params;  // ("run.trace", path), from CLI flags
+  // ("run.trace", path), from CLI flags; ("run.nir", file): the NIR file imported (default
+  // import options, traces/nir/README.md) into a temporary bundle that becomes run.trace
+  std::vector<std::pair<std::string, std::string>> run_params;
   std::vector<std::string> plugins;         // --plugin
   std::string vcd;                          // --vcd FILE ("" = no tracing)
   std::vector<std::string> trace_filters;   // --trace-filter globs
@@ -46,6 +52,8 @@ class Simulation {
   FirmwareHost m_host;
   std::string m_top_name, m_config_dir;
   bool m_vcd = false;
+  std::unique_ptr<nir::temp_import> m_nir;  // run.nir
+  void import_nir(const RunRequest& req, const std::string& model);
 };
 
 // What `spiketlm list` shows of a kind: the parameters a unit of that kind declares, keys

@@ -196,8 +196,3 @@ def test_relative_paths_follow_the_callers_directory(paths, tmp_path, monkeypatc
     assert a == b
     with pytest.raises(spiketlm.Error, match="traces/fmnist_snn/trace.yaml"):
         spiketlm.run("sata/sata.yaml", trace="traces/fmnist_snn", samples=1)
-
-
-def test_nir_without_an_importer_says_so(paths):
-    with pytest.raises(spiketlm.Error, match="nir: this build has no NIR importer yet"):
-        spiketlm.run(paths.sata, nir="model.nir")

@@ -106,9 +106,13 @@ def test_run_nir_is_the_imported_bundle(paths, imported, tmp_path):
     nir, bundle, _ = imported["residual"]
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     assert cli(paths, "run", paths.sata, "--trace", bundle, "--samples", 5, "--json", a, "--quiet").returncode == 0
-    p = cli(paths, "run", paths.sata, "--nir", nir, "--samples", 5, "--json", b, "--quiet")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    p = subprocess.run([paths.cli, "run", paths.sata, "--nir", nir, "--samples", "5", "--json", b, "--quiet"],
+                       capture_output=True, text=True, env=dict(os.environ, TMPDIR=str(tmp)))
     assert p.returncode == 0 and p.stdout == "", p.stderr
     assert open(a).read() == open(b).read()
+    assert list(tmp.iterdir()) == []  # the temporary bundle is gone
 
 
 def test_import_report_lists_layers_and_leaks(imported):

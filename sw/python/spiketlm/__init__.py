@@ -88,8 +88,8 @@ def as_cli_json(report):
     return out
 
 
-# The run parameter behind the CLI's --nir; None until the NIR importer (issue 18) exists.
-_NIR_KEY = None
+# The run parameter behind the CLI's --nir (imported with the default options, traces/nir/README.md).
+_NIR_KEY = "run.nir"
 # Keyword -> run parameter, as the CLI's flags set them (sw/cli/main.cpp): --trace is run.trace...
 _RUN_KEYS = {"trace": "run.trace", "nir": _NIR_KEY, "samples": "run.samples", "timesteps": "run.timesteps",
              "exit_threshold": "run.exit_threshold", "firmware": "run.firmware", "txlog": "run.txlog",
@@ -104,9 +104,6 @@ def run(config, trace=None, nir=None, overrides=None, samples=None, timesteps=No
     ['key=value', ...] (-c); samples, timesteps, exit_threshold, ann (activation bits: --ann),
     firmware, txlog, cosim, cosim_exec, plugins, vcd, trace_filters: as the CLI's options of the
     same names. Raises spiketlm.Error with the CLI's one-line message."""
-    if nir is not None and _NIR_KEY is None:
-        raise Error("nir: this build has no NIR importer yet (issue 18: `spiketlm run --nir`); write the model as a "
-                    "bundle instead (spiketlm.torch.export_bundle)")
     args = dict(trace=trace, nir=nir, samples=samples, timesteps=timesteps, exit_threshold=exit_threshold,
                 firmware=firmware, txlog=txlog, cosim=cosim, cosim_exec=cosim_exec)
     run_params = []
