@@ -25,6 +25,7 @@ namespace spiketlm {
 
 class Cpu;
 class Csr;
+class EnergyCategories;
 
 // The platform's CPU, its register block (base address, interrupt line) and what firmware on it
 // needs to know of the platform. cpu is null on a platform without one.
@@ -44,6 +45,9 @@ class Platform : public Module {
 
   const bundle& trace() const { return m_bundle; }
   const HostPort& host() const { return m_host; }
+  // The categories of its "energy by component" report (platforms/energy_categories.h); none
+  // for a platform without that table.
+  virtual const EnergyCategories* energy_categories() const { return nullptr; }
   int first_sample() const { return m_first; }  // run.first_sample
   int samples() const { return m_samples; }     // run.samples
 

@@ -187,10 +187,6 @@ std::map<std::string, double> EnergyLedger::area_tree() const {
   return t;
 }
 
-void EnergyLedger::reset_counts() {
-  for (auto& c : m_counts) c = 0;
-}
-
 void EnergyLedger::to_report(Report& r, double seconds) const {
   auto& tree_tab = r.table("energy_by_module", "Energy by module (tree totals)",
                            {"module", "energy_pj", "share_pct"});

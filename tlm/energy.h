@@ -86,7 +86,6 @@ class EnergyLedger {
 
   // Adds the ledger to a report: an "energy" section (tree, per action) and an "area" one.
   void to_report(Report& r, double seconds) const;
-  void reset_counts();
 
  private:
   struct Decl {

@@ -142,12 +142,6 @@ const Table& Report::table(const std::string& id) const {
   fail("report", "no table '" + id + "'");
 }
 
-bool Report::has_table(const std::string& id) const {
-  for (const auto& t : m_tables)
-    if (t.id == id) return true;
-  return false;
-}
-
 void Report::write_text(std::ostream& os) const {
   os << "== " << m_title << " ==\n";
   for (const auto& s : m_sections) {

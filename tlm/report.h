@@ -54,7 +54,6 @@ class Report {
   const Value& get(const std::string& section, const std::string& key) const;
   Table& table(const std::string& id, const std::string& title, const std::vector<std::string>& columns);
   const Table& table(const std::string& id) const;
-  bool has_table(const std::string& id) const;
 
   void write_text(std::ostream& os) const;
   void write_json(std::ostream& os) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "hw/compute/scalesim.h"
 #include "sw/include/spiketlm/accel_regs.h"
 
 namespace spiketlm {
@@ -34,7 +35,9 @@ uint32_t Dataflow::register_code() const { return DATAFLOW_NONE; }
 
 uint64_t Dataflow::timing_pixels(const ConvGeom& g) const {
   if (!m_ceil) return g.npx();
-  auto out = [](int in, int k, int s, int pad) { return ceil_div(uint64_t(in + 2 * pad - k), uint64_t(s)) + 1; };
+  auto out = [](int in, int k, int s, int pad) {
+    return scalesim::out_size_no_pad(uint64_t(in + 2 * pad), uint64_t(k), uint64_t(s));
+  };
   return out(g.in_h, g.kh, g.stride, g.pad) * out(g.in_w, g.kw, g.stride, g.pad);
 }
 

@@ -78,7 +78,6 @@ class Dataflow : public Module {
   virtual BandTraffic traffic(const FoldShape& s, uint64_t band_px, bool last_band, bool first_t) const = 0;
 
   // ---- output size (timing only) ----
-  bool output_ceil() const { return m_ceil; }
   // Output pixels the fold counts use: g's (floor) or SCALE-Sim's ceil((H + 2p - k) / s) + 1.
   uint64_t timing_pixels(const ConvGeom& g) const;
 

@@ -33,7 +33,7 @@ struct LayerStats {
   std::string name;
   uint64_t compute_cycles = 0, lif_cycles = 0, stall_cycles = 0, span_cycles = 0;
   uint64_t accumulates = 0, dense_accumulates = 0, spikes_in = 0, spikes_out = 0;
-  uint64_t dram_bytes = 0, glb_bytes = 0, spad_bytes = 0;
+  uint64_t dram_bytes = 0, glb_bytes = 0;
   double energy_pj = 0;
 };
 

@@ -27,8 +27,7 @@ PeArray::PeArray(sc_core::sc_module_name nm, Context& ctx)
                            "pe_mac, multiply-accumulate)"})),
       m_acc(action(m_tech, m_ann ? "mac" : "accumulate")),
       m_cycle(action(m_tech, "cycle")),
-      m_spad_rd(action(param_string("spad_tech", "spad_reg8", {"tech-table component of one scratchpad byte"}), "read")),
-      m_spad_wr(action(param_string("spad_tech", "spad_reg8"), "write")),
+      m_spad(*this, param_string("spad_tech", "spad_reg8", {"tech-table component of one scratchpad byte"})),
       m_accumulates(counter("accumulates", "", "non-zero spike accumulates (ANN: non-zero activation multiply-accumulates)")),
       m_folds(counter("folds", "", "folds run (fold = one tile of rows x cols outputs, one timestep)")),
       m_fold_cycles(counter("fold_cycles", "cycles", "compute cycles of the folds")),
@@ -37,9 +36,7 @@ PeArray::PeArray(sc_core::sc_module_name nm, Context& ctx)
   const uint64_t pes = uint64_t(m_rows) * m_cols;
   leakage(m_tech, double(pes));
   area(m_tech, double(pes));
-  const std::string spad = param_string("spad_tech", "spad_reg8");
-  leakage(spad, double(pes * (m_s_spad + m_w_spad + m_p_spad)));
-  area(spad, double(pes * (m_s_spad + m_w_spad + m_p_spad)));
+  m_spad.declare_registers(double(pes * (m_s_spad + m_w_spad + m_p_spad)));
   m_busy_probe = probe("busy", 1, Probe::level);
   m_util_probe = probe("util_pct", 0);
 }
@@ -215,8 +212,8 @@ void PeArray::charge_folds(const FoldCount& f, uint64_t dense_elems) {
   m_dense_elems += dense_elems;
   m_fold_cycles += f.cycles;
   m_spad_accesses += f.spad_reads + f.spad_writes;
-  count(m_spad_rd, f.spad_reads);
-  count(m_spad_wr, f.spad_writes);
+  m_spad.reads(f.spad_reads);
+  m_spad.writes(f.spad_writes);
 }
 
 void PeArray::trace_call(const sc_core::sc_time& start, const sc_core::sc_time& end, uint64_t accumulates) {

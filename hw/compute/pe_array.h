@@ -15,6 +15,7 @@
 #include "hw/compute/dataflow.h"
 #include "hw/compute/packing.h"
 #include "hw/compute/scalesim.h"
+#include "hw/memory/register_file.h"
 #include "tlm/module.h"
 
 namespace spiketlm {
@@ -38,8 +39,8 @@ class PeArray : public Module {
   // accumulates.
   bool ann() const { return m_ann; }
   const sc_core::sc_time& clock() const { return m_clock; }
-  uint64_t weight_spad_bytes() const { return m_w_spad; }
   uint64_t psum_spad_bytes() const { return m_p_spad; }
+  const std::string& spad_tech() const { return m_spad.tech(); }  // the scratchpads' register component
 
   // Real partial sums of output rows [out_row0, out_row1) for one filter tile (kvalid <= C
   // filters, weight block [W][C] int8): psum[(pixel - first pixel) * C + j] += ..., and
@@ -93,7 +94,8 @@ class PeArray : public Module {
   static constexpr size_t k_wide_blocks = 16;
   std::vector<WideBlock> m_wide;
   size_t m_wide_next = 0;
-  ActionId m_acc, m_cycle, m_spad_rd, m_spad_wr;
+  ActionId m_acc, m_cycle;
+  RegisterFile m_spad;  // the PE scratchpads: one register per byte (register_file.h)
   uint64_t &m_accumulates, &m_folds, &m_fold_cycles, &m_dense_elems, &m_spad_accesses;
   Probe m_busy_probe, m_util_probe;
 };

@@ -42,8 +42,6 @@ class Controller : public Module {
   // A timed read over the bus for the run (counted as descriptor bytes); refuses the run
   // (ERR_BAD_ADDRESS) on a bus error.
   void bus_read(uint64_t addr, void* dst, uint64_t len, sc_core::sc_time& t);
-  // The layer of the call in progress (for refusals raised outside a call).
-  uint32_t current_layer() const { return m_layer_now; }
 
  protected:
   struct Options {

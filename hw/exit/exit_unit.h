@@ -52,7 +52,6 @@ class ExitUnit : public Module {
   void reset(int classes);
   // Adds timestep t's accumulations and decides. Returns the cycles the decision took.
   uint64_t step(const int32_t* out, int classes, int64_t scale_q24, uint32_t theta_q16, bool& exit, int& argmax);
-  double last_score() const { return m_score; }
   const ExitMath& math() const { return m_math; }
 
  private:

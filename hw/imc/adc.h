@@ -47,7 +47,6 @@ class Adc : public Module {
   // Resolve the LSB once the unit current of the crossbar's cells is known.
   void bind_unit_current(double unit_a);
   const AdcConfig& config() const { return m_cfg; }
-  double full_scale_a() const { return m_fs_a; }
   void count_samples(uint64_t n) { count(m_sample, n); m_samples += n; }
   void count_conversions(uint64_t n, uint64_t clipped) { m_conversions += n; m_clipped += clipped; }
   const std::string& tech() const { return m_tech; }

@@ -90,7 +90,6 @@ class MemoryTarget : public Module, public AddressTarget {
   void peek(uint64_t offset, void* dst, uint64_t len);
   void poke(uint64_t offset, const void* src, uint64_t len);
 
-  bool dmi_enabled() const { return m_dmi; }
 
  protected:
   // Called by the concrete unit's constructor once it knows its capacity.

@@ -25,12 +25,8 @@ Scratchpad::Scratchpad(sc_core::sc_module_name nm, Context& ctx)
                            std::to_string(m_port));
   set_capacity(uint64_t(cap));
   m_cycle = sc_core::sc_time(1e3 / mhz, sc_core::SC_NS);
-  m_e_rd = action(tech, "read");
-  m_e_wr = action(tech, "write");
-  const double regs = double(cap / int64_t(m_word));
-  const TechComponent& tc = ctx.tech.component(tech, path());
-  if (tc.has_leakage) leakage(tech, regs);
-  if (tc.has_area) area(tech, regs);
+  m_regs.emplace(*this, tech);
+  m_regs->declare_registers(double(cap / int64_t(m_word)));
   trace("word_reads", m_word_reads);
   trace("word_writes", m_word_writes);
 }
@@ -45,7 +41,10 @@ sc_core::sc_time Scratchpad::access(bool write, uint64_t off, uint64_t len, cons
     m_stall_ns += (m_busy - arrival).to_seconds() * 1e9;
   }
   m_busy = std::max(m_busy, arrival) + m_cycle * double(beats);
-  count(write ? m_e_wr : m_e_rd, words);
+  if (write)
+    m_regs->writes(words);
+  else
+    m_regs->reads(words);
   (write ? m_word_writes : m_word_reads) += words;
   return m_busy;
 }

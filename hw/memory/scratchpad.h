@@ -2,9 +2,12 @@
 //
 // A small register-file memory: capacity in bytes made of word_bytes-wide registers, one
 // port moving port_bytes per cycle; energy per register read/write and leakage/area per
-// register from the tech table (SATA: 8-bit register row of the gate-level table).
+// register from the tech table (the one register-file model, register_file.h).
 #pragma once
+#include <optional>
+
 #include "hw/memory/memory_target.h"
+#include "hw/memory/register_file.h"
 
 namespace spiketlm {
 
@@ -22,7 +25,7 @@ class Scratchpad : public MemoryTarget {
  private:
   uint64_t m_word, m_port;
   sc_core::sc_time m_cycle, m_busy;
-  ActionId m_e_rd, m_e_wr;
+  std::optional<RegisterFile> m_regs;
   uint64_t &m_word_reads, &m_word_writes, &m_conflicts;
   double& m_stall_ns;
 };

@@ -25,7 +25,6 @@ class Noc : public Module {
   double latency_ns(int a, int b, uint64_t bytes) const;
   // Raw flit-hop count (SpikeSim's dense composition).
   void count_hops(uint64_t n) { count(m_hop, n); m_flit_hops += n; }
-  double hop_ns() const { return m_hop_ns; }
   const std::string& tech() const { return m_tech; }
   void declare_area(int tiles);
 

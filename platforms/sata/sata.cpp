@@ -56,22 +56,49 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   rc.membrane_bytes = m_lif->membrane_bytes();
   rc.exit_threshold = exit_threshold_q16();
   attach_host(*m_cpu, *m_csr, rc);
+  assign_energy_categories();
 }
 
 namespace {
-// Which report category a ledger line belongs to.
-std::string category(const std::string& top, const EnergyLedger::Line& l) {
-  const std::string m = l.module.substr(std::min(l.module.size(), top.size() + 1));
-  if (m.rfind("dram", 0) == 0) return "dram";
-  if (m.rfind("glb_weight", 0) == 0) return "glb_weight";
-  if (m.rfind("glb_ifmap", 0) == 0) return "glb_ifmap";
-  if (m.rfind("glb_ofmap", 0) == 0) return "glb_ofmap";
-  if (m.rfind("pe_array", 0) == 0) return l.component.rfind("spad", 0) == 0 ? "scratchpads" : "accumulate";
-  if (m.rfind("lif", 0) == 0) return "lif";
-  if (m.rfind("bus", 0) == 0 || m.rfind("dma", 0) == 0) return "interconnect";
-  return "control";
-}
+// SATA's energy-report categories, in report order (names in Sata's m_energy).
+enum class Energy { dram, glb_weight, glb_ifmap, glb_ofmap, scratchpads, accumulate, lif, interconnect, control };
 }  // namespace
+
+void Sata::assign_energy_categories() {
+  m_energy.assign(*m_dram, Energy::dram);
+  m_energy.assign(*m_glb_w, Energy::glb_weight);
+  m_energy.assign(*m_glb_i, Energy::glb_ifmap);
+  m_energy.assign(*m_glb_o, Energy::glb_ofmap);
+  m_energy.assign(*m_pe, Energy::accumulate);
+  m_energy.assign_component(*m_pe, m_pe->spad_tech(), Energy::scratchpads);
+  m_energy.assign(*m_lif, Energy::lif);
+  m_energy.assign(*m_bus, Energy::interconnect);
+  m_energy.assign(*m_dma, Energy::interconnect);
+  for (const Module* m : std::initializer_list<const Module*>{m_csr, m_df, m_seq, m_cpu, m_exit})
+    m_energy.assign(*m, Energy::control);
+}
+
+double Sata::report_energy(Report& r, double seconds, double per, double lat_s) const {
+  // Energy by component, per sample.
+  const auto lines = ctx().ledger.lines(seconds);
+  const std::vector<double> cat = m_energy.totals(lines);
+  double total = 0;
+  for (const auto& l : lines) total += l.energy_pj;
+  auto c = [&](Energy k) { return cat[size_t(k)]; };
+  const double e = total * per;
+  r.set("summary", "energy", e * 1e-6, "uJ/sample");
+  r.set("summary", "edp", e * 1e-12 * lat_s, "J*s/sample");
+  const double mem = c(Energy::dram) + c(Energy::glb_weight) + c(Energy::glb_ifmap) + c(Energy::glb_ofmap) +
+                     c(Energy::scratchpads);
+  const double comp = c(Energy::accumulate) + c(Energy::lif);
+  r.set("summary", "memory_energy", mem * per * 1e-6, "uJ/sample");
+  r.set("summary", "compute_energy", comp * per * 1e-6, "uJ/sample");
+  r.set("summary", "lif_share_of_compute", comp > 0 ? 100.0 * c(Energy::lif) / comp : 0.0, "%");
+  auto& et = r.table("energy_by_component", "Energy by component (per sample)", {"component", "energy_uj", "share_pct"});
+  for (size_t k = 0; k < cat.size(); ++k)
+    et.add_row({m_energy.names()[k], cat[k] * per * 1e-6, total > 0 ? 100.0 * cat[k] / total : 0.0});
+  return e;
+}
 
 void Sata::finish(const RunResults& run, Report& r) {
   const int n = int(run.samples.size());
@@ -99,28 +126,7 @@ void Sata::finish(const RunResults& run, Report& r) {
   r.set("summary", "latency_cycles", lat_cyc, "cycles/sample");
   r.set("summary", "latency", lat_s * 1e6, "us/sample");
 
-  // Energy by component, per sample.
-  std::map<std::string, double> cat;
-  for (const char* c : {"dram", "glb_weight", "glb_ifmap", "glb_ofmap", "scratchpads", "accumulate", "lif",
-                        "interconnect", "control"})
-    cat[c] = 0;
-  double total = 0;
-  for (const auto& l : ctx().ledger.lines(seconds)) {
-    cat[category(path(), l)] += l.energy_pj;
-    total += l.energy_pj;
-  }
-  const double e = total * per;
-  r.set("summary", "energy", e * 1e-6, "uJ/sample");
-  r.set("summary", "edp", e * 1e-12 * lat_s, "J*s/sample");
-  const double mem = cat["dram"] + cat["glb_weight"] + cat["glb_ifmap"] + cat["glb_ofmap"] + cat["scratchpads"];
-  const double comp = cat["accumulate"] + cat["lif"];
-  r.set("summary", "memory_energy", mem * per * 1e-6, "uJ/sample");
-  r.set("summary", "compute_energy", comp * per * 1e-6, "uJ/sample");
-  r.set("summary", "lif_share_of_compute", comp > 0 ? 100.0 * cat["lif"] / comp : 0.0, "%");
-  auto& et = r.table("energy_by_component", "Energy by component (per sample)", {"component", "energy_uj", "share_pct"});
-  for (const char* c : {"dram", "glb_weight", "glb_ifmap", "glb_ofmap", "scratchpads", "accumulate", "lif",
-                        "interconnect", "control"})
-    et.add_row({c, cat[c] * per * 1e-6, total > 0 ? 100.0 * cat[c] / total : 0.0});
+  const double e = report_energy(r, seconds, per, lat_s);
 
   // Accuracy, exits, agreement with the reference (functional traces), per sample.
   report_samples(r, m_bundle, m_first, run.samples);
@@ -134,6 +140,10 @@ void Sata::finish(const RunResults& run, Report& r) {
     report_flops(r, m_bundle, acc, n, e);
   }
 
+  report_layers(run, r, per);
+}
+
+void Sata::report_layers(const RunResults& run, Report& r, double per) const {
   // Per layer (summed over samples; cycles per sample).
   auto& lt = r.table("layers", "Per layer (per sample)",
                      {"layer", "op", "compute_cycles", "lif_cycles", "stall_cycles", "span_cycles", "utilisation_pct",

@@ -17,6 +17,7 @@
 #include "hw/memory/dma.h"
 #include "hw/memory/sram.h"
 #include "hw/neuron/lif.h"
+#include "platforms/energy_categories.h"
 #include "platforms/platform.h"
 #include "tlm/router.h"
 #include "traces/src/trace.h"
@@ -27,6 +28,7 @@ class Sata : public Platform {
  public:
   Sata(sc_core::sc_module_name name, Context& ctx);
   void finish(const RunResults& run, Report& r) override;
+  const EnergyCategories* energy_categories() const override { return &m_energy; }
 
   Controller& controller() { return *m_seq; }
   SystolicExecutor& executor() { return *m_exec; }
@@ -45,6 +47,12 @@ class Sata : public Platform {
   Cpu* m_cpu;
   ExitUnit* m_exit;
   int m_requantized = 0;
+  // The "energy by component" categories, assigned to the units (sata.cpp).
+  EnergyCategories m_energy{{"dram", "glb_weight", "glb_ifmap", "glb_ofmap", "scratchpads", "accumulate", "lif",
+                             "interconnect", "control"}};
+  void assign_energy_categories();
+  double report_energy(Report& r, double seconds, double per, double lat_s) const;  // returns the energy per sample
+  void report_layers(const RunResults& run, Report& r, double per) const;
 };
 
 }  // namespace spiketlm

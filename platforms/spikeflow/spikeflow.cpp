@@ -104,30 +104,68 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   rc.membrane_bytes = (m_tile->lif().membrane_bits() + 7) / 8;
   rc.exit_threshold = exit_threshold_q16();
   attach_host(*m_cpu, *m_csr, rc);
+  assign_energy_categories();
 }
 
 namespace {
-const char* k_categories[] = {"crossbar", "adc", "mux", "shift_add", "temp_buffer", "tile_buffer", "input_fetch",
-                              "neuron", "noc", "glb", "dram", "interconnect", "control"};
-
-std::string category(const std::string& top, const EnergyLedger::Line& l) {
-  const std::string m = l.module.substr(std::min(l.module.size(), top.size() + 1));
-  if (m.rfind("tile.pe.xbar", 0) == 0) return "crossbar";
-  if (m.rfind("tile.pe.adc", 0) == 0) return "adc";
-  if (m.rfind("tile.pe", 0) == 0) {
-    if (l.action == "select") return "mux";
-    if (l.action == "op") return "shift_add";
-    return "temp_buffer";
-  }
-  if (m.rfind("tile.lif", 0) == 0) return "neuron";
-  if (m.rfind("tile", 0) == 0) return l.action == "fetch" ? "input_fetch" : "tile_buffer";
-  if (m.rfind("noc", 0) == 0) return "noc";
-  if (m.rfind("glb", 0) == 0) return "glb";
-  if (m.rfind("dram", 0) == 0) return "dram";
-  if (m.rfind("bus", 0) == 0 || m.rfind("dma", 0) == 0) return "interconnect";
-  return "control";
-}
+// SpikeFlow's energy-report categories, in report order (names in SpikeFlow's m_energy); program
+// (crossbar programming, once per network load) is reported apart.
+enum class Energy {
+  crossbar, adc, mux, shift_add, temp_buffer, tile_buffer, input_fetch, neuron, noc, glb, dram, interconnect, control,
+  program
+};
 }  // namespace
+
+void SpikeFlow::assign_energy_categories() {
+  ImcPe& pe = m_tile->pe();
+  m_energy.assign(pe.xbar(), Energy::crossbar);
+  m_energy.assign_action(pe.xbar(), "program", Energy::program);
+  m_energy.assign(pe.adc(), Energy::adc);
+  m_energy.assign(pe, Energy::temp_buffer);  // and its column model
+  m_energy.assign_action(pe, "select", Energy::mux);
+  m_energy.assign_action(pe, "op", Energy::shift_add);
+  m_energy.assign(m_tile->lif(), Energy::neuron);
+  m_energy.assign(*m_tile, Energy::tile_buffer);
+  m_energy.assign_action(*m_tile, "fetch", Energy::input_fetch);
+  m_energy.assign(*m_noc, Energy::noc);
+  m_energy.assign(*m_glb, Energy::glb);
+  m_energy.assign(*m_dram, Energy::dram);
+  m_energy.assign(*m_bus, Energy::interconnect);
+  m_energy.assign(*m_dma, Energy::interconnect);
+  for (const Module* m : std::initializer_list<const Module*>{m_csr, m_ctrl, m_cpu, m_exit})
+    m_energy.assign(*m, Energy::control);
+}
+
+double SpikeFlow::report_energy(Report& r, double seconds, double per, double lat_s) const {
+  // Energy by component, per sample. Crossbar programming (once per network load) is kept out.
+  std::vector<double> cat(m_energy.names().size(), 0.0);
+  double total = 0, program = 0;
+  for (const auto& l : ctx().ledger.lines(seconds)) {
+    const int k = m_energy.of(l);
+    if (k == int(Energy::program)) {
+      program += l.energy_pj;
+      continue;
+    }
+    cat[size_t(k)] += l.energy_pj;
+    total += l.energy_pj;
+  }
+  auto c = [&](Energy k) { return cat[size_t(k)]; };
+  const double e = total * per;
+  double imc = 0;
+  for (int k = int(Energy::crossbar); k <= int(Energy::noc); ++k) imc += cat[size_t(k)];
+  r.set("summary", "energy", e * 1e-6, "uJ/sample");
+  r.set("summary", "edp", e * 1e-12 * lat_s, "J*s/sample");
+  r.set("summary", "imc_energy", imc * per * 1e-6, "uJ/sample");
+  r.set("summary", "imc_energy_pj", imc * per, "pJ/sample");
+  r.set("summary", "memory_energy", (c(Energy::glb) + c(Energy::dram)) * per * 1e-6, "uJ/sample");
+  r.set("summary", "neuron_share_of_imc", imc > 0 ? 100.0 * c(Energy::neuron) / imc : 0.0, "%");
+  r.set("summary", "program_energy", program * 1e-6, "uJ (once per network load)");
+  r.set("summary", "program_time", m_ctrl->executor().program_ns() * 1e-3, "us (once per network load)");
+  auto& et = r.table("energy_by_component", "Energy by component (per sample)", {"component", "energy_uj", "share_pct"});
+  for (size_t k = 0; k < size_t(Energy::program); ++k)
+    et.add_row({m_energy.names()[k], cat[k] * per * 1e-6, total > 0 ? 100.0 * cat[k] / total : 0.0});
+  return e;
+}
 
 void SpikeFlow::finish(const RunResults& run, Report& r) {
   const int n = int(run.samples.size());
@@ -152,33 +190,39 @@ void SpikeFlow::finish(const RunResults& run, Report& r) {
   r.set("summary", "latency", lat_s * 1e6, "us/sample");
   r.set("summary", "pe_cycle", pe.cycle_ns(), "ns");
 
-  // Energy by component, per sample. Crossbar programming (once per network load) is kept out.
-  std::map<std::string, double> cat;
-  for (const char* c : k_categories) cat[c] = 0;
-  double total = 0, program = 0;
-  for (const auto& l : ctx().ledger.lines(seconds)) {
-    if (l.action == "program") {
-      program += l.energy_pj;
-      continue;
-    }
-    cat[category(path(), l)] += l.energy_pj;
-    total += l.energy_pj;
-  }
-  const double e = total * per;
-  double imc = 0;
-  for (const char* c : {"crossbar", "adc", "mux", "shift_add", "temp_buffer", "tile_buffer", "input_fetch", "neuron", "noc"})
-    imc += cat[c];
-  r.set("summary", "energy", e * 1e-6, "uJ/sample");
-  r.set("summary", "edp", e * 1e-12 * lat_s, "J*s/sample");
-  r.set("summary", "imc_energy", imc * per * 1e-6, "uJ/sample");
-  r.set("summary", "imc_energy_pj", imc * per, "pJ/sample");
-  r.set("summary", "memory_energy", (cat["glb"] + cat["dram"]) * per * 1e-6, "uJ/sample");
-  r.set("summary", "neuron_share_of_imc", imc > 0 ? 100.0 * cat["neuron"] / imc : 0.0, "%");
-  r.set("summary", "program_energy", program * 1e-6, "uJ (once per network load)");
-  r.set("summary", "program_time", m_ctrl->executor().program_ns() * 1e-3, "us (once per network load)");
-  auto& et = r.table("energy_by_component", "Energy by component (per sample)", {"component", "energy_uj", "share_pct"});
-  for (const char* c : k_categories) et.add_row({c, cat[c] * per * 1e-6, total > 0 ? 100.0 * cat[c] / total : 0.0});
+  const double e = report_energy(r, seconds, per, lat_s);
+  report_area(r);
 
+  // Mapping.
+  const int xr = pe.xbar().rows(), wc = m_ctrl->map_config().wcols;
+  r.set("mapping", "tiles_needed", int64_t(m_map.tiles));
+  r.set("mapping", "tiles", int64_t(m_chip_tiles));
+  r.set("mapping", "pes", int64_t(m_map.pes));
+  r.set("mapping", "crossbars_allocated", int64_t(m_map.xbars_allocated));
+  r.set("mapping", "crossbars_used", int64_t(m_map.xbars_used));
+  r.set("mapping", "crossbar_utilisation", 100.0 * m_map.utilisation(xr, wc), "%");
+  r.set("summary", "tiles", int64_t(m_chip_tiles));
+
+  // Accuracy, exits, agreement with the reference (functional traces), per sample.
+  report_samples(r, m_bundle, m_first, run.samples);
+
+  // The FLOP-based estimate beside the modelled energy (issue #10).
+  {
+    std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
+    const auto& lod = run.layer_of_desc;
+    const auto& st = m_ctrl->executor().layer_stats();
+    for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
+    report_flops(r, m_bundle, acc, n, e);
+  }
+
+  report_cells(r);
+  if (!m_calibrate_out.empty()) calibrate(run, r);
+
+  report_layers(r, per);
+}
+
+void SpikeFlow::report_area(Report& r) const {
+  ImcPe& pe = m_tile->pe();
   // Area: per component from the tech table and the instance counts.
   const TechTable& tt = ctx().tech;
   auto a = [&](const std::string& comp) { return tt.component(comp, path()).area_um2; };
@@ -215,40 +259,20 @@ void SpikeFlow::finish(const RunResults& run, Report& r) {
   r.set("summary", "lif_circuit_area", double(m_lif_circuits) * a(m_tile->lif().tech()), "um^2");
   // The exit unit is not in SpikeSim's area model: reported apart, not in `area`.
   r.set("summary", "exit_unit_area", ctx().ledger.area_um2(m_exit->path()), "um^2 (not in area)");
+}
 
-  // Mapping.
-  const int xr = pe.xbar().rows(), wc = m_ctrl->map_config().wcols;
-  r.set("mapping", "tiles_needed", int64_t(m_map.tiles));
-  r.set("mapping", "tiles", int64_t(m_chip_tiles));
-  r.set("mapping", "pes", int64_t(m_map.pes));
-  r.set("mapping", "crossbars_allocated", int64_t(m_map.xbars_allocated));
-  r.set("mapping", "crossbars_used", int64_t(m_map.xbars_used));
-  r.set("mapping", "crossbar_utilisation", 100.0 * m_map.utilisation(xr, wc), "%");
-  r.set("summary", "tiles", int64_t(m_chip_tiles));
-
-  // Accuracy, exits, agreement with the reference (functional traces), per sample.
-  report_samples(r, m_bundle, m_first, run.samples);
-
-  // The FLOP-based estimate beside the modelled energy (issue #10).
-  {
-    std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
-    const auto& lod = run.layer_of_desc;
-    const auto& st = m_ctrl->executor().layer_stats();
-    for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
-    report_flops(r, m_bundle, acc, n, e);
-  }
-
+void SpikeFlow::report_cells(Report& r) const {
+  ImcPe& pe = m_tile->pe();
   // Crossbar cells: high-resistance share as programmed and with SpikeSim's offset encoding.
-  {
-    Crossbar& xb = pe.xbar();
-    r.set("run", "column_model", pe.column().unit_kind());
-    const char* enc[] = {"offset", "flip", "differential"};
-    r.set("run", "weight_encoding", enc[int(xb.cells().encoding)]);
-    r.set("summary", "hrs_share", 100.0 * xb.hrs_share(), "% of unit cells in the high-resistance state");
-    r.set("summary", "hrs_share_offset", 100.0 * xb.hrs_share_offset(), "% with the offset encoding of the same weights");
-  }
-  if (!m_calibrate_out.empty()) calibrate(run, r);
+  Crossbar& xb = pe.xbar();
+  r.set("run", "column_model", pe.column().unit_kind());
+  const char* enc[] = {"offset", "flip", "differential"};
+  r.set("run", "weight_encoding", enc[int(xb.cells().encoding)]);
+  r.set("summary", "hrs_share", 100.0 * xb.hrs_share(), "% of unit cells in the high-resistance state");
+  r.set("summary", "hrs_share_offset", 100.0 * xb.hrs_share_offset(), "% with the offset encoding of the same weights");
+}
 
+void SpikeFlow::report_layers(Report& r, double per) const {
   // Per layer (per sample).
   auto& lt = r.table("layers", "Per layer (per sample)",
                      {"layer", "op", "pes", "first_tile", "last_tile", "input_planes", "pe_cycles", "active_pe_cycles",

@@ -17,6 +17,7 @@
 #include "hw/memory/dma.h"
 #include "hw/memory/memory_target.h"
 #include "hw/noc/noc.h"
+#include "platforms/energy_categories.h"
 #include "platforms/platform.h"
 #include "tlm/router.h"
 #include "traces/src/trace.h"
@@ -27,9 +28,15 @@ class SpikeFlow : public Platform {
  public:
   SpikeFlow(sc_core::sc_module_name name, Context& ctx);
   void finish(const RunResults& run, Report& r) override;
+  const EnergyCategories* energy_categories() const override { return &m_energy; }
 
  private:
   void calibrate(const RunResults& run, Report& r);  // BN adaptation (run.calibrate_out)
+  void assign_energy_categories();
+  double report_energy(Report& r, double seconds, double per, double lat_s) const;  // returns the energy per sample
+  void report_area(Report& r) const;
+  void report_cells(Report& r) const;  // crossbar cells: high-resistance share
+  void report_layers(Report& r, double per) const;
   Router* m_bus;
   MemoryTarget* m_dram;
   MemoryTarget* m_glb;
@@ -45,6 +52,9 @@ class SpikeFlow : public Platform {
   int m_chip_tiles = 0;
   double m_neurons = 0, m_input_neurons = 0;  // membranes (per group with C#n), input neurons
   int64_t m_lif_circuits = 0;
+  // The "energy by component" categories, assigned to the units (spikeflow.cpp).
+  EnergyCategories m_energy{{"crossbar", "adc", "mux", "shift_add", "temp_buffer", "tile_buffer", "input_fetch", "neuron",
+                             "noc", "glb", "dram", "interconnect", "control", "program"}};
 };
 
 }  // namespace spiketlm
