@@ -44,9 +44,13 @@ void ComputeCall::plan() {
   if (share > 1 && df.membranes_in_array())
     e.refuse(L, ERR_BAD_PARAM, "tick-batch cannot run C#n LIF sharing: every group of a timestep must fire before "
                                "the next timestep, and tick-batch runs all timesteps of one filter tile first");
-  persist = L.fires() && !L.relu() && !df.membranes_in_array() && (total_t > 1 || share > 1);
-  mbytes = e.m_dp.lif->membrane_bytes();
+  // A dataflow that keeps them in the array: out to DRAM after a call that is not the last
+  // batch of timesteps, back at the start of a later batch (dataflow.mapped); tick-batch's one
+  // call for all timesteps never persists.
   nts = int(ts.size());
+  persist = L.fires() && !L.relu() &&
+            (df.membranes_in_array() ? nts < total_t : (total_t > 1 || share > 1));
+  mbytes = e.m_dp.lif->membrane_bytes();
   // ANN: multiply-accumulate PEs take a whole multi-bit element per step, so the stream,
   // fold timing and weight re-reads count elements, not bit planes (the bits still move).
   tplanes = pe.ann() ? 1 : L.in_planes;
@@ -68,7 +72,7 @@ void ComputeCall::plan() {
   s.ifmap_half = ih;
   s.ofmap_half = oh;
   s.segments_need_static_cycles = pe.skip_zero_cycles() && df.pixels_on_rows();
-  s.psum_timesteps = df.psums_per_timestep() ? total_t : 0;
+  s.psum_timesteps = df.psums_per_timestep() ? nts : 0;
   s.psum_spad_bytes = pe.psum_spad_bytes();
   p = plan_compute(s);
   if (p.refusal) e.refuse(L, p.refusal.code, p.refusal.reason);
@@ -240,7 +244,8 @@ void ComputeCall::load_membranes(Band& bd) {
     bd.mv = &tb_mem[size_t(bd.b)];
     if (bd.mv->empty()) bd.mv->assign(size_t(bd.bpx) * U, 0);
   }
-  const auto loads = persist ? runs(&ComputeCall::loads_slot, bd.t) : std::vector<std::pair<int, int>>();
+  const bool boundary = !df.membranes_in_array() || bd.i == 0;  // in the array: at the call's first timestep
+  const auto loads = persist && boundary ? runs(&ComputeCall::loads_slot, bd.t) : std::vector<std::pair<int, int>>();
   if (!df.membranes_in_array()) {
     int loaded = 0;
     for (const auto& rn : loads) loaded += rn.second - rn.first;

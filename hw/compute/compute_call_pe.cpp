@@ -170,7 +170,8 @@ void ComputeCall::fire(Band& bd) {
 
 void ComputeCall::store_membranes(Band& bd) {
   // A slot is read again later if a later group uses it at this timestep, or at a later one.
-  const auto stores = persist ? runs(&ComputeCall::stores_slot, bd.t) : std::vector<std::pair<int, int>>();
+  const bool boundary = !df.membranes_in_array() || bd.i == nts - 1;  // in the array: at the call's last timestep
+  const auto stores = persist && boundary ? runs(&ComputeCall::stores_slot, bd.t) : std::vector<std::pair<int, int>>();
   const uint64_t mchan = npx * uint64_t(mbytes);
   for (const auto& rn : stores) {
     const int nu = rn.second - rn.first;

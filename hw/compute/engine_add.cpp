@@ -40,6 +40,7 @@ class AddCall {
   LayerStats& st;
   int K, H, Wd, planes2, oplanes, mbytes;
   bool spikes2, relu, persist;
+  int t_first = 0, t_last = 0;  // the call's timesteps
   uint64_t pout, npx, ih, oh, map1, plane2, map2;
   GroupPlan p;
   sc_time dma_free, pe_free;
@@ -56,7 +57,7 @@ AddCall::AddCall(LayerEngine& eng, const LayerCmd& cmd, int tt, const Dataflow& 
   planes2 = spikes2 ? L.in_planes : 1;  // operand 2's bit planes ([planes][K][H][pitch])
   relu = L.relu();
   oplanes = L.out_planes();  // spikes: 1; ReLU: act_bits
-  persist = L.fires() && !relu && !df.membranes_in_array() && total_t > 1;
+  persist = L.fires() && !relu && total_t > 1;  // refined by run(): a call of every timestep keeps them in the array
   mbytes = e.m_dp.lif->membrane_bytes();
   pout = LayerCmd::pitch(Wd);
   npx = uint64_t(H) * Wd;
@@ -77,6 +78,8 @@ DmaCommand AddCall::cmd(Tensor k, int t) const {
 }
 
 sc_time AddCall::run(const std::vector<int>& ts) {
+  t_first = ts.front(), t_last = ts.back();
+  if (df.membranes_in_array() && int(ts.size()) == total_t) persist = false;  // tick-batch: never leave the array
   // Bytes of one row of one channel, in and out.
   const uint64_t chan_in = uint64_t(Wd) * 4 + (spikes2 ? pout * planes2 : uint64_t(Wd) * 4);
   const uint64_t chan_out = pout * oplanes + (persist ? uint64_t(Wd) * mbytes : 0);
@@ -168,7 +171,7 @@ std::vector<int64_t>* AddCall::membranes(const Step& s, sc_time& c_start) {
   } else {
     mem.assign(n, 0);
   }
-  if (!(persist && s.t > 0)) return mv;
+  if (!(persist && s.t > 0 && (!df.membranes_in_array() || s.t == t_first))) return mv;
   const uint64_t mslot = s.oslot + uint64_t(s.kn) * s.rows * pout * oplanes, mlen = uint64_t(s.kn) * s.bpx * mbytes;
   DmaCommand m = cmd(Tensor::membrane, s.t);
   m.src = L.mem_addr + (uint64_t(s.k0) * npx + uint64_t(s.r0) * Wd) * mbytes;
@@ -187,7 +190,7 @@ std::vector<int64_t>* AddCall::membranes(const Step& s, sc_time& c_start) {
 
 void AddCall::store(const Step& s, std::vector<int64_t>& mv, sc_time& c_end) {
   // Membranes that a later timestep reads: ofmap GLB -> DRAM.
-  if (!(persist && s.t + 1 < total_t)) return;
+  if (!(persist && s.t + 1 < total_t && (!df.membranes_in_array() || s.t == t_last))) return;
   const uint64_t mslot = s.oslot + uint64_t(s.kn) * s.rows * pout * oplanes, mlen = uint64_t(s.kn) * s.bpx * mbytes;
   mraw.resize(mlen);
   store_membranes(mv.data(), size_t(s.kn), s.kn, s.bpx, mraw.data(), mbytes);

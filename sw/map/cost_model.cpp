@@ -122,9 +122,10 @@ void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) con
                                                " B) does not fit half the ifmap GLB (" +
                                                std::to_string(m_h.glb_ifmap.capacity / 2) + " B)");
   c.compute_cycles += L.cycles_t * uint64_t(T);
-  c.e_compute += double(L.ops) * m_h.op_pj +
-                 double(L.cycles_t * uint64_t(T)) * double(m_h.array.rows * m_h.array.cols) * m_h.pe_cycle_pj;
+  // always-on logic (the PEs' adders, the neuron units) is charged for every cycle of the span
+  c.e_compute += double(L.ops) * m_h.op_pj + double(c.cycles) * double(m_h.array.rows * m_h.array.cols) * m_h.pe_cycle_pj;
   if (L.fires) c.e_neuron += double(L.neurons * uint64_t(T)) * m_h.neuron_update_pj;
+  c.e_neuron += double(c.cycles) * m_h.neuron_cycle_pj;
 }
 
 void CostModel::group(const Mapping& m, const Group& g, int gi, Cost& c, std::vector<Cost>* per_layer) const {

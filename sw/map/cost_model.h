@@ -34,6 +34,7 @@ struct Hierarchy {
   double op_pj = 0;                 // one accumulate (spike) or MAC (multi-bit input)
   double pe_cycle_pj = 0;           // one PE for one cycle (always-on logic)
   double neuron_update_pj = 0;      // one neuron update (integrate, leak, fire)
+  double neuron_cycle_pj = 0;       // the neuron units for one PE-array cycle (SATA: every cycle)
   double leakage_mw = 0;            // every unit's leakage
 };
 

@@ -85,6 +85,7 @@ Hierarchy hierarchy_of(const PlatformRequest& req) {
   h.op_pj = e.action("pe_array", "accumulate");
   h.pe_cycle_pj = e.action("pe_array", "cycle");
   h.neuron_update_pj = e.action("lif", "update");
+  h.neuron_cycle_pj = e.action("lif", "cycle") * e.num("lif.units");  // every unit, every cycle (SATA_Sim's accounting)
   h.leakage_mw = e.leakage_mw();
   return h;
 }

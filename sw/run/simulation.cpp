@@ -1,4 +1,5 @@
 #include "sw/run/simulation.h"
+#include "sw/map/apply.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -111,6 +112,7 @@ void Simulation::configure(const RunRequest& req) {
     if (kv.first == "run.nir") import_nir(req, kv.second);
     else p.set(kv.first, kv.second, "--" + kv.first.substr(4));
   }
+  map::apply_mapping(p);  // -c mapping=FILE: the mapping's groups and time batches as the dataflow
 
   std::vector<std::string> plugins = p.get_list("plugins", {}, {"shared libraries that register more kinds"});
   for (auto& pl : plugins) pl = resolve_path(m_config_dir, pl);
@@ -150,7 +152,7 @@ Platform& Simulation::elaborate() {
   Params& p = m_ctx->params;
   std::vector<std::string> tops;
   for (const auto& c : p.children(""))
-    if (c != "tech" && c != "plugins" && c != "sim" && c != "run") tops.push_back(c);
+    if (c != "tech" && c != "plugins" && c != "sim" && c != "run" && c != "mapping") tops.push_back(c);
   if (tops.size() != 1) {
     std::string names;
     for (const auto& t : tops) names += (names.empty() ? "" : ", ") + t;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "sw/map/hierarchy.h"
 #include "sw/map/search.h"
@@ -210,4 +211,72 @@ TEST(MapCli, WritesAMappingThatEvaluatesToTheSameCost) {
   EXPECT_EQ(ann.code, 1);
   EXPECT_NE(ann.err.find("network: expected an SNN bundle"), std::string::npos) << ann.err;
   EXPECT_EQ(cli(args + " --objective speed").code, 2);
+}
+
+namespace {
+
+std::string write_mapping(const std::string& dir, const std::string& groups, const std::string& extra = "") {
+  const std::string f = dir + "/m.yaml";
+  std::ofstream(f) << "format: spiketlm-mapping\ngroups:\n" << groups << extra;
+  return f;
+}
+
+}  // namespace
+
+// A mapping runs in the cycle-level model (dataflow.mapped): two groups with different time
+// batches give the reference outputs bit-exactly (the functional Fashion-MNIST SNN), and every
+// layer's DRAM bytes equal the analytic model's for the same mapping, here and on two workloads.
+TEST(MapRun, TimeBatchedGroupsAreBitExactAndMatchTheModel) {
+  const std::string d = scratch("map_run");
+  struct Case {
+    const char* trace;
+    std::string groups;
+  } cases[] = {
+      {"traces/fmnist_snn", "  - {first: conv1, last: pool1, time_batch: 2}\n  - {first: conv2, last: fc, time_batch: 3}\n"},
+      {"traces/workloads/vgg9_cifar10",
+       "  - {first: conv1, last: conv4, time_batch: 3}\n  - {first: pool2, last: fc2, time_batch: 2}\n"},
+      {"traces/workloads/resnet18_tinyimagenet",
+       "  - {first: conv1, last: layer2.0.add, time_batch: 2}\n  - {first: layer2.1.conv_a, last: fc, time_batch: 4}\n"},
+  };
+  for (const Case& c : cases) {
+    const std::string m = write_mapping(d, c.groups);
+    const CliResult r = cli("run " + src("platforms/sata/sata.yaml") + " --trace " + src(c.trace) + " -c mapping=" + m +
+                            " --samples 8 --json " + d + "/r.json -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const Json j = load_json(d + "/r.json");
+    if (std::string(c.trace) == "traces/fmnist_snn") EXPECT_EQ(summary(j, "reference_mismatches"), 0);
+    const bundle b = read_bundle(src(c.trace));
+    const Hierarchy h = sata("sata.yaml", c.trace);
+    const Network n = network_of(b, h.array);
+    EXPECT_EQ(model_dram(CostModel(n, h), read_mapping(m, n)), column(j, "layers", "dram_bytes")) << c.trace;
+  }
+}
+
+TEST(MapRun, WhatTheCycleLevelModelDoesNotRunIsAOneLineError) {
+  const std::string d = scratch("map_run_errors");
+  const std::string run = "run " + src("platforms/sata/sata.yaml") + " --trace " + src("traces/fmnist_snn") + " -c mapping=";
+  std::string m = write_mapping(d, "  - {first: conv1, last: fc, time_batch: 2, fuse: true}\n");
+  CliResult r = cli(run + m + " -q");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "spiketlm: error: " + m + ": groups[0].fuse: expected false (the cycle-level model runs unfused groups; "
+                                           "spiketlm map prices fusion analytically)\n");
+  m = write_mapping(d, "  - {first: conv1, last: fc, time_batch: 2}\n", "state: {conv2: glb}\n");
+  r = cli(run + m + " -q");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(m + ": state.conv2: expected dram"), std::string::npos) << r.err;
+  m = write_mapping(d, "  - {first: conv1, last: fc2, time_batch: 2}\n");
+  r = cli(run + m + " -q");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "spiketlm: error: " + m + ": groups[0].last: expected a layer of network 'fmnist_snn', got 'fc2'\n");
+  // a time batch whose partial sums do not fit the PE scratchpad: the executor refuses it, and
+  // the analytic model calls the mapping infeasible for the same reason
+  const std::string sew = "traces/workloads/sew_resnet_dvsgesture";
+  m = write_mapping(d, "  - {first: conv0, last: fc, time_batch: 8}\n");
+  r = cli("run " + src("platforms/sata/sata.yaml") + " --trace " + src(sew) + " -c mapping=" + m + " -q");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("tick-batch over 8 timesteps needs a 16-B psum scratchpad (have 8 B)"), std::string::npos) << r.err;
+  const Hierarchy h = sata("sata.yaml", sew);
+  const Network n = network_of(read_bundle(src(sew)), h.array);
+  EXPECT_EQ(CostModel(n, h).evaluate(read_mapping(m, n)).infeasible,
+            "groups[0] (layer conv0): time_batch: tick-batch over 8 timesteps needs a 16-B psum scratchpad (have 8 B)");
 }

@@ -1,0 +1,32 @@
+// spiketlm: a mapping's schedule as a dataflow (kind "dataflow.mapped"; sw/map/map.md writes
+// it from a mapping file). See dataflow.md, "dataflow.mapped".
+//
+// The layers (descriptor indices) run in groups; a group runs each batch of `tb` timesteps of
+// every one of its layers before the next batch:  for group: for batch: for layer: that batch.
+// Within a call the membranes stay in the PE array (tick-batch's folds and scratchpads, a
+// 2-byte partial sum per timestep of the call); between the batches of a layer they go to
+// DRAM and come back. tb = T everywhere is tick-batch; one group with tb = 1 is OS's order.
+#pragma once
+#include <vector>
+
+#include "hw/compute/dataflow.h"
+
+namespace spiketlm {
+
+class MappedDataflow : public TickBatch {
+ public:
+  MappedDataflow(sc_core::sc_module_name name, Context& ctx);
+  bool timestep_outer() const override;
+  uint32_t register_code() const override { return Dataflow::register_code(); }  // not in the register map
+  std::vector<LayerCall> schedule(int layers, int timesteps) const override;
+
+  struct Group {
+    int first, last, tb;
+  };
+  const std::vector<Group>& groups() const { return m_groups; }
+
+ private:
+  std::vector<Group> m_groups;
+};
+
+}  // namespace spiketlm

@@ -1,0 +1,75 @@
+#include "sw/map/apply.h"
+
+#include <stdexcept>
+
+#include "sw/map/mapping.h"
+#include "tlm/params.h"
+#include "traces/src/trace.h"
+
+namespace spiketlm::map {
+
+namespace {
+
+// The platform's top-level key (the one child that is not a configuration section).
+std::string top_of(const Params& p) {
+  for (const auto& c : p.children(""))
+    if (c != "tech" && c != "plugins" && c != "sim" && c != "run" && c != "mapping") return c;
+  throw std::runtime_error("mapping: the configuration has no platform");
+}
+
+// The descriptor index of every layer (a flatten has none: it moves no data) and the count.
+std::vector<int> descriptor_of(const bundle& b, int& count) {
+  std::vector<int> d(b.layers.size(), -1);
+  count = 0;
+  for (size_t i = 0; i < b.layers.size(); ++i)
+    if (b.layers[i].type != layer_type::flatten) d[i] = count++;
+  return d;
+}
+
+std::vector<std::string> groups_of(const Mapping& m, const bundle& b, const std::string& file) {
+  int count = 0;
+  const std::vector<int> desc = descriptor_of(b, count);
+  std::vector<std::string> out;
+  int next = 0;
+  for (size_t gi = 0; gi < m.groups.size(); ++gi) {
+    const Group& g = m.groups[gi];
+    const std::string f = file + ": groups[" + std::to_string(gi) + "]";
+    if (g.fuse) throw std::runtime_error(f + ".fuse: expected false (the cycle-level model runs unfused groups; "
+                                             "spiketlm map prices fusion analytically)");
+    int last = -1;
+    for (int l = g.first; l <= g.last; ++l) last = std::max(last, desc[size_t(l)]);
+    if (last < next) continue;  // a group of flatten layers only
+    out.push_back(std::to_string(next) + "-" + std::to_string(last) + "/" + std::to_string(g.time_batch));
+    next = last + 1;
+  }
+  for (size_t l = 0; l < m.state.size(); ++l)
+    if (m.state[l] != State::dram && b.layers[l].fires())
+      throw std::runtime_error(file + ": state." + b.layers[l].name + ": expected dram (the cycle-level model keeps "
+                               "state in DRAM between batches; glb and none are priced by spiketlm map only)");
+  return out;
+}
+
+}  // namespace
+
+void apply_mapping(Params& p) {
+  if (!p.has("mapping")) return;
+  const std::string file = p.get_string("mapping", "", {"mapping file (sw/map/map.md): run the layer groups and time "
+                                                        "batches it names (dataflow.mapped)"});
+  if (!p.has("run.trace")) throw std::runtime_error(file + ": a mapping needs the bundle it maps (--trace)");
+  const bundle b = read_bundle(p.get_string("run.trace", ""));
+  Network n;
+  n.name = b.name;
+  n.timesteps = b.timesteps;
+  for (const layer& l : b.layers) {
+    MapLayer m;
+    m.name = l.name;
+    m.state_bytes = l.fires() && !b.ann() ? 1 : 0;
+    n.layers.push_back(m);
+  }
+  const Mapping m = read_mapping(file, n);
+  const std::string top = top_of(p);
+  p.set(top + ".dataflow.kind", "dataflow.mapped", file);
+  p.set_list(top + ".dataflow.groups", groups_of(m, b, file), file);
+}
+
+}  // namespace spiketlm::map
