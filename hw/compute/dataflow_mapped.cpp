@@ -24,7 +24,6 @@ MappedDataflow::MappedDataflow(sc_core::sc_module_name nm, Context& ctx) : TickB
   const auto list = param_list("groups", {}, {"layer groups 'first-last/time_batch' over descriptor indices, in order "
                                               "(written from a mapping file: sw/map/map.md)"});
   const std::string where = ctx.params.origin(path() + ".groups") + ": " + path() + ".groups";
-  if (list.empty()) fail("dataflow", where + ": expected at least one group 'first-last/time_batch'");
   for (const auto& s : list) {
     m_groups.push_back(parse_group(s, where));
     const int expect = m_groups.size() == 1 ? 0 : m_groups[m_groups.size() - 2].last + 1;
@@ -34,9 +33,12 @@ MappedDataflow::MappedDataflow(sc_core::sc_module_name nm, Context& ctx) : TickB
   }
 }
 
-bool MappedDataflow::timestep_outer() const { return m_groups.size() == 1 && m_groups[0].tb == 1; }
+bool MappedDataflow::timestep_outer() const { return m_groups.size() == 1 && m_groups[0].tb == 1; }  // OS order
 
 std::vector<LayerCall> MappedDataflow::schedule(int layers, int timesteps) const {
+  if (m_groups.empty())
+    fail("dataflow", path() + ".groups: expected at least one group 'first-last/time_batch' (spiketlm run -c mapping=FILE "
+                              "sets them)");
   if (m_groups.back().last != layers - 1)
     fail("dataflow", path() + ".groups: expected groups covering the network's " + std::to_string(layers) +
                          " layers (0-" + std::to_string(layers - 1) + "), they end at " +
