@@ -50,3 +50,19 @@ t_off=$(for i in 1 2 3; do run_t; done | best)
 t_on=$(for i in 1 2 3; do run_t --vcd "$vcd_tmp/run.vcd"; done | best)
 echo "vcd overhead (SATA OS, fmnist, 200 samples): without ${t_off} s, with --vcd ${t_on} s, VCD $(stat -c %s "$vcd_tmp/run.vcd") bytes, $(grep -c '^#' "$vcd_tmp/run.vcd") time stamps"
 rm -rf "$vcd_tmp"
+# Mapping explorer (sw/map): mappings evaluated per second and search time per benchmark
+# (annealing, 200000 steps, seed 1), beside the wall time of one cycle-level baseline run.
+for tr in traces/workloads/sew_resnet_dvsgesture traces/workloads/resnet18_tinyimagenet traces/workloads/vgg9_cifar10; do
+  mj=$(mktemp)
+  "$build/spiketlm" map platforms/sata/sata.yaml --trace "$tr" --iterations 200000 --json "$mj" -q
+  s=$(date +%s.%N); "$build/spiketlm" run platforms/sata/sata.yaml --trace "$tr" -q; e=$(date +%s.%N)
+  /usr/bin/python3 - "$mj" "$tr" "$s" "$e" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["search"]
+rate, t, n = r["mappings_per_second"], r["seconds"], r["evaluated"]
+tlm = float(sys.argv[4]) - float(sys.argv[3])
+print(f"map {sys.argv[2].split('/')[-1]}: {n} mappings in {t:.3f} s = {rate:,.0f} mappings/s; one TLM baseline run {tlm:.2f} s "
+      f"(= {tlm * rate:,.0f} mapping evaluations)")
+PY
+  rm -f "$mj"
+done
