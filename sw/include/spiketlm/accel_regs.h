@@ -91,7 +91,8 @@ enum spiketlm_dataflow {
   DATAFLOW_WS = 2,          /* weight stationary */
   DATAFLOW_TICK_BATCH = 3,  /* SATA tick-batch: all timesteps against one weight tile */
   DATAFLOW_IMC = 4,         /* in-memory computing: weights resident in crossbars */
-  DATAFLOW_IS = 5           /* input stationary */
+  DATAFLOW_IS = 5,          /* input stationary */
+  DATAFLOW_SPATIAL = 6      /* spatial: weights resident in the cores' memories (NorthPole) */
 };
 
 /* Name, access and reset value of register `r` (NULL / -1 / 0 for an unknown index). */

@@ -1,0 +1,37 @@
+// spiketlm: the controller of the NorthPole chip (kind "controller.northpole"). See northpole.md.
+//
+// The one controller protocol (hw/ctrl/controller.h) running the NorthPole executor
+// (np_executor.h). It holds the mapping parameters and the initiator sockets of the four
+// networks on chip (partial sums, activations, model, instructions); its clock is the cores'.
+#pragma once
+#include <memory>
+
+#include "hw/ctrl/controller.h"
+#include "hw/northpole/np_executor.h"
+
+namespace spiketlm {
+
+class NpController : public Controller {
+ public:
+  tlm_utils::simple_initiator_socket<NpController> noc_psum, noc_act, noc_model, noc_instr;
+  NpController(sc_core::sc_module_name name, Context& ctx);
+
+  struct Wiring {
+    Csr* csr = nullptr;
+    NpCore* core = nullptr;
+    NpMemory* core_mem = nullptr;
+    NpMemory* frame = nullptr;
+    NpNoc* nocs[4] = {};  // psum, act, model, instr (NpExecutor::Net)
+    ExitUnit* exit = nullptr;
+  };
+  void connect(const Wiring& w);
+  NpExecutor& executor() { return *m_ex; }
+  const NpExecutor& executor() const { return *m_ex; }
+  const NpExecutor::Config& config() const { return m_cfg; }
+
+ private:
+  NpExecutor::Config m_cfg;
+  std::unique_ptr<NpExecutor> m_ex;
+};
+
+}  // namespace spiketlm

@@ -1,0 +1,175 @@
+#include "platforms/northpole/northpole.h"
+
+#include <algorithm>
+#include <map>
+
+#include "hw/neuron/network_mode.h"
+#include "traces/src/requantize.h"
+
+namespace spiketlm {
+
+NorthPole::NorthPole(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
+  m_batch = int(param_int("batch", 32, {"frames per batch of the batch-N report (FACTS.md s7: ResNet-50 published at batch 1 and 32)", "frames", 1, 1 << 16}));
+  load_run();
+  m_bus = make_child<Router>("bus", "router");
+  m_host = make_child<NpMemory>("host", "northpole.memory");
+  m_frame = make_child<NpMemory>("frame_buffer", "northpole.memory");
+  m_core_mem = make_child<NpMemory>("core_memory", "northpole.memory");
+  m_csr = make_child<Csr>("csr", "csr");
+  m_core = make_child<NpCore>("core", "northpole.core");
+  const char* nocs[4] = {"noc_psum", "noc_act", "noc_model", "noc_instr"};
+  for (int i = 0; i < 4; ++i) m_noc[i] = make_child<NpNoc>(nocs[i], "northpole.noc");
+  // Membranes narrower than the trace's thresholds need: the neurons fitted to them.
+  requantize_membrane(m_bundle, m_core->membrane_bits());
+  m_ctrl = make_child<NpController>("ctrl", "controller.northpole");
+  m_cpu = make_child<Cpu>("cpu", "cpu");
+  m_exit = make_child<ExitUnit>("exit", "exit.entropy");
+  const np::CoreSpec& s = m_core->spec();
+  if (m_core_mem->banks() != s.cores())
+    fail("northpole", ctx.params.origin(m_core_mem->path() + ".banks") + ": " + m_core_mem->path() + ".banks: expected one bank per core (" +
+                          std::to_string(s.cores()) + " = " + m_core->path() + ".grid_width x grid_height), got " +
+                          std::to_string(m_core_mem->banks()));
+  m_bus->map(*m_host, "host");
+  m_bus->map(*m_frame, "frame_buffer");
+  m_bus->map(*m_core_mem, "core_memory");
+  m_bus->map(*m_csr, "csr");
+  m_ctrl->out.bind(m_bus->in);
+  m_cpu->out.bind(m_bus->in);
+  NpController::Wiring w;
+  w.csr = m_csr;
+  w.core = m_core;
+  w.core_mem = m_core_mem;
+  w.frame = m_frame;
+  for (int i = 0; i < 4; ++i) w.nocs[i] = m_noc[i];
+  w.exit = m_exit;
+  m_ctrl->connect(w);
+  m_core->declare_cores(s.cores());
+  m_core_mem->declare_area();
+  m_frame->declare_area();
+
+  FirmwareTarget rc;
+  rc.dram_base = m_host->base_address();
+  rc.dram_size = m_host->size_bytes();
+  rc.csr_base = m_csr->base_address();
+  rc.pe_cols = 1;  // weights as [K][C kh kw]
+  rc.membrane_bytes = (m_core->membrane_bits() + 7) / 8;
+  rc.exit_threshold = exit_threshold_q16();
+  attach_host(*m_cpu, *m_csr, rc);
+}
+
+namespace {
+const char* k_categories[] = {"vmm", "vector", "core_memory", "noc_psum", "noc_act", "noc_model", "noc_instr", "frame_buffer",
+                              "leakage", "control"};
+
+std::string category(const std::string& top, const EnergyLedger::Line& l) {
+  if (l.action == "leakage") return "leakage";
+  const std::string m = l.module.substr(std::min(l.module.size(), top.size() + 1));
+  if (m == "core") return l.component == "np_vector" ? "vector" : "vmm";
+  for (const char* c : {"core_memory", "noc_psum", "noc_act", "noc_model", "noc_instr", "frame_buffer", "host"})
+    if (m == c) return c;
+  return "control";
+}
+}  // namespace
+
+void NorthPole::finish(const RunResults& run, Report& r) {
+  const NpExecutor& ex = m_ctrl->executor();
+  const int n = int(run.samples.size()), T = m_bundle.timesteps;
+  double seconds = 0;
+  for (double s : ex.run_latency_s()) seconds += s;
+  ctx().elapsed_s = seconds;
+  const double per = n ? 1.0 / n : 0;
+  r.set("run", "platform", unit_kind());
+  r.set("run", "trace", m_bundle.name);
+  r.set("run", "trace_kind", m_bundle.kind);
+  r.set("run", "network", m_bundle.network);
+  if (ann_bits(ctx())) r.set("run", "activation_bits", int64_t(ann_bits(ctx())));
+  r.set("run", "samples", int64_t(n));
+  r.set("run", "timesteps", int64_t(T));
+  r.set("run", "batch", int64_t(m_batch));
+  // Energy by component per frame; the weight load (once per network) and the host memory apart.
+  std::map<std::string, double> cat;
+  for (const char* c : k_categories) cat[c] = 0;
+  double total = 0;
+  for (const auto& l : ctx().ledger.lines(seconds)) {
+    const std::string c = category(path(), l);
+    if (c == "host") continue;
+    cat[c] += l.energy_pj;
+    total += l.energy_pj;
+  }
+  const double load = ex.load_energy_pj();
+  cat["noc_model"] -= ex.load_noc_pj();
+  cat["core_memory"] -= load - ex.load_noc_pj();
+  total -= load;
+  const double e = total * per;
+  auto& et = r.table("energy_by_component", "Energy by component (per frame, batch 1)", {"component", "energy_uj", "share_pct"});
+  for (const char* c : k_categories) et.add_row({c, cat[c] * per * 1e-6, total > 0 ? 100.0 * cat[c] / total : 0.0});
+  const double lat = seconds * per;
+  r.set("summary", "latency", lat * 1e6, "us/frame (batch 1)");
+  r.set("summary", "latency_cycles", lat * m_core->clock_mhz() * 1e6, "cycles/frame (batch 1)");
+  r.set("summary", "energy", e * 1e-6, "uJ/frame");
+  r.set("summary", "edp", e * 1e-12 * lat, "J*s/frame");
+  r.set("summary", "frames_per_s", lat > 0 ? 1.0 / lat : 0.0, "frames/s (batch 1)");
+  r.set("summary", "power", lat > 0 ? e * 1e-12 / lat : 0.0, "W (batch 1)");
+  r.set("summary", "frames_per_s_per_w", e > 0 ? 1.0 / (e * 1e-12) : 0.0, "frames/s/W (batch 1)");
+  r.set("summary", "load_energy", load * 1e-6, "uJ (weights into the cores, once per network)");
+  r.set("summary", "load_time", ex.load_ns() * 1e-3, "us (once per network)");
+  report_batches(r, e, n);
+  report_mapping(r);
+  report_samples(r, m_bundle, m_first, run.samples);
+  std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
+  const auto& st = ex.layer_stats();
+  for (size_t i = 0; i < st.size() && i < run.layer_of_desc.size(); ++i) acc[size_t(run.layer_of_desc[i])] += st[i].macs;
+  report_flops(r, m_bundle, acc, n, e);
+}
+
+// Batch N: the frames' passes overlap in the layer pipeline (plan.h pipeline_end); one frame's
+// energy is the same at any batch (no leakage is modelled: see the tech table).
+void NorthPole::report_batches(Report& r, double frame_pj, int n) {
+  const NpExecutor& ex = m_ctrl->executor();
+  const std::vector<double>& st = ex.stage_ns();
+  const uint64_t T = uint64_t(m_bundle.timesteps);
+  const double one = np::pipeline_end(st, T), batch = np::pipeline_end(st, T * uint64_t(m_batch));
+  const double slow = st.empty() ? 0 : *std::max_element(st.begin(), st.end());
+  r.set("summary", "pipeline_latency", one * 1e-3, "us/frame (batch 1, layer pipeline only)");
+  r.set("summary", "batch_latency", batch * 1e-3, "us per batch of N");
+  r.set("summary", "batch_frames_per_s", batch > 0 ? double(m_batch) * 1e9 / batch : 0.0, "frames/s (batch N)");
+  r.set("summary", "steady_frames_per_s", slow > 0 ? 1e9 / (slow * double(T)) : 0.0, "frames/s (1 / slowest stage per frame)");
+  r.set("summary", "batch_power", batch > 0 ? frame_pj * 1e-12 * double(m_batch) * 1e9 / batch : 0.0, "W (batch N)");
+  r.set("summary", "slowest_stage", slow * 1e-3, "us");
+  // Core utilisation: VMM busy cycles over the cores' cycles while the batch runs.
+  double busy = 0;
+  const auto& plan = ex.plan();
+  for (size_t i = 0; i < plan.layers.size(); ++i) busy += double(plan.layers[i].cycles) * plan.layers[i].split();
+  const double cyc_ns = 1e3 / m_core->clock_mhz(), cores = ex.spec().cores();
+  r.set("summary", "core_utilisation", one > 0 ? 100.0 * busy * double(T) * cyc_ns / (cores * one) : 0.0, "% (batch 1)");
+  r.set("summary", "batch_core_utilisation", batch > 0 ? 100.0 * busy * double(T) * double(m_batch) * cyc_ns / (cores * batch) : 0.0,
+        "% (batch N)");
+  (void)n;
+}
+
+void NorthPole::report_mapping(Report& r) const {
+  const NpExecutor& ex = m_ctrl->executor();
+  const auto& plan = ex.plan();
+  r.set("mapping", "cores", int64_t(ex.spec().cores()));
+  r.set("mapping", "cores_used", int64_t(plan.cores_used));
+  r.set("mapping", "rows_used", int64_t(plan.rows_used));
+  uint64_t wb = 0;
+  for (const auto& s : ex.shapes()) wb += s.weight_bytes();
+  r.set("mapping", "weight_bytes", int64_t(wb));
+  auto& lt = r.table("layers", "Per layer: placement and one pass",
+                     {"layer", "op", "bits", "kc", "sp", "ic", "x", "y", "w", "h", "weight_bytes", "core_bytes", "vmm_cycles",
+                      "vector_cycles", "cycles", "stage_us", "energy_uj_per_pass"});
+  const double per = ex.layer_stats().empty() || ex.layer_stats()[0].passes == 0 ? 0 : 1.0 / double(ex.layer_stats()[0].passes);
+  for (size_t i = 0; i < ex.layer_stats().size(); ++i) {
+    const NpLayerStats& s = ex.layer_stats()[i];
+    const np::Placement& P = plan.layers[i];
+    lt.add_row({int64_t(s.layer), s.op, int64_t(s.bits), int64_t(s.kc), int64_t(s.sp), int64_t(s.ic), int64_t(s.x), int64_t(s.y),
+                int64_t(s.w), int64_t(s.h), int64_t(s.weight_bytes), int64_t(s.core_bytes), int64_t(P.vmm_cycles),
+                int64_t(P.vec_cycles), int64_t(P.cycles), s.stage_ns * 1e-3, s.energy_pj * per * 1e-6});
+  }
+}
+
+SPIKETLM_REGISTER_KIND(NorthPole, "platform.northpole", "platform",
+                       "NorthPole-style spatial inference chip: 16 x 16 cores (VMM, vector unit, 768 KB), four NoCs, frame buffer");
+
+}  // namespace spiketlm
