@@ -151,8 +151,7 @@ void ComputeCall::fire(Band& bd) {
   const uint64_t plane_bytes = uint64_t(kvalid) * rows * p.out_pitch, spk_bytes = plane_bytes * oplanes;
   packed.resize(size_t(spk_bytes));
   st.spikes_out += pack_spikes(spk.data(), g.out_w, rows, kvalid, Cc, p.out_pitch, packed.data(), oplanes);
-  e.m_dp.dma->debug_write(bd.oslot, packed.data(), spk_bytes);
-  bd.c_end = std::max(bd.c_end, e.account(true, bd.oslot, spk_bytes, bd.c_end, Tensor::ofmap));
+  bd.c_end = std::max(bd.c_end, e.store(bd.oslot, packed.data(), spk_bytes, bd.c_end, Tensor::ofmap));
   st.glb_bytes += spk_bytes;
   for (int pl = 0; pl < oplanes; ++pl) {  // ANN activations: one write-back per bit plane
     DmaCommand c;
@@ -178,8 +177,7 @@ void ComputeCall::store_membranes(Band& bd) {
     mraw.resize(size_t(nu) * bd.mrow);
     spiketlm::store_membranes(bd.mv->data() + rn.first, size_t(U), nu, bd.bpx, mraw.data(), mbytes);
     const uint64_t at = bd.mslot + uint64_t(rn.first) * bd.mrow;
-    e.m_dp.dma->debug_write(at, mraw.data(), mraw.size());
-    bd.c_end = std::max(bd.c_end, e.account(true, at, mraw.size(), bd.c_end, Tensor::membrane));
+    bd.c_end = std::max(bd.c_end, e.store(at, mraw.data(), mraw.size(), bd.c_end, Tensor::membrane));
     st.glb_bytes += mraw.size();
     DmaCommand c;
     c.src = at;
@@ -198,8 +196,7 @@ void ComputeCall::output(Band& bd) {
   std::vector<int32_t> o(size_t(kvalid) * bd.bpx);
   for (int j = 0; j < kvalid; ++j)
     for (int px = 0; px < bd.bpx; ++px) o[size_t(j) * bd.bpx + px] = psum[size_t(px) * Cc + j];
-  e.m_dp.dma->debug_write(bd.oslot, o.data(), obytes);
-  bd.c_end = std::max(bd.c_end, e.account(true, bd.oslot, obytes, bd.c_end, Tensor::output));
+  bd.c_end = std::max(bd.c_end, e.store(bd.oslot, o.data(), obytes, bd.c_end, Tensor::output));
   st.glb_bytes += obytes;
   DmaCommand c;
   c.src = bd.oslot;

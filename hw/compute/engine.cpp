@@ -18,16 +18,10 @@ LayerEngine::LayerEngine(Datapath dp, Module& owner)
       m_clk(dp.pe->clock()),
       m_glb_w_base(dp.glb_w->base_address()),
       m_glb_i_base(dp.glb_i->base_address()),
-      m_glb_o_base(dp.glb_o->base_address()) {
-  m_payload.set_extension(&m_timing_only);
-  m_payload.set_extension(&m_tag);
-}
+      m_glb_o_base(dp.glb_o->base_address()),
+      m_access(dp.port) {}
 
-LayerEngine::~LayerEngine() {
-  // The payload must not free the extensions it carries (they are members).
-  m_payload.clear_extension(&m_timing_only);
-  m_payload.clear_extension(&m_tag);
-}
+LayerEngine::~LayerEngine() = default;
 
 void LayerEngine::refuse(const LayerCmd& L, uint32_t err, const std::string& msg) const {
   throw LayerRefused(err, L.id, 0, "layer " + std::to_string(L.id) + ": " + msg);
@@ -53,23 +47,35 @@ sc_time LayerEngine::dma(const DmaCommand& c, sc_time start) {
   return time_stamp() + delay;
 }
 
+namespace {
+std::string hex(uint64_t v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "0x%llx", (unsigned long long)v);
+  return b;
+}
+}  // namespace
+
 sc_time LayerEngine::account(bool write, uint64_t addr, uint64_t len, sc_time start, Tensor t) {
   if (len == 0) return start;
   const sc_time now = time_stamp();
   sc_time delay = start > now ? start - now : SC_ZERO_TIME;
-  tlm::tlm_generic_payload& p = m_payload;  // carries m_timing_only and m_tag (constructor)
   m_tag.tensor = t;
-  p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  p.set_address(addr);
-  p.set_data_ptr(nullptr);
-  p.set_data_length(unsigned(len));
-  p.set_streaming_width(unsigned(len));
-  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  (*m_dp.port)->b_transport(p, delay);
-  if (p.is_response_error())
-    fail("sequencer", m_owner.path() + ": timing access of " + std::to_string(len) + " B at 0x" +
-                          [&] { char b[32]; std::snprintf(b, sizeof b, "%llx", (unsigned long long)addr); return std::string(b); }() +
-                          " failed: " + p.get_response_string());
+  const tlm::tlm_response_status r = write ? m_access.write_unchanged(addr, len, delay, &m_tag)
+                                           : m_access.read(addr, len, delay, &m_tag);
+  if (r != tlm::TLM_OK_RESPONSE)
+    fail("sequencer", m_owner.path() + ": GLB " + (write ? "write" : "read") + " of " + std::to_string(len) +
+                          " B at " + hex(addr) + " failed: " + m_access.response_string());
+  return time_stamp() + delay;
+}
+
+sc_time LayerEngine::store(uint64_t addr, const void* data, uint64_t len, sc_time start, Tensor t) {
+  if (len == 0) return start;
+  const sc_time now = time_stamp();
+  sc_time delay = start > now ? start - now : SC_ZERO_TIME;
+  m_tag.tensor = t;
+  if (m_access.write(addr, data, len, delay, &m_tag) != tlm::TLM_OK_RESPONSE)
+    fail("sequencer", m_owner.path() + ": GLB write of " + std::to_string(len) + " B at " + hex(addr) +
+                          " failed: " + m_access.response_string());
   return time_stamp() + delay;
 }
 

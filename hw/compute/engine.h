@@ -22,6 +22,7 @@
 #include "hw/compute/pe_array.h"
 #include "hw/memory/dma.h"
 #include "hw/memory/sram.h"
+#include "hw/memory/timed_access.h"
 #include "hw/ctrl/layer_cmd.h"
 #include "hw/neuron/lif.h"
 #include "sw/include/spiketlm/accel_regs.h"
@@ -42,7 +43,7 @@ struct Datapath {
   Dma* dma = nullptr;
   PeArray* pe = nullptr;
   LifUnit* lif = nullptr;
-  MemoryTarget *glb_w = nullptr, *glb_i = nullptr, *glb_o = nullptr;
+  AddressTarget *glb_w = nullptr, *glb_i = nullptr, *glb_o = nullptr;  // GLB slots (any memory-mapped target)
   tlm::tlm_initiator_socket<>* port = nullptr;  // the sequencer's, bound to the bus
 };
 
@@ -63,8 +64,11 @@ class LayerEngine {
   friend class AddCall;
   // Absolute-time scheduled DMA: returns the end.
   sc_core::sc_time dma(const DmaCommand& c, sc_core::sc_time start);
-  // A timing-only access (GLB -> PE streams): returns the completion.
+  // GLB traffic whose bytes the datapath holds itself (GLB -> PE streams, partial-sum spills;
+  // hw/memory/timed_access.h): returns the completion.
   sc_core::sc_time account(bool write, uint64_t addr, uint64_t len, sc_core::sc_time start, Tensor t);
+  // The datapath's results written to a GLB (real bytes): returns the completion.
+  sc_core::sc_time store(uint64_t addr, const void* data, uint64_t len, sc_core::sc_time start, Tensor t);
   sc_core::sc_time run_compute(const LayerCmd& L, const std::vector<int>& ts, int total_t, const Dataflow& df,
                                sc_core::sc_time now, LayerStats& st);
   sc_core::sc_time run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_core::sc_time now, LayerStats& st);
@@ -95,9 +99,8 @@ class LayerEngine {
   uint64_t m_glb_w_base, m_glb_i_base, m_glb_o_base;
   std::vector<uint8_t> m_pool_in, m_pool_out;
   std::vector<int32_t> m_pool_vals;
-  // account()'s transaction, reused: always timing-only, tagged with the tensor.
-  tlm::tlm_generic_payload m_payload;
-  TimingOnlyExt m_timing_only;
+  // account()'s and store()'s transactions, on the sequencer's bus socket.
+  TimedAccess m_access;
   TileExt m_tag;
 };
 

@@ -194,8 +194,7 @@ void AddCall::store(const Step& s, std::vector<int64_t>& mv, sc_time& c_end) {
   const uint64_t mslot = s.oslot + uint64_t(s.kn) * s.rows * pout * oplanes, mlen = uint64_t(s.kn) * s.bpx * mbytes;
   mraw.resize(mlen);
   store_membranes(mv.data(), size_t(s.kn), s.kn, s.bpx, mraw.data(), mbytes);
-  e.m_dp.dma->debug_write(mslot, mraw.data(), mlen);
-  c_end = std::max(c_end, e.account(true, mslot, mlen, c_end, Tensor::membrane));
+  c_end = std::max(c_end, e.store(mslot, mraw.data(), mlen, c_end, Tensor::membrane));
   DmaCommand m = cmd(Tensor::membrane, s.t);
   m.src = mslot;
   m.dst = L.mem_addr + (uint64_t(s.k0) * npx + uint64_t(s.r0) * Wd) * mbytes;
@@ -232,8 +231,7 @@ void AddCall::step(const Step& s) {
   const uint64_t plane_bytes = uint64_t(s.kn) * s.rows * pout, spk_bytes = plane_bytes * oplanes;
   packed.resize(spk_bytes);
   st.spikes_out += pack_spikes(spk.data(), Wd, s.rows, s.kn, s.kn, pout, packed.data(), oplanes);
-  e.m_dp.dma->debug_write(s.oslot, packed.data(), spk_bytes);
-  c_end = std::max(c_end, e.account(true, s.oslot, spk_bytes, c_end, Tensor::ofmap));
+  c_end = std::max(c_end, e.store(s.oslot, packed.data(), spk_bytes, c_end, Tensor::ofmap));
   for (int pl = 0; pl < oplanes; ++pl) {  // ANN activations: one write-back per bit plane
     DmaCommand o = cmd(Tensor::ofmap, s.t);
     o.src = s.oslot + uint64_t(pl) * plane_bytes;

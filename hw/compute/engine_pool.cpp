@@ -63,9 +63,8 @@ sc_time LayerEngine::pool_band_call(const LayerCmd& L, int t, int k0, int kn, in
   pb.max = L.op == OP_MAXPOOL;
   st.spikes_out += pool_band(g, pb, m_pool_out, m_pool_vals);  // non-zero outputs
   const uint64_t out_bytes = m_pool_out.size();
-  m_dp.dma->debug_write(oslot, m_pool_out.data(), out_bytes);
   t_dma = std::max(t_dma, account(false, islot, in_bytes, t_dma, Tensor::ifmap));
-  t_dma = std::max(t_dma, account(true, oslot, out_bytes, t_dma, Tensor::ofmap));
+  t_dma = std::max(t_dma, store(oslot, m_pool_out.data(), out_bytes, t_dma, Tensor::ofmap));
   DmaCommand o;
   o.rows = uint64_t(whole ? oplanes : 1) * kn;
   o.row_bytes = uint64_t(r1 - r0) * pout;

@@ -24,7 +24,7 @@ class ImcController : public Controller {
     Dma* dma = nullptr;
     ImcTile* tile = nullptr;
     Noc* noc = nullptr;
-    MemoryTarget* glb = nullptr;
+    AddressTarget* glb = nullptr;  // the global buffer slot (any memory-mapped target)
     ExitUnit* exit = nullptr;  // DT-SNN exit unit (null: no early exit)
   };
   void connect(const Wiring& w);

@@ -21,7 +21,8 @@ ImcExecutor::ImcExecutor(Context& ctx, const Config& c, const Wiring& w, uint64_
       m_dp(*w.tile, *w.noc, c.dp),
       m_clk(1e3 / w.tile->pe().clock_mhz(), sc_core::SC_NS),
       m_accumulates(accumulates),
-      m_runs(runs) {}
+      m_runs(runs),
+      m_access(w.bus) {}
 
 std::vector<LayerCall> ImcExecutor::schedule(int layers, int timesteps) const {
   // Timestep-outer: every layer at t, then t + 1 (membranes stay in the tiles).

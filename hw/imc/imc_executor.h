@@ -27,6 +27,7 @@
 #include "hw/imc/pipeline.h"
 #include "hw/memory/dma.h"
 #include "hw/memory/memory_target.h"
+#include "hw/memory/timed_access.h"
 
 namespace spiketlm {
 
@@ -53,7 +54,7 @@ class ImcExecutor : public LayerExecutor {
     Dma* dma = nullptr;
     ImcTile* tile = nullptr;
     Noc* noc = nullptr;
-    MemoryTarget* glb = nullptr;
+    AddressTarget* glb = nullptr;  // the global buffer slot (any memory-mapped target)
     tlm::tlm_initiator_socket<>* bus = nullptr;  // the controller's bus socket (timing of buffer accesses)
   };
   // Statistics of the owner (the controller module): accumulates and runs.
@@ -136,7 +137,10 @@ class ImcExecutor : public LayerExecutor {
   void charge(int ran);
   // imc_transfers.cpp
   sc_core::sc_time dma(const DmaCommand& c, sc_core::sc_time start);
-  sc_core::sc_time account(bool write, uint64_t addr, uint64_t len, sc_core::sc_time start);
+  // The tiles' side of a global-buffer transfer (hw/memory/timed_access.h): a read whose bytes
+  // the datapath already holds, or a write of real bytes. Return the completion.
+  sc_core::sc_time account_read(uint64_t addr, uint64_t len, sc_core::sc_time start);
+  sc_core::sc_time store(uint64_t addr, const void* data, uint64_t len, sc_core::sc_time start);
   void read_input(const imc::GlbPlan::Input& in, int first, int count, RunCounts& counts);
   void write_outputs(int ran, std::vector<int32_t>& outputs);
   uint64_t glb_bytes() const;
@@ -162,6 +166,7 @@ class ImcExecutor : public LayerExecutor {
   bool m_psum_stats = false, m_capture_adds = false;
   std::map<uint32_t, PsumStats> m_psum;
   std::map<uint32_t, AddMaps> m_add_maps;
+  TimedAccess m_access;  // account_read() and store(), on the controller's bus socket
 };
 
 }  // namespace spiketlm

@@ -35,23 +35,21 @@ sc_time ImcExecutor::dma(const DmaCommand& c, sc_time start) {
   return sc_core::sc_time_stamp() + delay;
 }
 
-// A timing-only access of the global buffer (the tiles' side of a transfer) over the bus.
-sc_time ImcExecutor::account(bool write, uint64_t addr, uint64_t len, sc_time start) {
+sc_time ImcExecutor::account_read(uint64_t addr, uint64_t len, sc_time start) {
   if (len == 0) return start;
   const sc_time now = sc_core::sc_time_stamp();
   sc_time delay = start > now ? start - now : SC_ZERO_TIME;
-  tlm::tlm_generic_payload p;
-  TimingOnlyExt timing;
-  p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  p.set_address(addr);
-  p.set_data_ptr(nullptr);
-  p.set_data_length(unsigned(len));
-  p.set_streaming_width(unsigned(len));
-  p.set_extension(&timing);
-  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  (*m_w.bus)->b_transport(p, delay);
-  p.clear_extension(&timing);
-  if (p.is_response_error()) throw LayerRefused(ERR_BAD_ADDRESS, m_layer_now, 0, "buffer access failed");
+  if (m_access.read(addr, len, delay) != tlm::TLM_OK_RESPONSE)
+    throw LayerRefused(ERR_BAD_ADDRESS, m_layer_now, 0, "buffer access failed: " + m_access.response_string());
+  return sc_core::sc_time_stamp() + delay;
+}
+
+sc_time ImcExecutor::store(uint64_t addr, const void* data, uint64_t len, sc_time start) {
+  if (len == 0) return start;
+  const sc_time now = sc_core::sc_time_stamp();
+  sc_time delay = start > now ? start - now : SC_ZERO_TIME;
+  if (m_access.write(addr, data, len, delay) != tlm::TLM_OK_RESPONSE)
+    throw LayerRefused(ERR_BAD_ADDRESS, m_layer_now, 0, "buffer access failed: " + m_access.response_string());
   return sc_core::sc_time_stamp() + delay;
 }
 
@@ -86,7 +84,7 @@ void ImcExecutor::read_input(const imc::GlbPlan::Input& in, int first, int count
       c.tag = e;
       m_run.t = dma(c, m_run.t);
       m_w.dma->debug_read(glb, buf.data(), bytes);
-      m_run.t = account(false, glb, bytes, m_run.t);
+      m_run.t = account_read(glb, bytes, m_run.t);
     } else {
       m_w.dma->debug_read(src, buf.data(), bytes);
     }
@@ -104,8 +102,7 @@ bool ImcExecutor::logits(int t, int32_t* z, int classes, sc_time& now) {
   m_run.t = now;
   const uint64_t kbytes = m_run.glb.logit_bytes;
   const uint64_t a = m_w.glb->base_address() + m_run.glb.stage + uint64_t(t) * kbytes;
-  m_w.dma->debug_write(a, z, kbytes);
-  m_run.t = account(true, a, kbytes, m_run.t);
+  m_run.t = store(a, z, kbytes, m_run.t);
   controller_read(*m_w.bus, a, z, kbytes, m_run.t, uint32_t(m_run.R.size() - 1));
   now = m_run.t;
   return true;
@@ -133,8 +130,7 @@ void ImcExecutor::write_outputs(int ran, std::vector<int32_t>& outputs) {
       m_run.t = dma(c, m_run.t);
       break;
     case imc::GlbPlan::OutputPath::via_glb: {
-      m_w.dma->debug_write(base, outputs.data(), bytes);
-      const sc_time tw = account(true, base, bytes, m_run.t);
+      const sc_time tw = store(base, outputs.data(), bytes, m_run.t);
       c.src = base;
       const sc_time te = dma(c, tw);
       if (!m_cfg.dp.dense) m_run.t = te;
@@ -149,7 +145,9 @@ void ImcExecutor::write_outputs(int ran, std::vector<int32_t>& outputs) {
 }
 
 uint64_t ImcExecutor::glb_bytes() const {
-  const Stat *r = m_w.glb->find_stat("bytes_read"), *w = m_w.glb->find_stat("bytes_written");
+  // The memory's own statistics (0 for a slot whose kind keeps none).
+  const Module* m = dynamic_cast<const Module*>(m_w.glb);
+  const Stat *r = m ? m->find_stat("bytes_read") : nullptr, *w = m ? m->find_stat("bytes_written") : nullptr;
   return (r ? r->count : 0) + (w ? w->count : 0);
 }
 

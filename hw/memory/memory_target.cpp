@@ -97,15 +97,12 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& de
   const uint64_t off = p.get_address(), len = p.get_data_length();
   if (off > m_storage.size() || len > m_storage.size() - off)
     past_capacity(write ? "write" : "read", off, len);
-  if (p.get_byte_enable_ptr()) {
-    p.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return;
-  }
   if (p.get_streaming_width() < len) {
     p.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return;
   }
-  if (!is_timing_only(p)) {
+  if (p.get_byte_enable_ptr()) copy_enabled(write, off, p);
+  else if (!is_timing_only(p)) {
     if (write) m_storage.write(off, p.get_data_ptr(), len);
     else m_storage.read(off, p.get_data_ptr(), len);
   }
@@ -117,6 +114,18 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& de
   delay = done - now;
   p.set_dmi_allowed(m_dmi);
   p.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void MemoryTarget::copy_enabled(bool write, uint64_t off, tlm::tlm_generic_payload& p) {
+  // Byte enables (TLM-2.0 LRM 14.14): byte i moves when be[i % be_length] is TLM_BYTE_ENABLED.
+  const unsigned char* be = p.get_byte_enable_ptr();
+  const unsigned n = p.get_byte_enable_length();
+  uint8_t* d = p.get_data_ptr();
+  for (uint64_t i = 0; i < p.get_data_length(); ++i) {
+    if (n && be[i % n] != TLM_BYTE_ENABLED) continue;
+    if (write) m_storage.write(off + i, d + i, 1);
+    else m_storage.read(off + i, d + i, 1);
+  }
 }
 
 unsigned MemoryTarget::transport_dbg(tlm::tlm_generic_payload& p) {

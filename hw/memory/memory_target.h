@@ -6,11 +6,14 @@
 // arrive are local offsets (the Router subtracts `base`). An access past the capacity is an
 // error that names the unit, the access and the capacity.
 //
+// Generic payload: read, write and ignore commands; byte enables (a byte moves where its
+// enable is TLM_BYTE_ENABLED); streaming width at least the length (else
+// TLM_BURST_ERROR_RESPONSE); the response status is always set.
+//
 // DMI: with parameter `dmi: true` the target grants read/write pointers into its storage
 // (one page per grant). DMI moves bytes without the timing model; an initiator that uses DMI
-// keeps timing and energy exact by sending the same access as a timing-only transaction
-// (TimingOnlyExt): the target then runs access() (time, energy, statistics) but copies no
-// bytes. The DMA does this, so its results are identical with DMI on and off.
+// keeps timing and energy exact by sending the same access as a normal transaction with the
+// hint TimingOnlyExt (the DMA does this, so its results are identical with DMI on and off).
 #pragma once
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
@@ -25,8 +28,12 @@
 
 namespace spiketlm {
 
-// Marks a transaction whose bytes were already moved by DMI: the target accounts time,
-// energy and statistics as for a normal access and leaves the data untouched.
+// An ignorable extension (TLM-2.0 LRM 14.21.1): the payload is complete (a real data pointer
+// and length) and the hint only says that copying its bytes would change nothing: on a write
+// the target already holds them (moved by DMI, or read back for traffic without modelled
+// bytes), on a read the initiator discards them. A target may skip the copy (MemoryTarget
+// does: simulation speed) or ignore the hint; the results are the same either way
+// (tests/integration/test_std_memory.cpp places memories that know nothing of it).
 struct TimingOnlyExt : tlm::tlm_extension<TimingOnlyExt> {
   tlm::tlm_extension_base* clone() const override { return new TimingOnlyExt(*this); }
   void copy_from(const tlm::tlm_extension_base&) override {}
@@ -123,6 +130,7 @@ class MemoryTarget : public Module, public AddressTarget {
  private:
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
   unsigned transport_dbg(tlm::tlm_generic_payload& p);
+  void copy_enabled(bool write, uint64_t offset, tlm::tlm_generic_payload& p);
   bool get_direct_mem_ptr(tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi);
   uint64_t* m_tensor_bytes[2][size_t(Tensor::count)] = {};
   uint64_t* tensor_counter(bool write, Tensor t);  // declares the statistic on first use

@@ -13,10 +13,10 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   load_run();
 
   m_bus = make_child<Router>("bus", "router");
-  m_dram = make_child<MemoryTarget>("dram", "dram.sata");
-  m_glb_w = make_child<MemoryTarget>("glb_weight", "sram");
-  m_glb_i = make_child<MemoryTarget>("glb_ifmap", "sram");
-  m_glb_o = make_child<MemoryTarget>("glb_ofmap", "sram");
+  m_dram = make_child<AddressTarget>("dram", "dram.sata");
+  m_glb_w = make_child<AddressTarget>("glb_weight", "sram");
+  m_glb_i = make_child<AddressTarget>("glb_ifmap", "sram");
+  m_glb_o = make_child<AddressTarget>("glb_ofmap", "sram");
   m_csr = make_child<Csr>("csr", "csr");
   m_dma = make_child<Dma>("dma", "dma");
   m_pe = make_child<PeArray>("pe_array", "pe_array.systolic");
@@ -65,10 +65,10 @@ enum class Energy { dram, glb_weight, glb_ifmap, glb_ofmap, scratchpads, accumul
 }  // namespace
 
 void Sata::assign_energy_categories() {
-  m_energy.assign(*m_dram, Energy::dram);
-  m_energy.assign(*m_glb_w, Energy::glb_weight);
-  m_energy.assign(*m_glb_i, Energy::glb_ifmap);
-  m_energy.assign(*m_glb_o, Energy::glb_ofmap);
+  m_energy.assign(dynamic_cast<const Module&>(*m_dram), Energy::dram);
+  m_energy.assign(dynamic_cast<const Module&>(*m_glb_w), Energy::glb_weight);
+  m_energy.assign(dynamic_cast<const Module&>(*m_glb_i), Energy::glb_ifmap);
+  m_energy.assign(dynamic_cast<const Module&>(*m_glb_o), Energy::glb_ofmap);
   m_energy.assign(*m_pe, Energy::accumulate);
   m_energy.assign_component(*m_pe, m_pe->spad_tech(), Energy::scratchpads);
   m_energy.assign(*m_lif, Energy::lif);

@@ -35,8 +35,9 @@ class Sata : public Platform {
 
  private:
   Router* m_bus;
-  MemoryTarget* m_dram;
-  MemoryTarget *m_glb_w, *m_glb_i, *m_glb_o;
+  // Buffer slots: any memory-mapped target kind (spiketlm's memories or a standard TLM-2.0 one).
+  AddressTarget* m_dram;
+  AddressTarget *m_glb_w, *m_glb_i, *m_glb_o;
   Dma* m_dma;
   Csr* m_csr;
   PeArray* m_pe;

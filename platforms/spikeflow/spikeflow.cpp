@@ -21,8 +21,8 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
     fail("spikeflow", "run.calibrate_out: expected a functional trace, got the " + m_bundle.kind + " trace " + m_bundle.name);
 
   m_bus = make_child<Router>("bus", "router");
-  m_dram = make_child<MemoryTarget>("dram", "dram.lpddr4");
-  m_glb = make_child<MemoryTarget>("glb", "sram");
+  m_dram = make_child<AddressTarget>("dram", "dram.lpddr4");
+  m_glb = make_child<AddressTarget>("glb", "sram");
   m_csr = make_child<Csr>("csr", "csr");
   m_dma = make_child<Dma>("dma", "dma");
   m_noc = make_child<Noc>("noc", "noc.htree");
@@ -128,8 +128,8 @@ void SpikeFlow::assign_energy_categories() {
   m_energy.assign(*m_tile, Energy::tile_buffer);
   m_energy.assign_action(*m_tile, "fetch", Energy::input_fetch);
   m_energy.assign(*m_noc, Energy::noc);
-  m_energy.assign(*m_glb, Energy::glb);
-  m_energy.assign(*m_dram, Energy::dram);
+  m_energy.assign(dynamic_cast<const Module&>(*m_glb), Energy::glb);
+  m_energy.assign(dynamic_cast<const Module&>(*m_dram), Energy::dram);
   m_energy.assign(*m_bus, Energy::interconnect);
   m_energy.assign(*m_dma, Energy::interconnect);
   for (const Module* m : std::initializer_list<const Module*>{m_csr, m_ctrl, m_cpu, m_exit})

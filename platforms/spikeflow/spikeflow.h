@@ -38,8 +38,9 @@ class SpikeFlow : public Platform {
   void report_cells(Report& r) const;  // crossbar cells: high-resistance share
   void report_layers(Report& r, double per) const;
   Router* m_bus;
-  MemoryTarget* m_dram;
-  MemoryTarget* m_glb;
+  // Buffer slots: any memory-mapped target kind (spiketlm's memories or a standard TLM-2.0 one).
+  AddressTarget* m_dram;
+  AddressTarget* m_glb;
   Csr* m_csr;
   Dma* m_dma;
   Noc* m_noc;

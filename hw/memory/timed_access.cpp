@@ -1,0 +1,62 @@
+#include "hw/memory/timed_access.h"
+
+namespace spiketlm {
+
+TimedAccess::~TimedAccess() {
+  // The payload must not free the extension objects, which are members.
+  m_payload.clear_extension(&m_discard);
+  m_payload.clear_extension(&m_tag);
+}
+
+tlm::tlm_response_status TimedAccess::write(uint64_t addr, const void* data, uint64_t len, sc_core::sc_time& delay,
+                                            const TileExt* tag) {
+  m_payload.clear_extension(&m_discard);
+  return send(tlm::TLM_WRITE_COMMAND, addr, static_cast<uint8_t*>(const_cast<void*>(data)), len, delay, tag);
+}
+
+tlm::tlm_response_status TimedAccess::write_unchanged(uint64_t addr, uint64_t len, sc_core::sc_time& delay,
+                                                      const TileExt* tag) {
+  if (m_scratch.size() < len) m_scratch.resize(len);
+  tlm::tlm_generic_payload& d = m_dbg;
+  d.set_command(tlm::TLM_READ_COMMAND);
+  d.set_address(addr);
+  d.set_data_ptr(m_scratch.data());
+  d.set_data_length(unsigned(len));
+  d.set_streaming_width(unsigned(len));
+  if ((*m_port)->transport_dbg(d) != len) {
+    m_payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  }
+  m_payload.set_extension(&m_discard);
+  return send(tlm::TLM_WRITE_COMMAND, addr, m_scratch.data(), len, delay, tag);
+}
+
+tlm::tlm_response_status TimedAccess::read(uint64_t addr, uint64_t len, sc_core::sc_time& delay, const TileExt* tag) {
+  if (m_scratch.size() < len) m_scratch.resize(len);
+  m_payload.set_extension(&m_discard);
+  return send(tlm::TLM_READ_COMMAND, addr, m_scratch.data(), len, delay, tag);
+}
+
+tlm::tlm_response_status TimedAccess::send(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint64_t len,
+                                           sc_core::sc_time& delay, const TileExt* tag) {
+  tlm::tlm_generic_payload& p = m_payload;
+  if (tag) {
+    m_tag = *tag;
+    p.set_extension(&m_tag);
+  } else {
+    p.clear_extension(&m_tag);
+  }
+  p.set_command(cmd);
+  p.set_address(addr);
+  p.set_data_ptr(data);
+  p.set_data_length(unsigned(len));
+  p.set_streaming_width(unsigned(len));
+  p.set_byte_enable_ptr(nullptr);
+  p.set_byte_enable_length(0);
+  p.set_dmi_allowed(false);
+  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  (*m_port)->b_transport(p, delay);
+  return p.get_response_status();
+}
+
+}  // namespace spiketlm
