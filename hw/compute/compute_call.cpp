@@ -48,7 +48,7 @@ void ComputeCall::plan() {
   // batch of timesteps, back at the start of a later batch (dataflow.mapped); tick-batch's one
   // call for all timesteps never persists.
   nts = int(ts.size());
-  persist = L.fires() && !L.relu() &&
+  persist = L.fires() && !L.relu() && df.keeps_state(L.id) &&
             (df.membranes_in_array() ? nts < total_t : (total_t > 1 || share > 1));
   mbytes = e.m_dp.lif->membrane_bytes();
   // ANN: multiply-accumulate PEs take a whole multi-bit element per step, so the stream,
@@ -242,7 +242,7 @@ void ComputeCall::load_membranes(Band& bd) {
   if (!L.fires() || L.relu()) return;
   if (df.membranes_in_array()) {
     bd.mv = &tb_mem[size_t(bd.b)];
-    if (bd.mv->empty()) bd.mv->assign(size_t(bd.bpx) * U, 0);
+    if (bd.mv->empty() || !df.keeps_state(L.id)) bd.mv->assign(size_t(bd.bpx) * U, 0);
   }
   const bool boundary = !df.membranes_in_array() || bd.i == 0;  // in the array: at the call's first timestep
   const auto loads = persist && boundary ? runs(&ComputeCall::loads_slot, bd.t) : std::vector<std::pair<int, int>>();

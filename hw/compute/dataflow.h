@@ -63,6 +63,9 @@ class Dataflow : public Module {
   virtual bool membranes_in_array() const { return false; }
   // Each PE keeps a 2-byte partial sum per timestep of the call.
   virtual bool psums_per_timestep() const { return false; }
+  // false: layer `layer`'s membranes do not carry over between timesteps (state removal, a
+  // mapping's `state: none`): every timestep starts at rest and nothing is stored.
+  virtual bool keeps_state(uint32_t layer) const { (void)layer; return true; }
 
   // ---- timing and scratchpads ----
   // true: output pixels on the array's rows, R per fold (output-stationary): a band is charged

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 namespace spiketlm {
 
@@ -24,6 +25,15 @@ MappedDataflow::MappedDataflow(sc_core::sc_module_name nm, Context& ctx) : TickB
   const auto list = param_list("groups", {}, {"layer groups 'first-last/time_batch' over descriptor indices, in order "
                                               "(written from a mapping file: sw/map/map.md)"});
   const std::string where = ctx.params.origin(path() + ".groups") + ": " + path() + ".groups";
+  for (const auto& s : param_list("stateless", {}, {"layers (descriptor indices) whose membranes do not carry over "
+                                                   "between timesteps (a mapping's state: none; changes the function)"})) {
+    char* end = nullptr;
+    const long v = std::strtol(s.c_str(), &end, 10);
+    if (s.empty() || *end || v < 0)
+      fail("dataflow", ctx.params.origin(path() + ".stateless") + ": " + path() +
+                           ".stateless: expected layer indices (integers >= 0), got '" + s + "'");
+    m_stateless.push_back(uint32_t(v));
+  }
   for (const auto& s : list) {
     m_groups.push_back(parse_group(s, where));
     const int expect = m_groups.size() == 1 ? 0 : m_groups[m_groups.size() - 2].last + 1;
@@ -31,6 +41,10 @@ MappedDataflow::MappedDataflow(sc_core::sc_module_name nm, Context& ctx) : TickB
       fail("dataflow", where + ": expected the group after layer " + std::to_string(expect - 1) + " to start at " +
                            std::to_string(expect) + ", got '" + s + "'");
   }
+}
+
+bool MappedDataflow::keeps_state(uint32_t layer) const {
+  return std::find(m_stateless.begin(), m_stateless.end(), layer) == m_stateless.end();
 }
 
 bool MappedDataflow::timestep_outer() const { return m_groups.size() == 1 && m_groups[0].tb == 1; }  // OS order

@@ -19,6 +19,7 @@ class MappedDataflow : public TickBatch {
   bool timestep_outer() const override;
   uint32_t register_code() const override { return Dataflow::register_code(); }  // not in the register map
   std::vector<LayerCall> schedule(int layers, int timesteps) const override;
+  bool keeps_state(uint32_t layer) const override;
 
   struct Group {
     int first, last, tb;
@@ -27,6 +28,7 @@ class MappedDataflow : public TickBatch {
 
  private:
   std::vector<Group> m_groups;
+  std::vector<uint32_t> m_stateless;  // layers whose membranes do not carry over
 };
 
 }  // namespace spiketlm

@@ -57,7 +57,7 @@ AddCall::AddCall(LayerEngine& eng, const LayerCmd& cmd, int tt, const Dataflow& 
   planes2 = spikes2 ? L.in_planes : 1;  // operand 2's bit planes ([planes][K][H][pitch])
   relu = L.relu();
   oplanes = L.out_planes();  // spikes: 1; ReLU: act_bits
-  persist = L.fires() && !relu && total_t > 1;  // refined by run(): a call of every timestep keeps them in the array
+  persist = L.fires() && !relu && total_t > 1 && df.keeps_state(L.id);  // refined by run(): a call of every timestep keeps them in the array
   mbytes = e.m_dp.lif->membrane_bytes();
   pout = LayerCmd::pitch(Wd);
   npx = uint64_t(H) * Wd;
@@ -167,7 +167,7 @@ std::vector<int64_t>* AddCall::membranes(const Step& s, sc_time& c_start) {
   if (relu) return mv;
   if (df.membranes_in_array()) {
     mv = &tb_mem[size_t(s.gi) * p.bands + s.bi];
-    if (mv->empty()) mv->assign(n, 0);
+    if (mv->empty() || !df.keeps_state(L.id)) mv->assign(n, 0);
   } else {
     mem.assign(n, 0);
   }

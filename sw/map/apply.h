@@ -11,7 +11,7 @@ namespace map {
 
 // If the configuration sets `mapping`, reads the mapping file against the bundle at run.trace
 // and sets <top>.dataflow.kind and .groups. Fusion and on-chip or removed state are not executed
-// by the cycle-level model: one-line errors naming the file and field.
+// by the cycle-level model (one-line errors naming the file and field); removed state (none) is.
 void apply_mapping(Params& p);
 
 }  // namespace map

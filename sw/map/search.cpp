@@ -150,6 +150,36 @@ void anneal(const Network& n, const std::vector<int>& tbs, const SearchOptions& 
   }
 }
 
+// Greedy polish of the best mapping: every single change (a group's time batch or fusion, a
+// layer's state, a cut added or removed) that lowers the score is taken, until none does.
+void polish(const Network& n, const std::vector<int>& tbs, const SearchOptions& o, Keeper& k, SearchResult& r) {
+  const auto states = state_choices(o);
+  for (bool better = true; better;) {
+    better = false;
+    const Mapping cur = r.best.mapping;
+    std::vector<Mapping> tries;
+    for (size_t g = 0; g < cur.groups.size(); ++g)
+      for (int tb : tbs)
+        for (int f = 0; f <= (o.allow_fuse ? 1 : 0); ++f) {
+          Mapping m = cur;
+          m.groups[g].time_batch = tb, m.groups[g].fuse = f;
+          tries.push_back(m);
+        }
+    for (size_t l = 0; l < n.layers.size(); ++l)
+      if (n.layers[l].state_bytes)
+        for (State st : states) {
+          Mapping m = cur;
+          m.state[l] = st;
+          tries.push_back(m);
+        }
+    for (const Mapping& m : tries) {
+      const double before = k.best_score;
+      k.offer(m);
+      better = better || k.best_score < before;
+    }
+  }
+}
+
 }  // namespace
 
 double space_size(const Network& n, const Hierarchy& h, const SearchOptions& o) {
@@ -169,7 +199,7 @@ SearchResult search(const CostModel& model, const SearchOptions& o) {
   Keeper k{model, o, r};
   const auto t0 = std::chrono::steady_clock::now();
   if (r.space <= double(o.exhaustive_limit)) r.method = "exhaustive", exhaustive(n, tbs, o, k);
-  else r.method = "annealing", anneal(n, tbs, o, k);
+  else r.method = "annealing", anneal(n, tbs, o, k), polish(n, tbs, o, k, r);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!r.feasible) throw std::runtime_error("map: no mapping fits the platform's buffers");
   return r;
