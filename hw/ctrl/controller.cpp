@@ -100,7 +100,8 @@ void Controller::call(Run& r, const LayerCall& c) {
   r.counts.glb_bytes += k.glb_bytes;
   r.t = next;
   // Keep SystemC time close to the controller's (temporal decoupling, one quantum).
-  if (r.t - sc_core::sc_time_stamp() > tlm_utils::tlm_quantumkeeper::get_global_quantum())
+  if (r.t > sc_core::sc_time_stamp() &&
+      r.t - sc_core::sc_time_stamp() > tlm_utils::tlm_quantumkeeper::get_global_quantum())
     sc_core::wait(r.t - sc_core::sc_time_stamp());
 }
 

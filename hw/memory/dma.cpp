@@ -120,18 +120,35 @@ sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
   wends.reset(m_buffers);
   rends.reset(m_outstanding);
   const sc_core::sc_time quantum = tlm_utils::tlm_quantumkeeper::get_global_quantum();
+  // A target may wait() inside b_transport (an approximately-timed memory behind
+  // simple_target_socket's b-to-nb conversion does; hw/README.md): the offsets still held then
+  // move back by the time that passed during the call.
+  sc_core::sc_time stamp = time_stamp();
+  auto resync = [&](sc_core::sc_time& held) {
+    if (time_stamp() == stamp) return;
+    const sc_core::sc_time dt = time_stamp() - stamp;
+    stamp = time_stamp();
+    auto back = [&](sc_core::sc_time& x) { x = x > dt ? x - dt : sc_core::SC_ZERO_TIME; };
+    back(issue);
+    back(w);
+    back(held);
+    wends.for_each(back);
+    rends.for_each(back);
+  };
   for (uint64_t row = 0; row < c.rows; ++row) {
     for (uint64_t o = 0; o < c.row_bytes; o += chunk) {
       const uint64_t n = std::min(chunk, c.row_bytes - o);
       sc_core::sc_time t = issue;
       if (wends.full()) t = std::max(t, wends.front());
       if (rends.full()) t = std::max(t, rends.front());
-      const sc_core::sc_time issued = t;
+      sc_core::sc_time issued = t;
       move(false, c.src + row * sstride + o, m_buf.data(), n, t);
+      resync(issued);
       rends.push(t);
       issue = m_outstanding > 1 ? issued : t;
       t = std::max(t, w);
       move(true, c.dst + row * dstride + o, m_buf.data(), n, t);
+      resync(w);
       w = t;
       wends.push(w);
       ++m_chunks;
@@ -143,6 +160,7 @@ sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
       rends.for_each([&](const sc_core::sc_time& x) { m = std::min(m, x); });
       if (m > sc_core::SC_ZERO_TIME && m >= quantum) {
         sc_core::wait(m);
+        stamp = time_stamp();
         issue -= m;
         w -= m;
         wends.for_each([&](sc_core::sc_time& x) { x -= m; });

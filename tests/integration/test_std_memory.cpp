@@ -10,7 +10,9 @@
 // moved are equal to the run with spiketlm's own memories. Latency and energy are not
 // compared: the standard memory's timing is a flat latency per transaction and it has no
 // energy model, so they differ by design. Its statistics show that it carried the traffic
-// and that no transaction broke the base protocol.
+// and that no transaction broke the base protocol. The approximately-timed variant (`at:
+// true`: nb_transport_fw only, four phases; the platform's blocking calls reach it through
+// simple_target_socket's conversion, which waits inside the call) gives the same results.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -40,6 +42,12 @@ const std::vector<Slot> kSpikeFlowSlots = {
     {"dram", "  dram: \\{kind: dram\\.lpddr4, base: 0x0\\}", std_slot("dram", "0x0", "524288")},
     {"glb", "  glb: \\{[^\n]*\\}", std_slot("glb", "0x80000000", "64")},
 };
+
+// The same slots with the approximately-timed memory.
+std::vector<Slot> at(std::vector<Slot> slots) {
+  for (Slot& s : slots) s.to = s.to.substr(0, s.to.size() - 1) + ", at: true}";
+  return slots;
+}
 
 std::string plugin() { return binary_dir() + "/plugins/libspiketlm_std_memory.so"; }
 
@@ -122,4 +130,12 @@ TEST(StdMemory, SpikeFlowInEverySlot) {
 
 TEST(StdMemory, SpikeFlowWithExitInEverySlot) {
   check_platform("std_sf_exit", "platforms/spikeflow/spikeflow.yaml", "spikeflow", kSpikeFlowSlots, "--exit-threshold 0.9");
+}
+
+TEST(StdMemory, SataApproximatelyTimedInEverySlot) {
+  check_platform("std_sata_at", "platforms/sata/sata.yaml", "sata", at(kSataSlots), "");
+}
+
+TEST(StdMemory, SpikeFlowApproximatelyTimedInEverySlot) {
+  check_platform("std_sf_at", "platforms/spikeflow/spikeflow.yaml", "spikeflow", at(kSpikeFlowSlots), "");
 }

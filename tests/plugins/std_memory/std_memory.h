@@ -7,12 +7,17 @@
 // data pointer (bytes are always copied; extensions are ignored), the streaming width (byte i
 // goes to address + i % width), the byte enables (byte i moves where be[i % be_length] is
 // TLM_BYTE_ENABLED), and sets the response status. It grants no DMI. Each transaction takes
-// `latency`, annotated on the delay (loosely-timed). It also checks the initiator's side of
+// `latency`. Loosely-timed (at = false): b_transport, the latency annotated on the delay.
+// Approximately-timed (at = true): nb_transport_fw only, the base protocol's four phases
+// (BEGIN_REQ is answered END_REQ at once, BEGIN_RESP follows `latency` later on the backward
+// path through a payload event queue); blocking callers reach it through the socket's own
+// b-to-nb conversion, which waits inside the call. It also checks the initiator's side of
 // the base protocol and counts each violation: a null data pointer, a response status that
 // is not TLM_INCOMPLETE_RESPONSE on arrival, a streaming width of 0.
 #pragma once
 #include <systemc>
 #include <tlm>
+#include <tlm_utils/peq_with_cb_and_phase.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
@@ -34,15 +39,17 @@ class StdMemory : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<StdMemory> socket;
 
-  StdMemory(sc_core::sc_module_name name, uint64_t size, sc_core::sc_time latency, Counts counts)
+  StdMemory(sc_core::sc_module_name name, uint64_t size, sc_core::sc_time latency, bool at, Counts counts)
       : sc_core::sc_module(name),
         socket("socket"),
         m_mem(static_cast<unsigned char*>(std::calloc(size, 1))),  // zero pages cost nothing until touched
         m_size(size),
+        m_peq(this, &StdMemory::respond),
         m_latency(latency),
         m_counts(counts) {
     if (!m_mem) throw std::bad_alloc();
-    socket.register_b_transport(this, &StdMemory::b_transport);
+    if (at) socket.register_nb_transport_fw(this, &StdMemory::nb_transport_fw);
+    else socket.register_b_transport(this, &StdMemory::b_transport);
     socket.register_transport_dbg(this, &StdMemory::transport_dbg);
   }
 
@@ -54,6 +61,30 @@ class StdMemory : public sc_core::sc_module {
   }
 
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+    execute(p);
+    if (p.is_response_ok()) delay += m_latency;
+  }
+
+  // AT: BEGIN_REQ -> END_REQ now, the access, BEGIN_RESP `latency` later; END_RESP completes.
+  tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase, sc_core::sc_time& delay) {
+    if (phase == tlm::END_RESP) return tlm::TLM_COMPLETED;
+    if (phase != tlm::BEGIN_REQ) {
+      ++m_counts.violations;
+      return tlm::TLM_COMPLETED;
+    }
+    execute(p);
+    m_peq.notify(p, tlm::BEGIN_RESP, delay + m_latency);
+    phase = tlm::END_REQ;
+    return tlm::TLM_UPDATED;
+  }
+
+  void respond(tlm::tlm_generic_payload& p, const tlm::tlm_phase& phase) {
+    tlm::tlm_phase ph = phase;
+    sc_core::sc_time t = sc_core::SC_ZERO_TIME;
+    socket->nb_transport_bw(p, ph, t);  // TLM_ACCEPTED: END_RESP follows on the forward path
+  }
+
+  void execute(tlm::tlm_generic_payload& p) {
     if (p.get_response_status() != tlm::TLM_INCOMPLETE_RESPONSE) ++m_counts.violations;
     const tlm::tlm_command cmd = p.get_command();
     const unsigned len = p.get_data_length(), width = p.get_streaming_width();
@@ -84,7 +115,6 @@ class StdMemory : public sc_core::sc_module {
       ++(write ? m_counts.writes : m_counts.reads);
       (write ? m_counts.bytes_written : m_counts.bytes_read) += len;
     }
-    delay += m_latency;
     p.set_dmi_allowed(false);
     p.set_response_status(tlm::TLM_OK_RESPONSE);
   }
@@ -103,6 +133,7 @@ class StdMemory : public sc_core::sc_module {
   };
   std::unique_ptr<unsigned char[], Free> m_mem;
   uint64_t m_size;
+  tlm_utils::peq_with_cb_and_phase<StdMemory> m_peq;
   sc_core::sc_time m_latency;
   Counts m_counts;
 };

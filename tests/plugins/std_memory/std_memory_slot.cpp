@@ -15,6 +15,7 @@ class StdMemorySlot : public Module, public AddressTarget {
         m_base(uint64_t(param_int("base", 0, {"base address of the window on the router", "B", 0, 9.2e18}))),
         m_size(uint64_t(param_double("capacity_kb", 1 << 20, {"capacity", "KiB", 1, 1 << 30}) * 1024)),
         m_mem("mem", m_size, sc_core::sc_time(param_double("latency_ns", 1, {"latency per transaction", "ns", 0, 1e6}), sc_core::SC_NS),
+              param_bool("at", false, {"approximately-timed: nb_transport_fw only (four phases)"}),
               stdmem::Counts{counter("reads"), counter("writes"), counter("bytes_read", "B"), counter("bytes_written", "B"),
                              counter("protocol_violations", "", "base-protocol rules the initiators broke")}) {}
 
