@@ -40,8 +40,10 @@ std::vector<int> time_batches(const Network& n, const Hierarchy& h) {
 namespace {
 
 std::vector<State> state_choices(const SearchOptions& o) {
-  return o.state_removal ? std::vector<State>{State::dram, State::glb, State::none}
-                         : std::vector<State>{State::dram, State::glb};
+  std::vector<State> s{State::dram};
+  if (o.allow_glb) s.push_back(State::glb);
+  if (o.state_removal) s.push_back(State::none);
+  return s;
 }
 
 bool dominates(const Cost& a, const Cost& b) {

@@ -21,6 +21,7 @@ struct SearchOptions {
   uint64_t iterations = 20000;         // annealing steps otherwise
   bool state_removal = false;          // explore state: none (changes the function)
   bool allow_fuse = true;
+  bool allow_glb = true;               // state: glb (on-chip state between batches)
 };
 
 struct Candidate {

@@ -304,3 +304,21 @@ TEST(MapRun, StateRemovalChangesTheFunctionAndMatchesTheModel) {
   EXPECT_EQ(per[size_t(n.index("conv2"))].dram[state], 0u);
   EXPECT_GT(per[size_t(n.index("conv1"))].dram[state], 0u);
 }
+
+// `spiketlm map --executable` searches only what the cycle-level model runs: its best mapping
+// runs with -c mapping=, and the run's per-layer DRAM bytes are the ones the search priced.
+TEST(MapCli, AnExecutableBestMappingRunsAndCostsWhatTheSearchSaid) {
+  const std::string d = scratch("map_exec");
+  const std::string trace = src("traces/workloads/vgg9_cifar10"), cfg = src("platforms/sata/sata.yaml");
+  const CliResult s = cli("map " + cfg + " --trace " + trace + " --executable --objective offchip --out " + d +
+                          "/best.yaml --json " + d + "/s.json -q");
+  ASSERT_EQ(s.code, 0) << s.err;
+  const std::string y = slurp(d + "/best.yaml");
+  EXPECT_EQ(y.find("fuse: true"), std::string::npos) << y;
+  EXPECT_EQ(y.find(": glb"), std::string::npos) << y;
+  const CliResult r = cli("run " + cfg + " --trace " + trace + " -c mapping=" + d + "/best.yaml --json " + d + "/r.json -q");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::vector<double> best = column(load_json(d + "/s.json"), "layers", "offchip_best_B");
+  best.erase(best.begin() + 10);  // flatten: no row in the run's table
+  EXPECT_EQ(best, column(load_json(d + "/r.json"), "layers", "dram_bytes"));
+}
