@@ -1,7 +1,6 @@
 #include "platforms/platform.h"
 
 #include "hw/neuron/network_mode.h"
-#include "traces/src/flops.h"
 #include "traces/src/run_variants.h"
 #include "traces/src/to_ann.h"
 
@@ -73,6 +72,7 @@ void Platform::load_run(const std::function<int64_t(int)>& first_default) {
   const int64_t max_samples = m_bundle.functional() ? m_bundle.samples : 1 << 20;
   m_samples = int(p.get_int("run.samples", m_bundle.functional() ? std::min(100, m_bundle.samples) : 1,
                             {"samples to run (--samples)", "", 1, double(max_samples)}));
+  m_per_sample = p.get_bool("run.per_sample", false, {"the report's per-sample table (--per-sample)"});
   const int64_t first_def = first_default ? first_default(m_samples) : 0;
   m_first = int(p.get_int("run.first_sample", first_def, {"index of the first sample", "", 0, double(max_samples - 1)}));
   if (m_bundle.functional() && m_first + m_samples > m_bundle.samples)
@@ -87,75 +87,6 @@ void Platform::load_run(const std::function<int64_t(int)>& first_default) {
          "run.first_sample: samples " + std::to_string(m_first) + ".." + std::to_string(m_first + m_samples - 1) +
              " overlap samples " + std::to_string(cf) + ".." + std::to_string(cf + cn - 1) + " the BN statistics of " +
              m_bundle.dir + " were calibrated on (trace.yaml calibration); expected evaluation samples outside them");
-}
-
-void Platform::report_samples(Report& r, const bundle& b, int first, const std::vector<SampleResult>& results) {
-  const int n = int(results.size()), T = b.timesteps, K = b.classes;
-  double steps = 0;
-  int exited = 0;
-  for (const auto& s : results) {
-    steps += s.exit_timestep ? s.exit_timestep : uint32_t(T);
-    exited += (s.status & STATUS_EXITED_EARLY) != 0;
-  }
-  r.set("summary", "average_timesteps", n ? steps / n : 0.0);
-  r.set("summary", "exited_early", int64_t(exited), "samples");
-  if (!b.functional()) return;
-  auto& at = r.table("accuracy", "Accuracy after each timestep (samples that ran that far)",
-                     {"timestep", "samples", "accuracy_pct"});
-  auto& st = r.table("samples", "Per sample", {"sample", "label", "prediction", "exit_timestep", "latency_us"});
-  int mismatched = 0, correct_exit = 0;
-  std::vector<int> correct(size_t(T), 0), reached(size_t(T), 0);
-  for (int i = 0; i < n; ++i) {
-    const SampleResult& s = results[size_t(i)];
-    const int idx = first + i;
-    const int ran = int(s.outputs.size()) / K;
-    bool same = ran >= 1;
-    for (int t = 0; t < ran; ++t)
-      for (int c = 0; c < K; ++c) same = same && s.outputs[size_t(t) * K + c] == b.ref_output(idx, t, c);
-    mismatched += !same;
-    std::vector<int64_t> z(size_t(K), 0);
-    for (int t = 0; t < ran; ++t) {
-      int best = 0;
-      for (int c = 0; c < K; ++c) {
-        z[size_t(c)] += s.outputs[size_t(t) * K + c];
-        if (z[size_t(c)] > z[size_t(best)]) best = c;
-      }
-      ++reached[size_t(t)];
-      correct[size_t(t)] += best == b.labels[size_t(idx)];
-    }
-    correct_exit += int(s.prediction) == b.labels[size_t(idx)];
-    st.add_row({int64_t(idx), int64_t(b.labels[size_t(idx)]), int64_t(s.prediction), int64_t(ran), s.seconds * 1e6});
-  }
-  for (int t = 0; t < T; ++t)
-    at.add_row({int64_t(t + 1), int64_t(reached[size_t(t)]),
-                reached[size_t(t)] ? 100.0 * correct[size_t(t)] / reached[size_t(t)] : 0.0});
-  r.set("summary", "accuracy", n ? 100.0 * correct_exit / n : 0.0, "%");
-  r.set("summary", "reference_mismatches", int64_t(mismatched), "samples");
-}
-
-void Platform::report_flops(Report& r, const bundle& b, const std::vector<uint64_t>& accumulates, int inferences,
-                            double modelled_pj_per_inference) {
-  if (inferences < 1) return;
-  std::vector<uint64_t> acs(b.layers.size(), 0);
-  double mac_side_snn = 0;  // SNN layers with a multi-bit input, as dense MACs every timestep
-  for (size_t i = 0; i < b.layers.size() && i < accumulates.size(); ++i) {
-    const layer& L = b.layers[i];
-    if (!L.is_compute()) continue;
-    if (!b.ann() && L.in_bits > 1) mac_side_snn += double(L.dense_macs()) * b.timesteps * k_flop_mac_pj;
-    else acs[i] = accumulates[i];
-  }
-  const flop_estimate_result f = flop_estimate(b, acs, inferences);
-  const double per = 1.0 / inferences;
-  r.set("flop_estimate", "dense_macs", double(f.macs) * per, "MAC/inference");
-  r.set("flop_estimate", "note", std::string("FACTS.md s6: 0.9 pJ per AC, 4.6 pJ per MAC (45 nm, 32-bit FP); ") +
-                                     (b.ann() ? "ANN: every MAC, dense" :
-                                                "SNN: counted ACs of spike inputs, direct-coded layers as MACs x T"));
-  const double flop_pj = b.ann() ? f.e_ann_pj * per : f.e_snn_pj * per + mac_side_snn;
-  if (!b.ann()) r.set("flop_estimate", "acs", double(f.acs) * per, "AC/inference");
-  r.set("flop_estimate", "energy", flop_pj * 1e-6, "uJ/inference");
-  r.set("flop_estimate", "ann_energy_same_shape", f.e_ann_pj * per * 1e-6, "uJ/inference");
-  r.set("flop_estimate", "modelled_energy", modelled_pj_per_inference * 1e-6, "uJ/inference");
-  r.set("flop_estimate", "modelled_over_flop", flop_pj > 0 ? modelled_pj_per_inference / flop_pj : 0.0);
 }
 
 uint32_t Platform::exit_threshold_q16() {

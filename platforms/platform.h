@@ -16,6 +16,8 @@
 // Context::to_report(). A platform without a CPU (memdemo) does the work in its own SC_THREAD.
 #pragma once
 #include <functional>
+#include <map>
+#include <tuple>
 
 #include "platforms/run_data.h"
 #include "tlm/module.h"
@@ -67,17 +69,50 @@ class Platform : public Module {
   HostPort m_host;
   // run.exit_threshold (--exit-threshold) as the EXIT_THRESHOLD register value (Q0.16; 0: off).
   uint32_t exit_threshold_q16();
-  // The per-sample part of every platform's report (functional traces): accuracy after each
-  // timestep (over the samples that ran that far), accuracy at the exit (the prediction the
-  // hardware returned), average timesteps, agreement with the trace's reference outputs over
-  // the timesteps run, and one row per sample (label, prediction, exit timestep, latency).
-  static void report_samples(Report& r, const bundle& b, int first, const std::vector<SampleResult>& results);
+  // run.per_sample (--per-sample): the report's per-sample table. Read by load_run().
+  bool m_per_sample = false;
+
+  // --- The report (platforms/platform_report.cpp; layout and names: tlm/report.md) ---
+  // A platform's energy split into its component categories, dynamic and leakage apart.
+  struct EnergySplit {
+    std::vector<std::string> order;                          // categories, in report order
+    std::map<std::string, double> dynamic_pj, leakage_pj;    // whole run
+    double dynamic_total_pj = 0, leakage_total_pj = 0;
+  };
+  // Ledger lines over `seconds` by the platform's categories; lines of category `skip` (if >= 0)
+  // are left out.
+  static EnergySplit split_energy(const EnergyLedger& ledger, double seconds, const EnergyCategories& cats,
+                                  int skip = -1);
+  // The summary every inference platform reports first, per inference: latency, energy with
+  // its dynamic and leakage split, EDP, accuracy, on-chip area, timesteps, exits and agreement
+  // with the trace's reference outputs; then the energy_by_component table (group component),
+  // the accuracy-per-timestep table (group more) and, with run.per_sample, the samples table.
+  // `seconds`, `cycles`: the whole run's.
+  void report_summary(Report& r, const std::vector<SampleResult>& samples, double seconds, double cycles,
+                      const EnergySplit& e, double area_um2);
+  // On-chip area by component (table area_by_component, group component); returns the total.
+  using AreaParts = std::vector<std::pair<std::string, double>>;
+  static void report_area(Report& r, const AreaParts& parts);
+  static double total(const AreaParts& parts);
   // The FLOP-based estimate (traces/src/flops.h, FACTS.md s6) beside the modelled energy, per
   // inference: `accumulates` per bundle layer over `inferences` runs (the platform's counts).
   // SNN: ACs of the spike-input layers x 0.9 pJ, plus the multi-bit-input (direct-coded) layers
   // as dense MACs x T x 4.6 pJ (the usual convention); ANN: dense MACs x 4.6 pJ.
   static void report_flops(Report& r, const bundle& b, const std::vector<uint64_t>& accumulates, int inferences,
                            double modelled_pj_per_inference);
+  // Bytes read and written per inference at every unit that counts bytes_read/bytes_written
+  // (DRAM, buffers), plus `extra` rows (level, read, written: whole run); table memory_traffic.
+  void report_traffic(Report& r, int inferences, const std::vector<std::tuple<std::string, double, double>>& extra = {});
+  // A membrane of `bits` narrower than the trace's thresholds need: fit the neurons to it
+  // (traces/src/requantize.h) and warn, naming `key` and the layers refitted. Returns their number.
+  int fit_membrane(int bits, const std::string& key);
+
+ private:
+  struct Outcome {
+    double average_timesteps = 0, accuracy_pct = 0;
+    int64_t exited = 0, mismatched = 0;
+  };
+  Outcome report_samples(Report& r, const std::vector<SampleResult>& samples);
 };
 
 }  // namespace spiketlm

@@ -3,6 +3,7 @@
 #include <boost/property_tree/json_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -81,48 +82,51 @@ inline Json load_json(const std::string& path) {
   boost::property_tree::read_json(path, j);
   return j;
 }
-inline double summary(const Json& j, const std::string& key) { return j.get<double>("summary." + key); }
-// Column `col` of table `table`, row by row (as doubles).
+// A report's scalar `key`, from whichever section holds it (keys are unique in a report,
+// tlm/report.md); a null (no value) reads as NaN.
+inline double summary(const Json& j, const std::string& key) {
+  for (const auto& sec : j) {
+    if (sec.first == "units" || sec.first == "tables" || sec.first == "table_info") continue;
+    if (const auto v = sec.second.get_child_optional(key)) {
+      const std::string s = v->get_value<std::string>();
+      return s == "null" || s.empty() ? std::nan("") : std::stod(s);
+    }
+  }
+  throw std::runtime_error("no value " + key + " in the report");
+}
+// Column `col` of table `table` (a list of row objects), row by row, as text.
+inline std::vector<std::string> text_column(const Json& j, const std::string& table, const std::string& col) {
+  std::vector<std::string> v;
+  for (const auto& row : j.get_child("tables." + table)) {
+    const auto c = row.second.get_child_optional(col);
+    if (!c) throw std::runtime_error("no column " + col + " in table " + table);
+    v.push_back(c->get_value<std::string>());
+  }
+  return v;
+}
+// Column `col` of table `table`, row by row (as doubles; null reads as 0).
 inline std::vector<double> column(const Json& j, const std::string& table, const std::string& col) {
-  const Json& t = j.get_child("tables." + table);
-  size_t idx = 0, i = 0;
-  bool found = false;
-  for (const auto& c : t.get_child("columns")) {
-    if (c.second.get_value<std::string>() == col) {
-      idx = i;
-      found = true;
-    }
-    ++i;
-  }
-  if (!found) throw std::runtime_error("no column " + col + " in table " + table);
   std::vector<double> v;
-  for (const auto& row : t.get_child("rows")) {
-    size_t k = 0;
-    for (const auto& cell : row.second) {
-      if (k++ == idx) {
-        const std::string s = cell.second.get_value<std::string>();
-        v.push_back(s == "null" || s.empty() ? 0.0 : std::stod(s));
-      }
-    }
-  }
+  for (const auto& s : text_column(j, table, col)) v.push_back(s == "null" || s.empty() ? 0.0 : std::stod(s));
   return v;
 }
 
 // The value in column `col` of the row of `table` whose first cell is `row`.
 inline double table_cell(const Json& j, const std::string& table, const std::string& row, const std::string& col) {
-  size_t i = 0;
-  for (const auto& r : j.get_child("tables." + table + ".rows")) {
-    if (r.second.begin()->second.get_value<std::string>() == row) return column(j, table, col)[i];
-    ++i;
-  }
+  for (const auto& r : j.get_child("tables." + table))
+    if (r.second.begin()->second.get_value<std::string>() == row) {
+      const std::string s = r.second.get<std::string>(col);
+      return s == "null" || s.empty() ? 0.0 : std::stod(s);
+    }
   throw std::runtime_error("no row " + row + " in table " + table);
 }
 
 // Runs the CLI `command` (e.g. "run platforms/sata/sata.yaml --trace ...") quietly with a JSON
-// report in scratch(tag + "_report"), expects exit code 0 and returns the report.
+// report (with its per-sample table) in scratch(tag + "_report"), expects exit code 0 and
+// returns the report.
 inline Json run_json(const std::string& command, const std::string& tag) {
   const std::string out = scratch(tag + "_report") + "/r.json";
-  const CliResult r = cli(command + " --quiet --json " + out);
+  const CliResult r = cli(command + " --quiet --per-sample --json " + out);
   EXPECT_EQ(r.code, 0) << command << ": " << r.err;
   return load_json(out);
 }

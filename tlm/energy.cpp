@@ -204,12 +204,17 @@ void EnergyLedger::to_report(Report& r, double seconds) const {
     else
       act.add_row({l.module, l.component, l.action, int64_t(l.count), l.per_action_pj, l.energy_pj});
   }
-  r.set("summary", "energy_total_pj", total, "pJ, whole run (all samples, with leakage)");
+  r.set("ledger", "run_energy_pj", total, "pJ, whole run (all samples, with leakage)");
   if (!m_areas.empty()) {
     auto& at = r.table("area_by_module", "Area by module (tree totals)", {"module", "area_um2"});
     for (const auto& kv : area_tree()) at.add_row({kv.first, kv.second});
-    r.set("summary", "area_total_um2", area_um2(""), "um^2");
   }
+}
+
+std::vector<EnergyLedger::AreaLine> EnergyLedger::area_lines() const {
+  std::vector<AreaLine> v;
+  for (const auto& a : m_areas) v.push_back({a.module, a.component, a.um2 * a.instances});
+  return v;
 }
 
 }  // namespace spiketlm

@@ -83,8 +83,14 @@ class EnergyLedger {
   // total. Keys are module paths ("sata", "sata.glb_weight", ...).
   std::map<std::string, double> tree(double seconds) const;
   std::map<std::string, double> area_tree() const;
+  struct AreaLine {
+    std::string module, component;
+    double um2;   // all instances
+  };
+  std::vector<AreaLine> area_lines() const;
 
-  // Adds the ledger to a report: an "energy" section (tree, per action) and an "area" one.
+  // Adds the ledger to a report: tables energy_by_module, energy_by_action, area_by_module
+  // (group detail) and ledger.run_energy_pj (the whole run).
   void to_report(Report& r, double seconds) const;
 
  private:

@@ -1,5 +1,7 @@
 #include "tlm/module.h"
 
+#include <iostream>
+
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include <algorithm>
@@ -30,6 +32,13 @@ void Context::to_report(Report& r) const {
   }
   for (auto* m : m_modules) m->report(r);
   ledger.to_report(r, elapsed_s);
+  for (const auto& w : m_warnings) r.warn(w);
+}
+
+void Context::warn(const std::string& text) {
+  if (std::find(m_warnings.begin(), m_warnings.end(), text) != m_warnings.end()) return;
+  m_warnings.push_back(text);
+  std::cerr << "spiketlm: warning: " << text << std::endl;
 }
 
 Module::Module(sc_core::sc_module_name nm, Context& ctx) : sc_core::sc_module(nm), m_ctx(ctx) {

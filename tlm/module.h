@@ -40,6 +40,9 @@ class Context {
   void apply_quantum();
   const std::vector<Module*>& modules() const { return m_modules; }
   Module* find(const std::string& path) const;
+  // An automatic adjustment of what was asked (a parameter refitted, a trace re-derived): one
+  // line on stderr now ("spiketlm: warning: <text>") and in the report's warnings.
+  void warn(const std::string& text);
   // Statistics of every module into the report's "stats" table; ledger into energy tables.
   void to_report(Report& r) const;
   // Seconds of simulated time used for leakage (set by the platform at the end of a run).
@@ -58,6 +61,7 @@ class Context {
   friend class Module;
   std::vector<Module*> m_modules;
   std::map<std::type_index, std::shared_ptr<void>> m_attributes;
+  std::vector<std::string> m_warnings;
 };
 
 struct Stat {

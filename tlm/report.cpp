@@ -1,5 +1,6 @@
 #include "tlm/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -102,7 +103,43 @@ Report::Section& Report::section(const std::string& name) {
   return m_sections.back();
 }
 
+namespace {
+// Keys of the JSON object that sections may not take.
+bool reserved(const std::string& name) {
+  for (const char* r : {"schema", "schema_version", "title", "warnings", "units", "tables", "table_info"})
+    if (name == r) return true;
+  return false;
+}
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+}  // namespace
+
+std::string unit_suffix(const std::string& unit) {
+  if (unit.empty()) return "";
+  if (unit.rfind("GB/s", 0) == 0) return "_gbps";
+  if (unit.rfind("mappings/s", 0) == 0) return "_per_s";
+  const std::string base = unit.substr(0, unit.find_first_of("/ ,("));
+  static const std::map<std::string, std::string> k = {
+      {"s", "_s"},       {"ms", "_ms"},     {"us", "_us"},        {"ns", "_ns"},          {"J", "_j"},
+      {"mJ", "_mj"},     {"uJ", "_uj"},     {"nJ", "_nj"},        {"pJ", "_pj"},          {"J*s", "_j_s"},
+      {"mW", "_mw"},     {"%", "_pct"},     {"mm^2", "_mm2"},     {"um^2", "_um2"},       {"cycles", "_cycles"},
+      {"B", "_bytes"},   {"KB", "_kb"},     {"MHz", "_mhz"},      {"samples", "_samples"}, {"MAC", "_macs"},
+      {"AC", "_acs"},    {"mappings", "_mappings"},    {"timesteps", "_timesteps"}};
+  const auto it = k.find(base);
+  if (it == k.end()) fail("report", "unit '" + unit + "' has no key suffix rule (tlm/report.cpp unit_suffix)");
+  return it->second;
+}
+
 void Report::set(const std::string& sec, const std::string& key, Value v, const std::string& unit) {
+  if (reserved(sec)) fail("report", "section name '" + sec + "' is reserved");
+  const std::string suffix = unit_suffix(unit);
+  if (!suffix.empty() && !ends_with(key, suffix))
+    fail("report", sec + "." + key + ": a value in " + unit + " needs a key ending in " + suffix);
+  for (const auto& s : m_sections)
+    if (s.name != sec)
+      for (const auto& it : s.items)
+        if (it.key == key) fail("report", sec + "." + key + ": key already in section " + s.name + " (one name per quantity)");
   Section& s = section(sec);
   for (auto& it : s.items)
     if (it.key == key) {
@@ -111,6 +148,12 @@ void Report::set(const std::string& sec, const std::string& key, Value v, const 
       return;
     }
   s.items.push_back({key, std::move(v), unit});
+}
+
+void Report::warn(const std::string& text) {
+  for (const auto& w : m_warnings)
+    if (w == text) return;
+  m_warnings.push_back(text);
 }
 
 bool Report::has(const std::string& sec, const std::string& key) const {
@@ -129,10 +172,14 @@ const Value& Report::get(const std::string& sec, const std::string& key) const {
   fail("report", "no value " + sec + "." + key);
 }
 
-Table& Report::table(const std::string& id, const std::string& title, const std::vector<std::string>& cols) {
+Table& Report::table(const std::string& id, const std::string& title, const std::vector<std::string>& cols,
+                     const std::string& group) {
   for (auto& t : m_tables)
     if (t.id == id) return t;
-  m_tables.push_back({id, title, cols, {}});
+  static const char* groups[] = {"layer", "component", "more", "detail", "sample"};
+  if (std::find(std::begin(groups), std::end(groups), group) == std::end(groups))
+    fail("report", "table " + id + ": unknown group '" + group + "'");
+  m_tables.push_back({id, title, cols, {}, group, {}});
   return m_tables.back();
 }
 
@@ -142,105 +189,10 @@ const Table& Report::table(const std::string& id) const {
   fail("report", "no table '" + id + "'");
 }
 
-void Report::write_text(std::ostream& os) const {
-  os << "== " << m_title << " ==\n";
-  for (const auto& s : m_sections) {
-    os << "\n[" << s.name << "]\n";
-    size_t w = 0;
-    for (const auto& it : s.items) w = std::max(w, it.key.size());
-    for (const auto& it : s.items)
-      os << "  " << std::left << std::setw(int(w)) << it.key << "  " << it.value.text()
-         << (it.unit.empty() ? "" : " " + it.unit) << "\n";
-  }
-  for (const auto& t : m_tables) {
-    os << "\n" << t.title << "\n";
-    std::vector<size_t> w(t.columns.size());
-    for (size_t c = 0; c < t.columns.size(); ++c) w[c] = t.columns[c].size();
-    std::vector<std::vector<std::string>> cells;
-    for (const auto& r : t.rows) {
-      cells.emplace_back();
-      for (size_t c = 0; c < r.size(); ++c) {
-        cells.back().push_back(r[c].text());
-        w[c] = std::max(w[c], cells.back().back().size());
-      }
-    }
-    auto line = [&](const std::vector<std::string>& v, const std::vector<Value>* types) {
-      os << " ";
-      for (size_t c = 0; c < v.size(); ++c) {
-        const bool num = types && !(*types)[c].is_string();
-        os << " " << (num ? std::right : std::left) << std::setw(int(w[c])) << v[c];
-      }
-      os << "\n";
-    };
-    line(t.columns, nullptr);
-    std::vector<std::string> rule;
-    for (size_t c = 0; c < w.size(); ++c) rule.push_back(std::string(w[c], '-'));
-    line(rule, nullptr);
-    for (size_t i = 0; i < cells.size(); ++i) line(cells[i], &t.rows[i]);
-  }
-}
-
-void Report::write_json(std::ostream& os) const {
-  os << "{\n  \"title\": " << json_escape(m_title);
-  for (const auto& s : m_sections) {
-    os << ",\n  " << json_escape(s.name) << ": {";
-    for (size_t i = 0; i < s.items.size(); ++i)
-      os << (i ? ", " : "") << "\n    " << json_escape(s.items[i].key) << ": " << s.items[i].value.json();
-    os << "\n  }";
-  }
-  os << ",\n  \"units\": {";
-  bool first = true;
-  for (const auto& s : m_sections)
-    for (const auto& it : s.items)
-      if (!it.unit.empty()) {
-        os << (first ? "" : ", ") << "\n    " << json_escape(s.name + "." + it.key) << ": " << json_escape(it.unit);
-        first = false;
-      }
-  os << "\n  },\n  \"tables\": {";
-  for (size_t ti = 0; ti < m_tables.size(); ++ti) {
-    const auto& t = m_tables[ti];
-    os << (ti ? "," : "") << "\n    " << json_escape(t.id) << ": {\"title\": " << json_escape(t.title)
-       << ", \"columns\": [";
-    for (size_t c = 0; c < t.columns.size(); ++c) os << (c ? ", " : "") << json_escape(t.columns[c]);
-    os << "], \"rows\": [";
-    for (size_t r = 0; r < t.rows.size(); ++r) {
-      os << (r ? "," : "") << "\n      [";
-      for (size_t c = 0; c < t.rows[r].size(); ++c) os << (c ? ", " : "") << t.rows[r][c].json();
-      os << "]";
-    }
-    os << "]}";
-  }
-  os << "\n  }\n}\n";
-}
-
-namespace {
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string o = "\"";
-  for (char c : s) o += (c == '"') ? std::string("\"\"") : std::string(1, c);
-  return o + "\"";
-}
-std::string csv_value(const Value& v) {
-  if (v.empty()) return "";
-  if (v.is_string()) return csv_cell(v.as_string());
-  return v.json();
-}
-}  // namespace
-
-void Report::write_csv(std::ostream& os) const {
-  os << "section,key,value,unit\n";
-  for (const auto& s : m_sections)
-    for (const auto& it : s.items)
-      os << csv_cell(s.name) << "," << csv_cell(it.key) << "," << csv_value(it.value) << "," << csv_cell(it.unit) << "\n";
-  for (const auto& t : m_tables) {
-    os << "\n# table " << t.id << "\n";
-    for (size_t c = 0; c < t.columns.size(); ++c) os << (c ? "," : "") << csv_cell(t.columns[c]);
-    os << "\n";
-    for (const auto& r : t.rows) {
-      for (size_t c = 0; c < r.size(); ++c) os << (c ? "," : "") << csv_value(r[c]);
-      os << "\n";
-    }
-  }
+bool Report::has_table(const std::string& id) const {
+  for (const auto& t : m_tables)
+    if (t.id == id) return true;
+  return false;
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {

@@ -1,8 +1,17 @@
 // spiketlm: the one report writer.
 //
-// A report is an ordered set of sections of named scalar values (with units) and an ordered
-// set of tables. The same content is written as a readable text table, as JSON and as CSV
-// (one file per table is not needed: the CSV holds every table, each preceded by its id).
+// A report is a title, a list of warnings (every automatic adjustment the run made), ordered
+// sections of named scalar values (with units) and ordered tables. The same content is written
+// as text (tlm/report_text.cpp), JSON and CSV (tlm/report_json.cpp); the format is specified,
+// with its schema version, in tlm/report.md.
+//
+// Rules the writer enforces (tlm/report.md, "Names"):
+// - one name per quantity: a key appears in one section only;
+// - units in names: a value with a unit has a key ending in that unit's suffix ("latency_us"
+//   for "us/inference", "accuracy_pct" for "%"); table columns follow the same convention.
+// Tables belong to a group that orders the text and HTML: layer, component, more, detail,
+// sample. The default text shows the summary, then the layer, component and more groups (only
+// a table's brief columns, if it names any); --full adds every column and the detail group.
 // Files are written to a temporary name and renamed, so a failed run leaves no partial file.
 #pragma once
 #include <cstdint>
@@ -38,10 +47,15 @@ class Value {
   std::variant<std::monostate, int64_t, double, std::string> m_v;
 };
 
+// The version of the JSON/CSV layout (tlm/report.md); bumped on any incompatible change.
+constexpr int kReportSchemaVersion = 1;
+
 struct Table {
   std::string id, title;
   std::vector<std::string> columns;
   std::vector<std::vector<Value>> rows;
+  std::string group = "detail";    // layer, component, more, detail, sample
+  std::vector<std::string> brief;  // columns of the default text (empty: all)
   void add_row(std::vector<Value> row);
   size_t column(const std::string& name) const;   // error if missing
 };
@@ -49,19 +63,18 @@ struct Table {
 class Report {
  public:
   explicit Report(std::string title = "spiketlm") : m_title(std::move(title)) {}
+  const std::string& title() const { return m_title; }
+  // Error if `key` is already set in another section, or has a unit but not its suffix.
   void set(const std::string& section, const std::string& key, Value v, const std::string& unit = "");
   bool has(const std::string& section, const std::string& key) const;
   const Value& get(const std::string& section, const std::string& key) const;
-  Table& table(const std::string& id, const std::string& title, const std::vector<std::string>& columns);
+  Table& table(const std::string& id, const std::string& title, const std::vector<std::string>& columns,
+               const std::string& group = "detail");
   const Table& table(const std::string& id) const;
+  bool has_table(const std::string& id) const;
+  void warn(const std::string& text);
+  const std::vector<std::string>& warnings() const { return m_warnings; }
 
-  void write_text(std::ostream& os) const;
-  void write_json(std::ostream& os) const;
-  void write_csv(std::ostream& os) const;
-  // Write to path atomically (temp file + rename); format from the extension or explicit.
-  void save(const std::string& path, const std::string& format) const;
-
- private:
   struct Item {
     std::string key;
     Value value;
@@ -71,12 +84,26 @@ class Report {
     std::string name;
     std::vector<Item> items;
   };
+  const std::vector<Section>& sections() const { return m_sections; }
+  const std::deque<Table>& tables() const { return m_tables; }
+
+  // `full`: every column and the detail tables (the default is the short form above).
+  void write_text(std::ostream& os, bool full = false) const;
+  void write_json(std::ostream& os) const;
+  void write_csv(std::ostream& os) const;   // one long table: table,row,column,value,unit
+  // Write to path atomically (temp file + rename); format json, csv or text.
+  void save(const std::string& path, const std::string& format) const;
+
+ private:
   Section& section(const std::string& name);
   std::string m_title;
+  std::vector<std::string> m_warnings;
   std::vector<Section> m_sections;
   std::deque<Table> m_tables;   // deque: references from table() stay valid as tables are added
 };
 
+// The key suffix a unit requires ("uJ/inference" -> "_uj"; "" if the unit has no rule).
+std::string unit_suffix(const std::string& unit);
 std::string json_escape(const std::string& s);
 // Write `content` to `path` through a temporary file and rename; error names the file.
 void write_file_atomic(const std::string& path, const std::string& content);

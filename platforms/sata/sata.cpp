@@ -5,7 +5,6 @@
 
 #include "hw/neuron/network_mode.h"
 #include "traces/src/golden.h"
-#include "traces/src/requantize.h"
 
 namespace spiketlm {
 
@@ -23,7 +22,7 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   m_lif = make_child<LifUnit>("lif", "lif.basic");
   // A membrane narrower than the trace's thresholds need: fit the neurons to it (the golden
   // model at this width becomes the reference; traces/src/requantize.h).
-  m_requantized = requantize_membrane(m_bundle, m_lif->membrane_bits());
+  m_requantized = fit_membrane(m_lif->membrane_bits(), m_lif->path() + ".membrane_bits");
   m_df = make_child<Dataflow>("dataflow", "dataflow.os");
   m_seq = make_child<Controller>("seq", "sequencer");
   m_cpu = make_child<Cpu>("cpu", "cpu");
@@ -78,89 +77,91 @@ void Sata::assign_energy_categories() {
     m_energy.assign(*m, Energy::control);
 }
 
-double Sata::report_energy(Report& r, double seconds, double per, double lat_s) const {
-  // Energy by component, per sample.
-  const auto lines = ctx().ledger.lines(seconds);
-  const std::vector<double> cat = m_energy.totals(lines);
-  double total = 0;
-  for (const auto& l : lines) total += l.energy_pj;
-  auto c = [&](Energy k) { return cat[size_t(k)]; };
-  const double e = total * per;
-  r.set("summary", "energy", e * 1e-6, "uJ/sample");
-  r.set("summary", "edp", e * 1e-12 * lat_s, "J*s/sample");
-  const double mem = c(Energy::dram) + c(Energy::glb_weight) + c(Energy::glb_ifmap) + c(Energy::glb_ofmap) +
-                     c(Energy::scratchpads);
-  const double comp = c(Energy::accumulate) + c(Energy::lif);
-  r.set("summary", "memory_energy", mem * per * 1e-6, "uJ/sample");
-  r.set("summary", "compute_energy", comp * per * 1e-6, "uJ/sample");
-  r.set("summary", "lif_share_of_compute", comp > 0 ? 100.0 * c(Energy::lif) / comp : 0.0, "%");
-  auto& et = r.table("energy_by_component", "Energy by component (per sample)", {"component", "energy_uj", "share_pct"});
-  for (size_t k = 0; k < cat.size(); ++k)
-    et.add_row({m_energy.names()[k], cat[k] * per * 1e-6, total > 0 ? 100.0 * cat[k] / total : 0.0});
-  return e;
-}
-
 void Sata::finish(const RunResults& run, Report& r) {
   const int n = int(run.samples.size());
-  const int T = m_bundle.timesteps;
-  double seconds = 0;
-  uint64_t cycles = 0;
+  double seconds = 0, cycles = 0;
   for (const auto& s : run.samples) {
     seconds += s.seconds;
-    cycles += s.cycles;
+    cycles += double(s.cycles);
   }
   ctx().elapsed_s = seconds;  // leakage is charged over the accelerator's busy time
   r.set("run", "platform", unit_kind());
   r.set("run", "trace", m_bundle.name);
   r.set("run", "trace_kind", m_bundle.kind);
+  r.set("run", "network", m_bundle.network);
   r.set("run", "dataflow", m_df->unit_kind());
   r.set("run", "samples", int64_t(n));
-  r.set("run", "timesteps", int64_t(T));
-  r.set("run", "network", m_bundle.network);
+  r.set("run", "timesteps", int64_t(m_bundle.timesteps));
   if (ann_bits(ctx())) r.set("run", "activation_bits", int64_t(ann_bits(ctx())));
   r.set("run", "membrane_bits", int64_t(m_lif->membrane_bits()));
   r.set("run", "requantized_layers", int64_t(m_requantized));
   r.set("run", "pe_array", std::to_string(m_pe->rows()) + "x" + std::to_string(m_pe->cols()));
+
+  const EnergySplit e = split_energy(ctx().ledger, seconds, m_energy);
+  report_layers(run, r);
+  const AreaParts area = area_parts();
+  report_summary(r, run.samples, seconds, cycles, e, total(area));
+  report_area(r, area);
   const double per = n ? 1.0 / n : 0;
-  const double lat_s = seconds * per, lat_cyc = double(cycles) * per;
-  r.set("summary", "latency_cycles", lat_cyc, "cycles/sample");
-  r.set("summary", "latency", lat_s * 1e6, "us/sample");
-
-  const double e = report_energy(r, seconds, per, lat_s);
-
-  // Accuracy, exits, agreement with the reference (functional traces), per sample.
-  report_samples(r, m_bundle, m_first, run.samples);
+  auto cat = [&](const char* c) { return (e.dynamic_pj.at(c) + e.leakage_pj.at(c)) * per; };
+  const double mem = cat("dram") + cat("glb_weight") + cat("glb_ifmap") + cat("glb_ofmap") + cat("scratchpads");
+  const double comp = cat("accumulate") + cat("lif");
+  r.set("breakdown", "memory_energy_uj", mem * 1e-6, "uJ/inference");
+  r.set("breakdown", "compute_energy_uj", comp * 1e-6, "uJ/inference");
+  r.set("breakdown", "lif_share_of_compute_pct", comp > 0 ? 100.0 * cat("lif") / comp : 0.0, "%");
+  // Scratchpads: one byte per 8-bit register access (hw/compute/pe_array.md).
+  double spad_rd = 0, spad_wr = 0;
+  for (const auto& l : ctx().ledger.lines(seconds))
+    if (l.action != "leakage" && m_energy.of(l) == int(Energy::scratchpads))
+      (l.action == "read" ? spad_rd : spad_wr) += double(l.count);
+  report_traffic(r, n, {{m_pe->path() + ".scratchpads", spad_rd, spad_wr}});
 
   // The FLOP-based estimate beside the modelled energy (issue #10).
-  {
-    std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
-    const auto& lod = run.layer_of_desc;
-    const auto& st = m_exec->layer_stats();
-    for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
-    report_flops(r, m_bundle, acc, n, e);
-  }
-
-  report_layers(run, r, per);
+  std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
+  const auto& lod = run.layer_of_desc;
+  const auto& st = m_exec->layer_stats();
+  for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
+  report_flops(r, m_bundle, acc, n, (e.dynamic_total_pj + e.leakage_total_pj) * per);
 }
 
-void Sata::report_layers(const RunResults& run, Report& r, double per) const {
-  // Per layer (summed over samples; cycles per sample).
-  auto& lt = r.table("layers", "Per layer (per sample)",
-                     {"layer", "op", "compute_cycles", "lif_cycles", "stall_cycles", "span_cycles", "utilisation_pct",
-                      "accumulates", "spikes_in", "spikes_out", "dram_bytes", "glb_bytes", "energy_uj"});
+// On-chip area by component (the ledger's areas: PEs, scratchpads, LIF units, global buffers,
+// registers, exit unit; DRAM and the interconnect are not in it), in the energy categories.
+Platform::AreaParts Sata::area_parts() const {
+  std::vector<double> cat(m_energy.names().size(), 0.0);
+  for (const auto& a : ctx().ledger.area_lines())
+    cat[size_t(m_energy.of(EnergyLedger::Line{a.module, a.component, "", 0, 0, 0}))] += a.um2;
+  AreaParts parts;
+  for (Energy c : {Energy::glb_weight, Energy::glb_ifmap, Energy::glb_ofmap, Energy::scratchpads, Energy::accumulate,
+                   Energy::lif, Energy::control})
+    parts.push_back({m_energy.names()[size_t(c)], cat[size_t(c)]});
+  return parts;
+}
+
+// Per layer (summed over samples; per inference).
+void Sata::report_layers(const RunResults& run, Report& r) const {
+  const double per = run.samples.empty() ? 0 : 1.0 / double(run.samples.size());
+  auto& lt = r.table("layers", "Per layer (per inference)",
+                     {"index", "layer", "op", "latency_us", "compute_cycles", "lif_cycles", "stall_cycles", "span_cycles",
+                      "utilisation_pct", "accumulates", "spikes_in", "spikes_out", "dram_bytes", "glb_bytes", "energy_uj"},
+                     "layer");
+  lt.brief = {"layer", "op", "latency_us", "utilisation_pct", "spikes_out", "dram_bytes", "glb_bytes", "energy_uj"};
   const auto& descs = run.descriptors;
+  const auto& lod = run.layer_of_desc;
   const auto& ls = m_exec->layer_stats();
   const int R = m_pe->rows(), C = m_pe->cols();
+  const double cycle_s = m_seq->clock().to_seconds();
   for (size_t i = 0; i < ls.size() && i < descs.size(); ++i) {
     const LayerStats& s = ls[i];
     static const char* ops[] = {"?", "conv", "linear", "maxpool", "avgpool", "add"};
     const uint32_t op = descs[i].op;
+    const std::string name = i < lod.size() ? m_bundle.layers[size_t(lod[i])].name : std::to_string(i);
     // Mapping utilisation: useful MACs of a dense pass over the PE-cycles of its folds.
     const double util = s.compute_cycles ? 100.0 * double(s.dense_accumulates) / (double(R) * C * double(s.compute_cycles)) : 0.0;
-    lt.add_row({int64_t(i), ops[op <= 5 ? op : 0], double(s.compute_cycles) * per, double(s.lif_cycles) * per,
-                double(s.stall_cycles) * per, double(s.span_cycles) * per, util, double(s.accumulates) * per,
-                double(s.spikes_in) * per, double(s.spikes_out) * per, double(s.dram_bytes) * per,
-                double(s.glb_bytes) * per, s.energy_pj * per * 1e-6});
+    lt.add_row({int64_t(i), name, ops[op <= 5 ? op : 0], double(s.span_cycles) * per * cycle_s * 1e6,
+                double(s.compute_cycles) * per, double(s.lif_cycles) * per, double(s.stall_cycles) * per,
+                double(s.span_cycles) * per, util, double(s.accumulates) * per, double(s.spikes_in) * per,
+                double(s.spikes_out) * per, double(s.dram_bytes) * per, double(s.glb_bytes) * per,
+                s.energy_pj * per * 1e-6});
   }
 }
 

@@ -52,8 +52,8 @@ class Sata : public Platform {
   EnergyCategories m_energy{{"dram", "glb_weight", "glb_ifmap", "glb_ofmap", "scratchpads", "accumulate", "lif",
                              "interconnect", "control"}};
   void assign_energy_categories();
-  double report_energy(Report& r, double seconds, double per, double lat_s) const;  // returns the energy per sample
-  void report_layers(const RunResults& run, Report& r, double per) const;
+  AreaParts area_parts() const;
+  void report_layers(const RunResults& run, Report& r) const;
 };
 
 }  // namespace spiketlm

@@ -15,10 +15,11 @@ for T in 1 2 3 4 5 6 7 8; do
     "$BIN" run platforms/spikeflow/$cfg.yaml --trace "$BUNDLE" --timesteps $T --quiet --json "$TMP/r.json"
     python3 - "$TMP/r.json" "$T" "$cfg" <<'PY'
 import json, sys
-j = json.load(open(sys.argv[1]))["summary"]
-lat = j["latency"] / 1e3
+r = json.load(open(sys.argv[1]))
+j = {**r["summary"], **r["breakdown"]}
+lat = j["latency_us"] / 1e3
 mode = "physical" if sys.argv[3] == "spikeflow" else "dense (SpikeSim)"
-print(f"| {sys.argv[2]} | {mode} | {lat:.3f} | {j['imc_energy']:.1f} | {j['energy']:.1f} | {j['imc_energy']*lat:.1f} | {j['energy']*lat:.1f} |")
+print(f"| {sys.argv[2]} | {mode} | {lat:.3f} | {j['imc_energy_uj']:.1f} | {j['energy_uj']:.1f} | {j['imc_energy_uj']*lat:.1f} | {j['energy_uj']*lat:.1f} |")
 PY
   done
 done

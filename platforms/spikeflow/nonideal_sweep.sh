@@ -26,7 +26,7 @@ acc() {  # acc TRACE ARGS... -> accuracy after T, hrs share
   local t=$1; shift
   rm -f "$tmp/r.json"
   "$bin" run $cfg --trace "$t" --samples $n "$@" --quiet --json "$tmp/r.json" || { echo "FAILED"; return; }
-  python3 -c "import json;s=json.load(open('$tmp/r.json'))['summary'];print('%.1f %.1f' % (s['accuracy'], s['hrs_share']))"
+  python3 -c "import json;r=json.load(open('$tmp/r.json'));print('%.1f %.1f' % (r['summary']['accuracy_pct'], r['breakdown']['hrs_share_pct']))"
 }
 cal() {  # cal ARGS... -> accuracy after BN adaptation
   rm -rf "$tmp/cal"

@@ -5,7 +5,6 @@
 
 #include "hw/neuron/network_mode.h"
 #include "traces/src/golden.h"
-#include "traces/src/requantize.h"
 
 namespace spiketlm {
 
@@ -29,7 +28,7 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   m_tile = make_child<ImcTile>("tile", "imc.tile");
   // A membrane narrower than the trace's thresholds need: fit the neurons to it (the golden
   // model at this width becomes the reference; traces/src/requantize.h).
-  requantize_membrane(m_bundle, m_tile->lif().membrane_bits());
+  fit_membrane(m_tile->lif().membrane_bits(), m_tile->lif().path() + ".membrane_bits");
   m_ctrl = make_child<ImcController>("ctrl", "controller.imc");
   m_cpu = make_child<Cpu>("cpu", "cpu");
   m_exit = make_child<ExitUnit>("exit", "exit.entropy");
@@ -136,40 +135,8 @@ void SpikeFlow::assign_energy_categories() {
     m_energy.assign(*m, Energy::control);
 }
 
-double SpikeFlow::report_energy(Report& r, double seconds, double per, double lat_s) const {
-  // Energy by component, per sample. Crossbar programming (once per network load) is kept out.
-  std::vector<double> cat(m_energy.names().size(), 0.0);
-  double total = 0, program = 0;
-  for (const auto& l : ctx().ledger.lines(seconds)) {
-    const int k = m_energy.of(l);
-    if (k == int(Energy::program)) {
-      program += l.energy_pj;
-      continue;
-    }
-    cat[size_t(k)] += l.energy_pj;
-    total += l.energy_pj;
-  }
-  auto c = [&](Energy k) { return cat[size_t(k)]; };
-  const double e = total * per;
-  double imc = 0;
-  for (int k = int(Energy::crossbar); k <= int(Energy::noc); ++k) imc += cat[size_t(k)];
-  r.set("summary", "energy", e * 1e-6, "uJ/sample");
-  r.set("summary", "edp", e * 1e-12 * lat_s, "J*s/sample");
-  r.set("summary", "imc_energy", imc * per * 1e-6, "uJ/sample");
-  r.set("summary", "imc_energy_pj", imc * per, "pJ/sample");
-  r.set("summary", "memory_energy", (c(Energy::glb) + c(Energy::dram)) * per * 1e-6, "uJ/sample");
-  r.set("summary", "neuron_share_of_imc", imc > 0 ? 100.0 * c(Energy::neuron) / imc : 0.0, "%");
-  r.set("summary", "program_energy", program * 1e-6, "uJ (once per network load)");
-  r.set("summary", "program_time", m_ctrl->executor().program_ns() * 1e-3, "us (once per network load)");
-  auto& et = r.table("energy_by_component", "Energy by component (per sample)", {"component", "energy_uj", "share_pct"});
-  for (size_t k = 0; k < size_t(Energy::program); ++k)
-    et.add_row({m_energy.names()[k], cat[k] * per * 1e-6, total > 0 ? 100.0 * cat[k] / total : 0.0});
-  return e;
-}
-
 void SpikeFlow::finish(const RunResults& run, Report& r) {
   const int n = int(run.samples.size());
-  const int T = m_bundle.timesteps;
   double seconds = 0;
   for (double s : m_ctrl->executor().run_latency_s()) seconds += s;
   ctx().elapsed_s = seconds;
@@ -181,57 +148,77 @@ void SpikeFlow::finish(const RunResults& run, Report& r) {
   r.set("run", "network", m_bundle.network);
   if (ann_bits(ctx())) r.set("run", "activation_bits", int64_t(ann_bits(ctx())));
   r.set("run", "samples", int64_t(n));
-  r.set("run", "timesteps", int64_t(T));
-  r.set("run", "mode", m_ctrl->dense_spikesim() ? "dense_spikesim" : (std::string("physical") + ""));
+  r.set("run", "timesteps", int64_t(m_bundle.timesteps));
+  r.set("run", "mode", m_ctrl->dense_spikesim() ? "dense_spikesim" : "physical");
   r.set("run", "crossbar", std::to_string(pe.xbar().rows()) + "x" + std::to_string(pe.xbar().cols()));
   r.set("run", "noc", m_noc->unit_kind());
-  const double lat_s = seconds * per;
-  r.set("summary", "latency_cycles", lat_s * pe.clock_mhz() * 1e6, "cycles/sample");
-  r.set("summary", "latency", lat_s * 1e6, "us/sample");
-  r.set("summary", "pe_cycle", pe.cycle_ns(), "ns");
+  r.set("run", "lif", m_tile->lif().unit_kind());
+  r.set("run", "lif_share", int64_t(m_tile->lif().share()));
+  r.set("run", "column_model", pe.column().unit_kind());
+  const char* enc[] = {"offset", "flip", "differential"};
+  r.set("run", "weight_encoding", enc[int(pe.xbar().cells().encoding)]);
 
-  const double e = report_energy(r, seconds, per, lat_s);
-  report_area(r);
-
-  // Mapping.
-  const int xr = pe.xbar().rows(), wc = m_ctrl->map_config().wcols;
-  r.set("mapping", "tiles_needed", int64_t(m_map.tiles));
-  r.set("mapping", "tiles", int64_t(m_chip_tiles));
-  r.set("mapping", "pes", int64_t(m_map.pes));
-  r.set("mapping", "crossbars_allocated", int64_t(m_map.xbars_allocated));
-  r.set("mapping", "crossbars_used", int64_t(m_map.xbars_used));
-  r.set("mapping", "crossbar_utilisation", 100.0 * m_map.utilisation(xr, wc), "%");
-  r.set("summary", "tiles", int64_t(m_chip_tiles));
-
-  // Accuracy, exits, agreement with the reference (functional traces), per sample.
-  report_samples(r, m_bundle, m_first, run.samples);
+  // Energy by component, per inference. Crossbar programming (once per network load) is kept out.
+  double program = 0;
+  for (const auto& l : ctx().ledger.lines(seconds))
+    if (m_energy.of(l) == int(Energy::program)) program += l.energy_pj;
+  const EnergySplit e = split_energy(ctx().ledger, seconds, m_energy, int(Energy::program));
+  report_layers(run, r);
+  const AreaParts area = area_parts();
+  report_summary(r, run.samples, seconds, seconds * pe.clock_mhz() * 1e6, e, total(area));
+  report_area(r, area);
+  report_breakdown(r, n, e, area, program);
+  report_mapping(r);
+  report_traffic(r, n);
 
   // The FLOP-based estimate beside the modelled energy (issue #10).
-  {
-    std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
-    const auto& lod = run.layer_of_desc;
-    const auto& st = m_ctrl->executor().layer_stats();
-    for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
-    report_flops(r, m_bundle, acc, n, e);
-  }
-
-  report_cells(r);
+  std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
+  const auto& lod = run.layer_of_desc;
+  const auto& st = m_ctrl->executor().layer_stats();
+  for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
+  report_flops(r, m_bundle, acc, n, (e.dynamic_total_pj + e.leakage_total_pj) * per);
   if (!m_calibrate_out.empty()) calibrate(run, r);
-
-  report_layers(r, per);
 }
 
-void SpikeFlow::report_area(Report& r) const {
+// Section breakdown: the IMC share, programming, PE cycle, area shares, LIF circuits, cells.
+void SpikeFlow::report_breakdown(Report& r, int inferences, const EnergySplit& e, const AreaParts& area,
+                                 double program) const {
+  const double per = inferences > 0 ? 1.0 / double(inferences) : 0;
   ImcPe& pe = m_tile->pe();
-  // Area: per component from the tech table and the instance counts.
+  auto cat = [&](Energy k) {
+    const std::string& c = m_energy.names()[size_t(k)];
+    return (e.dynamic_pj.at(c) + e.leakage_pj.at(c)) * per;
+  };
+  double imc = 0;
+  for (int k = int(Energy::crossbar); k <= int(Energy::noc); ++k) imc += cat(Energy(k));
+  r.set("breakdown", "imc_energy_uj", imc * 1e-6, "uJ/inference");
+  r.set("breakdown", "memory_energy_uj", (cat(Energy::glb) + cat(Energy::dram)) * 1e-6, "uJ/inference");
+  r.set("breakdown", "neuron_share_of_imc_pct", imc > 0 ? 100.0 * cat(Energy::neuron) / imc : 0.0, "%");
+  r.set("breakdown", "program_energy_uj", program * 1e-6, "uJ once per network load");
+  r.set("breakdown", "program_time_us", m_ctrl->executor().program_ns() * 1e-3, "us once per network load");
+  r.set("breakdown", "pe_cycle_ns", pe.cycle_ns(), "ns");
+  const size_t kSpikeSimParts = 9;   // the rows of SpikeSim's area model (FACTS.md s2)
+  const double spikesim_area = total(AreaParts(area.begin(), area.begin() + kSpikeSimParts));
+  r.set("breakdown", "spikesim_model_area_mm2", spikesim_area * 1e-6, "mm^2 (SpikeSim's area model: no global buffer, no exit unit)");
+  r.set("breakdown", "lif_membrane_area_share_pct", 100.0 * area[7].second / std::max(total(area), 1e-300), "%");
+  // LIF sharing (C#n): circuits and the channels each serves; their area is not in SpikeSim's
+  // model (imc_neuron area 0), so the membrane memory carries the area effect.
+  r.set("breakdown", "lif_circuits", int64_t(m_lif_circuits));
+  r.set("breakdown", "lif_circuit_area_um2", double(m_lif_circuits) * ctx().tech.component(m_tile->lif().tech(), path()).area_um2,
+        "um^2");
+  // Crossbar cells: high-resistance share as programmed and with SpikeSim's offset encoding.
+  r.set("breakdown", "hrs_share_pct", 100.0 * pe.xbar().hrs_share(), "% of unit cells in the high-resistance state");
+  r.set("breakdown", "hrs_share_offset_pct", 100.0 * pe.xbar().hrs_share_offset(), "% with the offset encoding of the same weights");
+}
+
+// Area by component: SpikeSim's per-component areas and instance counts (FACTS.md s2), then
+// the global buffer and the exit unit, which SpikeSim's model leaves out (kSpikeSimParts).
+Platform::AreaParts SpikeFlow::area_parts() const {
   const TechTable& tt = ctx().tech;
+  ImcPe& pe = m_tile->pe();
   auto a = [&](const std::string& comp) { return tt.component(comp, path()).area_um2; };
   const double tiles = m_chip_tiles, pes = tiles * m_tile->pes();
-  struct Row {
-    const char* name;
-    double um2;
-  };
-  const std::vector<Row> rows = {
+  return {
       {"crossbars", pes * pe.xbars() * a(pe.xbar().tech())},
       {"adcs", pes * pe.adcs() * a(pe.adc().tech())},
       {"muxes", pes * pe.adcs() * a(pe.mux_tech())},
@@ -242,48 +229,40 @@ void SpikeFlow::report_area(Report& r) const {
       // SpikeSim's 22-bit membrane word (FACTS.md s2), scaled to the configured width.
       {"membrane_memory", m_neurons * a("membrane_mem") * m_tile->lif().membrane_bits() / 22.0},
       {"input_spike_memory", m_input_neurons * a("spike_mem")},
+      {"global_buffer", ctx().ledger.area_um2(m_glb->path())},
+      {"exit_unit", ctx().ledger.area_um2(m_exit->path())},
   };
-  double area = 0;
-  for (const auto& row : rows) area += row.um2;
-  auto& at = r.table("area_by_component", "Area by component", {"component", "area_um2", "share_pct"});
-  for (const auto& row : rows) at.add_row({row.name, row.um2, area > 0 ? 100.0 * row.um2 / area : 0.0});
-  r.set("summary", "area", area * 1e-6, "mm^2");
-  r.set("summary", "area_um2", area, "um^2");
-  r.set("summary", "lif_membrane_area_share", area > 0 ? 100.0 * rows[7].um2 / area : 0.0, "%");
-  r.set("summary", "membrane_area", rows[7].um2, "um^2");
-  // LIF sharing (C#n): circuits and the channels each serves; their area is not in SpikeSim's
-  // model (imc_neuron area 0), so the membrane memory carries the area effect.
-  r.set("run", "lif", m_tile->lif().unit_kind());
-  r.set("run", "lif_share", int64_t(m_tile->lif().share()));
-  r.set("summary", "lif_circuits", int64_t(m_lif_circuits));
-  r.set("summary", "lif_circuit_area", double(m_lif_circuits) * a(m_tile->lif().tech()), "um^2");
-  // The exit unit is not in SpikeSim's area model: reported apart, not in `area`.
-  r.set("summary", "exit_unit_area", ctx().ledger.area_um2(m_exit->path()), "um^2 (not in area)");
 }
 
-void SpikeFlow::report_cells(Report& r) const {
-  ImcPe& pe = m_tile->pe();
-  // Crossbar cells: high-resistance share as programmed and with SpikeSim's offset encoding.
-  Crossbar& xb = pe.xbar();
-  r.set("run", "column_model", pe.column().unit_kind());
-  const char* enc[] = {"offset", "flip", "differential"};
-  r.set("run", "weight_encoding", enc[int(xb.cells().encoding)]);
-  r.set("summary", "hrs_share", 100.0 * xb.hrs_share(), "% of unit cells in the high-resistance state");
-  r.set("summary", "hrs_share_offset", 100.0 * xb.hrs_share_offset(), "% with the offset encoding of the same weights");
+void SpikeFlow::report_mapping(Report& r) const {
+  const int xr = m_tile->pe().xbar().rows(), wc = m_ctrl->map_config().wcols;
+  r.set("mapping", "tiles_needed", int64_t(m_map.tiles));
+  r.set("mapping", "tiles", int64_t(m_chip_tiles));
+  r.set("mapping", "pes", int64_t(m_map.pes));
+  r.set("mapping", "crossbars_allocated", int64_t(m_map.xbars_allocated));
+  r.set("mapping", "crossbars_used", int64_t(m_map.xbars_used));
+  r.set("mapping", "crossbar_utilisation_pct", 100.0 * m_map.utilisation(xr, wc), "%");
 }
 
-void SpikeFlow::report_layers(Report& r, double per) const {
-  // Per layer (per sample).
-  auto& lt = r.table("layers", "Per layer (per sample)",
-                     {"layer", "op", "pes", "first_tile", "last_tile", "input_planes", "pe_cycles", "active_pe_cycles",
-                      "xbar_reads", "active_xbar_reads", "accumulates", "spikes_in", "spikes_out", "neuron_updates",
-                      "noc_bytes", "start_us", "end_us", "energy_uj"});
-  for (const auto& s : m_ctrl->executor().layer_stats())
-    lt.add_row({int64_t(s.layer), s.op, int64_t(s.pes), int64_t(s.first_tile), int64_t(s.last_tile), int64_t(s.planes),
-                double(s.pe_cycles) * per, double(s.active_pe_cycles) * per, double(s.xbar_reads) * per,
-                double(s.active_xbar_reads) * per, double(s.accumulates) * per, double(s.spikes_in) * per, double(s.spikes_out) * per,
-                double(s.neuron_updates) * per, double(s.noc_bytes) * per, s.start_ns * 1e-3, s.end_ns * 1e-3,
-                s.energy_pj * per * 1e-6});
+// Per layer (per inference; start and end of the layer in the pipeline of one inference).
+void SpikeFlow::report_layers(const RunResults& run, Report& r) const {
+  const double per = run.samples.empty() ? 0 : 1.0 / double(run.samples.size());
+  auto& lt = r.table("layers", "Per layer (per inference)",
+                     {"index", "layer", "op", "latency_us", "pes", "first_tile", "last_tile", "input_planes", "pe_cycles",
+                      "active_pe_cycles", "xbar_reads", "active_xbar_reads", "accumulates", "spikes_in", "spikes_out",
+                      "neuron_updates", "noc_bytes", "start_us", "end_us", "energy_uj"},
+                     "layer");
+  lt.brief = {"layer", "op", "latency_us", "pes", "pe_cycles", "spikes_out", "noc_bytes", "energy_uj"};
+  const auto& lod = run.layer_of_desc;
+  for (const auto& s : m_ctrl->executor().layer_stats()) {
+    const size_t i = size_t(s.layer);
+    const std::string name = i < lod.size() ? m_bundle.layers[size_t(lod[i])].name : std::to_string(i);
+    lt.add_row({int64_t(s.layer), name, s.op, (s.end_ns - s.start_ns) * 1e-3, int64_t(s.pes), int64_t(s.first_tile),
+                int64_t(s.last_tile), int64_t(s.planes), double(s.pe_cycles) * per, double(s.active_pe_cycles) * per,
+                double(s.xbar_reads) * per, double(s.active_xbar_reads) * per, double(s.accumulates) * per,
+                double(s.spikes_in) * per, double(s.spikes_out) * per, double(s.neuron_updates) * per,
+                double(s.noc_bytes) * per, s.start_ns * 1e-3, s.end_ns * 1e-3, s.energy_pj * per * 1e-6});
+  }
 }
 
 void SpikeFlow::calibrate(const RunResults& run, Report& r) {
@@ -326,9 +305,9 @@ void SpikeFlow::calibrate(const RunResults& run, Report& r) {
   b.description = m_bundle.description + "; BN running statistics re-estimated on " + std::to_string(run.samples.size()) +
                   " samples from " + std::to_string(m_first) + " through a non-ideal SpikeFlow (spiketlm calibrate)";
   write_bundle(b, m_calibrate_out);
-  r.set("calibration", "out", m_calibrate_out);
-  r.set("calibration", "samples", int64_t(run.samples.size()));
-  r.set("calibration", "first_sample", int64_t(m_first));
+  r.set("calibration", "calibration_out", m_calibrate_out);
+  r.set("calibration", "calibration_samples", int64_t(run.samples.size()));
+  r.set("calibration", "calibration_first_sample", int64_t(m_first));
 }
 
 SPIKETLM_REGISTER_KIND(SpikeFlow, "platform.spikeflow", "platform",

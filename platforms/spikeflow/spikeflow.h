@@ -33,10 +33,10 @@ class SpikeFlow : public Platform {
  private:
   void calibrate(const RunResults& run, Report& r);  // BN adaptation (run.calibrate_out)
   void assign_energy_categories();
-  double report_energy(Report& r, double seconds, double per, double lat_s) const;  // returns the energy per sample
-  void report_area(Report& r) const;
-  void report_cells(Report& r) const;  // crossbar cells: high-resistance share
-  void report_layers(Report& r, double per) const;
+  AreaParts area_parts() const;
+  void report_breakdown(Report& r, int inferences, const EnergySplit& e, const AreaParts& area, double program) const;
+  void report_mapping(Report& r) const;
+  void report_layers(const RunResults& run, Report& r) const;
   Router* m_bus;
   // Buffer slots: any memory-mapped target kind (spiketlm's memories or a standard TLM-2.0 one).
   AddressTarget* m_dram;

@@ -35,7 +35,7 @@ namespace {
 
 const char* kUsage =
     "usage: spiketlm run CONFIG.yaml [--trace DIR] [--samples N] [--timesteps T] [--ann BITS] [-c key=value]...\n"
-    "                    [--json FILE] [--csv FILE] [--vcd FILE] [--trace-filter GLOB]...\n"
+    "                    [--json FILE] [--csv FILE] [--full] [--per-sample] [--vcd FILE] [--trace-filter GLOB]...\n"
     "                    [--plugin LIB]... [--dump-config FILE] [--quiet]\n"
     "                    [--firmware NAME] [--txlog FILE] [--cosim ADDRESS] [--cosim-exec PROGRAM]\n"
     "       spiketlm list [KIND] [--plugin LIB]... [--tech FILE]...\n"
@@ -55,7 +55,7 @@ struct Args {
   RunRequest req;
   std::string json, csv, dump_config;
   std::vector<std::string> tech;   // list: technology tables for describing kinds
-  bool quiet = false;
+  bool quiet = false, full = false;
 };
 
 Args parse(int argc, char** argv) {
@@ -93,6 +93,8 @@ Args parse(int argc, char** argv) {
     else if (s == "--dump-config") a.dump_config = value(i);
     else if (s == "--tech" && a.command == "list") a.tech.push_back(value(i));
     else if (s == "--quiet" || s == "-q") a.quiet = true;
+    else if (s == "--full") a.full = true;
+    else if (s == "--per-sample") a.req.run_params.push_back({"run.per_sample", "true"});
     else if (s == "--out" && a.command == "calibrate") a.req.run_params.push_back({"run.calibrate_out", value(i)});
     else if (!s.empty() && s[0] == '-') usage("unknown option " + s);
     else if (a.req.config.empty()) a.req.config = s;
@@ -190,7 +192,7 @@ int cmd_run(const Args& a, const std::function<void(Report&)>& before_output = n
   sim.run();
   Report r = sim.report();
   if (before_output) before_output(r);
-  if (!a.quiet) r.write_text(std::cout);
+  if (!a.quiet) r.write_text(std::cout, a.full);
   if (!a.json.empty()) r.save(a.json, "json");
   if (!a.csv.empty()) r.save(a.csv, "csv");
   return 0;
@@ -251,8 +253,8 @@ int cmd_calibrate(const Args& a) {
         rc = cmd_run(c, [&](Report& r) {
           if (!last) return;
           bundle b = read_bundle(pass_out);
-          const int first = int(r.get("calibration", "first_sample").as_int());
-          const int n = int(r.get("calibration", "samples").as_int());
+          const int first = int(r.get("calibration", "calibration_first_sample").as_int());
+          const int n = int(r.get("calibration", "calibration_samples").as_int());
           b.name = b0.name + "_bn_adapted";
           b.description = b0.description + "; BN running statistics re-estimated layer by layer (" + std::to_string(passes) +
                           " passes) on samples " + std::to_string(first) + ".." + std::to_string(first + n - 1) +
@@ -274,8 +276,8 @@ int cmd_calibrate(const Args& a) {
             }
             t.add_row({b.layers[i].name, int64_t(K), shift / double(K), ratio / double(K)});
           }
-          r.set("calibration", "out", out);
-          r.set("calibration", "passes", int64_t(passes));
+          r.set("calibration", "calibration_out", out);
+          r.set("calibration", "calibration_passes", int64_t(passes));
         });
       } catch (const std::exception& e) {
         std::cerr << "spiketlm: error: " << error_text(e) << "\n";

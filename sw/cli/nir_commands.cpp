@@ -91,15 +91,15 @@ Report import_report(const nir::import_result& r, const nir::import_options& o, 
   rep.set("import", "bundle", r.b.dir);
   rep.set("import", "layers", int64_t(r.b.layers.size()));
   rep.set("import", "weights", int64_t(r.weights));
-  rep.set("import", "dt", o.dt, "s (forward Euler)");
+  rep.set("import", "dt_s", o.dt, "s (forward Euler)");
   rep.set("import", "timesteps", int64_t(r.b.timesteps));
   rep.set("import", "samples", int64_t(r.b.samples));
   rep.set("import", "inputs", r.inputs_note);
   rep.set("import", "membrane_bits", int64_t(r.b.membrane_bits));
-  rep.set("agreement", "classes_agree", 100.0 * r.agreement, "% of samples: integer model vs float reference");
+  rep.set("agreement", "classes_agree_pct", 100.0 * r.agreement, "% of samples: integer model vs float reference");
   if (r.float_accuracy >= 0) {
-    rep.set("agreement", "float_accuracy", 100.0 * r.float_accuracy, "%");
-    rep.set("agreement", "integer_accuracy", 100.0 * r.int_accuracy, "%");
+    rep.set("agreement", "float_accuracy_pct", 100.0 * r.float_accuracy, "%");
+    rep.set("agreement", "integer_accuracy_pct", 100.0 * r.int_accuracy, "%");
   }
   auto& t = rep.table("layers", "Bundle layers and the NIR nodes they run",
                       {"layer", "nir_nodes", "neuron", "threshold", "leak", "leak_exact", "reset", "weights"});

@@ -10,7 +10,7 @@ double ratio(double base, double best) { return best > 0 ? base / best : 0; }
 
 void comparison(Report& rep, const Cost& a, const Cost& b, double clk) {
   Table& t = rep.table("comparison", "Baseline (output-stationary order) vs best mapping",
-                       {"metric", "unit", "baseline", "best", "baseline/best"});
+                       {"metric", "unit", "baseline", "best", "baseline_over_best"});
   auto row = [&](const std::string& m, const std::string& u, double x, double y) { t.add_row({m, u, x, y, ratio(x, y)}); };
   row("energy", "uJ", a.energy_pj() * 1e-6, b.energy_pj() * 1e-6);
   row("energy_dram", "uJ", a.e_dram * 1e-6, b.e_dram * 1e-6);
@@ -31,7 +31,7 @@ void per_layer(Report& rep, const CostModel& model, const Mapping& base, const M
   model.evaluate(base, &a);
   model.evaluate(best, &b);
   Table& t = rep.table("layers", "Per layer: off-chip bytes and energy (without leakage)",
-                       {"layer", "offchip_baseline_B", "offchip_best_B", "energy_baseline_uJ", "energy_best_uJ", "state"});
+                       {"layer", "offchip_baseline_bytes", "offchip_best_bytes", "energy_baseline_uj", "energy_best_uj", "state"});
   const Network& n = model.network();
   for (size_t l = 0; l < n.layers.size(); ++l)
     t.add_row({n.layers[l].name, a[l].offchip_bytes(), b[l].offchip_bytes(), a[l].energy_pj() * 1e-6,
@@ -51,7 +51,7 @@ std::string groups_text(const Mapping& m, const Network& n) {
 
 void pareto(Report& rep, const CostModel& model, const SearchResult& r) {
   Table& t = rep.table("pareto", "Pareto set (energy, latency, off-chip bytes)",
-                       {"energy_uJ", "latency_ms", "offchip_B", "onchip_state_B", "groups"});
+                       {"energy_uj", "latency_ms", "offchip_bytes", "onchip_state_bytes", "groups"});
   const double clk = model.hierarchy().clock_hz;
   for (const Candidate& c : r.pareto)
     t.add_row({c.cost.energy_pj() * 1e-6, c.cost.latency_s(clk) * 1e3, c.cost.offchip_bytes(), c.cost.onchip_state,
@@ -64,11 +64,11 @@ Report map_report(const CostModel& model, const Mapping& base, const SearchResul
   Report rep("spiketlm map: " + model.network().name + " on " + model.hierarchy().platform);
   rep.set("search", "objective", objective_name(o.objective));
   rep.set("search", "method", r.method);
-  rep.set("search", "space", r.space, "mappings");
-  rep.set("search", "evaluated", r.evaluated, "mappings");
-  rep.set("search", "feasible", r.feasible, "mappings");
-  rep.set("search", "seconds", r.seconds, "s");
-  rep.set("search", "mappings_per_second", r.seconds > 0 ? double(r.evaluated) / r.seconds : 0.0, "1/s");
+  rep.set("search", "space_mappings", r.space, "mappings");
+  rep.set("search", "evaluated_mappings", r.evaluated, "mappings");
+  rep.set("search", "feasible_mappings", r.feasible, "mappings");
+  rep.set("search", "search_time_s", r.seconds, "s");
+  rep.set("search", "mappings_per_s", r.seconds > 0 ? double(r.evaluated) / r.seconds : 0.0, "mappings/s");
   rep.set("search", "seed", o.seed);
   rep.set("best", "groups", groups_text(r.best.mapping, model.network()));
   const Cost b0 = model.evaluate(base);

@@ -16,13 +16,13 @@ shift $(( $# < 4 ? $# : 4 ))
 cd "$root"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# Columns: the summary keys below that the platform reports (imc_energy: SpikeFlow only).
-keys="energy imc_energy latency edp"
+# Columns: the report keys below that the platform reports (imc_energy_uj: SpikeFlow only).
+keys="energy_uj imc_energy_uj latency_us edp_j_s"
 base=""
 for th in 0 0.5 0.7 0.8 0.85 0.9 0.95 0.99; do
   "$bin" run "$cfg" --trace "$trace" --samples "$n" --exit-threshold "$th" --quiet --csv "$tmp/r.csv" "$@"
-  row=$(awk -F, -v keys="$keys" '$1=="summary"{v[$2]=$3} END{
-    n = split(keys, k, " "); s = v["accuracy"] " " v["average_timesteps"];
+  row=$(awk -F, -v keys="$keys" '$2==""{v[$3]=$4} END{
+    n = split(keys, k, " "); s = v["accuracy_pct"] " " v["average_timesteps"];
     for (i = 1; i <= n; ++i) s = s " " (k[i] in v ? v[k[i]] : "-");
     print s}' "$tmp/r.csv")
   if [ -z "$base" ]; then

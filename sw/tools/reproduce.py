@@ -55,10 +55,14 @@ class Run:
         self.j = j
 
     def s(self, key, default=None):
-        v = self.j.get("summary", {}).get(key, default)
-        if v is None:
-            raise Fail(f"{self.path}: summary.{key} missing")
-        return v
+        """A scalar of the report (schema v1: keys are unique across its sections)."""
+        for name, sec in self.j.items():
+            if isinstance(sec, dict) and name not in ("units", "tables", "table_info") and key in sec:
+                if sec[key] is not None:
+                    return sec[key]
+        if default is None:
+            raise Fail(f"{self.path}: {key} missing")
+        return default
 
     def run(self, key, default=None):
         return self.j.get("run", {}).get(key, default)
@@ -73,8 +77,7 @@ class Run:
         return t
 
     def rows(self, tid):
-        t = self.table(tid)
-        return [dict(zip(t["columns"], r)) for r in t["rows"]]
+        return self.table(tid)
 
     def comp(self, name, default=None):
         """energy_by_component: uJ per sample."""
@@ -87,6 +90,12 @@ class Run:
 
     def components(self):
         return [(r["component"], r["energy_uj"]) for r in self.rows("energy_by_component")]
+
+    def area_part(self, name):
+        for r in self.rows("area_by_component"):
+            if r["component"] == name:
+                return r["area_um2"]
+        raise Fail(f"{self.path}: area_by_component has no '{name}'")
 
     def area_module(self, name):
         for r in self.rows("area_by_module"):
@@ -284,8 +293,8 @@ def exp_a_dataflow(d, stage):
             raise Fail(f"a_dataflow: T = {T}: {bad}")
         r = dict(T=T, os=os_.sata_memory_dynamic(), tb=tb.sata_memory_dynamic(),
                  os8=os8.sata_memory_dynamic(), tb8=tb8.sata_memory_dynamic(),
-                 osl=os_.s("memory_energy"), tbl=tb.s("memory_energy"),
-                 lat_os=os_.s("latency"), lat_tb=tb.s("latency"), edp_os=os_.s("edp"), edp_tb=tb.s("edp"),
+                 osl=os_.s("memory_energy_uj"), tbl=tb.s("memory_energy_uj"),
+                 lat_os=os_.s("latency_us"), lat_tb=tb.s("latency_us"), edp_os=os_.s("edp_j_s"), edp_tb=tb.s("edp_j_s"),
                  run_os=os_, run_tb=tb)
         r["sav"] = 100 * (1 - r["tb"] / r["os"])
         r["sav8"] = 100 * (1 - r["tb8"] / r["os8"])
@@ -324,7 +333,7 @@ def exp_a_dataflow(d, stage):
         "1 sample, `--timesteps T`; OS = `platforms/sata/sata.yaml`, TB = `platforms/sata/sata_tick_batch.yaml`. "
         "Memory-movement energy = DRAM + the three GLBs + PE scratchpads; *dynamic* counts accesses only "
         "(energy_by_action without leakage), *with leakage* adds the buffers' leakage over the run "
-        "(summary.memory_energy). Energies in uJ per inference; 8-bit = `-c sata.lif.membrane_bits=8`.", ""]
+        "(breakdown.memory_energy_uj). Energies in uJ per inference; 8-bit = `-c sata.lif.membrane_bits=8`.", ""]
     e.text += md_table(["T", "OS dynamic", "TB dynamic", "saving", "OS dyn. 8-bit membranes", "TB dyn. 8-bit",
                         "saving 8-bit", "OS with leakage", "TB with leakage", "saving", "latency OS / TB (us)"], rows)
     e.text += ["", f"Why ours differs (T = {T4}, per inference):",
@@ -382,8 +391,8 @@ def exp_b_lif_share(d, stage):
     bad = na_of(*runs, sf)
     if bad:
         raise Fail(f"b_lif_share: {bad}")
-    shares = [r.s("lif_share_of_compute") for r in runs]
-    sf_share = sf.s("neuron_share_of_imc")
+    shares = [r.s("lif_share_of_compute_pct") for r in runs]
+    sf_share = sf.s("neuron_share_of_imc_pct")
     r0 = runs[0]
     lif_cyc = r0.pj_per("lif", "lif", "cycle") * 1e3
     pe_cyc = r0.pj_per("pe_array", "pe_acc", "cycle") * 1e3
@@ -400,10 +409,10 @@ def exp_b_lif_share(d, stage):
     comps = ["dram", "glb_weight", "glb_ifmap", "glb_ofmap", "scratchpads", "accumulate", "lif", "control"]
     table, csv_rows = [], []
     for (n, lab), r in zip(names, runs):
-        tot = r.s("energy")
+        tot = r.s("energy_uj")
         vals = [r.comp(c, 0.0) for c in comps]
-        table.append(["SATA " + lab.replace("\n", ", ").replace("F-MNIST", "Fashion-MNIST")] + [f"{v:.4g}" for v in vals] + [f"{tot:.4g}", pct(r.s("lif_share_of_compute"))])
-        csv_rows.append([n] + vals + [tot, r.s("lif_share_of_compute")])
+        table.append(["SATA " + lab.replace("\n", ", ").replace("F-MNIST", "Fashion-MNIST")] + [f"{v:.4g}" for v in vals] + [f"{tot:.4g}", pct(r.s("lif_share_of_compute_pct"))])
+        csv_rows.append([n] + vals + [tot, r.s("lif_share_of_compute_pct")])
     e.csv = (["config"] + [c + "_uj" for c in comps] + ["total_uj", "lif_share_of_compute_pct"], csv_rows)
     e.text += [f"Energy by component (uJ per inference; Fashion-MNIST over {d.meta['GN']} samples, VGG9 Tiny "
                f"ImageNet one sample at T = 4). LIF share = LIF / (accumulate + LIF).", ""]
@@ -418,7 +427,7 @@ def exp_b_lif_share(d, stage):
     colors = {"dram": "#4c72b0", "glb_weight": "#55a868", "glb_ifmap": "#8fd19e", "glb_ofmap": "#c4e8c4",
               "scratchpads": "#dd8452", "accumulate": "#8172b3", "lif": "#c44e52", "control": "#937860"}
     for c in comps:
-        vals = [100 * r.comp(c, 0.0) / r.s("energy") for r in runs]
+        vals = [100 * r.comp(c, 0.0) / r.s("energy_uj") for r in runs]
         ax1.bar(labels, vals, bottom=bottom, color=colors[c], label=c, width=0.6)
         bottom = [b + v for b, v in zip(bottom, vals)]
     ax1.set_ylabel("share of inference energy (%)")
@@ -455,17 +464,17 @@ def exp_c_lif_sharing(d, stage):
 
     def sata_vals(r):
         E = r.comp("lif")
-        lat = r.s("latency")
-        return dict(acc=r.s("accuracy"), E=E, P=E / lat * 1e3, A=r.area_module("sata.lif"), lat=lat,
-                    share=r.s("lif_share_of_compute"))
+        lat = r.s("latency_us")
+        return dict(acc=r.s("accuracy_pct"), E=E, P=E / lat * 1e3, A=r.area_module("sata.lif"), lat=lat,
+                    share=r.s("lif_share_of_compute_pct"))
 
     def sf_vals(r):
         if isinstance(r, NA):
             return None
         E = r.comp("neuron")
-        lat = r.s("latency")
-        A = r.s("membrane_area") + r.s("lif_circuit_area", 0.0)
-        return dict(acc=r.s("accuracy"), E=E, P=E / lat * 1e3, A=A, lat=lat)
+        lat = r.s("latency_us")
+        A = r.area_part("membrane_memory") + r.s("lif_circuit_area_um2", 0.0)
+        return dict(acc=r.s("accuracy_pct"), E=E, P=E / lat * 1e3, A=A, lat=lat)
 
     sv = [sata_vals(r) for r in sata]
     fv = [sf_vals(r) for r in sf]
@@ -508,7 +517,7 @@ def exp_c_lif_sharing(d, stage):
               f"{fv[1]['acc'] if fv[1] else float('nan'):.1f} / {f4['acc']:.1f} %", why)
     e.text += [f"Each C#n network (traces/fmnist_snn, _c2, _c4) on its own hardware (SATA `lif.shared`, SpikeFlow "
                f"`neuron.imc.shared`), {N} samples, output-stationary SATA. LIF power = LIF energy / latency. "
-               f"SpikeFlow's LIF area = membrane memory + LIF circuits (summary.membrane_area + lif_circuit_area).", ""]
+               f"SpikeFlow's LIF area = membrane memory + LIF circuits (area_by_component membrane_memory + lif_circuit_area_um2).", ""]
     e.text += md_table(["config", "accuracy", "LIF energy (uJ)", "vs C#1", "LIF power (mW)", "vs C#1",
                         "LIF area (um^2)", "vs C#1", "latency (us)"], rows)
     e.text.append("")
@@ -545,8 +554,8 @@ def exp_d_edp(d, stage):
             r = d.get("d_edp", f"{mode}_T{T}")
             if isinstance(r, NA):
                 raise Fail(f"d_edp: {mode}_T{T}: {r}")
-            lat = r.s("latency") / 1e3
-            res[mode, T] = dict(lat=lat, imc=r.s("imc_energy"), tot=r.s("energy"))
+            lat = r.s("latency_us") / 1e3
+            res[mode, T] = dict(lat=lat, imc=r.s("imc_energy_uj"), tot=r.s("energy_uj"))
     rows, csv_rows = [], []
     for T in Ts:
         for mode, lab in (("physical", "physical"), ("dense", "dense (SpikeSim)")):
@@ -571,7 +580,7 @@ def exp_d_edp(d, stage):
             r = d.get("a_dataflow", f"{k}_T{T}")
             if isinstance(r, NA):
                 raise Fail(f"a_dataflow: {k}_T{T}: {r}")
-            sata[k, T] = r.s("edp")
+            sata[k, T] = r.s("edp_j_s")
     sata_txt = ""
     if len(ta) > 1:
         sata_txt = (f"; SATA (VGG9, experiment a) EDP({ta[-1]})/EDP({ta[0]}) = "
@@ -642,8 +651,8 @@ def exp_e_dtsnn(d, stage):
             plats[p] = NA("--exit-threshold is accepted but no sample exits early (average T is "
                           f"{runs[0].s('average_timesteps'):g} at every threshold)")
             continue
-        plats[p] = [dict(th=th, acc=r.s("accuracy"), T=r.s("average_timesteps"), E=r.s("energy"),
-                         lat=r.s("latency"), edp=r.s("edp")) for th, r in zip(ths, runs)]
+        plats[p] = [dict(th=th, acc=r.s("accuracy_pct"), T=r.s("average_timesteps"), E=r.s("energy_uj"),
+                         lat=r.s("latency_us"), edp=r.s("edp_j_s")) for th, r in zip(ths, runs)]
     table, csv_rows = [], []
     for p, lab in (("sata", "SATA"), ("spikeflow", "SpikeFlow")):
         v = plats[p]
@@ -730,7 +739,7 @@ def exp_f_nonideal(d, stage):
     ideal = d.get("f_nonideal", "ideal")
     if isinstance(ideal, NA):
         raise Fail(f"f_nonideal: ideal: {ideal}")
-    a_id = ideal.s("accuracy")
+    a_id = ideal.s("accuracy_pct")
     variants = [("offset", "offset (SpikeSim)"), ("flip", "flip"), ("differential", "differential"),
                 ("offset_bn", "offset + BN adaptation"), ("differential_bn", "differential + BN adaptation")]
     cases = d.meta["ni_case"]
@@ -742,9 +751,9 @@ def exp_f_nonideal(d, stage):
             r = d.get("f_nonideal", f"{cid}_{v}")
             if isinstance(r, NA):
                 raise Fail(f"f_nonideal: {cid}_{v}: {r}")
-            res[cid, v] = (r.s("accuracy"), r.s("hrs_share"))
-    table = [["ideal", pct(a_id), "", "", "", "", f1(ideal.s("hrs_share"))]]
-    csv_rows = [["ideal", "offset", a_id, ideal.s("hrs_share")]]
+            res[cid, v] = (r.s("accuracy_pct"), r.s("hrs_share_pct"))
+    table = [["ideal", pct(a_id), "", "", "", "", f1(ideal.s("hrs_share_pct"))]]
+    csv_rows = [["ideal", "offset", a_id, ideal.s("hrs_share_pct")]]
     for cid, lab in cases:
         table.append([lab] + [f1(res[cid, v][0]) for v, _ in variants] +
                      [" / ".join(f1(res[cid, v][1]) for v in ("offset", "flip", "differential"))])
@@ -799,15 +808,15 @@ def exp_g_ann(d, stage):
 
     def flops(r):
         f = r.section("flop_estimate")
-        if not f or "energy" not in f or "ann_energy_same_shape" not in f:
-            return NA("the report has no flop_estimate section (energy, ann_energy_same_shape)")
+        if not f or "flop_energy_uj" not in f or "ann_flop_energy_uj" not in f:
+            return NA("the report has no flop_estimate section (flop_energy_uj, ann_flop_energy_uj)")
         return f
 
     for pi, (p, plab) in enumerate((("sata", "SATA"), ("spikeflow", "SpikeFlow"))):
 
         def parts(r):
-            tot = r.s("energy")
-            return tot, r.s("memory_energy"), r.s("compute_energy") if p == "sata" else r.s("imc_energy")
+            tot = r.s("energy_uj")
+            return tot, r.s("memory_energy_uj"), r.s("compute_energy_uj") if p == "sata" else r.s("imc_energy_uj")
 
         ann_txt, flop_txt, mem_txt, mem_share, ann_mem = [], [], [], [], []
         for ni, (net, nlab) in enumerate(nets):
@@ -816,7 +825,7 @@ def exp_g_ann(d, stage):
                 raise Fail(f"g_ann: {p}_{net}_snn: {snn}")
             anns = {b: d.get("g_ann", f"{p}_{net}_ann{b}") for b in (8, 4)}
             functional = snn.run("trace_kind") == "functional"
-            acc = (lambda r: f", accuracy {r.s('accuracy'):.1f} %") if functional else (lambda r: "")
+            acc = (lambda r: f", accuracy {r.s('accuracy_pct'):.1f} %") if functional else (lambda r: "")
             fl = flops(snn)
             t, m, c = parts(snn)
             bars = [("SNN\nmodelled", t, m, c, None)]   # (label, total, memory, compute, NA)
@@ -827,8 +836,8 @@ def exp_g_ann(d, stage):
             if isinstance(fl, NA):
                 bars += [("SNN FLOP est.\n0.9 pJ/AC", None, None, None, fl), ("ANN FLOP est.\n4.6 pJ/MAC", None, None, None, fl)]
             else:
-                bars += [("SNN FLOP est.\n0.9 pJ/AC", fl["energy"], None, None, None),
-                         ("ANN FLOP est.\n4.6 pJ/MAC", fl["ann_energy_same_shape"], None, None, None)]
+                bars += [("SNN FLOP est.\n0.9 pJ/AC", fl["flop_energy_uj"], None, None, None),
+                         ("ANN FLOP est.\n4.6 pJ/MAC", fl["ann_flop_energy_uj"], None, None, None)]
             for lab, tot, mem, comp, bad in bars:
                 lab1 = lab.replace("\n", " ")
                 csv_rows.append([p, net, lab1, "" if tot is None else tot, "" if mem is None else mem,
@@ -837,7 +846,7 @@ def exp_g_ann(d, stage):
                 table.append([plab, nlab, lab1, str(bad) if bad else f"{tot:.4g}", "" if mem is None else f"{mem:.4g}",
                               "" if comp is None else f"{comp:.4g}",
                               "" if bad or comp is None else pct(100 * mem / tot, 0),
-                              pct(rr.s("accuracy")) if functional and isinstance(rr, Run) else ""])
+                              pct(rr.s("accuracy_pct")) if functional and isinstance(rr, Run) else ""])
             # summary text
             short = nlab.split(",")[0]
             mem_txt.append(f"{short} {100 * m / t:.0f} %")
@@ -854,8 +863,8 @@ def exp_g_ann(d, stage):
             if isinstance(fl, NA):
                 flop_txt.append(f"{short}: {fl}")
             else:
-                flop_txt.append(f"{short}: FLOP estimate {fl['energy']:.4g} uJ vs modelled {t:.4g} uJ "
-                                f"({t / fl['energy']:.1f}x); same-shape ANN by FLOPs {fl['ann_energy_same_shape']:.4g} uJ")
+                flop_txt.append(f"{short}: FLOP estimate {fl['flop_energy_uj']:.4g} uJ vs modelled {t:.4g} uJ "
+                                f"({t / fl['flop_energy_uj']:.1f}x); same-shape ANN by FLOPs {fl['ann_flop_energy_uj']:.4g} uJ")
             # the panel
             ax = axes[pi][ni]
             xs = list(range(len(bars)))
@@ -910,8 +919,8 @@ def exp_g_ann(d, stage):
                f"`traces/fmnist_ann8`, `fmnist_ann4` (same shape, ReLU, one timestep), {GN} samples. VGG9 Tiny "
                f"ImageNet: the workload bundle at T = 4, its ANN with `--ann BITS`. Memory = DRAM + buffers (with "
                f"leakage / DRAM background power); compute = PE accumulate + LIF (SATA) or all IMC actions "
-               f"(SpikeFlow). FLOP estimate: the report's `flop_estimate` section (`energy`: the SNN's counted "
-               f"accumulates x 0.9 pJ, direct-coded layers as MACs; `ann_energy_same_shape`: dense MACs x 4.6 pJ). The "
+               f"(SpikeFlow). FLOP estimate: the report's `flop_estimate` section (`flop_energy_uj`: the SNN's counted "
+               f"accumulates x 0.9 pJ, direct-coded layers as MACs; `ann_flop_energy_uj`: dense MACs x 4.6 pJ). The "
                f"workload ANN's activation maps have an assumed non-zero density (`traces/src/to_ann.h`), not a "
                f"measured one; the Fashion-MNIST ANNs are trained networks.", ""]
     e.text += md_table(["platform", "network", "", "energy (uJ)", "memory (uJ)", "compute (uJ)", "memory share",
@@ -932,9 +941,9 @@ def exp_h_membrane(d, stage):
         bad = na_of(r, q)
         if bad:
             raise Fail(f"h_membrane: {b} bit: {bad}")
-        sata[b] = dict(acc=r.s("accuracy"), lif=r.comp("lif"), dram=r.comp("dram"), area=r.area_module("sata.lif"),
+        sata[b] = dict(acc=r.s("accuracy_pct"), lif=r.comp("lif"), dram=r.comp("dram"), area=r.area_module("sata.lif"),
                        req=r.run("requantized_layers", 0))
-        sf[b] = dict(acc=q.s("accuracy"), share=q.s("lif_membrane_area_share"), area=q.s("membrane_area"))
+        sf[b] = dict(acc=q.s("accuracy_pct"), share=q.s("lif_membrane_area_share_pct"), area=q.area_part("membrane_memory"))
     table, csv_rows = [], []
     for b in W:
         s, f = sata[b], sf[b]
@@ -1010,8 +1019,8 @@ STEP_EXPERIMENT = {"a_dataflow": "a", "b_lif_share": "b", "c_lif_sharing": "c", 
 # ------------------------------------------------------------------------------------ trimming
 # The tables each experiment reads (everything else is dropped from the stored reports).
 KEEP_TABLES = {"a_dataflow": {"energy_by_action"}, "b_lif_share": {"energy_by_component", "energy_by_action"},
-               "c_lif_sharing": {"energy_by_component", "area_by_module"},
-               "h_membrane": {"energy_by_component", "area_by_module"}}
+               "c_lif_sharing": {"energy_by_component", "area_by_module", "area_by_component"},
+               "h_membrane": {"energy_by_component", "area_by_module", "area_by_component"}}
 
 
 def trim(path, exp):
@@ -1020,12 +1029,10 @@ def trim(path, exp):
         j = json.load(f)
     keep = KEEP_TABLES.get(exp, set())
     j.pop("units", None)
+    j.pop("table_info", None)
     j["tables"] = {k: v for k, v in j.get("tables", {}).items() if k in keep}
-    for t in j["tables"].values():
-        t.pop("title", None)
     if "energy_by_action" in j["tables"]:
-        t = j["tables"]["energy_by_action"]
-        t["rows"] = [r for r in t["rows"] if r[-1]]   # drop actions with no energy
+        j["tables"]["energy_by_action"] = [r for r in j["tables"]["energy_by_action"] if r["energy_pj"]]   # drop actions with no energy
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(j, f, separators=(",", ":"))

@@ -69,7 +69,7 @@ inline void expect_bit_exact(const std::string& dir, int n, const std::string& t
            {"platforms/sata/sata_tick_batch.yaml", "_tb"},
            {"platforms/spikeflow/spikeflow.yaml", "_sf"}}) {
     const Json j = run_json("run " + platform + cmd, tag + t);
-    EXPECT_EQ(summary(j, "reference_mismatches"), 0.0) << platform << " " << dir;
+    EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0.0) << platform << " " << dir;
     EXPECT_EQ(column(j, "samples", "prediction").size(), size_t(n)) << platform;
   }
 }

@@ -45,27 +45,13 @@ FoldShape tile(const Shape& s, uint64_t k0) {
 }
 
 std::vector<std::string> str_column(const Json& j, const std::string& table, const std::string& col) {
-  const Json& t = j.get_child("tables." + table);
-  size_t idx = 0, k = 0;
-  for (const auto& c : t.get_child("columns")) {
-    if (c.second.get_value<std::string>() == col) idx = k;
-    ++k;
-  }
-  std::vector<std::string> v;
-  for (const auto& row : t.get_child("rows")) {
-    size_t i = 0;
-    for (const auto& cell : row.second)
-      if (i++ == idx) v.push_back(cell.second.get_value<std::string>());
-  }
-  return v;
+  return text_column(j, table, col);
 }
 
 uint64_t stat(const Json& j, const std::string& module, const std::string& name) {
-  for (const auto& row : j.get_child("tables.stats.rows")) {
-    std::vector<std::string> c;
-    for (const auto& x : row.second) c.push_back(x.second.get_value<std::string>());
-    if (c[0] == module && c[1] == name) return std::stoull(c[2]);
-  }
+  for (const auto& row : j.get_child("tables.stats"))
+    if (row.second.get<std::string>("module") == module && row.second.get<std::string>("statistic") == name)
+      return std::stoull(row.second.get<std::string>("value"));
   throw std::runtime_error("no statistic " + module + " " + name);
 }
 

@@ -12,7 +12,7 @@ using namespace spiketlm::test;
 namespace {
 Json run(const std::string& extra, const std::string& tag) {
   const std::string out = scratch(tag) + "/r.json";
-  const CliResult r = cli("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 1000 --quiet --json " + out +
+  const CliResult r = cli("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 1000 --quiet --per-sample --json " + out +
                           " " + extra);
   EXPECT_EQ(r.code, 0) << r.err;
   return load_json(out);
@@ -23,14 +23,14 @@ TEST(ExitSata, KeepsAccuracyAtFewerTimestepsAndLowerEnergy) {
   const Json stat = run("", "static");
   const Json dyn = run("--exit-threshold 0.9", "dyn");
   EXPECT_EQ(summary(stat, "average_timesteps"), 4.0);
-  EXPECT_EQ(summary(stat, "exited_early"), 0.0);
+  EXPECT_EQ(summary(stat, "exited_early_samples"), 0.0);
   EXPECT_LT(summary(dyn, "average_timesteps"), 3.0);
-  EXPECT_GT(summary(dyn, "exited_early"), 500.0);
-  EXPECT_LE(std::fabs(summary(dyn, "accuracy") - summary(stat, "accuracy")), 0.5);
-  EXPECT_LT(summary(dyn, "energy"), summary(stat, "energy"));
-  EXPECT_LT(summary(dyn, "latency"), summary(stat, "latency"));
+  EXPECT_GT(summary(dyn, "exited_early_samples"), 500.0);
+  EXPECT_LE(std::fabs(summary(dyn, "accuracy_pct") - summary(stat, "accuracy_pct")), 0.5);
+  EXPECT_LT(summary(dyn, "energy_uj"), summary(stat, "energy_uj"));
+  EXPECT_LT(summary(dyn, "latency_us"), summary(stat, "latency_us"));
   // Exited samples: the outputs of the timesteps they ran equal the reference.
-  EXPECT_EQ(summary(dyn, "reference_mismatches"), 0.0);
+  EXPECT_EQ(summary(dyn, "reference_mismatch_samples"), 0.0);
   // The per-sample table: exit timesteps in [1, 4], their mean = average_timesteps.
   const auto ex = column(dyn, "samples", "exit_timestep");
   ASSERT_EQ(ex.size(), 1000u);
@@ -46,7 +46,7 @@ TEST(ExitSata, KeepsAccuracyAtFewerTimestepsAndLowerEnergy) {
 TEST(ExitSata, MaxProbVariantAlsoExitsEarly) {
   const Json dyn = run("--exit-threshold 0.9 -c sata.exit.kind=exit.maxprob --samples 100", "maxp");
   EXPECT_LT(summary(dyn, "average_timesteps"), 4.0);
-  EXPECT_EQ(summary(dyn, "reference_mismatches"), 0.0);
+  EXPECT_EQ(summary(dyn, "reference_mismatch_samples"), 0.0);
 }
 
 TEST(ExitSata, TickBatchCannotExitEarly) {

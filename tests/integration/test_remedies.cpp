@@ -27,8 +27,8 @@ TEST(LifSharing, C2OnSharedLifEqualsGoldenAndHalvesLifCircuits) {
   ASSERT_EQ(b.layers[0].neuron->share, 2);
   const Json j = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn_c2 --samples 300 -c sata.lif.kind=lif.shared "
                      "-c sata.lif.share=2", "c2");
-  EXPECT_EQ(summary(j, "reference_mismatches"), 0.0);
-  EXPECT_DOUBLE_EQ(summary(j, "accuracy"), golden_accuracy(b, 300));
+  EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0.0);
+  EXPECT_DOUBLE_EQ(summary(j, "accuracy_pct"), golden_accuracy(b, 300));
   // The same network needs C#2 hardware: plain LIF units refuse its descriptors.
   const CliResult r = cli("run platforms/sata/sata.yaml --trace traces/fmnist_snn_c2 --samples 1");
   EXPECT_EQ(r.code, 1);
@@ -43,7 +43,7 @@ TEST(LifSharing, SharingCutsLifPowerAndAreaByTheSharingFactor) {
   const Json c1 = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20", "s1");
   const Json c4 = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20 -c sata.lif.kind=lif.shared "
                       "-c sata.lif.share=4", "s4");
-  EXPECT_EQ(summary(c4, "reference_mismatches"), 0.0);
+  EXPECT_EQ(summary(c4, "reference_mismatch_samples"), 0.0);
   // Area scales with the circuits: exactly a quarter.
   EXPECT_NEAR(table_cell(c4, "area_by_module", "sata.lif", "area_um2"),
               table_cell(c1, "area_by_module", "sata.lif", "area_um2") / 4, 1e-6);
@@ -51,7 +51,7 @@ TEST(LifSharing, SharingCutsLifPowerAndAreaByTheSharingFactor) {
   const double e1 = table_cell(c1, "energy_by_component", "lif", "energy_uj");
   const double e4 = table_cell(c4, "energy_by_component", "lif", "energy_uj");
   EXPECT_LT(e4, 0.4 * e1);
-  EXPECT_GT(summary(c4, "latency"), summary(c1, "latency"));  // one circuit serves 4 channels
+  EXPECT_GT(summary(c4, "latency_us"), summary(c1, "latency_us"));  // one circuit serves 4 channels
 }
 
 TEST(LifSharing, TickBatchRefusesSharing) {
@@ -66,8 +66,8 @@ TEST(LifSharing, C4BundleOnSharedLifEqualsGolden) {
   if (!std::filesystem::exists(tr + "/trace.yaml")) GTEST_SKIP() << "traces/fmnist_snn_c4 is not bundled";
   const Json j = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn_c4 --samples 200 -c sata.lif.kind=lif.shared "
                      "-c sata.lif.share=4", "c4");
-  EXPECT_EQ(summary(j, "reference_mismatches"), 0.0);
-  EXPECT_DOUBLE_EQ(summary(j, "accuracy"), golden_accuracy(read_bundle(tr), 200));
+  EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0.0);
+  EXPECT_DOUBLE_EQ(summary(j, "accuracy_pct"), golden_accuracy(read_bundle(tr), 200));
 }
 
 TEST(MembraneQuantization, BothPlatformsEqualGoldenAtEveryWidth) {
@@ -80,10 +80,10 @@ TEST(MembraneQuantization, BothPlatformsEqualGoldenAtEveryWidth) {
     const Json sata = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 200 -c sata.lif.membrane_bits=" + w, "ms");
     const Json sf = run_json("run platforms/spikeflow/spikeflow.yaml --trace traces/fmnist_snn --samples 200 "
                         "-c spikeflow.tile.lif.membrane_bits=" + w, "mf");
-    EXPECT_EQ(summary(sata, "reference_mismatches"), 0.0) << bits;
-    EXPECT_EQ(summary(sf, "reference_mismatches"), 0.0) << bits;
-    EXPECT_DOUBLE_EQ(summary(sata, "accuracy"), g) << bits;
-    EXPECT_DOUBLE_EQ(summary(sf, "accuracy"), g) << bits;
+    EXPECT_EQ(summary(sata, "reference_mismatch_samples"), 0.0) << bits;
+    EXPECT_EQ(summary(sf, "reference_mismatch_samples"), 0.0) << bits;
+    EXPECT_DOUBLE_EQ(summary(sata, "accuracy_pct"), g) << bits;
+    EXPECT_DOUBLE_EQ(summary(sf, "accuracy_pct"), g) << bits;
   }
 }
 

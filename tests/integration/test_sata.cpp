@@ -90,7 +90,7 @@ TEST(Sata, EnergyGrowsWithTimesteps) {
     const std::string bundle = make_workload(scratch("t" + std::to_string(T)), T, 0.15);
     for (const char* cfg : {"sata", "sata_tick_batch"}) {
       const Json j = run_json(std::string("run platforms/sata/") + cfg + ".yaml --trace " + bundle, "et");
-      const double e = summary(j, "energy");
+      const double e = summary(j, "energy_uj");
       if (std::string(cfg) == "sata") {
         EXPECT_GT(e, prev) << "T=" << T;
         prev = e;

@@ -16,13 +16,13 @@ TEST(SataAnn, Ann8AndAnn4BundlesAreBitExactUnderEveryDataflow) {
       const Json j = run_json("run " + std::string("platforms/sata/") + cfg + " --trace traces/" + tr + " --samples 40",
                               std::string("ann_") + tr + cfg);
       EXPECT_EQ(j.get<std::string>("run.network"), "ann") << tr;
-      EXPECT_EQ(summary(j, "reference_mismatches"), 0.0) << tr << " " << cfg;
+      EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0.0) << tr << " " << cfg;
       EXPECT_EQ(summary(j, "average_timesteps"), 1.0);
     }
     const Json ws = run_json("run " + std::string("platforms/sata/sata.yaml -c sata.dataflow.kind=dataflow.ws --trace traces/") +
                                  tr + " --samples 20",
                              std::string("ann_ws_") + tr);
-    EXPECT_EQ(summary(ws, "reference_mismatches"), 0.0) << tr;
+    EXPECT_EQ(summary(ws, "reference_mismatch_samples"), 0.0) << tr;
   }
 }
 
@@ -62,7 +62,7 @@ TEST(SataAnn, AnnHardwareIsTheMacArrayAndReluUnits) {
   // Area: 128 PEs of pe_acc (90.216 um^2) become pe_mac (214.536); 128 LIF circuits (94.918)
   // with 32-bit membranes (136.08) become ReLU units (66.694) (platforms/tech/sata_28nm.yaml).
   const double d_pe = 128 * (214.536 - 90.216), d_neuron = 128 * (66.694 - (94.918 + 136.08));
-  EXPECT_NEAR(summary(ann, "area_total_um2") - summary(snn, "area_total_um2"), d_pe + d_neuron, 1e-6);
+  EXPECT_NEAR(1e6 * (summary(ann, "area_mm2") - summary(snn, "area_mm2")), d_pe + d_neuron, 1e-6);
 }
 
 TEST(SataAnn, WorkloadsConvertWithAnnAndTheFlopEstimateIsReported) {
@@ -78,12 +78,13 @@ TEST(SataAnn, WorkloadsConvertWithAnnAndTheFlopEstimateIsReported) {
     if (L.is_compute()) macs += L.dense_macs();
   EXPECT_EQ(ann.get<double>("flop_estimate.dense_macs"), double(macs));
   EXPECT_EQ(snn.get<double>("flop_estimate.dense_macs"), double(macs));
-  EXPECT_NEAR(ann.get<double>("flop_estimate.energy"), double(macs) * 4.6e-6, 1e-9 * double(macs));
-  EXPECT_DOUBLE_EQ(ann.get<double>("flop_estimate.modelled_energy"), summary(ann, "energy"));
+  EXPECT_NEAR(ann.get<double>("flop_estimate.flop_energy_uj"), double(macs) * 4.6e-6, 1e-9 * double(macs));
+  EXPECT_NEAR(ann.get<double>("flop_estimate.modelled_over_flop") * ann.get<double>("flop_estimate.flop_energy_uj"),
+              summary(ann, "energy_uj"), 1e-12 * summary(ann, "energy_uj"));
   // SNN: counted ACs x 0.9 pJ + the direct-coded first layer as MACs x T x 4.6 pJ.
-  const double acs = snn.get<double>("flop_estimate.acs");
+  const double acs = snn.get<double>("flop_estimate.counted_acs");
   const double first = double(b.layers[0].dense_macs()) * b.timesteps * 4.6;
-  EXPECT_NEAR(snn.get<double>("flop_estimate.energy"), (acs * 0.9 + first) * 1e-6, 1e-6);
+  EXPECT_NEAR(snn.get<double>("flop_estimate.flop_energy_uj"), (acs * 0.9 + first) * 1e-6, 1e-6);
 }
 
 TEST(SataAnn, BadAnnRequestsFailWithOneLine) {

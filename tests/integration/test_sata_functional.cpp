@@ -22,7 +22,7 @@ void check_dataflow(const std::string& config, const std::string& extra) {
                           " --quiet --json " + out + " " + extra);
   ASSERT_EQ(r.code, 0) << r.err;
   const Json j = load_json(out);
-  EXPECT_EQ(summary(j, "reference_mismatches"), 0.0);
+  EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0.0);
   const auto acc = column(j, "accuracy", "accuracy_pct");
   ASSERT_EQ(acc.size(), size_t(b.timesteps));
   for (int t = 0; t < b.timesteps; ++t) EXPECT_NEAR(acc[size_t(t)], 100.0 * ev.accuracy[size_t(t)], 1e-9) << "t=" << t;
@@ -43,8 +43,8 @@ TEST(SataFunctional, TickBatchHasIdenticalOutputsAndMovesFewerBytes) {
   ASSERT_EQ(cli("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20 --quiet --json " + o1).code, 0);
   ASSERT_EQ(cli("run platforms/sata/sata_tick_batch.yaml --trace traces/fmnist_snn --samples 20 --quiet --json " + o2).code, 0);
   const Json os = load_json(o1), tb = load_json(o2);
-  EXPECT_EQ(summary(os, "reference_mismatches"), 0.0);
-  EXPECT_EQ(summary(tb, "reference_mismatches"), 0.0);
+  EXPECT_EQ(summary(os, "reference_mismatch_samples"), 0.0);
+  EXPECT_EQ(summary(tb, "reference_mismatch_samples"), 0.0);
   // The same spikes are produced, layer by layer.
   EXPECT_EQ(column(os, "layers", "spikes_out"), column(tb, "layers", "spikes_out"));
   double od = 0, td = 0, og = 0, tg = 0;

@@ -89,8 +89,8 @@ void expect_same_work(const Json& a, const Json& b, const std::string& what) {
 // Functional runs: bit-exact with the golden model (the bundle's reference outputs) and with
 // each other's predictions.
 void expect_bit_exact(const Json& seg, const Json& whole, const std::string& what) {
-  EXPECT_EQ(summary(seg, "reference_mismatches"), 0.0) << what;
-  EXPECT_EQ(summary(whole, "reference_mismatches"), 0.0) << what;
+  EXPECT_EQ(summary(seg, "reference_mismatch_samples"), 0.0) << what;
+  EXPECT_EQ(summary(whole, "reference_mismatch_samples"), 0.0) << what;
   EXPECT_EQ(column(seg, "samples", "prediction"), column(whole, "samples", "prediction")) << what;
   expect_same_work(seg, whole, what);
 }

@@ -19,14 +19,14 @@ TEST(SpikeFlowAnn, Ann8AndAnn4BundlesAreBitExact) {
   for (const char* tr : {"fmnist_ann8", "fmnist_ann4"}) {
     const Json j = run_json("run " + k_sf + " --trace traces/" + tr + " --samples 40", std::string("sfann_") + tr);
     EXPECT_EQ(j.get<std::string>("run.network"), "ann");
-    EXPECT_EQ(summary(j, "reference_mismatches"), 0.0) << tr;
+    EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0.0) << tr;
     EXPECT_EQ(summary(j, "average_timesteps"), 1.0);
-    EXPECT_EQ(summary(j, "membrane_area"), 0.0);  // ReLU units keep no membrane
+    EXPECT_EQ(table_cell(j, "area_by_component", "membrane_memory", "area_um2"), 0.0);  // ReLU units keep no membrane
   }
   // Shared (C#n) circuits serve the ReLU activations in turn: still bit-exact.
   const Json s = run_json("run " + k_sf + " -c spikeflow.tile.lif.kind=neuron.imc.shared --trace traces/fmnist_ann4 --samples 20",
                           "sfann_shared");
-  EXPECT_EQ(summary(s, "reference_mismatches"), 0.0);
+  EXPECT_EQ(summary(s, "reference_mismatch_samples"), 0.0);
 }
 
 TEST(SpikeFlowAnn, CyclesAccumulatesNocAndNeuronsFollowFromShapesAndImages) {
@@ -91,7 +91,7 @@ TEST(SpikeFlowAnn, SnnAndAnnShareTheChipButNotTheMembranes) {
   double neurons = 0;
   for (const auto& L : b.layers)
     if (L.fires()) neurons += double(L.out_shape.size());
-  EXPECT_NEAR(summary(snn, "area_um2") - summary(ann, "area_um2"), neurons * 0.7391 * 22 * 32 / 22, 1e-6);
+  EXPECT_NEAR(1e6 * (summary(snn, "area_mm2") - summary(ann, "area_mm2")), neurons * 0.7391 * 22 * 32 / 22, 1e-6);
   EXPECT_EQ(summary(snn, "tiles"), summary(ann, "tiles"));
 }
 
@@ -100,10 +100,11 @@ TEST(SpikeFlowAnn, FlopEstimateCountsTheSameAccumulatesAsSata) {
   // accumulates on SATA: the same number for the same samples.
   const Json sf = run_json("run " + k_sf + " --trace traces/fmnist_snn --samples 10", "sfann_flop_sf");
   const Json sa = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 10", "sfann_flop_sata");
-  EXPECT_GT(sf.get<double>("flop_estimate.acs"), 0.0);
-  EXPECT_EQ(sf.get<double>("flop_estimate.acs"), sa.get<double>("flop_estimate.acs"));
-  EXPECT_EQ(sf.get<double>("flop_estimate.energy"), sa.get<double>("flop_estimate.energy"));
-  EXPECT_DOUBLE_EQ(sf.get<double>("flop_estimate.modelled_energy"), summary(sf, "energy"));
+  EXPECT_GT(sf.get<double>("flop_estimate.counted_acs"), 0.0);
+  EXPECT_EQ(sf.get<double>("flop_estimate.counted_acs"), sa.get<double>("flop_estimate.counted_acs"));
+  EXPECT_EQ(sf.get<double>("flop_estimate.flop_energy_uj"), sa.get<double>("flop_estimate.flop_energy_uj"));
+  EXPECT_NEAR(sf.get<double>("flop_estimate.modelled_over_flop") * sf.get<double>("flop_estimate.flop_energy_uj"),
+              summary(sf, "energy_uj"), 1e-12 * summary(sf, "energy_uj"));
   // A workload as an ANN: every dense MAC at 4.6 pJ.
   const Json ann = run_json("run " + k_sf + " --trace traces/workloads/vgg9_cifar10 --ann 4", "sfann_flop_w");
   EXPECT_EQ(ann.get<double>("run.activation_bits"), 4.0);
@@ -112,7 +113,7 @@ TEST(SpikeFlowAnn, FlopEstimateCountsTheSameAccumulatesAsSata) {
   for (const auto& L : b.layers)
     if (L.is_compute()) macs += L.dense_macs();
   EXPECT_EQ(ann.get<double>("flop_estimate.dense_macs"), double(macs));
-  EXPECT_NEAR(ann.get<double>("flop_estimate.energy"), double(macs) * 4.6e-6, 1e-9 * double(macs));
+  EXPECT_NEAR(ann.get<double>("flop_estimate.flop_energy_uj"), double(macs) * 4.6e-6, 1e-9 * double(macs));
 }
 
 TEST(SpikeFlowAnn, BothPlatformsCountTheSameInputsAndNonZeroOutputsPerLayer) {

@@ -31,7 +31,7 @@ const std::string k_roff = k_ni + " -c spikeflow.tile.pe.xbar.roff_kohm=200 -c s
 TEST(SpikeFlowNonideal, AllNonidealitiesOffIsBitExact) {
   if (!have_fmnist()) GTEST_SKIP();
   const Json j = run_json(k_run + " --samples 40" + k_ni + " -c spikeflow.tile.pe.xbar.encoding=flip", "ni_off");
-  EXPECT_EQ(summary(j, "reference_mismatches"), 0);
+  EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0);
   EXPECT_EQ(j.get<std::string>("run.column_model"), "imc.column.nonideal");
 }
 
@@ -43,9 +43,9 @@ TEST(SpikeFlowNonideal, SameSeedSameResultOtherSeedOtherResult) {
   const Json b = run_json(v + " -c spikeflow.tile.pe.column.seed=5", "ni_s5b");
   const Json c = run_json(v + " -c spikeflow.tile.pe.column.seed=6", "ni_s6");
   EXPECT_EQ(column(a, "layers", "spikes_out"), column(b, "layers", "spikes_out"));
-  EXPECT_EQ(summary(a, "accuracy"), summary(b, "accuracy"));
+  EXPECT_EQ(summary(a, "accuracy_pct"), summary(b, "accuracy_pct"));
   EXPECT_NE(column(a, "layers", "spikes_out"), column(c, "layers", "spikes_out"));
-  EXPECT_GT(summary(a, "reference_mismatches"), 0);
+  EXPECT_GT(summary(a, "reference_mismatch_samples"), 0);
 }
 
 TEST(SpikeFlowNonideal, DifferentialEncodingRecoversAccuracyUnderIrDrop) {
@@ -55,9 +55,9 @@ TEST(SpikeFlowNonideal, DifferentialEncodingRecoversAccuracyUnderIrDrop) {
   const std::string ir = k_run + " --samples 100" + k_ni + " -c spikeflow.tile.pe.column.ir_drop=fast -c spikeflow.tile.pe.column.wire_ohm=5";
   const Json off = run_json(ir, "ni_ir_off");
   const Json dif = run_json(ir + " -c spikeflow.tile.pe.xbar.encoding=differential", "ni_ir_diff");
-  EXPECT_GT(summary(dif, "hrs_share"), summary(off, "hrs_share") + 20);
-  EXPECT_DOUBLE_EQ(summary(dif, "hrs_share_offset"), summary(off, "hrs_share"));
-  EXPECT_GT(summary(dif, "accuracy"), summary(off, "accuracy") + 20);
+  EXPECT_GT(summary(dif, "hrs_share_pct"), summary(off, "hrs_share_pct") + 20);
+  EXPECT_DOUBLE_EQ(summary(dif, "hrs_share_offset_pct"), summary(off, "hrs_share_pct"));
+  EXPECT_GT(summary(dif, "accuracy_pct"), summary(off, "accuracy_pct") + 20);
 }
 
 // The fast IR-drop model (transfer conductances) and the nodal solve give the same run: the
@@ -84,12 +84,12 @@ TEST(SpikeFlowNonideal, CalibrateWritesABundleThatRunsAndReportsMismatches) {
                           " --out " + out + " --quiet --json " + rep);
   ASSERT_EQ(c.code, 0) << c.err;
   const Json cj = load_json(rep);
-  EXPECT_EQ(cj.get<int>("calibration.first_sample"), 950);  // the last 50 samples
-  EXPECT_EQ(cj.get<int>("calibration.passes"), 2);          // conv1, conv2: one pass per BN layer
+  EXPECT_EQ(cj.get<int>("calibration.calibration_first_sample"), 950);  // the last 50 samples
+  EXPECT_EQ(cj.get<int>("calibration.calibration_passes"), 2);          // conv1, conv2: one pass per BN layer
   ASSERT_TRUE(std::filesystem::exists(out + "/trace.yaml"));
   const Json j = run_json("run platforms/spikeflow/spikeflow.yaml --trace " + out + " --samples 50", "ni_cal_run");
-  EXPECT_GT(summary(j, "reference_mismatches"), 0);  // reported, not fatal
-  EXPECT_GT(summary(j, "accuracy"), 50.0);
+  EXPECT_GT(summary(j, "reference_mismatch_samples"), 0);  // reported, not fatal
+  EXPECT_GT(summary(j, "accuracy_pct"), 50.0);
   // calibrate without --out is a usage error; on a workload trace a one-line error.
   EXPECT_EQ(cli("calibrate platforms/spikeflow/spikeflow.yaml --trace " + k_fmnist).code, 2);
   const CliResult w = cli("calibrate platforms/spikeflow/spikeflow.yaml --trace traces/workloads/vgg9_cifar10 --out " + out + "2");
@@ -134,11 +134,11 @@ TEST(SpikeFlowNonideal, BnAdaptationRecoversAccuracyAndChangesOnlyRunningStatist
                           " --out " + out + " --quiet --json " + rep);
   ASSERT_EQ(c.code, 0) << c.err;
   const Json cj = load_json(rep);
-  EXPECT_EQ(cj.get<int>("calibration.first_sample"), 950);
-  EXPECT_EQ(cj.get<int>("calibration.samples"), 50);
+  EXPECT_EQ(cj.get<int>("calibration.calibration_first_sample"), 950);
+  EXPECT_EQ(cj.get<int>("calibration.calibration_samples"), 50);
   const Json before = run_json(k_run + " --samples 100" + k_roff, "ni_bn_before");
   const Json after = run_json("run platforms/spikeflow/spikeflow.yaml --trace " + out + " --samples 100" + k_roff, "ni_bn_after");
-  EXPECT_GT(summary(after, "accuracy"), summary(before, "accuracy") + 15);
+  EXPECT_GT(summary(after, "accuracy_pct"), summary(before, "accuracy_pct") + 15);
 
   const spiketlm::bundle a = spiketlm::read_bundle(source_dir() + "/" + k_fmnist), b = spiketlm::read_bundle(out);
   EXPECT_EQ(b.calibration_first, 950);

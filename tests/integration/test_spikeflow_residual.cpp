@@ -312,8 +312,8 @@ void check_counts(bool ann) {
     EXPECT_GT(en[r], en[r1]) << L.name;
   }
   EXPECT_EQ(adds, 8);
-  EXPECT_GT(j.get<double>("summary.latency"), 0.0);
-  EXPECT_GT(j.get<double>("summary.energy"), 0.0);
+  EXPECT_GT(j.get<double>("summary.latency_us"), 0.0);
+  EXPECT_GT(j.get<double>("summary.energy_uj"), 0.0);
 }
 
 // The first add's descriptor broken one way, then sample 0 run: mode 1 clears DESC_FIRES, mode 2

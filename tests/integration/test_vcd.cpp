@@ -130,7 +130,7 @@ TEST(Vcd, HoldsTheDocumentedSignalsWithSensibleValues) {
     EXPECT_TRUE(v.has(s)) << s;
 
   const Json j = load_json(t.json);
-  const size_t layers = column(j, "layers", "layer").size();
+  const size_t layers = text_column(j, "layers", "layer").size();
   const int T = j.get<int>("run.timesteps");
   // The sequencer walks every layer and every timestep, and is busy once per sample.
   std::set<double> want_layers, want_t;
@@ -172,7 +172,7 @@ TEST(Vcd, HoldsTheDocumentedSignalsWithSensibleValues) {
   // Bins of 1000 ns; a bin over 0 and a transaction of up to 4 GB/ns... at least: the sum of
   // the bins is the DRAM's whole traffic of the run (reads + writes).
   uint64_t dram_stat = 0;
-  for (const auto& row : j.get_child("tables.stats.rows")) {
+  for (const auto& row : j.get_child("tables.stats")) {
     std::vector<std::string> cells;
     for (const auto& c : row.second) cells.push_back(c.second.get_value<std::string>());
     if (cells[0] == "sata.dram" && (cells[1] == "bytes_read" || cells[1] == "bytes_written")) dram_stat += std::stoull(cells[2]);

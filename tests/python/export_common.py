@@ -53,4 +53,4 @@ def cli_json(paths, tmp_path, args):
 
 
 def predictions(report):
-    return np.array([row["prediction"] for row in report["tables"]["samples"]["rows"]])
+    return np.array([row["prediction"] for row in report["tables"]["samples"]])

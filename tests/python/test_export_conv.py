@@ -32,12 +32,12 @@ def test_conv_runs_as_pytorch_predicts(conv, paths, tmp_path):
     assert (torch_pred == res.float_predictions).all()
     assert res.float_accuracy > 0.5 and len(set(torch_pred)) == 6, "the model must have learnt something"
     for config in (paths.sata, paths.spikeflow):
-        r = spiketlm.run(config, trace=out, samples=len(x))
+        r = spiketlm.run(config, trace=out, samples=len(x), per_sample=True)
         sim = predictions(r)
-        assert r["summary"]["reference_mismatches"] == 0, config
+        assert r["summary"]["reference_mismatch_samples"] == 0, config
         assert (sim == res.int_predictions).all(), config
         assert (sim == torch_pred).mean() >= 0.99, config
-    assert spiketlm.as_cli_json(r) == cli_json(paths, tmp_path, [paths.spikeflow, "--trace", out, "--samples", str(len(x))])
+    assert spiketlm.as_cli_json(r) == cli_json(paths, tmp_path, [paths.spikeflow, "--trace", out, "--samples", str(len(x)), "--per-sample"])
 
 
 def test_conv_bundle_holds_the_recipe(conv, tmp_path):

@@ -30,13 +30,13 @@ def test_mlp_runs_as_pytorch_predicts(mlp, paths, tmp_path):
     torch_pred = st.predict(model, x, T).numpy()       # x holds multiples of 1/255: exported exactly
     assert (torch_pred == res.float_predictions).all()
     assert res.float_accuracy > 0.5 and len(set(torch_pred)) >= 8, "the model must have learnt something"
-    r = spiketlm.run(paths.sata, trace=out, samples=len(x))
+    r = spiketlm.run(paths.sata, trace=out, samples=len(x), per_sample=True)
     sim = predictions(r)
-    assert r["summary"]["reference_mismatches"] == 0      # C++ golden/SATA == the numpy integer model
+    assert r["summary"]["reference_mismatch_samples"] == 0      # C++ golden/SATA == the numpy integer model
     assert (sim == res.int_predictions).all()
     assert (sim == torch_pred).mean() >= 0.99
-    assert r["summary"]["accuracy"] == pytest.approx(100 * (sim == y.numpy()).mean())
-    assert spiketlm.as_cli_json(r) == cli_json(paths, tmp_path, [paths.sata, "--trace", out, "--samples", str(len(x))])
+    assert r["summary"]["accuracy_pct"] == pytest.approx(100 * (sim == y.numpy()).mean())
+    assert spiketlm.as_cli_json(r) == cli_json(paths, tmp_path, [paths.sata, "--trace", out, "--samples", str(len(x)), "--per-sample"])
 
 
 def test_mlp_on_spikeflow_and_spike_input(mlp, paths, tmp_path):
@@ -47,10 +47,10 @@ def test_mlp_on_spikeflow_and_spike_input(mlp, paths, tmp_path):
     res = st.export_bundle(model, spikes, out, timesteps=T, encoding="spikes")   # labels: PyTorch's predictions
     assert (res.labels == st.predict(model, spikes, T, encoding="spikes").numpy()).all()
     assert np.load(os.path.join(out, "inputs.npy")).shape == (len(x), T, 1, 12, 12)
-    r = spiketlm.run(paths.spikeflow, trace=out, samples=len(x))
-    assert r["summary"]["reference_mismatches"] == 0
+    r = spiketlm.run(paths.spikeflow, trace=out, samples=len(x), per_sample=True)
+    assert r["summary"]["reference_mismatch_samples"] == 0
     assert (predictions(r) == res.int_predictions).all()
-    assert r["summary"]["accuracy"] / 100 == pytest.approx(res.agreement) and res.agreement >= 0.99
+    assert r["summary"]["accuracy_pct"] / 100 == pytest.approx(res.agreement) and res.agreement >= 0.99
 
 
 @pytest.mark.parametrize("encoding", ["poisson", "rate"])
@@ -61,7 +61,7 @@ def test_mlp_with_spikes_made_in_the_simulator(mlp, paths, tmp_path, encoding):
     text = open(os.path.join(out, "trace.yaml")).read()
     assert f"encoding: {encoding}\n  dtype: uint8\n  seed: 7\n" in text and "scale:" not in text.split("layers:")[0]
     assert np.load(os.path.join(out, "inputs.npy")).shape == (len(x), 1, 12, 12)
-    r = spiketlm.run(paths.sata, trace=out, samples=len(x))
-    assert r["summary"]["reference_mismatches"] == 0     # the simulator's encoder made the spikes spiketlm.encode made
+    r = spiketlm.run(paths.sata, trace=out, samples=len(x), per_sample=True)
+    assert r["summary"]["reference_mismatch_samples"] == 0     # the simulator's encoder made the spikes spiketlm.encode made
     assert (predictions(r) == res.int_predictions).all()
     assert (predictions(r) == res.float_predictions).mean() >= 0.99

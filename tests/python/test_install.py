@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-INSTALLED = "import spiketlm, sys; r = spiketlm.run(sys.argv[1], trace=sys.argv[2], samples=1); print(spiketlm.__file__, r['summary']['reference_mismatches'])"
+INSTALLED = "import spiketlm, sys; r = spiketlm.run(sys.argv[1], trace=sys.argv[2], samples=1); print(spiketlm.__file__, r['summary']['reference_mismatch_samples'])"
 
 
 def test_install_tree_imports_and_runs(paths, tmp_path):

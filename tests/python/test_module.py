@@ -26,14 +26,15 @@ def cli_error(paths, args):
 
 
 def test_report_equals_the_cli_json(paths, tmp_path):
-    r = spiketlm.run(paths.sata, trace=paths.fmnist, samples=3, overrides={"sata.lif.membrane_bits": 16})
+    r = spiketlm.run(paths.sata, trace=paths.fmnist, samples=3, overrides={"sata.lif.membrane_bits": 16},
+                     per_sample=True)
     text = cli_json(paths, tmp_path, [paths.sata, "--trace", paths.fmnist, "--samples", "3",
-                                      "-c", "sata.lif.membrane_bits=16"])
+                                      "-c", "sata.lif.membrane_bits=16", "--per-sample"])
     assert spiketlm.as_cli_json(r) == json.loads(text)
-    assert r == spiketlm.from_json(text)
+    assert r == spiketlm.from_json(text) == json.loads(text)
     layers = r["tables"]["layers"]
-    assert [list(row) for row in layers["rows"]] == [layers["columns"]] * len(layers["rows"])
-    assert [row["sample"] for row in r["tables"]["samples"]["rows"]] == [0, 1, 2]
+    assert [list(row) for row in layers] == [r["table_info"]["layers"]["columns"]] * len(layers)
+    assert [row["sample"] for row in r["tables"]["samples"]] == [0, 1, 2]
     assert r["run"]["membrane_bits"] == 16 and r["run"]["samples"] == 3
 
 
@@ -62,7 +63,7 @@ def test_same_call_twice_gives_identical_reports(paths):
     b = spiketlm.run(paths.sata, trace=paths.fmnist, samples=4)
     assert a == b
     assert other["summary"] != a["summary"] and a["run"]["membrane_bits"] == 32
-    assert a["summary"]["reference_mismatches"] == 0
+    assert a["summary"]["reference_mismatch_samples"] == 0
 
 
 @pytest.mark.parametrize("kw,cli", [
@@ -185,7 +186,7 @@ def test_a_killed_simulation_is_an_error_and_the_next_call_works(paths, tmp_path
     os.kill(victims[0], 9)
     t.join(60)
     assert got["error"] == "the simulation process was killed by signal 9 (Killed)"
-    assert spiketlm.run(paths.sata, trace=paths.fmnist, samples=1)["summary"]["reference_mismatches"] == 0
+    assert spiketlm.run(paths.sata, trace=paths.fmnist, samples=1)["summary"]["reference_mismatch_samples"] == 0
 
 
 def test_relative_paths_follow_the_callers_directory(paths, tmp_path, monkeypatch):

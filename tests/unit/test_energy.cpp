@@ -108,7 +108,7 @@ TEST(Energy, ReportHasTreeAndActions) {
   l.add(l.declare_action("top.mem", "mem", "read"), 2);
   Report r;
   l.to_report(r, 0);
-  EXPECT_DOUBLE_EQ(r.get("summary", "energy_total_pj").as_double(), 5.0);
+  EXPECT_DOUBLE_EQ(r.get("ledger", "run_energy_pj").as_double(), 5.0);
   const Table& a = r.table("energy_by_action");
   ASSERT_EQ(a.rows.size(), 1u);
   EXPECT_EQ(a.rows[0][a.column("count")].as_int(), 2);

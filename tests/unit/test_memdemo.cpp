@@ -65,8 +65,8 @@ TEST(MemdemoRun, MovesTheTileAndReports) {
     children += tree.count(c) ? tree.at(c) : 0;
   EXPECT_GT(children, 0);
   EXPECT_NEAR(tree.at("memdemo"), children, 1e-9 * children);
-  EXPECT_NEAR(rep.get("summary", "energy_total_pj").as_double(), tree.at("memdemo"), 1e-9 * children);
-  EXPECT_GT(rep.get("summary", "dram_to_glb_bandwidth").as_double(), 0);
+  EXPECT_NEAR(rep.get("ledger", "run_energy_pj").as_double(), tree.at("memdemo"), 1e-9 * children);
+  EXPECT_GT(rep.get("summary", "dram_to_glb_gbps").as_double(), 0);
   std::ostringstream os;
   rep.write_text(os);
   std::cout << os.str();

@@ -17,9 +17,10 @@ Report sample() {
   r.set("summary", "latency_cycles", int64_t(1234), "cycles");
   r.set("summary", "energy_pj", 5.5, "pJ");
   r.set("summary", "name", std::string("a \"quoted\", name"));
-  auto& t = r.table("layers", "Per layer", {"layer", "cycles", "energy_pj"});
+  auto& t = r.table("layers", "Per layer", {"layer", "cycles", "energy_pj"}, "layer");
   t.add_row({"conv1", int64_t(10), 1.25});
   t.add_row({"fc", int64_t(3), Value()});
+  r.warn("x.bits = 8: refitted");
   return r;
 }
 }  // namespace
@@ -28,12 +29,16 @@ TEST(Report, JsonHasEveryValueExactly) {
   std::ostringstream os;
   sample().write_json(os);
   const std::string j = os.str();
+  EXPECT_NE(j.find("\"schema\": \"spiketlm-report\",\n  \"schema_version\": 1,"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"warnings\": [\"x.bits = 8: refitted\"]"), std::string::npos) << j;
   EXPECT_NE(j.find("\"latency_cycles\": 1234"), std::string::npos) << j;
   EXPECT_NE(j.find("\"energy_pj\": 5.5"), std::string::npos) << j;
   EXPECT_NE(j.find("\"name\": \"a \\\"quoted\\\", name\""), std::string::npos) << j;
-  EXPECT_NE(j.find("[\"conv1\", 10, 1.25]"), std::string::npos) << j;
-  EXPECT_NE(j.find("[\"fc\", 3, null]"), std::string::npos) << j;
-  EXPECT_NE(j.find("\"summary.latency_cycles\": \"cycles\""), std::string::npos) << j;
+  EXPECT_NE(j.find("{\"layer\": \"conv1\", \"cycles\": 10, \"energy_pj\": 1.25}"), std::string::npos) << j;
+  EXPECT_NE(j.find("{\"layer\": \"fc\", \"cycles\": 3, \"energy_pj\": null}"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"latency_cycles\": \"cycles\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"layers\": {\"title\": \"Per layer\", \"group\": \"layer\", \"columns\": [\"layer\", \"cycles\", \"energy_pj\"]}"),
+            std::string::npos) << j;
 }
 
 TEST(Report, TextAndCsvCarryTheSameCells) {
@@ -41,12 +46,52 @@ TEST(Report, TextAndCsvCarryTheSameCells) {
   Report r = sample();
   r.write_text(t);
   r.write_csv(c);
-  for (const char* cell : {"latency_cycles", "1234", "conv1", "1.25", "Per layer"})
+  for (const char* cell : {"latency_cycles", "1234", "conv1", "1.25", "Per layer", "warning: x.bits = 8: refitted"})
     EXPECT_NE(t.str().find(cell), std::string::npos) << cell;
-  EXPECT_NE(c.str().find("summary,latency_cycles,1234,cycles"), std::string::npos) << c.str();
-  EXPECT_NE(c.str().find("summary,name,\"a \"\"quoted\"\", name\","), std::string::npos) << c.str();
-  EXPECT_NE(c.str().find("conv1,10,1.25"), std::string::npos);
-  EXPECT_NE(c.str().find("fc,3,\n"), std::string::npos);
+  EXPECT_EQ(c.str().rfind("table,row,column,value,unit\nschema,,schema_version,1,\n", 0), 0u) << c.str();
+  EXPECT_NE(c.str().find("\nwarnings,0,text,x.bits = 8: refitted,\n"), std::string::npos) << c.str();
+  EXPECT_NE(c.str().find("\nsummary,,latency_cycles,1234,cycles\n"), std::string::npos) << c.str();
+  EXPECT_NE(c.str().find("\nsummary,,name,\"a \"\"quoted\"\", name\",\n"), std::string::npos) << c.str();
+  EXPECT_NE(c.str().find("\nlayers,0,layer,conv1,\nlayers,0,cycles,10,\nlayers,0,energy_pj,1.25,\n"), std::string::npos);
+  EXPECT_NE(c.str().find("\nlayers,1,energy_pj,,\n"), std::string::npos);
+}
+
+TEST(Report, OneNamePerQuantityAndUnitsInNames) {
+  Report r;
+  r.set("summary", "energy_uj", 1.0, "uJ/inference");
+  EXPECT_EQ(test::error_of([&] { r.set("flop_estimate", "energy_uj", 2.0, "uJ/inference"); }),
+            "spiketlm/report: flop_estimate.energy_uj: key already in section summary (one name per quantity)");
+  EXPECT_EQ(test::error_of([&] { r.set("summary", "latency", 2.0, "us/inference"); }),
+            "spiketlm/report: summary.latency: a value in us/inference needs a key ending in _us");
+  EXPECT_EQ(test::error_of([&] { r.set("summary", "x_furlongs", 2.0, "furlongs"); }),
+            "spiketlm/report: unit 'furlongs' has no key suffix rule (tlm/report.cpp unit_suffix)");
+  EXPECT_EQ(test::error_of([&] { r.set("tables", "n", 1); }), "spiketlm/report: section name 'tables' is reserved");
+  EXPECT_EQ(test::error_of([&] { r.table("t", "T", {"a"}, "misc"); }), "spiketlm/report: table t: unknown group 'misc'");
+  r.set("summary", "energy_uj", 3.0, "uJ/inference");   // the same key again replaces its value
+  EXPECT_EQ(r.get("summary", "energy_uj").as_double(), 3.0);
+  EXPECT_EQ(unit_suffix("GB/s"), "_gbps");
+  EXPECT_EQ(unit_suffix("mm^2 on chip"), "_mm2");
+  EXPECT_EQ(unit_suffix("J*s/inference"), "_j_s");
+}
+
+TEST(Report, DefaultTextShowsBriefColumnsAndLeavesDetailTablesToFull) {
+  Report r;
+  r.set("summary", "energy_uj", 1.0, "uJ/inference");
+  auto& t = r.table("layers", "Per layer", {"layer", "cycles", "stall_cycles"}, "layer");
+  t.brief = {"layer", "cycles"};
+  t.add_row({"conv1", int64_t(10), int64_t(77777)});
+  r.table("stats", "Statistics", {"module", "value"}).add_row({"x.y", int64_t(424242)});
+  std::ostringstream brief, full;
+  r.write_text(brief);
+  r.write_text(full, true);
+  EXPECT_EQ(brief.str().find("77777"), std::string::npos) << brief.str();
+  EXPECT_EQ(brief.str().find("424242"), std::string::npos) << brief.str();
+  EXPECT_NE(brief.str().find("(not shown: 1 detail tables, 1 columns; --full prints them"), std::string::npos) << brief.str();
+  EXPECT_NE(full.str().find("77777"), std::string::npos) << full.str();
+  EXPECT_NE(full.str().find("424242"), std::string::npos) << full.str();
+  EXPECT_EQ(full.str().find("not shown"), std::string::npos) << full.str();
+  // The summary comes before the tables.
+  EXPECT_LT(brief.str().find("energy_uj"), brief.str().find("Per layer"));
 }
 
 TEST(Report, RowWidthMustMatchColumns) {

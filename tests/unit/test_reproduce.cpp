@@ -25,14 +25,15 @@ bool have_plotting_python() {
   return std::system("/usr/bin/python3 -c 'import matplotlib, numpy' >/dev/null 2>&1") == 0;
 }
 
-// One fake `spiketlm run --json` report with every field the report reads.
+// One fake `spiketlm run --json` report (schema v1, tlm/report.md) with every field the report reads.
 struct Fake {
   std::map<std::string, double> summary = {
-      {"energy", 10},          {"memory_energy", 8},         {"compute_energy", 2},    {"lif_share_of_compute", 70},
-      {"latency", 100},        {"edp", 1e-9},                {"accuracy", 90},         {"average_timesteps", 4},
-      {"imc_energy", 2},       {"neuron_share_of_imc", 2},   {"membrane_area", 1000},  {"lif_circuit_area", 0},
-      {"hrs_share", 50},       {"lif_membrane_area_share", 10}};
-  double lif_uj = 1.0, lif_area = 1000;
+      {"energy_uj", 10}, {"latency_us", 100}, {"edp_j_s", 1e-9}, {"accuracy_pct", 90}, {"average_timesteps", 4}};
+  std::map<std::string, double> breakdown = {
+      {"memory_energy_uj", 8},        {"compute_energy_uj", 2},       {"lif_share_of_compute_pct", 70},
+      {"imc_energy_uj", 2},           {"neuron_share_of_imc_pct", 2}, {"lif_circuit_area_um2", 0},
+      {"hrs_share_pct", 50},          {"lif_membrane_area_share_pct", 10}};
+  double lif_uj = 1.0, lif_area = 1000, membrane_area = 1000;
   // energy_by_action, pJ for the whole run (1 sample)
   double dram = 100e6, glb_weight = 50e6, glb_ifmap = 10e6, spad = 40e6, leakage = 30e6;
 };
@@ -44,30 +45,39 @@ std::string num(double v) {
   return s.str();
 }
 
+std::string object(const std::map<std::string, double>& m) {
+  std::string o = "{";
+  for (const auto& kv : m) o += (o.size() > 1 ? ", \"" : "\"") + kv.first + "\": " + num(kv.second);
+  return o + "}";
+}
+
+std::string action(const char* module, const char* comp, const char* act, const std::string& count, const std::string& per,
+                   double pj) {
+  return std::string("{\"module\": \"") + module + "\", \"component\": \"" + comp + "\", \"action\": \"" + act +
+         "\", \"count\": " + count + ", \"pj_per_action\": " + per + ", \"energy_pj\": " + num(pj) + "}";
+}
+
 std::string json(const Fake& f) {
   std::ostringstream o;
-  o << "{\"title\": \"fake\", \"run\": {\"samples\": 1, \"requantized_layers\": 0}, \"summary\": {";
-  bool first = true;
-  for (const auto& kv : f.summary) {
-    o << (first ? "" : ", ") << "\"" << kv.first << "\": " << num(kv.second);
-    first = false;
-  }
-  o << "}, \"tables\": {"
-    << "\"energy_by_component\": {\"title\": \"\", \"columns\": [\"component\", \"energy_uj\", \"share_pct\"], \"rows\": ["
-    << "[\"dram\", 4, 40], [\"lif\", " << num(f.lif_uj) << ", 10], [\"accumulate\", 1, 10], [\"neuron\", 0.1, 1]]}, "
-    << "\"area_by_module\": {\"title\": \"\", \"columns\": [\"module\", \"area_um2\"], \"rows\": [[\"sata.lif\", "
-    << num(f.lif_area) << "]]}, "
-    << "\"samples\": {\"title\": \"\", \"columns\": [\"sample\"], \"rows\": [[0]]}, "
-    << "\"energy_by_action\": {\"title\": \"\", \"columns\": [\"module\", \"component\", \"action\", \"count\", "
-       "\"pj_per_action\", \"energy_pj\"], \"rows\": ["
-    << "[\"sata.dram\", \"dram_sata\", \"read\", 1000, 468.762, " << num(f.dram) << "], "
-    << "[\"sata.glb_weight\", \"glb_144kb\", \"read\", 1000, 28.63, " << num(f.glb_weight) << "], "
-    << "[\"sata.glb_ifmap\", \"glb_32kb\", \"read\", 1000, 11.03, " << num(f.glb_ifmap) << "], "
-    << "[\"sata.pe_array\", \"spad_reg8\", \"read\", 1000, 0.031225, " << num(f.spad) << "], "
-    << "[\"sata.pe_array\", \"pe_acc\", \"cycle\", 1000, 0.0481, 48.1], "
-    << "[\"sata.pe_array\", \"pe_acc\", \"accumulate\", 1000, 0.062775, 62.775], "
-    << "[\"sata.lif\", \"lif\", \"cycle\", 1000, 0.140625, 140.625], "
-    << "[\"sata.glb_weight\", \"glb_144kb\", \"leakage\", null, null, " << num(f.leakage) << "]]}}}\n";
+  o << "{\"schema\": \"spiketlm-report\", \"schema_version\": 1, \"title\": \"fake\", \"warnings\": [], "
+    << "\"run\": {\"samples\": 1, \"requantized_layers\": 0}, \"summary\": " << object(f.summary)
+    << ", \"breakdown\": " << object(f.breakdown) << ", \"units\": {}, \"tables\": {"
+    << "\"energy_by_component\": [{\"component\": \"dram\", \"energy_uj\": 4, \"share_pct\": 40}, "
+    << "{\"component\": \"lif\", \"energy_uj\": " << num(f.lif_uj) << ", \"share_pct\": 10}, "
+    << "{\"component\": \"accumulate\", \"energy_uj\": 1, \"share_pct\": 10}, "
+    << "{\"component\": \"neuron\", \"energy_uj\": 0.1, \"share_pct\": 1}], "
+    << "\"area_by_module\": [{\"module\": \"sata.lif\", \"area_um2\": " << num(f.lif_area) << "}], "
+    << "\"area_by_component\": [{\"component\": \"membrane_memory\", \"area_um2\": " << num(f.membrane_area) << "}], "
+    << "\"samples\": [{\"sample\": 0}], "
+    << "\"energy_by_action\": ["
+    << action("sata.dram", "dram_sata", "read", "1000", "468.762", f.dram) << ", "
+    << action("sata.glb_weight", "glb_144kb", "read", "1000", "28.63", f.glb_weight) << ", "
+    << action("sata.glb_ifmap", "glb_32kb", "read", "1000", "11.03", f.glb_ifmap) << ", "
+    << action("sata.pe_array", "spad_reg8", "read", "1000", "0.031225", f.spad) << ", "
+    << action("sata.pe_array", "pe_acc", "cycle", "1000", "0.0481", 48.1) << ", "
+    << action("sata.pe_array", "pe_acc", "accumulate", "1000", "0.062775", 62.775) << ", "
+    << action("sata.lif", "lif", "cycle", "1000", "0.140625", 140.625) << ", "
+    << action("sata.glb_weight", "glb_144kb", "leakage", "null", "null", f.leakage) << "]}, \"table_info\": {}}\n";
   return o.str();
 }
 
@@ -104,7 +114,7 @@ std::string make_stage(const std::string& tag) {
   // C#4: LIF energy 2.0 -> 0.6 uJ (-70 %), latency 100 -> 120 us, so LIF power -75 %; area -75 %.
   Fake c1, c4;
   c1.lif_uj = 2.0, c1.lif_area = 4000;
-  c4.lif_uj = 0.6, c4.lif_area = 1000, c4.summary["latency"] = 120;
+  c4.lif_uj = 0.6, c4.lif_area = 1000, c4.summary["latency_us"] = 120;
   put("c_lif_sharing", "sata_c1", c1);
   put("c_lif_sharing", "sata_c2", dflt);
   put("c_lif_sharing", "sata_c4", c4);
@@ -114,7 +124,7 @@ std::string make_stage(const std::string& tag) {
   for (const char* m : {"physical", "dense"})
     for (int T : {1, 2}) put("d_edp", std::string(m) + "_T" + std::to_string(T), dflt);
   Fake ex = dflt;
-  ex.summary["average_timesteps"] = 1.5, ex.summary["energy"] = 4;
+  ex.summary["average_timesteps"] = 1.5, ex.summary["energy_uj"] = 4;
   put("e_dtsnn", "sata_th0", dflt);
   put("e_dtsnn", "sata_th0.9", ex);
   put("e_dtsnn", "spikeflow_th0", dflt);
@@ -186,7 +196,7 @@ TEST(Reproduce, RowsAreComputedFromTheRunsAndMissingFeaturesSaySo) {
   }
   // The reports are trimmed to what the report reads.
   const std::string j = slurp(stage + "/data/c_lif_sharing/sata_c1.json");
-  EXPECT_EQ(j.find("\"samples\":{"), std::string::npos);
+  EXPECT_EQ(j.find("\"samples\":["), std::string::npos);
   EXPECT_NE(j.find("\"area_by_module\""), std::string::npos);
 }
 

@@ -2,12 +2,11 @@
 
     import spiketlm
     r = spiketlm.run("platforms/sata/sata.yaml", trace="traces/fmnist_snn", samples=20)
-    r["summary"]["energy"], r["summary"]["accuracy"]
-    import pandas; pandas.DataFrame(r["tables"]["layers"]["rows"])
+    r["summary"]["energy_uj"], r["summary"]["accuracy_pct"]
+    import pandas; pandas.DataFrame(r["tables"]["layers"])
 
 run() returns the JSON report the CLI writes for the same run (`spiketlm run ... --json`),
-parsed; the only change is that each table's rows are dicts keyed by the table's columns
-(as_cli_json() turns a report back into the CLI's JSON). Every call runs the simulation in a
+parsed (schema: tlm/report.md; tables are lists of row objects). Every call runs the simulation in a
 forked child process (SystemC elaborates once per process), releases the GIL while it runs
 (threads run simulations in parallel) and is independent of every other call. Errors raise
 spiketlm.Error with the CLI's one-line message. list_kinds() and params(kind) are
@@ -64,28 +63,15 @@ def _overrides(overrides):
     return [str(o) for o in overrides]
 
 
-def _records(report):
-    """Each table's rows as dicts keyed by its columns (the only change from the CLI's JSON)."""
-    for t in report.get("tables", {}).values():
-        if isinstance(t, dict) and isinstance(t.get("columns"), list) and isinstance(t.get("rows"), list):
-            cols = t["columns"]
-            t["rows"] = [r if isinstance(r, dict) else dict(zip(cols, r)) for r in t["rows"]]
-    return report
-
-
 def from_json(text):
-    """A JSON report (the CLI's --json file's text) as run() returns it."""
-    return _records(json.loads(text))
+    """A JSON report (the CLI's --json file's text) as run() returns it: json.loads of it."""
+    return json.loads(text)
 
 
 def as_cli_json(report):
-    """The inverse of run()'s one change: a report dict with each table's rows as lists again,
-    equal to json.load() of the CLI's --json file for the same run."""
-    out = json.loads(json.dumps(report))
-    for t in out.get("tables", {}).values():
-        if isinstance(t, dict) and isinstance(t.get("columns"), list) and isinstance(t.get("rows"), list):
-            t["rows"] = [[r[c] for c in t["columns"]] if isinstance(r, dict) else r for r in t["rows"]]
-    return out
+    """A copy of a report dict equal to json.load() of the CLI's --json file for the same run
+    (run() already returns exactly that; kept for callers of the earlier row-list format)."""
+    return json.loads(json.dumps(report))
 
 
 # The run parameter behind the CLI's --nir (imported with the default options, traces/nir/README.md).
@@ -93,19 +79,20 @@ _NIR_KEY = "run.nir"
 # Keyword -> run parameter, as the CLI's flags set them (sw/cli/main.cpp): --trace is run.trace...
 _RUN_KEYS = {"trace": "run.trace", "nir": _NIR_KEY, "samples": "run.samples", "timesteps": "run.timesteps",
              "exit_threshold": "run.exit_threshold", "firmware": "run.firmware", "txlog": "run.txlog",
-             "cosim": "run.cosim", "cosim_exec": "run.cosim_exec"}
+             "cosim": "run.cosim", "cosim_exec": "run.cosim_exec", "per_sample": "run.per_sample"}
 
 
 def run(config, trace=None, nir=None, overrides=None, samples=None, timesteps=None, *, exit_threshold=None,
-        ann=None, firmware=None, txlog=None, cosim=None, cosim_exec=None, plugins=(), vcd=None, trace_filters=()):
+        ann=None, firmware=None, txlog=None, cosim=None, cosim_exec=None, plugins=(), vcd=None, trace_filters=(),
+        per_sample=None):
     """Run the platform `config` (a platform YAML) and return the report as a dict.
 
     trace: a bundle directory (--trace); nir: a NIR file (--nir); overrides: {key: value} or
     ['key=value', ...] (-c); samples, timesteps, exit_threshold, ann (activation bits: --ann),
-    firmware, txlog, cosim, cosim_exec, plugins, vcd, trace_filters: as the CLI's options of the
-    same names. Raises spiketlm.Error with the CLI's one-line message."""
+    firmware, txlog, cosim, cosim_exec, plugins, vcd, trace_filters, per_sample (the per-sample
+    table): as the CLI's options of the same names. Raises spiketlm.Error with the CLI's one-line message."""
     args = dict(trace=trace, nir=nir, samples=samples, timesteps=timesteps, exit_threshold=exit_threshold,
-                firmware=firmware, txlog=txlog, cosim=cosim, cosim_exec=cosim_exec)
+                firmware=firmware, txlog=txlog, cosim=cosim, cosim_exec=cosim_exec, per_sample=per_sample)
     run_params = []
     for k, v in args.items():
         if v is not None:
