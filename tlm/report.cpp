@@ -119,13 +119,15 @@ std::string unit_suffix(const std::string& unit) {
   if (unit.empty()) return "";
   if (unit.rfind("GB/s", 0) == 0) return "_gbps";
   if (unit.rfind("mappings/s", 0) == 0) return "_per_s";
+  if (unit.rfind("frames/s/W", 0) == 0) return "_per_s_per_w";
+  if (unit.rfind("frames/s", 0) == 0) return "_per_s";
   const std::string base = unit.substr(0, unit.find_first_of("/ ,("));
   static const std::map<std::string, std::string> k = {
       {"s", "_s"},       {"ms", "_ms"},     {"us", "_us"},        {"ns", "_ns"},          {"J", "_j"},
       {"mJ", "_mj"},     {"uJ", "_uj"},     {"nJ", "_nj"},        {"pJ", "_pj"},          {"J*s", "_j_s"},
       {"mW", "_mw"},     {"%", "_pct"},     {"mm^2", "_mm2"},     {"um^2", "_um2"},       {"cycles", "_cycles"},
       {"B", "_bytes"},   {"KB", "_kb"},     {"MHz", "_mhz"},      {"samples", "_samples"}, {"MAC", "_macs"},
-      {"AC", "_acs"},    {"mappings", "_mappings"},    {"timesteps", "_timesteps"}};
+      {"AC", "_acs"},    {"mappings", "_mappings"}, {"W", "_w"},    {"timesteps", "_timesteps"}};
   const auto it = k.find(base);
   if (it == k.end()) fail("report", "unit '" + unit + "' has no key suffix rule (tlm/report.cpp unit_suffix)");
   return it->second;

@@ -4,7 +4,6 @@
 #include <map>
 
 #include "hw/neuron/network_mode.h"
-#include "traces/src/requantize.h"
 
 namespace spiketlm {
 
@@ -20,7 +19,7 @@ NorthPole::NorthPole(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   const char* nocs[4] = {"noc_psum", "noc_act", "noc_model", "noc_instr"};
   for (int i = 0; i < 4; ++i) m_noc[i] = make_child<NpNoc>(nocs[i], "northpole.noc");
   // Membranes narrower than the trace's thresholds need: the neurons fitted to them.
-  requantize_membrane(m_bundle, m_core->membrane_bits());
+  fit_membrane(m_core->membrane_bits(), m_core->path() + ".membrane_bits");
   m_ctrl = make_child<NpController>("ctrl", "controller.northpole");
   m_cpu = make_child<Cpu>("cpu", "cpu");
   m_exit = make_child<ExitUnit>("exit", "exit.entropy");
@@ -58,13 +57,14 @@ NorthPole::NorthPole(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
 }
 
 namespace {
-const char* k_categories[] = {"vmm", "vector", "core_memory", "noc_psum", "noc_act", "noc_model", "noc_instr", "frame_buffer",
-                              "leakage", "control"};
+// NorthPole's energy-report categories, in report order; leakage is charged to each unit's own
+// category (dynamic and leakage apart in the report); the host memory is off chip and left out.
+const char* k_categories[] = {"vmm", "vector", "core_memory", "noc_psum", "noc_act", "noc_model", "noc_instr",
+                              "frame_buffer", "control"};
 
-std::string category(const std::string& top, const EnergyLedger::Line& l) {
-  if (l.action == "leakage") return "leakage";
-  const std::string m = l.module.substr(std::min(l.module.size(), top.size() + 1));
-  if (m == "core") return l.component == "np_vector" ? "vector" : "vmm";
+std::string category(const std::string& top, const std::string& module, const std::string& component) {
+  const std::string m = module.substr(std::min(module.size(), top.size() + 1));
+  if (m == "core") return component == "np_vector" ? "vector" : "vmm";
   for (const char* c : {"core_memory", "noc_psum", "noc_act", "noc_model", "noc_instr", "frame_buffer", "host"})
     if (m == c) return c;
   return "control";
@@ -87,39 +87,43 @@ void NorthPole::finish(const RunResults& run, Report& r) {
   r.set("run", "timesteps", int64_t(T));
   r.set("run", "batch", int64_t(m_batch));
   // Energy by component per frame; the weight load (once per network) and the host memory apart.
-  std::map<std::string, double> cat;
-  for (const char* c : k_categories) cat[c] = 0;
-  double total = 0;
+  EnergySplit e;
+  for (const char* c : k_categories) {
+    e.order.push_back(c);
+    e.dynamic_pj[c] = e.leakage_pj[c] = 0;
+  }
   for (const auto& l : ctx().ledger.lines(seconds)) {
-    const std::string c = category(path(), l);
+    const std::string c = category(path(), l.module, l.component);
     if (c == "host") continue;
-    cat[c] += l.energy_pj;
-    total += l.energy_pj;
+    (l.action == "leakage" ? e.leakage_pj : e.dynamic_pj)[c] += l.energy_pj;
+    (l.action == "leakage" ? e.leakage_total_pj : e.dynamic_total_pj) += l.energy_pj;
   }
   const double load = ex.load_energy_pj();
-  cat["noc_model"] -= ex.load_noc_pj();
-  cat["core_memory"] -= load - ex.load_noc_pj();
-  total -= load;
-  const double e = total * per;
-  auto& et = r.table("energy_by_component", "Energy by component (per frame, batch 1)", {"component", "energy_uj", "share_pct"});
-  for (const char* c : k_categories) et.add_row({c, cat[c] * per * 1e-6, total > 0 ? 100.0 * cat[c] / total : 0.0});
+  e.dynamic_pj["noc_model"] -= ex.load_noc_pj();
+  e.dynamic_pj["core_memory"] -= load - ex.load_noc_pj();
+  e.dynamic_total_pj -= load;
+  const double frame_pj = (e.dynamic_total_pj + e.leakage_total_pj) * per;
+  AreaParts area;
+  {
+    std::map<std::string, double> a;
+    for (const auto& l : ctx().ledger.area_lines()) a[category(path(), l.module, l.component)] += l.um2;
+    for (const char* c : k_categories) area.push_back({c, a[c]});
+  }
+  report_summary(r, run.samples, seconds, seconds * m_core->clock_mhz() * 1e6, e, total(area));
+  report_area(r, area);
   const double lat = seconds * per;
-  r.set("summary", "latency", lat * 1e6, "us/frame (batch 1)");
-  r.set("summary", "latency_cycles", lat * m_core->clock_mhz() * 1e6, "cycles/frame (batch 1)");
-  r.set("summary", "energy", e * 1e-6, "uJ/frame");
-  r.set("summary", "edp", e * 1e-12 * lat, "J*s/frame");
-  r.set("summary", "frames_per_s", lat > 0 ? 1.0 / lat : 0.0, "frames/s (batch 1)");
-  r.set("summary", "power", lat > 0 ? e * 1e-12 / lat : 0.0, "W (batch 1)");
-  r.set("summary", "frames_per_s_per_w", e > 0 ? 1.0 / (e * 1e-12) : 0.0, "frames/s/W (batch 1)");
-  r.set("summary", "load_energy", load * 1e-6, "uJ (weights into the cores, once per network)");
-  r.set("summary", "load_time", ex.load_ns() * 1e-3, "us (once per network)");
-  report_batches(r, e, n);
+  r.set("breakdown", "frames_per_s", lat > 0 ? 1.0 / lat : 0.0, "frames/s (batch 1)");
+  r.set("breakdown", "power_w", lat > 0 ? frame_pj * 1e-12 / lat : 0.0, "W (batch 1)");
+  r.set("breakdown", "frames_per_s_per_w", frame_pj > 0 ? 1.0 / (frame_pj * 1e-12) : 0.0, "frames/s/W (batch 1)");
+  r.set("breakdown", "load_energy_uj", load * 1e-6, "uJ (weights into the cores, once per network)");
+  r.set("breakdown", "load_time_us", ex.load_ns() * 1e-3, "us (once per network)");
+  report_batches(r, frame_pj, n);
   report_mapping(r);
-  report_samples(r, m_bundle, m_first, run.samples);
+  report_traffic(r, n);
   std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
   const auto& st = ex.layer_stats();
   for (size_t i = 0; i < st.size() && i < run.layer_of_desc.size(); ++i) acc[size_t(run.layer_of_desc[i])] += st[i].macs;
-  report_flops(r, m_bundle, acc, n, e);
+  report_flops(r, m_bundle, acc, n, frame_pj);
 }
 
 // Batch N: the frames' passes overlap in the layer pipeline (plan.h pipeline_end); one frame's
@@ -130,19 +134,19 @@ void NorthPole::report_batches(Report& r, double frame_pj, int n) {
   const uint64_t T = uint64_t(m_bundle.timesteps);
   const double one = np::pipeline_end(st, T), batch = np::pipeline_end(st, T * uint64_t(m_batch));
   const double slow = st.empty() ? 0 : *std::max_element(st.begin(), st.end());
-  r.set("summary", "pipeline_latency", one * 1e-3, "us/frame (batch 1, layer pipeline only)");
-  r.set("summary", "batch_latency", batch * 1e-3, "us per batch of N");
-  r.set("summary", "batch_frames_per_s", batch > 0 ? double(m_batch) * 1e9 / batch : 0.0, "frames/s (batch N)");
-  r.set("summary", "steady_frames_per_s", slow > 0 ? 1e9 / (slow * double(T)) : 0.0, "frames/s (1 / slowest stage per frame)");
-  r.set("summary", "batch_power", batch > 0 ? frame_pj * 1e-12 * double(m_batch) * 1e9 / batch : 0.0, "W (batch N)");
-  r.set("summary", "slowest_stage", slow * 1e-3, "us");
+  r.set("breakdown", "pipeline_latency_us", one * 1e-3, "us/frame (batch 1, layer pipeline only)");
+  r.set("breakdown", "batch_latency_us", batch * 1e-3, "us per batch of N");
+  r.set("breakdown", "batch_frames_per_s", batch > 0 ? double(m_batch) * 1e9 / batch : 0.0, "frames/s (batch N)");
+  r.set("breakdown", "steady_frames_per_s", slow > 0 ? 1e9 / (slow * double(T)) : 0.0, "frames/s (1 / slowest stage per frame)");
+  r.set("breakdown", "batch_power_w", batch > 0 ? frame_pj * 1e-12 * double(m_batch) * 1e9 / batch : 0.0, "W (batch N)");
+  r.set("breakdown", "slowest_stage_us", slow * 1e-3, "us");
   // Core utilisation: VMM busy cycles over the cores' cycles while the batch runs.
   double busy = 0;
   const auto& plan = ex.plan();
   for (size_t i = 0; i < plan.layers.size(); ++i) busy += double(plan.layers[i].cycles) * plan.layers[i].split();
   const double cyc_ns = 1e3 / m_core->clock_mhz(), cores = ex.spec().cores();
-  r.set("summary", "core_utilisation", one > 0 ? 100.0 * busy * double(T) * cyc_ns / (cores * one) : 0.0, "% (batch 1)");
-  r.set("summary", "batch_core_utilisation", batch > 0 ? 100.0 * busy * double(T) * double(m_batch) * cyc_ns / (cores * batch) : 0.0,
+  r.set("breakdown", "core_utilisation_pct", one > 0 ? 100.0 * busy * double(T) * cyc_ns / (cores * one) : 0.0, "% (batch 1)");
+  r.set("breakdown", "batch_core_utilisation_pct", batch > 0 ? 100.0 * busy * double(T) * double(m_batch) * cyc_ns / (cores * batch) : 0.0,
         "% (batch N)");
   (void)n;
 }
@@ -158,7 +162,8 @@ void NorthPole::report_mapping(Report& r) const {
   r.set("mapping", "weight_bytes", int64_t(wb));
   auto& lt = r.table("layers", "Per layer: placement and one pass",
                      {"layer", "op", "bits", "kc", "sp", "ic", "x", "y", "w", "h", "weight_bytes", "core_bytes", "vmm_cycles",
-                      "vector_cycles", "cycles", "stage_us", "energy_uj_per_pass"});
+                      "vector_cycles", "cycles", "stage_us", "energy_uj_per_pass"},
+                     "layer");
   const double per = ex.layer_stats().empty() || ex.layer_stats()[0].passes == 0 ? 0 : 1.0 / double(ex.layer_stats()[0].passes);
   for (size_t i = 0; i < ex.layer_stats().size(); ++i) {
     const NpLayerStats& s = ex.layer_stats()[i];

@@ -112,7 +112,7 @@ TEST(Dataflow, LayerCyclesOfOsWsIsEqualTheClosedFormsOnFashionMnist) {
   }
   for (const std::string df : {"os", "ws", "is"}) {
     const Json j = run_json(kFmnist + " -c sata.dataflow.kind=dataflow." + df, "df_" + df);
-    EXPECT_EQ(summary(j, "reference_mismatches"), 0) << df;  // the dataflow never changes the result
+    EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0) << df;  // the dataflow never changes the result
     const auto ops = str_column(j, "layers", "op");
     const auto cycles = column(j, "layers", "compute_cycles");
     size_t k = 0;
@@ -186,7 +186,7 @@ TEST(Dataflow, ThePluginDataflowIsSelectableAndRuns) {
   const Json ws = run_json(run + " -c sata.dataflow.kind=dataflow.ws", "df_plugin_ws");
   const Json pl = run_json(run + " --plugin " + so + " -c sata.dataflow.kind=dataflow.example_ws_batch", "df_plugin");
   EXPECT_EQ(pl.get<std::string>("run.dataflow"), "dataflow.example_ws_batch");
-  EXPECT_EQ(summary(pl, "reference_mismatches"), 0);
+  EXPECT_EQ(summary(pl, "reference_mismatch_samples"), 0);
   // Weight-stationary folds, all timesteps per weight fold: the same fold cycles as WS, the
   // weights read from the weight GLB once instead of once per timestep, no membrane traffic.
   EXPECT_EQ(column(pl, "layers", "compute_cycles"), column(ws, "layers", "compute_cycles"));

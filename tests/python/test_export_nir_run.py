@@ -45,7 +45,7 @@ def test_torch_model_runs_from_nir_on_both_platforms(paths, model, tmp_path):
             "--encoding", "direct", "--samples", 200]
     reports = [run_nir(paths, tmp_path, p, nir, *args) for p in ("sata", "spikeflow")]
     for r in reports:
-        assert r["summary"]["reference_mismatches"] == 0
+        assert r["summary"]["reference_mismatch_samples"] == 0
         assert r["summary"]["accuracy_pct"] >= 95  # agreement with PyTorch's classes
     assert reports[0]["summary"]["accuracy_pct"] == reports[1]["summary"]["accuracy_pct"]
     assert (torch_pred == y.numpy()).mean() > 0.5
@@ -70,6 +70,6 @@ def test_module_nir_is_the_cli_run(paths, model, tmp_path):
     r = spiketlm.run(paths.sata, nir=str(nir), samples=4)
     cli = run_nir(paths, tmp_path, "sata", nir, "--samples", 4)
     assert spiketlm.as_cli_json(r) == cli
-    assert r["summary"]["reference_mismatches"] == 0
+    assert r["summary"]["reference_mismatch_samples"] == 0
     with pytest.raises(spiketlm.Error, match="nir: expected a NIR file or a trace, got both"):
         spiketlm.run(paths.sata, nir=str(nir), trace=paths.fmnist, samples=1)
