@@ -229,7 +229,7 @@ Platform::AreaParts SpikeFlow::area_parts() const {
       // SpikeSim's 22-bit membrane word (FACTS.md s2), scaled to the configured width.
       {"membrane_memory", m_neurons * a("membrane_mem") * m_tile->lif().membrane_bits() / 22.0},
       {"input_spike_memory", m_input_neurons * a("spike_mem")},
-      {"global_buffer", ctx().ledger.area_um2(m_glb->path())},
+      {"global_buffer", ctx().ledger.area_um2(dynamic_cast<const Module&>(*m_glb).path())},
       {"exit_unit", ctx().ledger.area_um2(m_exit->path())},
   };
 }

@@ -292,7 +292,7 @@ TEST(MapRun, StateRemovalChangesTheFunctionAndMatchesTheModel) {
                           " --samples 8 --json " + d + "/r.json -q");
   ASSERT_EQ(r.code, 0) << r.err;
   const Json j = load_json(d + "/r.json");
-  EXPECT_GT(summary(j, "reference_mismatches"), 0);
+  EXPECT_GT(summary(j, "reference_mismatch_samples"), 0);
   const Hierarchy h = sata("sata.yaml", trace);
   const bundle b = read_bundle(src(trace));
   const Network n = network_of(b, h.array);

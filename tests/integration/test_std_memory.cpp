@@ -66,7 +66,7 @@ std::string edited(const std::string& dir, const std::string& yaml, const std::v
 
 // The value of statistic `stat` of module `module` in the stats table.
 double stat(const Json& j, const std::string& module, const std::string& name) {
-  for (const auto& r : j.get_child("tables.stats.rows")) {
+  for (const auto& r : j.get_child("tables.stats")) {
     auto c = r.second.begin();
     const std::string m = c->second.get_value<std::string>();
     const std::string s = (++c)->second.get_value<std::string>();
@@ -77,11 +77,11 @@ double stat(const Json& j, const std::string& module, const std::string& name) {
 }
 
 void expect_same_results(const Json& ref, const Json& j, const std::vector<std::string>& layer_cols, const std::string& what) {
-  EXPECT_EQ(summary(ref, "reference_mismatches"), 0) << what;
-  EXPECT_EQ(summary(j, "reference_mismatches"), 0) << what;
+  EXPECT_EQ(summary(ref, "reference_mismatch_samples"), 0) << what;
+  EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0) << what;
   for (const char* c : {"prediction", "exit_timestep"}) EXPECT_EQ(column(ref, "samples", c), column(j, "samples", c)) << what << ": " << c;
   for (const std::string& c : layer_cols) EXPECT_EQ(column(ref, "layers", c), column(j, "layers", c)) << what << ": " << c;
-  EXPECT_EQ(summary(ref, "accuracy"), summary(j, "accuracy")) << what;
+  EXPECT_EQ(summary(ref, "accuracy_pct"), summary(j, "accuracy_pct")) << what;
 }
 
 // Runs `yaml` with its own memories, then with each slot and all slots standard memories.
