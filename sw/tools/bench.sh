@@ -59,7 +59,7 @@ for tr in traces/workloads/sew_resnet_dvsgesture traces/workloads/resnet18_tinyi
   /usr/bin/python3 - "$mj" "$tr" "$s" "$e" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["search"]
-rate, t, n = r["mappings_per_second"], r["seconds"], r["evaluated"]
+rate, t, n = r["mappings_per_s"], r["search_time_s"], r["evaluated_mappings"]
 tlm = float(sys.argv[4]) - float(sys.argv[3])
 print(f"map {sys.argv[2].split('/')[-1]}: {n} mappings in {t:.3f} s = {rate:,.0f} mappings/s; one TLM baseline run {tlm:.2f} s "
       f"(= {tlm * rate:,.0f} mapping evaluations)")

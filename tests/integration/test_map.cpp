@@ -318,7 +318,7 @@ TEST(MapCli, AnExecutableBestMappingRunsAndCostsWhatTheSearchSaid) {
   EXPECT_EQ(y.find(": glb"), std::string::npos) << y;
   const CliResult r = cli("run " + cfg + " --trace " + trace + " -c mapping=" + d + "/best.yaml --json " + d + "/r.json -q");
   ASSERT_EQ(r.code, 0) << r.err;
-  std::vector<double> best = column(load_json(d + "/s.json"), "layers", "offchip_best_B");
+  std::vector<double> best = column(load_json(d + "/s.json"), "layers", "offchip_best_bytes");
   best.erase(best.begin() + 10);  // flatten: no row in the run's table
   EXPECT_EQ(best, column(load_json(d + "/r.json"), "layers", "dram_bytes"));
 }
