@@ -101,9 +101,9 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& de
     p.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return;
   }
-  if (p.get_byte_enable_ptr()) copy_enabled(write, off, p);
-  else if (!is_timing_only(p)) {
-    if (write) m_storage.write(off, p.get_data_ptr(), len);
+  if (!is_timing_only(p)) {
+    if (p.get_byte_enable_ptr()) copy_enabled(write, off, p);
+    else if (write) m_storage.write(off, p.get_data_ptr(), len);
     else m_storage.read(off, p.get_data_ptr(), len);
   }
   const sc_core::sc_time now = time_stamp(), arrival = now + delay;

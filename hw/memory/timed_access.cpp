@@ -16,19 +16,11 @@ tlm::tlm_response_status TimedAccess::write(uint64_t addr, const void* data, uin
 
 tlm::tlm_response_status TimedAccess::write_unchanged(uint64_t addr, uint64_t len, sc_core::sc_time& delay,
                                                       const TileExt* tag) {
+  // Every byte disabled (LRM 14.14): a target that honours byte enables moves none of them.
+  static unsigned char disabled = TLM_BYTE_DISABLED;
   if (m_scratch.size() < len) m_scratch.resize(len);
-  tlm::tlm_generic_payload& d = m_dbg;
-  d.set_command(tlm::TLM_READ_COMMAND);
-  d.set_address(addr);
-  d.set_data_ptr(m_scratch.data());
-  d.set_data_length(unsigned(len));
-  d.set_streaming_width(unsigned(len));
-  if ((*m_port)->transport_dbg(d) != len) {
-    m_payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return tlm::TLM_ADDRESS_ERROR_RESPONSE;
-  }
   m_payload.set_extension(&m_discard);
-  return send(tlm::TLM_WRITE_COMMAND, addr, m_scratch.data(), len, delay, tag);
+  return send(tlm::TLM_WRITE_COMMAND, addr, m_scratch.data(), len, delay, tag, &disabled);
 }
 
 tlm::tlm_response_status TimedAccess::read(uint64_t addr, uint64_t len, sc_core::sc_time& delay, const TileExt* tag) {
@@ -38,7 +30,7 @@ tlm::tlm_response_status TimedAccess::read(uint64_t addr, uint64_t len, sc_core:
 }
 
 tlm::tlm_response_status TimedAccess::send(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint64_t len,
-                                           sc_core::sc_time& delay, const TileExt* tag) {
+                                           sc_core::sc_time& delay, const TileExt* tag, unsigned char* be) {
   tlm::tlm_generic_payload& p = m_payload;
   if (tag) {
     m_tag = *tag;
@@ -51,8 +43,8 @@ tlm::tlm_response_status TimedAccess::send(tlm::tlm_command cmd, uint64_t addr, 
   p.set_data_ptr(data);
   p.set_data_length(unsigned(len));
   p.set_streaming_width(unsigned(len));
-  p.set_byte_enable_ptr(nullptr);
-  p.set_byte_enable_length(0);
+  p.set_byte_enable_ptr(be);
+  p.set_byte_enable_length(be ? 1 : 0);
   p.set_dmi_allowed(false);
   p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   (*m_port)->b_transport(p, delay);

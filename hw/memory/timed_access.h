@@ -5,9 +5,13 @@
 // results to it. The datapath computes on its own copy of the bytes; what the memory must see
 // is the access: its time, energy and statistics. Each access is a complete TLM-2.0 generic
 // payload (command, address, a real data pointer, length, streaming width = length, no byte
-// enables, DMI not assumed, response status set to TLM_INCOMPLETE_RESPONSE and checked):
+// enables (but write_unchanged()), DMI not assumed, response status set to TLM_INCOMPLETE_RESPONSE and checked):
 // - write(): the result bytes themselves, so any target that honours the payload ends up
 //   holding them;
+// - write_unchanged(): traffic whose bytes the model does not hold (partial-sum spills): a
+//   write of `len` bytes from the scratch buffer with every byte disabled (byte enable
+//   pattern TLM_BYTE_DISABLED), so a target that honours byte enables changes nothing; it
+//   also carries the hint below;
 // - read(): the bytes land in this initiator's scratch buffer (the datapath does not need
 //   them again). The payload also carries the ignorable hint TimingOnlyExt ("the initiator
 //   discards the bytes"): a target may skip the copy (MemoryTarget does, for speed); one that
@@ -43,11 +47,10 @@ class TimedAccess {
 
  private:
   tlm::tlm_response_status send(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint64_t len,
-                                sc_core::sc_time& delay, const TileExt* tag);
+                                sc_core::sc_time& delay, const TileExt* tag, unsigned char* be = nullptr);
 
   tlm::tlm_initiator_socket<>* m_port;  // the owner's bus socket
   tlm::tlm_generic_payload m_payload;    // reused (constructing one allocates its extension array)
-  tlm::tlm_generic_payload m_dbg;        // write_unchanged()'s debug read
   TimingOnlyExt m_discard;
   TileExt m_tag;
   std::vector<uint8_t> m_scratch;        // where reads land
