@@ -23,6 +23,7 @@
 #include <vector>
 
 #include <sys/wait.h>
+#include <systemc>
 #include <unistd.h>
 
 #include "sw/map/map_command.h"
@@ -43,7 +44,9 @@ const char* kUsage =
     "       spiketlm map CONFIG.yaml --trace DIR [options]   (mapping explorer: spiketlm map --help)\n"
     "       spiketlm import MODEL.nir -o BUNDLE [options]   (spiketlm import --help)\n"
     "       spiketlm export --nir BUNDLE -o MODEL.nir [--dt SECONDS]\n"
-    "       spiketlm run CONFIG.yaml --nir MODEL.nir [import options] [run options]\n";
+    "       spiketlm run CONFIG.yaml --nir MODEL.nir [import options] [run options]\n"
+    "       spiketlm --version | --help\n"
+    "run: --samples defaults to min(100, the trace's samples); --full prints every table; --per-sample adds one row per sample\n";
 
 [[noreturn]] void usage(const std::string& msg) {
   std::cerr << "spiketlm: " << msg << "\n" << kUsage;
@@ -62,6 +65,11 @@ Args parse(int argc, char** argv) {
   Args a;
   if (argc < 2) usage("missing command");
   a.command = argv[1];
+  if (a.command == "--version" || a.command == "-V") {
+    // Version of the CLI, the commit the build was configured from, the SystemC it links.
+    std::cout << "spiketlm 0.1 (git " << SPIKETLM_GIT_HASH << "), SystemC " << sc_core::sc_release() << "\n";
+    std::exit(0);
+  }
   if (a.command == "-h" || a.command == "--help" || a.command == "help") {
     std::cout << kUsage;
     std::exit(0);

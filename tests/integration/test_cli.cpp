@@ -2,6 +2,8 @@
 // --dump-config writes a configuration that runs unchanged to the same result.
 #include <gtest/gtest.h>
 
+#include <systemc>
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -106,4 +108,13 @@ TEST(Cli, ListNamesEveryBuiltInKind) {
                         "dma", "router", "pe_array.systolic", "lif.basic", "dataflow.os", "dataflow.ws",
                         "dataflow.tick_batch", "csr", "sequencer", "cpu"})
     EXPECT_NE(r.out.find("  " + std::string(k) + "  ["), std::string::npos) << k;
+}
+
+// --version names the CLI, the commit and the SystemC version it links (issue 23).
+TEST(Cli, VersionNamesCommitAndSystemC) {
+  const CliResult r = cli("--version");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("spiketlm ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("(git "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(std::string("SystemC ") + sc_core::sc_release()), std::string::npos) << r.out;
 }
