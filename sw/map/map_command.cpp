@@ -5,6 +5,7 @@
 
 #include "sw/map/hierarchy.h"
 #include "sw/map/map_report.h"
+#include "tlm/error.h"
 #include "traces/src/trace.h"
 
 namespace spiketlm::map {
@@ -23,6 +24,7 @@ const char* kUsage =
     "  --executable                              only what `spiketlm run -c mapping=` runs (no fusion, no glb state)\n"
     "  --evaluate MAPPING.yaml|baseline|time-inner   cost of one mapping instead of a search\n"
     "  --out BEST.yaml                           write the best mapping\n"
+    "  --full                                    print the comparison, per-layer and Pareto tables\n"
     "  --json FILE, --csv FILE, -c key=value, --quiet\n";
 
 struct MapArgs {
@@ -30,7 +32,7 @@ struct MapArgs {
   SearchOptions opt;
   long state_budget_kb = -1;
   std::string evaluate, out, json, csv;
-  bool quiet = false;
+  bool quiet = false, full = false;
 };
 
 [[noreturn]] void usage(const std::string& msg) {
@@ -75,6 +77,7 @@ MapArgs parse(int argc, char** argv) {
     else if (s == "--json") a.json = value(i);
     else if (s == "--csv") a.csv = value(i);
     else if (s == "--quiet" || s == "-q") a.quiet = true;
+    else if (s == "--full") a.full = true;
     else if (!s.empty() && s[0] == '-') usage("unknown option " + s);
     else if (a.platform.config.empty()) a.platform.config = s;
     else usage("unexpected argument " + s);
@@ -87,7 +90,7 @@ MapArgs parse(int argc, char** argv) {
 void emit(const Report& rep, const MapArgs& a) {
   if (!a.json.empty()) rep.save(a.json, "json");
   if (!a.csv.empty()) rep.save(a.csv, "csv");
-  if (!a.quiet) rep.write_text(std::cout);
+  if (!a.quiet) rep.write_text(std::cout, a.full);
 }
 
 int run(const MapArgs& a) {
@@ -131,7 +134,7 @@ int map_main(int argc, char** argv) {
   try {
     return run(a);
   } catch (const std::exception& e) {
-    std::cerr << "spiketlm: error: " << e.what() << "\n";
+    std::cerr << "spiketlm: error: " << error_text(e) << "\n";
     return 1;
   }
 }

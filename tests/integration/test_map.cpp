@@ -88,6 +88,28 @@ TEST(MapAgreement, SewResnetBaselineDramBytesEqualTheTlmRun) {
   EXPECT_EQ(model_dram(CostModel(n, h), baseline(n)), tlm_dram("sata.yaml", trace));
 }
 
+// STEMS' second benchmark, RED (sjoks93/STEMS inputs/workload/RED_LIF_T.py): the shapes its
+// workload file gives, and its MAC-count comments for the first layer and the first 256-channel
+// layer (dense MACs over T = 12), from the bundle the generator wrote.
+TEST(MapNetwork, RedWorkloadHasStemsShapes) {
+  const bundle b = read_bundle(src("traces/workloads/red_1mpx"));
+  EXPECT_EQ(b.timesteps, 12);
+  auto layer = [&](const std::string& name) -> const struct layer& {
+    for (const auto& l : b.layers)
+      if (l.name == name) return l;
+    throw std::runtime_error("no layer " + name);
+  };
+  const std::vector<std::pair<std::string, tensor_shape>> out = {
+      {"conv0", {32, 180, 320}},        {"conv1", {64, 180, 320}},        {"stage1.add", {64, 90, 160}},
+      {"block2.add", {64, 90, 160}},    {"block3.add", {128, 90, 160}},   {"down1", {256, 45, 80}},
+      {"down2", {256, 23, 40}},         {"down3", {256, 12, 20}},         {"down4", {256, 6, 10}},
+      {"down5", {256, 3, 5}}};
+  for (const auto& [name, shape] : out) EXPECT_EQ(shape_text(layer(name).out_shape), shape_text(shape)) << name;
+  EXPECT_EQ(layer("conv0").dense_macs() * 12, 6502809600u);   // STEMS: mac_count = 6,502,809,600
+  EXPECT_EQ(layer("down1").dense_macs() * 12, 12740198400u);  // STEMS: mac_count: 12,740,198,400
+  EXPECT_EQ(b.classes, 256 * 3 * 5);
+}
+
 TEST(MapModel, StateTrafficFollowsTheTimeBatches) {
   const std::string trace = "traces/workloads/vgg9_cifar10";
   const bundle b = read_bundle(src(trace));
@@ -211,6 +233,19 @@ TEST(MapCli, WritesAMappingThatEvaluatesToTheSameCost) {
   EXPECT_EQ(ann.code, 1);
   EXPECT_NE(ann.err.find("network: expected an SNN bundle"), std::string::npos) << ann.err;
   EXPECT_EQ(cli(args + " --objective speed").code, 2);
+  // a bundle the platform refuses while elaborating: one line naming file and field, as `run` says it
+  const std::string bad_dir = scratch("map_cli_bad");
+  std::ifstream in(src("traces/workloads/vgg9_cifar10/trace.yaml"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string last = "out_features: 10, input_rate: 0.1, neuron: none}";
+  ASSERT_NE(text.find(last), std::string::npos);
+  text.replace(text.find(last), last.size(), "out_features: 10, input_rate: 0.1, neuron: {model: lif, share: 1}}");
+  std::ofstream(bad_dir + "/trace.yaml") << text;
+  const CliResult fires = cli("map " + src("platforms/sata/sata.yaml") + " --trace " + bad_dir + " -q");
+  EXPECT_EQ(fires.code, 1);
+  EXPECT_EQ(fires.err, "spiketlm: error: spiketlm/trace: " + bad_dir +
+                           "/trace.yaml: layers[12]: expected the output layer (conv2d or linear without neuron), got "
+                           "linear with a neuron\n");
 }
 
 namespace {

@@ -141,6 +141,39 @@ def sew_resnet_dvs(classes):
     return L
 
 
+RED_SOURCE = ("STEMS (sjoks93/STEMS) inputs/workload/RED_LIF_T.py: input rate 0.608 of the first convolution and "
+              "0.295, 0.103, 0.105, 0.087, 0.085 of the last five (its comments); the feature extractor's other "
+              "inputs are 4-bit activations there (no spike rate), so they take SATA_Sim's global 0.1 (an assumption)")
+
+
+def red_1mpx():
+    """RED's feature extractor as STEMS maps it (RED_LIF_T.py: T = 12, a 6-bin event volume of
+    360 x 640, 4-bit weights), in its all-spiking form (RED_ALLLIF.py; RED_LIF_T.py keeps the first
+    twelve layers non-spiking, which a bundle cannot mix): conv7x7/2 6->32; conv3x3 32->64; a
+    residual stage at 90 x 160 (conv3x3/2 64->64 plus a conv3x3/2 32->64 shortcut from the first
+    layer), one identity block of 64 channels, one block to 128 channels with a conv3x3 shortcut;
+    then five conv3x3/2 256-channel layers down to 3 x 5. STEMS stops there (no detection head), so
+    the bundle's outputs are the last feature map (256 x 3 x 5 = 3840 values), the accumulations of
+    the last layer, which has no neuron here (a bundle's output layer has none; STEMS' has a LIF)."""
+    L = [conv("conv0", 6, 32, k=7, stride=2, pad=3, rate=0.608),
+         conv("conv1", 32, 64, inp="conv0"),
+         conv("stage1.conv_a", 64, 64, stride=2, inp="conv1"),
+         conv("stage1.shortcut", 32, 64, stride=2, neuron="none", inp="conv0"),
+         {"name": "stage1.add", "type": "add", "inputs": ["stage1.shortcut", "stage1.conv_a"], "neuron": "lif"},
+         conv("block2.conv_a", 64, 64, inp="stage1.add"),
+         conv("block2.conv_b", 64, 64, neuron="none"),
+         {"name": "block2.add", "type": "add", "inputs": ["block2.conv_b", "stage1.add"], "neuron": "lif"},
+         conv("block3.conv_a", 64, 128, inp="block2.add"),
+         conv("block3.conv_b", 128, 128),
+         conv("block3.shortcut", 64, 128, neuron="none", inp="block2.add"),
+         {"name": "block3.add", "type": "add", "inputs": ["block3.shortcut", "block3.conv_b"], "neuron": "lif"}]
+    prev, cin = "block3.add", 128
+    for i, rate in enumerate([0.295, 0.103, 0.105, 0.087, 0.085], start=1):
+        L.append(conv(f"down{i}", cin, 256, stride=2, inp=prev, rate=rate, neuron="lif" if i < 5 else "none"))
+        prev, cin = f"down{i}", 256
+    return L
+
+
 def emit(layers):
     out = []
     for l in layers:
@@ -204,6 +237,15 @@ def main():
           "# 1. Its input is a 4-bit event frame; here\n"
           "# binary event spikes at STEMS' first-layer rate 0.29. fc 128->11 added (STEMS omits it).",
           timesteps=16, input_shape=[2, 128, 128], encoding="spikes", source=STEMS_SOURCE)
+
+    write(a.out, "red_1mpx", "RED feature extractor (STEMS' second event-vision benchmark), all-spiking, on a "
+          "6-bin 360x640 event volume, T = 12; outputs: the last feature map (256x3x5)", 640, 3840, red_1mpx(),
+          "# Shapes and T: STEMS (sjoks93/STEMS) inputs/workload/RED_LIF_T.py (strides, 7x7 first layer,\n"
+          "# T = 12) in the all-spiking form of RED_ALLLIF.py. Residual adds as in FORMAT.md 2.1: the branch\n"
+          "# without a neuron is operand 1 and the add's LIF fires on the sum. STEMS' input is a 4-bit\n"
+          "# event volume; here binary events at its first-layer rate 0.608. No detection head (STEMS has none);\n"
+          "# the output layer down5 has no neuron (bundle outputs are accumulations; STEMS' is a LIF).",
+          timesteps=12, input_shape=[6, 360, 640], encoding="spikes", source=RED_SOURCE)
 
 
 if __name__ == "__main__":
