@@ -105,6 +105,9 @@ class Report {
 // The key suffix a unit requires ("uJ/inference" -> "_uj"; "" if the unit has no rule).
 std::string unit_suffix(const std::string& unit);
 std::string json_escape(const std::string& s);
+// One table as a plain CSV (a header row, then one line per row): a tidy table on its own
+// (spiketlm sweep's results.csv).
+void write_csv_table(std::ostream& os, const Table& t);
 // Write `content` to `path` through a temporary file and rename; error names the file.
 void write_file_atomic(const std::string& path, const std::string& content);
 

@@ -94,4 +94,14 @@ void Report::write_csv(std::ostream& os) const {
         os << csv_cell(t.id) << "," << r << "," << csv_cell(t.columns[c]) << "," << csv_value(t.rows[r][c]) << ",\n";
 }
 
+// One table on its own as a plain CSV: a header row of its columns, then one line per row.
+void write_csv_table(std::ostream& os, const Table& t) {
+  for (size_t c = 0; c < t.columns.size(); ++c) os << (c ? "," : "") << csv_cell(t.columns[c]);
+  os << "\n";
+  for (const auto& r : t.rows) {
+    for (size_t c = 0; c < r.size(); ++c) os << (c ? "," : "") << csv_value(r[c]);
+    os << "\n";
+  }
+}
+
 }  // namespace spiketlm

@@ -29,6 +29,7 @@
 #include "sw/map/map_command.h"
 #include "sw/run/simulation.h"
 #include "sw/cli/nir_commands.h"
+#include "sw/cli/sweep.h"
 
 using namespace spiketlm;
 
@@ -44,6 +45,7 @@ const char* kUsage =
     "       spiketlm map CONFIG.yaml --trace DIR [options]   (mapping explorer: spiketlm map --help)\n"
     "       spiketlm import MODEL.nir -o BUNDLE [options]   (spiketlm import --help)\n"
     "       spiketlm export --nir BUNDLE -o MODEL.nir [--dt SECONDS]\n"
+    "       spiketlm sweep SWEEP.yaml [--backend local|slurm] [-j N] [--collect] [--retry-failed] ... (--help)\n"
     "       spiketlm run CONFIG.yaml --nir MODEL.nir [import options] [run options]\n"
     "       spiketlm --version | --help\n"
     "run: --samples defaults to min(100, the trace's samples); --full prints every table; --per-sample adds one row per sample\n";
@@ -307,6 +309,7 @@ int cmd_calibrate(const Args& a) {
 }  // namespace
 
 int sc_main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "sweep") return cli::sweep_main(argc, argv);
   if (argc >= 2 && std::string(argv[1]) == "map") return map::map_main(argc - 1, argv + 1);
   // NIR (sw/cli/nir_commands.h): import, export, and run --nir (a run of an imported bundle).
   const std::vector<std::string> words(argv + std::min(argc, 1), argv + argc);

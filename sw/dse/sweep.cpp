@@ -1,0 +1,208 @@
+#include "sw/dse/sweep.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <set>
+#include <thread>
+
+#include "sw/dse/collect.h"
+#include "sw/dse/command.h"
+#include "sw/dse/local_backend.h"
+#include "sw/dse/plot.h"
+#include "sw/dse/progress.h"
+#include "sw/dse/results.h"
+#include "sw/dse/slurm_backend.h"
+#include "sw/dse/subprocess.h"
+#include "sw/dse/summary.h"
+#include "sw/dse/validate.h"
+#include "tlm/error.h"
+
+namespace spiketlm::dse {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kHardMaxPoints = 10000000;
+
+void apply_options(SweepSpec& s, const SweepOptions& o) {
+  if (!o.out.empty()) s.out = fs::absolute(o.out).lexically_normal().string();
+  for (const auto& kv : o.slurm) {
+    if (kv.first == "time") s.slurm.time = kv.second;
+    else if (kv.first == "mem") s.slurm.mem = kv.second;
+    else if (kv.first == "partition") s.slurm.partition = kv.second;
+    else if (kv.first == "throttle") s.slurm.throttle = std::stoi(kv.second);
+    else if (kv.first == "poll_s") s.slurm.poll_s = std::stod(kv.second);
+  }
+}
+
+void check_size(const SweepSpec& s, const SweepOptions& o) {
+  const int64_t n = plan_size(s);
+  if (n > kHardMaxPoints)
+    fail("sweep", s.file + ": axes: " + (n == INT64_MAX ? std::string("more than 2^63") : std::to_string(n)) +
+                      " points, expected at most " + std::to_string(kHardMaxPoints));
+  if (n > s.max_points && !o.yes)
+    fail("sweep", s.file + ": " + std::to_string(n) + " points, more than max_points (" + std::to_string(s.max_points) +
+                      "): expected --yes to run them all, or a larger max_points");
+}
+
+// The sweep folder, held by this driver (flock) for its lifetime.
+class Session {
+ public:
+  Session(const SweepSpec& s, const std::vector<Point>& pts, bool create)
+      : folder(s.out, pts.size()) {
+    if (!create && !fs::exists(folder.db()))
+      fail("sweep", s.out + ": expected a sweep folder with sweep.db, got none (run `spiketlm sweep " + s.file +
+                        "` first)");
+    fs::create_directories(s.out);
+    lock(s.out + "/sweep.lock");
+    std::vector<std::vector<std::string>> argv;
+    std::vector<std::string> dirs, args;
+    const std::string exe = self_exe();
+    for (const auto& p : pts) {
+      argv.push_back(point_argv(s, p, exe));
+      dirs.push_back(folder.point_rel(p.index));
+      args.push_back(shell_join({argv.back().begin() + 1, argv.back().end()}));
+    }
+    store = std::make_unique<Store>(folder.db());
+    store->init(s, pts, dirs, args);
+    prepare_folder(folder, s, pts, argv);
+  }
+  ~Session() {
+    if (m_fd >= 0) close(m_fd);
+  }
+  SweepFolder folder;
+  std::unique_ptr<Store> store;
+
+ private:
+  void lock(const std::string& path) {
+    m_fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (m_fd >= 0 && flock(m_fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+      fail("sweep", folder.root + ": in use by another spiketlm sweep, expected one driver per sweep folder");
+  }
+  int m_fd = -1;
+};
+
+std::vector<Task> select_tasks(Store& st, const SweepFolder& f, bool retry_failed) {
+  std::vector<Task> t;
+  for (const auto& p : st.points())
+    if (p.state == "pending" || (retry_failed && p.state == "failed")) t.push_back({p.point, f.point_dir(p.point)});
+  return t;
+}
+
+void run_locally(Session& ss, const std::vector<Task>& tasks, int jobs, Progress& prog) {
+  Store& st = *ss.store;
+  const int64_t total = int64_t(st.points().size());
+  TaskEvents ev;
+  ev.started = [&](const Task& t) {
+    clear_outcome(t.dir);
+    st.mark({t.point}, "running");
+  };
+  ev.finished = [&](const Task& t, int code) {
+    record_task_end(st, ss.folder, t.point, code);
+    prog.update(st.counts(), total, true);
+  };
+  ev.tick = [&] { prog.update(st.counts(), total); };
+  run_local(tasks, jobs > 0 ? jobs : default_jobs(), ss.folder.task_script(), ev);
+}
+
+// Counts for the progress line, with the queued tasks Slurm runs shown as running.
+std::map<std::string, int64_t> slurm_counts(Store& st, const std::map<std::string, std::string>& q) {
+  auto c = st.counts();
+  for (const auto& p : st.points())
+    if (p.state == "queued" && q.count(p.job) && q.at(p.job) == "RUNNING") {
+      --c["queued"];
+      ++c["running"];
+    }
+  return c;
+}
+
+// Polls the queue until no point of this sweep is queued. A task must be missing from two
+// polls in a row before its point counts as ended without a result (a shared filesystem may
+// show its files a moment after the task left the queue).
+void wait_slurm(Session& ss, const SweepSpec& s, Progress& prog) {
+  Store& st = *ss.store;
+  const int64_t total = int64_t(st.points().size());
+  std::map<std::string, std::string> prev = slurm_queue();
+  while (st.counts()["queued"] > 0) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(s.slurm.poll_s));
+    const std::map<std::string, std::string> now = slurm_queue();
+    std::map<std::string, std::string> seen = prev;
+    seen.insert(now.begin(), now.end());
+    refresh(st, ss.folder, &seen);
+    prog.update(slurm_counts(st, now), total, true);
+    prev = now;
+  }
+}
+
+void run_on_slurm(Session& ss, const SweepSpec& s, const std::vector<Task>& tasks, bool wait, Progress& prog) {
+  if (!tasks.empty()) {
+    for (const auto& t : tasks) clear_outcome(t.dir);
+    std::vector<int64_t> ids;
+    for (const auto& t : tasks) ids.push_back(t.point);
+    std::vector<std::string> partial, jobs;
+    try {
+      jobs = submit_slurm(ss.folder, s, tasks, &partial);
+    } catch (...) {
+      ss.store->mark({ids.begin(), ids.begin() + long(partial.size())}, "queued", partial);  // earlier chunks went
+      throw;
+    }
+    ss.store->mark(ids, "queued", jobs);
+    std::cout << "sweep " << s.name << ": submitted " << tasks.size() << " points as Slurm job "
+              << jobs.front().substr(0, jobs.front().find('_')) << (jobs.size() > kMaxArray ? " and more" : "")
+              << std::endl;
+  }
+  if (ss.store->counts()["queued"] == 0) return;
+  if (wait) wait_slurm(ss, s, prog);
+  else std::cout << "not waiting: `spiketlm sweep " << s.file << " --collect` gathers the results" << std::endl;
+}
+
+// The queue, if this sweep has queued points and squeue is there (else nullptr).
+std::unique_ptr<std::map<std::string, std::string>> queue_if_needed(Store& st) {
+  if (st.counts()["queued"] == 0 || find_on_path("squeue").empty()) return nullptr;
+  return std::make_unique<std::map<std::string, std::string>>(slurm_queue());
+}
+
+int finish(Session& ss, const SweepSpec& s, const std::vector<Point>& pts) {
+  const Report r = sweep_results(*ss.store, s, ss.folder, pts);
+  write_results(r, ss.folder);
+  const bool any = r.get("sweep", "done").as_int() > 0;
+  const std::string why = any ? plot_sweep(ss.folder, s, r) : "no finished point";
+  if (any && !why.empty()) std::cerr << "spiketlm: warning: no plot: " << why << "\n";
+  print_summary(std::cout, r, s, ss.store->axis_keys(), why.empty());
+  return print_failures(std::cerr, r) > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int run_sweep(const std::string& file, const SweepOptions& o) {
+  SweepSpec s = load_sweep(file);
+  apply_options(s, o);
+  check_size(s, o);
+  if (o.backend != "local" && o.backend != "slurm")
+    fail("sweep", "--backend " + o.backend + ": expected local or slurm");
+  if (o.backend == "slurm" && !o.collect) require_slurm();
+  if (s.method != "grid") type_intervals(s);
+  const std::vector<Point> pts = make_plan(s);
+  if (!o.collect) validate_plan(s, pts);
+  Session ss(s, pts, !o.collect);
+  Progress prog("sweep " + s.name, o.progress);
+  auto q = queue_if_needed(*ss.store);
+  refresh(*ss.store, ss.folder, q.get());
+  if (!o.collect) {
+    const std::vector<Task> tasks = select_tasks(*ss.store, ss.folder, o.retry_failed);
+    if (o.backend == "local" && !tasks.empty()) run_locally(ss, tasks, o.jobs, prog);
+    if (o.backend == "slurm") run_on_slurm(ss, s, tasks, o.wait, prog);
+    prog.finish();
+  }
+  return finish(ss, s, pts);
+}
+
+}  // namespace spiketlm::dse
