@@ -66,3 +66,5 @@ print(f"map {sys.argv[2].split('/')[-1]}: {n} mappings in {t:.3f} s = {rate:,.0f
 PY
   rm -f "$mj"
 done
+# Sweep throughput on 2 cores against 1 (sw/tools/bench_sweep.sh).
+"$root/sw/tools/bench_sweep.sh" "$build"
