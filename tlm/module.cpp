@@ -38,7 +38,7 @@ void Context::to_report(Report& r) const {
 void Context::warn(const std::string& text) {
   if (std::find(m_warnings.begin(), m_warnings.end(), text) != m_warnings.end()) return;
   m_warnings.push_back(text);
-  std::cerr << "spiketlm: warning: " << text << std::endl;
+  if (echo_warnings) std::cerr << "spiketlm: warning: " << text << std::endl;
 }
 
 Module::Module(sc_core::sc_module_name nm, Context& ctx) : sc_core::sc_module(nm), m_ctx(ctx) {

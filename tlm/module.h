@@ -43,6 +43,9 @@ class Context {
   // An automatic adjustment of what was asked (a parameter refitted, a trace re-derived): one
   // line on stderr now ("spiketlm: warning: <text>") and in the report's warnings.
   void warn(const std::string& text);
+  // false: warnings go to the report only (a tool that elaborates a platform without running
+  // it, e.g. the sweep driver's validation, where each point's own run says them).
+  bool echo_warnings = true;
   // Statistics of every module into the report's "stats" table; ledger into energy tables.
   void to_report(Report& r) const;
   // Seconds of simulated time used for leakage (set by the platform at the end of a run).

@@ -20,7 +20,7 @@ std::string python() {
 }
 
 std::string label(const Report& r, const std::string& metric) {
-  const std::string u = r.has("units", metric) ? r.get("units", metric).text() : "";
+  const std::string u = r.has("metric_units", metric) ? r.get("metric_units", metric).text() : "";
   return u.empty() || u == "-" ? metric : metric + " (" + u + ")";
 }
 

@@ -2,7 +2,7 @@
 """spiketlm sweep: plot a sweep's results (results.csv) -- y against x, coloured by a third
 metric, Pareto points marked (and joined when the front is over x and y alone). Written into each sweep folder by `spiketlm sweep`;
 rerun it by hand to restyle:
-    python3 plot.py results.csv pareto.png --x latency --y energy --color accuracy
+    python3 plot.py results.csv pareto.png --x latency_us --y energy_uj --color accuracy_pct
 Needs matplotlib (Debian: python3-matplotlib)."""
 import argparse
 import csv
@@ -22,14 +22,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("csv")
     ap.add_argument("png")
-    ap.add_argument("--x", default="latency")
-    ap.add_argument("--y", default="energy")
-    ap.add_argument("--color", default="accuracy")
+    ap.add_argument("--x", default="latency_us")
+    ap.add_argument("--y", default="energy_uj")
+    ap.add_argument("--color", default="accuracy_pct")
     ap.add_argument("--xlabel")
     ap.add_argument("--ylabel")
     ap.add_argument("--clabel")
     ap.add_argument("--title", default="")
-    ap.add_argument("--join", action="store_true", help="join the Pareto points (the front is over x and y)")
+    ap.add_argument("--join", action="store_true", help="also join the Pareto points (the front is over x and y)")
     a = ap.parse_args()
     try:
         import matplotlib
@@ -55,8 +55,9 @@ def main():
     if plain:
         ax.scatter([p[0] for p in plain], [p[1] for p in plain], color="grey", s=36, zorder=2)
     front = sorted((p for p in pts if p[3]), key=lambda p: (p[0], p[1]))
-    if front and a.join:
-        ax.plot([p[0] for p in front], [p[1] for p in front], color="red", lw=1, zorder=1)
+    if front:
+        if a.join:
+            ax.plot([p[0] for p in front], [p[1] for p in front], color="red", lw=1, zorder=1)
         ax.scatter([p[0] for p in front], [p[1] for p in front], s=110, facecolors="none",
                    edgecolors="red", linewidths=1.5, zorder=3, label="Pareto front (%d)" % len(front))
         ax.legend(loc="best", fontsize=8)

@@ -60,7 +60,7 @@ Report read_report_json(const std::string& path) {
         continue;
       for (auto kv = it->second.begin(); kv != it->second.end(); ++kv) {
         const std::string key = kv->first.as<std::string>();
-        const YAML::Node u = units ? units[sec + "." + key] : YAML::Node();
+        const YAML::Node u = units ? units[key] : YAML::Node();  // v1: a key is in one section only
         r.set(sec, key, json_value(kv->second), u ? u.as<std::string>() : "");
       }
     }

@@ -102,7 +102,7 @@ Report sweep_results(Store& st, const SweepSpec& s, const SweepFolder& f, const 
   std::string objs;
   for (const auto& o : s.objectives) objs += (objs.empty() ? "" : ", ") + o.metric + (o.maximise ? " max" : " min");
   r.set("sweep", "objectives", objs);
-  for (const auto& n : m.names) r.set("units", n, m.units.count(n) ? m.units.at(n) : "");
+  for (const auto& n : m.names) r.set("metric_units", n, m.units.count(n) ? m.units.at(n) : "");
   std::vector<std::string> cols = {"point", "state"};
   cols.insert(cols.end(), keys.begin(), keys.end());
   cols.insert(cols.end(), m.names.begin(), m.names.end());

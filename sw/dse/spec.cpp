@@ -209,7 +209,7 @@ void read_sample(const Reader& r, const YAML::Node& n, SweepSpec& s) {
 
 void read_objectives(const Reader& r, const YAML::Node& n, SweepSpec& s) {
   if (!n) {
-    s.objectives = {{"energy", false}, {"latency", false}};
+    s.objectives = {{"energy_uj", false}, {"latency_us", false}};
     return;
   }
   if (!n.IsMap() || n.size() == 0) r.bad(n, "objectives", "a mapping of report metrics to min or max");

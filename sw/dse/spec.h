@@ -58,7 +58,7 @@ struct SweepSpec {
   int64_t points = 0;            // random/lhs: how many
   uint64_t seed = 1;
   std::vector<Objective> objectives;
-  std::string plot_x = "latency", plot_y = "energy", plot_color = "accuracy";
+  std::string plot_x = "latency_us", plot_y = "energy_uj", plot_color = "accuracy_pct";
   int64_t max_points = 1000;     // more needs --yes
   std::string out;               // the sweep folder
   SlurmOptions slurm;

@@ -20,10 +20,10 @@ void print_summary(std::ostream& os, const Report& r, const SweepSpec& s, const 
   cols.insert(cols.end(), keys.begin(), keys.end());
   for (const auto& o : s.objectives) cols.push_back(o.metric);
   for (const auto& m : {s.plot_x, s.plot_y, s.plot_color})
-    if (std::find(cols.begin(), cols.end(), m) == cols.end() && r.has("units", m)) cols.push_back(m);
+    if (std::find(cols.begin(), cols.end(), m) == cols.end() && r.has("metric_units", m)) cols.push_back(m);
   Report out("");
   Table& t = out.table("front", "Pareto front (" + r.get("sweep", "objectives").text() + "): " +
-                                    std::to_string(pf.rows.size()) + " points", cols);
+                                    std::to_string(pf.rows.size()) + " points", cols, "more");
   for (const auto& row : pf.rows) {
     std::vector<Value> v;
     for (const auto& c : cols) v.push_back(row[pf.column(c)]);

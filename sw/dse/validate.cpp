@@ -29,6 +29,7 @@ int blame_line(const SweepSpec& s, const std::string& msg) {
 
 void elaborate(const SweepSpec& s, const Point& p) {
   Simulation sim;
+  sim.ctx().echo_warnings = false;  // each point's run reports its own
   sim.configure(point_request(s, p));
   sim.elaborate();
 }
@@ -55,6 +56,7 @@ void type_intervals(SweepSpec& s) {
   std::map<std::string, std::string> types;
   try {
     Simulation sim;
+    sim.ctx().echo_warnings = false;
     sim.configure(point_request(s, Point{}));
     sim.elaborate();
     for (const auto& d : sim.ctx().params.declarations()) types[d.key] = d.type;

@@ -93,19 +93,22 @@ TEST(Sweep, PointsAreOrdinaryRunsCollectedIntoResultsAndDatabase) {
   EXPECT_EQ(sql(db, "SELECT COUNT(DISTINCT point), COUNT(*) / 4 FROM layers"), (std::vector<std::string>{"4|5"}));
   EXPECT_EQ(sql(db, "SELECT COUNT(*) FROM components WHERE component = 'dram'"), (std::vector<std::string>{"4"}));
   const Json j = load_json(own);
-  EXPECT_EQ(column(load_json(s.out + "/results.json"), "points", "latency")[3], summary(j, "latency"));
-  EXPECT_EQ(sql(db, "SELECT value FROM summary WHERE point = 3 AND section = 'summary' AND key = 'accuracy'"),
-            (std::vector<std::string>{std::to_string(int(summary(j, "accuracy")))}));
+  EXPECT_EQ(column(load_json(s.out + "/results.json"), "points", "latency_us")[3], summary(j, "latency_us"));
+  EXPECT_EQ(sql(db, "SELECT value FROM summary WHERE point = 3 AND section = 'summary' AND key = 'accuracy_pct'"),
+            (std::vector<std::string>{std::to_string(int(summary(j, "accuracy_pct")))}));
+  // units come from the report (schema v1: keyed by the key alone), warnings were not repeated
+  EXPECT_EQ(sql(db, "SELECT unit FROM summary WHERE point = 3 AND key = 'energy_uj'"),
+            (std::vector<std::string>{"uJ/inference"}));
 }
 
 TEST(Sweep, ParetoFrontIsTheNonDominatedPoints) {
   // Energy and latency both fall with a larger array and an early exit: point 3 dominates all.
-  const SweepDir s = sweep_dir("pareto", kFour + "objectives: {energy: min, latency: min, accuracy: max}\n");
+  const SweepDir s = sweep_dir("pareto", kFour + "objectives: {energy_uj: min, latency_us: min, accuracy_pct: max}\n");
   const CliResult r = cli("sweep " + s.file);
   ASSERT_EQ(r.code, 0) << r.err;
   const Json res = load_json(s.out + "/results.json");
-  const std::vector<double> energy = column(res, "points", "energy"), lat = column(res, "points", "latency"),
-                            acc = column(res, "points", "accuracy"), front = column(res, "points", "pareto");
+  const std::vector<double> energy = column(res, "points", "energy_uj"), lat = column(res, "points", "latency_us"),
+                            acc = column(res, "points", "accuracy_pct"), front = column(res, "points", "pareto");
   ASSERT_EQ(energy.size(), 4u);
   for (size_t i = 0; i < 4; ++i) {  // the definition, checked against the front the sweep found
     bool dominated = false;
