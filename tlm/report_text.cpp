@@ -103,7 +103,7 @@ void Report::write_text(std::ostream& os, bool full) const {
   group("sample");
   if (hidden_tables || hidden_cols)
     os << "\n(not shown: " << hidden_tables << " detail tables, " << hidden_cols
-       << " columns; --full prints them; --json, --csv and --html hold everything)\n";
+       << " columns; --full prints them; --json and --csv hold everything)\n";
 }
 
 }  // namespace spiketlm

@@ -28,6 +28,8 @@
 
 #include "sw/map/map_command.h"
 #include "sw/run/simulation.h"
+#include "sw/cli/help.h"
+#include "sw/cli/list_command.h"
 #include "sw/cli/nir_commands.h"
 #include "sw/cli/sweep.h"
 
@@ -40,14 +42,14 @@ const char* kUsage =
     "                    [--json FILE] [--csv FILE] [--full] [--per-sample] [--vcd FILE] [--trace-filter GLOB]...\n"
     "                    [--plugin LIB]... [--dump-config FILE] [--quiet]\n"
     "                    [--firmware NAME] [--txlog FILE] [--cosim ADDRESS] [--cosim-exec PROGRAM]\n"
-    "       spiketlm list [KIND] [--plugin LIB]... [--tech FILE]...\n"
+    "       spiketlm list [KIND] [--format text|md] [--plugin LIB]... [--tech FILE]...\n"
     "       spiketlm calibrate CONFIG.yaml --trace DIR --out NEWDIR [--samples N] [run options]\n"
     "       spiketlm map CONFIG.yaml --trace DIR [options]   (mapping explorer: spiketlm map --help)\n"
     "       spiketlm import MODEL.nir -o BUNDLE [options]   (spiketlm import --help)\n"
     "       spiketlm export --nir BUNDLE -o MODEL.nir [--dt SECONDS]\n"
     "       spiketlm sweep SWEEP.yaml [--backend local|slurm] [-j N] [--collect] [--retry-failed] ... (--help)\n"
     "       spiketlm run CONFIG.yaml --nir MODEL.nir [import options] [run options]\n"
-    "       spiketlm --version | --help\n"
+    "       spiketlm --version | --help | help COMMAND    (every command takes --help, with examples)\n"
     "run: --samples defaults to min(100, the trace's samples); --full prints every table; --per-sample adds one row per sample\n";
 
 [[noreturn]] void usage(const std::string& msg) {
@@ -60,6 +62,7 @@ struct Args {
   RunRequest req;
   std::string json, csv, dump_config;
   std::vector<std::string> tech;   // list: technology tables for describing kinds
+  std::string format = "text";     // list: text | md
   bool quiet = false, full = false;
 };
 
@@ -102,6 +105,7 @@ Args parse(int argc, char** argv) {
     else if (s == "--plugin") a.req.plugins.push_back(value(i));
     else if (s == "--dump-config") a.dump_config = value(i);
     else if (s == "--tech" && a.command == "list") a.tech.push_back(value(i));
+    else if (s == "--format" && a.command == "list") a.format = value(i);
     else if (s == "--quiet" || s == "-q") a.quiet = true;
     else if (s == "--full") a.full = true;
     else if (s == "--per-sample") a.req.run_params.push_back({"run.per_sample", "true"});
@@ -118,78 +122,6 @@ Args parse(int argc, char** argv) {
   }
   if (cosim && !fw) a.req.run_params.push_back({"run.firmware", "external"});
   return a;
-}
-
-// One kind's parameters as a table: key, type, default, unit, range, doc.
-void print_params(const KindDescription& d, bool full) {
-  std::vector<std::vector<std::string>> rows;
-  size_t hidden = 0;
-  for (const auto& p : d.params) {
-    // A platform's children are units of their own kinds: `list` shows their slots only.
-    const bool nested = p.key.find('.') != std::string::npos;
-    if (!full && d.info->family == "platform" && nested && p.key.substr(p.key.size() - 5) != ".kind") {
-      ++hidden;
-      continue;
-    }
-    std::string range;
-    auto num = [](double v) {
-      std::ostringstream s;
-      s.precision(12);
-      s << v;
-      return s.str();
-    };
-    if (!p.spec.choices.empty()) {
-      for (const auto& c : p.spec.choices) range += (range.empty() ? "" : "|") + c;
-    } else if (std::isfinite(p.spec.min) || std::isfinite(p.spec.max)) {
-      range = "[" + (std::isfinite(p.spec.min) ? num(p.spec.min) : "-inf") + ", " +
-              (std::isfinite(p.spec.max) ? num(p.spec.max) : "inf") + "]";
-    }
-    rows.push_back({p.key, p.type, p.default_value.empty() ? "\"\"" : p.default_value, p.spec.unit, range, p.spec.doc});
-  }
-  if (rows.empty() && d.error.empty()) {
-    std::cout << "    (no parameters)\n";
-    return;
-  }
-  std::vector<size_t> w(5, 0);
-  const std::vector<std::string> head = {"key", "type", "default", "unit", "range", "doc"};
-  for (size_t c = 0; c < 5; ++c) {
-    w[c] = head[c].size();
-    for (const auto& r : rows) w[c] = std::max(w[c], r[c].size());
-  }
-  auto line = [&](const std::vector<std::string>& r) {
-    std::string s = "    ";
-    for (size_t c = 0; c < 5; ++c) s += r[c] + std::string(w[c] - r[c].size() + 2, ' ');
-    s += r[5];
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    std::cout << s << "\n";
-  };
-  if (!rows.empty()) line(head);
-  for (const auto& r : rows) line(r);
-  if (hidden) std::cout << "    (" << hidden << " parameters of its units: `spiketlm list " << d.info->kind << "`)\n";
-  if (!d.error.empty()) std::cout << "    (not buildable alone, parameters may be partial: " << d.error << ")\n";
-}
-
-int cmd_list(const Args& a) {
-  for (const auto& p : a.req.plugins) Factory::instance().load_plugin(p);
-  std::vector<std::string> tech;
-  for (const auto& t : a.tech) tech.push_back(std::filesystem::absolute(t).string());
-  if (!a.req.config.empty()) {  // one kind, every parameter
-    const KindDescription d = describe_kind(a.req.config, tech);
-    std::cout << d.info->kind << "  [" << d.info->family << "]  " << d.info->doc
-              << (d.info->origin == "built-in" ? "" : "  (from " + d.info->origin + ")") << "\n";
-    print_params(d, true);
-    return 0;
-  }
-  std::cout << "kinds (" << Factory::instance().all().size() << "):\n";
-  for (const KindInfo* k : Factory::instance().all())
-    std::cout << "  " << k->kind << "  [" << k->family << "]  " << k->doc
-              << (k->origin == "built-in" ? "" : "  (from " + k->origin + ")") << "\n";
-  std::cout << "\nparameters (defaults; key relative to the unit's path):\n";
-  for (const KindInfo* k : Factory::instance().all()) {
-    std::cout << "\n  " << k->kind << "  [" << k->family << "]\n";
-    print_params(describe_kind(k->kind, tech), false);
-  }
-  return 0;
 }
 
 // `before_output`: a last step on the report before it is written (calibrate).
@@ -306,9 +238,37 @@ int cmd_calibrate(const Args& a) {
   return 0;
 }
 
+// `spiketlm help CMD` and `spiketlm CMD --help|-h`: the command's help (with examples) on
+// stdout, exit 0; -1 when no help was asked for.
+int help_main(int argc, char** argv) {
+  if (argc < 2) return -1;
+  std::string cmd = argv[1];
+  bool asked = cmd == "help" && argc == 3;
+  if (asked) cmd = argv[2];
+  for (int i = 2; i < argc && !asked; ++i) asked = std::string(argv[i]) == "-h" || std::string(argv[i]) == "--help";
+  if (!asked) return -1;
+  if (command_help(cmd)) {
+    std::cout << command_help(cmd);
+    return 0;
+  }
+  std::vector<std::string> words = {cmd, "--help"};
+  if (cmd == "map" || cmd == "import" || cmd == "sweep") {
+    std::vector<std::string> sweep_words = {"spiketlm", "sweep", "--help"};
+    std::vector<char*> sweep_argv = {sweep_words[0].data(), sweep_words[1].data(), sweep_words[2].data()};
+    if (cmd == "map") std::cout << map::map_usage();
+    else if (cmd == "sweep") cli::sweep_main(3, sweep_argv.data());
+    else if (const int rc = cmd_import(words); rc != 0) return rc;
+    std::cout << command_examples(cmd);
+    return 0;
+  }
+  if (argv[1] == std::string("help")) usage("help: unknown command '" + cmd + "'");
+  return -1;
+}
+
 }  // namespace
 
 int sc_main(int argc, char** argv) {
+  if (const int rc = help_main(argc, argv); rc >= 0) return rc;
   if (argc > 1 && std::string(argv[1]) == "sweep") return cli::sweep_main(argc, argv);
   if (argc >= 2 && std::string(argv[1]) == "map") return map::map_main(argc - 1, argv + 1);
   // NIR (sw/cli/nir_commands.h): import, export, and run --nir (a run of an imported bundle).
@@ -332,7 +292,7 @@ int sc_main(int argc, char** argv) {
   Args a = parse(argc, argv);
   try {
     if (a.command == "run") return cmd_run(a);
-    if (a.command == "list") return cmd_list(a);
+    if (a.command == "list") return cmd_list(ListRequest{a.req.config, a.format, a.req.plugins, a.tech});
     if (a.command == "calibrate") return cmd_calibrate(a);
     usage("unknown command '" + a.command + "'");
   } catch (const std::exception& e) {

@@ -27,6 +27,12 @@ const char* kUsage =
     "  --full                                    print the comparison, per-layer and Pareto tables\n"
     "  --json FILE, --csv FILE, -c key=value, --quiet\n";
 
+}  // namespace
+
+const char* map_usage() { return kUsage; }
+
+namespace {
+
 struct MapArgs {
   PlatformRequest platform;
   SearchOptions opt;

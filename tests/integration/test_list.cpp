@@ -66,3 +66,28 @@ TEST(List, AnUnknownKindIsAOneLineError) {
   EXPECT_EQ(r.err.rfind("spiketlm: error: spiketlm/factory: spiketlm list: unknown kind 'dram.lpddr5' (did you mean", 0), 0u)
       << r.err;
 }
+
+// sw/doc/PARAMETERS.md is `spiketlm list --format md`, byte for byte: it cannot drift from the
+// parameters the code declares (regenerate: build/spiketlm list --format md > sw/doc/PARAMETERS.md).
+TEST(List, MarkdownReferenceIsCurrent) {
+  const CliResult r = cli("list --format md");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string committed = slurp(source_dir() + "/sw/doc/PARAMETERS.md");
+  ASSERT_FALSE(committed.empty());
+  EXPECT_TRUE(r.out == committed) << "sw/doc/PARAMETERS.md is stale: regenerate it with "
+                                     "build/spiketlm list --format md > sw/doc/PARAMETERS.md";
+}
+
+TEST(List, MarkdownRowsCarryTheTextTablesValues) {
+  const CliResult r = cli("list --format md");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\n### `dram.lpddr4`\n"), std::string::npos);
+  EXPECT_NE(r.out.find("| [`dram.lpddr4`](#dramlpddr4) | memory |"), std::string::npos);
+  // The LPDDR4-3200 preset, as in the text table (OneKindShowsTypeDefaultUnitRangeAndDoc).
+  EXPECT_NE(r.out.find("| `tck_ns` | double | `0.625` | ns | [0.01, 1000] | clock period"), std::string::npos);
+  // Choices are separated by '|', escaped inside a Markdown cell.
+  EXPECT_NE(r.out.find("| `packing` | string | `spikesim` |  | spikesim\\|layer_per_tile | PE placement"), std::string::npos);
+  const CliResult bad = cli("list --format xml");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.err, "spiketlm: error: spiketlm/list: --format: expected text or md, got 'xml'\n");
+}
