@@ -53,3 +53,27 @@ def interpreters():
     if other and os.path.realpath(other) != os.path.realpath(sys.executable) and soabi(other) == soabi(sys.executable):
         exes.append(other)
     return exes
+
+
+def test_install_puts_the_cli_on_path(paths, tmp_path):
+    """PREFIX/bin/spiketlm (on PATH after `cmake --install`, /usr/local/bin by default) runs from the
+    installed tree alone: its libraries through its RPATH, no build tree, no LD_LIBRARY_PATH."""
+    dest = tmp_path / "dest"
+    env = dict(os.environ, DESTDIR=str(dest))
+    subprocess.run([os.environ.get("SPIKETLM_CMAKE", "cmake"), "--install", paths.bin], env=env, check=True,
+                   capture_output=True)
+    cache = open(os.path.join(paths.bin, "CMakeCache.txt")).read().splitlines()
+    prefix = next(line.split("=", 1)[1] for line in cache if line.startswith("CMAKE_INSTALL_PREFIX:"))
+    bindir = f"{dest}{prefix}/bin"
+    assert os.path.isfile(f"{bindir}/spiketlm")
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LD_LIBRARY_PATH")}
+    clean.update(PATH=bindir + ":/usr/bin:/bin", SC_COPYRIGHT_MESSAGE="DISABLE")
+    ldd = subprocess.run(["ldd", f"{bindir}/spiketlm"], capture_output=True, text=True, check=True).stdout
+    assert f"{dest}{prefix}/bin/../lib/libspiketlm_sw.so" in ldd and paths.bin not in ldd, ldd
+    out = subprocess.run(["spiketlm", "run", "platforms/sata/sata.yaml", "--trace", "traces/fmnist_snn",
+                          "--samples", "2", "--json", str(tmp_path / "r.json"), "--quiet"],
+                         cwd=paths.src, env=clean, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    import json
+    r = json.load(open(tmp_path / "r.json"))
+    assert r["summary"]["reference_mismatch_samples"] == 0
