@@ -51,6 +51,18 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
   return best;
 }
 
+namespace {
+// A list as one line of flow YAML ("[a, b]"), items quoted where YAML needs it ("[\"a, b\", c]"):
+// the text loads back to the same items (--dump-config).
+std::string flow_list(const std::vector<std::string>& items) {
+  YAML::Node n(YAML::NodeType::Sequence);
+  for (const auto& i : items) n.push_back(i);
+  YAML::Emitter em;
+  em << YAML::Flow << n;
+  return em.c_str();
+}
+}  // namespace
+
 void Params::flatten(const YAML::Node& node, const std::string& prefix, const std::string& file) {
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = join_key(prefix, it->first.as<std::string>());
@@ -107,11 +119,7 @@ void Params::set_list(const std::string& key, const std::vector<std::string>& it
   e.is_list = true;
   e.items = items;
   e.origin = origin;
-  YAML::Node n(YAML::NodeType::Sequence);
-  for (const auto& i : items) n.push_back(i);
-  YAML::Emitter em;
-  em << YAML::Flow << n;
-  e.text = em.c_str();
+  e.text = flow_list(items);
   if (!m_entries.count(key)) m_order.push_back(key);
   m_entries[key] = e;
 }
@@ -264,12 +272,7 @@ std::vector<std::string> Params::get_list(const std::string& key, const std::vec
     else if (e->text.empty()) v.clear();
     else v = {e->text};  // a single scalar is a list of one
   }
-  auto text = [](const std::vector<std::string>& l) {
-    std::string s = "[";
-    for (size_t i = 0; i < l.size(); ++i) s += (i ? ", " : "") + l[i];
-    return s + "]";
-  };
-  declare(key, "list", text(def), text(v), spec);
+  declare(key, "list", flow_list(def), flow_list(v), spec);
   return v;
 }
 

@@ -11,6 +11,7 @@
 #include "sw/dse/axis_values.h"
 #include "tlm/error.h"
 #include "tlm/params.h"
+#include "tlm/printable.h"
 
 namespace spiketlm::dse {
 
@@ -25,15 +26,15 @@ class Reader {
 
   [[noreturn]] void bad(const YAML::Node& n, const std::string& field, const std::string& expected) const {
     std::string got;
-    if (n.IsScalar()) got = ", got '" + n.Scalar() + "'";
+    if (n.IsScalar()) got = ", got '" + printable(n.Scalar(), 80) + "'";
     else if (n.IsSequence()) got = n.size() == 0 ? ", got an empty list" : ", got a list";
     else if (n.IsMap()) got = ", got a mapping";
     else if (n.IsNull() || !n.IsDefined()) got = ", got nothing";
-    fail("sweep", where(n) + field + ": expected " + expected + got);
+    fail("sweep", printable(where(n) + field + ": expected " + expected + got, 1000));
   }
   // An error whose text says what was found itself.
   [[noreturn]] void error(const YAML::Node& n, const std::string& field, const std::string& msg) const {
-    fail("sweep", where(n) + field + ": " + msg);
+    fail("sweep", printable(where(n) + field + ": " + msg, 1000));
   }
   std::string where(const YAML::Node& n) const {
     const int line = n.IsDefined() ? n.Mark().line : -1;
@@ -63,7 +64,7 @@ class Reader {
       const std::string hint = nearest(k, allowed);
       std::string all;
       for (const auto& a : allowed) all += (all.empty() ? "" : ", ") + a;
-      fail("sweep", where(it->first) + (field.empty() ? "" : field + ".") + k + ": unknown field, expected one of " +
+      fail("sweep", where(it->first) + (field.empty() ? "" : printable(field) + ".") + printable(k, 80) + ": unknown field, expected one of " +
                         all + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
     }
   }
@@ -269,7 +270,7 @@ SweepSpec load_sweep(const std::string& path) {
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::Exception& e) {
-    fail("sweep", path + ":" + std::to_string(e.mark.line + 1) + ": expected YAML, got a syntax error: " + e.msg);
+    fail("sweep", path + ":" + std::to_string(e.mark.line + 1) + ": expected YAML, got a syntax error: " + printable(e.msg));
   }
   if (!root.IsMap()) r.bad(root, "(top level)", "a mapping (base, axes, sample, objectives, ...)");
   r.keys_of(root, "", {"name", "base", "axes", "sample", "objectives", "plot", "max_points", "out", "slurm"});

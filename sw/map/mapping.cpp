@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tlm/printable.h"
+
 namespace spiketlm::map {
 
 const char* state_name(State s) { return s == State::dram ? "dram" : s == State::glb ? "glb" : "none"; }
@@ -57,7 +59,8 @@ struct Reader {
   const std::string& origin;
   const Network& n;
   [[noreturn]] void bad(const std::string& field, const std::string& expected, const std::string& got) const {
-    throw std::runtime_error(origin + ": " + field + ": expected " + expected + ", got '" + got + "'");
+    throw std::runtime_error(printable(origin + ": " + field, 400) + ": expected " + printable(expected, 400) + ", got '" +
+                             printable(got, 80) + "'");
   }
   std::string text(const YAML::Node& v) const { return v.IsScalar() ? v.Scalar() : YAML::Dump(v); }
   int layer(const YAML::Node& v, const std::string& field) const {
@@ -145,7 +148,7 @@ Mapping parse_mapping(const std::string& yaml, const std::string& origin, const 
   try {
     root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
-    throw std::runtime_error(origin + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+    throw std::runtime_error(origin + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + printable(e.msg));
   }
   Reader r{origin, n};
   if (!root.IsMap()) r.bad("(top level)", "a mapping file (format: spiketlm-mapping)", r.text(root));

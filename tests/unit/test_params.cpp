@@ -101,6 +101,17 @@ TEST(Params, DumpLoadsBackToTheSameValues) {
   q.check_unused();
 }
 
+// Found by the fuzzer (tests/fuzz/regressions/params/list_item_with_comma): list items that
+// need quoting ("a, b", "c]") were dumped unquoted, so the dump failed or split the item.
+TEST(Params, DumpQuotesListItemsThatNeedIt) {
+  Params p;
+  p.load_string("l: [\"a, b\", 'c]', d]\n", "t.yaml");
+  p.get_list("l", {});
+  Params q;
+  q.load_string(p.dump_yaml(), "dump.yaml");
+  EXPECT_EQ(q.get_list("l", {}), (std::vector<std::string>{"a, b", "c]", "d"}));
+}
+
 TEST(Params, NearestFindsCloseKeysOnly) {
   EXPECT_EQ(nearest("sata.dram.bnks", {"sata.dram.banks", "sata.glb.size"}), "sata.dram.banks");
   EXPECT_EQ(nearest("zzzzzzzzzz", {"sata.dram.banks"}), "");
