@@ -125,8 +125,7 @@ void Tracer::sample() {
 void Tracer::close() {
   if (!m_open) return;
   sample();
-  write_vcd();
-  write_gtkw();
+  write_gtkw(write_vcd());
   m_open = false;
 }
 
@@ -157,13 +156,15 @@ std::string timescale(uint64_t ps_value) {
   return "1 fs";
 }
 
-std::string value_text(double v, unsigned bits) {
+// A VCD value of `bits` bits (0: real); signed values in two's complement.
+std::string value_text(double v, unsigned bits, bool is_signed = false) {
   if (bits == 0) {
     char buf[40];
     std::snprintf(buf, sizeof buf, "r%.9g ", v);
     return buf;
   }
   uint64_t u = v <= 0 ? 0 : v >= 18446744073709551615.0 ? ~uint64_t(0) : uint64_t(std::llround(v));
+  if (is_signed && v < 0) u = v <= -9223372036854775808.0 ? uint64_t(1) << 63 : uint64_t(std::llround(v));
   if (bits == 1) return u ? "1" : "0";
   if (bits < 64) u &= (uint64_t(1) << bits) - 1;
   std::string b;
@@ -176,7 +177,7 @@ std::string value_text(double v, unsigned bits) {
 }
 }  // namespace
 
-void Tracer::write_vcd() const {
+uint64_t Tracer::write_vcd() const {
   // Rate probes: one change per interval (its sum, drawn over it) and 0 after the last one.
   std::vector<Change> ch = m_changes;
   uint64_t seq = m_seq;
@@ -232,12 +233,13 @@ void Tracer::write_vcd() const {
   std::fprintf(f, "$enddefinitions $end\n#0\n$dumpvars\n");
   const uint64_t R = m_resolution.value();
   auto level = [&](uint32_t id) { return m_signals[id].kind == Probe::level && m_signals[id].timed; };
+  auto sgn = [&](size_t id) { return m_signals[id].kind == Probe::signed_value; };
   // Values at time 0 (every signal starts at 0) are the initial dump.
   std::vector<double> cur(m_signals.size(), 0), next(m_signals.size(), 0);
   size_t i = 0;
   for (; i < ch.size() && ch[i].at / R == 0; ++i) cur[ch[i].id] = level(ch[i].id) ? cur[ch[i].id] + ch[i].v : ch[i].v;
   for (size_t s = 0; s < m_signals.size(); ++s)
-    std::fprintf(f, "%s%s\n", value_text(cur[s], m_signals[s].bits).c_str(), vcd_id(s).c_str());
+    std::fprintf(f, "%s%s\n", value_text(cur[s], m_signals[s].bits, sgn(s)).c_str(), vcd_id(s).c_str());
   std::fprintf(f, "$end\n");
   std::vector<uint32_t> touched;
   while (i < ch.size()) {
@@ -254,7 +256,7 @@ void Tracer::write_vcd() const {
     bool stamped = false;
     for (uint32_t id : touched) {
       const unsigned bits = m_signals[id].bits;
-      if (value_text(next[id], bits) == value_text(cur[id], bits)) {
+      if (value_text(next[id], bits, sgn(id)) == value_text(cur[id], bits, sgn(id))) {
         cur[id] = next[id];
         continue;
       }
@@ -262,7 +264,7 @@ void Tracer::write_vcd() const {
         std::fprintf(f, "#%llu\n", (unsigned long long)t);
         stamped = true;
       }
-      std::fprintf(f, "%s%s\n", value_text(next[id], bits).c_str(), vcd_id(id).c_str());
+      std::fprintf(f, "%s%s\n", value_text(next[id], bits, sgn(id)).c_str(), vcd_id(id).c_str());
       cur[id] = next[id];
     }
   }
@@ -275,10 +277,26 @@ void Tracer::write_vcd() const {
     std::remove(tmp.c_str());
     fail("trace", m_path + ": cannot write VCD file");
   }
+  return end + 1;
 }
 
-// The gtkwave save file: one group per unit (the signal's parent path), in registration order.
-void Tracer::write_gtkw() const {
+namespace {
+// Pixels of the wave pane in the save file's window: [size] 1400 less the signal tree (200),
+// the names (260) and gtkwave's borders.
+constexpr double kGtkwWavePixels = 900;
+
+// gtkwave's zoom showing [0, end_ticks] in the wave pane of the save file's window: gtkwave
+// draws 2^-zoom time units per pixel; its time unit is the VCD's tick times the timescale's
+// multiplier (1, 10 or 100).
+double gtkw_zoom_fit(uint64_t end_ticks, const sc_core::sc_time& resolution) {
+  const double units = double(std::max<uint64_t>(end_ticks, 1)) * std::stoi(timescale(resolution.value()));
+  return -std::log2(units / kGtkwWavePixels);
+}
+}  // namespace
+
+// The gtkwave save file: one group per unit (the signal's parent path), in registration order;
+// zoomed to the whole run.
+void Tracer::write_gtkw(uint64_t end_ticks) const {
   const std::string gtkw = m_path.substr(0, m_path.size() - 4) + ".gtkw";
   std::ofstream o(gtkw);
   if (!o) fail("trace", gtkw + ": cannot write gtkwave save file");
@@ -289,6 +307,11 @@ void Tracer::write_gtkw() const {
   o << "[dumpfile] \"" << m_path << "\"\n";
   o << "[savefile] \"" << gtkw << "\"\n";
   o << "[timestart] 0\n[size] 1400 900\n[sst_width] 200\n[signals_width] 260\n[sst_expanded] 0\n";
+  char zoom[48];
+  std::snprintf(zoom, sizeof zoom, "*%.6f -1", gtkw_zoom_fit(end_ticks, m_resolution));
+  o << zoom;
+  for (int k = 0; k < 26; ++k) o << " -1";   // no marker, no named markers
+  o << "\n";
   std::vector<std::string> units;
   std::map<std::string, std::vector<const Signal*>> by_unit;
   for (const auto& s : m_signals) {
@@ -315,6 +338,7 @@ void Tracer::write_gtkw() const {
       const bool analog = s->timed && (s->kind == Probe::rate || s->name.find("util") != std::string::npos);
       if (s->bits == 1) o << "@28\n" << s->name << "\n";
       else if (s->bits == 0) o << (analog ? "@8024\n" : "@24\n") << s->name << "\n";
+      else if (s->kind == Probe::signed_value) o << "@424\n" << s->name << "[" << s->bits - 1 << ":0]\n";  // signed decimal
       else o << (analog ? "@8024\n" : "@24\n") << s->name << "[" << s->bits - 1 << ":0]\n";
       if (analog) o << "@20000\n-\n";
     }

@@ -13,6 +13,8 @@
 //    default 1 ns), however far the code ran ahead of SystemC time and even when the value is
 //    only known after the fact (a layer call's utilisation, set for its start once it ended).
 //      value:  p.set(t, v)     the signal is v from t on;
+//      signed_value: the same, for a value that may be negative (two's complement in `bits`,
+//                              shown as a signed decimal: membranes);
 //      level:  p.add(t, +-1)   a count of things in progress (busy = transfers in flight);
 //      rate:   p.add(t, n)     n more (bytes...) at t; the signal shows the sum over each
 //                              interval of sim.vcd_interval_ns (default 1000 ns), drawn over
@@ -46,7 +48,7 @@ class Tracer;
 
 class Probe {
  public:
-  enum Kind { value, level, rate };
+  enum Kind { value, level, rate, signed_value };
   Probe() = default;
   explicit operator bool() const { return m_tracer != nullptr; }
   // value probes: the signal is v from absolute simulated time `at` on.
@@ -123,8 +125,8 @@ class Tracer {
   uint32_t declare(const std::string& name, unsigned bits, bool timed, Probe::Kind kind = Probe::value);
   void sample();
   void wake();
-  void write_vcd() const;
-  void write_gtkw() const;
+  uint64_t write_vcd() const;              // returns the last time stamp (VCD ticks)
+  void write_gtkw(uint64_t end_ticks) const;
 
   bool m_open = false;
   std::string m_path;

@@ -43,7 +43,8 @@ LifUnit::LifUnit(sc_core::sc_module_name nm, Context& ctx)
     if (std::sscanf(spec.c_str(), "%u:%d:%d%c", &l, &c, &px, &tail) != 3 || c < 0 || px < 0)
       fail("lif", ctx.params.origin(path() + ".probe_neurons") + ": " + path() +
                       ".probe_neurons: expected entries layer:channel:pixel, got '" + spec + "'");
-    Probe pr = probe("membrane_l" + std::to_string(l) + "_c" + std::to_string(c) + "_p" + std::to_string(px), 32);
+    Probe pr = probe("membrane_l" + std::to_string(l) + "_c" + std::to_string(c) + "_p" + std::to_string(px), 32,
+                     Probe::signed_value);
     if (pr) m_watch.push_back({uint32_t(l), c, px, pr});
   }
   const std::string tech = param_string("tech", m_ann ? "relu_q" : "lif");

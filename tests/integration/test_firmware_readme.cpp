@@ -1,6 +1,9 @@
 // The README's firmware example, verbatim (a test checks it is still the README's), run
-// in-process: it reproduces the reference outputs of the bundled trace.
+// in-process: it reproduces the reference outputs of the bundled trace, reads the prediction
+// register (the argmax of the reference outputs), and gives the default runtime's accuracy.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "platforms/sata/sata.h"
 #include "sw/run/simulation.h"
@@ -33,6 +36,7 @@ void my_firmware(Hal& hal, FirmwareContext& fc) {
     r.err_layer = hal.reg_read(csr, REG_ERR_LAYER);
     r.err_field = hal.reg_read(csr, REG_ERR_FIELD);
     r.exit_timestep = hal.reg_read(csr, REG_EXIT_TIMESTEP);
+    r.prediction = hal.reg_read(csr, REG_PREDICTION);  // the class: the report's accuracy counts it
     r.cycles = hal.reg_read64(csr, REG_CYCLES_LO);
     check_refused(fc, r);                        // a refused descriptor: one-line error
     const uint32_t T = timesteps_run(r.status, r.exit_timestep, uint32_t(fc.trace->timesteps));
@@ -50,7 +54,7 @@ SPIKETLM_REGISTER_FIRMWARE(my_firmware, "mine", "my firmware: one START per samp
 using namespace spiketlm;
 using namespace spiketlm::test;
 
-TEST(FirmwareReadme, TheExampleIsTheReadmesAndReproducesTheReference) {
+TEST(FirmwareReadme, TheExampleIsTheReadmesAndGivesTheRuntimesOutputsPredictionsAndAccuracy) {
   const std::string readme = slurp(source_dir() + "/README.md");
   const std::string me = slurp(source_dir() + "/tests/integration/test_firmware_readme.cpp");
   const std::string b = "// ---- README example begins ----\n", e = "// ---- README example ends ----";
@@ -58,21 +62,36 @@ TEST(FirmwareReadme, TheExampleIsTheReadmesAndReproducesTheReference) {
   const std::string code = me.substr(i, me.find(e, i) - i);
   EXPECT_NE(readme.find("```cpp\n" + code + "```"), std::string::npos) << "README.md and this test's copy differ";
 
+  // 20 samples with the per-sample table; the runtime firmware's run of the same samples by the CLI.
+  constexpr int kN = 20;
+  const Json ref = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20", "fw_readme_runtime");
   Simulation sim;
   RunRequest req;
   req.config = source_dir() + "/platforms/sata/sata.yaml";
-  req.run_params = {{"run.trace", source_dir() + "/traces/fmnist_snn"}, {"run.samples", "3"}, {"run.firmware", "mine"}};
+  req.run_params = {{"run.trace", source_dir() + "/traces/fmnist_snn"}, {"run.samples", std::to_string(kN)},
+                    {"run.firmware", "mine"}, {"run.per_sample", "true"}};
   sim.configure(req);
   Sata& s = dynamic_cast<Sata&>(sim.elaborate());
   sim.run();
   const bundle& tb = s.trace();
-  ASSERT_EQ(sim.results().samples.size(), 3u);
-  for (int k = 0; k < 3; ++k) {
+  ASSERT_EQ(sim.results().samples.size(), size_t(kN));
+  const std::vector<std::string> ref_pred = text_column(ref, "samples", "prediction");
+  ASSERT_EQ(ref_pred.size(), size_t(kN));
+  for (int k = 0; k < kN; ++k) {
     const SampleResult& r = sim.results().samples[size_t(k)];
     EXPECT_EQ(r.irq_cause, IRQ_DONE);
     EXPECT_GT(r.cycles, 0u);
     ASSERT_EQ(r.outputs.size(), size_t(tb.timesteps) * size_t(tb.classes));
+    std::vector<int64_t> z(size_t(tb.classes), 0);   // the reference's argmax (ties to the lowest class)
     for (int t = 0; t < tb.timesteps; ++t)
-      for (int c = 0; c < tb.classes; ++c) EXPECT_EQ(r.outputs[size_t(t) * tb.classes + c], tb.ref_output(k, t, c));
+      for (int c = 0; c < tb.classes; ++c) {
+        EXPECT_EQ(r.outputs[size_t(t) * tb.classes + c], tb.ref_output(k, t, c));
+        z[size_t(c)] += tb.ref_output(k, t, c);
+      }
+    EXPECT_EQ(int(r.prediction), int(std::max_element(z.begin(), z.end()) - z.begin())) << "sample " << k;
+    EXPECT_EQ(std::to_string(r.prediction), ref_pred[size_t(k)]) << "sample " << k;
   }
+  const double acc = sim.report().get("summary", "accuracy_pct").as_double();
+  EXPECT_GT(acc, 0.0);
+  EXPECT_EQ(acc, summary(ref, "accuracy_pct"));
 }
