@@ -42,6 +42,11 @@ sf "variation lognormal 0.2" $ni -c spikeflow.tile.pe.column.variation=lognormal
 sf "stuck-at 1 %" $ni -c spikeflow.tile.pe.column.stuck_rate=0.01
 sf "IR drop fast 5 Ohm" $ni -c spikeflow.tile.pe.column.ir_drop=fast -c spikeflow.tile.pe.column.wire_ohm=5
 sf "IR drop nodal 5 Ohm" $ni -c spikeflow.tile.pe.column.ir_drop=nodal -c spikeflow.tile.pe.column.wire_ohm=5
+# NorthPole, ResNet-50 ImageNet as ANN8 (batch 1 and batch 32 in one run): wall time, best of 3
+# (issue #20: under 60 s on one core).
+np_t=$(for i in 1 2 3; do s=$(date +%s.%N); "$build/spiketlm" run platforms/northpole/northpole.yaml \
+  --trace traces/workloads/resnet50_imagenet --ann 8 -q; e=$(date +%s.%N); awk -v a="$s" -v b="$e" 'BEGIN { printf "%.3f\n", b - a }'; done | sort -n | head -1)
+echo "northpole resnet50_imagenet ANN8 (batch 1 + 32): ${np_t} s wall (target < 60 s)"
 # VCD overhead: the same SATA run (Fashion-MNIST, 200 samples) without and with --vcd, best of 3.
 vcd_tmp=$(mktemp -d)
 best() { sort -n | head -1; }

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <numeric>
 
 using namespace spiketlm;
@@ -82,4 +83,39 @@ TEST(TraceWorkloads, Resnet18TinyImagenet) {
   const auto s = workload_spikes(b, l, 2);
   EXPECT_EQ(s.size(), 256u * 16 * 16);
   EXPECT_EQ(std::accumulate(s.begin(), s.end(), 0), 6554);  // round(0.1 * 65536) = 6553.6 -> 6554
+}
+
+TEST(TraceWorkloads, Resnet50Imagenet) {
+  const bundle b = load("resnet50_imagenet");
+  EXPECT_EQ(b.input_shape, (tensor_shape{3, 224, 224}));
+  EXPECT_EQ(b.classes, 1000);
+  int convs = 0, adds = 0;
+  std::uint64_t weights = 0;
+  for (const auto& l : b.layers) {
+    convs += l.type == layer_type::conv2d;
+    adds += l.type == layer_type::add;
+    if (l.type == layer_type::conv2d) weights += std::uint64_t(l.in_channels) * l.out_channels * l.kernel * l.kernel;
+    if (l.type == layer_type::linear) weights += std::uint64_t(l.in_channels) * l.out_channels;
+  }
+  EXPECT_EQ(convs, 1 + 16 * 3 + 4);  // stem, 16 bottlenecks x 3, four projection shortcuts
+  EXPECT_EQ(adds, 16);
+  // torchvision's resnet50 has 25,557,032 parameters: these weights, the fc's 1000 biases and
+  // 2 x 26,560 BatchNorm parameters (64 + 1408 + 3584 + 10240 + 11264 BN channels per stage).
+  EXPECT_EQ(weights, 25557032u - 1000u - 2u * 26560u);
+  EXPECT_EQ(b.layers[b.layer_index("maxpool")].out_shape, (tensor_shape{64, 56, 56}));
+  EXPECT_EQ(b.layers[b.layer_index("layer4.2.add")].out_shape, (tensor_shape{2048, 7, 7}));
+  EXPECT_EQ(b.layers[b.layer_index("layer2.0.conv_b")].out_shape, (tensor_shape{128, 28, 28}));  // v1.5: stride on the 3x3
+  EXPECT_EQ(b.layers.back().out_shape.c, 1000);
+  // Dense MACs by hand: stem 7x7/2 at 112x112; per stage (width w, n blocks, input side hi, output
+  // side ho): block 0 = 1x1 cin->w at hi, 3x3 w->w at ho, 1x1 w->4w and shortcut cin->4w at ho;
+  // blocks 1.. = 1x1 4w->w, 3x3 w->w, 1x1 w->4w at ho; fc 2048 x 1000.
+  std::uint64_t macs = 64ull * 3 * 49 * 112 * 112 + 2048ull * 1000;
+  std::uint64_t cin = 64, hi = 56;
+  for (auto [w, n, s] : {std::array<std::uint64_t, 3>{64, 3, 1}, {128, 4, 2}, {256, 6, 2}, {512, 3, 2}}) {
+    const std::uint64_t ho = hi / s, p = ho * ho;
+    macs += w * cin * hi * hi + 9 * w * w * p + 4 * w * w * p + 4 * w * cin * p;
+    macs += (n - 1) * (4 * w * w * p + 9 * w * w * p + 4 * w * w * p);
+    cin = 4 * w, hi = ho;
+  }
+  EXPECT_EQ(dense_macs(b), macs);
 }

@@ -14,6 +14,9 @@ Layer shapes
   VGG16: the standard VGG16 configuration (13 conv3x3, 5 max pools: 64 64 M 128 128 M 256x3 M
     512x3 M 512x3 M), at 64x64 the last map is 2x2x512 = 2048; classifier fc 4096, fc 4096,
     fc classes (the usual VGG16 head, without the 7x7 adaptive pooling of the 224x224 version).
+  ResNet-50: torchvision's resnet50 (v1.5, stride on the 3x3 conv of a bottleneck) at 224x224:
+    conv7x7/2 + maxpool 3x3/2 (padding 1), bottleneck stages 3-4-6-3 of widths 64-128-256-512
+    (x4 out), projection shortcut conv1x1 in each stage's first block, avgpool 7x7, fc 1000.
   ResNet18: the BasicBlock ResNet18 (2-2-2-2 blocks, 64-128-256-512 channels) with the
     small-image stem used by SATA_Sim's ResNet workloads (RuokaiYin/SATA_Sim,
     inference-energy-cal/workloads/tt-snn/workload_tt_baseline.yaml: conv3x3 stride 1,
@@ -109,6 +112,30 @@ def resnet18(size, classes):
     s = size // 8
     L += [pool("avgpool", "avgpool2d", s), {"name": "flatten", "type": "flatten"},
           fc("fc", 512, classes, neuron="none", rate=None)]
+    return L
+
+
+def resnet50(size, classes):
+    """ResNet-50 (torchvision resnet50, v1.5: stride on the 3x3 of a bottleneck) at 224x224."""
+    L = [conv("conv1", 3, 64, k=7, stride=2, pad=3, rate=None),
+         {"name": "maxpool", "type": "maxpool2d", "kernel": 3, "stride": 2, "padding": 1}]
+    prev, cin = "maxpool", 64
+    for stage, (width, blocks, stride) in enumerate([(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)], start=1):
+        for blk in range(blocks):
+            s = stride if blk == 0 else 1
+            b = f"layer{stage}.{blk}"
+            L.append(conv(f"{b}.conv_a", cin, width, k=1, pad=0, inp=prev))
+            L.append(conv(f"{b}.conv_b", width, width, stride=s))
+            L.append(conv(f"{b}.conv_c", width, 4 * width, k=1, pad=0, neuron="none"))
+            if blk == 0:
+                L.append(conv(f"{b}.shortcut", cin, 4 * width, k=1, stride=s, pad=0, neuron="none", inp=prev))
+                short = f"{b}.shortcut"
+            else:
+                short = prev
+            L.append({"name": f"{b}.add", "type": "add", "inputs": [f"{b}.conv_c", short], "neuron": "lif"})
+            prev, cin = f"{b}.add", 4 * width
+    L += [pool("avgpool", "avgpool2d", size // 32), {"name": "flatten", "type": "flatten"},
+          fc("fc", 2048, classes, neuron="none", rate=None)]
     return L
 
 
@@ -228,6 +255,12 @@ def main():
           64, 200, resnet18(64, 200),
           "# Shapes: ResNet18 BasicBlocks with SATA_Sim's small-image stem (conv3x3 s1, no max pool);\n"
           "# residual adds are 'add' layers: the block's LIF fires on conv_b + shortcut.")
+    write(a.out, "resnet50_imagenet", "ResNet-50 (torchvision v1.5 bottlenecks) on ImageNet 224x224x3, 1000 classes",
+          224, 1000, resnet50(224, 1000),
+          "# Shapes: torchvision's resnet50 (He et al. 2016, stride on the 3x3 conv: v1.5): conv7x7/2, maxpool\n"
+          "# 3x3/2, bottlenecks 3-4-6-3 (1x1, 3x3, 1x1 x4 + projection shortcut in each stage's first block),\n"
+          "# avgpool 7x7, fc 2048->1000; 25.5 M weights. Residual adds as in FORMAT.md 2.1 (conv_c has no\n"
+          "# neuron, the add fires). Run it as the ANN of NorthPole's ResNet-50 with --ann BITS.")
     write(a.out, "sew_resnet_dvsgesture", "SEW-ResNet 7B-Net (STEMS' SNN benchmark) on DVS-Gesture-sized 2x128x128 "
           "events, T = 16, 11 classes", 128, 11, sew_resnet_dvs(11),
           "# Shapes and T: STEMS (sjoks93/STEMS) inputs/workload/SEW-RESNET/7PLIF.py. Its SEW ADD adds the\n"
