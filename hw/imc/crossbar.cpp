@@ -21,6 +21,15 @@ void flip_votes(const int8_t* w, int rows, int wcols, int wstride, const CellCon
     for (int j = 0; j < wcols; ++j) votes[j] += flip_gain(w[size_t(r) * wstride + j], c);
 }
 
+namespace {
+// stored_weight() of a cell position whose levels are the slices of codes[] (halves as there).
+int64_t stored_value(const uint32_t codes[2], bool negative, bool flipped, const CellConfig& c, uint32_t cmask) {
+  const int64_t v0 = int64_t(codes[0] & cmask);
+  if (c.halves() == 2) return v0 - int64_t(codes[1] & cmask);
+  return (flipped ? c.max_code() - v0 : v0) - (negative ? c.offset() : 0);
+}
+}  // namespace
+
 void XbarProgram::program(const int8_t* w, int nrows, int nwcols, int wstride, const CellConfig& c,
                           const std::string& who, const uint8_t* flips) {
   const int S = c.slices(), sb = c.slice_bits(), H = c.halves();
@@ -43,9 +52,12 @@ void XbarProgram::program(const int8_t* w, int nrows, int nwcols, int wstride, c
       for (int j = 0; j < wcols; ++j) flip[size_t(j)] = v[size_t(j)] > 0;
     }
   }
+  weight.resize(size_t(rows) * wcols);
+  const uint32_t cmask = S * sb >= 32 ? ~0u : (1u << (S * sb)) - 1u;
   for (int r = 0; r < rows; ++r)
     for (int j = 0; j < wcols; ++j) {
       const int v = w[size_t(r) * wstride + j];
+      bool n = false;
       if (v < c.wmin() || v > c.wmax())
         fail("imc", who + ": weight " + std::to_string(v) + " does not fit weight_bits " + std::to_string(c.weight_bits) +
                         " (range " + std::to_string(c.wmin()) + ".." + std::to_string(c.wmax()) + ")");
@@ -54,7 +66,6 @@ void XbarProgram::program(const int8_t* w, int nrows, int nwcols, int wstride, c
         codes[0] = uint32_t(v > 0 ? v : 0);
         codes[1] = uint32_t(v < 0 ? -v : 0);
       } else {
-        bool n = false;
         encode_weight(v, c, codes[0], n);
         neg[size_t(r) * wcols + j] = n;
         if (flip[size_t(j)]) codes[0] = uint32_t(c.max_code()) - codes[0];
@@ -62,16 +73,18 @@ void XbarProgram::program(const int8_t* w, int nrows, int nwcols, int wstride, c
       for (int h = 0; h < H; ++h)
         for (int s = 0; s < S; ++s)
           level[size_t(r) * pcols + (size_t(j) * H + h) * S + s] = uint8_t((codes[h] >> (s * sb)) & smask);
+      // What stored_weight() reads back from these levels, from the codes directly: the slices
+      // hold the code's low S x sb bits (setup cost, issue 19: no per-cell re-read).
+      weight[size_t(r) * wcols + j] = int16_t(stored_value(codes, n, flip[size_t(j)] != 0, c, cmask));
     }
-  weight.resize(size_t(rows) * wcols);
-  for (int r = 0; r < rows; ++r)
-    for (int j = 0; j < wcols; ++j) weight[size_t(r) * wcols + j] = int16_t(stored_weight(*this, r, j, c));
-  max_col_sum = 0;
-  for (int p = 0; p < pcols; ++p) {
-    int64_t sum = 0;
-    for (int r = 0; r < rows; ++r) sum += level[size_t(r) * pcols + p];
-    max_col_sum = std::max(max_col_sum, sum);
+  // Column sums of levels, row by row (each row's levels are contiguous).
+  std::vector<int64_t> col(size_t(pcols), 0);
+  for (int r = 0; r < rows; ++r) {
+    const uint8_t* lv = level.data() + size_t(r) * pcols;
+    for (int p = 0; p < pcols; ++p) col[size_t(p)] += lv[p];
   }
+  max_col_sum = 0;
+  for (int64_t sum : col) max_col_sum = std::max(max_col_sum, sum);
 }
 
 void XbarProgram::hrs_count(const CellConfig& c, uint64_t& hrs, uint64_t& total) const {

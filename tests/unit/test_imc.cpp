@@ -3,6 +3,7 @@
 // the non-ideality seam (current path == integer path for ideal currents), the mapping.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "hw/imc/mapping.h"
@@ -254,4 +255,41 @@ TEST(ImcMapping, SpikeSimCountsForVgg9) {
   EXPECT_EQ(t.tiles, 1 + 1 + 1 + 1 + 1 + 2 + 2 + 128 + 2);
   // Utilisation: conv1 uses 3 rows x 64 columns of its 9 crossbars.
   EXPECT_EQ(imc::map_layer(L[0], imc::MapConfig{}).cells_used, 9u * 3 * 64);
+}
+
+// XbarProgram::weight (the exact read path's table) is filled from the codes, not re-read from
+// the levels: every in-range weight must come back as itself, in every encoding and cell
+// layout, equal to stored_weight() from the levels, and max_col_sum must be the largest column
+// sum of levels counted here cell by cell.
+TEST(ImcCrossbar, WeightTableAndColumnBoundMatchTheLevels) {
+  for (WeightEncoding e : {WeightEncoding::offset, WeightEncoding::flip, WeightEncoding::differential})
+    for (int wb : {8, 5})
+      for (int cb : {0, 1, 2, 3}) {
+        CellConfig c;
+        c.weight_bits = wb;
+        c.encoding = e;
+        c.bit_sliced = cb > 0;
+        c.cell_bits = cb > 0 ? cb : 1;
+        const int rows = 37, wc = 5;
+        std::vector<int8_t> w(size_t(rows) * wc);
+        std::mt19937 rng(uint32_t(wb * 16 + cb));
+        for (auto& v : w) v = int8_t(int(c.wmin()) + int(rng() % uint32_t(c.wmax() - c.wmin() + 1)));
+        w[0] = int8_t(c.wmin());
+        w[1] = int8_t(c.wmax());
+        XbarProgram x;
+        x.program(w.data(), rows, wc, wc, c, "test");
+        int64_t best = 0;
+        for (int p = 0; p < x.pcols; ++p) {
+          int64_t s = 0;
+          for (int r = 0; r < rows; ++r) s += x.level[size_t(r) * x.pcols + size_t(p)];
+          best = std::max(best, s);
+        }
+        EXPECT_EQ(x.max_col_sum, best) << "encoding " << int(e) << " bits " << wb << " cell_bits " << cb;
+        for (int r = 0; r < rows; ++r)
+          for (int j = 0; j < wc; ++j) {
+            const size_t i = size_t(r) * wc + size_t(j);
+            ASSERT_EQ(x.weight[i], w[i]) << "encoding " << int(e) << " bits " << wb << " cell_bits " << cb;
+            ASSERT_EQ(x.weight[i], stored_weight(x, r, j, c));
+          }
+      }
 }
