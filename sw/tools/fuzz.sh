@@ -54,6 +54,8 @@ for h in "${harnesses[@]}"; do
   mkdir -p "$build/corpus/$h" "$build/crashes/$h"
   limit=(-max_total_time="$time")
   [ -n "$runs" ] && limit=(-runs="$runs")
+  # CI: the same mutation sequence in every run (a finding reproduces; libFuzzer's default seed is the clock)
+  [ "$ci" -eq 1 ] && limit+=(-seed=1)
   dict=()
   [ -f "$here/$h.dict" ] && dict=(-dict="$here/$h.dict")
   log=$build/fuzz_$h.log

@@ -117,6 +117,13 @@ TEST(TraceNpy, FaultsAreOneLineErrors) {
   check(npy_file("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", "1234"),
         "dtype: expected one of int8, uint8, int16, int32, int64, float32, float64, bool (little-endian), got float32 "
         "big-endian");
+  // Found by the fuzzer (tests/fuzz/regressions/npy/descr_huge_item_size): an item size
+  // beyond int overflowed (undefined behaviour) while naming the dtype.
+  check(npy_file("{'descr': '<i2114236215', 'fortran_order': False, 'shape': (1,), }", "1234"),
+        "dtype: expected one of int8, uint8, int16, int32, int64, float32, float64, bool (little-endian), got "
+        "int2114236215");
+  check(npy_file("{'descr': '<f16', 'fortran_order': False, 'shape': (1,), }", "1234"),
+        "dtype: expected one of int8, uint8, int16, int32, int64, float32, float64, bool (little-endian), got float128");
   check(npy_file("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", "1234"),
         "fortran_order: expected False (C order), got True");
   check(npy_file("{'descr': '<f4', 'fortran_order': False, }", "1234"), "shape: missing in the header");

@@ -1,6 +1,7 @@
 #include "traces/src/npy.h"
 
 #include "tlm/error.h"
+#include "tlm/printable.h"
 
 #include <algorithm>
 #include <cctype>
@@ -51,17 +52,16 @@ std::string descr_name(const std::string& d) {
       case 'c': kind = "complex"; break;
       default: kind = std::string(1, d[1]);
     }
-    std::string bits;
-    try {
-      bits = std::to_string(std::stoi(d.substr(2)) * 8);
-    } catch (...) {
-      bits = d.substr(2);
-    }
+    // The item size in bytes as bits; any other text (or a size no dtype has) as written.
+    std::string bits = printable(d.substr(2), 40);
+    const std::string digits = d.substr(2);
+    if (!digits.empty() && digits.size() <= 4 && digits.find_first_not_of("0123456789") == std::string::npos)
+      bits = std::to_string(std::stoi(digits) * 8);
     std::string s = kind + (kind == "bool" ? "" : bits);
     if (d[0] == '>') s += " big-endian";
     return s;
   }
-  return "'" + d + "'";
+  return "'" + printable(d, 40) + "'";
 }
 
 // Minimal parser for the header dict: {'descr': '<f4', 'fortran_order': False, 'shape': (3,), }
