@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "tlm/error.h"
+#include "tlm/printable.h"
 
 namespace spiketlm {
 
@@ -127,9 +128,16 @@ void Params::set_list(const std::string& key, const std::vector<std::string>& it
 void Params::set_override(const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
-    fail("params", "-c " + assignment + ": expected key=value");
+    fail("params", "-c " + printable(assignment, 120) + ": expected key=value");
   const std::string key = assignment.substr(0, eq);
   const std::string val = assignment.substr(eq + 1);
+  // A key is dot-separated names without spaces or control characters (else --dump-config
+  // could not write it back: found by tests/fuzz, regressions/params/override_key_control_chars).
+  bool ok = key.front() != '.' && key.back() != '.' && key.find("..") == std::string::npos;
+  for (unsigned char c : key) ok = ok && c > 0x20 && c != 0x7f;
+  if (!ok)
+    fail("params", "-c " + printable(assignment, 120) + ": key: expected dot-separated names (no spaces or control "
+                                                       "characters), got '" + printable(key, 80) + "'");
   YAML::Node n;
   try {
     n = YAML::Load(val);

@@ -112,6 +112,20 @@ TEST(Params, DumpQuotesListItemsThatNeedIt) {
   EXPECT_EQ(q.get_list("l", {}), (std::vector<std::string>{"a, b", "c]", "d"}));
 }
 
+// Found by the fuzzer (tests/fuzz/regressions/params/override_key_control_chars): a -c key with
+// empty parts or control characters was accepted and dumped as YAML that loads back different.
+TEST(Params, OverrideKeyMustBeDotSeparatedNames) {
+  Params p;
+  EXPECT_EQ(error_of([&] { p.set_override("d.e...=true"); }),
+            "spiketlm/params: -c d.e...=true: key: expected dot-separated names (no spaces or control characters), got "
+            "'d.e...'");
+  EXPECT_EQ(error_of([&] { p.set_override(std::string("a\nb=1")); }),
+            "spiketlm/params: -c a\\nb=1: key: expected dot-separated names (no spaces or control characters), got "
+            "'a\\nb'");
+  p.set_override("sata.pe_array.rows=8");
+  EXPECT_EQ(p.get_int("sata.pe_array.rows", 0), 8);
+}
+
 TEST(Params, NearestFindsCloseKeysOnly) {
   EXPECT_EQ(nearest("sata.dram.bnks", {"sata.dram.banks", "sata.glb.size"}), "sata.dram.banks");
   EXPECT_EQ(nearest("zzzzzzzzzz", {"sata.dram.banks"}), "");
