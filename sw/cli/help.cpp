@@ -18,6 +18,8 @@ const char* kRun =
     "  --full                    print every column and the detail tables\n"
     "  --per-sample              add one row per sample\n"
     "  --quiet, -q               print no report (use with --json/--csv)\n"
+    "  --progress, --no-progress samples done, rate and ETA on stderr; default: when stderr is a terminal\n"
+    "                            and the run takes over 2 s (not with --quiet); never in an output file\n"
     "  --vcd FILE                waveforms (FILE.vcd and a GTKWave FILE.gtkw); --trace-filter GLOB selects signals\n"
     "  --dump-config FILE        the resolved configuration as YAML (runs unchanged with `spiketlm run FILE`)\n"
     "  --plugin LIB              load a plugin library with more kinds\n"

@@ -40,7 +40,7 @@ namespace {
 const char* kUsage =
     "usage: spiketlm run CONFIG.yaml [--trace DIR] [--samples N] [--timesteps T] [--ann BITS] [-c key=value]...\n"
     "                    [--json FILE] [--csv FILE] [--full] [--per-sample] [--vcd FILE] [--trace-filter GLOB]...\n"
-    "                    [--plugin LIB]... [--dump-config FILE] [--quiet]\n"
+    "                    [--plugin LIB]... [--dump-config FILE] [--quiet] [--progress|--no-progress]\n"
     "                    [--firmware NAME] [--txlog FILE] [--cosim ADDRESS] [--cosim-exec PROGRAM]\n"
     "       spiketlm list [KIND] [--format text|md] [--plugin LIB]... [--tech FILE]...\n"
     "       spiketlm calibrate CONFIG.yaml --trace DIR --out NEWDIR [--samples N] [run options]\n"
@@ -64,6 +64,7 @@ struct Args {
   std::vector<std::string> tech;   // list: technology tables for describing kinds
   std::string format = "text";     // list: text | md
   bool quiet = false, full = false;
+  int progress = -1;   // --progress 1, --no-progress 0, -1: when stderr is a terminal
 };
 
 Args parse(int argc, char** argv) {
@@ -108,6 +109,7 @@ Args parse(int argc, char** argv) {
     else if (s == "--format" && a.command == "list") a.format = value(i);
     else if (s == "--quiet" || s == "-q") a.quiet = true;
     else if (s == "--full") a.full = true;
+    else if (s == "--progress" || s == "--no-progress") a.progress = s == "--progress";
     else if (s == "--per-sample") a.req.run_params.push_back({"run.per_sample", "true"});
     else if (s == "--out" && a.command == "calibrate") a.req.run_params.push_back({"run.calibrate_out", value(i)});
     else if (!s.empty() && s[0] == '-') usage("unknown option " + s);
@@ -121,6 +123,9 @@ Args parse(int argc, char** argv) {
     cosim = cosim || kv.first == "run.cosim" || kv.first == "run.cosim_exec";
   }
   if (cosim && !fw) a.req.run_params.push_back({"run.firmware", "external"});
+  // Progress on stderr (sw/run/progress.h): forced from the start, or on a terminal after 2 s.
+  if (a.progress == 1) a.req.progress_delay_s = 0;
+  else if (a.progress == -1 && !a.quiet && isatty(2)) a.req.progress_delay_s = 2;
   return a;
 }
 

@@ -1,5 +1,7 @@
 #include "sw/run/firmware_host.h"
 
+#include <iostream>
+
 #include "hw/ctrl/csr.h"
 
 namespace spiketlm {
@@ -31,7 +33,13 @@ void FirmwareHost::install(Platform& p) {
   const HostPort& host = p.host();
   if (!host.cpu) return;
   m_hal = std::make_unique<CpuHal>(*host.cpu);
-  m_rt = std::make_unique<Runtime>(*m_hal, p.trace(), host.target);
+  Hal* hal = m_hal.get();
+  if (m_progress_delay_s >= 0) {
+    m_progress = std::make_unique<Progress>(p.samples(), m_progress_delay_s, std::cerr);
+    m_progress_hal = std::make_unique<ProgressHal>(*m_hal, host.target.csr_base, *m_progress);
+    hal = m_progress_hal.get();
+  }
+  m_rt = std::make_unique<Runtime>(*hal, p.trace(), host.target);
   FirmwareContext fc;
   fc.platform = p.unit_kind().substr(p.unit_kind().find('.') + 1);
   fc.path = p.path();
@@ -42,7 +50,7 @@ void FirmwareHost::install(Platform& p) {
   fc.samples = p.samples();
   fc.results = &m_results.samples;
   fc.ctx = &p.ctx();
-  install_firmware(*host.cpu, *m_hal, *host.csr, std::move(fc));
+  install_firmware(*host.cpu, *hal, *host.csr, std::move(fc));
 }
 
 const RunResults& FirmwareHost::results() {

@@ -13,6 +13,7 @@
 #include "platforms/platform.h"
 #include "sw/fw/firmware.h"
 #include "sw/hal/cpu_hal.h"
+#include "sw/run/progress.h"
 
 namespace spiketlm {
 
@@ -20,6 +21,10 @@ class FirmwareHost {
  public:
   // Nothing to do for a platform without a CPU (HostPort::cpu null).
   void install(Platform& p);
+  // Progress on stderr (sw/run/progress.h) after delay_s of wall-clock time; < 0: none. Call
+  // before install; end_progress() after the run erases nothing and prints the final count.
+  void set_progress(double delay_s) { m_progress_delay_s = delay_s; }
+  void end_progress() { m_progress.reset(); }
   // The run's results (samples so far; descriptors as the runtime holds them now).
   const RunResults& results();
   bool installed() const { return m_rt != nullptr; }
@@ -27,6 +32,9 @@ class FirmwareHost {
 
  private:
   std::unique_ptr<CpuHal> m_hal;
+  double m_progress_delay_s = -1;
+  std::unique_ptr<Progress> m_progress;
+  std::unique_ptr<ProgressHal> m_progress_hal;
   std::unique_ptr<Runtime> m_rt;
   RunResults m_results;
 };

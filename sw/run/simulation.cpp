@@ -107,6 +107,7 @@ void Simulation::configure(const RunRequest& req) {
   Params& p = m_ctx->params;
   p.load_file(req.config);
   m_config_dir = fs::path(req.config).parent_path().string();
+  m_host.set_progress(req.progress_delay_s);
   for (const auto& o : req.overrides) p.set_override(o);
   for (const auto& kv : req.run_params) {
     if (kv.first == "run.nir") import_nir(req, kv.second);
@@ -182,6 +183,7 @@ Platform& Simulation::elaborate() {
 void Simulation::run() {
   if (!m_top) fail("config", "run() before elaborate()");
   sc_core::sc_start();
+  m_host.end_progress();
   if (m_vcd) {
     // The tracer writes its own VCD from timed changes (tlm/trace.h), so nothing is lost at
     // the last time step; it is written only after a successful run.

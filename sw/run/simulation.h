@@ -26,6 +26,7 @@ struct RunRequest {
   std::vector<std::string> plugins;         // --plugin
   std::string vcd;                          // --vcd FILE ("" = no tracing)
   std::vector<std::string> trace_filters;   // --trace-filter globs
+  double progress_delay_s = -1;             // progress on stderr after this many seconds (< 0: none)
 };
 
 class Simulation {
