@@ -14,6 +14,15 @@ namespace spiketlm {
 
 namespace {
 
+// A key is dot-separated names without spaces or control characters (else --dump-config
+// could not write it back: found by tests/fuzz, regressions/params/override_key_control_chars
+// and yaml_key_empty_parts).
+bool valid_key(const std::string& key) {
+  bool ok = !key.empty() && key.front() != '.' && key.back() != '.' && key.find("..") == std::string::npos;
+  for (unsigned char c : key) ok = ok && c > 0x20 && c != 0x7f;
+  return ok;
+}
+
 std::string join_key(const std::string& prefix, const std::string& k) {
   return prefix.empty() ? k : prefix + "." + k;
 }
@@ -66,9 +75,13 @@ std::string flow_list(const std::vector<std::string>& items) {
 
 void Params::flatten(const YAML::Node& node, const std::string& prefix, const std::string& file) {
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = join_key(prefix, it->first.as<std::string>());
+    const std::string name = it->first.as<std::string>();
+    const std::string key = join_key(prefix, name);
     const YAML::Node v = it->second;  // a copy: it-> returns a temporary proxy
     const std::string origin = file + ":" + std::to_string(it->first.Mark().line + 1);
+    if (!valid_key(name))
+      fail("params", origin + ": key '" + printable(name, 80) +
+                         "': expected dot-separated names (no spaces or control characters)");
     if (v.IsMap()) {
       flatten(v, key, file);
     } else if (v.IsSequence()) {
@@ -131,11 +144,7 @@ void Params::set_override(const std::string& assignment) {
     fail("params", "-c " + printable(assignment, 120) + ": expected key=value");
   const std::string key = assignment.substr(0, eq);
   const std::string val = assignment.substr(eq + 1);
-  // A key is dot-separated names without spaces or control characters (else --dump-config
-  // could not write it back: found by tests/fuzz, regressions/params/override_key_control_chars).
-  bool ok = key.front() != '.' && key.back() != '.' && key.find("..") == std::string::npos;
-  for (unsigned char c : key) ok = ok && c > 0x20 && c != 0x7f;
-  if (!ok)
+  if (!valid_key(key))
     fail("params", "-c " + printable(assignment, 120) + ": key: expected dot-separated names (no spaces or control "
                                                        "characters), got '" + printable(key, 80) + "'");
   YAML::Node n;

@@ -126,6 +126,18 @@ TEST(Params, OverrideKeyMustBeDotSeparatedNames) {
   EXPECT_EQ(p.get_int("sata.pe_array.rows", 0), 8);
 }
 
+TEST(Params, YamlKeyMustBeDotSeparatedNames) {
+  Params p;
+  EXPECT_EQ(error_of([&] { p.load_string("a:\n  l...: 1\n", "c.yaml"); }),
+            "spiketlm/params: c.yaml:2: key 'l...': expected dot-separated names (no spaces or control characters)");
+  EXPECT_EQ(error_of([&] { p.load_string("a..b: 1\n", "c.yaml"); }),
+            "spiketlm/params: c.yaml:1: key 'a..b': expected dot-separated names (no spaces or control characters)");
+  EXPECT_EQ(error_of([&] { p.load_string("'x y': 1\n", "c.yaml"); }),
+            "spiketlm/params: c.yaml:1: key 'x y': expected dot-separated names (no spaces or control characters)");
+  p.load_string("sata.pe_array:\n  rows: 8\n", "c.yaml");
+  EXPECT_EQ(p.get_int("sata.pe_array.rows", 0), 8);
+}
+
 TEST(Params, NearestFindsCloseKeysOnly) {
   EXPECT_EQ(nearest("sata.dram.bnks", {"sata.dram.banks", "sata.glb.size"}), "sata.dram.banks");
   EXPECT_EQ(nearest("zzzzzzzzzz", {"sata.dram.banks"}), "");
