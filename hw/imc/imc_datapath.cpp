@@ -41,13 +41,13 @@ uint64_t ImcDatapath::pool(const LayerCmd& L, const std::vector<int32_t>& in, st
 }
 
 uint64_t ImcDatapath::charge_compute(const LayerCmd& L, const ImcLayerProgram& P, const ImcCounts& total, uint64_t ran,
-                                     int in_planes, const imc::LayerTraffic& tr) {
+                                     const imc::NetLayer& nl, const imc::LayerTraffic& tr) {
   ImcPe& pe = m_tile.pe();
   Crossbar& xb = pe.xbar();
   const uint64_t npx = L.g.npx();
   if (m_cfg.dense) {
     // SpikeSim's PE cycles: every mapped PE at every output pixel and timestep.
-    const uint64_t cyc = uint64_t(P.map.pes) * npx * ran * imc::dense_planes(in_planes);
+    const uint64_t cyc = uint64_t(P.map.pes) * npx * ran * imc::dense_planes(nl);
     const uint64_t f = uint64_t(m_cfg.dense_factor);
     xb.count_reads(cyc * f * uint64_t(pe.xbars()));
     pe.count_raw(cyc * f * pe.adcs(), cyc * f * pe.adcs(), cyc * f * 16, cyc * f);
@@ -66,7 +66,7 @@ uint64_t ImcDatapath::charge_compute(const LayerCmd& L, const ImcLayerProgram& P
   uint64_t bytes = 0;
   for (const imc::Transfer& t : tr.per_cycle) {
     const uint64_t times =
-        m_cfg.zero_skip ? total.active_by_group[size_t(t.row_group)] : npx * ran * uint64_t(in_planes);
+        m_cfg.zero_skip ? total.active_by_group[size_t(t.row_group)] : npx * ran * uint64_t(nl.in_planes);
     if (!times) continue;
     m_noc.transfer(t.src, t.dst, t.bytes, times);
     bytes += t.bytes * times;

@@ -74,10 +74,10 @@ class ImcDatapath {
   // non-zero outputs.
   uint64_t pool(const LayerCmd& L, const std::vector<int32_t>& in, std::vector<int32_t>& out);
 
-  // The energy of `ran` timesteps of compute layer L (its activity `total`, input planes,
-  // traffic); returns the bytes it put on the NoC.
+  // The energy of `ran` timesteps of compute layer L (its activity `total`, its place in the
+  // network `nl`: input planes and producer, traffic); returns the bytes it put on the NoC.
   uint64_t charge_compute(const LayerCmd& L, const ImcLayerProgram& P, const ImcCounts& total, uint64_t ran,
-                          int in_planes, const imc::LayerTraffic& tr);
+                          const imc::NetLayer& nl, const imc::LayerTraffic& tr);
   // The energy of `ran` timesteps of an add (out_elems outputs); returns its NoC bytes.
   uint64_t charge_add(uint64_t out_elems, uint64_t ran, const imc::LayerTraffic& tr);
 

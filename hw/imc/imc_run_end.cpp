@@ -41,7 +41,7 @@ void ImcExecutor::charge(int ran) {
       st.active_xbar_reads += total.active_xbar_reads;
       st.accumulates += total.accumulates;
       m_accumulates += total.accumulates;
-      st.noc_bytes += m_dp.charge_compute(L, m_prog.at(L.id), total, uint64_t(ran), r.in->planes, m_run.traffic[i]);
+      st.noc_bytes += m_dp.charge_compute(L, m_prog.at(L.id), total, uint64_t(ran), m_run.net[i], m_run.traffic[i]);
     }
     if (L.op == OP_ADD) st.noc_bytes += m_dp.charge_add(r.out.size(), uint64_t(ran), m_run.traffic[i]);
     st.energy_pj += m_ctx.ledger.total_pj(0) - e0 + r.energy_pj;

@@ -65,7 +65,7 @@ std::vector<Stage> build_stages(const std::vector<NetLayer>& layers, const std::
       }
     } else if (L.kind == NetLayer::Kind::compute) {
       const uint64_t per_px = uint64_t(L.in_planes) * uint64_t(c.passes);
-      w.units = c.dense ? L.out_elems * dense_planes(L.in_planes) : L.npx * per_px;
+      w.units = c.dense ? L.out_elems * dense_planes(L) : L.npx * per_px;
       if (!c.dense && L.fires) {
         w.extra_ns = noc_ns(traffic[i], latency);
         lif_stall(c, L.npx, double(per_px) * c.cycle_ns, w);

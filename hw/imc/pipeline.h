@@ -54,12 +54,14 @@ std::vector<Stage> build_stages(const std::vector<NetLayer>& layers, const std::
                                 const StageConfig& c, const std::function<double(const Transfer&)>& latency);
 
 // SpikeSim's dense formulas count one PE cycle per output (compute stage units) and per mapped
-// PE and output pixel (energy), whatever the input's bit planes: the factor they apply for a
-// layer whose input has in_planes planes. Issue 22 (dense --ann ignores the input bit-planes)
-// is this one function.
-inline uint64_t dense_planes(int in_planes) {
-  (void)in_planes;
-  return 1;
+// PE and output pixel (energy): the factor they apply for the input planes of layer L.
+// SpikeSim models binary (spike) inputs and does not count the direct-coded image's planes, so a
+// DRAM-fed input counts 1 (this keeps the SNN figures SpikeSim's). An on-chip input map is
+// driven bit-serially, one PE cycle per plane: spikes 1, an ANN's activations act_bits, a pooled
+// map its sums' planes (issue 22: without this, dense `--ann` charged T = 1 single-plane cycles,
+// so its SNN/ANN ratio was exactly T).
+inline uint64_t dense_planes(const NetLayer& L) {
+  return L.src >= 0 ? uint64_t(L.in_planes) : 1u;
 }
 
 }  // namespace spiketlm::imc

@@ -155,8 +155,12 @@ void Sata::report_layers(const RunResults& run, Report& r) const {
     static const char* ops[] = {"?", "conv", "linear", "maxpool", "avgpool", "add"};
     const uint32_t op = descs[i].op;
     const std::string name = i < lod.size() ? m_bundle.layers[size_t(lod[i])].name : std::to_string(i);
-    // Mapping utilisation: useful MACs of a dense pass over the PE-cycles of its folds.
-    const double util = s.compute_cycles ? 100.0 * double(s.dense_accumulates) / (double(R) * C * double(s.compute_cycles)) : 0.0;
+    // Utilisation: the MACs the PEs spend their fold cycles on over those PE-cycles. Dense
+    // streaming spends them on every MAC of a dense pass (zeros included: mapping utilisation);
+    // with skip_zero_cycles only non-zero elements stream, so only the accumulates done count
+    // (the dense MACs would exceed the PE-cycles: issue 22, up to 280 %).
+    const double work = double(m_pe->skip_zero_cycles() ? s.accumulates : s.dense_accumulates);
+    const double util = s.compute_cycles ? 100.0 * work / (double(R) * C * double(s.compute_cycles)) : 0.0;
     lt.add_row({int64_t(i), name, ops[op <= 5 ? op : 0], double(s.span_cycles) * per * cycle_s * 1e6,
                 double(s.compute_cycles) * per, double(s.lif_cycles) * per, double(s.stall_cycles) * per,
                 double(s.span_cycles) * per, util, double(s.accumulates) * per, double(s.spikes_in) * per,

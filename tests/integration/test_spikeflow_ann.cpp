@@ -5,6 +5,8 @@
 // energy on both platforms.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tests/cli.h"
 #include "traces/src/trace.h"
 
@@ -136,5 +138,56 @@ TEST(SpikeFlowAnn, BothPlatformsCountTheSameInputsAndNonZeroOutputsPerLayer) {
     ASSERT_GE(out.size(), 2u);
     EXPECT_GT(out[1], 0.0);
     EXPECT_LE(out[1], out[0]);
+  }
+}
+
+// Issue 22: SpikeSim's dense counting (spikeflow_spikesim.yaml) drives an ANN's activations bit
+// serially too: a layer fed on chip takes one dense PE cycle per input bit plane, the
+// direct-coded image (DRAM-fed) one, as SpikeSim counts an SNN's. Counted here by hand from the
+// bundle's shapes and ReLU widths: PE cycles = PEs x output pixels x planes; each reads 9
+// crossbars and samples 8 ADCs, times SpikeSim's factor 8 (imc_controller.md), and fetches the
+// tile buffer once. Latency: SpikeSim's pipeline of OH OW Cout x planes units per layer, the
+// next starting after floor(0.75 units), ending at the last layer's end, 26 clocks at 250 MHz
+// = 104 ns per unit.
+TEST(SpikeFlowAnn, DenseModeCountsTheActivationBitPlanes) {
+  const int n = 2;
+  for (const char* tr : {"fmnist_ann8", "fmnist_ann4"}) {
+    const bundle b = read_bundle(source_dir() + "/traces/" + tr);
+    const Json j = run_json("run platforms/spikeflow/spikeflow_spikesim.yaml --trace traces/" + std::string(tr) +
+                                " --samples " + std::to_string(n),
+                            std::string("sfann_dense_") + tr);
+    // The mapping's PEs of the compute layers, in order (the report's rows of conv and linear).
+    const auto pe_rows = column(j, "layers", "pes");
+    const auto ops = text_column(j, "layers", "op");
+    std::vector<double> pes;
+    for (size_t r = 0; r < ops.size(); ++r)
+      if (ops[r] == "conv" || ops[r] == "linear") pes.push_back(pe_rows[r]);
+    double cycles = 0, start = 0, end = 0;
+    int bits = 0;
+    size_t c = 0;
+    for (size_t i = 0; i < b.layers.size(); ++i) {
+      const layer& L = b.layers[i];
+      if (!L.is_compute()) continue;
+      ASSERT_LT(c, pes.size());
+      const int planes = i == 0 ? 1 : bits;  // maxpool and flatten keep the ReLU's planes
+      if (i > 0) ASSERT_GT(planes, 1) << tr << " layer " << i;  // every hidden input is multi-bit
+      const double npx = double(L.out_shape.h) * L.out_shape.w;
+      cycles += pes[c++] * npx * planes;
+      const double units = double(L.out_shape.size()) * planes;
+      end = start + units;
+      start += std::floor(0.75 * units);
+      if (L.fires()) bits = L.neuron->bits;
+    }
+    EXPECT_EQ(c, pes.size()) << tr;
+    auto stat = [&](const std::string& module, const std::string& name) {
+      for (const auto& r : j.get_child("tables.stats"))
+        if (r.second.get<std::string>("module") == module && r.second.get<std::string>("statistic") == name)
+          return r.second.get<double>("value");
+      throw std::runtime_error("no statistic " + module + " " + name);
+    };
+    EXPECT_EQ(stat("spikeflow.tile", "buffer_accesses"), cycles * n) << tr;
+    EXPECT_EQ(stat("spikeflow.tile.pe.xbar", "reads"), cycles * n * 8 * 9) << tr;
+    EXPECT_EQ(stat("spikeflow.tile.pe.adc", "samples"), cycles * n * 8 * 8) << tr;
+    EXPECT_NEAR(summary(j, "latency_us"), end * 0.104, 1e-6) << tr;
   }
 }
