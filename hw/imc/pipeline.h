@@ -55,13 +55,15 @@ std::vector<Stage> build_stages(const std::vector<NetLayer>& layers, const std::
 
 // SpikeSim's dense formulas count one PE cycle per output (compute stage units) and per mapped
 // PE and output pixel (energy): the factor they apply for the input planes of layer L.
-// SpikeSim models binary (spike) inputs and does not count the direct-coded image's planes, so a
-// DRAM-fed input counts 1 (this keeps the SNN figures SpikeSim's). An on-chip input map is
-// driven bit-serially, one PE cycle per plane: spikes 1, an ANN's activations act_bits, a pooled
-// map its sums' planes (issue 22: without this, dense `--ann` charged T = 1 single-plane cycles,
-// so its SNN/ANN ratio was exactly T).
+// SpikeSim models binary (spike) inputs and does not count the direct-coded image's planes, so
+// the network's input image (one map from DRAM for all timesteps) counts 1: this keeps the SNN
+// figures SpikeSim's. Any other input map is driven bit-serially, one PE cycle per plane: an
+// on-chip map (spikes 1, an ANN's activations act_bits, a pooled map its sums' planes) or a
+// workload's generated per-timestep map (DESC_INPUT_PER_T: spikes 1, `--ann B` activations B).
+// Issue 22: without this, dense `--ann` charged T = 1 single-plane cycles, so its SNN/ANN ratio
+// was exactly T.
 inline uint64_t dense_planes(const NetLayer& L) {
-  return L.src >= 0 ? uint64_t(L.in_planes) : 1u;
+  return L.src >= 0 || L.input_per_t ? uint64_t(L.in_planes) : 1u;
 }
 
 }  // namespace spiketlm::imc

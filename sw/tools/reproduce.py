@@ -1007,20 +1007,27 @@ def exp_h_membrane(d, stage):
     return e
 
 
+def exp_i_verdict(d, stage):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import reproduce_verdict
+    return reproduce_verdict.exp_i_verdict(d, stage, Experiment, NA, Fail, md_table)
+
+
 EXPERIMENTS = [exp_a_dataflow, exp_b_lif_share, exp_c_lif_sharing, exp_d_edp, exp_e_dtsnn, exp_f_nonideal,
-               exp_g_ann, exp_h_membrane]
+               exp_g_ann, exp_h_membrane, exp_i_verdict]
 
 # Which step of reproduce.sh belongs to which experiment (for the wall-time table).
 STEP_EXPERIMENT = {"a_dataflow": "a", "b_lif_share": "b", "c_lif_sharing": "c", "d_edp": "d", "e_dtsnn_sata": "e",
                    "e_dtsnn_spikeflow": "e", "f_ideal": "f", "f_sigma02": "f", "f_ir5": "f", "f_combo": "f",
-                   "g_ann": "g", "h_membrane_sata": "h", "h_membrane_spikeflow": "h"}
+                   "g_ann": "g", "h_membrane_sata": "h", "h_membrane_spikeflow": "h", "i_verdict": "i"}
 
 
 # ------------------------------------------------------------------------------------ trimming
 # The tables each experiment reads (everything else is dropped from the stored reports).
 KEEP_TABLES = {"a_dataflow": {"energy_by_action"}, "b_lif_share": {"energy_by_component", "energy_by_action"},
                "c_lif_sharing": {"energy_by_component", "area_by_module", "area_by_component"},
-               "h_membrane": {"energy_by_component", "area_by_module", "area_by_component"}}
+               "h_membrane": {"energy_by_component", "area_by_module", "area_by_component"},
+               "i_verdict": {"energy_by_component"}}
 
 
 def trim(path, exp):

@@ -234,6 +234,18 @@ exp_g_ann() {
     for b in 8 4; do try g_ann ${p}_vgg9_ann$b run $cfg --trace $VGG9 --ann $b; done
   done
 }
+# i. The verdict (issue 22): SNN vs 8-bit ANN on SATA, SpikeFlow and SpikeFlow in SpikeSim's dense
+# mode, each report with its energy by component (sw/tools/reproduce_verdict.py)
+exp_i_verdict() {
+  local p cfg
+  for p in sata spikeflow spikesim; do
+    case $p in sata) cfg=$SATA ;; spikeflow) cfg=$SF ;; *) cfg=$SF_DENSE ;; esac
+    run i_verdict ${p}_fmnist_snn run $cfg --trace $FM --samples $GN
+    try i_verdict ${p}_fmnist_ann8 run $cfg --trace traces/fmnist_ann8 --samples $GN
+    run i_verdict ${p}_vgg9_snn run $cfg --trace $VGG9 --timesteps 4
+    try i_verdict ${p}_vgg9_ann8 run $cfg --trace $VGG9 --ann 8
+  done
+}
 # h. Membrane widths: accuracy, LIF energy and area per width (SATA), membrane area (SpikeFlow)
 exp_h_membrane_sata() {
   for b in $WIDTHS; do run h_membrane sata_m$b run $SATA --trace $FM --samples $N -c sata.lif.membrane_bits=$b; done
@@ -244,7 +256,7 @@ exp_h_membrane_spikeflow() {
 
 # Longest first, so that the two lanes finish together.
 STEPS="f_ir5 f_combo h_membrane_sata c_lif_sharing e_dtsnn_sata d_edp e_dtsnn_spikeflow h_membrane_spikeflow
-       g_ann a_dataflow b_lif_share f_sigma02 f_ideal"
+       g_ann i_verdict a_dataflow b_lif_share f_sigma02 f_ideal"
 
 step() {  # step NAME: runs exp_NAME, its log in $logs, its wall time in $data/timing
   local s=$1 t0 rc=0

@@ -191,3 +191,30 @@ TEST(SpikeFlowAnn, DenseModeCountsTheActivationBitPlanes) {
     EXPECT_NEAR(summary(j, "latency_us"), end * 0.104, 1e-6) << tr;
   }
 }
+
+// The same on a workload (`--ann B`): every hidden layer reads a generated B-bit map from DRAM
+// (one per timestep, DESC_INPUT_PER_T), driven bit-serially like an on-chip one. Each compute
+// layer's dense time is OH OW Cout x planes units of 104 ns (T = 1); the image's layer 1 plane.
+TEST(SpikeFlowAnn, DenseModeCountsAWorkloadsActivationBitPlanes) {
+  const bundle b = read_bundle(source_dir() + "/traces/workloads/vgg9_cifar10");
+  for (int bits : {8, 4}) {
+    const Json j = run_json("run platforms/spikeflow/spikeflow_spikesim.yaml --trace traces/workloads/vgg9_cifar10 --ann " +
+                                std::to_string(bits),
+                            "sfann_dense_vgg9_" + std::to_string(bits));
+    const auto lat = column(j, "layers", "latency_us");
+    const auto ops = text_column(j, "layers", "op");
+    std::vector<double> compute_lat;
+    for (size_t r = 0; r < ops.size(); ++r)
+      if (ops[r] == "conv" || ops[r] == "linear") compute_lat.push_back(lat[r]);
+    size_t c = 0;
+    for (size_t i = 0; i < b.layers.size(); ++i) {
+      const layer& L = b.layers[i];
+      if (!L.is_compute()) continue;
+      ASSERT_LT(c, compute_lat.size());
+      const int planes = c == 0 ? 1 : bits;
+      EXPECT_NEAR(compute_lat[c], double(L.out_shape.size()) * planes * 0.104, 1e-6) << bits << " layer " << L.name;
+      ++c;
+    }
+    EXPECT_EQ(c, compute_lat.size());
+  }
+}

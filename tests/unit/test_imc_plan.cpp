@@ -292,11 +292,18 @@ TEST(ImcPipeline, StagesFromTheNetworkAndItsTraffic) {
   EXPECT_EQ(s[3].units, 0u);
   EXPECT_DOUBLE_EQ(s[3].extra_ns, 80);
   EXPECT_DOUBLE_EQ(s[3].drain_ns, 192);
-  // Dense SpikeSim mode: a compute stage is OH OW Cout outputs (input planes not counted,
-  // dense_planes), nothing else.
+  // Dense SpikeSim mode: a compute stage is OH OW Cout outputs x its input planes
+  // (dense_planes), nothing else. Conv a reads an 8-plane map per timestep from DRAM: 1280 x 8;
+  // the network's image (one map for all timesteps) counts 1 plane, as SpikeSim; conv c's
+  // on-chip input has b's 4 planes: 96 x 4.
   c.dense = true;
   const std::vector<Stage> d = build_stages(n, tr, c, latency);
-  EXPECT_EQ(d[0].units, 1280u);
+  EXPECT_EQ(d[0].units, 1280u * 8);
+  EXPECT_EQ(d[1].units, 64u);
+  EXPECT_EQ(d[2].units, 96u * 4);
+  std::vector<NetLayer> image = n;
+  image[0].input_per_t = false;
+  EXPECT_EQ(build_stages(image, tr, c, latency)[0].units, 1280u);
   EXPECT_DOUBLE_EQ(d[0].extra_ns, 0);
   EXPECT_EQ(d[3].units, 0u);
   EXPECT_DOUBLE_EQ(d[3].extra_ns, 0);
