@@ -29,41 +29,43 @@ Csr::Csr(sc_core::sc_module_name nm, Context& ctx)
 
 bool Csr::writable(int r) const { return spiketlm_reg_access(r) != ACC_RO; }
 
-void Csr::write_reg(int r, uint32_t v) {
+void Csr::write_reg(int r, uint32_t v, const sc_core::sc_time& at) {
   if (r == REG_CTRL) {
     if (v & CTRL_IRQ_ACK) {
       m_regs[REG_IRQ_CAUSE] = 0;
       m_regs[REG_STATUS] &= ~(STATUS_DONE | STATUS_ERROR | STATUS_EXITED_EARLY);
-      update_line();
+      update_line(at);
     }
     if ((v & CTRL_START) && !(m_regs[REG_STATUS] & STATUS_BUSY)) {
       for (int i = 0; i < REG_COUNT; ++i)
         if (spiketlm_reg_access(i) == ACC_RWS) m_active[size_t(i)] = m_regs[size_t(i)];
       m_regs[REG_STATUS] = STATUS_BUSY;
       m_refusal.clear();
+      m_start_at = at;
       m_start.notify(sc_core::SC_ZERO_TIME);
     }
     return;
   }
   if (r == REG_IRQ_CAUSE) {
     m_regs[REG_IRQ_CAUSE] &= ~v;
-    update_line();
+    update_line(at);
     return;
   }
   m_regs[size_t(r)] = v;
-  if (r == REG_IRQ_ENABLE) update_line();
+  if (r == REG_IRQ_ENABLE) update_line(at);
 }
 
-void Csr::update_line() {
+void Csr::update_line(const sc_core::sc_time& at) {
   const bool level = (m_regs[REG_IRQ_CAUSE] & m_regs[REG_IRQ_ENABLE] & IRQ_ALL) != 0;
   if (level && !m_irq_level) m_irq_ev.notify(sc_core::SC_ZERO_TIME);
   if (level != m_irq_level) {
     m_irq_level = level;
+    m_irq_at = at;
     m_irq_change.notify(sc_core::SC_ZERO_TIME);
   }
 }
 
-void Csr::raise_irq() {
+void Csr::raise_irq(const sc_core::sc_time& at) {
   const uint32_t st = m_regs[REG_STATUS];
   uint32_t cause = 0;
   if (st & STATUS_ERROR) cause |= IRQ_ERROR;
@@ -71,12 +73,12 @@ void Csr::raise_irq() {
   if (st & STATUS_EXITED_EARLY) cause |= IRQ_EXITED_EARLY;
   if (!cause) cause = IRQ_DONE;
   m_regs[REG_IRQ_CAUSE] |= cause;
-  update_line();
+  update_line(at);
 }
 
 void Csr::irq_method() {
   irq.write(m_irq_level);
-  m_p_irq.set(sc_core::sc_time_stamp(), m_irq_level);
+  m_p_irq.set(m_irq_at, m_irq_level);
 }
 
 void Csr::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
@@ -96,7 +98,7 @@ void Csr::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
       }
       uint32_t v;
       std::memcpy(&v, d + o, 4);
-      write_reg(r, v);
+      write_reg(r, v, sc_core::sc_time_stamp() + delay);
       ++m_writes;
       m_p_waddr.set(sc_core::sc_time_stamp() + delay, 4.0 * r);
       m_p_wdata.set(sc_core::sc_time_stamp() + delay, v);
