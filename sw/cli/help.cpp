@@ -62,6 +62,17 @@ const char* kExport =
     "  (the bundled Fashion-MNIST traces use max pooling, which NIR has no node for)\n";
 
 // Examples printed after map's, import's and sweep's own usage text.
+const char* kCompare =
+    "usage: spiketlm compare --trace SNN_DIR [--ann-trace ANN_DIR | --ann BITS] [--samples N]\n"
+    "                        [--platform CONFIG.yaml]... [--json FILE] [--csv FILE] [--quiet]\n"
+    "  Runs one network as SNN and as ANN on each platform (default: SATA, SpikeFlow, NorthPole)\n"
+    "  and prints one table: energy, latency, EDP, accuracy and area per inference, and SNN/ANN\n"
+    "  per platform (sw/cli/compare.md). Each cell is exactly `spiketlm run` of that pair.\n"
+    "  --ann-trace ANN_DIR        the ANN twin; else --ann BITS (default 8) converts the SNN trace\n"
+    "examples:\n"
+    "  spiketlm compare --trace traces/fmnist_snn --ann-trace traces/fmnist_ann8 --samples 2\n"
+    "  spiketlm compare --trace traces/fmnist_snn --ann 4 --samples 2 --platform platforms/northpole/northpole.yaml\n";
+
 const char* kMapExamples =
     "examples:\n"
     "  spiketlm map platforms/sata/sata.yaml --trace traces/fmnist_snn --executable --out best.yaml\n"
@@ -87,6 +98,7 @@ const char* command_help(const std::string& command) {
   if (command == "list") return kList;
   if (command == "calibrate") return kCalibrate;
   if (command == "export") return kExport;
+  if (command == "compare") return kCompare;
   return nullptr;
 }
 

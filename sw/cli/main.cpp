@@ -28,6 +28,7 @@
 
 #include "sw/map/map_command.h"
 #include "sw/run/simulation.h"
+#include "sw/cli/compare.h"
 #include "sw/cli/help.h"
 #include "sw/cli/list_command.h"
 #include "sw/cli/nir_commands.h"
@@ -49,6 +50,7 @@ const char* kUsage =
     "       spiketlm export --nir BUNDLE -o MODEL.nir [--dt SECONDS]\n"
     "       spiketlm sweep SWEEP.yaml [--backend local|slurm] [-j N] [--collect] [--retry-failed] ... (--help)\n"
     "       spiketlm run CONFIG.yaml --nir MODEL.nir [import options] [run options]\n"
+    "       spiketlm compare --trace SNN_DIR [--ann-trace ANN_DIR | --ann BITS] [--samples N] ... (--help)\n"
     "       spiketlm --version | --help | help COMMAND    (every command takes --help, with examples)\n"
     "run: --samples defaults to min(100, the trace's samples); --full prints every table; --per-sample adds one row per sample\n";
 
@@ -275,6 +277,7 @@ int help_main(int argc, char** argv) {
 int sc_main(int argc, char** argv) {
   if (const int rc = help_main(argc, argv); rc >= 0) return rc;
   if (argc > 1 && std::string(argv[1]) == "sweep") return cli::sweep_main(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "compare") return cli::compare_main(argc, argv);
   if (argc >= 2 && std::string(argv[1]) == "map") return map::map_main(argc - 1, argv + 1);
   // NIR (sw/cli/nir_commands.h): import, export, and run --nir (a run of an imported bundle).
   const std::vector<std::string> words(argv + std::min(argc, 1), argv + argc);

@@ -10,7 +10,7 @@ using namespace spiketlm::test;
 
 namespace {
 
-const std::vector<std::string> kCommands = {"run", "list", "calibrate", "export", "map", "import", "sweep"};
+const std::vector<std::string> kCommands = {"run", "list", "calibrate", "export", "map", "import", "sweep", "compare"};
 
 // The example command lines of a help text (after "examples:"; "\" continues a line).
 std::vector<std::string> examples(const std::string& help) {
