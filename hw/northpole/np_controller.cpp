@@ -23,6 +23,7 @@ void NpController::connect(const Wiring& w) {
   NpExecutor::Wiring xw;
   xw.core = w.core;
   xw.core_mem = w.core_mem;
+  xw.core_bank_bytes = w.core_bank_bytes;
   xw.frame = w.frame;
   xw.bus = &out;
   for (int i = 0; i < 4; ++i) {

@@ -19,8 +19,9 @@ class NpController : public Controller {
   struct Wiring {
     Csr* csr = nullptr;
     NpCore* core = nullptr;
-    NpMemory* core_mem = nullptr;
-    NpMemory* frame = nullptr;
+    AddressTarget* core_mem = nullptr;   // any TLM-2.0 target (np_executor.h)
+    uint64_t core_bank_bytes = 0;        // its bytes per core
+    AddressTarget* frame = nullptr;
     NpNoc* nocs[4] = {};  // psum, act, model, instr (NpExecutor::Net)
     ExitUnit* exit = nullptr;
   };

@@ -11,8 +11,13 @@ using sc_core::sc_time;
 using sc_core::SC_NS;
 
 NpExecutor::NpExecutor(Context& ctx, const Config& c, const Wiring& w)
-    : m_ctx(ctx), m_cfg(c), m_w(w), m_spec(w.core->spec()), m_clk(1e3 / w.core->clock_mhz(), SC_NS) {
-  m_spec.mem_bytes = w.core_mem->bank_bytes();
+    : m_ctx(ctx),
+      m_cfg(c),
+      m_w(w),
+      m_access(std::make_unique<TimedAccess>(w.bus)),
+      m_spec(w.core->spec()),
+      m_clk(1e3 / w.core->clock_mhz(), SC_NS) {
+  m_spec.mem_bytes = w.core_bank_bytes;
 }
 
 std::vector<LayerCall> NpExecutor::schedule(int layers, int timesteps) const {
@@ -93,19 +98,7 @@ bool NpExecutor::outputs(int ran, int classes, std::vector<int32_t>& out, sc_tim
   // Output cores -> frame buffer (activation NoC) -> host memory.
   const uint64_t bytes = out.size() * 4;
   sc_time t = now;
-  tlm::tlm_generic_payload p;
-  p.set_command(tlm::TLM_WRITE_COMMAND);
-  p.set_data_ptr(reinterpret_cast<unsigned char*>(out.data()));
-  p.set_data_length(unsigned(bytes));
-  p.set_streaming_width(unsigned(bytes));
-  for (uint64_t a : {m_w.frame->base_address(), L.out_addr}) {
-    p.set_address(a);
-    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_time d = t - sc_core::sc_time_stamp();
-    (*m_w.bus)->b_transport(p, d);
-    if (p.is_response_error()) throw LayerRefused(ERR_BAD_ADDRESS, L.id, 0, "output write failed");
-    t = sc_core::sc_time_stamp() + d;
-  }
+  for (uint64_t a : {m_w.frame->base_address(), L.out_addr}) write_bytes(L.id, a, out.data(), bytes, t);
   m_out_written = bytes;
   now = t;
   return true;

@@ -16,11 +16,12 @@
 #include <tlm>
 
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "hw/ctrl/executor.h"
+#include "hw/memory/timed_access.h"
 #include "hw/northpole/np_core.h"
-#include "hw/northpole/np_memory.h"
 #include "hw/northpole/np_noc.h"
 #include "hw/northpole/plan.h"
 
@@ -44,10 +45,14 @@ class NpExecutor : public LayerExecutor {
     int weight_reuse = 8;         // output pixels per weight fetch from core memory
     int instr_bytes = 64;         // instruction bytes per core per layer pass
   };
+  // The memories are any TLM-2.0 targets on the bus (tlm/router.h AddressTarget: a
+  // northpole.memory, or any kind that honours the generic payload): every access the
+  // executor sends them is a complete payload (hw/memory/timed_access.md).
   struct Wiring {
     NpCore* core = nullptr;
-    NpMemory* core_mem = nullptr;
-    NpMemory* frame = nullptr;
+    AddressTarget* core_mem = nullptr;   // one bank of core_bank_bytes per core, bank i = core i
+    uint64_t core_bank_bytes = 0;
+    AddressTarget* frame = nullptr;
     NpNoc* nocs[4] = {};
     tlm::tlm_initiator_socket<>* bus = nullptr;      // host memory, frame buffer, core memories
     tlm::tlm_initiator_socket<>* noc[4] = {};        // the controller's sockets bound to the NoCs
@@ -105,6 +110,9 @@ class NpExecutor : public LayerExecutor {
   void count_pass(size_t i);
   void memory_access(bool write, int core, uint64_t bytes);
   np::Rect frame_port() const;
+  // A complete write of `len` bytes from `data` to `addr` (timed: `t` is the issue time, then
+  // the completion); error: LayerRefused naming the access.
+  void write_bytes(uint32_t layer, uint64_t addr, const void* data, uint64_t len, sc_core::sc_time& t);
   // np_datapath.cpp
   uint64_t compute(const LayerCmd& L, RunLayer& r, int ts, NpLayerStats& st);  // returns the non-zero outputs
   uint64_t output(const LayerCmd& L, const std::vector<int64_t>& psum, RunLayer& r, std::vector<int32_t>& out);
@@ -112,6 +120,7 @@ class NpExecutor : public LayerExecutor {
   Context& m_ctx;
   Config m_cfg;
   Wiring m_w;
+  std::unique_ptr<TimedAccess> m_access;   // every memory access, on the bus socket
   np::CoreSpec m_spec;
   sc_core::sc_time m_clk;
   bool m_loaded = false;

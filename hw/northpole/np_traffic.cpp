@@ -3,7 +3,10 @@
 #include "hw/northpole/np_executor.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <string>
 
+#include "hw/ctrl/controller.h"
 #include "hw/memory/memory_target.h"
 
 namespace spiketlm {
@@ -12,6 +15,11 @@ using sc_core::sc_time;
 
 namespace {
 uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+std::string hex(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+  return b;
+}
 
 // The route of `bytes_per_consumer` into every core of dst from every core of src.
 NpRoute route(const np::Rect& src, int src_cores, const np::Rect& dst, int dst_cores, uint64_t bytes_per_consumer) {
@@ -101,27 +109,34 @@ void NpExecutor::count_pass(size_t i) {
   memory_access(true, first, wr * uint64_t(cores));
 }
 
-// A timing-only access of `bytes` to the core memories from core `core` on (spread over the
-// banks from there; the values are in the executor's maps).
+// The core-memory traffic of a layer pass whose values live in the executor's maps: `bytes`
+// read or written from core `core`'s bank on, one transaction per bank (a complete payload:
+// reads land in the TimedAccess scratch buffer, writes change no byte: every byte disabled;
+// hw/memory/timed_access.md), wrapping to `core`'s bank after the last. Energy and statistics
+// come from the memory; the stage time is the closed form (plan.h), so the delay is not used.
 void NpExecutor::memory_access(bool write, int core, uint64_t bytes) {
-  const uint64_t bank = m_w.core_mem->bank_bytes();
-  const uint64_t cap = std::min<uint64_t>(uint64_t(m_w.core_mem->banks() - core) * bank, 0x40000000u);
-  tlm::tlm_generic_payload p;
-  TimingOnlyExt timing;
-  p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  p.set_address(m_w.core_mem->base_address() + uint64_t(core) * bank);
-  p.set_data_ptr(nullptr);
-  p.set_extension(&timing);
+  const uint64_t bank = m_w.core_bank_bytes, base = m_w.core_mem->base_address();
+  const uint64_t first = uint64_t(core) * bank, end = uint64_t(m_spec.cores()) * bank;
+  uint64_t at = first;
   while (bytes > 0) {
-    const uint64_t len = std::min(bytes, cap);
-    p.set_data_length(unsigned(len));
-    p.set_streaming_width(unsigned(len));
-    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    const uint64_t len = std::min(bytes, bank);
     sc_time d = sc_core::SC_ZERO_TIME;
-    (*m_w.bus)->b_transport(p, d);
+    const tlm::tlm_response_status r = write ? m_access->write_unchanged(base + at, len, d) : m_access->read(base + at, len, d);
+    if (r != tlm::TLM_OK_RESPONSE)
+      fail("northpole", std::string("core memory ") + (write ? "write" : "read") + " of " + std::to_string(len) + " B at " +
+                            hex(base + at) + " failed: " + m_access->response_string());
     bytes -= len;
+    at = at + bank >= end ? first : at + bank;
   }
-  p.clear_extension(&timing);
+}
+
+void NpExecutor::write_bytes(uint32_t layer, uint64_t addr, const void* data, uint64_t len, sc_time& t) {
+  const sc_time now = sc_core::sc_time_stamp();
+  sc_time d = t > now ? t - now : sc_core::SC_ZERO_TIME;
+  if (m_access->write(addr, data, len, d) != tlm::TLM_OK_RESPONSE)
+    throw LayerRefused(ERR_BAD_ADDRESS, layer, 0,
+                       "write of " + std::to_string(len) + " B at " + hex(addr) + " failed: " + m_access->response_string());
+  t = sc_core::sc_time_stamp() + d;
 }
 
 }  // namespace spiketlm

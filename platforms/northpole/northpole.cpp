@@ -11,9 +11,9 @@ NorthPole::NorthPole(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   m_batch = int(param_int("batch", 32, {"frames per batch of the batch-N report (FACTS.md s7: ResNet-50 published at batch 1 and 32)", "frames", 1, 1 << 16}));
   load_run();
   m_bus = make_child<Router>("bus", "router");
-  m_host = make_child<NpMemory>("host", "northpole.memory");
-  m_frame = make_child<NpMemory>("frame_buffer", "northpole.memory");
-  m_core_mem = make_child<NpMemory>("core_memory", "northpole.memory");
+  m_host = make_child<AddressTarget>("host", "northpole.memory");
+  m_frame = make_child<AddressTarget>("frame_buffer", "northpole.memory");
+  m_core_mem = make_child<AddressTarget>("core_memory", "northpole.memory");
   m_csr = make_child<Csr>("csr", "csr");
   m_core = make_child<NpCore>("core", "northpole.core");
   const char* nocs[4] = {"noc_psum", "noc_act", "noc_model", "noc_instr"};
@@ -24,10 +24,7 @@ NorthPole::NorthPole(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   m_cpu = make_child<Cpu>("cpu", "cpu");
   m_exit = make_child<ExitUnit>("exit", "exit.entropy");
   const np::CoreSpec& s = m_core->spec();
-  if (m_core_mem->banks() != s.cores())
-    fail("northpole", ctx.params.origin(m_core_mem->path() + ".banks") + ": " + m_core_mem->path() + ".banks: expected one bank per core (" +
-                          std::to_string(s.cores()) + " = " + m_core->path() + ".grid_width x grid_height), got " +
-                          std::to_string(m_core_mem->banks()));
+  const uint64_t bank = core_bank_bytes(ctx);
   m_bus->map(*m_host, "host");
   m_bus->map(*m_frame, "frame_buffer");
   m_bus->map(*m_core_mem, "core_memory");
@@ -38,13 +35,14 @@ NorthPole::NorthPole(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   w.csr = m_csr;
   w.core = m_core;
   w.core_mem = m_core_mem;
+  w.core_bank_bytes = bank;
   w.frame = m_frame;
   for (int i = 0; i < 4; ++i) w.nocs[i] = m_noc[i];
   w.exit = m_exit;
   m_ctrl->connect(w);
   m_core->declare_cores(s.cores());
-  m_core_mem->declare_area();
-  m_frame->declare_area();
+  for (AddressTarget* m : {m_core_mem, m_frame})
+    if (auto* np = dynamic_cast<NpMemory*>(m)) np->declare_area();  // another kind declares its own, or none
 
   FirmwareTarget rc;
   rc.dram_base = m_host->base_address();
@@ -54,6 +52,25 @@ NorthPole::NorthPole(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   rc.membrane_bytes = (m_core->membrane_bits() + 7) / 8;
   rc.exit_threshold = exit_threshold_q16();
   attach_host(*m_cpu, *m_csr, rc);
+}
+
+// The core memory holds one bank per core (bank i = core i): a northpole.memory with `banks`
+// = cores, or any target whose size is a whole number of equal banks, one per core.
+uint64_t NorthPole::core_bank_bytes(Context& ctx) const {
+  const int cores = m_core->spec().cores();
+  const std::string where = m_core->path() + ".grid_width x grid_height";
+  if (const auto* np = dynamic_cast<const NpMemory*>(m_core_mem)) {
+    const std::string key = np->path() + ".banks";
+    if (np->banks() != cores)
+      fail("northpole", ctx.params.origin(key) + ": " + key + ": expected one bank per core (" + std::to_string(cores) + " = " +
+                            where + "), got " + std::to_string(np->banks()));
+    return np->bank_bytes();
+  }
+  const uint64_t size = m_core_mem->size_bytes();
+  if (size == 0 || size % uint64_t(cores) != 0)
+    fail("northpole", path() + ".core_memory: expected a size of equal banks, one per core (" + std::to_string(cores) + " = " +
+                          where + "), got " + std::to_string(size) + " bytes");
+  return size / uint64_t(cores);
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include "hw/ctrl/csr.h"
 #include "hw/exit/exit_unit.h"
 #include "hw/northpole/np_controller.h"
+#include "hw/northpole/np_memory.h"
 #include "platforms/platform.h"
 #include "tlm/router.h"
 
@@ -23,8 +24,10 @@ class NorthPole : public Platform {
  private:
   void report_mapping(Report& r) const;
   void report_batches(Report& r, double frame_pj, int n);
+  uint64_t core_bank_bytes(Context& ctx) const;
   Router* m_bus;
-  NpMemory *m_host, *m_frame, *m_core_mem;
+  // Memory slots: any AddressTarget kind (a northpole.memory, or any TLM-2.0 target).
+  AddressTarget *m_host, *m_frame, *m_core_mem;
   Csr* m_csr;
   NpCore* m_core;
   NpNoc* m_noc[4];
