@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "tlm/error.h"
+#include "tlm/output.h"
 
 namespace spiketlm {
 
@@ -221,7 +222,7 @@ void Report::save(const std::string& path, const std::string& format) const {
   else if (format == "csv") write_csv(os);
   else if (format == "text") write_text(os);
   else fail("report", path + ": unknown report format '" + format + "' (expected json, csv or text)");
-  write_file_atomic(path, os.str());
+  OutputSet::process().write(path, os.str());
 }
 
 }  // namespace spiketlm

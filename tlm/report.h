@@ -12,7 +12,8 @@
 // Tables belong to a group that orders the text and HTML: layer, component, more, detail,
 // sample. The default text shows the summary, then the layer, component and more groups (only
 // a table's brief columns, if it names any); --full adds every column and the detail group.
-// Files are written to a temporary name and renamed, so a failed run leaves no partial file.
+// Files go through the run's outputs (tlm/output.h): staged beside the target and put in place
+// by OutputSet::commit(), so a failed run leaves no partial file and changes no file.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -91,7 +92,7 @@ class Report {
   void write_text(std::ostream& os, bool full = false) const;
   void write_json(std::ostream& os) const;
   void write_csv(std::ostream& os) const;   // one long table: table,row,column,value,unit
-  // Write to path atomically (temp file + rename); format json, csv or text.
+  // Stage in OutputSet::process() (put in place by its commit()); format json, csv or text.
   void save(const std::string& path, const std::string& format) const;
 
  private:
@@ -108,7 +109,9 @@ std::string json_escape(const std::string& s);
 // One table as a plain CSV (a header row, then one line per row): a tidy table on its own
 // (spiketlm sweep's results.csv).
 void write_csv_table(std::ostream& os, const Table& t);
-// Write `content` to `path` through a temporary file and rename; error names the file.
+// Write `content` to `path` through a temporary file and rename; error names the file. For
+// files inside a folder the tool owns (a sweep's folder); a file the user named goes through
+// OutputSet (tlm/output.h), which also keeps symlinks and devices.
 void write_file_atomic(const std::string& path, const std::string& content);
 
 }  // namespace spiketlm

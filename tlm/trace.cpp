@@ -5,9 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <sstream>
 
 #include "tlm/error.h"
+#include "tlm/output.h"
 
 namespace spiketlm {
 
@@ -43,11 +44,9 @@ void Tracer::open(const std::string& vcd_path, const std::vector<std::string>& f
   if (m_open) fail("trace", vcd_path + ": a VCD file is already open (" + m_path + ")");
   m_path = vcd_path;
   if (m_path.size() < 4 || m_path.substr(m_path.size() - 4) != ".vcd") m_path += ".vcd";
-  {
-    std::ofstream probe_file(m_path);  // fail now, not after the run, if it cannot be written
-    if (!probe_file) fail("trace", m_path + ": cannot create VCD file");
-  }
-  std::remove(m_path.c_str());
+  // Checked now, written (through the run's outputs, tlm/output.h) only after a successful run.
+  OutputSet::process().claim(m_path, "--vcd");
+  OutputSet::process().claim(gtkw_path(), "--vcd (its gtkwave save file)");
   // The VCD timescale is 1, 10 or 100 of a unit: the resolution must be a power of ten.
   const uint64_t r = resolution.value();
   uint64_t p = 1;
@@ -122,10 +121,16 @@ void Tracer::sample() {
   }
 }
 
+std::string Tracer::gtkw_path() const { return m_path.substr(0, m_path.size() - 4) + ".gtkw"; }
+
 void Tracer::close() {
   if (!m_open) return;
   sample();
-  write_gtkw(write_vcd());
+  uint64_t end = 0;
+  OutputSet::process().write(m_path, [this, &end](std::FILE* f) { end = write_vcd(f); });
+  std::ostringstream g;
+  write_gtkw(g, end);
+  OutputSet::process().write(gtkw_path(), g.str());
   m_open = false;
 }
 
@@ -177,7 +182,7 @@ std::string value_text(double v, unsigned bits, bool is_signed = false) {
 }
 }  // namespace
 
-uint64_t Tracer::write_vcd() const {
+uint64_t Tracer::write_vcd(std::FILE* f) const {
   // Rate probes: one change per interval (its sum, drawn over it) and 0 after the last one.
   std::vector<Change> ch = m_changes;
   uint64_t seq = m_seq;
@@ -190,9 +195,6 @@ uint64_t Tracer::write_vcd() const {
   std::sort(ch.begin(), ch.end(),
             [](const Change& a, const Change& b) { return a.at != b.at ? a.at < b.at : a.seq < b.seq; });
 
-  const std::string tmp = m_path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) fail("trace", m_path + ": cannot write VCD file");
   std::fprintf(f, "$version spiketlm $end\n$timescale %s $end\n", timescale(m_resolution.value()).c_str());
   // Scopes from the dotted names, signals in registration order within their scope.
   struct Node {
@@ -271,12 +273,6 @@ uint64_t Tracer::write_vcd() const {
   // One last time stamp, so that viewers show the final values over a visible span.
   const uint64_t end = std::max<uint64_t>(ch.empty() ? 0 : ch.back().at / R, sc_core::sc_time_stamp().value() / R);
   std::fprintf(f, "#%llu\n", (unsigned long long)(end + 1));
-  const bool ok = std::fflush(f) == 0 && !std::ferror(f);
-  std::fclose(f);
-  if (!ok || std::rename(tmp.c_str(), m_path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    fail("trace", m_path + ": cannot write VCD file");
-  }
   return end + 1;
 }
 
@@ -296,10 +292,8 @@ double gtkw_zoom_fit(uint64_t end_ticks, const sc_core::sc_time& resolution) {
 
 // The gtkwave save file: one group per unit (the signal's parent path), in registration order;
 // zoomed to the whole run.
-void Tracer::write_gtkw(uint64_t end_ticks) const {
-  const std::string gtkw = m_path.substr(0, m_path.size() - 4) + ".gtkw";
-  std::ofstream o(gtkw);
-  if (!o) fail("trace", gtkw + ": cannot write gtkwave save file");
+void Tracer::write_gtkw(std::ostream& o, uint64_t end_ticks) const {
+  const std::string gtkw = gtkw_path();
   auto base = [](const std::string& p) { return p.substr(p.find_last_of('/') + 1); };
   o << "[*] spiketlm: signals grouped by unit. Open with: gtkwave " << base(m_path) << " " << base(gtkw) << "\n";
   o << "[*] probes at their simulated times; sampled variables and rate bins every "

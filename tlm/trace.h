@@ -28,12 +28,13 @@
 //
 // The tracer keeps the changes in memory (a few bytes each: per layer call, per DMA
 // transfer, per memory access interval; nothing per spike or per neuron) and writes FILE.vcd
-// at the end of a successful run, with FILE.gtkw beside it: a gtkwave save file that groups
+// at the end of a successful run (through the run's outputs, tlm/output.h), with FILE.gtkw beside it: a gtkwave save file that groups
 // the signals by unit (`gtkwave FILE.vcd FILE.gtkw`). A Probe of a value that is not traced is
 // empty: set()/add() cost one branch. With no --vcd nothing is recorded.
 #pragma once
 #include <systemc>
 #include <cstdint>
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <limits>
@@ -88,8 +89,8 @@ class Tracer {
   const std::string& path() const { return m_path; }
   const sc_core::sc_time& interval() const { return m_interval; }
   uint64_t changes() const { return m_changes.size(); }
-  // Write FILE.vcd and FILE.gtkw (the end of a successful run). Without a call, nothing is
-  // written.
+  // Stage FILE.vcd and FILE.gtkw in the run's outputs (OutputSet::process(), tlm/output.h;
+  // they are put in place by its commit()). Without a call, nothing is written.
   void close();
 
   // Used by Probe.
@@ -125,8 +126,9 @@ class Tracer {
   uint32_t declare(const std::string& name, unsigned bits, bool timed, Probe::Kind kind = Probe::value);
   void sample();
   void wake();
-  uint64_t write_vcd() const;              // returns the last time stamp (VCD ticks)
-  void write_gtkw(uint64_t end_ticks) const;
+  uint64_t write_vcd(std::FILE* f) const;  // returns the last time stamp (VCD ticks)
+  void write_gtkw(std::ostream& o, uint64_t end_ticks) const;
+  std::string gtkw_path() const;
 
   bool m_open = false;
   std::string m_path;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "sw/include/spiketlm/accel_regs.h"
+#include "tlm/output.h"
 
 namespace spiketlm {
 
@@ -24,6 +25,7 @@ void Cpu::program(std::function<void()> fn, const sc_core::sc_event* irq) {
 }
 
 void Cpu::set_txlog(const std::string& path, uint64_t csr_base) {
+  OutputSet::process().claim(path, "--txlog");
   m_txlog_path = path;
   m_csr_base = csr_base;
   m_txlog.str("");
@@ -36,7 +38,7 @@ void Cpu::thread() {
   if (m_program) m_program();
   m_qk.sync();
   m_done = true;
-  if (!m_txlog_path.empty()) write_file_atomic(m_txlog_path, m_txlog.str());
+  if (!m_txlog_path.empty()) OutputSet::process().write(m_txlog_path, m_txlog.str());
 }
 
 void Cpu::log(const char* op, uint64_t addr, const uint8_t* data, uint64_t len, double ns) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "hw/neuron/network_mode.h"
+#include "tlm/output.h"
 #include "traces/src/golden.h"
 
 namespace spiketlm {
@@ -18,6 +19,7 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   });
   if (!m_calibrate_out.empty() && !m_bundle.functional())
     fail("spikeflow", "run.calibrate_out: expected a functional trace, got the " + m_bundle.kind + " trace " + m_bundle.name);
+  if (!m_calibrate_out.empty()) OutputSet::process().claim_dir(m_calibrate_out, "run.calibrate_out");
 
   m_bus = make_child<Router>("bus", "router");
   m_dram = make_child<AddressTarget>("dram", "dram.lpddr4");
@@ -304,7 +306,7 @@ void SpikeFlow::calibrate(const RunResults& run, Report& r) {
   b.name = m_bundle.name + "_bn_adapted";
   b.description = m_bundle.description + "; BN running statistics re-estimated on " + std::to_string(run.samples.size()) +
                   " samples from " + std::to_string(m_first) + " through a non-ideal SpikeFlow (spiketlm calibrate)";
-  write_bundle(b, m_calibrate_out);
+  write_bundle(b, OutputSet::process().stage_dir(m_calibrate_out));  // in place at the run's commit
   r.set("calibration", "calibration_out", m_calibrate_out);
   r.set("calibration", "calibration_samples", int64_t(run.samples.size()));
   r.set("calibration", "calibration_first_sample", int64_t(m_first));

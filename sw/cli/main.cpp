@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include "sw/map/map_command.h"
+#include "tlm/cleanup.h"
+#include "tlm/output.h"
 #include "sw/run/simulation.h"
 #include "sw/cli/compare.h"
 #include "sw/cli/help.h"
@@ -132,18 +134,28 @@ Args parse(int argc, char** argv) {
 }
 
 // `before_output`: a last step on the report before it is written (calibrate).
+// Every output is claimed before anything is read or run (the VCD by the tracer, the
+// transaction log by the CPU, run.calibrate_out by its platform, during configuration) and
+// put in place only after the run succeeded (tlm/output.h).
 int cmd_run(const Args& a, const std::function<void(Report&)>& before_output = nullptr) {
   if (a.req.config.empty()) usage("run needs a platform YAML");
+  OutputSet& out = OutputSet::process();
+  if (!a.dump_config.empty()) out.claim(a.dump_config, "--dump-config");
+  if (!a.json.empty()) out.claim(a.json, "--json");
+  if (!a.csv.empty()) out.claim(a.csv, "--csv");
+  out.refuse_input(a.req.config, "CONFIG");
   Simulation sim;
   sim.configure(a.req);
   sim.elaborate();
-  if (!a.dump_config.empty()) write_file_atomic(a.dump_config, sim.ctx().params.dump_yaml());
+  const std::string dump = a.dump_config.empty() ? std::string() : sim.ctx().params.dump_yaml();
   sim.run();
   Report r = sim.report();
   if (before_output) before_output(r);
-  if (!a.quiet) r.write_text(std::cout, a.full);
+  if (!a.dump_config.empty()) out.write(a.dump_config, dump);
   if (!a.json.empty()) r.save(a.json, "json");
   if (!a.csv.empty()) r.save(a.csv, "csv");
+  out.commit();
+  if (!a.quiet) r.write_text(std::cout, a.full);
   return 0;
 }
 
@@ -156,6 +168,14 @@ int cmd_run(const Args& a, const std::function<void(Report&)>& before_output = n
 // Each pass is its own process (SystemC elaborates once per process); intermediate bundles go
 // to a temporary directory; the last pass writes --out (with its `calibration` record, so later
 // runs refuse to evaluate the calibration samples) and the report. A failing pass leaves no --out.
+bool same_path(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ea, eb;
+  const fs::path pa = fs::weakly_canonical(fs::absolute(a), ea), pb = fs::weakly_canonical(fs::absolute(b), eb);
+  if (ea || eb) return false;
+  return (pa / "").lexically_normal() == (pb / "").lexically_normal();
+}
+
 int cmd_calibrate(const Args& a) {
   std::string trace, out;
   for (const auto& p : a.req.run_params) {
@@ -163,6 +183,13 @@ int cmd_calibrate(const Args& a) {
     if (p.first == "run.calibrate_out") out = p.second;
   }
   if (a.req.config.empty() || out.empty() || trace.empty()) usage("calibrate needs a platform YAML, --trace DIR and --out DIR");
+  if (same_path(out, trace))
+    fail("cli", out + ": --out: is the input --trace (" + trace + "), expected a new directory for the adapted bundle");
+  OutputSet& outs = OutputSet::process();
+  outs.claim_dir(out, "--out");
+  if (!a.dump_config.empty()) outs.claim(a.dump_config, "--dump-config");
+  if (!a.json.empty()) outs.claim(a.json, "--json");
+  if (!a.csv.empty()) outs.claim(a.csv, "--csv");
   const bundle b0 = read_bundle(trace);
   int passes = 0;
   for (const auto& L : b0.layers) passes += L.bn && L.fires();
@@ -170,13 +197,14 @@ int cmd_calibrate(const Args& a) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "spiketlm_calibrate_XXXXXX").string();
   if (!mkdtemp(tmpl.data())) fail("calibrate", tmpl + ": expected a temporary directory, got " + std::strerror(errno));
   const std::string tmp = tmpl;
-  struct Cleanup {
+  cleanup::add_dir(tmp);  // removed also when a signal ends the run
+  struct RemoveTmp {
     std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
+    ~RemoveTmp() {
+      cleanup::remove_tree(dir.c_str());
+      cleanup::forget(dir);
     }
-  } cleanup{tmp};
+  } remove_tmp{tmp};
   std::string in = trace;
   for (int k = 1; k <= passes; ++k) {
     const bool last = k == passes;
@@ -197,18 +225,19 @@ int cmd_calibrate(const Args& a) {
     const pid_t pid = fork();
     if (pid < 0) fail("calibrate", std::string("fork: expected a child process, got ") + std::strerror(errno));
     if (pid == 0) {
+      cleanup::reset_after_fork();
       int rc = 1;
       try {
         rc = cmd_run(c, [&](Report& r) {
           if (!last) return;
-          bundle b = read_bundle(pass_out);
+          bundle b = read_bundle(OutputSet::process().staged_dir(pass_out));  // in place at the pass's commit
           const int first = int(r.get("calibration", "calibration_first_sample").as_int());
           const int n = int(r.get("calibration", "calibration_samples").as_int());
           b.name = b0.name + "_bn_adapted";
           b.description = b0.description + "; BN running statistics re-estimated layer by layer (" + std::to_string(passes) +
                           " passes) on samples " + std::to_string(first) + ".." + std::to_string(first + n - 1) +
                           " through a non-ideal platform (spiketlm calibrate)";
-          write_bundle(b, out);  // with the last pass's calibration record (its samples)
+          write_bundle(b, OutputSet::process().stage_dir(out));  // with the last pass's calibration record
           // The platform's bn_adaptation table compares with the last pass's input; this one
           // compares the final statistics with the trace's own.
           auto& t = r.table("bn_adaptation_total", "BN adaptation: final running statistics against the input trace's",
@@ -229,6 +258,7 @@ int cmd_calibrate(const Args& a) {
           r.set("calibration", "calibration_passes", int64_t(passes));
         });
       } catch (const std::exception& e) {
+        OutputSet::process().discard();
         std::cerr << "spiketlm: error: " << error_text(e) << "\n";
         rc = 1;
       }
@@ -236,8 +266,10 @@ int cmd_calibrate(const Args& a) {
       std::cerr.flush();
       _exit(rc);
     }
+    cleanup::add_child(pid, cleanup::ChildPolicy::terminate);  // a signal to us stops the pass too
     int st = 0;
-    if (waitpid(pid, &st, 0) < 0) fail("calibrate", std::string("waitpid: ") + std::strerror(errno));
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    cleanup::forget_child(pid);
     const int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
     if (rc != 0) return rc;
     in = pass_out;
@@ -276,6 +308,7 @@ int help_main(int argc, char** argv) {
 
 int sc_main(int argc, char** argv) {
   if (const int rc = help_main(argc, argv); rc >= 0) return rc;
+  cleanup::install_signal_cleanup();
   if (argc > 1 && std::string(argv[1]) == "sweep") return cli::sweep_main(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "compare") return cli::compare_main(argc, argv);
   if (argc >= 2 && std::string(argv[1]) == "map") return map::map_main(argc - 1, argv + 1);
@@ -304,15 +337,8 @@ int sc_main(int argc, char** argv) {
     if (a.command == "calibrate") return cmd_calibrate(a);
     usage("unknown command '" + a.command + "'");
   } catch (const std::exception& e) {
+    OutputSet::process().discard();  // a failed run writes nothing and changes no file
     std::cerr << "spiketlm: error: " << error_text(e) << "\n";
-    if (!a.req.vcd.empty()) {
-      // A failed run leaves no partial output file.
-      std::error_code ec;
-      std::string v = a.req.vcd;
-      if (v.size() < 4 || v.substr(v.size() - 4) != ".vcd") v += ".vcd";
-      std::filesystem::remove(v, ec);
-      std::filesystem::remove(v.substr(0, v.size() - 4) + ".gtkw", ec);
-    }
     return 1;
   }
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 
+#include "tlm/output.h"
 #include "tlm/error.h"
 #include "tlm/report.h"
 #include "traces/nir/export.h"
@@ -139,11 +140,13 @@ int cmd_import(const std::vector<std::string>& a) {
     else usage("unexpected argument " + s);
   }
   if (model.empty() || out.empty()) usage("import needs a NIR file and -o BUNDLE");
+  if (!json.empty()) OutputSet::process().claim(json, "--json");
   if (!config.empty() && !bits_given) o.membrane_bits = nir::platform_membrane_bits(config, overrides);
   const nir::import_result r = nir::import_nir(model, out, o);
   const Report rep = import_report(r, o, model);
-  if (!quiet) rep.write_text(std::cout);
   if (!json.empty()) rep.save(json, "json");
+  OutputSet::process().commit();
+  if (!quiet) rep.write_text(std::cout);
   return 0;
 }
 

@@ -139,7 +139,9 @@ void write_results(const Report& r, const SweepFolder& f) {
   write_csv_table(pcsv, r.table("pareto"));
   write_file_atomic(f.path("results.csv"), csv.str());
   write_file_atomic(f.path("pareto.csv"), pcsv.str());
-  r.save(f.path("results.json"), "json");
+  std::ostringstream json;  // the sweep's own folder: written now, not at the CLI's commit
+  r.write_json(json);
+  write_file_atomic(f.path("results.json"), json.str());
 }
 
 }  // namespace spiketlm::dse

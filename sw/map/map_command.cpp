@@ -6,6 +6,7 @@
 #include "sw/map/hierarchy.h"
 #include "sw/map/map_report.h"
 #include "tlm/error.h"
+#include "tlm/output.h"
 #include "traces/src/trace.h"
 
 namespace spiketlm::map {
@@ -96,10 +97,15 @@ MapArgs parse(int argc, char** argv) {
 void emit(const Report& rep, const MapArgs& a) {
   if (!a.json.empty()) rep.save(a.json, "json");
   if (!a.csv.empty()) rep.save(a.csv, "csv");
+  OutputSet::process().commit();  // with --out: every output in place together, or none
   if (!a.quiet) rep.write_text(std::cout, a.full);
 }
 
 int run(const MapArgs& a) {
+  OutputSet& outs = OutputSet::process();  // checked before anything runs (tlm/output.h)
+  if (!a.json.empty()) outs.claim(a.json, "--json");
+  if (!a.csv.empty()) outs.claim(a.csv, "--csv");
+  if (!a.out.empty()) outs.claim(a.out, "--out");
   const bundle b = read_bundle(a.platform.trace);
   if (b.ann())
     throw std::runtime_error(a.platform.trace + ": network: expected an SNN bundle (the mapping explorer maps neuron state "
@@ -128,7 +134,7 @@ int run(const MapArgs& a) {
         rep.set("best", "note", "state removal changes the network's function: accuracy not measured by spiketlm map");
         break;
       }
-  if (!a.out.empty()) write_file_atomic(a.out, to_yaml(r.best.mapping, net));
+  if (!a.out.empty()) OutputSet::process().write(a.out, to_yaml(r.best.mapping, net));
   emit(rep, a);
   return 0;
 }
@@ -140,6 +146,7 @@ int map_main(int argc, char** argv) {
   try {
     return run(a);
   } catch (const std::exception& e) {
+    OutputSet::process().discard();
     std::cerr << "spiketlm: error: " << error_text(e) << "\n";
     return 1;
   }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tlm/error.h"
+#include "tlm/output.h"
 
 namespace spiketlm {
 
@@ -131,6 +132,7 @@ void child_main(int fd, const Request& r) {
     status = '1';
     text = "unknown error in the simulation process";
   }
+  OutputSet::process().discard();  // _exit runs no destructor: no temporary file stays
   std::cout.flush();
   std::cerr.flush();
   std::fflush(nullptr);

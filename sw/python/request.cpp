@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sw/run/simulation.h"
+#include "tlm/output.h"
 
 
 namespace spiketlm {
@@ -96,6 +97,7 @@ std::string run_json(const std::vector<std::string>& a) {
   sim.run();
   std::ostringstream os;
   sim.report().write_json(os);
+  OutputSet::process().commit();  // the VCD, transaction log... of a run that succeeded
   return os.str();
 }
 
