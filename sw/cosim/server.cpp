@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,11 +17,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <systemc>
 #include <thread>
 
 #include "sw/cosim/cosim_protocol.h"
+#include "tlm/cleanup.h"
 #include "tlm/module.h"
 
 extern char** environ;
@@ -43,6 +46,26 @@ std::string secs(double s) {
   o << s;
   return o.str();
 }
+// A unix socket some process is listening on: never ours to remove. Read from the kernel's
+// table of unix sockets (/proc/net/unix: a listening socket has flag __SO_ACCEPTCON, 0x10000),
+// not by connecting, which the listener would take for its firmware. A listener bound through
+// a relative path from another directory is not recognised (its entry is that relative path).
+bool socket_in_use(const std::string& path) {
+  struct stat mine{};
+  if (::stat(path.c_str(), &mine) != 0) return false;
+  std::ifstream in("/proc/net/unix");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string num, refs, proto, flags, type, state, inode, bound;
+    if (!(f >> num >> refs >> proto >> flags >> type >> state >> inode >> bound)) continue;
+    if ((std::strtoul(flags.c_str(), nullptr, 16) & 0x10000u) == 0) continue;
+    struct stat st{};
+    if (::stat(bound.c_str(), &st) == 0 && st.st_dev == mine.st_dev && st.st_ino == mine.st_ino) return true;
+  }
+  return false;
+}
 uint64_t get64(const uint8_t* p) {
   uint64_t v;
   std::memcpy(&v, p, 8);
@@ -62,11 +85,14 @@ void CosimServer::shutdown(bool kill_child) {
     if (kill_child) ::kill(m_child, SIGKILL);
     int st = 0;
     while (::waitpid(m_child, &st, 0) < 0 && errno == EINTR) {}
+    cleanup::forget_child(m_child);
     m_child = -1;
   }
   std::error_code ec;
   if (!m_unix_path.empty()) std::filesystem::remove(m_unix_path, ec);
   if (!m_tmpdir.empty()) std::filesystem::remove_all(m_tmpdir, ec);
+  if (!m_unix_path.empty()) cleanup::forget(m_unix_path);
+  if (!m_tmpdir.empty()) cleanup::forget(m_tmpdir);
   m_unix_path.clear();
   m_tmpdir.clear();
 }
@@ -82,6 +108,7 @@ void CosimServer::listen_socket() {
     char tmpl[] = "/tmp/spiketlm-cosim-XXXXXX";
     if (!::mkdtemp(tmpl)) fail("cosim", std::string("cannot create a socket directory: ") + std::strerror(errno));
     m_tmpdir = tmpl;
+    cleanup::add_dir(m_tmpdir);
     a = "unix:" + m_tmpdir + "/sock";
   }
   if (a.rfind("unix:", 0) == 0) {
@@ -94,10 +121,15 @@ void CosimServer::listen_socket() {
     std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
     m_listen = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     std::error_code ec;
-    if (std::filesystem::is_socket(path, ec)) std::filesystem::remove(path, ec);  // a stale socket
+    if (std::filesystem::is_socket(path, ec)) {
+      if (socket_in_use(path))
+        fault("cannot listen on " + a + ": another process is listening there, expected a free path");
+      std::filesystem::remove(path, ec);  // a stale socket: nobody listens
+    }
     if (m_listen < 0 || ::bind(m_listen, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || ::listen(m_listen, 1) < 0)
       fault("cannot listen on " + a + ": " + std::strerror(errno));
     m_unix_path = path;
+    cleanup::add_file(path);
     m_addr = a;
     return;
   }
@@ -149,6 +181,7 @@ void CosimServer::spawn() {
   const int rc = ::posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), envp.data());
   if (rc != 0) fault("cannot start the external firmware '" + args[0] + "': " + std::strerror(rc));
   m_child = pid;
+  cleanup::add_child(pid, cleanup::ChildPolicy::kill);
 }
 
 void CosimServer::accept_client() {
@@ -161,6 +194,7 @@ void CosimServer::accept_client() {
     if (m_child > 0) {
       int st = 0;
       if (::waitpid(m_child, &st, WNOHANG) == m_child) {
+        cleanup::forget_child(m_child);
         m_child = -1;
         fault("the external firmware exited " +
               (WIFEXITED(st) ? "with status " + std::to_string(WEXITSTATUS(st)) : "on signal " + std::to_string(WTERMSIG(st))) +
@@ -420,6 +454,7 @@ void CosimServer::reap_after_finish() {
     if (clock::now() > deadline) fault("the external firmware did not exit within run.cosim_timeout_s after FINISH");
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  cleanup::forget_child(m_child);
   m_child = -1;
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
     fault("the external firmware " +

@@ -74,7 +74,7 @@ TEST(Outputs, ACsvThatCannotBeWrittenLeavesTheJsonAsItWas) {
   put(d + "/r.json", "old json");
   const CliResult r = cli(kDemo + " --json " + d + "/r.json --csv /dev/full");
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "spiketlm: /dev/full: --csv: write failed (No space left on device), expected a writable target\n");
+  EXPECT_EQ(r.err, "spiketlm: error: spiketlm/output: /dev/full: --csv: write failed (No space left on device), expected a writable target\n");
   EXPECT_EQ(slurp(d + "/r.json"), "old json");
   EXPECT_EQ(names(d), std::vector<std::string>{"r.json"});
 }
@@ -88,7 +88,7 @@ TEST(Outputs, ASymlinkIsFollowedAndADeviceIsWrittenInPlace) {
   const CliResult r = cli(kDemo + " --json " + d + "/latest.json --csv /dev/null");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(fs::is_symlink(d + "/latest.json"));
-  EXPECT_EQ(slurp(d + "/results/r.json").rfind("{\n  \"title\"", 0), 0u);
+  EXPECT_EQ(slurp(d + "/results/r.json").rfind("{\n  \"schema\": \"spiketlm-report\"", 0), 0u);
   struct stat st;
   ASSERT_EQ(::stat("/dev/null", &st), 0);
   EXPECT_TRUE(S_ISCHR(st.st_mode));
@@ -98,7 +98,8 @@ TEST(Outputs, ASymlinkIsFollowedAndADeviceIsWrittenInPlace) {
 TEST(Outputs, DevStdoutGetsTheReport) {
   const CliResult r = cli(kDemo + " --json /dev/stdout");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out.rfind("{\n  \"title\": \"spiketlm memdemo", 0), 0u) << r.out.substr(0, 200);
+  EXPECT_EQ(r.out.rfind("{\n  \"schema\": \"spiketlm-report\"", 0), 0u) << r.out.substr(0, 200);
+  EXPECT_NE(r.out.find("\"title\": \"spiketlm memdemo"), std::string::npos);
 }
 
 TEST(Outputs, AFileSizeLimitIsAOneLineErrorAndTheOldFileStays) {
@@ -109,7 +110,7 @@ TEST(Outputs, AFileSizeLimitIsAOneLineErrorAndTheOldFileStays) {
                           " --json " + d + "/r.json' >" + d + "/../out_ulimit.out 2>" + d + "/../out_ulimit.err";
   const int rc = std::system(cmd.c_str());
   EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, 1);
-  EXPECT_EQ(slurp(d + "/../out_ulimit.err"), "spiketlm: " + d + "/r.json: --json: write failed (File too large), expected room "
+  EXPECT_EQ(slurp(d + "/../out_ulimit.err"), "spiketlm: error: spiketlm/output: " + d + "/r.json: --json: write failed (File too large), expected room "
                                              "for the whole output (disk space, file-size limit); the previous file is unchanged\n");
   EXPECT_EQ(slurp(d + "/r.json"), "old json");
   EXPECT_EQ(names(d), std::vector<std::string>{"r.json"});
@@ -125,39 +126,64 @@ TEST(Outputs, BadTargetsAreRefusedBeforeTheRun) {
     EXPECT_EQ(r.out, "") << args;
     return r.err;
   };
-  EXPECT_EQ(err(kDemo + " --dump-config " + d + "/adir"), "spiketlm: " + d + "/adir: --dump-config: is a directory, expected a file path\n");
+  EXPECT_EQ(err(kDemo + " --dump-config " + d + "/adir"), "spiketlm: error: spiketlm/output: " + d + "/adir: --dump-config: is a directory, expected a file path\n");
   EXPECT_EQ(err(kDemo + " --json " + d + "/none/r.json"),
-            "spiketlm: " + d + "/none/r.json: --json: directory '" + d + "/none' does not exist, expected an existing directory\n");
+            "spiketlm: error: spiketlm/output: " + d + "/none/r.json: --json: directory '" + d + "/none' does not exist, expected an existing directory\n");
   EXPECT_EQ(err(kDemo + " --json " + d + "/r --csv " + d + "/./r"),
-            "spiketlm: " + d + "/./r: --csv: is the same file as --json (" + d + "/r), expected a different path for each output\n");
+            "spiketlm: error: spiketlm/output: " + d + "/./r: --csv: is the same file as --json (" + d + "/r), expected a different path for each output\n");
   const std::string cfg = slurp(d + "/p.yaml");
   EXPECT_EQ(err("run " + d + "/p.yaml --quiet --json " + d + "/p.yaml"),
-            "spiketlm: " + d + "/p.yaml: --json: is the input CONFIG (" + d + "/p.yaml), expected an output path that is not an input\n");
+            "spiketlm: error: spiketlm/output: " + d + "/p.yaml: --json: is the input CONFIG (" + d + "/p.yaml), expected an output path that is not an input\n");
   EXPECT_EQ(slurp(d + "/p.yaml"), cfg);
   EXPECT_EQ(names(d), (std::vector<std::string>{"adir", "p.yaml"}));
 }
 
 TEST(Outputs, SigintDuringARunLeavesNoOutputAndNoTemporaryFile) {
-  // The run waits for an external firmware that hangs: interrupted mid-run, for certain.
+  // The run waits for a firmware that never connects: interrupted mid-run, for certain.
   const std::string d = scratch("out_sigint");
   put(d + "/r.json", "old");
   const std::string cmd = "cd " + source_dir() + " && SC_COPYRIGHT_MESSAGE=DISABLE exec " + binary_dir() + "/spiketlm " + kSata +
-                          " --samples 1 --cosim-exec '" + binary_dir() + "/spiketlm_example_fw --misbehave hang --pidfile " + d +
-                          "/fw.pid' --json " + d + "/r.json --dump-config " + d + "/c.yaml --vcd " + d + "/w.vcd --txlog " +
-                          d + "/t.log 2>/dev/null";
+                          " --samples 1 --cosim unix:" + d + "/fw.sock --json " + d + "/r.json --dump-config " + d +
+                          "/c.yaml --vcd " + d + "/w.vcd --txlog " + d + "/t.log 2>/dev/null";
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  for (int i = 0; i < 1500 && !fs::exists(d + "/fw.pid"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_TRUE(fs::exists(d + "/fw.pid"));
+  for (int i = 0; i < 1500 && !fs::exists(d + "/fw.sock"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(fs::exists(d + "/fw.sock"));
   ::kill(pid, SIGINT);
   int st = 0;
   ASSERT_EQ(::waitpid(pid, &st, 0), pid);
   EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT);
   EXPECT_EQ(slurp(d + "/r.json"), "old");
-  EXPECT_EQ(names(d), (std::vector<std::string>{"fw.pid", "r.json"}));
+  EXPECT_EQ(names(d), (std::vector<std::string>{"r.json"}));
+}
+
+TEST(Outputs, ASecondInstanceNeverTakesOverALiveCosimSocket) {
+  // Before: the second instance unlinked the first one's live socket, which became unreachable.
+  const std::string d = scratch("out_cosim_live");
+  const std::string sock = d + "/fw.sock";
+  const std::string cmd = "cd " + source_dir() + " && SC_COPYRIGHT_MESSAGE=DISABLE exec " + binary_dir() + "/spiketlm " + kSata +
+                          " --samples 1 --cosim unix:" + sock + " 2>/dev/null >/dev/null";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 1500 && !fs::exists(sock); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(fs::exists(sock));
+  const auto inode = fs::status(sock).type();
+  const CliResult r = cli(kSata + " --samples 1 --cosim unix:" + sock);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "spiketlm: error: spiketlm/cosim: cannot listen on unix:" + sock +
+                       ": another process is listening there, expected a free path\n");
+  EXPECT_TRUE(fs::exists(sock));
+  EXPECT_EQ(fs::status(sock).type(), inode);
+  ::kill(pid, SIGTERM);
+  int st = 0;
+  ASSERT_EQ(::waitpid(pid, &st, 0), pid);
+  EXPECT_FALSE(fs::exists(sock));  // the first instance removed its own socket when it ended
 }
 
 TEST(Outputs, CalibrateNeverWritesIntoItsInputBundle) {
@@ -172,7 +198,7 @@ TEST(Outputs, CalibrateNeverWritesIntoItsInputBundle) {
            {d + "/tr", d + "/tr"}, {d + "/tr", d + "/./tr/"}, {d + "/tr/", d + "/alias"}}) {
     const CliResult r = cli(base + trace + " --out " + out);
     EXPECT_EQ(r.code, 1) << out;
-    EXPECT_EQ(r.err, "spiketlm: " + out + ": --out: is the input --trace (" + trace +
+    EXPECT_EQ(r.err, "spiketlm: error: spiketlm/cli: " + out + ": --out: is the input --trace (" + trace +
                          "), expected a new directory for the adapted bundle\n");
   }
   // Another bundle's directory (not empty) is not replaced either.
@@ -180,7 +206,7 @@ TEST(Outputs, CalibrateNeverWritesIntoItsInputBundle) {
   put(d + "/other/keep.txt", "mine");
   const CliResult o = cli(base + d + "/tr --out " + d + "/other");
   EXPECT_EQ(o.code, 1);
-  EXPECT_EQ(o.err, "spiketlm: " + d + "/other: --out: is a directory that is not empty, expected a new path or an empty directory\n");
+  EXPECT_EQ(o.err, "spiketlm: error: spiketlm/output: " + d + "/other: --out: is a directory that is not empty, expected a new path or an empty directory\n");
   EXPECT_EQ(slurp(d + "/other/keep.txt"), "mine");
   EXPECT_EQ(slurp(d + "/tr/trace.yaml"), yaml);
   EXPECT_EQ(fs::last_write_time(d + "/tr/conv1.bn.running_mean.npy"), mtime);
