@@ -16,7 +16,9 @@
 
 #include "sw/dse/report_reader.h"
 #include "sw/run/simulation.h"
+#include "tlm/cleanup.h"
 #include "tlm/error.h"
+#include "tlm/output.h"
 #include "tlm/report.h"
 
 namespace spiketlm::cli {
@@ -84,6 +86,7 @@ int run_child(const RunRequest& req, const std::string& json) {
   const pid_t pid = fork();
   if (pid < 0) fail("compare", std::string("fork: expected a child process, got ") + std::strerror(errno));
   if (pid == 0) {
+    cleanup::reset_after_fork();  // the parent's temporaries are the parent's to remove
     int rc = 0;
     try {
       Simulation sim;
@@ -91,6 +94,7 @@ int run_child(const RunRequest& req, const std::string& json) {
       sim.elaborate();
       sim.run();
       sim.report().save(json, "json");
+      OutputSet::process().commit();
     } catch (const std::exception& e) {
       std::cerr << "spiketlm: error: " << req.config << ": " << error_text(e) << "\n";
       rc = 1;
@@ -148,7 +152,10 @@ Report build(const CompareArgs& a, const std::vector<Report>& runs) {
 
 int compare_main(int argc, char** argv) {
   const CompareArgs a = parse(argc, argv);
+  OutputSet& outs = OutputSet::process();
   try {
+    if (!a.json.empty()) outs.claim(a.json, "--json");
+    if (!a.csv.empty()) outs.claim(a.csv, "--csv");
     std::string tmpl = (std::filesystem::temp_directory_path() / "spiketlm_compare_XXXXXX").string();
     if (!mkdtemp(tmpl.data())) fail("compare", tmpl + ": expected a temporary directory, got " + std::strerror(errno));
     struct Cleanup {
@@ -166,10 +173,12 @@ int compare_main(int argc, char** argv) {
         runs.push_back(dse::read_report_json(json));
       }
     const Report out = build(a, runs);
-    if (!a.quiet) out.write_text(std::cout);
     if (!a.json.empty()) out.save(a.json, "json");
     if (!a.csv.empty()) out.save(a.csv, "csv");
+    outs.commit();
+    if (!a.quiet) out.write_text(std::cout);
   } catch (const std::exception& e) {
+    outs.discard();
     std::cerr << "spiketlm: error: " << error_text(e) << "\n";
     return 1;
   }

@@ -146,8 +146,8 @@ TEST(Sweep, FailedPointIsListedWithItsErrorAndRetriedAlone) {
   const CliResult r = cli("sweep " + s.file);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("4 points: 3 done, 1 failed"), std::string::npos) << r.out;
-  EXPECT_EQ(r.err, "spiketlm: sweep point 1 failed: spiketlm: error: spiketlm/report: report.json: cannot rename temporary "
-                   "file into place (points/0001/stderr.log)\n");
+  EXPECT_EQ(r.err, "spiketlm: sweep point 1 failed: spiketlm: error: spiketlm/output: report.json: --json: is a directory, "
+                   "expected a file path (points/0001/stderr.log)\n");
   const std::string db = s.out + "/sweep.db";
   EXPECT_EQ(sql(db, "SELECT point, state, exit_code FROM points WHERE state != 'done'"), (std::vector<std::string>{"1|failed|1"}));
   // A plain resume does not run it again; --retry-failed runs it alone.
