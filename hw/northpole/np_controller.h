@@ -29,9 +29,12 @@ class NpController : public Controller {
   NpExecutor& executor() { return *m_ex; }
   const NpExecutor& executor() const { return *m_ex; }
   const NpExecutor::Config& config() const { return m_cfg; }
+  const std::string& offchip_tech() const { return m_offchip_tech; }
 
  private:
   NpExecutor::Config m_cfg;
+  std::string m_offchip_tech;
+  ActionId m_offchip{};
   std::unique_ptr<NpExecutor> m_ex;
 };
 

@@ -23,9 +23,15 @@ NpExecutor::NpExecutor(Context& ctx, const Config& c, const Wiring& w)
 std::vector<LayerCall> NpExecutor::schedule(int layers, int timesteps) const {
   // Timestep-outer: pass t of every layer, then t + 1 (membranes stay in the cores); the
   // passes overlap in the layer pipeline (run()).
+  // Time-multiplexed: segment by segment (its weights are on chip only during its turn).
   std::vector<LayerCall> calls;
-  for (int t = 0; t < timesteps; ++t)
-    for (int l = 0; l < layers; ++l) calls.push_back({l, {t}});
+  const int segs = std::max(1, m_plan.segments());
+  for (int s = 0; s < segs; ++s) {
+    const int a = segs == 1 ? 0 : int(m_plan.segment_first[size_t(s)]);
+    const int b = s + 1 < segs ? int(m_plan.segment_first[size_t(s) + 1]) : layers;
+    for (int t = 0; t < timesteps; ++t)
+      for (int l = a; l < b; ++l) calls.push_back({l, {t}});
+  }
   return calls;
 }
 
@@ -45,6 +51,7 @@ sc_time NpExecutor::begin_run(const RunInfo& run, sc_time now, RunCounts& counts
   }
   m_t0 = now;
   m_F.assign(run.layers->size(), 0.0);
+  m_seg_ready.assign(size_t(std::max(1, m_plan.segments())), 0.0);
   wire(*run.layers);
   return now;
 }
@@ -61,6 +68,7 @@ sc_time NpExecutor::run(const LayerCmd& L, const std::vector<int>& tss, int time
     read_frame(L, r, ts, t, counts);
     if (i == 0) ready = (t - m_t0).to_seconds() * 1e9;
   }
+  const double seg_ready = segment_ready(i, ts);  // time-multiplexed: the segment's reload
   const double e0 = m_ctx.ledger.total_pj(0);
   const uint64_t fired = compute(L, r, ts, st);
   if (L.fires()) counts.spikes_out += fired;
@@ -69,7 +77,7 @@ sc_time NpExecutor::run(const LayerCmd& L, const std::vector<int>& tss, int time
   ++st.passes;
   // The layer pipeline: this pass starts when its input is ready (the producer's pass, or the
   // previous layer's in the descriptor order) and the layer has finished its previous pass.
-  const double prev = i == 0 ? std::max(ready, m_exit_on ? m_barrier : 0.0) : m_F[i - 1];
+  const double prev = std::max(i == 0 ? std::max(ready, m_exit_on ? m_barrier : 0.0) : m_F[i - 1], seg_ready);
   m_F[i] = std::max(prev, m_F[i]) + m_stage_ns[i];
   const sc_time done = m_t0 + sc_time(m_F[i], SC_NS);
   return done > now ? done : now;

@@ -5,8 +5,9 @@
 // the traffic (np_traffic.cpp: the four NoCs and the core memories, per layer pass) and the
 // datapath (np_datapath.cpp: the functional VMM + vector unit on int32 maps). Per run:
 //   begin_run  at a new descriptor table: plans the network (a network that does not fit is
-//              refused), loads every layer's weights into its cores over the model NoC; then
-//              reads the frame into the frame buffer
+//              refused, or with time_multiplex cut into segments whose weights are reloaded
+//              every frame: np_reload.cpp), loads every layer's weights into its cores over
+//              the model NoC; then reads the frame into the frame buffer
 //   run        one layer pass (one timestep of one frame): values, counts, and its completion
 //              in the layer pipeline F(i, t) = max(F(i - 1, t), F(i, t - 1)) + stage_i
 //   outputs    the output layer's accumulations, written back to host memory
@@ -15,6 +16,7 @@
 #pragma once
 #include <tlm>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -44,6 +46,11 @@ class NpExecutor : public LayerExecutor {
     int weight_bits = 0;          // 0: from the weights' values; else the VMM mode for every layer
     int weight_reuse = 8;         // output pixels per weight fetch from core memory
     int instr_bytes = 64;         // instruction bytes per core per layer pass
+    // Time-multiplexed weights (a network that does not fit; northpole.md): segments of
+    // layers take the chip in turn, their weights reloaded from off chip on every frame.
+    bool time_multiplex = false;
+    double offchip_gbps = 7.88;   // the off-chip link's rate (GB/s), the reload's bottleneck
+    uint64_t offchip_burst = 64;  // bytes per off-chip read (the energy action's unit)
   };
   // The memories are any TLM-2.0 targets on the bus (tlm/router.h AddressTarget: a
   // northpole.memory, or any kind that honours the generic payload): every access the
@@ -56,6 +63,7 @@ class NpExecutor : public LayerExecutor {
     NpNoc* nocs[4] = {};
     tlm::tlm_initiator_socket<>* bus = nullptr;      // host memory, frame buffer, core memories
     tlm::tlm_initiator_socket<>* noc[4] = {};        // the controller's sockets bound to the NoCs
+    std::function<void(uint64_t)> offchip_reads;     // counts off-chip reads (bursts) of a reload
   };
   NpExecutor(Context& ctx, const Config& c, const Wiring& w);
 
@@ -80,6 +88,16 @@ class NpExecutor : public LayerExecutor {
   // Energy of the weight loads (all of it, and its model-NoC part), once per network.
   double load_energy_pj() const { return m_load_pj; }
   double load_noc_pj() const { return m_load_noc_pj; }
+  // Time-multiplexing: the closed-form reload time of each segment (ns; empty: one segment),
+  // and over every run the reloads' energy (pJ) and bytes.
+  const std::vector<double>& reload_ns() const { return m_reload_ns; }
+  double reload_pj() const { return m_reload_pj; }
+  uint64_t reload_bytes() const { return m_reload_bytes; }
+  // The layer pipeline's time for `passes` passes (frames x timesteps) from the first
+  // segment's reload to the last pass (one segment: pipeline_end of the stages), and the
+  // time per pass once the pipeline is full (the slowest stage of each segment, summed).
+  double frames_ns(uint64_t passes) const;
+  double steady_pass_ns() const;
   const np::CoreSpec& spec() const { return m_spec; }
   // The shapes of a descriptor table as the plan sees them (weight bits from `wbits`).
   static std::vector<np::LayerShape> shapes_of(const std::vector<LayerCmd>& layers, const std::vector<int>& wbits,
@@ -100,6 +118,13 @@ class NpExecutor : public LayerExecutor {
   // np_load.cpp
   void load_network(const std::vector<LayerCmd>& layers, sc_core::sc_time& t);
   void store_weights(sc_core::sc_time& t);
+  // Layer i's weight slices into its cores (a core memory write each, read back by debug
+  // transport); `reload`: from off chip through the frame buffer (np_reload.cpp).
+  void put_weights(size_t i, bool reload, sc_core::sc_time& t);
+  void plan_reloads();
+  void offchip_slice(size_t i, uint64_t offset, const int8_t* slice, uint64_t len);
+  void reload_segment(int seg, sc_core::sc_time t);
+  double segment_ready(size_t i, int ts);   // the start barrier of layer i's pass (ns from m_t0)
   void init_stats(const std::vector<LayerCmd>& layers);
   void stages();
   void producers(const std::vector<LayerCmd>& layers);
@@ -108,6 +133,7 @@ class NpExecutor : public LayerExecutor {
   // np_traffic.cpp
   double traffic(size_t i, bool charge);   // one pass of layer i: returns its stage time (ns)
   void count_pass(size_t i);
+  void spill(size_t src);
   void memory_access(bool write, int core, uint64_t bytes);
   np::Rect frame_port() const;
   // A complete write of `len` bytes from `data` to `addr` (timed: `t` is the issue time, then
@@ -128,6 +154,10 @@ class NpExecutor : public LayerExecutor {
   std::vector<np::LayerShape> m_shapes;
   np::NetPlan m_plan;
   std::vector<std::vector<int8_t>> m_weights;  // by descriptor, read back from the core memories
+  std::vector<uint64_t> m_waddr;               // their host addresses (w_addr)
+  std::vector<double> m_reload_ns, m_seg_ready;
+  double m_reload_pj = 0;
+  uint64_t m_reload_bytes = 0;
   std::vector<int> m_wbits;
   std::vector<int> m_src, m_src2;  // structural producers per layer (-1: the frame buffer / none)
   std::vector<double> m_stage_ns;

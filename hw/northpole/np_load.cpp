@@ -74,11 +74,13 @@ void NpExecutor::load_network(const std::vector<LayerCmd>& layers, sc_time& t) {
   // Weights from host memory; their width sets the VMM mode (or weight_bits for every layer).
   const size_t n = layers.size();
   m_weights.assign(n, {});
+  m_waddr.assign(n, 0);
   m_wbits.assign(n, 8);
   for (size_t i = 0; i < n; ++i) {
     const LayerCmd& L = layers[i];
     if (!computes(L)) continue;
     m_weights[i].resize(size_t(L.g.out_c) * L.g.w_dim());  // [K][C kh kw] (the runtime's tiling with 1 column)
+    m_waddr[i] = L.w_addr;
     tlm::tlm_generic_payload p;
     p.set_command(tlm::TLM_READ_COMMAND);
     p.set_address(L.w_addr);
@@ -90,8 +92,11 @@ void NpExecutor::load_network(const std::vector<LayerCmd>& layers, sc_time& t) {
   m_shapes = shapes_of(layers, m_wbits, (m_w.core->membrane_bits() + 7) / 8);
   producers(layers);
   m_plan = np::plan_network(m_shapes, m_spec, m_cfg.grow);
+  if (!m_plan.error.empty() && m_cfg.time_multiplex) m_plan = np::plan_time_multiplexed(m_shapes, m_spec, m_cfg.grow);
+  else if (!m_plan.error.empty()) m_plan.error += " (time_multiplex: true reloads the weights segment by segment)";
   if (!m_plan.error.empty()) throw LayerRefused(ERR_NO_FIT, uint32_t(m_plan.bad_layer), 0, m_plan.error);
-  store_weights(t);
+  if (m_plan.segments() > 1) plan_reloads();  // nothing resident: every frame reloads (np_reload.cpp)
+  else store_weights(t);
   stages();
   init_stats(layers);
 }
@@ -102,42 +107,45 @@ void NpExecutor::store_weights(sc_time& t) {
   // core), timed on the bus, counted on the model NoC from the frame buffer's port.
   const sc_time t_start = t;
   const double e0 = m_ctx.ledger.total_pj(0), n0 = m_ctx.ledger.total_pj(0, m_w.nocs[model]->path());
-  const uint64_t cm = m_w.core_mem->base_address(), bank = m_w.core_bank_bytes;
-  for (size_t i = 0; i < n; ++i) {
-    const np::Placement& P = m_plan.layers[i];
-    const uint64_t bytes = m_weights[i].size();
-    if (!bytes) continue;
-    const int cores = P.split();
-    const uint64_t chunk = (bytes + uint64_t(cores) - 1) / uint64_t(cores);
-    for (int q = 0; q < cores && uint64_t(q) * chunk < bytes; ++q) {
-      const int core = (P.rect.y + q / P.rect.w) * m_spec.grid_w + P.rect.x + q % P.rect.w;
-      const uint64_t len = std::min(chunk, bytes - uint64_t(q) * chunk);
-      int8_t* slice = m_weights[i].data() + uint64_t(q) * chunk;
-      write_bytes(uint32_t(i), cm + uint64_t(core) * bank, slice, len, t);
-      // Read back (debug transport): the datapath computes with what the core memory holds.
-      // A target without debug transport (it answers 0 bytes) leaves the bytes written.
-      tlm::tlm_generic_payload p;
-      p.set_command(tlm::TLM_READ_COMMAND);
-      p.set_address(cm + uint64_t(core) * bank);
-      p.set_data_ptr(reinterpret_cast<unsigned char*>(slice));
-      p.set_data_length(unsigned(len));
-      p.set_streaming_width(unsigned(len));
-      const unsigned got = (*m_w.bus)->transport_dbg(p);
-      if (got != 0 && got != len)
-        throw LayerRefused(ERR_BAD_ADDRESS, uint32_t(i), 0,
-                           "core memory debug read of core " + std::to_string(core) + ": expected " + std::to_string(len) +
-                               " B, got " + std::to_string(got));
-    }
-    const np::Rect port = frame_port();
-    NpRoute r;
-    r.byte_hops = np::spread(port, 1, P.rect, cores, double(P.weight_bytes));
-    r.max_hops = P.rect.y + P.rect.h + P.rect.x + P.rect.w - 1;
-    r.sink_bytes = P.weight_bytes;
-    np_send(*m_w.noc[model], uint64_t(P.weight_bytes) * uint64_t(cores), r, t);
-  }
+  for (size_t i = 0; i < n; ++i) put_weights(i, false, t);
   m_load_ns += (t - t_start).to_seconds() * 1e9;
   m_load_pj += m_ctx.ledger.total_pj(0) - e0;
   m_load_noc_pj += m_ctx.ledger.total_pj(0, m_w.nocs[model]->path()) - n0;
+}
+
+void NpExecutor::put_weights(size_t i, bool reload, sc_time& t) {
+  const np::Placement& P = m_plan.layers[i];
+  const uint64_t bytes = m_weights[i].size();
+  if (!bytes) return;
+  const uint64_t cm = m_w.core_mem->base_address(), bank = m_w.core_bank_bytes;
+  const int cores = P.split();
+  const uint64_t chunk = (bytes + uint64_t(cores) - 1) / uint64_t(cores);
+  for (int q = 0; q < cores && uint64_t(q) * chunk < bytes; ++q) {
+    const int core = (P.rect.y + q / P.rect.w) * m_spec.grid_w + P.rect.x + q % P.rect.w;
+    const uint64_t len = std::min(chunk, bytes - uint64_t(q) * chunk);
+    int8_t* slice = m_weights[i].data() + uint64_t(q) * chunk;
+    if (reload) offchip_slice(i, uint64_t(q) * chunk, slice, len);
+    write_bytes(uint32_t(i), cm + uint64_t(core) * bank, slice, len, t);
+    // Read back (debug transport): the datapath computes with what the core memory holds.
+    // A target without debug transport (it answers 0 bytes) leaves the bytes written.
+    tlm::tlm_generic_payload p;
+    p.set_command(tlm::TLM_READ_COMMAND);
+    p.set_address(cm + uint64_t(core) * bank);
+    p.set_data_ptr(reinterpret_cast<unsigned char*>(slice));
+    p.set_data_length(unsigned(len));
+    p.set_streaming_width(unsigned(len));
+    const unsigned got = (*m_w.bus)->transport_dbg(p);
+    if (got != 0 && got != len)
+      throw LayerRefused(ERR_BAD_ADDRESS, uint32_t(i), 0,
+                         "core memory debug read of core " + std::to_string(core) + ": expected " + std::to_string(len) +
+                             " B, got " + std::to_string(got));
+  }
+  // Counted on the model NoC from the frame buffer's port.
+  NpRoute r;
+  r.byte_hops = np::spread(frame_port(), 1, P.rect, cores, double(P.weight_bytes));
+  r.max_hops = P.rect.y + P.rect.h + P.rect.x + P.rect.w - 1;
+  r.sink_bytes = P.weight_bytes;
+  np_send(*m_w.noc[model], uint64_t(P.weight_bytes) * uint64_t(cores), r, t);
 }
 
 void NpExecutor::init_stats(const std::vector<LayerCmd>& layers) {

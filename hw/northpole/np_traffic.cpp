@@ -44,9 +44,11 @@ double NpExecutor::traffic(size_t i, bool charge) {
   NpNoc** noc = m_w.nocs;
   sc_time t;
   // Activations: every core's input tile from the producer's cores (or the frame buffer).
+  // A producer in an earlier segment (time-multiplexed) left its map in the frame buffer.
   auto source = [&](int s, np::Rect& r, int& n) {
-    if (s >= 0) r = m_plan.layers[size_t(s)].rect, n = m_plan.layers[size_t(s)].split();
+    if (s >= 0 && m_plan.segment[size_t(s)] == m_plan.segment[i]) r = m_plan.layers[size_t(s)].rect, n = m_plan.layers[size_t(s)].split();
     else r = frame_port(), n = 1;
+    if (s >= 0 && m_plan.segment[size_t(s)] != m_plan.segment[i] && charge) spill(size_t(s));
   };
   np::Rect src;
   int src_n = 1;
@@ -81,6 +83,20 @@ double NpExecutor::traffic(size_t i, bool charge) {
   }
   if (charge) count_pass(i);
   return ns;
+}
+
+// A map that crosses a segment boundary (time-multiplexed): the producer's output goes to the
+// frame buffer on the activation NoC (written), and is read back for its consumer.
+void NpExecutor::spill(size_t src) {
+  const np::Placement& P = m_plan.layers[src];
+  const uint64_t bytes = m_shapes[src].out_bytes();
+  NpRoute r = route(P.rect, P.split(), frame_port(), 1, bytes);
+  sc_time t;
+  np_send(*m_w.noc[act], bytes, r, t);
+  const uint64_t at = m_w.frame->base_address() + m_w.frame->size_bytes() / 4;
+  sc_time d = sc_core::SC_ZERO_TIME;
+  const bool ok = m_access->write_unchanged(at, bytes, d) == tlm::TLM_OK_RESPONSE && m_access->read(at, bytes, d) == tlm::TLM_OK_RESPONSE;
+  if (!ok) fail("northpole", "frame buffer spill of " + std::to_string(bytes) + " B at " + hex(at) + " failed: " + m_access->response_string());
 }
 
 // The counts of one pass of layer i besides its activations: instructions, VMM, vector unit,

@@ -181,7 +181,37 @@ NetPlan plan_network(const std::vector<LayerShape>& layers, const CoreSpec& s, b
     n.layers[i].rect = rects[i];
     n.cores_used += rects[i].cores();
   }
+  n.segment.assign(layers.size(), 0);
+  n.segment_first = {0};
   return n;
+}
+
+NetPlan plan_time_multiplexed(const std::vector<LayerShape>& layers, const CoreSpec& s, bool grow) {
+  NetPlan all;
+  size_t first = 0;
+  while (first < layers.size()) {
+    // The longest run of layers from `first` whose minimum splits fit together.
+    size_t end = first + 1;
+    NetPlan alone = plan_network({layers[first]}, s, false);
+    if (!alone.error.empty()) {
+      alone.bad_layer = int(first);
+      alone.error += " (even alone: time-multiplexing cannot help)";
+      return alone;
+    }
+    while (end < layers.size() &&
+           plan_network(std::vector<LayerShape>(layers.begin() + long(first), layers.begin() + long(end + 1)), s, false).error.empty())
+      ++end;
+    const NetPlan seg = plan_network(std::vector<LayerShape>(layers.begin() + long(first), layers.begin() + long(end)), s, grow);
+    all.segment_first.push_back(first);
+    for (const Placement& P : seg.layers) {
+      all.layers.push_back(P);
+      all.segment.push_back(all.segments() - 1);
+    }
+    all.cores_used = std::max(all.cores_used, seg.cores_used);
+    all.rows_used = std::max(all.rows_used, seg.rows_used);
+    first = end;
+  }
+  return all;
 }
 
 double spread(const Rect& src, int src_cores, const Rect& dst, int dst_cores, double bytes_per_consumer,

@@ -8,7 +8,8 @@
 // cores over the partial-sum NoC). A core holds its weight slice, its input tile (with the
 // kernel's halo rows), its output tile and (SNN) its membranes. The minimum split that fits
 // the core memory is grown, one step at a time, on the layer with the most cycles per core
-// while the rectangles still pack the grid (shelf packing, row by row).
+// while the rectangles still pack the grid (shelf packing, row by row). A network that does
+// not fit may be cut into segments that take the chip in turn (plan_time_multiplexed).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -79,10 +80,22 @@ struct NetPlan {
   int bad_layer = -1;
   uint64_t short_bytes = 0;
   std::string error;
+  // Time-multiplexing (plan_time_multiplexed): the segment of every layer (consecutive layers
+  // that fit the chip together; each segment's rectangles are packed on the whole grid) and
+  // the segments' first layers. One segment: every layer resident (plan_network).
+  std::vector<int> segment;
+  std::vector<size_t> segment_first;
+  int segments() const { return int(segment_first.size()); }
 };
 
 // Maps the network; grow = false keeps every layer at its minimum split.
 NetPlan plan_network(const std::vector<LayerShape>& layers, const CoreSpec& s, bool grow = true);
+
+// Time-multiplexed weights for a network that does not fit: the layers are cut, in order,
+// into segments, each as many consecutive layers as fit the chip together (their minimum
+// splits pack the grid), and each segment is planned alone (plan_network). A layer that does
+// not fit even alone is plan_network's error. A network that fits is one segment.
+NetPlan plan_time_multiplexed(const std::vector<LayerShape>& layers, const CoreSpec& s, bool grow = true);
 
 // Shelf packing of rectangles of the given sizes (w x h) on the grid, in order; false if
 // they do not fit. Positions go into rects.

@@ -79,7 +79,9 @@ namespace {
 const char* k_categories[] = {"vmm", "vector", "core_memory", "noc_psum", "noc_act", "noc_model", "noc_instr",
                               "frame_buffer", "control"};
 
-std::string category(const std::string& top, const std::string& module, const std::string& component) {
+std::string category(const std::string& top, const std::string& module, const std::string& component,
+                     const std::string& offchip) {
+  if (component == offchip) return "offchip";  // time-multiplexed weight reloads
   const std::string m = module.substr(std::min(module.size(), top.size() + 1));
   if (m == "core") return component == "np_vector" ? "vector" : "vmm";
   for (const char* c : {"core_memory", "noc_psum", "noc_act", "noc_model", "noc_instr", "frame_buffer", "host"})
@@ -105,12 +107,15 @@ void NorthPole::finish(const RunResults& run, Report& r) {
   r.set("run", "batch", int64_t(m_batch));
   // Energy by component per frame; the weight load (once per network) and the host memory apart.
   EnergySplit e;
+  const bool tm = ex.plan().segments() > 1;
   for (const char* c : k_categories) {
     e.order.push_back(c);
     e.dynamic_pj[c] = e.leakage_pj[c] = 0;
   }
+  if (tm) e.order.push_back("offchip"), e.dynamic_pj["offchip"] = e.leakage_pj["offchip"] = 0;
+  const std::string offchip = m_ctrl->offchip_tech();
   for (const auto& l : ctx().ledger.lines(seconds)) {
-    const std::string c = category(path(), l.module, l.component);
+    const std::string c = category(path(), l.module, l.component, offchip);
     if (c == "host") continue;
     (l.action == "leakage" ? e.leakage_pj : e.dynamic_pj)[c] += l.energy_pj;
     (l.action == "leakage" ? e.leakage_total_pj : e.dynamic_total_pj) += l.energy_pj;
@@ -123,7 +128,7 @@ void NorthPole::finish(const RunResults& run, Report& r) {
   AreaParts area;
   {
     std::map<std::string, double> a;
-    for (const auto& l : ctx().ledger.area_lines()) a[category(path(), l.module, l.component)] += l.um2;
+    for (const auto& l : ctx().ledger.area_lines()) a[category(path(), l.module, l.component, offchip)] += l.um2;
     for (const char* c : k_categories) area.push_back({c, a[c]});
   }
   report_summary(r, run.samples, seconds, seconds * m_core->clock_mhz() * 1e6, e, total(area));
@@ -134,7 +139,7 @@ void NorthPole::finish(const RunResults& run, Report& r) {
   r.set("breakdown", "frames_per_s_per_w", frame_pj > 0 ? 1.0 / (frame_pj * 1e-12) : 0.0, "frames/s/W (batch 1)");
   r.set("breakdown", "load_energy_uj", load * 1e-6, "uJ (weights into the cores, once per network)");
   r.set("breakdown", "load_time_us", ex.load_ns() * 1e-3, "us (once per network)");
-  report_batches(r, frame_pj, n);
+  report_batches(r, frame_pj - (tm ? report_reloads(r, per) : 0.0), n);
   report_mapping(r);
   report_traffic(r, n);
   std::vector<uint64_t> acc(m_bundle.layers.size(), 0);
@@ -143,18 +148,33 @@ void NorthPole::finish(const RunResults& run, Report& r) {
   report_flops(r, m_bundle, acc, n, frame_pj);
 }
 
-// Batch N: the frames' passes overlap in the layer pipeline (plan.h pipeline_end); one frame's
-// energy is the same at any batch (no leakage is modelled: see the tech table).
+// Time-multiplexed weights, per frame at batch 1; returns the reload energy batch N saves per
+// frame (each segment is reloaded once per batch: the N frames share it).
+double NorthPole::report_reloads(Report& r, double per) const {
+  const NpExecutor& ex = m_ctrl->executor();
+  double reload = 0;
+  for (double ns : ex.reload_ns()) reload += ns;
+  r.set("breakdown", "reload_time_us", reload * 1e-3, "us/frame (time-multiplexed weights, batch 1)");
+  r.set("breakdown", "reload_energy_uj", ex.reload_pj() * per * 1e-6, "uJ/frame (batch 1)");
+  r.set("breakdown", "reload_bytes", int64_t(double(ex.reload_bytes()) * per), "B/frame");
+  return ex.reload_pj() * per * (1.0 - 1.0 / double(m_batch));
+}
+
+// Batch N: the frames' passes overlap in the layer pipeline (plan.h pipeline_end; time-
+// multiplexed: segment by segment, each reloaded once per batch); `frame_pj`: one frame's
+// energy at batch N (no leakage is modelled: see the tech table).
 void NorthPole::report_batches(Report& r, double frame_pj, int n) {
   const NpExecutor& ex = m_ctrl->executor();
   const std::vector<double>& st = ex.stage_ns();
   const uint64_t T = uint64_t(m_bundle.timesteps);
-  const double one = np::pipeline_end(st, T), batch = np::pipeline_end(st, T * uint64_t(m_batch));
+  const double one = ex.frames_ns(T), batch = ex.frames_ns(T * uint64_t(m_batch));
   const double slow = st.empty() ? 0 : *std::max_element(st.begin(), st.end());
+  const double steady = st.empty() ? 0 : ex.steady_pass_ns();  // = slow with one segment
   r.set("breakdown", "pipeline_latency_us", one * 1e-3, "us/frame (batch 1, layer pipeline only)");
   r.set("breakdown", "batch_latency_us", batch * 1e-3, "us per batch of N");
   r.set("breakdown", "batch_frames_per_s", batch > 0 ? double(m_batch) * 1e9 / batch : 0.0, "frames/s (batch N)");
-  r.set("breakdown", "steady_frames_per_s", slow > 0 ? 1e9 / (slow * double(T)) : 0.0, "frames/s (1 / slowest stage per frame)");
+  r.set("breakdown", "steady_frames_per_s", steady > 0 ? 1e9 / (steady * double(T)) : 0.0,
+        "frames/s (1 / slowest stage per frame; time-multiplexed: of each segment, summed)");
   r.set("breakdown", "batch_power_w", batch > 0 ? frame_pj * 1e-12 * double(m_batch) * 1e9 / batch : 0.0, "W (batch N)");
   r.set("breakdown", "slowest_stage_us", slow * 1e-3, "us");
   // Core utilisation: VMM busy cycles over the cores' cycles while the batch runs.
@@ -174,18 +194,19 @@ void NorthPole::report_mapping(Report& r) const {
   r.set("mapping", "cores", int64_t(ex.spec().cores()));
   r.set("mapping", "cores_used", int64_t(plan.cores_used));
   r.set("mapping", "rows_used", int64_t(plan.rows_used));
+  r.set("mapping", "segments", int64_t(plan.segments()));
   uint64_t wb = 0;
   for (const auto& s : ex.shapes()) wb += s.weight_bytes();
   r.set("mapping", "weight_bytes", int64_t(wb));
   auto& lt = r.table("layers", "Per layer: placement and one pass",
-                     {"layer", "op", "bits", "kc", "sp", "ic", "x", "y", "w", "h", "weight_bytes", "core_bytes", "vmm_cycles",
+                     {"layer", "op", "segment", "bits", "kc", "sp", "ic", "x", "y", "w", "h", "weight_bytes", "core_bytes", "vmm_cycles",
                       "vector_cycles", "cycles", "stage_us", "energy_uj_per_pass"},
                      "layer");
   const double per = ex.layer_stats().empty() || ex.layer_stats()[0].passes == 0 ? 0 : 1.0 / double(ex.layer_stats()[0].passes);
   for (size_t i = 0; i < ex.layer_stats().size(); ++i) {
     const NpLayerStats& s = ex.layer_stats()[i];
     const np::Placement& P = plan.layers[i];
-    lt.add_row({int64_t(s.layer), s.op, int64_t(s.bits), int64_t(s.kc), int64_t(s.sp), int64_t(s.ic), int64_t(s.x), int64_t(s.y),
+    lt.add_row({int64_t(s.layer), s.op, int64_t(plan.segment[i]), int64_t(s.bits), int64_t(s.kc), int64_t(s.sp), int64_t(s.ic), int64_t(s.x), int64_t(s.y),
                 int64_t(s.w), int64_t(s.h), int64_t(s.weight_bytes), int64_t(s.core_bytes), int64_t(P.vmm_cycles),
                 int64_t(P.vec_cycles), int64_t(P.cycles), s.stage_ns * 1e-3, s.energy_pj * per * 1e-6});
   }

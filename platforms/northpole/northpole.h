@@ -25,6 +25,7 @@ class NorthPole : public Platform {
   void report_mapping(Report& r) const;
   void report_batches(Report& r, double frame_pj, int n);
   uint64_t core_bank_bytes(Context& ctx) const;
+  double report_reloads(Report& r, double per) const;
   Router* m_bus;
   // Memory slots: any AddressTarget kind (a northpole.memory, or any TLM-2.0 target).
   AddressTarget *m_host, *m_frame, *m_core_mem;

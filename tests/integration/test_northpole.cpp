@@ -127,3 +127,59 @@ TEST(NorthPole, ANetworkThatDoesNotFitIsAOneLineError) {
   EXPECT_EQ(c.code, 1);
   EXPECT_NE(c.err.find("northpole.ctrl.weight_bits: expected 0, 2, 4 or 8, got 3"), std::string::npos) << c.err;
 }
+
+// Time-multiplexed weights (northpole.md): the fmnist ANN8 on a 2 x 2 chip of 16 KB cores
+// (the network does not fit) runs in two segments, bit-exact; the reload's bytes, time and
+// energy per frame and the latencies, by hand from the trace's weight shapes, the placement
+// and the tech tables.
+TEST(NorthPole, TimeMultiplexedWeightsAreReloadedEveryFrame) {
+  const std::string chip = " -c northpole.core.grid_width=2 -c northpole.core.grid_height=2 -c northpole.core_memory.banks=4"
+                           " -c northpole.core_memory.bank_kb=16 -c northpole.ctrl.spread=false";
+  // Without time_multiplex the network is refused, in one line naming the layer and the bytes.
+  const CliResult no = cli(kNp + " --trace traces/fmnist_ann8 --samples 1" + chip);
+  EXPECT_EQ(no.code, 1);
+  EXPECT_EQ(std::count(no.err.begin(), no.err.end(), '\n'), 1) << no.err;
+  EXPECT_NE(no.err.find("layer L4.linear does not fit"), std::string::npos) << no.err;
+  // 4 cores hold layers 0-3 (two rows of two); the linear layer needs 2 more of 16384 bytes.
+  EXPECT_NE(no.err.find("it needs 2 cores (32768 bytes of core memory), 0 cores are left after the layers before it (short by "
+                        "32768 bytes) (time_multiplex: true reloads"),
+            std::string::npos)
+      << no.err;
+
+  const Json ref = run_json(kNp + " --trace traces/fmnist_ann8 --samples 2", "np_tm_ref");
+  const Json j = run_json(kNp + " --trace traces/fmnist_ann8 --samples 2 -c northpole.ctrl.time_multiplex=true" + chip, "np_tm");
+  EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0);
+  EXPECT_EQ(column(j, "samples", "prediction"), column(ref, "samples", "prediction"));
+  // Segments: conv1, pool, conv2, pool fit the 4 cores together, the linear layer (2 cores of
+  // 7840 weight bytes) does not fit beside them. Placement: conv1 on core (0, 0), conv2 on
+  // (0, 1), the linear layer on (0, 0) and (1, 0).
+  EXPECT_EQ(summary(j, "segments"), 2);
+  EXPECT_EQ(column(j, "layers", "segment"), (std::vector<double>{0, 0, 0, 0, 1}));
+  EXPECT_EQ(column(j, "layers", "x"), (std::vector<double>{0, 1, 0, 1, 0}));
+  EXPECT_EQ(column(j, "layers", "y"), (std::vector<double>{0, 0, 1, 1, 0}));
+  EXPECT_EQ(column(j, "layers", "kc"), (std::vector<double>{1, 1, 1, 1, 2}));
+  // Weights (int8, one byte each): conv1 16x1x3x3 = 144, conv2 32x16x3x3 = 4608, fc 10x1568 =
+  // 15680 in two slices of 7840. Every frame reloads both segments.
+  const double seg0 = 144 + 4608, seg1 = 15680;
+  EXPECT_EQ(summary(j, "reload_bytes"), seg0 + seg1);
+  // Time: bytes / 7.88 GB/s (offchip_gbps) = ns.
+  EXPECT_NEAR(summary(j, "reload_time_us"), (seg0 + seg1) / 7.88 * 1e-3, 1e-12);
+  // Energy per frame, per slice: off-chip reads of 64-B bursts (dram_ddr4_2400 read 4494.202 pJ,
+  // platforms/tech/dram.yaml), the frame buffer written and read (21.07 pJ per 8-B word), the
+  // core memory written (4.214 pJ per word), the model NoC from the frame buffer's port one hop
+  // above core (0, 0): per-core weight bytes x hops x 8 bits x 0.0363 pJ (northpole_12nm.yaml).
+  const double bursts = 3 + 72 + 2 * 123;           // ceil(144/64), ceil(4608/64), 2 x ceil(7840/64)
+  const double words = 18 + 576 + 2 * 980;          // per slice, bytes / 8
+  const double byte_hops = 144 * 1 + 4608 * 2 + 7840 * (1 + 2);
+  const double pj = bursts * 4494.202 + words * (2 * 21.07 + 4.214) + byte_hops * 8 * 0.0363;
+  EXPECT_NEAR(summary(j, "reload_energy_uj"), pj * 1e-6, 1e-9);
+  EXPECT_NEAR(table_cell(j, "energy_by_component", "offchip", "dynamic_uj"), bursts * 4494.202 * 1e-6, 1e-9);
+  // Latency: per segment its reload, then its layer pipeline (stage times from the report).
+  const auto st = column(j, "layers", "stage_us");
+  const double r0 = seg0 / 7.88 * 1e-3, r1 = seg1 / 7.88 * 1e-3, s0 = st[0] + st[1] + st[2] + st[3];
+  const double max0 = std::max({st[0], st[1], st[2], st[3]});
+  EXPECT_NEAR(summary(j, "pipeline_latency_us"), r0 + s0 + r1 + st[4], 1e-9);
+  // Batch 32: each segment reloaded once, then 32 passes through its pipeline.
+  EXPECT_NEAR(summary(j, "batch_latency_us"), r0 + s0 + 31 * max0 + r1 + 32 * st[4], 1e-9);
+  EXPECT_GE(summary(j, "latency_us"), summary(j, "pipeline_latency_us"));
+}

@@ -84,17 +84,18 @@ TEST(NorthPolePlan, ShelfPackingAndHopCountsOfAKnownPlacement) {
 
 TEST(NorthPolePlan, ANetworkThatDoesNotFitNamesTheLayerAndTheBytes) {
   CoreSpec s;
-  // 20 layers of 48 x 48 maps, 64 -> 64 channels at 8 bit: each needs 20 cores (a 16 x 2
-  // rectangle); 8 rectangles fill the 16 rows, the 9th is refused.
+  // 20 layers of 32 x 32 maps, 64 -> 64 channels at 8 bit on 32 KB cores: each needs 32 cores
+  // (a 16 x 2 rectangle); 8 rectangles fill the 16 rows, the 9th is refused.
   std::vector<LayerShape> net;
-  for (int i = 0; i < 20; ++i) net.push_back(conv("conv" + std::to_string(i), 64, 64, 3, 48, 8));
-  s.mem_bytes = 16 * 1024;
+  for (int i = 0; i < 20; ++i) net.push_back(conv("conv" + std::to_string(i), 64, 64, 3, 32, 8));
+  s.mem_bytes = 32 * 1024;
   const Placement one = place(net[0], s, 1, 1, 1);
   ASSERT_GT(one.bytes(), s.mem_bytes);
   const NetPlan n = plan_network(net, s);
   ASSERT_FALSE(n.error.empty());
   const int per = rect_for(plan_network({net[0]}, s, false).layers[0].split(), s).cores();
   const int fit = s.cores() / per;
+  ASSERT_EQ(per, 32);
   EXPECT_EQ(n.bad_layer, fit);
   EXPECT_NE(n.error.find("layer conv" + std::to_string(fit) + " does not fit"), std::string::npos) << n.error;
   EXPECT_EQ(n.short_bytes, uint64_t(per - (s.cores() - fit * per)) * s.mem_bytes) << n.error;
@@ -140,4 +141,39 @@ TEST(NorthPolePlan, BatchTimeIsFillPlusOneSlowestStagePerFrame) {
     // Throughput over a long batch tends to 1 / slowest stage.
     EXPECT_NEAR(1000.0 / pipeline_end(st, 1000), 1.0 / slow, 1.0 / slow * (sum / (999 * slow)));
   }
+}
+
+// Time-multiplexing cuts the layers into maximal runs that fit together: 20 layers of 32 x 32
+// maps, 64 -> 64 channels at 8 bit, on 32 KB cores need 32 cores each (a 16 x 2 rectangle, 8
+// per 16-row grid): segments of 8, 8 and 4, each packed from the top of the grid; a layer
+// larger than the chip is still refused.
+TEST(NorthPolePlan, TimeMultiplexedSegmentsAreMaximalRunsThatFit) {
+  CoreSpec s;
+  s.mem_bytes = 32 * 1024;
+  std::vector<LayerShape> net;
+  for (int i = 0; i < 20; ++i) net.push_back(conv("conv" + std::to_string(i), 64, 64, 3, 32, 8));
+  ASSERT_EQ(plan_network({net[0]}, s, false).layers[0].split(), 32);
+  EXPECT_FALSE(plan_network(net, s, false).error.empty());
+  const NetPlan n = plan_time_multiplexed(net, s, false);
+  ASSERT_TRUE(n.error.empty()) << n.error;
+  EXPECT_EQ(n.segments(), 3);
+  EXPECT_EQ(n.segment_first, (std::vector<size_t>{0, 8, 16}));
+  for (size_t i = 0; i < net.size(); ++i) {
+    EXPECT_EQ(n.segment[i], int(i / 8)) << i;
+    EXPECT_EQ(n.layers[i].rect.y, int(i % 8) * 2) << i;   // two rows per layer, from row 0 in each segment
+  }
+  EXPECT_EQ(n.cores_used, 256);
+  // A network that fits is one segment, the same plan as plan_network.
+  const NetPlan one = plan_time_multiplexed({net.begin(), net.begin() + 8}, s, false);
+  EXPECT_EQ(one.segments(), 1);
+  EXPECT_EQ(one.segment, std::vector<int>(8, 0));
+  // Too large for the whole chip even alone.
+  LayerShape fc;
+  fc.name = "fc";
+  fc.op = LayerShape::Op::linear;
+  fc.K = 1000, fc.C = 200000, fc.in_bits = fc.w_bits = 8, fc.out_bits = 32;
+  const NetPlan bad = plan_time_multiplexed({net[0], fc}, CoreSpec{}, false);
+  EXPECT_EQ(bad.bad_layer, 1);
+  EXPECT_NE(bad.error.find("layer fc does not fit"), std::string::npos) << bad.error;
+  EXPECT_NE(bad.error.find("(even alone: time-multiplexing cannot help)"), std::string::npos) << bad.error;
 }
