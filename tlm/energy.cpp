@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "tlm/error.h"
+#include "tlm/input.h"
 #include "tlm/params.h"
 #include "tlm/report.h"
 
@@ -46,9 +47,7 @@ double read_value(const YAML::Node& n, const std::string& where, const std::stri
 void TechTable::load_file(const std::string& path) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    fail("tech", path + ": cannot open file");
+    root = YAML::Load(read_input_file(path, {"tech", "file", "a readable technology table (YAML)"}));
   } catch (const YAML::Exception& e) {
     fail("tech", path + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
   }

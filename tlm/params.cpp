@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "tlm/error.h"
+#include "tlm/input.h"
 #include "tlm/printable.h"
 
 namespace spiketlm {
@@ -112,11 +113,7 @@ void Params::load_string(const std::string& yaml, const std::string& origin, con
 }
 
 void Params::load_file(const std::string& path, const std::string& prefix) {
-  std::ifstream in(path);
-  if (!in) fail("params", path + ": cannot open file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  load_string(ss.str(), path, prefix);
+  load_string(read_input_file(path, {"params", "file", "a readable YAML file"}), path, prefix);
 }
 
 void Params::set(const std::string& key, const std::string& value, const std::string& origin) {

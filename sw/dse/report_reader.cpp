@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "tlm/error.h"
+#include "tlm/input.h"
 
 namespace spiketlm::dse {
 
@@ -44,7 +45,7 @@ void read_tables(const YAML::Node& tables, const YAML::Node& info, Report& r) {
 Report read_report_json(const std::string& path) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(read_input_file(path, {"sweep", "file", "a JSON report", uint64_t(1) << 30}));
   } catch (const YAML::Exception& e) {
     fail("sweep", path + ": expected a JSON report, got: " + e.msg);
   }

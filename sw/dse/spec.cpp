@@ -12,6 +12,7 @@
 #include "tlm/error.h"
 #include "tlm/params.h"
 #include "tlm/printable.h"
+#include "tlm/input.h"
 
 namespace spiketlm::dse {
 
@@ -266,9 +267,9 @@ SweepSpec load_sweep(const std::string& path) {
   s.name = fs::path(path).stem().string();
   const Reader r(path);
   YAML::Node root;
-  if (!fs::is_regular_file(path)) fail("sweep", path + ": expected a sweep file (YAML), got no such file");
+  const std::string text = read_input_file(path, {"sweep", "file", "a sweep file (YAML)"});
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     fail("sweep", path + ":" + std::to_string(e.mark.line + 1) + ": expected YAML, got a syntax error: " + printable(e.msg));
   }

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "tlm/printable.h"
+#include "tlm/input.h"
 
 namespace spiketlm::map {
 
@@ -163,11 +164,7 @@ Mapping parse_mapping(const std::string& yaml, const std::string& origin, const 
 }
 
 Mapping read_mapping(const std::string& path, const Network& n) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot open the mapping file");
-  std::stringstream s;
-  s << f.rdbuf();
-  return parse_mapping(s.str(), path, n);
+  return parse_mapping(read_input_file(path, {"map", "file", "a readable mapping file (YAML)"}), path, n);
 }
 
 }  // namespace spiketlm::map

@@ -228,7 +228,7 @@ TEST(MapCli, WritesAMappingThatEvaluatesToTheSameCost) {
   EXPECT_EQ(column(load_json(d + "/s.json"), "comparison", "best"), column(load_json(d + "/e.json"), "comparison", "best"));
   const CliResult bad = cli(args + " --evaluate " + d + "/missing.yaml");
   EXPECT_EQ(bad.code, 1);
-  EXPECT_EQ(bad.err, "spiketlm: error: " + d + "/missing.yaml: cannot open the mapping file\n");
+  EXPECT_EQ(bad.err, "spiketlm: error: spiketlm/map: " + d + "/missing.yaml: file: expected a readable mapping file (YAML), got none (No such file or directory)\n");
   const CliResult ann = cli("map " + src("platforms/sata/sata.yaml") + " --trace " + src("traces/fmnist_ann8"));
   EXPECT_EQ(ann.code, 1);
   EXPECT_NE(ann.err.find("network: expected an SNN bundle"), std::string::npos) << ann.err;

@@ -82,7 +82,7 @@ TEST(Params, MalformedYamlNamesFileAndLine) {
 TEST(Params, MissingFileIsAnError) {
   Params p;
   EXPECT_EQ(error_of([&] { p.load_file("/nonexistent/x.yaml"); }),
-            "spiketlm/params: /nonexistent/x.yaml: cannot open file");
+            "spiketlm/params: /nonexistent/x.yaml: file: expected a readable YAML file, got none (No such file or directory)");
 }
 
 TEST(Params, DumpLoadsBackToTheSameValues) {

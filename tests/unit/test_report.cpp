@@ -7,6 +7,7 @@
 
 #include "tests/helpers.h"
 #include "tlm/error.h"
+#include "tlm/output.h"
 #include "tlm/report.h"
 
 using namespace spiketlm;
@@ -109,7 +110,10 @@ TEST(Report, SaveIsAtomicAndLeavesNoFileOnError) {
   const std::string dir = test::binary_dir() + "/report_test";
   std::filesystem::create_directories(dir);
   const std::string ok = dir + "/r.json";
+  std::filesystem::remove(ok);
   sample().save(ok, "json");
+  EXPECT_FALSE(std::filesystem::exists(ok));  // staged until the run's outputs are committed
+  OutputSet::process().commit();
   EXPECT_TRUE(std::filesystem::exists(ok));
   EXPECT_FALSE(std::filesystem::exists(ok + ".tmp"));
   const std::string bad = dir + "/no/such/dir/r.json";

@@ -132,7 +132,7 @@ TEST(TraceNpy, FaultsAreOneLineErrors) {
   check(std::string("\x93NUMPY\x07\x00\x40\x00", 10), "version: expected format version 1, 2 or 3, got 7");
   const std::string missing = (d / "none.npy").string();
   EXPECT_EQ(error_of([&] { npy_read(missing); }),
-            "spiketlm/trace: " + missing + ": file: expected a readable .npy file, got none (missing or unreadable)");
+            "spiketlm/trace: " + missing + ": file: expected a readable .npy file, got none (No such file or directory)");
   // Typed access checks the dtype.
   npy_write<float>(p, {1}, {1.0f});
   EXPECT_EQ(error_of([&] { npy_read(p).values<std::int32_t>(); }),

@@ -148,10 +148,10 @@ TEST(TraceReader, MissingFiles) {
   bundle_copy c(k_bundle, "file");
   fs::remove(c.path("labels.npy"));
   EXPECT_EQ(expect_one_line(c.error()), "spiketlm/trace: " + c.path("labels.npy") +
-                                            ": file: expected a readable .npy file, got none (missing or unreadable)");
+                                            ": file: expected a readable .npy file, got none (No such file or directory)");
   fs::remove(c.path("trace.yaml"));
   EXPECT_EQ(expect_one_line(c.error()), "spiketlm/trace: " + c.path("trace.yaml") +
-                                            ": file: expected a readable trace.yaml, got none (missing or unreadable)");
+                                            ": file: expected a readable trace.yaml, got none (No such file or directory)");
 }
 
 TEST(TraceReader, FixedPointMustMatchDerivation) {

@@ -2,6 +2,7 @@
 
 #include "tlm/error.h"
 #include "tlm/printable.h"
+#include "tlm/input.h"
 
 #include <algorithm>
 #include <cctype>
@@ -132,9 +133,8 @@ std::string shape_text(const std::vector<std::size_t>& shape) {
 }
 
 npy_array npy_read(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) bad(path, "file", "expected a readable .npy file, got none (missing or unreadable)");
-  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  // A regular file of at most 4 GB (tlm/input.h): a device or FIFO is an error, not a hang.
+  const std::string all = read_input_file(path, {"trace", "file", "a readable .npy file", uint64_t(4) << 30});
   static const char magic[] = "\x93NUMPY";
   if (all.size() < 10 || all.compare(0, 6, magic, 6) != 0)
     bad(path, "magic", "expected the .npy magic \\x93NUMPY, got " +

@@ -8,6 +8,7 @@
 #include "traces/src/trace.h"
 #include "traces/src/trace_fields.h"
 #include "traces/src/trace_read.h"
+#include "tlm/input.h"
 
 namespace spiketlm {
 
@@ -17,10 +18,9 @@ namespace {
 
 YAML::Node load_yaml(const std::string& yfile) {
   YAML::Node root;
-  std::ifstream f(yfile);
-  if (!f) fail("trace", yfile + ": file: expected a readable trace.yaml, got none (missing or unreadable)");
+  const std::string text = read_input_file(yfile, {"trace", "file", "a readable trace.yaml"});
   try {
-    root = YAML::Load(f);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     std::string m = e.what();
     for (char& c : m)
