@@ -139,6 +139,7 @@ class NpExecutor : public LayerExecutor {
   // A complete write of `len` bytes from `data` to `addr` (timed: `t` is the issue time, then
   // the completion); error: LayerRefused naming the access.
   void write_bytes(uint32_t layer, uint64_t addr, const void* data, uint64_t len, sc_core::sc_time& t);
+  void read_frame_buffer(uint32_t layer, uint64_t len, sc_core::sc_time* t);
   // np_datapath.cpp
   uint64_t compute(const LayerCmd& L, RunLayer& r, int ts, NpLayerStats& st);  // returns the non-zero outputs
   uint64_t output(const LayerCmd& L, const std::vector<int64_t>& psum, RunLayer& r, std::vector<int32_t>& out);

@@ -225,6 +225,7 @@ void NpExecutor::read_frame(const LayerCmd& L, RunLayer& r, int ts, sc_time& t, 
   if (L.id == 0) {
     controller_read(*m_w.bus, src, buf.data(), bytes, t, L.id);
     write_bytes(L.id, m_w.frame->base_address(), buf.data(), bytes, t);
+    read_frame_buffer(L.id, bytes, nullptr);  // onto the activation NoC: timed as the first stage's delivery
     counts.dram_bytes += bytes;
   } else {
     tlm::tlm_generic_payload p;

@@ -146,6 +146,16 @@ void NpExecutor::memory_access(bool write, int core, uint64_t bytes) {
   }
 }
 
+// A read of `len` bytes from the frame buffer's start (the frame, or the results); `t`: the
+// issue time, advanced to the completion (nullptr: timed elsewhere).
+void NpExecutor::read_frame_buffer(uint32_t layer, uint64_t len, sc_time* t) {
+  const sc_time now = sc_core::sc_time_stamp();
+  sc_time d = t && *t > now ? *t - now : sc_core::SC_ZERO_TIME;
+  if (m_access->read(m_w.frame->base_address(), len, d) != tlm::TLM_OK_RESPONSE)
+    throw LayerRefused(ERR_BAD_ADDRESS, layer, 0, "frame buffer read of " + std::to_string(len) + " B failed: " + m_access->response_string());
+  if (t) *t = sc_core::sc_time_stamp() + d;
+}
+
 void NpExecutor::write_bytes(uint32_t layer, uint64_t addr, const void* data, uint64_t len, sc_time& t) {
   const sc_time now = sc_core::sc_time_stamp();
   sc_time d = t > now ? t - now : sc_core::SC_ZERO_TIME;
