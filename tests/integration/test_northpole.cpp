@@ -182,4 +182,23 @@ TEST(NorthPole, TimeMultiplexedWeightsAreReloadedEveryFrame) {
   // Batch 32: each segment reloaded once, then 32 passes through its pipeline.
   EXPECT_NEAR(summary(j, "batch_latency_us"), r0 + s0 + 31 * max0 + r1 + 32 * st[4], 1e-9);
   EXPECT_GE(summary(j, "latency_us"), summary(j, "pipeline_latency_us"));
+
+  // The SNN twin (T = 4): bit-exact; segment by segment, all 4 timesteps of a segment before
+  // the next: per segment its reload + its stages + 3 x its slowest stage.
+  const Json n = run_json(kNp + " --trace traces/fmnist_snn --samples 2 -c northpole.ctrl.time_multiplex=true" + chip, "np_tm_snn");
+  EXPECT_EQ(summary(n, "reference_mismatch_samples"), 0);
+  const auto seg = column(n, "layers", "segment"), sst = column(n, "layers", "stage_us");
+  const double wbytes[5] = {144, 0, 4608, 0, 15680};
+  std::vector<double> reload(5, 0), sum(5, 0), slow(5, 0);
+  for (size_t i = 0; i < 5; ++i) {
+    const size_t k = size_t(seg[i]);
+    reload[k] += wbytes[i] / 7.88 * 1e-3;
+    sum[k] += sst[i];
+    slow[k] = std::max(slow[k], sst[i]);
+  }
+  double expect = 0;
+  for (size_t k = 0; k <= size_t(seg[4]); ++k) expect += reload[k] + sum[k] + 3 * slow[k];
+  EXPECT_GE(seg[4], 1);
+  EXPECT_NEAR(summary(n, "pipeline_latency_us"), expect, 1e-9);
+  EXPECT_EQ(summary(n, "reload_bytes"), seg0 + seg1);
 }
