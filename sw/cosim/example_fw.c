@@ -10,7 +10,12 @@
  * it does itself: every register access, START, the interrupt wait, early-exit handling, the
  * output read-back, and the result it reports (RESULT).
  *
- * Options (for tests): --misbehave malformed|disconnect|hang|version, --pidfile FILE.
+ * Options (for tests): --misbehave MODE, --pidfile FILE. MODE: malformed (an unknown op),
+ * disconnect (gone in the middle of a run), hang, version (another protocol version), hello
+ * (HELLO, then gone), noresult (FINISH without RESULT), negdelay (DELAY of -1 as unsigned),
+ * overflow (DELAY past the end of simulated time), prediction (a class that does not exist),
+ * sample (a RESULT for a sample that is not the run's), stdout (prints on its standard output,
+ * then runs normally).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -56,7 +61,7 @@ int main(int argc, char** argv) {
         fclose(f);
       }
     } else {
-      fprintf(stderr, "usage: %s [--misbehave malformed|disconnect|hang|version] [--pidfile FILE]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--misbehave MODE] [--pidfile FILE]\n", argv[0]);
       return 2;
     }
   }
@@ -65,16 +70,27 @@ int main(int argc, char** argv) {
     g_c = stc_connect_version(NULL, 999, &info, &err);
     return g_c ? 1 : 0;
   }
+  if (!strcmp(misbehave, "stdout")) {
+    printf("example_fw: this line is the firmware's standard output\n");
+    fflush(stdout);
+  }
   g_c = stc_connect(NULL, &info, &err);
   if (!g_c) {
     fprintf(stderr, "example_fw: cannot connect: %s\n", err);
     return 1;
+  }
+  if (!strcmp(misbehave, "hello")) {
+    stc_close(g_c); /* a session of one message */
+    return 0;
   }
   if (info.regmap_version != SPIKETLM_REGMAP_VERSION) {
     fprintf(stderr, "example_fw: register map version %u, built for %u\n", info.regmap_version, SPIKETLM_REGMAP_VERSION);
     return 1;
   }
   check(stc_load(g_c, &lay), "LOAD");
+  if (!strcmp(misbehave, "noresult")) return stc_finish(g_c) == 0 ? 0 : 1;
+  if (!strcmp(misbehave, "negdelay")) return stc_delay(g_c, ~(uint64_t)0) == 0 ? 0 : 1;
+  if (!strcmp(misbehave, "overflow")) return stc_delay(g_c, (uint64_t)0x7fffffffffffffffull) == 0 ? 0 : 1;
   const uint64_t csr = info.csr_base;
   for (s = info.first_sample; s < info.first_sample + info.samples; ++s) {
     stc_result_msg r;
@@ -126,6 +142,8 @@ int main(int argc, char** argv) {
       check(stc_read(g_c, lay.out_addr, out, 4u * r.n_outputs, 0), "READ outputs");
     }
     wr(csr, REG_CTRL, CTRL_IRQ_ACK);
+    if (!strcmp(misbehave, "prediction")) r.prediction = 12345;
+    if (!strcmp(misbehave, "sample")) r.sample = 99999;
     check(stc_result(g_c, &r, out), "RESULT");
     free(out);
   }

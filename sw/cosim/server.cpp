@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <systemc>
 #include <thread>
@@ -46,31 +47,7 @@ std::string secs(double s) {
   o << s;
   return o.str();
 }
-// A unix socket some process is listening on: never ours to remove. Read from the kernel's
-// table of unix sockets (/proc/net/unix: a listening socket has flag __SO_ACCEPTCON, 0x10000),
-// not by connecting, which the listener would take for its firmware. A listener bound through
-// a relative path from another directory is not recognised (its entry is that relative path).
-bool socket_in_use(const std::string& path) {
-  struct stat mine{};
-  if (::stat(path.c_str(), &mine) != 0) return false;
-  std::ifstream in("/proc/net/unix");
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::istringstream f(line);
-    std::string num, refs, proto, flags, type, state, inode, bound;
-    if (!(f >> num >> refs >> proto >> flags >> type >> state >> inode >> bound)) continue;
-    if ((std::strtoul(flags.c_str(), nullptr, 16) & 0x10000u) == 0) continue;
-    struct stat st{};
-    if (::stat(bound.c_str(), &st) == 0 && st.st_dev == mine.st_dev && st.st_ino == mine.st_ino) return true;
-  }
-  return false;
-}
-uint64_t get64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
+const uint32_t kVersion = STC_PROTOCOL_VERSION;
 }  // namespace
 
 CosimServer::CosimServer(CosimOptions o) : m_o(std::move(o)) {}
@@ -88,11 +65,17 @@ void CosimServer::shutdown(bool kill_child) {
     cleanup::forget_child(m_child);
     m_child = -1;
   }
-  std::error_code ec;
-  if (!m_unix_path.empty()) std::filesystem::remove(m_unix_path, ec);
-  if (!m_tmpdir.empty()) std::filesystem::remove_all(m_tmpdir, ec);
-  if (!m_unix_path.empty()) cleanup::forget(m_unix_path);
-  if (!m_tmpdir.empty()) cleanup::forget(m_tmpdir);
+  if (!m_unix_path.empty()) {
+    // Only the socket this run bound: a path another process took over since stays.
+    struct stat st;
+    if (::lstat(m_unix_path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == m_unix_ino)
+      ::unlink(m_unix_path.c_str());
+    cleanup::forget(m_unix_path);
+  }
+  if (!m_tmpdir.empty()) {
+    cleanup::remove_tree(m_tmpdir.c_str());
+    cleanup::forget(m_tmpdir);
+  }
   m_unix_path.clear();
   m_tmpdir.clear();
 }
@@ -102,63 +85,92 @@ void CosimServer::fault(const std::string& msg) {
   fail("cosim", msg);
 }
 
+namespace {
+// A Unix socket some process listens on (/proc/net/unix: flag __SO_ACCEPTCON, 0x10000).
+bool someone_listens(const std::string& path) {
+  std::ifstream in("/proc/net/unix");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string num, refs, proto, flags, type, st, inode, p;
+    if (!(ls >> num >> refs >> proto >> flags >> type >> st >> inode >> p)) continue;
+    if (p == path && (std::stoul(flags, nullptr, 16) & 0x10000u)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+void CosimServer::unix_listen(const std::string& a) {
+  std::string path = a.substr(5);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(sa.sun_path))
+    fail("config", "run.cosim: expected unix:PATH with a path of 1.." + std::to_string(sizeof(sa.sun_path) - 1) +
+                       " characters, got '" + a + "'");
+  // Bound by its absolute path when that fits, so that another instance recognises it.
+  if (path[0] != '/') {
+    const std::string abs = std::filesystem::absolute(path).lexically_normal().string();
+    if (abs.size() < sizeof(sa.sun_path)) path = abs;
+  }
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode))
+      fail("config", "run.cosim: " + a + ": the path exists and is not a socket, expected a free path for the socket");
+    if (someone_listens(path))
+      fail("config", "run.cosim: " + a + ": another process listens on this socket (a second spiketlm?), expected a free path");
+    ::unlink(path.c_str());  // a stale socket: its process is gone
+  }
+  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+  m_listen = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (m_listen < 0 || ::bind(m_listen, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0)
+    fault("cannot listen on " + a + ": " + std::strerror(errno));
+  cleanup::add_file(path);
+  m_unix_path = path;
+  if (::lstat(path.c_str(), &st) == 0) m_unix_ino = st.st_ino;
+  if (::listen(m_listen, 1) < 0) fault("cannot listen on " + a + ": " + std::strerror(errno));
+  m_addr = a;
+}
+
+void CosimServer::tcp_listen(const std::string& a) {
+  const std::string hp = a.substr(4);
+  const auto colon = hp.rfind(':');
+  const std::string host = colon == std::string::npos ? "" : hp.substr(0, colon);
+  const std::string port = colon == std::string::npos ? "" : hp.substr(colon + 1);
+  if (host != "127.0.0.1" && host != "localhost")
+    fail("config", "run.cosim: expected a loopback address tcp:127.0.0.1:PORT, got '" + a + "'");
+  char* end = nullptr;
+  const long p = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end || p < 0 || p > 65535)
+    fail("config", "run.cosim: expected a port 0..65535 in tcp:127.0.0.1:PORT, got '" + a + "'");
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(uint16_t(p));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  if (m_listen >= 0) ::setsockopt(m_listen, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (m_listen < 0 || ::bind(m_listen, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || ::listen(m_listen, 1) < 0)
+    fault("cannot listen on " + a + ": " + std::strerror(errno));
+  socklen_t len = sizeof sa;
+  ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&sa), &len);
+  m_addr = "tcp:127.0.0.1:" + std::to_string(ntohs(sa.sin_port));  // the chosen port for port 0
+}
+
 void CosimServer::listen_socket() {
   std::string a = m_o.address;
   if (a.empty()) {
     char tmpl[] = "/tmp/spiketlm-cosim-XXXXXX";
     if (!::mkdtemp(tmpl)) fail("cosim", std::string("cannot create a socket directory: ") + std::strerror(errno));
+    cleanup::add_dir(tmpl);
     m_tmpdir = tmpl;
-    cleanup::add_dir(m_tmpdir);
     a = "unix:" + m_tmpdir + "/sock";
   }
-  if (a.rfind("unix:", 0) == 0) {
-    const std::string path = a.substr(5);
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    if (path.empty() || path.size() >= sizeof(sa.sun_path))
-      fail("config", "run.cosim: expected unix:PATH with a path of 1.." + std::to_string(sizeof(sa.sun_path) - 1) +
-                         " characters, got '" + a + "'");
-    std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
-    m_listen = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    std::error_code ec;
-    if (std::filesystem::is_socket(path, ec)) {
-      if (socket_in_use(path))
-        fault("cannot listen on " + a + ": another process is listening there, expected a free path");
-      std::filesystem::remove(path, ec);  // a stale socket: nobody listens
-    }
-    if (m_listen < 0 || ::bind(m_listen, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || ::listen(m_listen, 1) < 0)
-      fault("cannot listen on " + a + ": " + std::strerror(errno));
-    m_unix_path = path;
-    cleanup::add_file(path);
-    m_addr = a;
-    return;
-  }
-  if (a.rfind("tcp:", 0) == 0) {
-    const std::string hp = a.substr(4);
-    const auto colon = hp.rfind(':');
-    const std::string host = colon == std::string::npos ? "" : hp.substr(0, colon);
-    const std::string port = colon == std::string::npos ? "" : hp.substr(colon + 1);
-    if (host != "127.0.0.1" && host != "localhost")
-      fail("config", "run.cosim: expected a loopback address tcp:127.0.0.1:PORT, got '" + a + "'");
-    char* end = nullptr;
-    const long p = std::strtol(port.c_str(), &end, 10);
-    if (port.empty() || *end || p < 0 || p > 65535)
-      fail("config", "run.cosim: expected a port 0..65535 in tcp:127.0.0.1:PORT, got '" + a + "'");
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(uint16_t(p));
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const int one = 1;
-    if (m_listen >= 0) ::setsockopt(m_listen, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (m_listen < 0 || ::bind(m_listen, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || ::listen(m_listen, 1) < 0)
-      fault("cannot listen on " + a + ": " + std::strerror(errno));
-    socklen_t len = sizeof sa;
-    ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&sa), &len);
-    m_addr = "tcp:127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
-    return;
-  }
-  fail("config", "run.cosim: expected unix:PATH or tcp:127.0.0.1:PORT, got '" + a + "'");
+  if (a.rfind("unix:", 0) == 0) unix_listen(a);
+  else if (a.rfind("tcp:", 0) == 0) tcp_listen(a);
+  else fail("config", "run.cosim: expected unix:PATH or tcp:127.0.0.1:PORT, got '" + a + "'");
+  // A firmware the user starts needs the address (the port the system chose for port 0).
+  if (m_o.exec.empty()) std::cerr << "spiketlm: cosim: listening on " << m_addr << " for the external firmware\n";
 }
 
 void CosimServer::spawn() {
@@ -177,11 +189,23 @@ void CosimServer::spawn() {
   std::vector<char*> envp;
   for (auto& s : env_s) envp.push_back(s.data());
   envp.push_back(nullptr);
+  // The firmware's standard output goes to our standard error: our stdout is the report.
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, 2, 1);
+  std::cout.flush();
   pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), envp.data());
+  int rc = 0;
+  {
+    cleanup::HoldSignals hold;  // registered before a signal can find it unregistered
+    rc = ::posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+    if (rc == 0) {
+      cleanup::add_child(pid, cleanup::ChildPolicy::kill);
+      m_child = pid;
+    }
+  }
+  posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) fault("cannot start the external firmware '" + args[0] + "': " + std::strerror(rc));
-  m_child = pid;
-  cleanup::add_child(pid, cleanup::ChildPolicy::kill);
 }
 
 void CosimServer::accept_client() {
@@ -198,12 +222,12 @@ void CosimServer::accept_client() {
         m_child = -1;
         fault("the external firmware exited " +
               (WIFEXITED(st) ? "with status " + std::to_string(WEXITSTATUS(st)) : "on signal " + std::to_string(WTERMSIG(st))) +
-              " before connecting to " + m_addr);
+              " before connecting to " + m_addr + ", expected a connection and HELLO");
       }
     }
     if (clock::now() > deadline)
       fault("no external firmware connected to " + m_addr + " within " + secs(m_o.timeout_s) +
-            " s (run.cosim_timeout_s)");
+            " s (run.cosim_timeout_s), expected a connection");
   }
   m_conn = ::accept4(m_listen, nullptr, nullptr, SOCK_CLOEXEC);
   if (m_conn < 0) fault(std::string("accept: ") + std::strerror(errno));
@@ -267,174 +291,123 @@ void CosimServer::run(Hal& hal, FirmwareContext& fc) {
 }
 
 void CosimServer::serve(Hal& hal, FirmwareContext& fc) {
-  static const char* names[] = {"?", "HELLO", "READ32", "WRITE32", "READ", "WRITE", "WAIT_IRQ",
-                                "TIME", "DELAY", "LOAD", "INPUT", "RESULT", "FINISH"};
-  bool hello = false, loaded = false;
+  SessionLimits lim;
+  lim.timesteps = uint32_t(fc.trace->timesteps);
+  lim.classes = uint32_t(fc.trace->classes);
+  lim.first_sample = uint32_t(fc.first_sample);
+  lim.samples = uint32_t(fc.samples);
+  lim.trace_samples = fc.trace->functional() ? uint32_t(fc.trace->samples) : 0;
+  // Simulated time ends at the kernel's largest time (2^64 resolution units); a quarter of it
+  // leaves room for the accelerator's own time after the firmware's last request.
+  lim.max_time_ps = uint64_t(sc_core::sc_max_time().to_seconds() * 1e12 * 0.25);
+  CosimSession session(lim);
   std::vector<uint8_t> pl;
   for (;;) {
     uint8_t h[8];
-    if (!recv_all(h, 8, true))
-      fault("the external firmware disconnected before FINISH (after " + std::to_string(m_messages) + " messages)");
-    const uint32_t op = get32(h), len = get32(h + 4);
-    auto malformed = [&](const std::string& why) {
-      send_reply(STC_ERR_MALFORMED, nullptr, 0);
-      fault("malformed message " + std::to_string(m_messages + 1) + " from the external firmware: " + why);
-    };
-    if (op < STC_HELLO || op > STC_FINISH) malformed("unknown op " + std::to_string(op));
-    if (len > STC_MAX_PAYLOAD) malformed(std::string(names[op]) + " with a payload of " + std::to_string(len) + " bytes");
-    pl.resize(len);
-    if (len) recv_all(pl.data(), len, false);
-    ++m_messages;
-    auto need = [&](uint32_t n) {
-      if (len != n)
-        malformed(std::string(names[op]) + ": expected a payload of " + std::to_string(n) + " bytes, got " +
-                  std::to_string(len));
-    };
-    if (!hello && op != STC_HELLO) malformed(std::string("expected HELLO first, got ") + names[op]);
-    switch (op) {
-      case STC_HELLO: {
-        need(8);
-        if (hello) malformed("HELLO twice");
-        if (get32(pl.data()) != STC_MAGIC) malformed("HELLO without the protocol's magic number");
-        const uint32_t v = get32(pl.data() + 4);
-        if (v != STC_PROTOCOL_VERSION) {
-          const uint32_t mine = STC_PROTOCOL_VERSION;
-          send_reply(STC_ERR_VERSION, &mine, 4);
-          fault("protocol version mismatch: the external firmware speaks version " + std::to_string(v) +
-                ", this simulator version " + std::to_string(mine));
-        }
-        hello = true;
-        stc_hello_reply r{};
-        r.version = STC_PROTOCOL_VERSION;
-        r.regmap_version = SPIKETLM_REGMAP_VERSION;
-        r.timesteps = uint32_t(fc.trace->timesteps);
-        r.classes = uint32_t(fc.trace->classes);
-        r.first_sample = uint32_t(fc.first_sample);
-        r.samples = uint32_t(fc.samples);
-        r.exit_threshold = fc.cfg.exit_threshold;
-        r.csr_base = fc.cfg.csr_base;
-        r.dram_base = fc.cfg.dram_base;
-        r.dram_size = fc.cfg.dram_size;
-        send_reply(STC_OK, &r, sizeof r);
-        break;
-      }
-      case STC_READ32: {
-        need(8);
-        uint32_t v = 0;
-        hal.read(get64(pl.data()), &v, 4);
-        send_reply(STC_OK, &v, 4);
-        break;
-      }
-      case STC_WRITE32: {
-        need(12);
-        const uint32_t v = get32(pl.data() + 8);
-        hal.write(get64(pl.data()), &v, 4);
-        send_reply(STC_OK, nullptr, 0);
-        break;
-      }
-      case STC_READ: {
-        need(16);
-        const uint64_t a = get64(pl.data());
-        const uint32_t n = get32(pl.data() + 8), flags = get32(pl.data() + 12);
-        if (n > STC_MAX_PAYLOAD) malformed("READ of " + std::to_string(n) + " bytes");
-        std::vector<uint8_t> d(n);
-        if (flags & STC_FLAG_HOST) hal.host_read(a, d.data(), n);
-        else hal.read(a, d.data(), n);
-        send_reply(STC_OK, d.data(), n);
-        break;
-      }
-      case STC_WRITE: {
-        if (len < 16) need(16);
-        const uint64_t a = get64(pl.data());
-        const uint32_t n = get32(pl.data() + 8), flags = get32(pl.data() + 12);
-        need(16 + n);
-        if (flags & STC_FLAG_HOST) hal.host_write(a, pl.data() + 16, n);
-        else hal.write(a, pl.data() + 16, n);
-        send_reply(STC_OK, nullptr, 0);
-        break;
-      }
-      case STC_WAIT_IRQ: {
-        need(0);
-        hal.wait_irq();
-        const uint64_t t = hal.now_ps();
-        send_reply(STC_OK, &t, 8);
-        break;
-      }
-      case STC_TIME: {
-        need(0);
-        const uint64_t t = hal.now_ps();
-        send_reply(STC_OK, &t, 8);
-        break;
-      }
-      case STC_DELAY: {
-        need(8);
-        hal.delay_ns(double(get64(pl.data())) * 1e-3);
-        send_reply(STC_OK, nullptr, 0);
-        break;
-      }
-      case STC_LOAD: {
-        need(0);
-        if (loaded) {
-          send_reply(STC_ERR_STATE, nullptr, 0);
-          fault("the external firmware sent LOAD twice");
-        }
-        fc.runtime->load();
-        loaded = true;
-        stc_load_reply r{};
-        r.desc_addr = fc.runtime->descriptor_address();
-        r.out_addr = fc.runtime->result_address();
-        r.num_layers = uint32_t(fc.runtime->descriptors().size());
-        send_reply(STC_OK, &r, sizeof r);
-        break;
-      }
-      case STC_INPUT: {
-        need(4);
-        const uint32_t s = get32(pl.data());
-        if (!loaded) {
-          send_reply(STC_ERR_STATE, nullptr, 0);
-          fault("the external firmware sent INPUT before LOAD");
-        }
-        if (fc.trace->functional() && s >= uint32_t(fc.trace->samples))
-          malformed("INPUT of sample " + std::to_string(s) + ", the trace has " + std::to_string(fc.trace->samples));
-        fc.runtime->write_input(int(s));
-        send_reply(STC_OK, nullptr, 0);
-        break;
-      }
-      case STC_RESULT: {
-        if (len < sizeof(stc_result_msg)) need(sizeof(stc_result_msg));
-        stc_result_msg m;
-        std::memcpy(&m, pl.data(), sizeof m);
-        need(uint32_t(sizeof m + 4ull * m.n_outputs));
-        if (uint64_t(m.n_outputs) > uint64_t(fc.trace->timesteps) * uint64_t(fc.trace->classes))
-          malformed("RESULT with " + std::to_string(m.n_outputs) + " outputs, more than timesteps x classes");
-        SampleResult r;
-        r.irq_cause = m.irq_cause;
-        r.status = m.status;
-        r.err_code = m.err_code;
-        r.err_layer = m.err_layer;
-        r.err_field = m.err_field;
-        r.prediction = m.prediction;
-        r.exit_timestep = m.exit_timestep;
-        r.cycles = m.cycles;
-        r.dram_bytes = m.dram_bytes;
-        r.glb_bytes = m.glb_bytes;
-        r.spikes = m.spikes;
-        r.spikes_in = m.spikes_in;
-        // As the in-process firmware computes it: the difference of the two times in seconds.
-        r.seconds = sc_core::sc_time(double(m.t_irq_ps), sc_core::SC_PS).to_seconds() -
-                    sc_core::sc_time(double(m.t_start_ps), sc_core::SC_PS).to_seconds();
-        r.outputs.resize(m.n_outputs);
-        if (m.n_outputs) std::memcpy(r.outputs.data(), pl.data() + sizeof m, 4ull * m.n_outputs);
-        send_reply(STC_OK, nullptr, 0);
-        if (r.status & STATUS_ERROR) shutdown(true);
-        check_refused(fc, r);
-        fc.results->push_back(std::move(r));
-        break;
-      }
-      case STC_FINISH:
-        need(0);
+    try {
+      if (!recv_all(h, 8, true)) session.end(false);
+      const uint32_t op = get32(h), len = get32(h + 4);
+      m_messages = session.messages();
+      session.check_header(op, len);
+      pl.resize(len);
+      if (len) recv_all(pl.data(), len, false);
+      const CosimRequest q = session.decode(op, pl.data(), len, hal.now_ps());
+      m_messages = session.messages();
+      if (q.op == STC_FINISH) {
         send_reply(STC_OK, nullptr, 0);
         return;
+      }
+      act(hal, fc, q);
+    } catch (const CosimFault& f) {
+      if (m_conn >= 0) send_reply(f.status, f.status == STC_ERR_VERSION ? &kVersion : nullptr, f.status == STC_ERR_VERSION ? 4 : 0);
+      fault(f.what());
+    }
+  }
+}
+
+// One checked request: the HAL call it stands for, and the reply.
+void CosimServer::act(Hal& hal, FirmwareContext& fc, const CosimRequest& q) {
+  switch (q.op) {
+    case STC_HELLO: {
+      stc_hello_reply r{};
+      r.version = STC_PROTOCOL_VERSION;
+      r.regmap_version = SPIKETLM_REGMAP_VERSION;
+      r.timesteps = uint32_t(fc.trace->timesteps);
+      r.classes = uint32_t(fc.trace->classes);
+      r.first_sample = uint32_t(fc.first_sample);
+      r.samples = uint32_t(fc.samples);
+      r.exit_threshold = fc.cfg.exit_threshold;
+      r.csr_base = fc.cfg.csr_base;
+      r.dram_base = fc.cfg.dram_base;
+      r.dram_size = fc.cfg.dram_size;
+      return send_reply(STC_OK, &r, sizeof r);
+    }
+    case STC_READ32: {
+      uint32_t v = 0;
+      hal.read(q.addr, &v, 4);
+      return send_reply(STC_OK, &v, 4);
+    }
+    case STC_WRITE32:
+      hal.write(q.addr, &q.value, 4);
+      return send_reply(STC_OK, nullptr, 0);
+    case STC_READ: {
+      std::vector<uint8_t> d(q.bytes);
+      if (q.flags & STC_FLAG_HOST) hal.host_read(q.addr, d.data(), q.bytes);
+      else hal.read(q.addr, d.data(), q.bytes);
+      return send_reply(STC_OK, d.data(), q.bytes);
+    }
+    case STC_WRITE:
+      if (q.flags & STC_FLAG_HOST) hal.host_write(q.addr, q.data, q.bytes);
+      else hal.write(q.addr, q.data, q.bytes);
+      return send_reply(STC_OK, nullptr, 0);
+    case STC_WAIT_IRQ: {
+      hal.wait_irq();
+      const uint64_t t = hal.now_ps();
+      return send_reply(STC_OK, &t, 8);
+    }
+    case STC_TIME: {
+      const uint64_t t = hal.now_ps();
+      return send_reply(STC_OK, &t, 8);
+    }
+    case STC_DELAY:
+      hal.delay_ns(double(q.ps) * 1e-3);
+      return send_reply(STC_OK, nullptr, 0);
+    case STC_LOAD: {
+      fc.runtime->load();
+      stc_load_reply r{};
+      r.desc_addr = fc.runtime->descriptor_address();
+      r.out_addr = fc.runtime->result_address();
+      r.num_layers = uint32_t(fc.runtime->descriptors().size());
+      return send_reply(STC_OK, &r, sizeof r);
+    }
+    case STC_INPUT:
+      fc.runtime->write_input(int(q.sample));
+      return send_reply(STC_OK, nullptr, 0);
+    case STC_RESULT: {
+      const stc_result_msg& m = q.result;
+      SampleResult r;
+      r.irq_cause = m.irq_cause;
+      r.status = m.status;
+      r.err_code = m.err_code;
+      r.err_layer = m.err_layer;
+      r.err_field = m.err_field;
+      r.prediction = m.prediction;
+      r.exit_timestep = m.exit_timestep;
+      r.cycles = m.cycles;
+      r.dram_bytes = m.dram_bytes;
+      r.glb_bytes = m.glb_bytes;
+      r.spikes = m.spikes;
+      r.spikes_in = m.spikes_in;
+      // As the in-process firmware computes it: the difference of the two times in seconds.
+      r.seconds = sc_core::sc_time(double(m.t_irq_ps), sc_core::SC_PS).to_seconds() -
+                  sc_core::sc_time(double(m.t_start_ps), sc_core::SC_PS).to_seconds();
+      r.outputs.resize(m.n_outputs);
+      if (m.n_outputs) std::memcpy(r.outputs.data(), q.data, 4ull * m.n_outputs);
+      send_reply(STC_OK, nullptr, 0);
+      if (r.status & STATUS_ERROR) shutdown(true);
+      check_refused(fc, r);
+      fc.results->push_back(std::move(r));
+      return;
     }
   }
 }
@@ -459,7 +432,7 @@ void CosimServer::reap_after_finish() {
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
     fault("the external firmware " +
           (WIFEXITED(st) ? "exited with status " + std::to_string(WEXITSTATUS(st)) : "died on signal " + std::to_string(WTERMSIG(st))) +
-          " after FINISH");
+          " after FINISH, expected status 0");
 }
 
 namespace {

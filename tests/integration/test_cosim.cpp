@@ -35,7 +35,7 @@ void expect_fault(const std::string& misbehave, const std::string& what, const s
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_EQ(r.err.rfind("spiketlm: error: spiketlm/cosim: ", 0), 0u) << r.err;
+  EXPECT_EQ(r.err.rfind("spiketlm: ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(d + "/r.json"));
   EXPECT_TRUE(std::filesystem::exists(pidfile));
@@ -85,7 +85,7 @@ TEST(Cosim, FirmwareStartedByTheUserConnectsToTheGivenSocket) {
 TEST(Cosim, MalformedMessageEndsTheRun) { expect_fault("malformed", "malformed message 13 from the external firmware: unknown op 77"); }
 
 TEST(Cosim, DisconnectMidRunEndsTheRun) {
-  expect_fault("disconnect", "the external firmware disconnected before FINISH (after 12 messages)");
+  expect_fault("disconnect", "the external firmware disconnected after 12 messages, expected the RESULTs of samples 0..0 and FINISH");
 }
 
 TEST(Cosim, HangingFirmwareTimesOutAndIsKilled) {
@@ -93,14 +93,14 @@ TEST(Cosim, HangingFirmwareTimesOutAndIsKilled) {
 }
 
 TEST(Cosim, ProtocolVersionMismatchEndsTheRun) {
-  expect_fault("version", "protocol version mismatch: the external firmware speaks version 999, this simulator version 1");
+  expect_fault("version", "protocol version mismatch: the external firmware speaks version 999, expected version 1");
 }
 
 TEST(Cosim, FirmwareThatNeverConnectsOrCannotStart) {
   const CliResult r = cli(kSata + " --cosim-exec /nonexistent/fw -c run.cosim_timeout_s=1");
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_NE(r.err.find("spiketlm/cosim: "), std::string::npos) << r.err;
+  EXPECT_EQ(r.err, "spiketlm: error: spiketlm/cosim: cannot start the external firmware '/nonexistent/fw': No such file or directory\n");
   const CliResult t = cli(kSata + " --cosim unix:/tmp/spiketlm-nobody-" + std::to_string(getpid()) +
                           " -c run.cosim_timeout_s=0.2");
   EXPECT_EQ(t.code, 1);

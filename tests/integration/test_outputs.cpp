@@ -160,32 +160,6 @@ TEST(Outputs, SigintDuringARunLeavesNoOutputAndNoTemporaryFile) {
   EXPECT_EQ(names(d), (std::vector<std::string>{"r.json"}));
 }
 
-TEST(Outputs, ASecondInstanceNeverTakesOverALiveCosimSocket) {
-  // Before: the second instance unlinked the first one's live socket, which became unreachable.
-  const std::string d = scratch("out_cosim_live");
-  const std::string sock = d + "/fw.sock";
-  const std::string cmd = "cd " + source_dir() + " && SC_COPYRIGHT_MESSAGE=DISABLE exec " + binary_dir() + "/spiketlm " + kSata +
-                          " --samples 1 --cosim unix:" + sock + " 2>/dev/null >/dev/null";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  for (int i = 0; i < 1500 && !fs::exists(sock); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_TRUE(fs::exists(sock));
-  const auto inode = fs::status(sock).type();
-  const CliResult r = cli(kSata + " --samples 1 --cosim unix:" + sock);
-  EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "spiketlm: error: spiketlm/cosim: cannot listen on unix:" + sock +
-                       ": another process is listening there, expected a free path\n");
-  EXPECT_TRUE(fs::exists(sock));
-  EXPECT_EQ(fs::status(sock).type(), inode);
-  ::kill(pid, SIGTERM);
-  int st = 0;
-  ASSERT_EQ(::waitpid(pid, &st, 0), pid);
-  EXPECT_FALSE(fs::exists(sock));  // the first instance removed its own socket when it ended
-}
-
 TEST(Outputs, CalibrateNeverWritesIntoItsInputBundle) {
   // Before: --out equal to --trace exited 0 and overwrote the input bundle.
   const std::string d = scratch("out_calibrate");
