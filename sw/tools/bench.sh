@@ -71,5 +71,7 @@ print(f"map {sys.argv[2].split('/')[-1]}: {n} mappings in {t:.3f} s = {rate:,.0f
 PY
   rm -f "$mj"
 done
+# Instructions of two builds side by side (load-independent; needs valgrind, not run here):
+#   sw/tools/bench_instructions.sh OLD_BUILD NEW_BUILD
 # Sweep throughput on 2 cores against 1 (sw/tools/bench_sweep.sh).
 "$root/sw/tools/bench_sweep.sh" "$build"
