@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -75,11 +76,20 @@ std::string flow_list(const std::vector<std::string>& items) {
 }  // namespace
 
 void Params::flatten(const YAML::Node& node, const std::string& prefix, const std::string& file) {
+  std::map<std::string, int> seen;  // key -> line: a key twice in one mapping is an error
   for (auto it = node.begin(); it != node.end(); ++it) {
+    const int line = it->first.Mark().line + 1;
+    const std::string origin = file + ":" + std::to_string(line);
+    if (!it->first.IsScalar())
+      fail("params", origin + ": " + (prefix.empty() ? "(top level)" : prefix) + ": expected a plain key, got a " +
+                         (it->first.IsMap() ? "mapping" : it->first.IsSequence() ? "list" : "null") + " as key");
     const std::string name = it->first.as<std::string>();
     const std::string key = join_key(prefix, name);
     const YAML::Node v = it->second;  // a copy: it-> returns a temporary proxy
-    const std::string origin = file + ":" + std::to_string(it->first.Mark().line + 1);
+    const auto [first, fresh] = seen.emplace(name, line);
+    if (!fresh)
+      fail("params", origin + ": " + printable(key, 120) + ": duplicate key (first at line " + std::to_string(first->second) +
+                         "), expected each key once in a mapping");
     if (!valid_key(name))
       fail("params", origin + ": key '" + printable(name, 80) +
                          "': expected dot-separated names (no spaces or control characters)");

@@ -138,6 +138,18 @@ TEST(Params, YamlKeyMustBeDotSeparatedNames) {
   EXPECT_EQ(p.get_int("sata.pe_array.rows", 0), 8);
 }
 
+TEST(Params, DuplicateAndNonScalarKeysAreOneLineErrors) {
+  Params p;
+  EXPECT_EQ(error_of([&] { p.load_string("sata:\n  rows: 8\n  cols: 4\n  rows: 16\n", "c.yaml"); }),
+            "spiketlm/params: c.yaml:4: sata.rows: duplicate key (first at line 2), expected each key once in a mapping");
+  EXPECT_EQ(error_of([&] { p.load_string("? [a, b]\n: 1\n", "c.yaml"); }),
+            "spiketlm/params: c.yaml:1: (top level): expected a plain key, got a list as key");
+  // The same key in two mappings (or files) is an override, not a duplicate.
+  Params q;
+  q.load_string("a: {b: 1}\nc: {b: 2}\n", "c.yaml");
+  EXPECT_EQ(q.get_int("c.b", 0), 2);
+}
+
 TEST(Params, NearestFindsCloseKeysOnly) {
   EXPECT_EQ(nearest("sata.dram.bnks", {"sata.dram.banks", "sata.glb.size"}), "sata.dram.banks");
   EXPECT_EQ(nearest("zzzzzzzzzz", {"sata.dram.banks"}), "");

@@ -131,6 +131,14 @@ TEST(TraceReader, UnknownKey) {
                 "stride, padding, weight, weight_scale, bias, bn, neuron, fixed_point)");
 }
 
+TEST(TraceReader, DuplicateKeyIsAnError) {
+  // yaml-cpp keeps both entries and node["stride"] reads the first: the second was ignored.
+  bundle_copy c(k_bundle, "dupkey");
+  c.replace("    stride: 1\n", "    stride: 1\n    stride: 2\n");
+  EXPECT_EQ(expect_one_line(c.error()),
+            "spiketlm/trace: " + c.path("trace.yaml") + ": layers[0].stride: duplicate key, expected each key once");
+}
+
 TEST(TraceReader, WrongVersionAndFormat) {
   bundle_copy c(k_bundle, "version");
   c.replace("version: 1", "version: 2");

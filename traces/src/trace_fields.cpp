@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <set>
 #include <sstream>
 
 #include "tlm/error.h"
@@ -38,8 +39,11 @@ bool has(const YAML::Node& m, const std::string& key) {
 
 void check_keys(const YAML::Node& m, const where& w, std::initializer_list<const char*> allowed) {
   if (!m.IsMap()) bad(w, "expected a map, got " + scalar_text(m));
+  std::set<std::string> seen;
   for (const auto& kv : m) {
+    if (!kv.first.IsScalar()) bad(w.path.empty() ? where{w.file, "yaml"} : w, "expected plain keys, got " + scalar_text(kv.first) + " as a key");
     const std::string k = kv.first.as<std::string>();
+    if (!seen.insert(k).second) bad(w.at(k), "duplicate key, expected each key once");
     bool ok = false;
     for (auto a : allowed) ok = ok || k == a;
     if (!ok) {
