@@ -106,6 +106,9 @@ def _neuron(nr, name, threshold_units):
 def _compute_layer(ly, in_scale, threshold_units):
     """Quantize one Conv2d/Linear (+BN +neuron) into the bundle layer dict (recipe steps 2-4)."""
     m, name = ly["module"], ly["torch_name"]
+    if isinstance(ly["neuron"], torch.nn.ReLU):
+        raise ExportError(f"{ly['neuron_name']}: ReLU: an SNN bundle has LIF/IF neurons; export a ReLU network with "
+                          "spiketlm.torch.export_ann")
     q, s = quantize(m.weight.detach().cpu().numpy(), per_channel=ly["firing"])
     bias = None if m.bias is None else m.bias.detach().cpu().numpy().astype(np.float32)
     if bias is not None and not bias.any():

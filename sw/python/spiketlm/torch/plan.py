@@ -1,7 +1,7 @@
 """Read a Sequential-style PyTorch model into the layer list of a bundle (traces/FORMAT.md).
 
 plan(model, input_shape) walks the modules in order and groups them into bundle layers:
-    Conv2d | Linear  [+ BatchNorm2d | BatchNorm1d]  [+ LIF | IF]      one compute layer
+    Conv2d | Linear  [+ BatchNorm2d | BatchNorm1d]  [+ LIF | IF | ReLU]  one compute layer
     MaxPool2d, AvgPool2d, Flatten                                      one layer each
     Dropout, Identity                                                  nothing (inference)
 A compute layer followed by a neuron fires; the last compute layer, with no neuron and nothing
@@ -111,7 +111,7 @@ def plan(model, input_shape):
             if i < len(mods) and isinstance(mods[i][1], _bn_type(m)):
                 ly["bn"] = mods[i][1]
                 i += 1
-            if i < len(mods) and isinstance(mods[i][1], LIF):
+            if i < len(mods) and isinstance(mods[i][1], (LIF, nn.ReLU)):
                 ly["neuron_name"], ly["neuron"] = mods[i]
                 i += 1
             ly["firing"] = ly["neuron"] is not None
@@ -124,7 +124,7 @@ def plan(model, input_shape):
                 raise ExportError(f"{name}: Flatten: expected start_dim 1 and end_dim -1, got {m.start_dim}, {m.end_dim}")
             ly, out = {"type": "flatten"}, (shape[0] * shape[1] * shape[2], 1, 1)
             kind = "flatten"
-        elif isinstance(m, LIF):
+        elif isinstance(m, (LIF, nn.ReLU)):
             raise ExportError(f"{name}: {type(m).__name__}: expected it right after a Conv2d or Linear "
                               "(and its BatchNorm), got it after a " + (layers[-1]["type"] if layers else "the input"))
         elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -132,7 +132,7 @@ def plan(model, input_shape):
                               "or Linear (BatchNorm1d)")
         else:
             raise ExportError(f"{name}: {type(m).__name__}: not exportable (supported: Conv2d, Linear, BatchNorm1d/2d, "
-                              "LIF, IF, MaxPool2d, AvgPool2d, Flatten, Dropout, Identity)")
+                              "LIF, IF, ReLU (export_ann), MaxPool2d, AvgPool2d, Flatten, Dropout, Identity)")
         ly["name"] = _layer_name(name, kind, used)
         ly["torch_name"] = name
         layers.append(ly)
