@@ -3,7 +3,11 @@
 Net: the convolutional SNN of traces/fmnist_snn (conv-BN-LIF-pool x2, linear; C#n LIF sharing);
 AnnNet: the B-bit quantized ANN of the same shape (traces/fmnist_ann8, fmnist_ann4). Used by
 train.py (training) and export.py (re-export of a checkpoint); neither imports the other's
-entry point. The data: /usr/share/datasets/fashion-mnist (the 60k/10k split, idx files).
+entry point. The data: the four gzipped idx files of Fashion-MNIST (the 60k/10k split) in
+$SPIKETLM_FMNIST_DIR, default /usr/share/datasets/fashion-mnist. No Debian package ships
+them: download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,
+t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz from the dataset's authors
+(github.com/zalandoresearch/fashion-mnist, folder data/fashion) into that directory.
 """
 import gzip
 import os
@@ -13,12 +17,25 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DATA_DIR = "/usr/share/datasets/fashion-mnist"
+DATA_DIR = os.environ.get("SPIKETLM_FMNIST_DIR", "/usr/share/datasets/fashion-mnist")
+FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+
+class DataError(Exception):
+    """The dataset is missing or unreadable: one line naming the file and what is expected."""
 
 
 def load_idx(name):
-    with gzip.open(os.path.join(DATA_DIR, name), "rb") as f:
-        data = f.read()
+    path = os.path.join(DATA_DIR, name)
+    try:
+        with gzip.open(path, "rb") as f:
+            data = f.read()
+    except (OSError, EOFError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise DataError(f"{path}: {reason}, expected the Fashion-MNIST idx files {', '.join(FILES)} in "
+                        f"{DATA_DIR} (set SPIKETLM_FMNIST_DIR; download: github.com/zalandoresearch/"
+                        f"fashion-mnist, data/fashion)") from None
     magic = int.from_bytes(data[0:4], "big")
     ndim = magic & 0xFF
     dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]

@@ -37,6 +37,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import export  # noqa: E402  (export.py -> fmnist.py and the spiketlm library; never back here)
+import fmnist  # noqa: E402
 from fmnist import AnnNet, Net, evaluate, load_fmnist  # noqa: E402
 
 
@@ -68,7 +69,10 @@ def main():
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
     t0 = time.time()
-    xtr, ytr, xte, yte = load_fmnist()
+    try:
+        xtr, ytr, xte, yte = load_fmnist()
+    except fmnist.DataError as e:
+        sys.exit(f"train.py: {e}")
     if args.limit:
         xtr, ytr = xtr[:args.limit], ytr[:args.limit]
     net = AnnNet(args.bits) if args.network == "ann" else Net(args.timesteps, args.lif_share)
