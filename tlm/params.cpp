@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <fstream>
@@ -16,12 +17,12 @@ namespace spiketlm {
 
 namespace {
 
-// A key is dot-separated names without spaces or control characters (else --dump-config
-// could not write it back: found by tests/fuzz, regressions/params/override_key_control_chars
-// and yaml_key_empty_parts).
+// A key is dot-separated names of ASCII letters, digits, '_' and '-' (every key a unit declares
+// is; anything else could not be written back by --dump-config: found by tests/fuzz,
+// regressions/params/override_key_control_chars, yaml_key_empty_parts, yaml_key_not_utf8).
 bool valid_key(const std::string& key) {
   bool ok = !key.empty() && key.front() != '.' && key.back() != '.' && key.find("..") == std::string::npos;
-  for (unsigned char c : key) ok = ok && c > 0x20 && c != 0x7f;
+  for (unsigned char c : key) ok = ok && (std::isalnum(c) || c == '_' || c == '-' || c == '.');
   return ok;
 }
 
@@ -92,7 +93,7 @@ void Params::flatten(const YAML::Node& node, const std::string& prefix, const st
                          "), expected each key once in a mapping");
     if (!valid_key(name))
       fail("params", origin + ": key '" + printable(name, 80) +
-                         "': expected dot-separated names (no spaces or control characters)");
+                         "': expected dot-separated names of letters, digits, _ and -");
     if (v.IsMap()) {
       flatten(v, key, file);
     } else if (v.IsSequence()) {
@@ -152,8 +153,8 @@ void Params::set_override(const std::string& assignment) {
   const std::string key = assignment.substr(0, eq);
   const std::string val = assignment.substr(eq + 1);
   if (!valid_key(key))
-    fail("params", "-c " + printable(assignment, 120) + ": key: expected dot-separated names (no spaces or control "
-                                                       "characters), got '" + printable(key, 80) + "'");
+    fail("params", "-c " + printable(assignment, 120) +
+                       ": key: expected dot-separated names of letters, digits, _ and -, got '" + printable(key, 80) + "'");
   YAML::Node n;
   try {
     n = YAML::Load(val);

@@ -117,10 +117,10 @@ TEST(Params, DumpQuotesListItemsThatNeedIt) {
 TEST(Params, OverrideKeyMustBeDotSeparatedNames) {
   Params p;
   EXPECT_EQ(error_of([&] { p.set_override("d.e...=true"); }),
-            "spiketlm/params: -c d.e...=true: key: expected dot-separated names (no spaces or control characters), got "
+            "spiketlm/params: -c d.e...=true: key: expected dot-separated names of letters, digits, _ and -, got "
             "'d.e...'");
   EXPECT_EQ(error_of([&] { p.set_override(std::string("a\nb=1")); }),
-            "spiketlm/params: -c a\\nb=1: key: expected dot-separated names (no spaces or control characters), got "
+            "spiketlm/params: -c a\\nb=1: key: expected dot-separated names of letters, digits, _ and -, got "
             "'a\\nb'");
   p.set_override("sata.pe_array.rows=8");
   EXPECT_EQ(p.get_int("sata.pe_array.rows", 0), 8);
@@ -129,11 +129,13 @@ TEST(Params, OverrideKeyMustBeDotSeparatedNames) {
 TEST(Params, YamlKeyMustBeDotSeparatedNames) {
   Params p;
   EXPECT_EQ(error_of([&] { p.load_string("a:\n  l...: 1\n", "c.yaml"); }),
-            "spiketlm/params: c.yaml:2: key 'l...': expected dot-separated names (no spaces or control characters)");
+            "spiketlm/params: c.yaml:2: key 'l...': expected dot-separated names of letters, digits, _ and -");
   EXPECT_EQ(error_of([&] { p.load_string("a..b: 1\n", "c.yaml"); }),
-            "spiketlm/params: c.yaml:1: key 'a..b': expected dot-separated names (no spaces or control characters)");
+            "spiketlm/params: c.yaml:1: key 'a..b': expected dot-separated names of letters, digits, _ and -");
   EXPECT_EQ(error_of([&] { p.load_string("'x y': 1\n", "c.yaml"); }),
-            "spiketlm/params: c.yaml:1: key 'x y': expected dot-separated names (no spaces or control characters)");
+            "spiketlm/params: c.yaml:1: key 'x y': expected dot-separated names of letters, digits, _ and -");
+  EXPECT_EQ(error_of([&] { p.load_string("\n\xfe\xff\xff\xff" "b: 3\n", "c.yaml"); }),
+            "spiketlm/params: c.yaml:2: key '\xfe\xff\xff\xff" "b': expected dot-separated names of letters, digits, _ and -");
   p.load_string("sata.pe_array:\n  rows: 8\n", "c.yaml");
   EXPECT_EQ(p.get_int("sata.pe_array.rows", 0), 8);
 }
