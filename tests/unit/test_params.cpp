@@ -135,7 +135,11 @@ TEST(Params, YamlKeyMustBeDotSeparatedNames) {
   EXPECT_EQ(error_of([&] { p.load_string("'x y': 1\n", "c.yaml"); }),
             "spiketlm/params: c.yaml:1: key 'x y': expected dot-separated names of letters, digits, _ and -");
   EXPECT_EQ(error_of([&] { p.load_string("\n\xfe\xff\xff\xff" "b: 3\n", "c.yaml"); }),
-            "spiketlm/params: c.yaml:2: key '\xfe\xff\xff\xff" "b': expected dot-separated names of letters, digits, _ and -");
+            "spiketlm/params: c.yaml:2: expected UTF-8 text, got a byte sequence that is not UTF-8");
+  EXPECT_EQ(error_of([&] { p.load_string("a: 1\nk: imc.ad\xff\n", "c.yaml"); }),
+            "spiketlm/params: c.yaml:2: expected UTF-8 text, got a byte sequence that is not UTF-8");
+  EXPECT_EQ(error_of([&] { p.load_string("k\xc3\xa9: 1\n", "c.yaml"); }),  // valid UTF-8, not a name
+            "spiketlm/params: c.yaml:1: key 'k\xc3\xa9': expected dot-separated names of letters, digits, _ and -");
   p.load_string("sata.pe_array:\n  rows: 8\n", "c.yaml");
   EXPECT_EQ(p.get_int("sata.pe_array.rows", 0), 8);
 }
