@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "tlm/error.h"
+#include "tlm/fdio.h"
 
 namespace spiketlm {
 
@@ -47,17 +48,7 @@ InputFile::~InputFile() {
   if (m_fd >= 0) ::close(m_fd);
 }
 
-bool InputFile::read(void* dst, size_t n) {
-  auto* p = static_cast<char*>(dst);
-  while (n > 0) {
-    const ssize_t k = ::read(m_fd, p, n);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) return false;
-    p += k;
-    n -= size_t(k);
-  }
-  return true;
-}
+bool InputFile::read(void* dst, size_t n) { return read_full(m_fd, dst, n) == FdRead::ok; }
 
 std::string read_input_file(const std::string& path, const InputSpec& spec) {
   InputFile f(path, spec);

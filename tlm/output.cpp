@@ -13,6 +13,7 @@
 
 #include "tlm/cleanup.h"
 #include "tlm/error.h"
+#include "tlm/fdio.h"
 
 namespace spiketlm {
 
@@ -114,23 +115,12 @@ mode_t process_umask() {
   return m;
 }
 
-bool write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    const ssize_t k = ::write(fd, p, n);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) return false;
-    p += k;
-    n -= size_t(k);
-  }
-  return true;
-}
-
 // Copy a staged unnamed file to `fd`; false with errno set on a write error.
 bool copy_to(std::FILE* from, int fd) {
   std::rewind(from);
   char buf[65536];
   for (size_t n; (n = std::fread(buf, 1, sizeof buf, from)) > 0;)
-    if (!write_all(fd, buf, n)) return false;
+    if (!write_full(fd, buf, n)) return false;
   return !std::ferror(from);
 }
 

@@ -15,37 +15,18 @@
 #include <unistd.h>
 
 #include "tlm/error.h"
+#include "tlm/fdio.h"
 #include "tlm/output.h"
 
 namespace spiketlm {
 
 namespace {
 
-bool write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= size_t(w);
-  }
-  return true;
-}
-
 // Read exactly n bytes; false on end of file or when `stop` (run on EINTR) says so.
 bool read_exact(int fd, char* p, size_t n, const std::function<bool()>& stop) {
-  while (n > 0) {
-    const ssize_t r = ::read(fd, p, n);
-    if (r < 0 && errno == EINTR) {
-      if (stop()) return false;
-      continue;
-    }
-    if (r < 0) throw ChildError(std::string("reading the simulation process's result: ") + std::strerror(errno));
-    if (r == 0) return false;
-    p += r;
-    n -= size_t(r);
-  }
-  return true;
+  const FdRead r = read_full(fd, p, n, stop);
+  if (r == FdRead::error) throw ChildError(std::string("reading the simulation process's result: ") + std::strerror(errno));
+  return r == FdRead::ok;
 }
 
 // The zygote of this interpreter: started on first use, replaced if this process is a fork of
@@ -122,7 +103,7 @@ void child_main(int fd, const Request& r) {
   const int64_t self = ::getpid();
   char status = '0';
   std::string text;
-  if (!write_all(fd, reinterpret_cast<const char*>(&self), 8)) ::_exit(3);
+  if (!write_full(fd, reinterpret_cast<const char*>(&self), 8)) ::_exit(3);
   try {
     text = do_work(r);
   } catch (const std::exception& e) {
@@ -140,7 +121,7 @@ void child_main(int fd, const Request& r) {
   char head[9];
   head[0] = status;
   std::memcpy(head + 1, &n, 8);
-  const bool ok = write_all(fd, head, 9) && write_all(fd, text.data(), text.size());
+  const bool ok = write_full(fd, head, 9) && write_full(fd, text.data(), text.size());
   ::_exit(ok ? 0 : 3);
 }
 
