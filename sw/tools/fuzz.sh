@@ -7,7 +7,7 @@
 #             inputs (a prefix of them when slower) and a finding reproduces; every harness but
 #             nir (whose HDF5 library can hang on a corrupted file: tests/fuzz/README.md, Findings)
 #   --runs N  N executions each instead of a time
-# Harnesses: params npy bundle nir map sweep. Builds build-fuzz/ (FUZZ_BUILD_DIR) with Debian's
+# Harnesses: params npy bundle nir map sweep cosim. Builds build-fuzz/ (FUZZ_BUILD_DIR) with Debian's
 # clang-14 and libfuzzer-14-dev (.ci/setup), -DSPIKETLM_FUZZ=ON. Each corpus grows in
 # build-fuzz/corpus/<harness>, seeded from tests/fuzz/corpus/<harness>; a crash is written to
 # build-fuzz/crashes/<harness>/ and the script exits 1 (make it a regression: README.md).
@@ -31,11 +31,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ ${#harnesses[@]} -eq 0 ]; then
-  harnesses=(params npy bundle nir map sweep)
-  if [ "$ci" -eq 1 ]; then harnesses=(params npy bundle map sweep); fi
+  harnesses=(params npy bundle nir map sweep cosim)
+  if [ "$ci" -eq 1 ]; then harnesses=(params npy bundle map sweep cosim); fi
 fi
 for h in "${harnesses[@]}"; do
-  [ -f "$here/fuzz_$h.cpp" ] || { echo "fuzz: unknown harness $h, expected one of params npy bundle nir map sweep" >&2; exit 2; }
+  [ -f "$here/fuzz_$h.cpp" ] || { echo "fuzz: unknown harness $h, expected one of params npy bundle nir map sweep cosim" >&2; exit 2; }
 done
 command -v clang++-14 >/dev/null || { echo "fuzz: clang++-14 not found, expected Debian's clang-14 (.ci/setup)" >&2; exit 1; }
 launcher=()
@@ -54,7 +54,7 @@ export SC_COPYRIGHT_MESSAGE=DISABLE
 # Executions per harness in --ci (about 8 s each on a 2-core CI machine; RESULTS.md rates)
 ci_runs() {
   case "$1" in
-    params) echo 4000 ;; npy) echo 80000 ;; bundle) echo 4000 ;; map) echo 50000 ;; sweep) echo 25000 ;; *) echo 2000 ;;
+    params) echo 4000 ;; npy) echo 80000 ;; bundle) echo 4000 ;; map) echo 50000 ;; sweep) echo 25000 ;; cosim) echo 200000 ;; *) echo 2000 ;;
   esac
 }
 status=0

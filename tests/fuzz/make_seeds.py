@@ -9,6 +9,7 @@ import glob
 import io
 import os
 import re
+import struct
 
 import numpy as np
 
@@ -106,8 +107,32 @@ def nir():
             out("nir", name + ".nir", open(path, "rb").read())
 
 
+def msg(op, payload=b""):
+    return struct.pack("<II", op, len(payload)) + payload
+
+
+def cosim_session(samples, finish=True, version=1):
+    """A whole co-simulation session (sw/cosim/cosim_protocol.h) of a T=4, 10-class run."""
+    head = bytes([3, 9, 0, samples - 1, 2, 0, 0, 0]) + struct.pack("<Q", 0)
+    m = msg(1, struct.pack("<II", 0x534F4353, version)) + msg(3, struct.pack("<QI", 0x1000, 1))
+    m += msg(2, struct.pack("<Q", 0x1004)) + msg(9)
+    for s in range(samples):
+        m += msg(10, struct.pack("<I", s)) + msg(5, struct.pack("<QII", 0x2000, 8, 1) + bytes(range(8)))
+        m += msg(8, struct.pack("<Q", 123456)) + msg(6) + msg(7) + msg(4, struct.pack("<QII", 0x3000, 160, 0))
+        outputs = struct.pack("<40i", *range(-20, 20))
+        m += msg(11, struct.pack("<8I5Q2Q2I", s, 1, 0, 0, 0, 0, 7, 4, 1000, 64, 32, 9, 5, 0, 5000, 40, 0) + outputs)
+    return head + m + (msg(12) if finish else b"")
+
+
+def cosim():
+    out("cosim", "two_samples", cosim_session(2))
+    out("cosim", "no_finish", cosim_session(1, finish=False))
+    out("cosim", "bad_version", cosim_session(1, version=2))
+
+
 if __name__ == "__main__":
     params()
     npy()
     bundle()
     nir()
+    cosim()
