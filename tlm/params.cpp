@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <fstream>
 #include <sstream>
@@ -26,21 +27,49 @@ bool valid_key(const std::string& key) {
   return ok;
 }
 
-// The 1-based line of the first byte that is not valid UTF-8 (YAML is Unicode text; yaml-cpp
-// reads such bytes one way and writes them another, so --dump-config could not round-trip
-// them: found by tests/fuzz, regressions/params/value_not_utf8), or 0 when the text is valid.
-int invalid_utf8_line(const std::string& s) {
-  int line = 1;
+// The length of the UTF-8 sequence at s[i] and its code point in `cp`; 0 when it is not
+// valid UTF-8 (a stray or truncated byte, an overlong form, a surrogate, above U+10FFFF).
+size_t utf8_at(const std::string& s, size_t i, uint32_t& cp) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  cp = c;
+  if (c < 0x80) return 1;
+  const size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  cp = c & (0x7f >> n);
+  for (size_t k = 1; k < n; ++k) {
+    const unsigned char d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (d & 0x3f);
+  }
+  const uint32_t least = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+  return cp < least || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : n;
+}
+
+// YAML 1.2's printable characters (c-printable): tab, line breaks, and no other control
+// character (yaml-cpp reads a NUL byte as part of an escape and dumps a byte that is not UTF-8).
+bool yaml_printable(uint32_t cp) {
+  return cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0x7e) || cp == 0x85 ||
+         (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000;
+}
+
+// The first fault of `s` as YAML text, "" when there is none: bytes that are not UTF-8, or a
+// character YAML does not allow (found by tests/fuzz: regressions/params/value_not_utf8,
+// value_nul_byte). `line` is set to its 1-based line.
+std::string yaml_text_fault(const std::string& s, int& line) {
+  line = 1;
   for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '\n') ++line;
-    const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return line;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return line;
+    uint32_t cp = 0;
+    const size_t n = utf8_at(s, i, cp);
+    if (n == 0) return "a byte sequence that is not UTF-8";
+    if (!yaml_printable(cp)) {
+      char u[16];
+      std::snprintf(u, sizeof u, "U+%04X", unsigned(cp));
+      return std::string("the control character ") + u + " (YAML text allows tab, line breaks and printable characters)";
+    }
+    if (cp == '\n') ++line;
     i += n;
   }
-  return 0;
+  return "";
 }
 
 std::string join_key(const std::string& prefix, const std::string& k) {
@@ -129,8 +158,9 @@ void Params::flatten(const YAML::Node& node, const std::string& prefix, const st
 }
 
 void Params::load_string(const std::string& yaml, const std::string& origin, const std::string& prefix) {
-  if (const int bad = invalid_utf8_line(yaml))
-    fail("params", origin + ":" + std::to_string(bad) + ": expected UTF-8 text, got a byte sequence that is not UTF-8");
+  int line = 0;
+  const std::string fault = yaml_text_fault(yaml, line);
+  if (!fault.empty()) fail("params", origin + ":" + std::to_string(line) + ": expected UTF-8 text, got " + fault);
   YAML::Node root;
   try {
     root = YAML::Load(yaml);
@@ -169,8 +199,9 @@ void Params::set_override(const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     fail("params", "-c " + printable(assignment, 120) + ": expected key=value");
-  if (invalid_utf8_line(assignment))
-    fail("params", "-c " + printable(assignment, 120) + ": expected UTF-8 text, got a byte sequence that is not UTF-8");
+  int line = 0;
+  const std::string fault = yaml_text_fault(assignment, line);
+  if (!fault.empty()) fail("params", "-c " + printable(assignment, 120) + ": expected UTF-8 text, got " + fault);
   const std::string key = assignment.substr(0, eq);
   const std::string val = assignment.substr(eq + 1);
   if (!valid_key(key))

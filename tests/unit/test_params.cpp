@@ -144,6 +144,33 @@ TEST(Params, YamlKeyMustBeDotSeparatedNames) {
   EXPECT_EQ(p.get_int("sata.pe_array.rows", 0), 8);
 }
 
+// YAML text is strict UTF-8 of YAML's printable characters: overlong forms, surrogates and
+// control characters other than tab and line breaks are refused with their line (a NUL byte in
+// a value was read by yaml-cpp as part of an escape and dumped as a byte that is not UTF-8:
+// found by tests/fuzz, regressions/params/value_nul_byte).
+TEST(Params, YamlTextMustBePrintableUtf8) {
+  Params p;
+  const std::string nul("a: 1\nk: spad\0_reg8\n", 20);
+  EXPECT_EQ(error_of([&] { p.load_string(nul, "c.yaml"); }),
+            "spiketlm/params: c.yaml:2: expected UTF-8 text, got the control character U+0000 (YAML text allows tab, "
+            "line breaks and printable characters)");
+  EXPECT_EQ(error_of([&] { p.load_string("a: 1\n\nk: x\x7f\n", "c.yaml"); }),
+            "spiketlm/params: c.yaml:3: expected UTF-8 text, got the control character U+007F (YAML text allows tab, "
+            "line breaks and printable characters)");
+  EXPECT_EQ(error_of([&] { p.load_string("k: \xc0\x80\n", "c.yaml"); }),  // overlong NUL
+            "spiketlm/params: c.yaml:1: expected UTF-8 text, got a byte sequence that is not UTF-8");
+  EXPECT_EQ(error_of([&] { p.load_string("k: \xed\xa0\x80\n", "c.yaml"); }),  // a UTF-16 surrogate
+            "spiketlm/params: c.yaml:1: expected UTF-8 text, got a byte sequence that is not UTF-8");
+  EXPECT_EQ(error_of([&] { p.load_string("k: \xf4\x90\x80\x80\n", "c.yaml"); }),  // above U+10FFFF
+            "spiketlm/params: c.yaml:1: expected UTF-8 text, got a byte sequence that is not UTF-8");
+  EXPECT_EQ(error_of([&] { p.set_override("k=a\x01"); }),
+            "spiketlm/params: -c k=a\\x01: expected UTF-8 text, got the control character U+0001 (YAML text allows tab, "
+            "line breaks and printable characters)");
+  p.load_string("k: \"caf\xc3\xa9\t\xf0\x9f\x99\x82\"\r\nn: 2\n", "c.yaml");  // tab, CRLF, 2- and 4-byte characters
+  EXPECT_EQ(p.get_string("k", ""), "caf\xc3\xa9\t\xf0\x9f\x99\x82");
+  EXPECT_EQ(p.get_int("n", 0), 2);
+}
+
 TEST(Params, DuplicateAndNonScalarKeysAreOneLineErrors) {
   Params p;
   EXPECT_EQ(error_of([&] { p.load_string("sata:\n  rows: 8\n  cols: 4\n  rows: 16\n", "c.yaml"); }),
