@@ -142,7 +142,9 @@ void Controller::predict(Run& r) {
 void Controller::execute() {
   Run r;
   r.start = r.t = sc_core::sc_time_stamp();
-  m_p_busy.set(r.t, 1);
+  // busy rises at the local time of the CTRL.START write (the initiator may have run ahead of
+  // SystemC time, where this thread woke). The run's timing starts at r.start, as it always did.
+  m_p_busy.set(m_csr->start_time(), 1);
   r.n = m_csr->reg(REG_NUM_LAYERS);
   r.T = m_csr->reg(REG_TIMESTEPS);
   bool refused = false;
@@ -194,7 +196,7 @@ void Controller::complete(Run& r, const RunEnd& end) {
   m_csr->set64(REG_GLB_BYTES_LO, r.counts.glb_bytes);
   m_csr->set64(REG_SPIKES_IN_LO, r.counts.spikes_in);
   m_csr->set(REG_STATUS, r.status);
-  m_p_busy.set(sc_core::sc_time_stamp(), 0);
+  m_p_busy.set(sc_core::sc_time_stamp(), 0);  // the local time of the completion: waited for above
   m_csr->raise_irq();
 }
 
