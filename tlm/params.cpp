@@ -72,6 +72,23 @@ std::string yaml_text_fault(const std::string& s, int& line) {
   return "";
 }
 
+// YAML's line breaks (CR LF, CR, LF) as LF, as the YAML spec normalises them: yaml-cpp keeps a
+// lone CR at the end of the text inside a plain scalar, which --dump-config then wrote back as
+// a line break (found by tests/fuzz: regressions/params/value_lone_cr).
+std::string yaml_line_breaks(const std::string& s) {
+  if (s.find('\r') == std::string::npos) return s;
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\r') {
+      out += s[i];
+    } else if (i + 1 == s.size() || s[i + 1] != '\n') {
+      out += '\n';
+    }
+  }
+  return out;
+}
+
 std::string join_key(const std::string& prefix, const std::string& k) {
   return prefix.empty() ? k : prefix + "." + k;
 }
@@ -157,7 +174,8 @@ void Params::flatten(const YAML::Node& node, const std::string& prefix, const st
   }
 }
 
-void Params::load_string(const std::string& yaml, const std::string& origin, const std::string& prefix) {
+void Params::load_string(const std::string& yaml_text, const std::string& origin, const std::string& prefix) {
+  const std::string yaml = yaml_line_breaks(yaml_text);
   int line = 0;
   const std::string fault = yaml_text_fault(yaml, line);
   if (!fault.empty()) fail("params", origin + ":" + std::to_string(line) + ": expected UTF-8 text, got " + fault);
@@ -203,7 +221,7 @@ void Params::set_override(const std::string& assignment) {
   const std::string fault = yaml_text_fault(assignment, line);
   if (!fault.empty()) fail("params", "-c " + printable(assignment, 120) + ": expected UTF-8 text, got " + fault);
   const std::string key = assignment.substr(0, eq);
-  const std::string val = assignment.substr(eq + 1);
+  const std::string val = yaml_line_breaks(assignment.substr(eq + 1));
   if (!valid_key(key))
     fail("params", "-c " + printable(assignment, 120) +
                        ": key: expected dot-separated names of letters, digits, _ and -, got '" + printable(key, 80) + "'");

@@ -171,6 +171,27 @@ TEST(Params, YamlTextMustBePrintableUtf8) {
   EXPECT_EQ(p.get_int("n", 0), 2);
 }
 
+// Line breaks are CR LF, CR or LF, all read as LF: yaml-cpp kept a lone CR ending the text in
+// the value, which the dump then wrote back as a line break (found by tests/fuzz,
+// regressions/params/value_lone_cr).
+TEST(Params, EveryYamlLineBreakIsOne) {
+  Params p;
+  p.load_string("me: ~:]~4\r", "c.yaml");
+  EXPECT_EQ(p.get_string("me", ""), "~:]~4");
+  p.load_string("a: 1\rb: x\r\nc: [y, z]\r", "d.yaml");
+  EXPECT_EQ(p.get_int("a", 0), 1);
+  EXPECT_EQ(p.get_string("b", ""), "x");
+  EXPECT_EQ(p.get_list("c", {}), (std::vector<std::string>{"y", "z"}));
+  Params q;
+  q.load_string(p.dump_yaml(), "dump.yaml");
+  q.get_string("me", "");  // declared in p's order, so the dumps list keys alike
+  q.get_int("a", 0);
+  q.get_string("b", "");
+  q.get_list("c", {});
+  EXPECT_EQ(q.dump_yaml(), p.dump_yaml());
+  EXPECT_EQ(error_of([&] { p.load_string("a: 1\rb: [\r", "e.yaml"); }).substr(0, 41), "spiketlm/params: e.yaml:3: malformed YAML");
+}
+
 TEST(Params, DuplicateAndNonScalarKeysAreOneLineErrors) {
   Params p;
   EXPECT_EQ(error_of([&] { p.load_string("sata:\n  rows: 8\n  cols: 4\n  rows: 16\n", "c.yaml"); }),
