@@ -73,6 +73,17 @@ const char* kCompare =
     "  spiketlm compare --trace traces/fmnist_snn --ann-trace traces/fmnist_ann8 --samples 2\n"
     "  spiketlm compare --trace traces/fmnist_snn --ann 4 --samples 2 --platform platforms/northpole/northpole.yaml\n";
 
+const char* kPlot =
+    "usage: spiketlm plot REPORT.json [-o DIR] [--html FILE]\n"
+    "  Draws a run's JSON report (spiketlm run ... --json FILE): energy by component (dynamic and\n"
+    "  leakage), latency and energy per layer, memory traffic per level (PNG in DIR; default\n"
+    "  REPORT_plots/), and with --html one self-contained page with the summary, the tables and\n"
+    "  the figures (sw/plot/README.md). Needs Debian's python3-matplotlib.\n"
+    "examples:\n"
+    "  spiketlm run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 10 --json run.json\n"
+    "  spiketlm plot run.json --html run.html\n"
+    "  spiketlm plot run.json -o figures\n";
+
 const char* kMapExamples =
     "examples:\n"
     "  spiketlm map platforms/sata/sata.yaml --trace traces/fmnist_snn --executable --out best.yaml\n"
@@ -99,6 +110,7 @@ const char* command_help(const std::string& command) {
   if (command == "calibrate") return kCalibrate;
   if (command == "export") return kExport;
   if (command == "compare") return kCompare;
+  if (command == "plot") return kPlot;
   return nullptr;
 }
 

@@ -34,6 +34,7 @@
 #include "sw/cli/help.h"
 #include "sw/cli/list_command.h"
 #include "sw/cli/nir_commands.h"
+#include "sw/cli/plot_command.h"
 #include "sw/cli/sweep.h"
 
 using namespace spiketlm;
@@ -53,6 +54,7 @@ const char* kUsage =
     "       spiketlm sweep SWEEP.yaml [--backend local|slurm] [-j N] [--collect] [--retry-failed] ... (--help)\n"
     "       spiketlm run CONFIG.yaml --nir MODEL.nir [import options] [run options]\n"
     "       spiketlm compare --trace SNN_DIR [--ann-trace ANN_DIR | --ann BITS] [--samples N] ... (--help)\n"
+    "       spiketlm plot REPORT.json [-o DIR] [--html FILE]   (figures and an HTML page of a run's report)\n"
     "       spiketlm --version | --help | help COMMAND    (every command takes --help, with examples)\n"
     "run: --samples defaults to min(100, the trace's samples); --full prints every table; --per-sample adds one row per sample\n";
 
@@ -311,6 +313,7 @@ int sc_main(int argc, char** argv) {
   cleanup::install_signal_cleanup();
   if (argc > 1 && std::string(argv[1]) == "sweep") return cli::sweep_main(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "compare") return cli::compare_main(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "plot") return cli::plot_main(argc, argv);
   if (argc >= 2 && std::string(argv[1]) == "map") return map::map_main(argc - 1, argv + 1);
   // NIR (sw/cli/nir_commands.h): import, export, and run --nir (a run of an imported bundle).
   const std::vector<std::string> words(argv + std::min(argc, 1), argv + argc);

@@ -13,12 +13,6 @@ namespace spiketlm::dse {
 
 namespace {
 
-std::string python() {
-  if (const char* p = std::getenv("SPIKETLM_PYTHON"); p && *p) return p;
-  if (access("/usr/bin/python3", X_OK) == 0) return "/usr/bin/python3";
-  return find_on_path("python3");
-}
-
 std::string label(const Report& r, const std::string& metric) {
   const std::string u = r.has("metric_units", metric) ? r.get("metric_units", metric).text() : "";
   return u.empty() || u == "-" ? metric : metric + " (" + u + ")";
@@ -36,7 +30,7 @@ bool join(const SweepSpec& s) {
 
 std::string plot_sweep(const SweepFolder& f, const SweepSpec& s, const Report& results) {
   write_file_atomic(f.path("plot.py"), kPlotScript);
-  const std::string py = python();
+  const std::string py = python_interpreter();
   if (py.empty()) return "no python3 (set SPIKETLM_PYTHON)";
   const std::string png = f.path("pareto.png");
   const std::string tmp = png + ".tmp.png";

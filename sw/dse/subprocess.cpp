@@ -28,6 +28,12 @@ std::string find_on_path(const std::string& name) {
   return "";
 }
 
+std::string python_interpreter() {
+  if (const char* p = std::getenv("SPIKETLM_PYTHON"); p && *p) return p;
+  if (access("/usr/bin/python3", X_OK) == 0) return "/usr/bin/python3";
+  return find_on_path("python3");
+}
+
 namespace {
 
 // Reads both pipes until they close.

@@ -16,4 +16,8 @@ ProcResult run_capture(const std::vector<std::string>& argv);
 // The program's full path if `name` (no slash) is an executable on PATH, else "".
 std::string find_on_path(const std::string& name);
 
+// The Python for the plot scripts: $SPIKETLM_PYTHON, else /usr/bin/python3 (Debian's, with its
+// python3-* packages), else python3 on PATH; "" when there is none.
+std::string python_interpreter();
+
 }  // namespace spiketlm::dse
