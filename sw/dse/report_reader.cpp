@@ -32,7 +32,10 @@ void read_tables(const YAML::Node& tables, const YAML::Node& info, Report& r) {
     std::vector<std::string> cols;
     for (const auto& c : ti["columns"]) cols.push_back(c.as<std::string>());
     Table& tab = r.table(id, ti["title"].as<std::string>(""), cols, ti["group"].as<std::string>("detail"));
-    for (const auto& row : it->second) {
+    // A copy: it->second lives in the iterator's temporary proxy, which a range-for over it
+    // would outlive (stack-use-after-scope, found by the ASan suite).
+    const YAML::Node rows = it->second;
+    for (const auto& row : rows) {
       std::vector<Value> v;
       for (const auto& c : cols) v.push_back(row[c] ? json_value(row[c]) : Value());
       tab.add_row(std::move(v));
