@@ -5,7 +5,8 @@ place; by hand:
     python3 plot_report.py run.json OUT_DIR [--html page.html]
 Figures (PNG, OUT_DIR): energy_by_component.png (dynamic and leakage energy per component),
 layers.png (latency and energy per layer), memory_traffic.png (bytes read and written per
-memory level), each only when the report has its table. Needs matplotlib (Debian:
+memory level), pareto.png (a sweep's results.json: energy against latency of every point,
+coloured by accuracy, Pareto points circled), each only when the report has its table. Needs matplotlib (Debian:
 python3-matplotlib)."""
 import argparse
 import base64
@@ -16,7 +17,8 @@ import sys
 
 FIGURES = [("energy_by_component", "Energy by component per inference, dynamic and leakage"),
            ("layers", "Latency and energy per layer, per inference"),
-           ("memory_traffic", "Memory traffic per inference, by level")]
+           ("memory_traffic", "Memory traffic per inference, by level"),
+           ("pareto", "Sweep: energy against latency of every point, coloured by accuracy, Pareto points circled")]
 
 
 def rows(report, table):
@@ -81,6 +83,26 @@ def memory_traffic(plt, report, png):
     return save(plt, fig, png)
 
 
+def pareto(plt, report, png):
+    """A sweep's results.json: every done point's energy against latency, coloured by accuracy."""
+    pts = [p for p in rows(report, "points") if p.get("state") == "done" and p.get("latency_us") is not None
+           and p.get("energy_uj") is not None]
+    if not pts:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    acc = [p.get("accuracy_pct") or 0 for p in pts]
+    sc = ax.scatter([p["latency_us"] for p in pts], [p["energy_uj"] for p in pts], c=acc, cmap="viridis", s=36)
+    front = [p for p in pts if str(p.get("pareto")).lower() in ("1", "true", "yes")]
+    ax.scatter([p["latency_us"] for p in front], [p["energy_uj"] for p in front], s=150, facecolors="none",
+               edgecolors="#d8503b", linewidths=1.5, label="Pareto (%d of %d)" % (len(front), len(pts)))
+    fig.colorbar(sc, ax=ax, label="accuracy (%)")
+    ax.set_xlabel("latency (us per inference)")
+    ax.set_ylabel("energy (uJ per inference)")
+    ax.set_title("Sweep %s" % report.get("sweep", {}).get("name", ""))
+    ax.legend(loc="upper left")
+    return save(plt, fig, png)
+
+
 def cell(v):
     if isinstance(v, float):
         return "%.6g" % v
@@ -129,7 +151,7 @@ def page(report, figures):
         parts.append('<img class="figure" id="%s" alt="%s" src="data:image/png;base64,%s">' % (name, html.escape(alt), data))
     info = report.get("table_info", {})
     for t, meta in info.items():
-        if meta.get("group") != "detail" and rows(report, t):
+        if (meta.get("group") != "detail" or t == "pareto") and rows(report, t):
             parts.append(table_html(meta.get("title", t), meta.get("columns", list(rows(report, t)[0])), rows(report, t)))
     return PAGE % {"title": html.escape(report.get("title", "spiketlm report")), "body": "\n".join(parts)}
 
@@ -147,7 +169,8 @@ def main():
     except ImportError as e:
         sys.exit("plot_report.py: expected matplotlib (Debian python3-matplotlib), got: %s" % e)
     report = json.load(open(a.json))
-    drawers = {"energy_by_component": energy_by_component, "layers": layers, "memory_traffic": memory_traffic}
+    drawers = {"energy_by_component": energy_by_component, "layers": layers, "memory_traffic": memory_traffic,
+               "pareto": pareto}
     figures = []
     for name, alt in FIGURES:
         png = os.path.join(a.out_dir, name + ".png")

@@ -70,7 +70,7 @@ std::vector<std::string> plot_report(const PlotRequest& r) {
   TempDir tmp;
   draw(r, tmp.path);
   std::vector<std::string> figures;
-  for (const char* name : {"energy_by_component.png", "layers.png", "memory_traffic.png"})
+  for (const char* name : {"energy_by_component.png", "layers.png", "memory_traffic.png", "pareto.png"})
     if (fs::exists(tmp.path + "/" + name)) figures.push_back(name);
   if (!r.out_dir.empty()) {
     const std::string staged = outs.stage_dir(r.out_dir);

@@ -127,6 +127,28 @@ def test_the_page_renders_in_headless_chromium(report, tmp_path):
     assert rendered(tmp_path / "broken.html") == (3, 2, 2)
 
 
+def test_a_sweeps_results_give_the_pareto_plot(report, tmp_path):
+    import json
+
+    import matplotlib.image as mpimg
+    paths, d = report
+    src = os.path.dirname(os.path.dirname(os.path.dirname(paths.sata)))
+    sweep = tmp_path / "demo.sweep"
+    r = run(paths, "sweep", os.path.join(src, "sw", "dse", "examples", "sata_demo.yaml"), "--out", str(sweep), "-j", "2",
+            cwd=src)
+    assert r.returncode == 0, r.stderr
+    r = run(paths, "plot", str(sweep / "results.json"), "-o", str(tmp_path / "figs"), "--html", str(tmp_path / "s.html"))
+    assert r.returncode == 0, r.stderr
+    assert os.listdir(tmp_path / "figs") == ["pareto.png"]
+    assert mpimg.imread(str(tmp_path / "figs" / "pareto.png")).std() > 0.05
+    assert rendered(tmp_path / "s.html") == (1, 1, 0)
+    t = Tables()
+    t.feed(open(tmp_path / "s.html").read())
+    front = [title for title in t.tables if title.startswith("Pareto front")]
+    want = json.load(open(sweep / "results.json"))["tables"]["pareto"]
+    assert len(front) == 1 and len(t.tables[front[0]]) - 1 == len(want) > 0
+
+
 def test_bad_input_is_one_line_and_writes_nothing(report, tmp_path):
     paths, d = report
     (tmp_path / "old.html").write_text("keep me")
