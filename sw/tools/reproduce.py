@@ -707,7 +707,7 @@ def exp_e_dtsnn(d, stage):
                         "energy vs static", "EDP (J s)"], table)
     e.text.append("")
     P = plt()
-    fig, axes = P.subplots(1, 2, figsize=(11, 4))
+    fig, axes = P.subplots(1, 2, figsize=(11, 4.6))
     for ax, (p, lab) in zip(axes, (("sata", "SATA (output-stationary)"), ("spikeflow", "SpikeFlow"))):
         v = plats[p]
         if isinstance(v, NA):
@@ -718,17 +718,24 @@ def exp_e_dtsnn(d, stage):
         l1, = ax.plot(xs, [x["acc"] for x in v], "o-", color="C0", label="accuracy")
         st = next(x for x in v if x["th"] == 0)
         l0 = ax.axhline(st["acc"], color="C0", linestyle=":", linewidth=1, label="static T accuracy")
+        # Accuracy in the upper band, EDP in the lower one, so that the theta labels (the last
+        # one, "static", to the left of its point at the right edge) overlap neither curve.
         for x in v:
-            ax.annotate(th_label(x["th"]), (x["T"], x["acc"]), textcoords="offset points", xytext=(4, 4), fontsize=7)
+            last = x is v[-1]
+            ax.annotate(th_label(x["th"]), (x["T"], x["acc"]), textcoords="offset points", xytext=(-5, 5) if last else (4, 4),
+                        ha="right" if last else "left", fontsize=7)
+        accs = [x["acc"] for x in v]
+        span = max(max(accs) - min(accs), 0.5)
+        ax.set_ylim(min(accs) - 0.9 * span, max(accs) + 0.2 * span)
         ax.set_xlabel("average timesteps")
         ax.set_ylabel("accuracy (%)", color="C0")
         ax2 = ax.twinx()
         ax2.grid(False)
         l2, = ax2.plot(xs, [x["edp"] for x in v], "s--", color="C3", label="EDP")
-        ax2.set_ylim(bottom=0)
+        ax2.set_ylim(0, 2.2 * max(x["edp"] for x in v))
         ax2.set_ylabel("EDP (J s / inference)", color="C3")
         ax.set_title(f"{lab}, Fashion-MNIST:\nDT-SNN exit thresholds (labels: theta)")
-        ax.legend(handles=[l1, l0, l2], loc="lower right")
+        ax.legend(handles=[l1, l0, l2], loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False)
     save(fig, stage, "e_dtsnn.png", e)
     return e
 
