@@ -1,7 +1,11 @@
 #include "tlm/error.h"
 
-#include <systemc>
+#include <cstdlib>
+#include <iostream>
 #include <stdexcept>
+#include <systemc>
+
+#include "tlm/printable.h"
 
 namespace spiketlm {
 
@@ -12,15 +16,22 @@ void fail(const std::string& unit, const std::string& msg) {
   throw std::runtime_error(type + ": " + msg);
 }
 
+namespace {
+constexpr std::size_t kMaxErrorChars = 4096;  // an error quoting megabytes of input stays readable
+}  // namespace
+
 std::string error_text(const std::exception& e) {
-  if (auto r = dynamic_cast<const sc_core::sc_report*>(&e)) {
-    std::string type = r->get_msg_type();
-    std::string msg = r->get_msg();
-    return type + ": " + msg;
-  }
-  std::string s = e.what();
-  auto nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl);
+  if (auto r = dynamic_cast<const sc_core::sc_report*>(&e))
+    return printable(std::string(r->get_msg_type()) + ": " + r->get_msg(), kMaxErrorChars);
+  return printable(e.what(), kMaxErrorChars);
+}
+
+void usage_error(const std::string& command, const std::string& msg) {
+  std::cout.flush();
+  std::cerr << "spiketlm: " << printable(msg, kMaxErrorChars) << " (see spiketlm " << (command.empty() ? "" : command + " ")
+            << "--help)\n";
+  std::cerr.flush();
+  std::exit(1);
 }
 
 }  // namespace spiketlm

@@ -12,7 +12,13 @@ namespace spiketlm {
 [[noreturn]] void fail(const std::string& unit, const std::string& msg);
 
 // The one-line text of any exception the project raises (sc_report or std::exception),
-// without SystemC's "In file:" trailer. Used by the CLI and by tests on error messages.
+// without SystemC's "In file:" trailer, control characters escaped (tlm/printable.h: a newline
+// from an input never splits the line). Used by the CLI and by tests on error messages.
 std::string error_text(const std::exception& e);
+
+// A command-line usage error: prints the one line "spiketlm: <msg> (see spiketlm <command>
+// --help)" on stderr (command "" for the top level: "see spiketlm --help"), control
+// characters escaped, and exits with code 1.
+[[noreturn]] void usage_error(const std::string& command, const std::string& msg);
 
 }  // namespace spiketlm

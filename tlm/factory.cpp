@@ -1,8 +1,12 @@
 #include "tlm/factory.h"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 
 #include "tlm/error.h"
+#include "tlm/input.h"
 #include "tlm/params.h"
 
 namespace spiketlm {
@@ -43,6 +47,7 @@ void Factory::add(KindInfo info) {
     fail("factory", (m_loading.empty() ? std::string("built-in") : m_loading) + ": kind '" + info.kind +
                         "' is registered twice (first by " + it->second.origin + ")");
   m_kinds[info.kind] = std::move(info);
+  ++m_registrations;
 }
 
 const KindInfo& Factory::get(const std::string& kind, const std::string& who) const {
@@ -64,6 +69,12 @@ std::vector<const KindInfo*> Factory::all() const {
 }
 
 void Factory::load_plugin(const std::string& path) {
+  // A path (not a bare name for the library search path) must be a regular file: dlopen of
+  // a FIFO would wait for a writer.
+  struct stat st;
+  if (path.find('/') != std::string::npos && ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    fail("factory", path + ": plugin failed to load: expected a shared library (a regular file), got " + file_kind_of(st.st_mode));
+  const uint64_t before = m_registrations;
   m_loading = path;
   m_plugin_error.clear();
   void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
@@ -74,6 +85,11 @@ void Factory::load_plugin(const std::string& path) {
     std::string msg = e ? e : "unknown dlopen error";
     fail("factory", path + ": plugin failed to load: " + msg);
   }
+  if (std::find(m_handles.begin(), m_handles.end(), h) != m_handles.end()) return;  // loaded before
+  m_handles.push_back(h);
+  if (m_registrations == before)
+    fail("factory", path + ": plugin registers nothing, expected at least one kind (SPIKETLM_REGISTER_KIND) or "
+                           "firmware model (SPIKETLM_REGISTER_FIRMWARE)");
 }
 
 }  // namespace spiketlm

@@ -6,6 +6,7 @@
 // checks that the built object fits the slot (its C++ interface). Plugins (shared libraries)
 // register more kinds when loaded.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -33,13 +34,20 @@ class Factory {
   Module* create(const std::string& kind, const std::string& name, Context& ctx, const std::string& who);
   // Called by Module's constructor: the kind being built by create(), or "".
   static std::string take_pending_kind();
-  // dlopen a plugin; its static registrars add kinds (origin = path). Error names the file.
+  // dlopen a plugin; its static registrars add kinds (origin = path). Errors name the file:
+  // a path that is not a regular file, a library that fails to load, and a library that
+  // registers nothing (no kind, no firmware model). Loading a library again is a no-op.
   void load_plugin(const std::string& path);
+  // Other registries (firmware models, sw/fw) count their registrations here, so that a
+  // plugin that registers only those is not taken for an empty one.
+  void note_registration() { ++m_registrations; }
 
  private:
   std::map<std::string, KindInfo> m_kinds;
   std::string m_loading;        // the plugin whose static constructors are running
   std::string m_plugin_error;   // an error raised while they ran (no throwing through dlopen)
+  uint64_t m_registrations = 0;  // kinds and firmware models registered so far
+  std::vector<void*> m_handles;  // plugins loaded
 };
 
 template <class T>

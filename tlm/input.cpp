@@ -12,8 +12,7 @@
 
 namespace spiketlm {
 
-namespace {
-const char* kind_of(mode_t m) {
+const char* file_kind_of(mode_t m) {
   if (S_ISDIR(m)) return "a directory";
   if (S_ISCHR(m)) return "a character device";
   if (S_ISBLK(m)) return "a block device";
@@ -21,7 +20,6 @@ const char* kind_of(mode_t m) {
   if (S_ISSOCK(m)) return "a socket";
   return "not a regular file";
 }
-}  // namespace
 
 InputFile::InputFile(const std::string& path, const InputSpec& spec) : m_path(path) {
   const std::string where = path + ": " + spec.field + ": expected " + spec.expected;
@@ -30,7 +28,7 @@ InputFile::InputFile(const std::string& path, const InputSpec& spec) : m_path(pa
   if (m_fd < 0) fail(spec.unit, where + ", got none (" + std::strerror(errno) + ")");
   struct stat st;
   if (::fstat(m_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    const std::string got = ::fstat(m_fd, &st) != 0 ? std::string(std::strerror(errno)) : kind_of(st.st_mode);
+    const std::string got = ::fstat(m_fd, &st) != 0 ? std::string(std::strerror(errno)) : file_kind_of(st.st_mode);
     ::close(m_fd);
     m_fd = -1;
     fail(spec.unit, where + " (a regular file), got " + got);

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <string>
 
+#include <sys/types.h>
+
 namespace spiketlm {
 
 // Largest YAML text read (configurations, technology tables, trace.yaml).
@@ -41,6 +43,9 @@ class InputFile {
   int m_fd = -1;
   uint64_t m_size = 0;
 };
+
+// What a file that is not a regular one is, for messages: "a directory", "a FIFO", ...
+const char* file_kind_of(mode_t mode);
 
 // The whole file as text (YAML readers).
 std::string read_input_file(const std::string& path, const InputSpec& spec);

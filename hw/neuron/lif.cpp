@@ -1,10 +1,10 @@
 #include "hw/neuron/lif.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "hw/arith/neuron.h"
 #include "hw/neuron/network_mode.h"
+#include "tlm/printable.h"
 
 namespace spiketlm {
 
@@ -16,6 +16,23 @@ std::string membrane_component(int bits) {
   if (bits <= 16) return "membrane_reg_16b";
   return "membrane_reg_32b";
 }
+
+// "layer:channel:pixel": three decimal integers of at most 9 digits (sscanf took "-1" as a
+// huge unsigned and accepted signs and spaces).
+namespace {
+bool parse_probe_spec(const std::string& spec, uint32_t v[3]) {
+  size_t b = 0;
+  for (int k = 0; k < 3; ++k) {
+    const size_t e = k < 2 ? spec.find(':', b) : spec.size();
+    if (e == std::string::npos) return false;
+    const std::string part = spec.substr(b, e - b);
+    if (part.empty() || part.size() > 9 || part.find_first_not_of("0123456789") != std::string::npos) return false;
+    v[k] = uint32_t(std::stoul(part));
+    b = e + 1;
+  }
+  return true;
+}
+}  // namespace
 
 LifUnit::LifUnit(sc_core::sc_module_name nm, Context& ctx)
     : Module(nm, ctx),
@@ -37,15 +54,13 @@ LifUnit::LifUnit(sc_core::sc_module_name nm, Context& ctx)
   m_busy = probe("busy", 1);
   for (const auto& spec : param_list("probe_neurons", {},
                                      {"neurons whose membrane the VCD shows, each \"layer:channel:pixel\" (pixel = y * W + x)"})) {
-    unsigned l = 0;
-    int c = 0, px = 0;
-    char tail = 0;
-    if (std::sscanf(spec.c_str(), "%u:%d:%d%c", &l, &c, &px, &tail) != 3 || c < 0 || px < 0)
+    uint32_t v[3];
+    if (!parse_probe_spec(spec, v))
       fail("lif", ctx.params.origin(path() + ".probe_neurons") + ": " + path() +
-                      ".probe_neurons: expected entries layer:channel:pixel, got '" + spec + "'");
-    Probe pr = probe("membrane_l" + std::to_string(l) + "_c" + std::to_string(c) + "_p" + std::to_string(px), 32,
+                      ".probe_neurons: expected entries layer:channel:pixel (non-negative integers), got '" + printable(spec, 80) + "'");
+    Probe pr = probe("membrane_l" + std::to_string(v[0]) + "_c" + std::to_string(v[1]) + "_p" + std::to_string(v[2]), 32,
                      Probe::signed_value);
-    if (pr) m_watch.push_back({uint32_t(l), c, px, pr});
+    if (pr) m_watch.push_back({v[0], int(v[1]), int(v[2]), pr, spec});
   }
   const std::string tech = param_string("tech", m_ann ? "relu_q" : "lif");
   leakage(tech, m_units);
@@ -123,11 +138,12 @@ uint64_t LifUnit::integrate(const LifJob& j) {
     m_busy.set(j.at, 1);
     m_busy.set(j.at + j.cycle * double(cycles), 0);
   }
-  for (const auto& w : m_watch) {
+  for (auto& w : m_watch) {
     const int c = w.channel - j.channel0, p = w.pixel - j.pixel0;
     if (w.layer != j.layer || c < 0 || c >= j.channels || p < 0 || p >= j.pixels) continue;
     const size_t i = j.slot ? size_t(p) * j.mem_stride + j.slot[c] : size_t(p) * j.psum_stride + c;
     w.probe.set(j.at + j.cycle * double(cycles), double(uint32_t(int32_t(j.membrane[i]))));
+    w.hit = true;
   }
   m_updates += n;
   m_spikes += spikes;
@@ -135,6 +151,14 @@ uint64_t LifUnit::integrate(const LifJob& j) {
   count(m_update_thr, n);
   count(m_update_mem, n);
   return cycles;
+}
+
+void LifUnit::report(Report&) const {
+  for (const auto& w : m_watch)
+    if (!w.hit)
+      fail("lif", ctx().params.origin(path() + ".probe_neurons") + ": " + path() + ".probe_neurons: entry '" +
+                      printable(w.spec, 80) + "' names no neuron the run updated, expected layer:channel:pixel of a firing "
+                      "layer as the accelerator runs it (layer = descriptor index, pixel = y * W + x)");
 }
 
 void LifUnit::finish_run(uint64_t cycles) { count(m_cycle, cycles * uint64_t(m_units)); }

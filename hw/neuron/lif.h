@@ -64,6 +64,9 @@ class LifUnit : public Module {
   int share() const { return m_share; }
   int membrane_bits() const { return m_membrane_bits; }
   int membrane_bytes() const { return (m_membrane_bits + 7) / 8; }
+  // A probe_neurons entry with a waveform that no update of the run reached is an error (it
+  // names a layer, channel or pixel the accelerator does not have); no output is written.
+  void report(Report& r) const override;
 
  protected:
   int m_share, m_units, m_membrane_bits;
@@ -73,6 +76,8 @@ class LifUnit : public Module {
     uint32_t layer;
     int channel, pixel;
     Probe probe;
+    std::string spec;   // as configured
+    bool hit = false;   // reached by an update
   };
   Probe m_busy;
   std::vector<Watch> m_watch;

@@ -25,25 +25,18 @@ namespace spiketlm::cli {
 
 namespace {
 
-const char* kUsage =
-    "usage: spiketlm compare --trace SNN_DIR [--ann-trace ANN_DIR | --ann BITS] [--samples N]\n"
-    "                        [--platform CONFIG.yaml]... [--json FILE] [--csv FILE] [--quiet]\n";
-
 struct CompareArgs {
   std::string snn, ann_trace, ann_bits, samples, json, csv;
   std::vector<std::string> platforms;
   bool quiet = false;
 };
 
-[[noreturn]] void usage(const std::string& msg) {
-  std::cerr << "spiketlm: " << msg << "\n" << kUsage;
-  std::exit(2);
-}
+[[noreturn]] void usage(const std::string& msg) { usage_error("compare", "compare: " + msg); }
 
 CompareArgs parse(int argc, char** argv) {
   CompareArgs a;
   auto value = [&](int& i) -> std::string {
-    if (i + 1 >= argc) usage(std::string(argv[i]) + " needs a value");
+    if (i + 1 >= argc) usage(std::string(argv[i]) + ": missing value");
     return argv[++i];
   };
   for (int i = 2; i < argc; ++i) {
@@ -56,10 +49,11 @@ CompareArgs parse(int argc, char** argv) {
     else if (s == "--json") a.json = value(i);
     else if (s == "--csv") a.csv = value(i);
     else if (s == "--quiet" || s == "-q") a.quiet = true;
-    else usage("compare: unexpected argument " + s);
+    else if (!s.empty() && s[0] == '-') usage(s + ": unknown option");
+    else usage(s + ": unexpected argument, expected options only");
   }
-  if (a.snn.empty()) usage("compare needs --trace SNN_DIR");
-  if (!a.ann_trace.empty() && !a.ann_bits.empty()) usage("compare: --ann-trace and --ann exclude each other");
+  if (a.snn.empty()) usage("missing --trace SNN_DIR, expected spiketlm compare --trace SNN_DIR [options]");
+  if (!a.ann_trace.empty() && !a.ann_bits.empty()) usage("--ann-trace and --ann exclude each other, expected one of them");
   if (a.platforms.empty())
     a.platforms = {"platforms/sata/sata.yaml", "platforms/spikeflow/spikeflow.yaml", "platforms/northpole/northpole.yaml"};
   return a;

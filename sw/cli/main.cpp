@@ -8,8 +8,9 @@
 //        every kind (or one) with the parameters a unit of it declares: key, type, default,
 //        unit, range, doc (platforms: their own keys and child slots; `list KIND` shows all)
 //
-// Every error is one line on stderr ("spiketlm: error: <what and where>") and exit code 1;
-// usage errors exit 2. No output file is written by a run that fails.
+// Every error is one line on stderr ("spiketlm: error: <what and where>", control characters
+// escaped) and exit code 1; a usage error too ("spiketlm: <what> (see spiketlm CMD --help)").
+// No output file is written by a run that fails.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -58,10 +59,7 @@ const char* kUsage =
     "       spiketlm --version | --help | help COMMAND    (every command takes --help, with examples)\n"
     "run: --samples defaults to min(100, the trace's samples); --full prints every table; --per-sample adds one row per sample\n";
 
-[[noreturn]] void usage(const std::string& msg) {
-  std::cerr << "spiketlm: " << msg << "\n" << kUsage;
-  std::exit(2);
-}
+const char* kCommands = "run, list, calibrate, map, import, export, sweep, compare or plot";
 
 struct Args {
   std::string command;
@@ -73,9 +71,51 @@ struct Args {
   int progress = -1;   // --progress 1, --no-progress 0, -1: when stderr is a terminal
 };
 
+// An option of run and calibrate (calibrate alone: --out) at `s`, its value taken by value();
+// false if `s` is none of them.
+bool run_option(Args& a, const std::string& s, const std::function<std::string()>& value) {
+  auto run_param = [&](const char* key) { a.req.run_params.push_back({key, value()}); };
+  if (s == "-c") a.req.overrides.push_back(value());
+  else if (s == "--trace") run_param("run.trace");
+  else if (s == "--samples") run_param("run.samples");
+  else if (s == "--timesteps") run_param("run.timesteps");
+  else if (s == "--exit-threshold") run_param("run.exit_threshold");
+  else if (s == "--ann") {
+    a.req.run_params.push_back({"run.network", "ann"});
+    run_param("run.ann_bits");
+  }
+  else if (s == "--firmware") run_param("run.firmware");
+  else if (s == "--txlog") run_param("run.txlog");
+  else if (s == "--cosim") run_param("run.cosim");
+  else if (s == "--cosim-exec") run_param("run.cosim_exec");
+  else if (s == "--json") a.json = value();
+  else if (s == "--csv") a.csv = value();
+  else if (s == "--vcd") a.req.vcd = value();
+  else if (s == "--trace-filter") a.req.trace_filters.push_back(value());
+  else if (s == "--plugin") a.req.plugins.push_back(value());
+  else if (s == "--dump-config") a.dump_config = value();
+  else if (s == "--quiet" || s == "-q") a.quiet = true;
+  else if (s == "--full") a.full = true;
+  else if (s == "--progress" || s == "--no-progress") a.progress = s == "--progress";
+  else if (s == "--per-sample") a.req.run_params.push_back({"run.per_sample", "true"});
+  else if (s == "--out" && a.command == "calibrate") run_param("run.calibrate_out");
+  else return false;
+  return true;
+}
+
+// An option of list; false if `s` is none.
+bool list_option(Args& a, const std::string& s, const std::function<std::string()>& value) {
+  if (s == "--plugin") a.req.plugins.push_back(value());
+  else if (s == "--tech") a.tech.push_back(value());
+  else if (s == "--format") a.format = value();
+  else return false;
+  return true;
+}
+
+// run, list and calibrate. A usage error is one line and exit code 1 (tlm/error.h).
 Args parse(int argc, char** argv) {
   Args a;
-  if (argc < 2) usage("missing command");
+  if (argc < 2) usage_error("", "missing command, expected " + std::string(kCommands));
   a.command = argv[1];
   if (a.command == "--version" || a.command == "-V") {
     // Version of the CLI, the commit the build was configured from, the SystemC it links.
@@ -86,41 +126,21 @@ Args parse(int argc, char** argv) {
     std::cout << kUsage;
     std::exit(0);
   }
-  auto value = [&](int& i) -> std::string {
-    if (i + 1 >= argc) usage(std::string(argv[i]) + " needs a value");
-    return argv[++i];
-  };
+  const std::string& cmd = a.command;
+  if (cmd != "run" && cmd != "list" && cmd != "calibrate")
+    usage_error("", cmd + ": unknown command, expected " + kCommands);
   for (int i = 2; i < argc; ++i) {
     const std::string s = argv[i];
-    if (s == "-c") a.req.overrides.push_back(value(i));
-    else if (s == "--trace") a.req.run_params.push_back({"run.trace", value(i)});
-    else if (s == "--samples") a.req.run_params.push_back({"run.samples", value(i)});
-    else if (s == "--timesteps") a.req.run_params.push_back({"run.timesteps", value(i)});
-    else if (s == "--exit-threshold") a.req.run_params.push_back({"run.exit_threshold", value(i)});
-    else if (s == "--ann") {
-      a.req.run_params.push_back({"run.network", "ann"});
-      a.req.run_params.push_back({"run.ann_bits", value(i)});
-    }
-    else if (s == "--firmware") a.req.run_params.push_back({"run.firmware", value(i)});
-    else if (s == "--txlog") a.req.run_params.push_back({"run.txlog", value(i)});
-    else if (s == "--cosim") a.req.run_params.push_back({"run.cosim", value(i)});
-    else if (s == "--cosim-exec") a.req.run_params.push_back({"run.cosim_exec", value(i)});
-    else if (s == "--json") a.json = value(i);
-    else if (s == "--csv") a.csv = value(i);
-    else if (s == "--vcd") a.req.vcd = value(i);
-    else if (s == "--trace-filter") a.req.trace_filters.push_back(value(i));
-    else if (s == "--plugin") a.req.plugins.push_back(value(i));
-    else if (s == "--dump-config") a.dump_config = value(i);
-    else if (s == "--tech" && a.command == "list") a.tech.push_back(value(i));
-    else if (s == "--format" && a.command == "list") a.format = value(i);
-    else if (s == "--quiet" || s == "-q") a.quiet = true;
-    else if (s == "--full") a.full = true;
-    else if (s == "--progress" || s == "--no-progress") a.progress = s == "--progress";
-    else if (s == "--per-sample") a.req.run_params.push_back({"run.per_sample", "true"});
-    else if (s == "--out" && a.command == "calibrate") a.req.run_params.push_back({"run.calibrate_out", value(i)});
-    else if (!s.empty() && s[0] == '-') usage("unknown option " + s);
-    else if (a.req.config.empty()) a.req.config = s;
-    else usage("unexpected argument " + s);
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error(cmd, cmd + ": " + s + ": missing value");
+      return argv[++i];
+    };
+    if (cmd == "list" ? list_option(a, s, value) : run_option(a, s, value)) continue;
+    if (!s.empty() && s[0] == '-') usage_error(cmd, cmd + ": " + s + ": unknown option");
+    if (!a.req.config.empty())
+      usage_error(cmd, cmd + ": " + s + ": unexpected argument, expected one " + (cmd == "list" ? "KIND" : "CONFIG.yaml") +
+                           " (got " + a.req.config + " already)");
+    a.req.config = s;
   }
   // --cosim / --cosim-exec imply the external firmware unless --firmware says otherwise.
   bool fw = false, cosim = false;
@@ -140,7 +160,7 @@ Args parse(int argc, char** argv) {
 // transaction log by the CPU, run.calibrate_out by its platform, during configuration) and
 // put in place only after the run succeeded (tlm/output.h).
 int cmd_run(const Args& a, const std::function<void(Report&)>& before_output = nullptr) {
-  if (a.req.config.empty()) usage("run needs a platform YAML");
+  if (a.req.config.empty()) usage_error("run", "run: missing CONFIG.yaml, expected spiketlm run CONFIG.yaml [options]");
   OutputSet& out = OutputSet::process();
   if (!a.dump_config.empty()) out.claim(a.dump_config, "--dump-config");
   if (!a.json.empty()) out.claim(a.json, "--json");
@@ -184,7 +204,9 @@ int cmd_calibrate(const Args& a) {
     if (p.first == "run.trace") trace = p.second;
     if (p.first == "run.calibrate_out") out = p.second;
   }
-  if (a.req.config.empty() || out.empty() || trace.empty()) usage("calibrate needs a platform YAML, --trace DIR and --out DIR");
+  if (a.req.config.empty() || out.empty() || trace.empty())
+    usage_error("calibrate", std::string("calibrate: missing ") + (a.req.config.empty() ? "CONFIG.yaml" : trace.empty() ? "--trace DIR" : "--out NEWDIR") +
+                                 ", expected spiketlm calibrate CONFIG.yaml --trace DIR --out NEWDIR [options]");
   if (same_path(out, trace))
     fail("cli", out + ": --out: is the input --trace (" + trace + "), expected a new directory for the adapted bundle");
   OutputSet& outs = OutputSet::process();
@@ -302,7 +324,7 @@ int help_main(int argc, char** argv) {
     std::cout << command_examples(cmd);
     return 0;
   }
-  if (argv[1] == std::string("help")) usage("help: unknown command '" + cmd + "'");
+  if (argv[1] == std::string("help")) usage_error("", "help: " + cmd + ": unknown command, expected " + kCommands);
   return -1;
 }
 
@@ -338,7 +360,7 @@ int sc_main(int argc, char** argv) {
     if (a.command == "run") return cmd_run(a);
     if (a.command == "list") return cmd_list(ListRequest{a.req.config, a.format, a.req.plugins, a.tech});
     if (a.command == "calibrate") return cmd_calibrate(a);
-    usage("unknown command '" + a.command + "'");
+    usage_error("", a.command + ": unknown command, expected " + std::string(kCommands));
   } catch (const std::exception& e) {
     OutputSet::process().discard();  // a failed run writes nothing and changes no file
     std::cerr << "spiketlm: error: " << error_text(e) << "\n";

@@ -27,13 +27,13 @@ const char* kImportUsage =
     "       spiketlm export --nir BUNDLE -o MODEL.nir [--dt SECONDS]\n"
     "       spiketlm run CONFIG.yaml --nir MODEL.nir [import options] [run options]\n";
 
-[[noreturn]] void usage(const std::string& msg) {
-  std::cerr << "spiketlm: " << msg << "\n" << kImportUsage;
-  std::exit(2);
-}
+// The command whose options are being parsed (import, export or run --nir), for usage errors.
+std::string g_command = "import";
+
+[[noreturn]] void usage(const std::string& msg) { usage_error(g_command, g_command + ": " + msg); }
 
 const std::string& value(const std::vector<std::string>& a, std::size_t& i) {
-  if (i + 1 >= a.size()) usage(a[i] + " needs a value");
+  if (i + 1 >= a.size()) usage(a[i] + ": missing value");
   return a[++i];
 }
 
@@ -117,6 +117,7 @@ Report import_report(const nir::import_result& r, const nir::import_options& o, 
 }  // namespace
 
 int cmd_import(const std::vector<std::string>& a) {
+  g_command = "import";
   nir::import_options o;
   std::string model, out, json, config;
   std::vector<std::string> overrides;
@@ -135,11 +136,12 @@ int cmd_import(const std::vector<std::string>& a) {
     else if (s == "-c") overrides.push_back(value(a, i));
     else if (s == "--json") json = value(a, i);
     else if (s == "--quiet" || s == "-q") quiet = true;
-    else if (!s.empty() && s[0] == '-') usage("unknown option " + s);
+    else if (!s.empty() && s[0] == '-') usage(s + ": unknown option");
     else if (model.empty()) model = s;
-    else usage("unexpected argument " + s);
+    else usage(s + ": unexpected argument, expected one MODEL.nir (got " + model + " already)");
   }
-  if (model.empty() || out.empty()) usage("import needs a NIR file and -o BUNDLE");
+  if (model.empty() || out.empty())
+    usage(std::string("missing ") + (model.empty() ? "MODEL.nir" : "-o BUNDLE") + ", expected spiketlm import MODEL.nir -o BUNDLE [options]");
   if (!json.empty()) OutputSet::process().claim(json, "--json");
   if (!config.empty() && !bits_given) o.membrane_bits = nir::platform_membrane_bits(config, overrides);
   const nir::import_result r = nir::import_nir(model, out, o);
@@ -151,6 +153,7 @@ int cmd_import(const std::vector<std::string>& a) {
 }
 
 int cmd_export(const std::vector<std::string>& a) {
+  g_command = "export";
   std::string bundle_dir, out;
   double dt = nir::k_default_dt;
   for (std::size_t i = 1; i < a.size(); ++i) {
@@ -158,9 +161,11 @@ int cmd_export(const std::vector<std::string>& a) {
     if (s == "--nir") bundle_dir = value(a, i);
     else if (s == "-o" || s == "--out") out = value(a, i);
     else if (s == "--dt") dt = number(a, i);
-    else usage("unknown option " + s);
+    else usage(s + ": unknown option");
   }
-  if (bundle_dir.empty() || out.empty()) usage("export needs --nir BUNDLE and -o MODEL.nir");
+  if (bundle_dir.empty() || out.empty())
+    usage(std::string("missing ") + (bundle_dir.empty() ? "--nir BUNDLE" : "-o MODEL.nir") +
+          ", expected spiketlm export --nir BUNDLE -o MODEL.nir [--dt SECONDS]");
   nir::export_nir(read_bundle(bundle_dir), out, dt);
   return 0;
 }
@@ -170,6 +175,7 @@ std::unique_ptr<nir::temp_import> g_run_import;  // the bundle of `run --nir`, r
 }  // namespace
 
 std::vector<std::string> nir_run_args(const std::vector<std::string>& a) {
+  g_command = "run";
   std::vector<std::string> rest;
   std::string model, config;
   std::vector<std::string> overrides;

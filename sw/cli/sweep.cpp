@@ -36,7 +36,7 @@ int to_int(const std::string& opt, const std::string& v, int min) {
 
 void option(dse::SweepOptions& o, std::string& file, const std::string& s, int& i, int argc, char** argv) {
   auto value = [&]() -> std::string {
-    if (i + 1 >= argc) throw Usage{s + " needs a value"};
+    if (i + 1 >= argc) throw Usage{s + ": missing value"};
     return argv[++i];
   };
   if (s == "--backend") o.backend = value();
@@ -51,9 +51,9 @@ void option(dse::SweepOptions& o, std::string& file, const std::string& s, int& 
   else if (s == "--time" || s == "--mem" || s == "--partition") o.slurm.push_back({s.substr(2), value()});
   else if (s == "--throttle") o.slurm.push_back({"throttle", std::to_string(to_int(s, value(), 0))});
   else if (s == "--poll") o.slurm.push_back({"poll_s", std::to_string(to_int(s, value(), 1))});
-  else if (!s.empty() && s[0] == '-') throw Usage{"unknown option " + s};
+  else if (!s.empty() && s[0] == '-') throw Usage{s + ": unknown option"};
   else if (file.empty()) file = s;
-  else throw Usage{"unexpected argument " + s};
+  else throw Usage{s + ": unexpected argument, expected one SWEEP.yaml (got " + file + " already)"};
 }
 
 }  // namespace
@@ -71,11 +71,10 @@ int sweep_main(int argc, char** argv) {
       }
       option(o, file, s, i, argc, argv);
     }
-    if (file.empty()) throw Usage{"sweep needs a sweep file (YAML)"};
+    if (file.empty()) throw Usage{"missing SWEEP.yaml, expected spiketlm sweep SWEEP.yaml [options]"};
     if (o.collect && o.retry_failed) throw Usage{"--collect and --retry-failed: expected one of them"};
   } catch (const Usage& u) {
-    std::cerr << "spiketlm: " << u.msg << "\n" << kSweepUsage;
-    return 2;
+    usage_error("sweep", "sweep: " + u.msg);
   }
   try {
     return dse::run_sweep(file, o);

@@ -14,6 +14,7 @@ FirmwareRegistry& FirmwareRegistry::instance() {
 void FirmwareRegistry::add(FirmwareInfo info) {
   if (find(info.name)) fail("firmware", "firmware '" + info.name + "' is registered twice");
   m_fw.push_back(std::move(info));
+  Factory::instance().note_registration();
 }
 
 const FirmwareInfo* FirmwareRegistry::find(const std::string& name) const {

@@ -42,10 +42,7 @@ struct MapArgs {
   bool quiet = false, full = false;
 };
 
-[[noreturn]] void usage(const std::string& msg) {
-  std::cerr << "spiketlm: " << msg << "\n" << kUsage;
-  std::exit(2);
-}
+[[noreturn]] void usage(const std::string& msg) { usage_error("map", "map: " + msg); }
 
 uint64_t number(const std::string& opt, const std::string& v, uint64_t lo) {
   try {
@@ -59,7 +56,7 @@ uint64_t number(const std::string& opt, const std::string& v, uint64_t lo) {
 MapArgs parse(int argc, char** argv) {
   MapArgs a;
   auto value = [&](int& i) -> std::string {
-    if (i + 1 >= argc) usage(std::string(argv[i]) + " needs a value");
+    if (i + 1 >= argc) usage(std::string(argv[i]) + ": missing value");
     return argv[++i];
   };
   for (int i = 1; i < argc; ++i) {
@@ -85,12 +82,12 @@ MapArgs parse(int argc, char** argv) {
     else if (s == "--csv") a.csv = value(i);
     else if (s == "--quiet" || s == "-q") a.quiet = true;
     else if (s == "--full") a.full = true;
-    else if (!s.empty() && s[0] == '-') usage("unknown option " + s);
+    else if (!s.empty() && s[0] == '-') usage(s + ": unknown option");
     else if (a.platform.config.empty()) a.platform.config = s;
-    else usage("unexpected argument " + s);
+    else usage(s + ": unexpected argument, expected one CONFIG.yaml (got " + a.platform.config + " already)");
   }
-  if (a.platform.config.empty()) usage("map: missing CONFIG.yaml");
-  if (a.platform.trace.empty()) usage("map: missing --trace DIR");
+  if (a.platform.config.empty()) usage("missing CONFIG.yaml, expected spiketlm map CONFIG.yaml --trace DIR [options]");
+  if (a.platform.trace.empty()) usage("missing --trace DIR, expected spiketlm map CONFIG.yaml --trace DIR [options]");
   return a;
 }
 

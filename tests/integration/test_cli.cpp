@@ -82,12 +82,6 @@ TEST(Cli, MalformedYamlNamesFileAndLine) {
   EXPECT_NE(r.err.find("malformed YAML"), std::string::npos) << r.err;
 }
 
-TEST(Cli, UsageErrorsExitTwo) {
-  EXPECT_EQ(cli("frobnicate").code, 2);
-  EXPECT_EQ(cli("run").code, 2);
-  EXPECT_EQ(cli(kDemo + " --bogus").code, 2);
-}
-
 TEST(Cli, DumpedConfigRunsUnchangedToTheSameReport) {
   const std::string dir = scratch("dump");
   const CliResult a = cli(kDemo + " -c memdemo.glb.banks=4 --dump-config " + dir + "/full.yaml --quiet --json " + dir + "/a.json");

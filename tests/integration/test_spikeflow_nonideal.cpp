@@ -91,7 +91,7 @@ TEST(SpikeFlowNonideal, CalibrateWritesABundleThatRunsAndReportsMismatches) {
   EXPECT_GT(summary(j, "reference_mismatch_samples"), 0);  // reported, not fatal
   EXPECT_GT(summary(j, "accuracy_pct"), 50.0);
   // calibrate without --out is a usage error; on a workload trace a one-line error.
-  EXPECT_EQ(cli("calibrate platforms/spikeflow/spikeflow.yaml --trace " + k_fmnist).code, 2);
+  EXPECT_EQ(cli("calibrate platforms/spikeflow/spikeflow.yaml --trace " + k_fmnist).code, 1);
   const CliResult w = cli("calibrate platforms/spikeflow/spikeflow.yaml --trace traces/workloads/vgg9_cifar10 --out " + out + "2");
   EXPECT_EQ(w.code, 1);
   EXPECT_NE(w.err.find("run.calibrate_out"), std::string::npos) << w.err;

@@ -76,7 +76,7 @@ def test_every_row_of_the_error_table(workdir):
         if r.returncode != int(row["code"]) or last != row["msg"] or ours != [last]:
             failures.append(f"{row['cmd']}\n  exit {r.returncode}, expected {row['code']}\n  got      {last!r}\n  expected {row['msg']!r}")
     assert not failures, "\n".join(failures)
-    assert not os.path.exists(os.path.join(d, "imported"))
+    assert not os.path.exists(os.path.join(d, "imported")) and not os.path.exists(os.path.join(d, "probe.vcd"))
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
