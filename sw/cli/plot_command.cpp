@@ -12,31 +12,30 @@ namespace spiketlm::cli {
 
 namespace {
 
-struct UsageError {
-  std::string what;
-};
+// A usage error: one line, exit code 1 (tlm/error.h, the form every command uses).
+[[noreturn]] void usage(const std::string& msg) { usage_error("plot", "plot: " + msg); }
 
 plot::PlotRequest parse(int argc, char** argv) {
   plot::PlotRequest r;
   bool dir_given = false;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
-    const bool has_value = i + 1 < argc;
-    if ((a == "-o" || a == "--out") && has_value) {
+    const bool takes_value = a == "-o" || a == "--out" || a == "--html";
+    if (takes_value && i + 1 >= argc) usage(a + ": missing value");
+    if (a == "-o" || a == "--out") {
       r.out_dir = argv[++i];
       dir_given = true;
-    } else if (a == "--html" && has_value) {
+    } else if (a == "--html") {
       r.html = argv[++i];
     } else if (!a.empty() && a[0] == '-') {
-      throw UsageError{has_value || (a != "-o" && a != "--out" && a != "--html") ? "unknown option " + printable(a, 80)
-                                                                                 : a + " needs a value"};
+      usage(printable(a, 80) + ": unknown option");
     } else if (r.json.empty()) {
       r.json = a;
     } else {
-      throw UsageError{"unexpected argument " + printable(a, 80) + " (one report at a time)"};
+      usage(printable(a, 80) + ": unexpected argument, expected one REPORT.json (got " + printable(r.json, 80) + " already)");
     }
   }
-  if (r.json.empty()) throw UsageError{"expected a run's JSON report (spiketlm run ... --json FILE)"};
+  if (r.json.empty()) usage("missing REPORT.json, expected a run's JSON report (spiketlm run ... --json FILE)");
   if (!dir_given && r.html.empty()) {  // default: the figures beside the report
     const std::string stem = r.json.size() > 5 && r.json.compare(r.json.size() - 5, 5, ".json") == 0
                                  ? r.json.substr(0, r.json.size() - 5) : r.json;
@@ -48,13 +47,7 @@ plot::PlotRequest parse(int argc, char** argv) {
 }  // namespace
 
 int plot_main(int argc, char** argv) {
-  plot::PlotRequest r;
-  try {
-    r = parse(argc, argv);
-  } catch (const UsageError& e) {
-    std::cerr << "spiketlm: plot: " << e.what << " (see spiketlm plot --help)\n";
-    return 1;
-  }
+  const plot::PlotRequest r = parse(argc, argv);
   OutputSet& outs = OutputSet::process();
   try {
     const auto figures = plot::plot_report(r);

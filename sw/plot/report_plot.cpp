@@ -1,5 +1,6 @@
 #include "sw/plot/report_plot.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -69,9 +70,10 @@ std::vector<std::string> plot_report(const PlotRequest& r) {
   outs.refuse_input(r.json, "the report");
   TempDir tmp;
   draw(r, tmp.path);
-  std::vector<std::string> figures;
-  for (const char* name : {"energy_by_component.png", "layers.png", "memory_traffic.png", "pareto.png"})
-    if (fs::exists(tmp.path + "/" + name)) figures.push_back(name);
+  std::vector<std::string> figures;  // what the script drew (plot_report.py's FIGURES it had tables for)
+  for (const auto& e : fs::directory_iterator(tmp.path))
+    if (e.path().extension() == ".png") figures.push_back(e.path().filename().string());
+  std::sort(figures.begin(), figures.end());
   if (!r.out_dir.empty()) {
     const std::string staged = outs.stage_dir(r.out_dir);
     for (const auto& f : figures) fs::copy_file(tmp.path + "/" + f, staged + "/" + f);

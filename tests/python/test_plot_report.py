@@ -157,7 +157,7 @@ def test_bad_input_is_one_line_and_writes_nothing(report, tmp_path):
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and r.stderr.startswith("spiketlm: error: "), r.stderr
     assert (tmp_path / "old.html").read_text() == "keep me" and not (tmp_path / "figs").exists()
     r = run(paths, "plot", str(d / "run.json"), "--colour", "red")
-    assert (r.returncode, r.stderr) == (1, "spiketlm: plot: unknown option --colour (see spiketlm plot --help)\n")
+    assert (r.returncode, r.stderr) == (1, "spiketlm: plot: --colour: unknown option (see spiketlm plot --help)\n")
     r = run(paths, "plot")
     assert r.returncode == 1 and r.stderr.endswith("(see spiketlm plot --help)\n") and r.stderr.count("\n") == 1
     # the default output: the figures beside the report
