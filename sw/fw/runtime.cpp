@@ -64,194 +64,214 @@ int8_t synthetic_weight(uint64_t seed, uint64_t layer, uint64_t i) {
 }
 }  // namespace
 
-void Runtime::load() {
-  const int T = m_b.timesteps, cols = m_cfg.pe_cols;
-  const bool functional = m_b.functional();
-  // The network input.
+void Runtime::layout_input() {
   m_input.c = m_b.input_shape.c;
   m_input.h = m_b.input_shape.h;
   m_input.w = m_b.input_shape.w;
-  if (m_b.encoding == "direct") {
+  if (m_b.encoding == "direct") {  // 8-bit planes, the same for every timestep
     m_input.planes = 8;
     m_input.per_t = false;
     m_input.addr = alloc(m_input.bytes());
-  } else {
+  } else {  // one spike map per timestep
     m_input.planes = 1;
     m_input.per_t = true;
-    m_input.addr = alloc(m_input.bytes() * T);
+    m_input.addr = alloc(m_input.bytes() * uint64_t(m_b.timesteps));
   }
+}
+
+Runtime::Map Runtime::producer(size_t li, size_t which) const {
+  const layer& L = m_b.layers[li];
+  // The reader stores an explicit "input" as an empty name.
+  if (L.inputs.size() <= which || L.inputs[which].empty() || L.inputs[which] == "input") {
+    if (which == 0 && L.inputs.empty() && li > 0) return m_out[li - 1];
+    return m_input;
+  }
+  return m_out[size_t(m_b.layer_index(L.inputs[which]))];
+}
+
+LayerDesc Runtime::input_desc(const Map& in) const {
+  LayerDesc d{};
+  d.layer_id = uint32_t(m_desc.size());
+  d.in_c = uint32_t(in.c);
+  d.in_h = uint32_t(in.h);
+  d.in_w = uint32_t(in.w);
+  d.in_planes = uint32_t(in.planes);
+  if (in.per_t) d.flags |= DESC_INPUT_PER_T;
+  if (in.addr == m_input.addr && m_b.input_dtype == npy_dtype::i8 && m_b.encoding == "direct")
+    d.flags |= DESC_SIGNED_INPUT;
+  return d;
+}
+
+Runtime::Map Runtime::generated_input(size_t li, const Map& in) {
+  const int T = m_b.timesteps;
+  Map g;
+  g.c = in.c;
+  g.h = in.h;
+  g.w = in.w;
+  g.planes = m_b.ann() ? m_b.layers[li].in_bits : 1;
+  g.per_t = true;
+  g.addr = alloc(g.bytes() * T);
+  for (int t = 0; t < T; ++t) {
+    const auto s = m_b.ann() ? workload_activations(m_b, int(li)) : workload_spikes(m_b, int(li), t);
+    std::vector<int32_t> v(s.begin(), s.end());
+    const auto packed = pack_planes(v, g.c, g.h, g.w, g.planes);
+    m_hal.host_write(g.addr + uint64_t(t) * g.bytes(), packed.data(), packed.size());
+  }
+  return g;
+}
+
+void Runtime::write_weights(size_t li, const Map& in, LayerDesc& d) {
+  const layer& L = m_b.layers[li];
+  const uint64_t W = uint64_t(in.c) * d.kh * d.kw, K = d.out_c, cols = uint64_t(m_cfg.pe_cols);
+  const uint64_t tiles = (K + cols - 1) / cols;
+  std::vector<int8_t> tiled(tiles * W * cols, 0);
+  for (uint64_t k = 0; k < K; ++k)
+    for (uint64_t w = 0; w < W; ++w)
+      tiled[((k / cols) * W + w) * cols + k % cols] =
+          m_b.functional() ? L.weight[k * W + w] : synthetic_weight(m_b.seed, li, k * W + w);
+  const uint64_t wa = alloc(tiled.size());
+  m_hal.host_write(wa, tiled.data(), tiled.size());
+  set_addr(d.w_addr_lo, d.w_addr_hi, wa);
+}
+
+void Runtime::write_fx(const layer& L, bool own, LayerDesc& d) {
+  const uint64_t K = d.out_c;
+  std::vector<int32_t> fx(2 * K, 0);
+  for (uint64_t k = 0; k < K; ++k) {
+    fx[k] = own ? L.fx.multiplier[k] : 1;
+    fx[K + k] = own ? L.fx.offset[k] : 0;
+  }
+  d.fx_shift = uint32_t(own ? L.fx.shift : 0);
+  const uint64_t fa = alloc(fx.size() * 4);
+  m_hal.host_write(fa, fx.data(), fx.size() * 4);
+  set_addr(d.fx_addr_lo, d.fx_addr_hi, fa);
+}
+
+bool Runtime::layout_neuron(const layer& L, bool own_fx, LayerDesc& d) {
+  const bool relu = set_neuron(d, *L.neuron);
+  write_fx(L, own_fx, d);
+  if (!relu)
+    set_addr(d.mem_addr_lo, d.mem_addr_hi,
+             alloc(uint64_t(d.out_c) * d.out_h * d.out_w * uint64_t(m_cfg.membrane_bytes)));
+  return relu;
+}
+
+Runtime::Map Runtime::alloc_out(const LayerDesc& d, int planes) {
+  Map out;
+  out.c = int(d.out_c);
+  out.h = int(d.out_h);
+  out.w = int(d.out_w);
+  out.planes = planes;
+  out.addr = alloc(out.bytes() * uint64_t(m_b.timesteps));
+  return out;
+}
+
+Runtime::Map Runtime::compute_layer(size_t li, Map in, LayerDesc& d) {
+  const layer& L = m_b.layers[li];
+  d.op = L.type == layer_type::conv2d ? OP_CONV : OP_LINEAR;
+  if (L.type == layer_type::conv2d) {
+    d.kh = d.kw = uint32_t(L.kernel);
+    d.stride = uint32_t(L.stride);
+    d.pad = uint32_t(L.padding);
+  } else {  // a linear layer: one kernel over the whole input map
+    d.kh = uint32_t(in.h);
+    d.kw = uint32_t(in.w);
+    d.stride = 1;
+    d.pad = 0;
+  }
+  d.out_c = uint32_t(L.out_channels);
+  d.out_h = uint32_t(L.out_shape.h);
+  d.out_w = uint32_t(L.out_shape.w);
+  // Workload: the layer reads its generated input spike map instead of its producer's.
+  // An ANN workload reads a generated B-bit activation map (T = 1).
+  if (!m_b.functional() && !L.input_rate.empty()) {
+    in = generated_input(li, in);
+    d.in_planes = uint32_t(in.planes);
+    d.flags |= DESC_INPUT_PER_T;
+  }
+  set_addr(d.in_addr_lo, d.in_addr_hi, in.addr);
+  write_weights(li, in, d);  // tiled for the PE array: [ceil(K/cols)][W][cols]
+  if (L.fires()) {
+    const bool relu = layout_neuron(L, m_b.functional(), d);
+    return alloc_out(d, relu ? int(d.act_bits) : 1);
+  }
+  Map out;  // int32 accumulations, one map per timestep
+  out.c = int(d.out_c);
+  out.h = int(d.out_h);
+  out.w = int(d.out_w);
+  out.int32 = true;
+  out.planes = 32;
+  out.addr = alloc(uint64_t(d.out_c) * d.out_h * d.out_w * 4 * uint64_t(m_b.timesteps));
+  return out;
+}
+
+Runtime::Map Runtime::pool_layer(const layer& L, const Map& in, LayerDesc& d) {
+  d.op = L.type == layer_type::maxpool2d ? OP_MAXPOOL : OP_AVGPOOL;
+  d.kh = d.kw = uint32_t(L.kernel);
+  d.stride = uint32_t(L.stride);
+  d.pad = uint32_t(L.padding);
+  d.out_c = uint32_t(in.c);
+  d.out_h = uint32_t(L.out_shape.h);
+  d.out_w = uint32_t(L.out_shape.w);
+  set_addr(d.in_addr_lo, d.in_addr_hi, in.addr);
+  return alloc_out(d, d.op == OP_MAXPOOL ? in.planes : int(spiketlm_avgpool_planes(d.kh, d.kw, d.in_planes)));
+}
+
+Runtime::Map Runtime::add_layer(size_t li, const Map& in, LayerDesc& d) {
+  const layer& L = m_b.layers[li];
+  d.op = OP_ADD;
+  const Map in2 = producer(li, 1);
+  if (in2.addr == m_input.addr || in.addr == m_input.addr)
+    fail("firmware", "layer " + L.name + ": an add operand taken straight from the network input is not supported "
+                     "(expected the outputs of earlier layers)");
+  // Operand 1 is an int32 accumulation map; in_planes are operand 2's bit planes (spikes:
+  // 1, a ReLU layer's activations: its bits), 1 for an int32 operand 2.
+  d.in_planes = in2.int32 ? 1u : uint32_t(in2.planes);
+  d.kh = d.kw = d.stride = 1;
+  d.out_c = uint32_t(L.out_shape.c);
+  d.out_h = uint32_t(L.out_shape.h);
+  d.out_w = uint32_t(L.out_shape.w);
+  set_addr(d.in_addr_lo, d.in_addr_hi, in.addr);
+  set_addr(d.in2_addr_lo, d.in2_addr_hi, in2.addr);
+  if (!in2.int32) d.flags |= DESC_IN2_SPIKES;
+  // A firing add: ReLU + requantize of the sum (no membrane) or LIF; its transform (FORMAT.md
+  // 2.1) is the identity, or derived from its scale and bias.
+  const bool relu = L.fires() && layout_neuron(L, m_b.functional() && L.fx.multiplier.size() == d.out_c, d);
+  return alloc_out(d, relu ? int(d.act_bits) : 1);
+}
+
+void Runtime::set_logit_scale(size_t li, LayerDesc& d) const {
+  const layer& L = m_b.layers[li];
+  if (li + 1 != m_b.layers.size() || !L.is_compute() || L.fires() || !m_b.functional()) return;
+  // The exit unit's logit scale: real logit = accumulation x weight scale x input scale.
+  const double sc = double(L.weight_scale.empty() ? 1.0f : L.weight_scale[0]) * L.in_scale;
+  d.out_scale_q24 = uint32_t(std::min(std::llround(sc * 16777216.0), (long long)UINT32_MAX));
+}
+
+void Runtime::load() {
+  layout_input();
   m_out.assign(m_b.layers.size(), Map{});
   m_desc.clear();
   m_layer_of_desc.clear();
   for (size_t li = 0; li < m_b.layers.size(); ++li) {
     const layer& L = m_b.layers[li];
-    auto producer = [&](size_t which) -> Map {
-      // The reader stores an explicit "input" as an empty name.
-      if (L.inputs.size() <= which || L.inputs[which].empty() || L.inputs[which] == "input") {
-        if (which == 0 && L.inputs.empty() && li > 0) return m_out[li - 1];
-        return m_input;
-      }
-      const int idx = m_b.layer_index(L.inputs[which]);
-      return m_out[size_t(idx)];
-    };
-    Map in = producer(0);
+    const Map in = producer(li, 0);
     if (L.type == layer_type::flatten) {
       m_out[li] = in;  // a flatten moves no data: the next linear layer reads the map as it is
       continue;
     }
-    LayerDesc d{};
-    d.layer_id = uint32_t(m_desc.size());
-    d.in_c = uint32_t(in.c);
-    d.in_h = uint32_t(in.h);
-    d.in_w = uint32_t(in.w);
-    d.in_planes = uint32_t(in.planes);
-    if (in.per_t) d.flags |= DESC_INPUT_PER_T;
-    if (in.addr == m_input.addr && m_b.input_dtype == npy_dtype::i8 && m_b.encoding == "direct")
-      d.flags |= DESC_SIGNED_INPUT;
+    LayerDesc d = input_desc(in);
     Map out;
-    out.per_t = true;
     switch (L.type) {
       case layer_type::conv2d:
-      case layer_type::linear: {
-        d.op = L.type == layer_type::conv2d ? OP_CONV : OP_LINEAR;
-        if (L.type == layer_type::conv2d) {
-          d.kh = d.kw = uint32_t(L.kernel);
-          d.stride = uint32_t(L.stride);
-          d.pad = uint32_t(L.padding);
-        } else {
-          d.kh = uint32_t(in.h);
-          d.kw = uint32_t(in.w);
-          d.stride = 1;
-          d.pad = 0;
-        }
-        d.out_c = uint32_t(L.out_channels);
-        d.out_h = uint32_t(L.out_shape.h);
-        d.out_w = uint32_t(L.out_shape.w);
-        // Workload: the layer reads its generated input spike map instead of its producer's.
-        // An ANN workload reads a generated B-bit activation map (T = 1).
-        if (!functional && !L.input_rate.empty()) {
-          Map g;
-          g.c = in.c;
-          g.h = in.h;
-          g.w = in.w;
-          g.planes = m_b.ann() ? L.in_bits : 1;
-          g.per_t = true;
-          g.addr = alloc(g.bytes() * T);
-          for (int t = 0; t < T; ++t) {
-            const auto s = m_b.ann() ? workload_activations(m_b, int(li)) : workload_spikes(m_b, int(li), t);
-            std::vector<int32_t> v(s.begin(), s.end());
-            const auto packed = pack_planes(v, g.c, g.h, g.w, g.planes);
-            m_hal.host_write(g.addr + uint64_t(t) * g.bytes(), packed.data(), packed.size());
-          }
-          in = g;
-          d.in_planes = uint32_t(g.planes);
-          d.flags |= DESC_INPUT_PER_T;
-        }
-        set_addr(d.in_addr_lo, d.in_addr_hi, in.addr);
-        // Weights, tiled for the PE array: [ceil(K/cols)][W][cols].
-        const uint64_t W = uint64_t(in.c) * d.kh * d.kw, K = d.out_c;
-        const uint64_t tiles = (K + cols - 1) / cols;
-        std::vector<int8_t> tiled(tiles * W * cols, 0);
-        for (uint64_t k = 0; k < K; ++k)
-          for (uint64_t w = 0; w < W; ++w)
-            tiled[((k / cols) * W + w) * cols + k % cols] =
-                functional ? L.weight[k * W + w] : synthetic_weight(m_b.seed, li, k * W + w);
-        const uint64_t wa = alloc(tiled.size());
-        m_hal.host_write(wa, tiled.data(), tiled.size());
-        set_addr(d.w_addr_lo, d.w_addr_hi, wa);
-        if (L.fires()) {
-          const bool relu = set_neuron(d, *L.neuron);
-          std::vector<int32_t> fx(2 * K);
-          for (uint64_t k = 0; k < K; ++k) {
-            fx[k] = functional ? L.fx.multiplier[k] : 1;
-            fx[K + k] = functional ? L.fx.offset[k] : 0;
-          }
-          d.fx_shift = uint32_t(functional ? L.fx.shift : 0);
-          const uint64_t fa = alloc(fx.size() * 4);
-          m_hal.host_write(fa, fx.data(), fx.size() * 4);
-          set_addr(d.fx_addr_lo, d.fx_addr_hi, fa);
-          if (!relu) set_addr(d.mem_addr_lo, d.mem_addr_hi, alloc(K * d.out_h * d.out_w * uint64_t(m_cfg.membrane_bytes)));
-          out.c = int(K);
-          out.h = int(d.out_h);
-          out.w = int(d.out_w);
-          out.planes = relu ? int(d.act_bits) : 1;
-          out.addr = alloc(out.bytes() * T);
-        } else {
-          out.c = int(K);
-          out.h = int(d.out_h);
-          out.w = int(d.out_w);
-          out.int32 = true;
-          out.planes = 32;
-          out.addr = alloc(K * d.out_h * d.out_w * 4 * uint64_t(T));
-        }
-        break;
-      }
+      case layer_type::linear: out = compute_layer(li, in, d); break;
       case layer_type::maxpool2d:
-      case layer_type::avgpool2d: {
-        d.op = L.type == layer_type::maxpool2d ? OP_MAXPOOL : OP_AVGPOOL;
-        d.kh = d.kw = uint32_t(L.kernel);
-        d.stride = uint32_t(L.stride);
-        d.pad = uint32_t(L.padding);
-        d.out_c = uint32_t(in.c);
-        d.out_h = uint32_t(L.out_shape.h);
-        d.out_w = uint32_t(L.out_shape.w);
-        set_addr(d.in_addr_lo, d.in_addr_hi, in.addr);
-        out.c = in.c;
-        out.h = int(d.out_h);
-        out.w = int(d.out_w);
-        out.planes = d.op == OP_MAXPOOL ? in.planes : int(spiketlm_avgpool_planes(d.kh, d.kw, d.in_planes));
-        out.addr = alloc(out.bytes() * T);
-        break;
-      }
-      case layer_type::add: {
-        d.op = OP_ADD;
-        const Map in2 = producer(1);
-        if (in2.addr == m_input.addr || in.addr == m_input.addr)
-          fail("firmware", "layer " + L.name + ": an add operand taken straight from the network input is not supported "
-                           "(expected the outputs of earlier layers)");
-        // Operand 1 is an int32 accumulation map; in_planes are operand 2's bit planes (spikes:
-        // 1, a ReLU layer's activations: its bits), 1 for an int32 operand 2.
-        d.in_planes = in2.int32 ? 1u : uint32_t(in2.planes);
-        d.kh = d.kw = d.stride = 1;
-        d.out_c = uint32_t(L.out_shape.c);
-        d.out_h = uint32_t(L.out_shape.h);
-        d.out_w = uint32_t(L.out_shape.w);
-        set_addr(d.in_addr_lo, d.in_addr_hi, in.addr);
-        set_addr(d.in2_addr_lo, d.in2_addr_hi, in2.addr);
-        if (!in2.int32) d.flags |= DESC_IN2_SPIKES;
-        bool relu = false;
-        if (L.fires()) {
-          relu = set_neuron(d, *L.neuron);  // ReLU + requantize of the sum: no membrane
-          const uint64_t K = d.out_c;
-          // The add's transform (FORMAT.md 2.1): the identity, or derived from its scale and bias.
-          std::vector<int32_t> fx(2 * K, 0);
-          const bool own = functional && L.fx.multiplier.size() == K;
-          for (uint64_t k = 0; k < K; ++k) {
-            fx[k] = own ? L.fx.multiplier[k] : 1;
-            fx[K + k] = own ? L.fx.offset[k] : 0;
-          }
-          d.fx_shift = uint32_t(own ? L.fx.shift : 0);
-          const uint64_t fa = alloc(fx.size() * 4);
-          m_hal.host_write(fa, fx.data(), fx.size() * 4);
-          set_addr(d.fx_addr_lo, d.fx_addr_hi, fa);
-          if (!relu) set_addr(d.mem_addr_lo, d.mem_addr_hi, alloc(K * d.out_h * d.out_w * uint64_t(m_cfg.membrane_bytes)));
-        }
-        out.c = int(d.out_c);
-        out.h = int(d.out_h);
-        out.w = int(d.out_w);
-        out.planes = relu ? int(d.act_bits) : 1;
-        out.addr = alloc(out.bytes() * T);
-        break;
-      }
-      default:
-        fail("firmware", "layer " + L.name + ": unsupported layer type");
+      case layer_type::avgpool2d: out = pool_layer(L, in, d); break;
+      case layer_type::add: out = add_layer(li, in, d); break;
+      default: fail("firmware", "layer " + L.name + ": unsupported layer type");
     }
     set_addr(d.out_addr_lo, d.out_addr_hi, out.addr);
-    if (li + 1 == m_b.layers.size() && L.is_compute() && !L.fires() && functional) {
-      // The exit unit's logit scale: real logit = accumulation x weight scale x input scale.
-      const double sc = double(L.weight_scale.empty() ? 1.0f : L.weight_scale[0]) * L.in_scale;
-      d.out_scale_q24 = uint32_t(std::min(std::llround(sc * 16777216.0), (long long)UINT32_MAX));
-    }
+    set_logit_scale(li, d);
     m_out[li] = out;
     m_desc.push_back(d);
     m_layer_of_desc.push_back(int(li));

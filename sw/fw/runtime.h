@@ -55,6 +55,20 @@ class Runtime {
     uint64_t bytes() const { return uint64_t(planes) * c * h * ((uint64_t(w) + 7) / 8); }
   };
 
+  // load(), one step each (in this order: the DRAM layout, hence the timing, depends on it).
+  void layout_input();                                  // the network input's maps
+  Map producer(size_t li, size_t which) const;          // the map operand `which` of layer li reads
+  LayerDesc input_desc(const Map& in) const;            // a descriptor with its input fields set
+  Map generated_input(size_t li, const Map& in);        // workload: the layer's generated input maps
+  void write_weights(size_t li, const Map& in, LayerDesc& d);
+  void write_fx(const layer& L, bool own, LayerDesc& d);   // the layer's fixed point, or the identity
+  bool layout_neuron(const layer& L, bool own_fx, LayerDesc& d);  // neuron, fx, membranes; ReLU?
+  Map alloc_out(const LayerDesc& d, int planes);        // an output map of `planes` bit planes per timestep
+  Map compute_layer(size_t li, Map in, LayerDesc& d);   // conv2d, linear
+  Map pool_layer(const layer& L, const Map& in, LayerDesc& d);
+  Map add_layer(size_t li, const Map& in, LayerDesc& d);
+  void set_logit_scale(size_t li, LayerDesc& d) const;  // the output layer's, for the exit unit
+
   Hal& m_hal;
   const bundle& m_b;
   RuntimeConfig m_cfg;

@@ -166,142 +166,168 @@ result model::run(int sample, const layer_observer& observer) const {
   return run_input(all, observer);
 }
 
+// The working state of one sample (run_input): membranes, the current map x (and whether it
+// is 0/1), the next map y, and the outputs kept for branches.
+struct model::sample_state {
+  int t = 0;
+  std::size_t f = 0;  // index of the next firing layer in result::spike_counts
+  std::size_t F = 0;  // firing layers
+  int out_layer = -1;
+  bool spikes_in = false, binary = false;
+  std::vector<std::vector<std::int64_t>> membrane;
+  // Branches (residual blocks): the outputs of this timestep that a layer other than the next
+  // one reads are kept by layer index (m_keep); a chain keeps none.
+  std::vector<std::vector<std::int32_t>> kept;
+  std::vector<char> kept_binary;
+  std::vector<std::int32_t> x_input;     // the network input of this timestep, if a later layer reads it
+  std::vector<std::int32_t> first_psum;  // direct coding: the first layer's psums are the same every t
+  std::vector<std::int32_t> x, y, active, psum_copy;
+};
+
 result model::run_input(const std::vector<std::int32_t>& input, const layer_observer& observer) const {
   const bundle& b = m_bundle;
   const int T = b.timesteps;
   const std::size_t n_in = b.input_shape.size();
-  const bool spikes_in = b.spike_input();
-  if (input.size() != (spikes_in ? n_in * static_cast<std::size_t>(T) : n_in))
-    fail("trace", "golden: input: expected " + std::to_string(spikes_in ? n_in * T : n_in) + " values, got " +
+  sample_state s;
+  s.spikes_in = b.spike_input();
+  if (input.size() != (s.spikes_in ? n_in * static_cast<std::size_t>(T) : n_in))
+    fail("trace", "golden: input: expected " + std::to_string(s.spikes_in ? n_in * T : n_in) + " values, got " +
                       std::to_string(input.size()));
   result r;
   r.timesteps = T;
   r.classes = b.classes;
-  const std::size_t F = b.firing_layers();
   const std::size_t L = b.layers.size();
-  const int out_layer = b.output_layer();
   r.outputs.assign(static_cast<std::size_t>(T) * b.classes, 0);
-  r.spike_counts.assign(static_cast<std::size_t>(T) * F, 0);
-  std::vector<std::vector<std::int64_t>> membrane(L);
+  s.F = b.firing_layers();
+  s.out_layer = b.output_layer();
+  r.spike_counts.assign(static_cast<std::size_t>(T) * s.F, 0);
+  s.membrane.resize(L);
   for (std::size_t i = 0; i < L; ++i)
     if (b.layers[i].fires() && !b.layers[i].neuron->relu())
-      membrane[i].assign(b.layers[i].out_shape.size() / static_cast<std::size_t>(b.layers[i].neuron->share), 0);
-  // Branches (residual blocks): the outputs of this timestep that a layer other than the next
-  // one reads are kept by layer index (m_keep); a chain keeps none.
-  std::vector<std::vector<std::int32_t>> kept(m_keep_input || m_any_kept ? L : 0);
-  std::vector<char> kept_binary(kept.size(), 0);
-  std::vector<std::int32_t> x_input;  // the network input of this timestep, if a later layer reads it
-  std::vector<std::int32_t> first_psum;  // direct coding: the first layer's psums are the same every t
-  std::vector<std::int32_t> x, y, active, psum_copy;
-  const std::vector<std::int32_t> no_psum;
-  for (int t = 0; t < T; ++t) {
-    if (spikes_in)
-      x.assign(input.begin() + static_cast<std::ptrdiff_t>(n_in * t), input.begin() + static_cast<std::ptrdiff_t>(n_in * (t + 1)));
+      s.membrane[i].assign(b.layers[i].out_shape.size() / static_cast<std::size_t>(b.layers[i].neuron->share), 0);
+  s.kept.resize(m_keep_input || m_any_kept ? L : 0);
+  s.kept_binary.assign(s.kept.size(), 0);
+  for (s.t = 0; s.t < T; ++s.t) {
+    if (s.spikes_in)
+      s.x.assign(input.begin() + static_cast<std::ptrdiff_t>(n_in * s.t),
+                 input.begin() + static_cast<std::ptrdiff_t>(n_in * (s.t + 1)));
     else
-      x = input;
-    if (m_keep_input) x_input = x;
-    bool binary = spikes_in;
-    std::size_t f = 0;
+      s.x = input;
+    if (m_keep_input) s.x_input = s.x;
+    s.binary = s.spikes_in;
+    s.f = 0;
     for (std::size_t i = 0; i < L; ++i) {
-      const layer& l = b.layers[i];
-      // Operand `which` of layer i and whether it is a 0/1 map.
-      const auto operand = [&](int which) -> std::pair<const std::vector<std::int32_t>*, bool> {
-        const int s = m_src[i][static_cast<std::size_t>(which)];
-        if (s == static_cast<int>(i) - 1) return {&x, binary};
-        if (s < 0) return {&x_input, spikes_in};
-        return {&kept[static_cast<std::size_t>(s)], kept_binary[static_cast<std::size_t>(s)] != 0};
-      };
-      const auto [in_ptr, in_binary] = operand(0);
-      const std::vector<std::int32_t>& in = *in_ptr;
-      y.assign(l.out_shape.size(), 0);
-      switch (l.type) {
-        case layer_type::conv2d:
-        case layer_type::linear: {
-          if (in_binary) {
-            active.clear();
-            for (std::size_t j = 0; j < in.size(); ++j)
-              if (in[j]) active.push_back(static_cast<std::int32_t>(j));
-            if (l.type == layer_type::conv2d)
-              conv2d_events(active, l.in_shape, m_wt[i].data(), l.kernel, l.stride, l.padding, l.out_shape, y.data());
-            else
-              linear_events(active, m_wt[i].data(), l.out_channels, y.data());
-          } else if (i == 0 && !spikes_in && !first_psum.empty()) {
-            y = first_psum;
-          } else {
-            if (l.type == layer_type::conv2d)
-              conv2d_dense(in.data(), l.in_shape, l.weight.data(), l.kernel, l.stride, l.padding, l.out_shape, y.data());
-            else
-              linear_dense(in.data(), l.in_channels, l.weight.data(), l.out_channels, y.data());
-            if (i == 0 && !spikes_in) first_psum = y;
-          }
-          if (!l.fires()) {  // the output layer, or an add's operand (int32 accumulations)
-            if (static_cast<int>(i) == out_layer)
-              std::copy(y.begin(), y.end(), r.outputs.begin() + static_cast<std::ptrdiff_t>(t) * b.classes);
-            if (observer) observer(t, static_cast<int>(i), y, y);
-            binary = false;
-            break;
-          }
-          if (observer) psum_copy = y;
-          if (l.neuron->relu()) {  // ANN: B-bit activations, multi-bit input to the next layer
-            r.spike_counts[static_cast<std::size_t>(t) * F + f++] = relu_layer_step(l, y.data(), y.data());
-            if (observer) observer(t, static_cast<int>(i), psum_copy, y);
-            binary = false;
-            break;
-          }
-          r.spike_counts[static_cast<std::size_t>(t) * F + f++] =
-              neuron_layer_step(l, y.data(), membrane[i], y.data(), m_opt.membrane_bits);
-          if (observer) observer(t, static_cast<int>(i), psum_copy, y);
-          binary = true;
-          break;
-        }
-        case layer_type::maxpool2d:
-          maxpool2d(in.data(), l.in_shape, l.kernel, l.stride, l.padding, l.out_shape, y.data());
-          binary = in_binary;
-          if (observer) observer(t, static_cast<int>(i), no_psum, y);
-          break;
-        case layer_type::avgpool2d:
-          avgpool2d(in.data(), l.in_shape, l.kernel, l.stride, l.padding, l.out_shape, y.data());
-          binary = false;
-          if (observer) observer(t, static_cast<int>(i), no_psum, y);
-          break;
-        case layer_type::flatten:
-          y = in;
-          binary = in_binary;
-          if (observer) observer(t, static_cast<int>(i), no_psum, y);
-          break;
-        case layer_type::add: {
-          // FORMAT.md section 2.1: current = operand 1 + operand 2 (the identity fixed point of
-          // l.fx), into the add's own neurons.
-          if (!l.fires()) fail("trace", "golden: " + l.name + ": neuron: expected a map (an add fires), got none");
-          const std::vector<std::int32_t>& in2 = *operand(1).first;
-          for (std::size_t j = 0; j < y.size(); ++j) {
-            const std::int64_t s = static_cast<std::int64_t>(in[j]) + in2[j];
-            if (s > INT32_MAX || s < INT32_MIN)
-              fail("trace", "golden: " + l.name + ": sum: expected a value that fits int32 (FORMAT.md section 2.1), got " +
-                                std::to_string(s));
-            y[j] = static_cast<std::int32_t>(s);
-          }
-          if (observer) psum_copy = y;
-          if (l.neuron->relu()) {
-            r.spike_counts[static_cast<std::size_t>(t) * F + f++] = relu_layer_step(l, y.data(), y.data());
-            binary = false;
-          } else {
-            r.spike_counts[static_cast<std::size_t>(t) * F + f++] =
-                neuron_layer_step(l, y.data(), membrane[i], y.data(), m_opt.membrane_bits);
-            binary = true;
-          }
-          if (observer) observer(t, static_cast<int>(i), psum_copy, y);
-          break;
-        }
-      }
+      step_layer(i, s, r, observer);
       if (m_keep[i]) {
-        kept[i] = y;
-        kept_binary[i] = binary;
+        s.kept[i] = s.y;
+        s.kept_binary[i] = s.binary;
       }
-      std::swap(x, y);
+      std::swap(s.x, s.y);
     }
   }
   return r;
+}
+
+std::pair<const std::vector<std::int32_t>*, bool> model::operand(const sample_state& s, std::size_t i,
+                                                                 int which) const {
+  const int src = m_src[i][static_cast<std::size_t>(which)];
+  if (src == static_cast<int>(i) - 1) return {&s.x, s.binary};
+  if (src < 0) return {&s.x_input, s.spikes_in};
+  return {&s.kept[static_cast<std::size_t>(src)], s.kept_binary[static_cast<std::size_t>(src)] != 0};
+}
+
+void model::step_layer(std::size_t i, sample_state& s, result& r, const layer_observer& observer) const {
+  const layer& l = m_bundle.layers[i];
+  const auto [in_ptr, in_binary] = operand(s, i, 0);
+  const std::vector<std::int32_t>& in = *in_ptr;
+  static const std::vector<std::int32_t> no_psum;
+  s.y.assign(l.out_shape.size(), 0);
+  switch (l.type) {
+    case layer_type::conv2d:
+    case layer_type::linear:
+      return synapse_layer(i, in, in_binary, s, r, observer);
+    case layer_type::add:
+      return add_layer(i, in, s, r, observer);
+    case layer_type::maxpool2d:
+      maxpool2d(in.data(), l.in_shape, l.kernel, l.stride, l.padding, l.out_shape, s.y.data());
+      s.binary = in_binary;
+      break;
+    case layer_type::avgpool2d:
+      avgpool2d(in.data(), l.in_shape, l.kernel, l.stride, l.padding, l.out_shape, s.y.data());
+      s.binary = false;
+      break;
+    case layer_type::flatten:
+      s.y = in;
+      s.binary = in_binary;
+      break;
+  }
+  if (observer) observer(s.t, static_cast<int>(i), no_psum, s.y);
+}
+
+// A conv or linear layer: event-driven on a 0/1 input, dense otherwise; then its neurons, or
+// the raw int32 accumulations for the output layer and an add's operand.
+void model::synapse_layer(std::size_t i, const std::vector<std::int32_t>& in, bool in_binary, sample_state& s,
+                          result& r, const layer_observer& observer) const {
+  const layer& l = m_bundle.layers[i];
+  const bool conv = l.type == layer_type::conv2d;
+  if (in_binary) {
+    s.active.clear();
+    for (std::size_t j = 0; j < in.size(); ++j)
+      if (in[j]) s.active.push_back(static_cast<std::int32_t>(j));
+    if (conv)
+      conv2d_events(s.active, l.in_shape, m_wt[i].data(), l.kernel, l.stride, l.padding, l.out_shape, s.y.data());
+    else
+      linear_events(s.active, m_wt[i].data(), l.out_channels, s.y.data());
+  } else if (i == 0 && !s.spikes_in && !s.first_psum.empty()) {
+    s.y = s.first_psum;
+  } else {
+    if (conv)
+      conv2d_dense(in.data(), l.in_shape, l.weight.data(), l.kernel, l.stride, l.padding, l.out_shape, s.y.data());
+    else
+      linear_dense(in.data(), l.in_channels, l.weight.data(), l.out_channels, s.y.data());
+    if (i == 0 && !s.spikes_in) s.first_psum = s.y;
+  }
+  if (!l.fires()) {  // the output layer, or an add's operand (int32 accumulations)
+    if (static_cast<int>(i) == s.out_layer)
+      std::copy(s.y.begin(), s.y.end(), r.outputs.begin() + static_cast<std::ptrdiff_t>(s.t) * m_bundle.classes);
+    if (observer) observer(s.t, static_cast<int>(i), s.y, s.y);
+    s.binary = false;
+    return;
+  }
+  fire(i, s, r, observer);
+}
+
+// FORMAT.md section 2.1: current = operand 1 + operand 2 (the identity fixed point of l.fx),
+// into the add's own neurons.
+void model::add_layer(std::size_t i, const std::vector<std::int32_t>& in, sample_state& s, result& r,
+                      const layer_observer& observer) const {
+  const layer& l = m_bundle.layers[i];
+  if (!l.fires()) fail("trace", "golden: " + l.name + ": neuron: expected a map (an add fires), got none");
+  const std::vector<std::int32_t>& in2 = *operand(s, i, 1).first;
+  for (std::size_t j = 0; j < s.y.size(); ++j) {
+    const std::int64_t v = static_cast<std::int64_t>(in[j]) + in2[j];
+    if (v > INT32_MAX || v < INT32_MIN)
+      fail("trace", "golden: " + l.name + ": sum: expected a value that fits int32 (FORMAT.md section 2.1), got " +
+                        std::to_string(v));
+    s.y[j] = static_cast<std::int32_t>(v);
+  }
+  fire(i, s, r, observer);
+}
+
+// The neurons of layer i on the currents in s.y: B-bit ReLU activations (an ANN; multi-bit
+// input to the next layer) or LIF spikes; counts what fired (or is non-zero).
+void model::fire(std::size_t i, sample_state& s, result& r, const layer_observer& observer) const {
+  const layer& l = m_bundle.layers[i];
+  if (observer) s.psum_copy = s.y;
+  const std::size_t slot = static_cast<std::size_t>(s.t) * s.F + s.f++;
+  if (l.neuron->relu()) {
+    r.spike_counts[slot] = relu_layer_step(l, s.y.data(), s.y.data());
+    s.binary = false;
+  } else {
+    r.spike_counts[slot] = neuron_layer_step(l, s.y.data(), s.membrane[i], s.y.data(), m_opt.membrane_bits);
+    s.binary = true;
+  }
+  if (observer) observer(s.t, static_cast<int>(i), s.psum_copy, s.y);
 }
 
 evaluation evaluate(const model& m, int samples) {

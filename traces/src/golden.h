@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 namespace spiketlm::golden {
@@ -77,6 +78,15 @@ class model {
   const bundle& trace() const { return m_bundle; }
 
  private:
+  struct sample_state;
+  std::pair<const std::vector<std::int32_t>*, bool> operand(const sample_state& s, std::size_t i, int which) const;
+  void step_layer(std::size_t i, sample_state& s, result& r, const layer_observer& observer) const;
+  void synapse_layer(std::size_t i, const std::vector<std::int32_t>& in, bool in_binary, sample_state& s, result& r,
+                     const layer_observer& observer) const;
+  void add_layer(std::size_t i, const std::vector<std::int32_t>& in, sample_state& s, result& r,
+                 const layer_observer& observer) const;
+  void fire(std::size_t i, sample_state& s, result& r, const layer_observer& observer) const;
+
   const bundle& m_bundle;
   options m_opt;
   std::vector<std::vector<std::int8_t>> m_wt;  // transposed weights per layer (empty if unused)
