@@ -1,6 +1,7 @@
 #include "platforms/platform.h"
 
 #include "hw/neuron/network_mode.h"
+#include "platforms/dram_fit.h"
 #include "traces/src/run_variants.h"
 #include "traces/src/to_ann.h"
 
@@ -87,6 +88,11 @@ void Platform::load_run(const std::function<int64_t(int)>& first_default) {
          "run.first_sample: samples " + std::to_string(m_first) + ".." + std::to_string(m_first + m_samples - 1) +
              " overlap samples " + std::to_string(cf) + ".." + std::to_string(cf + cn - 1) + " the BN statistics of " +
              m_bundle.dir + " were calibrated on (trace.yaml calibration); expected evaluation samples outside them");
+}
+
+void Platform::attach_host(Cpu& cpu, Csr& csr, const FirmwareTarget& target, const std::string& dram) {
+  check_dram_fit(m_bundle, target, dram);
+  m_host = {&cpu, &csr, target};
 }
 
 uint32_t Platform::exit_threshold_q16() {

@@ -62,7 +62,9 @@ class Platform : public Module {
   void load_run(const std::function<int64_t(int samples)>& first_default = nullptr);
   // The CPU that runs the firmware, the register block it drives, and what the firmware needs
   // to know of the platform (the run flow installs the firmware: sw/run/firmware_host.h).
-  void attach_host(Cpu& cpu, Csr& csr, const FirmwareTarget& target) { m_host = {&cpu, &csr, target}; }
+  // First checks that the trace fits the memory the firmware loads it into (`dram`, the
+  // unit's path; platforms/dram_fit.h), before the firmware allocates anything of its size.
+  void attach_host(Cpu& cpu, Csr& csr, const FirmwareTarget& target, const std::string& dram);
 
   bundle m_bundle;
   int m_samples = 0, m_first = 0;

@@ -51,7 +51,7 @@ NorthPole::NorthPole(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   rc.pe_cols = 1;  // weights as [K][C kh kw]
   rc.membrane_bytes = (m_core->membrane_bits() + 7) / 8;
   rc.exit_threshold = exit_threshold_q16();
-  attach_host(*m_cpu, *m_csr, rc);
+  attach_host(*m_cpu, *m_csr, rc, dynamic_cast<const Module&>(*m_host).path());
 }
 
 // The core memory holds one bank per core (bank i = core i): a northpole.memory with `banks`

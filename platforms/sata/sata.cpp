@@ -54,7 +54,7 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   rc.pe_cols = m_pe->cols();
   rc.membrane_bytes = m_lif->membrane_bytes();
   rc.exit_threshold = exit_threshold_q16();
-  attach_host(*m_cpu, *m_csr, rc);
+  attach_host(*m_cpu, *m_csr, rc, dynamic_cast<const Module&>(*m_dram).path());
   assign_energy_categories();
 }
 

@@ -54,6 +54,16 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   // The mapping, known from the trace at elaboration: a network that does not fit the chip
   // is a configuration error (one line naming the key and the layer).
   const imc::MapConfig mc = m_ctrl->map_config();
+  // The host first: attaching it checks that the network fits the DRAM (platforms/dram_fit.h)
+  // before the mapping below sizes anything by the trace's layer widths.
+  FirmwareTarget rc;
+  rc.dram_base = m_dram->base_address();
+  rc.dram_size = m_dram->size_bytes();
+  rc.csr_base = m_csr->base_address();
+  rc.pe_cols = mc.wcols;  // weights tiled by the crossbar's weight columns
+  rc.membrane_bytes = (m_tile->lif().membrane_bits() + 7) / 8;
+  rc.exit_threshold = exit_threshold_q16();
+  attach_host(*m_cpu, *m_csr, rc, dynamic_cast<const Module&>(*m_dram).path());
   std::vector<imc::LayerShape> shapes;
   std::vector<std::string> names;
   for (const auto& l : m_bundle.layers) {
@@ -97,14 +107,6 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   m_noc->declare_area(m_chip_tiles);
   m_tile->lif().declare_memories(m_neurons, m_input_neurons);
 
-  FirmwareTarget rc;
-  rc.dram_base = m_dram->base_address();
-  rc.dram_size = m_dram->size_bytes();
-  rc.csr_base = m_csr->base_address();
-  rc.pe_cols = mc.wcols;  // weights tiled by the crossbar's weight columns
-  rc.membrane_bytes = (m_tile->lif().membrane_bits() + 7) / 8;
-  rc.exit_threshold = exit_threshold_q16();
-  attach_host(*m_cpu, *m_csr, rc);
   assign_energy_categories();
 }
 

@@ -27,9 +27,10 @@ Runtime::Runtime(Hal& hal, const bundle& b, const RuntimeConfig& cfg)
 
 uint64_t Runtime::alloc(uint64_t bytes) {
   const uint64_t a = (m_next + 63) & ~uint64_t(63);
-  if (a + bytes > m_cfg.dram_base + m_cfg.dram_size)
+  const uint64_t end = m_cfg.dram_base + m_cfg.dram_size;
+  if (a > end || bytes > end - a)  // (no overflow for any size)
     fail("firmware", "the network does not fit in DRAM (" + std::to_string(m_cfg.dram_size) + " B): needs more than " +
-                         std::to_string(a + bytes - m_cfg.dram_base) + " B");
+                         (bytes > UINT64_MAX - a ? std::string("2^64") : std::to_string(a + bytes - m_cfg.dram_base)) + " B");
   m_next = a + bytes;
   return a;
 }
@@ -124,25 +125,25 @@ void Runtime::write_weights(size_t li, const Map& in, LayerDesc& d) {
   const layer& L = m_b.layers[li];
   const uint64_t W = uint64_t(in.c) * d.kh * d.kw, K = d.out_c, cols = uint64_t(m_cfg.pe_cols);
   const uint64_t tiles = (K + cols - 1) / cols;
+  const uint64_t wa = alloc(tiles * W * cols);  // before the host buffer of that size
   std::vector<int8_t> tiled(tiles * W * cols, 0);
   for (uint64_t k = 0; k < K; ++k)
     for (uint64_t w = 0; w < W; ++w)
       tiled[((k / cols) * W + w) * cols + k % cols] =
           m_b.functional() ? L.weight[k * W + w] : synthetic_weight(m_b.seed, li, k * W + w);
-  const uint64_t wa = alloc(tiled.size());
   m_hal.host_write(wa, tiled.data(), tiled.size());
   set_addr(d.w_addr_lo, d.w_addr_hi, wa);
 }
 
 void Runtime::write_fx(const layer& L, bool own, LayerDesc& d) {
   const uint64_t K = d.out_c;
+  const uint64_t fa = alloc(2 * K * 4);  // before the host buffer of that size
   std::vector<int32_t> fx(2 * K, 0);
   for (uint64_t k = 0; k < K; ++k) {
     fx[k] = own ? L.fx.multiplier[k] : 1;
     fx[K + k] = own ? L.fx.offset[k] : 0;
   }
   d.fx_shift = uint32_t(own ? L.fx.shift : 0);
-  const uint64_t fa = alloc(fx.size() * 4);
   m_hal.host_write(fa, fx.data(), fx.size() * 4);
   set_addr(d.fx_addr_lo, d.fx_addr_hi, fa);
 }

@@ -45,6 +45,8 @@ class Runtime {
   uint64_t descriptor_address() const { return m_desc_addr; }
   uint64_t result_address() const { return m_result_addr; }
   const RuntimeConfig& config() const { return m_cfg; }
+  // DRAM bytes load() laid out (alignment included; platforms/dram_fit.h bounds it from below).
+  uint64_t dram_used() const { return m_next - m_cfg.dram_base; }
 
  private:
   uint64_t alloc(uint64_t bytes);

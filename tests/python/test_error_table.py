@@ -45,6 +45,13 @@ def make_fixtures(paths, d):
     open(os.path.join(d, "truncated", "fc.weight.npy"), "wb").write(data)
     bundle_copy(paths, os.path.join(d, "outside"),
                 lambda t: t.replace("weight: fc.weight.npy", "weight: ../../../../../etc/passwd"))
+    os.mkdir(os.path.join(d, "huge"))
+    open(os.path.join(d, "huge", "trace.yaml"), "w").write(
+        "format: spiketlm-trace\nversion: 1\nkind: workload\nname: huge\ntimesteps: 2\nclasses: 10\n"
+        "input: {shape: [1, 1, 1], encoding: spikes}\nspike_rates: {source: test, seed: 1}\nlayers:\n"
+        "  - {name: fc1, type: linear, in_features: 1, out_features: 1000000000, input_rate: 0.5,"
+        " neuron: {model: lif, share: 1}}\n"
+        "  - {name: fc2, type: linear, in_features: 1000000000, out_features: 10, input_rate: 0.1, neuron: none}\n")
 
 
 def env_for(paths):
