@@ -57,7 +57,7 @@ const node* graph::find(const std::string& name) const {
   return nullptr;
 }
 
-graph read_graph(const std::string& path) {
+graph read_graph_in_process(const std::string& path) {
   const h5::reader r(path);
   graph g;
   g.file = path;

@@ -37,7 +37,15 @@ struct graph {
   const node* find(const std::string& name) const;
 };
 
-graph read_graph(const std::string& path);
+// Reads `path` in a child process (graph_guard.md): libhdf5 can loop forever or crash on a
+// corrupted file, so the reading runs where it can be stopped. The graph comes back through a
+// pipe; the child's one-line error is raised as it was; a child that does not finish within
+// `limit_s` seconds (<= 0: k_read_limit_s plus k_read_limit_s_per_mib per MiB of file) is
+// killed, and a child that dies is reported, each as a one-line error naming the file.
+graph read_graph(const std::string& path, double limit_s = 0);
+// The reading itself, in this process (no guard): what the child runs.
+graph read_graph_in_process(const std::string& path);
+inline constexpr double k_read_limit_s = 30, k_read_limit_s_per_mib = 2;
 // Writes `g` in the same layout (version, node/type, nodes with their fields and metadata,
 // edges, graph metadata); fields keep their value kind (strings, integers as int64, floats
 // as float32 unless `float64` is set in a value by the caller's choice below).
