@@ -195,7 +195,7 @@ void ComputeCall::output(Band& bd) {
   const uint64_t obytes = uint64_t(kvalid) * bd.bpx * 4;
   std::vector<int32_t> o(size_t(kvalid) * bd.bpx);
   for (int j = 0; j < kvalid; ++j)
-    for (int px = 0; px < bd.bpx; ++px) o[size_t(j) * bd.bpx + px] = psum[size_t(px) * Cc + j];
+    for (int px = 0; px < bd.bpx; ++px) o[size_t(j) * bd.bpx + px] = L.output_value(psum[size_t(px) * Cc + j], size_t(k0 + j));
   bd.c_end = std::max(bd.c_end, e.store(bd.oslot, o.data(), obytes, bd.c_end, Tensor::output));
   st.glb_bytes += obytes;
   DmaCommand c;

@@ -1,5 +1,9 @@
 #include "hw/ctrl/layer_cmd.h"
 
+#include <climits>
+
+#include "hw/arith/fixed_point.h"
+
 namespace spiketlm {
 
 int LayerCmd::out_planes() const {
@@ -49,14 +53,24 @@ LayerCmd decode_layer(const LayerDesc& d, uint32_t index, const std::function<vo
   L.w_addr = uint64_t(d.w_addr_lo) | uint64_t(d.w_addr_hi) << 32;
   L.mem_addr = uint64_t(d.mem_addr_lo) | uint64_t(d.mem_addr_hi) << 32;
   if ((d.flags & DESC_RELU) && !L.fires()) bad(ERR_BAD_PARAM, &d.flags, "DESC_RELU without DESC_FIRES");
+  if ((d.flags & DESC_OUT_FX) && (L.fires() || (d.op != OP_CONV && d.op != OP_LINEAR)))
+    bad(ERR_BAD_PARAM, &d.flags, "DESC_OUT_FX on a layer that fires or does not compute");
   if (L.relu()) {
     if (d.op != OP_CONV && d.op != OP_LINEAR && d.op != OP_ADD)
       bad(ERR_BAD_PARAM, &d.flags, "DESC_RELU on a layer that neither computes nor adds");
     if (d.act_bits < 1 || d.act_bits > 8) bad(ERR_BAD_PARAM, &d.act_bits, "act_bits must be 1..8");
     L.act_bits = int(d.act_bits);
   }
-  if (L.fires()) {
+  if (L.fires() || L.out_fx()) {
     if (d.fx_shift > 62) bad(ERR_BAD_PARAM, &d.fx_shift, "fx_shift out of range");
+    L.shift = int(d.fx_shift);
+    const uint64_t fx = uint64_t(d.fx_addr_lo) | uint64_t(d.fx_addr_hi) << 32;
+    std::vector<int32_t> buf(size_t(2) * d.out_c);
+    read_fx(fx, buf.data(), buf.size() * 4);
+    L.multiplier.assign(buf.begin(), buf.begin() + d.out_c);
+    L.offset.assign(buf.begin() + d.out_c, buf.end());
+  }
+  if (L.fires()) {
     if (d.leak_shift > 31) bad(ERR_BAD_PARAM, &d.leak_shift, "leak_shift out of range");
     if (!L.relu() && int32_t(d.threshold) <= 0) bad(ERR_BAD_PARAM, &d.threshold, "threshold must be positive");
     if (!L.relu()) {
@@ -64,19 +78,19 @@ LayerCmd decode_layer(const LayerDesc& d, uint32_t index, const std::function<vo
         bad(ERR_BAD_PARAM, &d.lif_share, "the LIF units serve " + std::to_string(hw_share) + " channel(s) per circuit");
       if (!d.lif_share || d.out_c % d.lif_share) bad(ERR_BAD_PARAM, &d.lif_share, "lif_share must divide out_c");
     }
-    L.shift = int(d.fx_shift);
     L.neuron.threshold = int32_t(d.threshold);
     L.neuron.leak_num = int32_t(d.leak_num);
     L.neuron.leak_shift = int(d.leak_shift);
     L.neuron.reset = (d.flags & DESC_HARD_RESET) ? reset_mode::hard : reset_mode::soft;
     L.neuron.share = int(d.lif_share);
-    const uint64_t fx = uint64_t(d.fx_addr_lo) | uint64_t(d.fx_addr_hi) << 32;
-    std::vector<int32_t> buf(size_t(2) * d.out_c);
-    read_fx(fx, buf.data(), buf.size() * 4);
-    L.multiplier.assign(buf.begin(), buf.begin() + d.out_c);
-    L.offset.assign(buf.begin() + d.out_c, buf.end());
   }
   return L;
+}
+
+int32_t LayerCmd::output_value(int64_t acc, size_t c) const {
+  const int64_t v = out_fx() ? arith::neuron_current(acc, multiplier[c], offset[c], shift) : acc;
+  if (v > INT32_MAX || v < INT32_MIN) throw LayerRefused(ERR_BAD_PARAM, id, 0, "output accumulation overflows int32");
+  return int32_t(v);
 }
 
 }  // namespace spiketlm

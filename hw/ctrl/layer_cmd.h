@@ -27,9 +27,13 @@ struct LayerCmd {
   int act_bits = 0;  // ANN (DESC_RELU): output activation bits
   bool fires() const { return flags & DESC_FIRES; }
   bool relu() const { return fires() && (flags & DESC_RELU); }
+  bool out_fx() const { return !fires() && (flags & DESC_OUT_FX); }  // the output layer's fixed point (bias)
   bool input_per_t() const { return flags & DESC_INPUT_PER_T; }
   bool computes() const { return op == OP_CONV || op == OP_LINEAR; }
   int out_planes() const;  // planes of the output map
+  // The output layer's int32 value of an accumulation of channel c: the accumulation, or with
+  // DESC_OUT_FX its fixed point (the output bias); a value outside int32 is refused.
+  int32_t output_value(int64_t acc, size_t c) const;
   static uint64_t pitch(int w) { return (uint64_t(w) + 7) / 8; }
   uint64_t in_map_bytes() const { return uint64_t(in_planes) * g.in_c * g.in_h * pitch(g.in_w); }
   uint64_t out_map_bytes() const { return uint64_t(out_planes()) * g.out_c * g.out_h * pitch(g.out_w); }

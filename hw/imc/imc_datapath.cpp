@@ -18,11 +18,7 @@ uint64_t ImcDatapath::output(const LayerCmd& L, const std::vector<int64_t>& psum
     return lif.relu(psum.data(), n, npx, L.multiplier.data(), L.offset.data(), L.shift, L.act_bits, out.data());
   if (L.fires())
     return lif.step(psum.data(), n, npx, L.multiplier.data(), L.offset.data(), L.shift, L.neuron, mem.data(), out.data());
-  for (size_t k = 0; k < n; ++k) {
-    if (psum[k] > INT32_MAX || psum[k] < INT32_MIN)
-      throw LayerRefused(ERR_BAD_PARAM, L.id, 0, "output accumulation overflows int32");
-    out[k] = int32_t(psum[k]);
-  }
+  for (size_t k = 0; k < n; ++k) out[k] = L.output_value(psum[k], k / npx);
   return 0;
 }
 

@@ -63,10 +63,7 @@ uint64_t NpExecutor::output(const LayerCmd& L, const std::vector<int64_t>& psum,
       nz += s;
     }
   } else {
-    for (size_t k = 0; k < n; ++k) {
-      if (psum[k] > INT32_MAX || psum[k] < INT32_MIN) throw LayerRefused(ERR_BAD_PARAM, L.id, 0, "output accumulation overflows int32");
-      out[k] = int32_t(psum[k]);
-    }
+    for (size_t k = 0; k < n; ++k) out[k] = L.output_value(psum[k], k / per);
   }
   return nz;
 }

@@ -196,7 +196,11 @@ Runtime::Map Runtime::compute_layer(size_t li, Map in, LayerDesc& d) {
     const bool relu = layout_neuron(L, m_b.functional(), d);
     return alloc_out(d, relu ? int(d.act_bits) : 1);
   }
-  Map out;  // int32 accumulations, one map per timestep
+  if (m_b.functional() && L.fx.multiplier.size() == d.out_c) {  // the output layer's bias (FORMAT.md 2)
+    write_fx(L, true, d);
+    d.flags |= DESC_OUT_FX;
+  }
+  Map out;  // int32 accumulations (with the bias: their fixed point), one map per timestep
   out.c = int(d.out_c);
   out.h = int(d.out_h);
   out.w = int(d.out_w);

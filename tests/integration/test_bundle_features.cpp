@@ -35,6 +35,17 @@ int python(const std::string& code, const std::string& tag) {
   return rc;
 }
 
+// The numpy twin of the integer model (sw/python/spiketlm/intmodel.py) on the bundle in `dir`
+// gives `outputs` (where numpy and PyYAML are installed).
+void expect_numpy_twin(const std::string& dir, const std::vector<std::int32_t>& outputs, const std::string& tag) {
+  if (!have_numpy_yaml()) return;
+  ASSERT_EQ(python("from spiketlm import intmodel\nL, x, T, mb, enc = intmodel.load_bundle('" + dir + "')\n"
+                   "o, c = intmodel.run(L, x, T, mb, encoding=enc)\nnp.save('" + dir + "/numpy_outputs.npy', o.astype(np.int32))\n",
+                   tag),
+            0);
+  EXPECT_EQ(npy_read(dir + "/numpy_outputs.npy").values<std::int32_t>(), outputs);
+}
+
 // fmnist_snn with a bias on both firing convolutions (a fixed pattern in [-0.5, 0.5]).
 bundle biased_fmnist() {
   bundle b = read_bundle(source_dir() + "/traces/fmnist_snn");
@@ -83,13 +94,7 @@ TEST(BundleFeatures, BiasedBundleBitExactOnBothPlatformsAndNumpy) {
   for (int s = 0; s < n; ++s) differ += m.run(s).outputs != mo.run(s).outputs;
   EXPECT_GT(differ, 0);
   // The numpy twin (sw/python/spiketlm/intmodel.py) derives the same fixed points and outputs.
-  if (have_numpy_yaml()) {
-    ASSERT_EQ(python("from spiketlm import intmodel\nL, x, T, mb, enc = intmodel.load_bundle('" + dir + "')\no, c = intmodel.run(L, x, T, mb, encoding=enc)\n"
-                     "np.save('" + dir + "/numpy_outputs.npy', o.astype(np.int32))\n",
-                     "feat_bias_py"),
-              0);
-    EXPECT_EQ(npy_read(dir + "/numpy_outputs.npy").values<std::int32_t>(), b.ref_outputs);
-  }
+  expect_numpy_twin(dir, b.ref_outputs, "feat_bias_py");
   expect_bit_exact(dir, n, "feat_bias");
 }
 
@@ -224,4 +229,45 @@ TEST(BundleFeatures, AnnOfAFunctionalSnnUsesMeasuredSpikeRates) {
     EXPECT_EQ(j.get<std::string>("run.network"), "ann") << pl;
     EXPECT_GT(summary(j, "energy_uj"), 0.0) << pl;
   }
+}
+
+// The output layer's bias (FORMAT.md 2): in units of its accumulation (weight_scale x input
+// scale), added to every timestep's accumulations by the accelerators' write-back (DESC_OUT_FX).
+TEST(BundleFeatures, OutputBiasAddsToEveryTimestepOnEveryPlatform) {
+  const int n = 4;
+  bundle b = read_bundle(source_dir() + "/traces/fmnist_snn");
+  layer& out = b.layers.back();
+  ASSERT_FALSE(out.fires());
+  const double unit = double(out.weight_scale[0]) * out.in_scale;
+  for (int k = 0; k < out.out_channels; ++k) out.bias.push_back(float((40.0 * k - 180.0) * unit));
+  const std::string dir = write_modified_bundle(b, n, "feat_outbias");
+  const bundle r = read_bundle(dir);
+  const layer& ro = r.layers.back();
+  ASSERT_EQ(ro.fx.offset.size(), size_t(r.classes));
+  for (int k = 0; k < r.classes; ++k) {
+    EXPECT_EQ(ro.fx.offset[size_t(k)], 40 * k - 180) << k;
+    EXPECT_EQ(ro.fx.multiplier[size_t(k)], 1);
+  }
+  EXPECT_EQ(ro.fx.shift, 0);
+  // Independently: the unbiased network's accumulations plus 40 k - 180 at every timestep.
+  const bundle plain = read_bundle(write_modified_bundle(read_bundle(source_dir() + "/traces/fmnist_snn"), n, "feat_outplain"));
+  for (size_t i = 0; i < r.ref_outputs.size(); ++i)
+    ASSERT_EQ(r.ref_outputs[i], plain.ref_outputs[i] + 40 * int(i % size_t(r.classes)) - 180) << i;
+  expect_numpy_twin(dir, r.ref_outputs, "feat_outbias_py");
+  expect_bit_exact(dir, n, "feat_outbias");
+  const Json j = run_json("run platforms/northpole/northpole.yaml --trace " + dir + " --samples " + std::to_string(n),
+                          "feat_outbias_np");
+  EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0.0);
+}
+
+TEST(BundleFeatures, ABiasOnAnAddOperandIsRefused) {
+  const std::string dir = write_modified_bundle(residual_fmnist("fmnist_snn", lif_neuron(4), 1), 2, "feat_operand");
+  bundle_copy c(dir, "feat_operandbias");
+  c.edit([](YAML::Node& n) {
+    YAML::Node layers = n["layers"];
+    for (std::size_t i = 0; i + 1 < layers.size(); ++i)
+      if (layers[i]["neuron"].IsScalar() && layers[i]["weight"]) layers[i]["bias"] = "operand.bias.npy";
+  });
+  const std::string e = error_of([&] { read_bundle(c.dir.string()); });
+  EXPECT_NE(e.find(".bias: expected no bias on an add's operand"), std::string::npos) << e;
 }

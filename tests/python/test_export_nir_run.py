@@ -6,6 +6,7 @@ import subprocess
 
 import numpy as np
 import pytest
+import yaml
 
 from export_common import T, make_data, st, torch, train
 
@@ -51,14 +52,37 @@ def test_torch_model_runs_from_nir_on_both_platforms(paths, model, tmp_path):
     assert (torch_pred == y.numpy()).mean() > 0.5
 
 
-def test_output_bias_is_refused_with_the_node(paths, model, tmp_path):
+def test_output_bias_runs_on_both_platforms(paths, tmp_path):
+    """A bias on the last Affine (before the Output) is the output layer's bias (FORMAT.md 2,
+    DESC_OUT_FX): imported, run bit-exactly, predicting PyTorch's classes."""
+    x, y = make_data(1200, classes=6, noise=0.6, seed=5)
     nn = torch.nn
-    m = nn.Sequential(nn.Flatten(), nn.Linear(144, 16, bias=False), st.LIF(), nn.Linear(16, 4, bias=True))
+    m = nn.Sequential(nn.Flatten(), nn.Linear(144, 32, bias=True), st.LIF(), nn.Linear(32, 6, bias=True))
+    train(m, x[:1000], y[:1000], epochs=3)
+    with torch.no_grad():  # a bias large enough to decide some samples
+        m[-1].bias.copy_(torch.linspace(-1.5, 1.5, 6))
+    m.eval()
+    x = x[1000:]
     nir = tmp_path / "b.nir"
-    names = st.export_nir(m, str(nir), (1, 12, 12))
-    p = subprocess.run([paths.cli, "run", paths.sata, "--nir", str(nir), "--quiet"], capture_output=True, text=True)
-    assert p.returncode == 1 and p.stderr.count("\n") == 1
-    assert f"b.nir: node '{names[-2]}' (Affine)" in p.stderr and "a bias before the Output" in p.stderr
+    st.export_nir(m, str(nir), (1, 12, 12), dt=DT)
+    np.save(tmp_path / "x.npy", x.numpy())
+    torch_pred = st.predict(m, x, T).numpy()
+    with torch.no_grad():
+        m[-1].bias.zero_()
+    unbiased = st.predict(m, x, T).numpy()
+    assert (unbiased != torch_pred).mean() > 0.02  # the premise: the bias changes classes
+    np.save(tmp_path / "y.npy", torch_pred.astype(np.int32))
+    args = ["--dt", DT, "--timesteps", T, "--inputs", tmp_path / "x.npy", "--labels", tmp_path / "y.npy",
+            "--encoding", "direct", "--samples", 200]
+    p = subprocess.run([paths.cli, "import", str(nir), "-o", str(tmp_path / "bundle"), *map(str, args)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    last = yaml.safe_load((tmp_path / "bundle" / "trace.yaml").read_text())["layers"][-1]
+    assert last["neuron"] == "none" and "bias" in last
+    reports = [run_nir(paths, tmp_path, pl, nir, *args) for pl in ("sata", "spikeflow")]
+    for r in reports:
+        assert r["summary"]["reference_mismatch_samples"] == 0
+        assert r["summary"]["accuracy_pct"] >= 95  # agreement with PyTorch's classes
 
 
 def test_module_nir_is_the_cli_run(paths, model, tmp_path):

@@ -154,16 +154,15 @@ void walker::output(std::size_t i) {
   const planned_layer& pl = p.layers[i];
   const net_node& w = net().at(pl.weighted);
   matrix m = matrix_of(net(), w);
-  for (const double b : m.bias)
-    if (b != 0) bad(w, "a bias before the Output needs an output layer that adds it, which the platforms do not have yet "
-                       "(traces/nir/README.md, 'Not mapped')");
-  if (pl.neuron >= 0) {  // Integrator readout: v_T = sum over t of dt r I_t
+  if (pl.neuron >= 0) {  // Integrator readout: v_T = sum over t of dt r I_t (the bias too)
     const net_node& n = net().at(pl.neuron);
     std::vector<double> f = n.nrn.r;
     for (double& x : f) x *= o.dt;
     f = channel_values(net(), n, "r", f, m.rows);
-    for (std::size_t r = 0; r < m.rows; ++r)
+    for (std::size_t r = 0; r < m.rows; ++r) {
       for (std::size_t j = 0; j < m.cols; ++j) m.w[r * m.cols + j] *= f[r];
+      if (!m.bias.empty()) m.bias[r] *= f[r];
+    }
   }
   const std::vector<double> s = absmax_scales(m, true);
   layer l = shell(m, pl.name);
@@ -171,6 +170,9 @@ void walker::output(std::size_t i) {
   l.weight = to_int8(m, s);
   const double ws = s[0] * in_nir(pl.inputs[0]) / bundle_in(pl.inputs[0]);
   l.weight_scale = {ws > 0 && std::isfinite(ws) ? float(ws) : 1.0f};
+  // The bias, real-valued: the bundle reader turns it into accumulation units (FORMAT.md 2).
+  if (std::any_of(m.bias.begin(), m.bias.end(), [](double b) { return b != 0; }))
+    l.bias.assign(m.bias.begin(), m.bias.end());
   quant_info& q = note(pl, w.name + (pl.neuron >= 0 ? " + " + net().at(pl.neuron).name : std::string()));
   q.neuron = pl.neuron >= 0 ? "I (readout)" : "none (readout)";
   q.weights = l.weight.size();

@@ -68,6 +68,23 @@ fixed_point derive_fixed_point(const std::vector<float>& w_scale, double in_scal
   fail("trace", "derive_fixed_point: shift: expected a shift in [0, 31] that fits the multiplier and offset ranges, got none");
 }
 
+fixed_point derive_output_bias(const std::vector<float>& w_scale, double in_scale, const std::vector<float>& bias,
+                               const std::string& file) {
+  fixed_point fx;
+  fx.multiplier.assign(bias.size(), 1);
+  fx.offset.resize(bias.size());
+  for (std::size_t c = 0; c < bias.size(); ++c) {
+    const double unit = static_cast<double>(w_scale[w_scale.size() == 1 ? 0 : c]) * in_scale;
+    const double o = std::nearbyint(static_cast<double>(bias[c]) / unit);
+    if (!(std::fabs(o) <= 2147483647.0))
+      fail("trace", file + ": [" + std::to_string(c) + "]: expected an output bias within int32 accumulation units "
+                    "(|bias| <= 2^31 - 1 times weight_scale x input scale " + std::to_string(unit) + "), got " +
+                    std::to_string(bias[c]));
+    fx.offset[c] = static_cast<std::int32_t>(o);
+  }
+  return fx;
+}
+
 int result::predicted(int t) const {
   std::vector<std::int64_t> cum(static_cast<std::size_t>(classes), 0);
   for (int u = 0; u <= t; ++u)
@@ -150,6 +167,19 @@ std::int32_t relu_layer_step(const layer& l, const std::int32_t* psum, std::int3
     nonzero += out[j] != 0;
   }
   return nonzero;
+}
+
+// The output layer's bias (FORMAT.md 2, `bias` on the output layer): its int32 outputs are the
+// fixed point of the accumulations, as the accelerators' DESC_OUT_FX write-back computes them.
+void output_bias(const layer& l, std::vector<std::int32_t>& y) {
+  const std::size_t hw = static_cast<std::size_t>(l.out_shape.h) * l.out_shape.w;
+  for (std::size_t j = 0; j < y.size(); ++j) {
+    const std::size_t c = j / hw;
+    const std::int64_t v = neuron_current(y[j], l.fx.multiplier[c], l.fx.offset[c], l.fx.shift);
+    if (v > INT32_MAX || v < INT32_MIN)
+      fail("trace", "golden: " + l.name + ": output: expected a value that fits int32, got " + std::to_string(v));
+    y[j] = static_cast<std::int32_t>(v);
+  }
 }
 
 result model::run(int sample, const layer_observer& observer) const {
@@ -288,6 +318,7 @@ void model::synapse_layer(std::size_t i, const std::vector<std::int32_t>& in, bo
     if (i == 0 && !s.spikes_in) s.first_psum = s.y;
   }
   if (!l.fires()) {  // the output layer, or an add's operand (int32 accumulations)
+    if (!l.fx.multiplier.empty()) output_bias(l, s.y);
     if (static_cast<int>(i) == s.out_layer)
       std::copy(s.y.begin(), s.y.end(), r.outputs.begin() + static_cast<std::ptrdiff_t>(s.t) * m_bundle.classes);
     if (observer) observer(s.t, static_cast<int>(i), s.y, s.y);

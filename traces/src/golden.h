@@ -28,6 +28,11 @@ namespace spiketlm::golden {
 fixed_point derive_fixed_point(const std::vector<float>& w_scale, double in_scale, const batch_norm* bn,
                                double gain, std::int32_t threshold, int channels,
                                const std::vector<float>* bias = nullptr);
+// The output layer's bias as a fixed point (FORMAT.md 2): multiplier 1, shift 0 and offset[c]
+// = round(bias[c] / (w_scale[c] x in_scale)), the bias in units of the accumulation; fails
+// (naming `file`) when an offset does not fit int32.
+fixed_point derive_output_bias(const std::vector<float>& w_scale, double in_scale, const std::vector<float>& bias,
+                               const std::string& file);
 
 // ---- layers on one sample (CHW order, int32 values) ----
 

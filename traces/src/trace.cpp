@@ -75,6 +75,8 @@ void derive_fixed_points(bundle& b) {
     else if (l.fires() && l.type == layer_type::add && l.sum_scale > 0 && l.out_shape.c > 0)  // shapes derived
       l.fx = golden::derive_fixed_point({1.0f}, l.sum_scale, nullptr, add_gain(*l.neuron), l.neuron->threshold,
                                         l.out_shape.c, &l.bias);
+    else if (!l.fires() && l.is_compute() && !l.bias.empty())  // the output layer's bias
+      l.fx = golden::derive_output_bias(l.weight_scale, l.in_scale, l.bias, b.dir + "/trace.yaml: " + l.name + ".bias");
 }
 
 }  // namespace spiketlm

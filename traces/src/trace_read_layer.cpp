@@ -295,7 +295,7 @@ void read_layer_neuron(const layer_list& L, bool last, const YAML::Node& n, cons
   }
 }
 
-void read_weights(const layer_list& L, const YAML::Node& n, const where& w, layer& l) {
+void read_weights(const layer_list& L, const YAML::Node& n, const where& w, layer& l, bool last) {
   const std::string& dir = L.dir;
   const auto K = static_cast<std::size_t>(l.out_channels), C = static_cast<std::size_t>(l.in_channels),
              k = static_cast<std::size_t>(l.kernel);
@@ -331,9 +331,9 @@ void read_weights(const layer_list& L, const YAML::Node& n, const where& w, laye
     l.bn = std::move(m);
   }
   if (has(n, "bias")) {
-    if (!l.fires())
-      bad(w.at("bias"), "expected no bias on a layer without neuron (its int32 accumulations are passed on "
-                        "as they are), got one");
+    if (!l.fires() && !last)
+      bad(w.at("bias"), "expected no bias on an add's operand (its int32 accumulations are passed on as they are; "
+                        "only the output layer and firing layers have one), got one");
     l.bias = tensor_values<float>(dir, n, "bias", w, {K});
     check_finite(l.bias, file_of(dir, n, "bias"), false, false);
   }
@@ -344,6 +344,8 @@ void read_weights(const layer_list& L, const YAML::Node& n, const where& w, laye
     if (has(n, "fixed_point")) check_stored_fixed_point(dir, n, w, K, l.fx);
   } else if (has(n, "fixed_point")) {
     bad(w.at("fixed_point"), "expected none on a layer without neuron, got one");
+  } else if (!l.bias.empty()) {  // the output layer's bias, in accumulation units (FORMAT.md 2)
+    l.fx = golden::derive_output_bias(l.weight_scale, l.in_scale, l.bias, file_of(L.dir, n, "bias"));
   }
 }
 
@@ -396,7 +398,7 @@ void read_layer(layer_list& L, const YAML::Node& ls, std::size_t i) {
   layer_out o{l.in_scale, in_binary, l.in_bits};
   read_geometry(L, n, w, src, l, o);
   if (l.is_compute() || l.type == layer_type::add) read_layer_neuron(L, i + 1 == ls.size(), n, w, l, o);
-  if (l.is_compute() && L.fn) read_weights(L, n, w, l);
+  if (l.is_compute() && L.fn) read_weights(L, n, w, l, i + 1 == ls.size());
   else if (l.is_compute()) read_input_rate(L, n, w, in_binary, l);
   L.by_name[l.name] = static_cast<int>(i);
   L.outs.push_back(o);

@@ -138,6 +138,9 @@ enum spiketlm_op { OP_CONV = 1, OP_LINEAR = 2, OP_MAXPOOL = 3, OP_AVGPOOL = 4, O
 #define DESC_SIGNED_INPUT 0x4u  /* multi-bit input planes are two's complement */
 #define DESC_INPUT_PER_T 0x8u   /* a separate input map per timestep (else one for all) */
 #define DESC_RELU 0x20u         /* with DESC_FIRES: ANN ReLU + requantize to act_bits (no membrane) */
+#define DESC_OUT_FX 0x40u       /* without DESC_FIRES (output layer): its int32 outputs are the
+                                   fixed point of the accumulations, (acc x mult + offset) >> fx_shift
+                                   (the output bias); else the accumulations as they are */
 
 /* One layer. Tensors in memory:
  *  spike / multi-bit maps: [T?][planes][C][H][pitch] bits, pitch = ceil(W/8) bytes per row

@@ -145,6 +145,8 @@ def run(layers, inputs, T, membrane_bits=32, chunk=500, encoding="direct"):
                         if li == 0:
                             cache[key] = psum
                     if L.get("neuron") is None:
+                        if L.get("out_bias") is not None:   # the output layer's bias (FORMAT.md 2)
+                            psum = psum + np.asarray(L["out_bias"], np.int64).reshape((1, -1) + (1,) * (psum.ndim - 2))
                         out_t.append(psum.astype(np.int32))
                         x = psum
                         continue
@@ -224,6 +226,10 @@ def load_bundle(path):
             d["weight"] = np.load(os.path.join(path, L["weight"]))
             d["neuron"] = None
             nr = L.get("neuron")
+            if not isinstance(nr, dict) and "bias" in L:   # the output layer's bias, in accumulation units
+                ws = np.load(os.path.join(path, L["weight_scale"])).astype(np.float64)
+                bias = np.load(os.path.join(path, L["bias"])).astype(np.float64)
+                d["out_bias"] = np.rint(bias / (np.broadcast_to(ws, bias.shape) * in_scale)).astype(np.int64)
             if isinstance(nr, dict):
                 d["neuron"] = _neuron_defaults(nr)
                 bias = np.load(os.path.join(path, L["bias"])) if "bias" in L else None
