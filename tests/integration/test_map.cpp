@@ -279,7 +279,9 @@ TEST(MapRun, TimeBatchedGroupsAreBitExactAndMatchTheModel) {
                             " --samples 8 --json " + d + "/r.json -q");
     ASSERT_EQ(r.code, 0) << r.err;
     const Json j = load_json(d + "/r.json");
-    if (std::string(c.trace) == "traces/fmnist_snn") EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0);
+    if (std::string(c.trace) == "traces/fmnist_snn") {
+      EXPECT_EQ(summary(j, "reference_mismatch_samples"), 0);
+    }
     const bundle b = read_bundle(src(c.trace));
     const Hierarchy h = sata("sata.yaml", c.trace);
     const Network n = network_of(b, h.array);

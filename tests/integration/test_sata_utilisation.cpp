@@ -41,8 +41,9 @@ TEST(SataUtilisation, NeverAbove100PercentOverConfigs) {
         EXPECT_LE(acc[i], 128.0 * cyc[i]) << tag << " layer " << i;
       }
       // With skip_zero_cycles: the accumulates done over the 16 x 8 PE-cycles.
-      if (tag.find("skip") != std::string::npos && cyc[i] > 0)
+      if (tag.find("skip") != std::string::npos && cyc[i] > 0) {
         EXPECT_NEAR(util[i], 100.0 * acc[i] / (128.0 * cyc[i]), 1e-9) << tag << " layer " << i;
+      }
     }
   }
 }

@@ -170,7 +170,9 @@ TEST(SpikeFlowAnn, DenseModeCountsTheActivationBitPlanes) {
       if (!L.is_compute()) continue;
       ASSERT_LT(c, pes.size());
       const int planes = i == 0 ? 1 : bits;  // maxpool and flatten keep the ReLU's planes
-      if (i > 0) ASSERT_GT(planes, 1) << tr << " layer " << i;  // every hidden input is multi-bit
+      if (i > 0) {
+        ASSERT_GT(planes, 1) << tr << " layer " << i;  // every hidden input is multi-bit
+      }
       const double npx = double(L.out_shape.h) * L.out_shape.w;
       cycles += pes[c++] * npx * planes;
       const double units = double(L.out_shape.size()) * planes;
