@@ -28,13 +28,17 @@ def _conv(x, w, stride, pad):
 
 def reference_logits(path):
     """The integer forward pass of FORMAT.md 8.2 from the bundle's stored integers (independent of
-    spiketlm.intmodel): accumulate, (acc * multiplier + offset) >> shift, clamp to [0, 2^B - 1]."""
+    spiketlm.intmodel): accumulate, (acc * multiplier + offset) >> shift, clamp to [0, 2^B - 1]; the
+    output layer adds its bias in accumulation units, round(bias / (weight_scale x input scale))
+    (FORMAT.md 2), the input scale following the ReLU scales and average pools."""
     y = yaml.safe_load(open(os.path.join(path, "trace.yaml")))
     load = lambda f: np.load(os.path.join(path, f))  # noqa: E731
     x = load(y["input"]["data"]).astype(np.int64)
+    scale = float(y["input"]["scale"])
     for L in y["layers"]:
         if L["type"] == "avgpool2d":
             k = L["kernel"]
+            scale /= k * k
             n, c, h, w = x.shape
             x = x[:, :, :h // k * k, :w // k * k].reshape(n, c, h // k, k, w // k, k).sum((3, 5))
             continue
@@ -45,11 +49,15 @@ def reference_logits(path):
         acc = (_conv(x, w, L.get("stride", 1), L.get("padding", 0)) if L["type"] == "conv2d"
                else (x.reshape(len(x), -1) @ w.astype(np.int64).T)[:, :, None, None])
         if L["neuron"] == "none":
+            if "bias" in L:
+                ws = load(L["weight_scale"]).astype(np.float64)
+                acc = acc + np.rint(load(L["bias"]).astype(np.float64) / (ws * scale)).astype(np.int64)[None, :, None, None]
             return acc.reshape(len(x), -1)
         fx = L["fixed_point"]
         m, o = load(fx["multiplier"]).astype(np.int64), load(fx["offset"]).astype(np.int64)
         cur = (acc * m[None, :, None, None] + o[None, :, None, None]) >> int(fx["shift"])
         x = np.clip(cur, 0, (1 << L["neuron"]["bits"]) - 1)
+        scale = float(L["neuron"]["scale"])
     raise AssertionError("no output layer")
 
 
@@ -61,7 +69,7 @@ def ann():
     model = torch.nn.Sequential(
         torch.nn.Conv2d(1, 8, 3, bias=True), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), torch.nn.AvgPool2d(2),
         torch.nn.Flatten(), torch.nn.Linear(8 * 5 * 5, 32, bias=True), torch.nn.ReLU(),
-        torch.nn.Linear(32, 10, bias=False))
+        torch.nn.Linear(32, 10, bias=True))  # the output layer's bias (FORMAT.md 2)
     opt = torch.optim.Adam(model.parameters(), 5e-3)
     model.train()
     for _ in range(3):

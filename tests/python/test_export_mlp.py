@@ -17,7 +17,7 @@ def mlp():
         torch.nn.Flatten(),
         torch.nn.Linear(144, 64, bias=True), st.LIF(),          # a bias without BatchNorm
         torch.nn.Linear(64, 32, bias=True), torch.nn.BatchNorm1d(32), st.IF(reset="hard"),
-        torch.nn.Linear(32, 10, bias=False))
+        torch.nn.Linear(32, 10, bias=True))                     # the output layer's bias (FORMAT.md 2)
     secs = train(model, x[:1000], y[:1000], epochs=4)
     return model.eval(), x[1000:], y[1000:], secs
 
@@ -30,6 +30,7 @@ def test_mlp_runs_as_pytorch_predicts(mlp, paths, tmp_path):
     torch_pred = st.predict(model, x, T).numpy()       # x holds multiples of 1/255: exported exactly
     assert (torch_pred == res.float_predictions).all()
     assert res.float_accuracy > 0.5 and len(set(torch_pred)) >= 8, "the model must have learnt something"
+    assert (np.load(os.path.join(out, "fc6.bias.npy")) == model[6].bias.detach().numpy()).all()
     r = spiketlm.run(paths.sata, trace=out, samples=len(x), per_sample=True)
     sim = predictions(r)
     assert r["summary"]["reference_mismatch_samples"] == 0      # C++ golden/SATA == the numpy integer model

@@ -62,6 +62,14 @@ def derive_fixed_point(w_scale, in_scale, bn, gain, threshold, bias=None, channe
     raise ValueError("no shift in [0, 31] fits the multiplier and offset ranges")
 
 
+def output_bias(bias, w_scale, in_scale):
+    """The output layer's bias in units of its accumulation (FORMAT.md 2): round half to even of
+    bias / (weight_scale x input scale), int64 per class, as the bundle reader derives it."""
+    bias = np.asarray(bias, np.float64)
+    ws = np.broadcast_to(np.asarray(w_scale, np.float32).astype(np.float64), bias.shape)
+    return np.rint(bias / (ws * float(in_scale))).astype(np.int64)
+
+
 def _pad(x, p, value=0):
     if p == 0:
         return x
@@ -227,9 +235,8 @@ def load_bundle(path):
             d["neuron"] = None
             nr = L.get("neuron")
             if not isinstance(nr, dict) and "bias" in L:   # the output layer's bias, in accumulation units
-                ws = np.load(os.path.join(path, L["weight_scale"])).astype(np.float64)
-                bias = np.load(os.path.join(path, L["bias"])).astype(np.float64)
-                d["out_bias"] = np.rint(bias / (np.broadcast_to(ws, bias.shape) * in_scale)).astype(np.int64)
+                d["out_bias"] = output_bias(np.load(os.path.join(path, L["bias"])),
+                                            np.load(os.path.join(path, L["weight_scale"])), in_scale)
             if isinstance(nr, dict):
                 d["neuron"] = _neuron_defaults(nr)
                 bias = np.load(os.path.join(path, L["bias"])) if "bias" in L else None

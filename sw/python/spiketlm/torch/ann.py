@@ -47,13 +47,12 @@ def _layer(ly, in_scale, bits, act_scale):
     m = ly["module"]
     q, s = quantize(m.weight.detach().cpu().numpy(), per_channel=ly["firing"])
     bias = None if m.bias is None else m.bias.detach().cpu().numpy().astype(np.float32)
-    if bias is not None and not ly["firing"]:
-        raise ExportError(f"{ly['torch_name']}: bias: expected none on the output layer (its int32 accumulations "
-                          "are the logits, FORMAT.md 8.2); build it with bias=False")
     out = {k: v for k, v in ly.items() if k in ("name", "type", "in_channels", "out_channels", "kernel", "stride",
                                                   "padding", "in_features", "out_features")}
     out.update(weight=q, weight_scale=s, bias=bias if bias is not None and bias.any() else None, bn=None,
                neuron=None, in_scale=in_scale)
+    if out["bias"] is not None and not ly["firing"]:   # the output layer's bias (FORMAT.md 2)
+        out["out_bias"] = intmodel.output_bias(out["bias"], s, in_scale)
     if ly["bn"] is not None:
         out["bn"] = _bn_arrays(ly["bn"])
     if ly["firing"]:

@@ -113,12 +113,11 @@ def _compute_layer(ly, in_scale, threshold_units):
     bias = None if m.bias is None else m.bias.detach().cpu().numpy().astype(np.float32)
     if bias is not None and not bias.any():
         bias = None
-    if bias is not None and not ly["firing"]:
-        raise ExportError(f"{name}: bias: expected none on the output layer (its int32 accumulations are the "
-                          "outputs, FORMAT.md 4.3); build it with bias=False")
     out = {k: v for k, v in ly.items() if k in ("name", "type", "in_channels", "out_channels", "kernel", "stride",
                                                   "padding", "in_features", "out_features")}
     out.update(weight=q, weight_scale=s, bias=bias, bn=None, neuron=None, in_scale=in_scale)
+    if bias is not None and not ly["firing"]:   # the output layer's bias (FORMAT.md 2)
+        out["out_bias"] = intmodel.output_bias(bias, s, in_scale)
     if ly["bn"] is not None:
         out["bn"] = _bn_arrays(ly["bn"])
     if ly["firing"]:
