@@ -63,10 +63,12 @@ inline std::string strip_asan_stack_warning(const std::string& err) {
 // A 64-bit address from a descriptor's lo/hi words (LayerDesc *_addr_lo / *_addr_hi).
 inline uint64_t desc_addr(uint32_t lo, uint32_t hi) { return uint64_t(lo) | uint64_t(hi) << 32; }
 
-// Runs `spiketlm <args>` from the source directory.
-inline CliResult cli(const std::string& args) {
+// Runs `spiketlm <args>` from the source directory; with `seconds` > 0 under `timeout` (a
+// build that blocks then fails the test instead of hanging it; exit code 124).
+inline CliResult cli(const std::string& args, int seconds = 0) {
   const std::string dir = scratch("cli");
-  const std::string cmd = "cd " + source_dir() + " && SC_COPYRIGHT_MESSAGE=DISABLE " + binary_dir() + "/spiketlm " +
+  const std::string limit = seconds > 0 ? "timeout " + std::to_string(seconds) + " " : std::string();
+  const std::string cmd = "cd " + source_dir() + " && SC_COPYRIGHT_MESSAGE=DISABLE " + limit + binary_dir() + "/spiketlm " +
                           args + " >" + dir + "/out.txt 2>" + dir + "/err.txt";
   const int rc = std::system(cmd.c_str());
   CliResult r;

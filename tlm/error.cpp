@@ -28,8 +28,9 @@ std::string error_text(const std::exception& e) {
 
 void usage_error(const std::string& command, const std::string& msg) {
   std::cout.flush();
-  std::cerr << "spiketlm: " << printable(msg, kMaxErrorChars) << " (see spiketlm " << (command.empty() ? "" : command + " ")
-            << "--help)\n";
+  const std::string prefix = command.empty() ? "" : command + ": ";
+  std::cerr << "spiketlm: " << printable(prefix + msg, kMaxErrorChars) << " (see spiketlm "
+            << (command.empty() ? "" : command + " ") << "--help)\n";
   std::cerr.flush();
   std::exit(1);
 }

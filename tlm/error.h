@@ -16,9 +16,9 @@ namespace spiketlm {
 // from an input never splits the line). Used by the CLI and by tests on error messages.
 std::string error_text(const std::exception& e);
 
-// A command-line usage error: prints the one line "spiketlm: <msg> (see spiketlm <command>
-// --help)" on stderr (command "" for the top level: "see spiketlm --help"), control
-// characters escaped, and exits with code 1.
+// A command-line usage error: prints the one line "spiketlm: <command>: <msg> (see spiketlm
+// <command> --help)" on stderr (command "" for the top level: "spiketlm: <msg> (see spiketlm
+// --help)"), control characters escaped, and exits with code 1.
 [[noreturn]] void usage_error(const std::string& command, const std::string& msg);
 
 }  // namespace spiketlm

@@ -31,7 +31,7 @@ struct CompareArgs {
   bool quiet = false;
 };
 
-[[noreturn]] void usage(const std::string& msg) { usage_error("compare", "compare: " + msg); }
+[[noreturn]] void usage(const std::string& msg) { usage_error("compare", msg); }
 
 CompareArgs parse(int argc, char** argv) {
   CompareArgs a;

@@ -132,13 +132,13 @@ Args parse(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     const std::string s = argv[i];
     auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage_error(cmd, cmd + ": " + s + ": missing value");
+      if (i + 1 >= argc) usage_error(cmd, s + ": missing value");
       return argv[++i];
     };
     if (cmd == "list" ? list_option(a, s, value) : run_option(a, s, value)) continue;
-    if (!s.empty() && s[0] == '-') usage_error(cmd, cmd + ": " + s + ": unknown option");
+    if (!s.empty() && s[0] == '-') usage_error(cmd, s + ": unknown option");
     if (!a.req.config.empty())
-      usage_error(cmd, cmd + ": " + s + ": unexpected argument, expected one " + (cmd == "list" ? "KIND" : "CONFIG.yaml") +
+      usage_error(cmd, s + ": unexpected argument, expected one " + (cmd == "list" ? "KIND" : "CONFIG.yaml") +
                            " (got " + a.req.config + " already)");
     a.req.config = s;
   }
@@ -160,7 +160,7 @@ Args parse(int argc, char** argv) {
 // transaction log by the CPU, run.calibrate_out by its platform, during configuration) and
 // put in place only after the run succeeded (tlm/output.h).
 int cmd_run(const Args& a, const std::function<void(Report&)>& before_output = nullptr) {
-  if (a.req.config.empty()) usage_error("run", "run: missing CONFIG.yaml, expected spiketlm run CONFIG.yaml [options]");
+  if (a.req.config.empty()) usage_error("run", "missing CONFIG.yaml, expected spiketlm run CONFIG.yaml [options]");
   OutputSet& out = OutputSet::process();
   if (!a.dump_config.empty()) out.claim(a.dump_config, "--dump-config");
   if (!a.json.empty()) out.claim(a.json, "--json");
@@ -205,7 +205,7 @@ int cmd_calibrate(const Args& a) {
     if (p.first == "run.calibrate_out") out = p.second;
   }
   if (a.req.config.empty() || out.empty() || trace.empty())
-    usage_error("calibrate", std::string("calibrate: missing ") + (a.req.config.empty() ? "CONFIG.yaml" : trace.empty() ? "--trace DIR" : "--out NEWDIR") +
+    usage_error("calibrate", std::string("missing ") + (a.req.config.empty() ? "CONFIG.yaml" : trace.empty() ? "--trace DIR" : "--out NEWDIR") +
                                  ", expected spiketlm calibrate CONFIG.yaml --trace DIR --out NEWDIR [options]");
   if (same_path(out, trace))
     fail("cli", out + ": --out: is the input --trace (" + trace + "), expected a new directory for the adapted bundle");

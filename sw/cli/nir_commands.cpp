@@ -30,7 +30,7 @@ const char* kImportUsage =
 // The command whose options are being parsed (import, export or run --nir), for usage errors.
 std::string g_command = "import";
 
-[[noreturn]] void usage(const std::string& msg) { usage_error(g_command, g_command + ": " + msg); }
+[[noreturn]] void usage(const std::string& msg) { usage_error(g_command, msg); }
 
 const std::string& value(const std::vector<std::string>& a, std::size_t& i) {
   if (i + 1 >= a.size()) usage(a[i] + ": missing value");

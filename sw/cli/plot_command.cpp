@@ -13,7 +13,7 @@ namespace spiketlm::cli {
 namespace {
 
 // A usage error: one line, exit code 1 (tlm/error.h, the form every command uses).
-[[noreturn]] void usage(const std::string& msg) { usage_error("plot", "plot: " + msg); }
+[[noreturn]] void usage(const std::string& msg) { usage_error("plot", msg); }
 
 plot::PlotRequest parse(int argc, char** argv) {
   plot::PlotRequest r;

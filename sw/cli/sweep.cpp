@@ -74,7 +74,7 @@ int sweep_main(int argc, char** argv) {
     if (file.empty()) throw Usage{"missing SWEEP.yaml, expected spiketlm sweep SWEEP.yaml [options]"};
     if (o.collect && o.retry_failed) throw Usage{"--collect and --retry-failed: expected one of them"};
   } catch (const Usage& u) {
-    usage_error("sweep", "sweep: " + u.msg);
+    usage_error("sweep", u.msg);
   }
   try {
     return dse::run_sweep(file, o);

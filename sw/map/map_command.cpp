@@ -42,7 +42,7 @@ struct MapArgs {
   bool quiet = false, full = false;
 };
 
-[[noreturn]] void usage(const std::string& msg) { usage_error("map", "map: " + msg); }
+[[noreturn]] void usage(const std::string& msg) { usage_error("map", msg); }
 
 uint64_t number(const std::string& opt, const std::string& v, uint64_t lo) {
   try {

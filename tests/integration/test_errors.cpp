@@ -21,19 +21,6 @@ void expect_line(const CliResult& r, int code, const std::string& line) {
   EXPECT_EQ(r.out, "");
 }
 
-// `spiketlm <args>` with a time limit: on a build without the check, a FIFO as plugin waits
-// for a writer forever.
-CliResult cli_within(const std::string& args, int seconds) {
-  const std::string dir = scratch("cli_within");
-  const std::string cmd = "cd " + source_dir() + " && SC_COPYRIGHT_MESSAGE=DISABLE timeout " + std::to_string(seconds) + " " +
-                          binary_dir() + "/spiketlm " + args + " >" + dir + "/out.txt 2>" + dir + "/err.txt";
-  const int rc = std::system(cmd.c_str());
-  CliResult r;
-  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = slurp(dir + "/out.txt");
-  r.err = strip_asan_stack_warning(slurp(dir + "/err.txt"));
-  return r;
-}
 }  // namespace
 
 TEST(Errors, UsageErrorsAreOneLineAndExitOne) {
@@ -106,7 +93,7 @@ TEST(Errors, APluginThatIsNoLibraryOrRegistersNothingIsAnError) {
               "(SPIKETLM_REGISTER_KIND) or firmware model (SPIKETLM_REGISTER_FIRMWARE)");
   const std::string d = scratch("err_plugin");
   ASSERT_EQ(::mkfifo((d + "/p.so").c_str(), 0600), 0);
-  const CliResult fifo = cli_within(kDemo + " --plugin " + d + "/p.so", 20);
+  const CliResult fifo = cli(kDemo + " --plugin " + d + "/p.so", 20);
   expect_line(fifo, 1, "spiketlm: error: spiketlm/factory: " + d +
                            "/p.so: plugin failed to load: expected a shared library (a regular file), got a FIFO");
   // The same library twice (flag and flag, or flag and a YAML plugins: list) loads once.
