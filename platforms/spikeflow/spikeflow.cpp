@@ -66,6 +66,11 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
   attach_host(*m_cpu, *m_csr, rc, dynamic_cast<const Module&>(*m_dram).path());
   std::vector<imc::LayerShape> shapes;
   std::vector<std::string> names;
+  const bool spikesim_area =
+      param_string("area_rule", "physical",
+                   {"membrane memory in the area: physical (every membrane the chip keeps) or spikesim (SpikeSim's "
+                    "compute_area: the outputs of the first five compute layers, firing or not; README.md, Modes)",
+                    "", -1e300, 1e300, {"physical", "spikesim"}}) == "spikesim";
   for (const auto& l : m_bundle.layers) {
     // A residual add (no crossbars): its neurons use the LIF circuits of its operand 1's tile
     // (the block's last convolution, which does not fire) and keep their own membranes.
@@ -84,6 +89,8 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
     // Membranes: one per neuron, one per group of n channels with C#n (FORMAT.md 4.5); none
     // for an ANN's ReLU units.
     if (l.fires() && !l.neuron->relu()) m_neurons += double(l.out_shape.size() / size_t(l.neuron->share));
+    if (spikesim_area && shapes.size() <= 5)
+      m_area_neurons += double(l.out_shape.size() / size_t(l.fires() ? l.neuron->share : 1));
     // LIF circuits: one per output channel of every crossbar column group (each column's
     // result has its own circuit), one per `share` channels with neuron.imc.shared.
     if (l.fires()) {
@@ -91,6 +98,7 @@ SpikeFlow::SpikeFlow(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ct
       for (int g = 0; g < q; ++g) m_lif_circuits += (std::min(wc, l.out_channels - g * wc) + share - 1) / share;
     }
   }
+  if (!spikesim_area) m_area_neurons = m_neurons;
   m_map = imc::map_network(shapes, mc);
   const int avail = m_tile->count();
   const std::string key = m_tile->path() + ".count";
@@ -231,7 +239,7 @@ Platform::AreaParts SpikeFlow::area_parts() const {
       {"tile_buffers", tiles * m_tile->buffer_kb() * a(m_tile->buffer_tech())},
       {"noc", tiles * a(m_noc->tech())},
       // SpikeSim's 22-bit membrane word (FACTS.md s2), scaled to the configured width.
-      {"membrane_memory", m_neurons * a("membrane_mem") * m_tile->lif().membrane_bits() / 22.0},
+      {"membrane_memory", m_area_neurons * a("membrane_mem") * m_tile->lif().membrane_bits() / 22.0},
       {"input_spike_memory", m_input_neurons * a("spike_mem")},
       {"global_buffer", ctx().ledger.area_um2(dynamic_cast<const Module&>(*m_glb).path())},
       {"exit_unit", ctx().ledger.area_um2(m_exit->path())},

@@ -52,6 +52,9 @@ class SpikeFlow : public Platform {
   imc::ChipMap m_map;
   int m_chip_tiles = 0;
   double m_neurons = 0, m_input_neurons = 0;  // membranes (per group with C#n), input neurons
+  // The membranes area_by_component counts: all of them (area_rule physical) or those of the
+  // first five compute layers (area_rule spikesim, SpikeSim's compute_area).
+  double m_area_neurons = 0;
   int64_t m_lif_circuits = 0;
   // The "energy by component" categories, assigned to the units (spikeflow.cpp).
   EnergyCategories m_energy{{"crossbar", "adc", "mux", "shift_add", "temp_buffer", "tile_buffer", "input_fetch", "neuron",

@@ -91,7 +91,7 @@ TEST(SpikeFlow, DenseModeEqualsSpikeSimFormulasOnVgg9Cifar10T5) {
     cum += std::floor(0.75 * outputs) * T;    // the next starts after 75 %
   }
   const double tiles = cdiv(pes, 8);
-  const double xbar_a = 26.2144, adc_a = 693.633, mux_a = 45.9, sub_a = 13411.41, temp_a = 484.64,
+  const double xbar_a = 26.2144, adc_a = 693.633, mux_a = 45.9, sub_a = 13411.41498, temp_a = 484.643999,
                tilebuf_a = 0.7391 * 8192, htree_a = 433660, mem_a = 0.7391 * 22;
   const double tile_area = 8 * sub_a + temp_a + tilebuf_a + 8 * (9 * xbar_a + 8 * (adc_a + mux_a)) + htree_a;
   const double area = tiles * tile_area + (in_neurons + neurons) * mem_a;
@@ -104,6 +104,64 @@ TEST(SpikeFlow, DenseModeEqualsSpikeSimFormulasOnVgg9Cifar10T5) {
   EXPECT_NEAR(1e6 * summary(j, "spikesim_model_area_mm2"), area, area * 1e-12);
   EXPECT_NEAR(summary(j, "latency_us"), latency_us, latency_us * 1e-12);
   EXPECT_NEAR(summary(j, "latency_cycles"), halt * 26, 1e-6 * halt);
+}
+
+// The bundled traces/workloads/vgg9_spikesim is SpikeSim's ELA example (ela_spikesim.py's
+// in_ch/out_ch/in_dim/out_dim lists, T = 5). With spikeflow.area_rule=spikesim the area counts
+// the membranes of the first five layers as that script does, so tiles, energy, area and latency
+// all equal what the script prints (6 tiles, 8425528.76 um^2, 15906934.03 pJ, 62832640 ns;
+// run 2026-12-05). The figures below are recomputed from its lists and FACTS.md section 2.
+TEST(SpikeFlow, SpikeSimModeEqualsTheElaScriptOnItsExampleVgg9) {
+  const std::string run = "run platforms/spikeflow/spikeflow_spikesim.yaml --trace traces/workloads/vgg9_spikesim";
+  const Json j = run_json(run + " -c spikeflow.area_rule=spikesim", "ela");
+  const Json phys = run_json(run, "ela_phys");
+  const double in_ch[] = {3, 64, 64, 128, 128, 256, 256}, out_ch[] = {64, 64, 128, 128, 256, 256, 256},
+               in_dim[] = {32, 32, 16, 16, 8, 8, 8}, out_dim[] = {32, 16, 16, 8, 8, 8, 4};
+  const int T = 5;
+  const double pe_cycle_pj = 19.64 * 8 + 4.64 + 1.274 * 4 + 8 * (9 * 1.76423 + 8 * (2.03084 + 0.094245)) +
+                             8 * 16 * 1.15e-6 + 8 * 0.2 + 397;
+  const double mem_a = 0.7391 * 22;
+  double pes = 0, energy = 0, in_mem = 0, neuron_mem = 0, halt = 0, cum = 0;
+  for (int i = 0; i < 7; ++i) {
+    const double p = cdiv(in_ch[i], 64) * cdiv(out_ch[i], 64), outputs = out_ch[i] * out_dim[i] * out_dim[i];
+    pes += p;
+    energy += p * out_dim[i] * out_dim[i] * pe_cycle_pj * T;
+    in_mem += in_ch[i] * in_dim[i] * in_dim[i] * mem_a;
+    if (i < 5) neuron_mem += outputs * mem_a;  // the script's out_ch_list[0:5]
+    halt = outputs * T + cum;
+    cum += std::floor(0.75 * outputs) * T;
+  }
+  const double tiles = cdiv(pes, 8);
+  const double tile_area = 8 * 13411.41498 + 484.643999 + 0.7391 * 64 * 128 +
+                           8 * (9 * 26.2144 + 8 * (693.633 + 45.9)) + 216830 * 2;
+  const double area = tile_area * tiles + in_mem + neuron_mem;
+  const double latency_us = halt * 26 * 4.0 * 1e-3;
+  // What the script prints, to the digits it prints.
+  EXPECT_EQ(tiles, 6);
+  EXPECT_NEAR(area, 8425528.755833998, 1e-6);
+  EXPECT_NEAR(energy, 15906934.026240002, 1e-6);
+  EXPECT_NEAR(latency_us * 1e3, 62832640.0, 1e-6);
+  // spiketlm's report.
+  EXPECT_EQ(summary(j, "tiles"), tiles);
+  EXPECT_EQ(j.get<double>("mapping.pes"), pes);
+  EXPECT_NEAR(1e6 * summary(j, "imc_energy_uj"), energy, energy * 1e-12);
+  EXPECT_NEAR(1e6 * summary(j, "spikesim_model_area_mm2"), area, area * 1e-12);
+  EXPECT_NEAR(summary(j, "latency_us"), latency_us, latency_us * 1e-12);
+  // The physical rule also counts conv6's membranes (conv7 is the output layer: none); nothing
+  // but the area changes.
+  const double conv6 = 256 * 8 * 8 * mem_a;
+  EXPECT_NEAR(1e6 * (summary(phys, "spikesim_model_area_mm2") - summary(j, "spikesim_model_area_mm2")), conv6, area * 1e-12);
+  EXPECT_EQ(summary(phys, "imc_energy_uj"), summary(j, "imc_energy_uj"));
+  EXPECT_EQ(summary(phys, "latency_us"), summary(j, "latency_us"));
+  EXPECT_EQ(summary(phys, "energy_uj"), summary(j, "energy_uj"));
+}
+
+TEST(SpikeFlow, AreaRuleMustBeNamed) {
+  const CliResult r = cli("run platforms/spikeflow/spikeflow_spikesim.yaml --trace traces/workloads/vgg9_spikesim"
+                          " -c spikeflow.area_rule=spikeism --quiet");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("spikeflow.area_rule"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("physical"), std::string::npos) << r.err;
 }
 
 TEST(SpikeFlow, ZeroSpikesSaveCrossbarReadsAndChangeNoResult) {

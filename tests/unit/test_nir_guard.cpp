@@ -74,3 +74,16 @@ TEST(NirGuard, ALibraryHangStopsAtTheLimit) {
             "reading (stopped; a corrupted HDF5 structure such as its global heap makes libhdf5 loop)");
   expect_no_child();
 }
+
+// tests/fuzz/known/nir: a corrupted global heap on which libhdf5 1.10.8 itself reads past a heap
+// block in H5HG_read (found 2026-12-05 by the harness reading in process: AddressSanitizer's
+// memcpy-param-overlap inside libhdf5; SIGSEGV without ASan). The child dies; the parent gives
+// one line and exit 1 (spiketlm import: "killed by signal 11"), and no child is left.
+TEST(NirGuard, ALibraryCrashIsAOneLineError) {
+  const std::string path = source_dir() + "/tests/fuzz/known/nir/libhdf5_global_heap_overflow.nir";
+  const std::string e = error_of([&] { nir::read_graph(path, 30); });
+  EXPECT_EQ(e.rfind("spiketlm/nir: " + path + ": file: expected an HDF5 file libhdf5 can read, got one its reader process "
+                    "died on (", 0), 0u) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  expect_no_child();
+}

@@ -11,6 +11,9 @@ Layer shapes
     SpikeSim pools with 2x2 average pooling; here the pools are 2x2 max pooling (OR on
     spikes) so that every layer after the first receives a spike map (an average-pooled
     spike map is multi-bit and would need a multi-bit datapath). Work counts are the same.
+  vgg9_spikesim: exactly the layer list of SpikeSim's ELA example (ela_spikesim.py: in_ch,
+    out_ch, in_dim, out_dim of seven 3x3 convolutions, time_steps 5), which folds the pools into
+    out_dim: here those convolutions have stride 2, so each computes the outputs the script counts.
   VGG16: the standard VGG16 configuration (13 conv3x3, 5 max pools: 64 64 M 128 128 M 256x3 M
     512x3 M 512x3 M), at 64x64 the last map is 2x2x512 = 2048; classifier fc 4096, fc 4096,
     fc classes (the usual VGG16 head, without the 7x7 adaptive pooling of the 224x224 version).
@@ -73,6 +76,21 @@ def vgg9(size, classes):
          {"name": "flatten", "type": "flatten"}]
     s = size // 8
     L += [fc("fc1", 256 * s * s, 1024), fc("fc2", 1024, classes, neuron="none")]
+    return L
+
+
+def vgg9_spikesim():
+    # ela_spikesim.py's own layer list: in_ch, out_ch, in_dim, out_dim of seven 3x3 convolutions.
+    # Where out_dim is half of in_dim (the pools folded into the list) the conv has stride 2, so
+    # every layer computes exactly the out_dim x out_dim outputs the script counts. The last conv
+    # is the output layer (no neuron): a bundle ends in one; the script's area counts no
+    # membrane for it either (its first five layers only).
+    ins, outs = [3, 64, 64, 128, 128, 256, 256], [64, 64, 128, 128, 256, 256, 256]
+    in_dim, out_dim = [32, 32, 16, 16, 8, 8, 8], [32, 16, 16, 8, 8, 8, 4]
+    L = []
+    for i in range(7):
+        L.append(conv(f"conv{i + 1}", ins[i], outs[i], stride=in_dim[i] // out_dim[i], rate=None if i == 0 else RATE,
+                      neuron="none" if i == 6 else "lif"))
     return L
 
 
@@ -249,6 +267,13 @@ def main():
     write(a.out, "vgg9_tinyimagenet", "VGG9 (SpikeSim) on Tiny ImageNet 64x64x3, 200 classes", 64, 200,
           vgg9(64, 200), vgg9_note)
     write(a.out, "vgg9_cifar10", "VGG9 (SpikeSim) on CIFAR10 32x32x3, 10 classes", 32, 10, vgg9(32, 10), vgg9_note)
+    write(a.out, "vgg9_spikesim", "SpikeSim's example VGG9 exactly (ela_spikesim.py's layer list, T = 5; "
+          "outputs: conv7's 256x4x4 map)", 32, 4096, vgg9_spikesim(),
+          "# Shapes and T: Intelligent-Computing-Lab-Yale/SpikeSim SNN_train_infer_quantization_ela/ela_spikesim.py,\n"
+          "# its in_ch/out_ch/in_dim/out_dim lists and time_steps = 5: seven 3x3 convolutions, stride 2 where its\n"
+          "# out_dim halves (the list folds the pools into out_dim), no FC layers. For comparing SpikeFlow's\n"
+          "# SpikeSim mode (spikeflow_spikesim.yaml -c spikeflow.area_rule=spikesim) like with like.",
+          timesteps=5)
     write(a.out, "vgg16_tinyimagenet", "VGG16 on Tiny ImageNet 64x64x3, 200 classes", 64, 200, vgg16(64, 200),
           "# Shapes: the standard VGG16 configuration (13 conv3x3 + 3 fc) at 64x64 input.")
     write(a.out, "resnet18_tinyimagenet", "ResNet18 (BasicBlock, small-image stem) on Tiny ImageNet 64x64x3, 200 classes",
