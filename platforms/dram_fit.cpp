@@ -63,6 +63,11 @@ uint64_t dram_bytes_of_layer(const bundle& b, size_t li, const FirmwareTarget& t
 }
 
 void check_dram_fit(const bundle& b, const FirmwareTarget& t, const std::string& dram) {
+  // What a platform (a plugin's too) gives the firmware: the layout below and Runtime divide by
+  // pe_cols and size membranes by membrane_bytes.
+  if (t.pe_cols < 1 || t.membrane_bytes < 1 || t.membrane_bytes > 8)
+    fail("platform", dram + ": the platform's FirmwareTarget (attach_host): expected pe_cols >= 1 and membrane_bytes 1..8, "
+                     "got pe_cols " + std::to_string(t.pe_cols) + ", membrane_bytes " + std::to_string(t.membrane_bytes));
   uint64_t total = 0;
   for (size_t li = 0; li < b.layers.size(); ++li) {
     const uint64_t own = dram_bytes_of_layer(b, li, t);

@@ -108,6 +108,22 @@ TEST(DramFit, ProductsSaturateInsteadOfWrapping) {
             std::string::npos);
 }
 
+// A platform (a plugin) that hands the firmware no weight-tile width or no membrane size is
+// refused in one line before any layout divides by it.
+TEST(DramFit, ATargetWithoutColumnsOrMembraneBytesIsRefused) {
+  const bundle b = read_bundle(source_dir() + "/traces/fmnist_snn");
+  FirmwareTarget t = target(8, 4, uint64_t(1) << 30);
+  t.pe_cols = 0;
+  EXPECT_EQ(error_of([&] { check_dram_fit(b, t, "p.dram"); }),
+            "spiketlm/platform: p.dram: the platform's FirmwareTarget (attach_host): expected pe_cols >= 1 and "
+            "membrane_bytes 1..8, got pe_cols 0, membrane_bytes 4");
+  t = target(8, 0, uint64_t(1) << 30);
+  EXPECT_NE(error_of([&] { check_dram_fit(b, t, "p.dram"); }).find("got pe_cols 8, membrane_bytes 0"), std::string::npos);
+  t = target(8, 9, uint64_t(1) << 30);
+  EXPECT_NE(error_of([&] { check_dram_fit(b, t, "p.dram"); }).find("membrane_bytes 9"), std::string::npos);
+  EXPECT_EQ(error_of([&] { check_dram_fit(b, target(8, 8, uint64_t(1) << 30), "p.dram"); }), "");
+}
+
 // The platforms refuse the bundle at elaboration, naming the file, layer and fields (before:
 // 9-16 s and 1-1.9 GB of host buffers, then a message naming no layer, or std::bad_alloc).
 TEST(DramFit, PlatformsRefuseAtElaborationNamingTheLayer) {
