@@ -99,7 +99,7 @@ Platform::Outcome Platform::report_samples(Report& r, const std::vector<SampleRe
       int best = 0;
       for (int c = 0; c < K; ++c) {
         same = same && s.outputs[size_t(t) * K + c] == b.ref_output(idx, t, c);
-        z[size_t(c)] += s.outputs[size_t(t) * K + c];
+        z[size_t(c)] = arith::readout_step(z[size_t(c)], s.outputs[size_t(t) * K + c], b.layers.back().readout);
         if (z[size_t(c)] > z[size_t(best)]) best = c;
       }
       ++reached[size_t(t)];

@@ -49,6 +49,19 @@ inline lif_constants lif_constants_of(const neuron_params& p) {
 inline std::int64_t lif_charge(std::int64_t v, std::int64_t x, const lif_constants& c) {
   return ((v * c.leak_num) >> c.leak_shift) + x;
 }
+// The readout membrane of an output layer (FORMAT.md 2.2): the argmax and exit units keep, per
+// class, z <- ((z * leak_num) >> leak_shift) + x (x: the layer's int32 output of the timestep);
+// 1 / 0 is the plain running sum. In 128 bits before the shift (z reaches 2^47 with a leak of
+// 1 - 2^-16), never saturated.
+struct readout_leak {
+  std::int32_t num = 1;
+  int shift = 0;
+  bool leaky() const { return (std::int64_t(1) << shift) != num; }
+};
+inline std::int64_t readout_step(std::int64_t z, std::int64_t x, readout_leak r) {
+  return static_cast<std::int64_t>((static_cast<__int128>(z) * r.num) >> r.shift) + x;
+}
+
 inline bool lif_fire(std::int64_t& v, std::int64_t charge, const lif_constants& c, int membrane_bits) {
   const std::int64_t s = saturate(charge, membrane_bits);
   const bool fire = s >= c.threshold;

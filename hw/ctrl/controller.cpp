@@ -112,7 +112,8 @@ bool Controller::exit_check(Run& r, int t) {
     bus_read(out_layer.out_addr + uint64_t(t) * uint64_t(r.classes) * 4, z.data(), z.size() * 4, r.t);
   bool stop = false;
   int best = 0;
-  const uint64_t cycles = m_exit->step(z.data(), r.classes, int64_t(out_layer.out_scale_q24), r.theta, stop, best);
+  const uint64_t cycles =
+      m_exit->step(z.data(), r.classes, int64_t(out_layer.out_scale_q24), r.theta, stop, best, out_layer.readout);
   r.t = m_ex->exit_decided(r.t, m_clk * double(cycles));
   if (!stop) return false;
   r.ran = uint32_t(t + 1);
@@ -121,7 +122,8 @@ bool Controller::exit_check(Run& r, int t) {
 }
 
 void Controller::predict(Run& r) {
-  // The argmax unit: sum the output layer's per-timestep accumulations, ties to the lowest.
+  // The argmax unit: the readout membrane over the output layer's per-timestep outputs (their
+  // sum; DESC_OUT_LEAK: z = leak z + out), ties to the lowest.
   const LayerCmd& last = r.layers.back();
   if (last.fires() || !last.computes()) return;
   const uint64_t k = uint64_t(last.g.out_c) * last.g.npx();
@@ -132,7 +134,7 @@ void Controller::predict(Run& r) {
   }
   std::vector<int64_t> sum(k, 0);
   for (uint32_t u = 0; u < r.ran; ++u)
-    for (uint64_t c = 0; c < k; ++c) sum[c] += o[u * k + c];
+    for (uint64_t c = 0; c < k; ++c) sum[c] = arith::readout_step(sum[c], o[u * k + c], last.readout);
   uint32_t best = 0;
   for (uint64_t c = 1; c < k; ++c)
     if (sum[c] > sum[best]) best = uint32_t(c);

@@ -55,6 +55,13 @@ LayerCmd decode_layer(const LayerDesc& d, uint32_t index, const std::function<vo
   if ((d.flags & DESC_RELU) && !L.fires()) bad(ERR_BAD_PARAM, &d.flags, "DESC_RELU without DESC_FIRES");
   if ((d.flags & DESC_OUT_FX) && (L.fires() || (d.op != OP_CONV && d.op != OP_LINEAR)))
     bad(ERR_BAD_PARAM, &d.flags, "DESC_OUT_FX on a layer that fires or does not compute");
+  if (d.flags & DESC_OUT_LEAK) {
+    if (L.fires() || (d.op != OP_CONV && d.op != OP_LINEAR))
+      bad(ERR_BAD_PARAM, &d.flags, "DESC_OUT_LEAK on a layer that fires or does not compute");
+    if (d.leak_shift > 16) bad(ERR_BAD_PARAM, &d.leak_shift, "readout leak_shift out of range (0..16)");
+    if (d.leak_num > (1u << d.leak_shift)) bad(ERR_BAD_PARAM, &d.leak_num, "readout leak_num above 2^leak_shift");
+    L.readout = {int32_t(d.leak_num), int(d.leak_shift)};
+  }
   if (L.relu()) {
     if (d.op != OP_CONV && d.op != OP_LINEAR && d.op != OP_ADD)
       bad(ERR_BAD_PARAM, &d.flags, "DESC_RELU on a layer that neither computes nor adds");

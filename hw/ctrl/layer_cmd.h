@@ -25,6 +25,7 @@ struct LayerCmd {
   int shift = 0;
   neuron_params neuron;
   int act_bits = 0;  // ANN (DESC_RELU): output activation bits
+  arith::readout_leak readout;  // the output layer's readout membrane (DESC_OUT_LEAK; else 1/0: the sum)
   bool fires() const { return flags & DESC_FIRES; }
   bool relu() const { return fires() && (flags & DESC_RELU); }
   bool out_fx() const { return !fires() && (flags & DESC_OUT_FX); }  // the output layer's fixed point (bias)

@@ -134,9 +134,10 @@ void ExitUnit::reset(int classes) {
   m_decision = 0;
 }
 
-uint64_t ExitUnit::step(const int32_t* out, int classes, int64_t scale_q24, uint32_t theta_q16, bool& exit, int& argmax) {
+uint64_t ExitUnit::step(const int32_t* out, int classes, int64_t scale_q24, uint32_t theta_q16, bool& exit, int& argmax,
+                        arith::readout_leak leak) {
   if (int(m_z.size()) != classes) reset(classes);
-  for (int c = 0; c < classes; ++c) m_z[size_t(c)] += out[c];
+  for (int c = 0; c < classes; ++c) m_z[size_t(c)] = arith::readout_step(m_z[size_t(c)], out[c], leak);
   const ExitMath::Result r = m_math.decide(m_z, scale_q24, theta_q16);
   m_score = double(r.score_q) / std::ldexp(1.0, m_math.config().frac_bits);
   m_decision = r.exit;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "hw/arith/neuron.h"
 #include "tlm/module.h"
 
 namespace spiketlm {
@@ -50,8 +51,10 @@ class ExitUnit : public Module {
   ExitUnit(sc_core::sc_module_name name, Context& ctx);
   // A new inference: clears the running sums.
   void reset(int classes);
-  // Adds timestep t's accumulations and decides. Returns the cycles the decision took.
-  uint64_t step(const int32_t* out, int classes, int64_t scale_q24, uint32_t theta_q16, bool& exit, int& argmax);
+  // Adds timestep t's outputs to the readout membranes z (z = leak z + out; the default leak
+  // 1/0: the running sum) and decides. Returns the cycles the decision took.
+  uint64_t step(const int32_t* out, int classes, int64_t scale_q24, uint32_t theta_q16, bool& exit, int& argmax,
+                arith::readout_leak leak = {});
   const ExitMath& math() const { return m_math; }
 
  private:

@@ -200,6 +200,11 @@ Runtime::Map Runtime::compute_layer(size_t li, Map in, LayerDesc& d) {
     write_fx(L, true, d);
     d.flags |= DESC_OUT_FX;
   }
+  if (L.readout.leaky()) {  // the readout membrane (FORMAT.md 2.2)
+    d.flags |= DESC_OUT_LEAK;
+    d.leak_num = uint32_t(L.readout.num);
+    d.leak_shift = uint32_t(L.readout.shift);
+  }
   Map out;  // int32 accumulations (with the bias: their fixed point), one map per timestep
   out.c = int(d.out_c);
   out.h = int(d.out_h);

@@ -180,8 +180,25 @@ def avgpool(path):
     write(path, nodes, chain(list(nodes)))
 
 
+def li_readout(path):
+    """Linear + LIF, then an Affine into a leaky integrator (LI) readout (snnTorch's and Norse's
+    non-spiking output): tau 1.25e-4 at dt 1e-4 is a leak of 0.2 per step, r = 2 and v_leak 0.1 fold
+    into the output weights and bias; the class is the argmax of the last membrane."""
+    rng = np.random.default_rng(7)
+    f = lambda v: np.full(10, v, np.float32)  # noqa: E731
+    nodes = {
+        "input": {"type": "Input", "shape": np.array([64])},
+        "fc1": {"type": "Linear", "weight": rng.normal(0.0, 2.0 / 8, (48, 64)).astype(np.float32)},
+        "lif1": lif((48,)),
+        "fc2": affine(rng, 10, 48, gain=2.0),
+        "li": {"type": "LI", "tau": f(1.25e-4), "r": f(2.0), "v_leak": f(0.1)},
+        "output": {"type": "Output", "shape": np.array([10])},
+    }
+    write(path, nodes, chain(list(nodes)))
+
+
 GRAPHS = {"conv_if_sumpool": conv_if_sumpool, "linear_lif": linear_lif, "cubalif": cubalif, "residual": residual,
-          "mixed": mixed, "avgpool": avgpool}
+          "mixed": mixed, "avgpool": avgpool, "li_readout": li_readout}
 
 if __name__ == "__main__":
     out = sys.argv[1]

@@ -213,6 +213,20 @@ graph export_graph(const bundle& b, double dt) {
       e.pool(i);
     }
   }
+  const arith::readout_leak ro = b.layers.back().readout;
+  if (ro.leaky()) {  // the readout membrane (FORMAT.md 2.2): LI with v = beta v + I
+    const double beta = std::ldexp(double(ro.num), -ro.shift);
+    const shape_v s = e.shape.back();
+    std::size_t m = 1;
+    for (const std::size_t d : s) m *= d;
+    const auto full = [&](double v) { return float_array(s, std::vector<double>(m, v), true); };
+    node& li = e.add_node(b.layers.back().name + ".li", "LI");
+    li.fields["tau"] = full(dt / (1.0 - beta));
+    li.fields["r"] = full(1.0 / (1.0 - beta));
+    li.fields["v_leak"] = full(0.0);
+    e.g.edges.emplace_back(e.prod.back(), li.name);
+    e.prod.back() = li.name;
+  }
   node& out = e.add_node("output", "Output");
   const shape_v o = e.shape.back();
   out.fields["shape"] = int_array({o.size()}, std::vector<double>(o.begin(), o.end()));

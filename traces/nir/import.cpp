@@ -124,7 +124,8 @@ void reimport(import_result& r, const network& net, const std::string& dir, doub
   for (int s = 0; s < b.samples; ++s) {
     std::vector<std::int64_t> z(std::size_t(b.classes), 0);
     for (int t = 0; t < b.timesteps; ++t)
-      for (int c = 0; c < b.classes; ++c) z[std::size_t(c)] += b.ref_output(s, t, c);
+      for (int c = 0; c < b.classes; ++c)
+        z[std::size_t(c)] = arith::readout_step(z[std::size_t(c)], b.ref_output(s, t, c), b.layers.back().readout);
     r.int_pred.push_back(arith::argmax(z.data(), b.classes));
     r.float_pred.push_back(float_prediction(net, fm.run(float_inputs(b, in, s)), b.timesteps));
     agree += r.int_pred.back() == r.float_pred.back();
@@ -134,7 +135,12 @@ void reimport(import_result& r, const network& net, const std::string& dir, doub
     quant_info q;
     q.layer = q.nodes = l.name;
     q.weights = l.weight.size();
-    q.neuron = l.fires() ? l.neuron->model : "none";
+    q.neuron = l.fires() ? l.neuron->model : l.readout.leaky() ? "LI (readout)" : "none";
+    if (l.readout.leaky()) {
+      q.leak_num = l.readout.num;
+      q.leak_shift = l.readout.shift;
+      q.beta = q.beta_q = std::ldexp(double(q.leak_num), -q.leak_shift);
+    }
     if (l.fires()) {
       q.threshold = l.neuron->threshold;
       q.leak_num = l.neuron->leak_num;

@@ -126,16 +126,14 @@ void planner::output(int i) {
     p = net.at(p).in[0];
   }
   const net_node& src = net.at(p);
-  if (src.kind == op::li)
-    bad(src, "a leaky membrane readout (LI) needs an output layer with its own leak, which the platforms do not have yet "
-             "(traces/nir/README.md, 'Not mapped'); an Integrator (I) readout or spikes map");
-  if (is_weighted(src.kind) || src.kind == op::integrator) {
-    const int w = src.kind == op::integrator ? src.in[0] : p;
+  const bool readout_neuron = src.kind == op::integrator || src.kind == op::li;
+  if (is_weighted(src.kind) || readout_neuron) {
+    const int w = readout_neuron ? src.in[0] : p;
     if (!l.readout_scale.empty()) bad(o, "a Scale between a weighted readout and the Output is not folded (fold it into the weights)");
     l.kind = role::output;
     l.name = unique(net.at(w).name);
     l.weighted = w;
-    l.neuron = src.kind == op::integrator ? p : -1;
+    l.neuron = readout_neuron ? p : -1;
     l.inputs = {source(net.at(w), net.at(w).in[0])};
   } else {
     l.kind = role::readout;

@@ -38,6 +38,7 @@ struct walker {
   void add(std::size_t i);
   void operand(std::size_t i, const matrix& m, const std::vector<double>& g, double a);
   void output(std::size_t i);
+  arith::readout_leak readout_neuron(const net_node& n, matrix& m) const;
   void readout(std::size_t i);
   void pool(std::size_t i);
 };
@@ -150,20 +151,42 @@ void walker::operand(std::size_t i, const matrix& m0, const std::vector<double>&
   out[i] = std::move(l);
 }
 
+// The readout neuron n on the weighted node's matrix m, folded into its weights and bias:
+// Integrator: v += dt r I, so w, b times dt r; LI: v = beta v + (dt/tau) (r I + v_leak), so w, b
+// times dt r / tau, the bias plus dt v_leak / tau, and beta (one for all classes) becomes the
+// readout's leak (FORMAT.md 2.2; traces/nir/README.md, Readout).
+arith::readout_leak walker::readout_neuron(const net_node& n, matrix& m) const {
+  const bool li = n.kind == op::li;
+  std::vector<double> f(m.rows, 1.0), d(m.rows, 0.0);
+  const std::vector<double> r = channel_values(net(), n, "r", n.nrn.r, m.rows);
+  std::vector<double> tau(m.rows, 1.0), v_leak(m.rows, 0.0);
+  if (li) {
+    tau = channel_values(net(), n, "tau", n.nrn.tau, m.rows);
+    v_leak = channel_values(net(), n, "v_leak", n.nrn.v_leak, m.rows);
+    for (const double t : tau)
+      if (t != tau[0]) bad(n, "tau varies between classes (the readout has one leak for all classes)");
+    if (!(o.dt <= tau[0])) bad(n, "dt > tau: 1 - dt/tau < 0 (forward Euler would oscillate); use a smaller --dt");
+  }
+  for (std::size_t k = 0; k < m.rows; ++k) {
+    f[k] = li ? o.dt / tau[k] * r[k] : o.dt * r[k];
+    d[k] = li ? o.dt / tau[k] * v_leak[k] : 0.0;
+  }
+  if (m.bias.empty() && std::any_of(d.begin(), d.end(), [](double x) { return x != 0; })) m.bias.assign(m.rows, 0.0);
+  for (std::size_t k = 0; k < m.rows; ++k) {
+    for (std::size_t j = 0; j < m.cols; ++j) m.w[k * m.cols + j] *= f[k];
+    if (!m.bias.empty()) m.bias[k] = m.bias[k] * f[k] + d[k];
+  }
+  if (!li) return {};
+  const auto [num, shift] = leak_fraction(1.0 - o.dt / tau[0]);
+  return {num, shift};
+}
+
 void walker::output(std::size_t i) {
   const planned_layer& pl = p.layers[i];
   const net_node& w = net().at(pl.weighted);
   matrix m = matrix_of(net(), w);
-  if (pl.neuron >= 0) {  // Integrator readout: v_T = sum over t of dt r I_t (the bias too)
-    const net_node& n = net().at(pl.neuron);
-    std::vector<double> f = n.nrn.r;
-    for (double& x : f) x *= o.dt;
-    f = channel_values(net(), n, "r", f, m.rows);
-    for (std::size_t r = 0; r < m.rows; ++r) {
-      for (std::size_t j = 0; j < m.cols; ++j) m.w[r * m.cols + j] *= f[r];
-      if (!m.bias.empty()) m.bias[r] *= f[r];
-    }
-  }
+  arith::readout_leak leak;
+  if (pl.neuron >= 0) leak = readout_neuron(net().at(pl.neuron), m);
   const std::vector<double> s = absmax_scales(m, true);
   layer l = shell(m, pl.name);
   l.inputs = {name_of(pl.inputs[0])};
@@ -173,8 +196,16 @@ void walker::output(std::size_t i) {
   // The bias, real-valued: the bundle reader turns it into accumulation units (FORMAT.md 2).
   if (std::any_of(m.bias.begin(), m.bias.end(), [](double b) { return b != 0; }))
     l.bias.assign(m.bias.begin(), m.bias.end());
+  l.readout = leak;
   quant_info& q = note(pl, w.name + (pl.neuron >= 0 ? " + " + net().at(pl.neuron).name : std::string()));
-  q.neuron = pl.neuron >= 0 ? "I (readout)" : "none (readout)";
+  const bool li = pl.neuron >= 0 && net().at(pl.neuron).kind == op::li;
+  q.neuron = li ? "LI (readout)" : pl.neuron >= 0 ? "I (readout)" : "none (readout)";
+  if (li) {
+    q.leak_num = leak.num;
+    q.leak_shift = leak.shift;
+    q.beta = 1.0 - o.dt / net().at(pl.neuron).nrn.tau[0];
+    q.beta_q = std::ldexp(double(leak.num), -leak.shift);
+  }
   q.weights = l.weight.size();
   out[i] = std::move(l);
 }

@@ -88,7 +88,9 @@ fixed_point derive_output_bias(const std::vector<float>& w_scale, double in_scal
 int result::predicted(int t) const {
   std::vector<std::int64_t> cum(static_cast<std::size_t>(classes), 0);
   for (int u = 0; u <= t; ++u)
-    for (int c = 0; c < classes; ++c) cum[static_cast<std::size_t>(c)] += outputs[static_cast<std::size_t>(u) * classes + c];
+    for (int c = 0; c < classes; ++c)
+      cum[static_cast<std::size_t>(c)] =
+          arith::readout_step(cum[static_cast<std::size_t>(c)], outputs[static_cast<std::size_t>(u) * classes + c], readout);
   return argmax(cum.data(), classes);
 }
 
@@ -226,6 +228,7 @@ result model::run_input(const std::vector<std::int32_t>& input, const layer_obse
   result r;
   r.timesteps = T;
   r.classes = b.classes;
+  r.readout = b.layers.back().readout;
   const std::size_t L = b.layers.size();
   r.outputs.assign(static_cast<std::size_t>(T) * b.classes, 0);
   s.F = b.firing_layers();

@@ -62,7 +62,9 @@ struct result {
   int timesteps = 0, classes = 0;
   std::vector<std::int32_t> outputs;
   std::vector<std::int32_t> spike_counts;
-  // Prediction after timesteps 0..t: argmax of the cumulative outputs, ties to the lowest class.
+  arith::readout_leak readout;   // the output layer's (FORMAT.md 2.2)
+  // Prediction after timesteps 0..t: argmax of the readout membrane over the outputs (the
+  // cumulative outputs; with a leaky readout z <- leak z + out), ties to the lowest class.
   int predicted(int t) const;
 };
 

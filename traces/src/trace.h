@@ -49,6 +49,7 @@ struct layer {
   double sum_scale = 0.0;                // add: real value of one unit of the sum (2.1); 0: identity
   std::optional<batch_norm> bn;
   std::optional<neuron_params> neuron;   // none: no firing (the output layer, or a conv feeding an add)
+  arith::readout_leak readout;           // the output layer's readout membrane (FORMAT.md 2.2): 1/0 = sum
   fixed_point fx;                        // firing layers of a functional bundle (an add: multiplier 1,
                                          // offset = its integer bias, shift 0; FORMAT.md 2.1)
   double in_scale = 1.0;                 // scale of this layer's input values (derived)

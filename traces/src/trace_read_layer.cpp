@@ -94,6 +94,21 @@ neuron_params read_neuron(const YAML::Node& n, const where& w, bool ann, bool fu
   return p;
 }
 
+// FORMAT.md 2.2: `readout: {model: li, leak_num, leak_shift}` (leak = leak_num / 2^leak_shift <= 1)
+// or `{model: sum}` (the plain running sum, the default).
+arith::readout_leak read_readout(const YAML::Node& n, const where& w) {
+  if (!n.IsMap()) bad(w, "expected a map {model: li, leak_num, leak_shift} or {model: sum}, got " + scalar_text(n));
+  check_keys(n, w, {"model", "leak_num", "leak_shift"});
+  arith::readout_leak r;
+  if (as_enum(req(n, "model", w), w.at("model"), {"li", "sum"}) == "sum") {
+    if (has(n, "leak_num") || has(n, "leak_shift")) bad(w.at("model"), "expected no leak_num or leak_shift with model sum");
+    return r;
+  }
+  r.shift = static_cast<int>(as_int(req(n, "leak_shift", w), w.at("leak_shift"), 0, 16));
+  r.num = static_cast<std::int32_t>(as_int(req(n, "leak_num", w), w.at("leak_num"), 0, 1LL << r.shift));
+  return r;
+}
+
 layer_type read_type(const YAML::Node& n, const where& w) {
   const std::string ty = as_enum(req(n, "type", w), w.at("type"),
                                  {"conv2d", "linear", "maxpool2d", "avgpool2d", "flatten", "add"});
@@ -110,17 +125,17 @@ void check_layer_keys(const YAML::Node& n, const where& w, layer_type type, bool
     case layer_type::conv2d:
       if (fn)
         check_keys(n, w, {"name", "type", "input", "in_channels", "out_channels", "kernel", "stride", "padding",
-                          "weight", "weight_scale", "bias", "bn", "neuron", "fixed_point"});
+                          "weight", "weight_scale", "bias", "bn", "neuron", "fixed_point", "readout"});
       else
         check_keys(n, w, {"name", "type", "input", "in_channels", "out_channels", "kernel", "stride", "padding",
-                          "neuron", "input_rate"});
+                          "neuron", "input_rate", "readout"});
       break;
     case layer_type::linear:
       if (fn)
         check_keys(n, w, {"name", "type", "input", "in_features", "out_features", "weight", "weight_scale", "bias",
-                          "bn", "neuron", "fixed_point"});
+                          "bn", "neuron", "fixed_point", "readout"});
       else
-        check_keys(n, w, {"name", "type", "input", "in_features", "out_features", "neuron", "input_rate"});
+        check_keys(n, w, {"name", "type", "input", "in_features", "out_features", "neuron", "input_rate", "readout"});
       break;
     case layer_type::maxpool2d:
     case layer_type::avgpool2d: check_keys(n, w, {"name", "type", "input", "kernel", "stride", "padding"}); break;
@@ -268,6 +283,12 @@ void read_layer_neuron(const layer_list& L, bool last, const YAML::Node& n, cons
                             : "missing (required: a map, or none for the output layer or an add's operand)");
   }
   if (fn && last && l.fires()) bad(w.at("neuron"), "expected none for the output layer, got a neuron");
+  if (has(n, "readout")) {
+    if (!last || l.fires())
+      bad(w.at("readout"), "expected a readout only on the output layer (the last layer, neuron none), got one on " +
+                               std::string(l.fires() ? "a firing layer" : "a hidden layer"));
+    l.readout = read_readout(n["readout"], w.at("readout"));
+  }
   // (A conv2d/linear without neuron that is not the output layer must feed an add: checked
   // after the layer list.)
   if (fn && l.type == layer_type::add) {

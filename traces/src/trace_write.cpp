@@ -99,6 +99,8 @@ void write_layer(std::ostringstream& y, const bundle& b, std::size_t li, bool br
   }
   if (!l.neuron) {
     y << "    neuron: none\n";
+    if (l.readout.leaky())
+      y << "    readout: {model: li, leak_num: " << l.readout.num << ", leak_shift: " << l.readout.shift << "}\n";
     return;
   }
   write_neuron(y, *l.neuron, true);

@@ -141,6 +141,10 @@ enum spiketlm_op { OP_CONV = 1, OP_LINEAR = 2, OP_MAXPOOL = 3, OP_AVGPOOL = 4, O
 #define DESC_OUT_FX 0x40u       /* without DESC_FIRES (output layer): its int32 outputs are the
                                    fixed point of the accumulations, (acc x mult + offset) >> fx_shift
                                    (the output bias); else the accumulations as they are */
+#define DESC_OUT_LEAK 0x80u     /* without DESC_FIRES (output layer): the argmax and exit units keep
+                                   its outputs as a leaky readout membrane per class,
+                                   z = ((z x leak_num) >> leak_shift) + out (leak_shift <= 16,
+                                   leak_num <= 2^leak_shift); else their running sum */
 
 /* One layer. Tensors in memory:
  *  spike / multi-bit maps: [T?][planes][C][H][pitch] bits, pitch = ceil(W/8) bytes per row
