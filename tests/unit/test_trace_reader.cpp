@@ -128,7 +128,7 @@ TEST(TraceReader, UnknownKey) {
   EXPECT_EQ(expect_one_line(c.error()),
             "spiketlm/trace: " + c.path("trace.yaml") +
                 ": layers[0].strides: unknown key (expected one of name, type, input, in_channels, out_channels, kernel, "
-                "stride, padding, weight, weight_scale, bias, bn, neuron, fixed_point)");
+                "stride, padding, weight, weight_scale, bias, bn, neuron, fixed_point, readout)");
 }
 
 TEST(TraceReader, DuplicateKeyIsAnError) {
