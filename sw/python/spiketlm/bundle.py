@@ -10,7 +10,8 @@ the shipped bundles (traces/tools/export.py) both call write_bundle(). A layer i
        firing layers), bn (None or {eps, weight,
        bias, running_mean, running_var}), neuron (None for the output layer, else
        {model: lif|if, threshold, gain, leak_num, leak_shift, reset, share} or
-       {model: relu, bits, scale}), fx = (multiplier, offset, shift) for firing layers}
+       {model: relu, bits, scale}), fx = (multiplier, offset, shift) for firing layers;
+       the output layer: readout (None or {leak_num, leak_shift}, FORMAT.md 2.2)}
 
 Other keys are ignored. Reference outputs come from spiketlm.intmodel.run on the same dicts.
 """
@@ -80,6 +81,9 @@ def _layer_lines(ly, out):
             L.append(f"      {k}: {n}.bn.{k}.npy")
     if ly.get("neuron") is None:
         L.append("    neuron: none")
+        ro = ly.get("readout")
+        if ro is not None and ro["leak_num"] != 1 << ro["leak_shift"]:   # FORMAT.md 2.2
+            L.append(f"    readout: {{model: li, leak_num: {int(ro['leak_num'])}, leak_shift: {int(ro['leak_shift'])}}}")
         return L
     nr = ly["neuron"]
     L.append("    neuron:")

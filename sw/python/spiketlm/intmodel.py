@@ -201,10 +201,28 @@ def run(layers, inputs, T, membrane_bits=32, chunk=500, encoding="direct"):
     return np.concatenate(outs).astype(np.int32), np.concatenate(counts)
 
 
-def accuracy_per_t(outputs, labels):
-    """Predicted class at t = argmax of the cumulative sum up to t, ties to the lowest index."""
-    cum = np.cumsum(outputs.astype(np.int64), axis=1)
-    return [(cum[:, t].argmax(1) == labels).mean() for t in range(outputs.shape[1])]
+def readout_membranes(outputs, readout=None):
+    """[N, T, classes] readout membranes z after each timestep (FORMAT.md 2.2): the cumulative
+    sum, or with readout {leak_num, leak_shift} z = ((z * leak_num) >> leak_shift) + out."""
+    o = outputs.astype(np.int64).reshape(outputs.shape[0], outputs.shape[1], -1)
+    if readout is None:
+        return np.cumsum(o, axis=1)
+    z, zs = np.zeros((o.shape[0], o.shape[2]), np.int64), []
+    for t in range(o.shape[1]):
+        z = ((z * int(readout["leak_num"])) >> int(readout["leak_shift"])) + o[:, t]
+        zs.append(z)
+    return np.stack(zs, 1)
+
+
+def predictions(outputs, readout=None):
+    """The class after the last timestep: argmax of the readout membrane, ties to the lowest."""
+    return readout_membranes(outputs, readout)[:, -1].argmax(1)
+
+
+def accuracy_per_t(outputs, labels, readout=None):
+    """Predicted class at t = argmax of the readout membrane after t, ties to the lowest index."""
+    z = readout_membranes(outputs, readout)
+    return [(z[:, t].argmax(1) == labels).mean() for t in range(outputs.shape[1])]
 
 
 def load_bundle(path):

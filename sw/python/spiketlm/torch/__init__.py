@@ -13,9 +13,9 @@ LIFNode: spiketlm.torch.neuron. The float-to-integer recipe: spiketlm.torch.expo
 """
 from .ann import export_ann
 from .export import ExportError, ExportResult, export_bundle, hardware_leak, quantize_input
-from .neuron import IF, LIF, predict, reset_state, simulate
+from .neuron import IF, LI, LIF, predict, reset_state, simulate
 from .nir import export_nir
 from .qat import quantization_aware
 
-__all__ = ["LIF", "IF", "simulate", "predict", "reset_state", "export_bundle", "ExportResult", "ExportError",
+__all__ = ["LIF", "IF", "LI", "simulate", "predict", "reset_state", "export_bundle", "ExportResult", "ExportError",
            "quantization_aware", "quantize_input", "hardware_leak", "export_nir", "export_ann"]

@@ -19,7 +19,9 @@ traces/EXPORT.md, explains it step by step):
 4. Leak. leak = leak_num / 2^leak_shift exactly when it is k / 2^n with n <= 16, else the nearest
    such value with n = 16 (a warning says so).
 5. Output. The output layer's int32 accumulations per timestep; the prediction is the argmax of
-   their sum over timesteps, as for the float model's outputs.
+   their sum over timesteps, as for the float model's outputs; with an LI readout after the
+   output layer, of the leaky membrane z = ((z * leak_num) >> leak_shift) + out (FORMAT.md 2.2),
+   its leak as in step 4.
 The integer reference outputs stored in the bundle come from spiketlm.intmodel (numpy), which
 the simulator's golden model reproduces bit for bit.
 """
@@ -118,6 +120,9 @@ def _compute_layer(ly, in_scale, threshold_units):
     out.update(weight=q, weight_scale=s, bias=bias, bn=None, neuron=None, in_scale=in_scale)
     if bias is not None and not ly["firing"]:   # the output layer's bias (FORMAT.md 2)
         out["out_bias"] = intmodel.output_bias(bias, s, in_scale)
+    if ly.get("readout") is not None:           # an LI readout (FORMAT.md 2.2)
+        num, shift = hardware_leak(ly["readout"].leak, ly["readout_name"])
+        out["readout"] = {"leak_num": num, "leak_shift": shift}
     if ly["bn"] is not None:
         out["bn"] = _bn_arrays(ly["bn"])
     if ly["firing"]:
@@ -191,7 +196,7 @@ def export_bundle(model, sample_inputs, out_dir, timesteps, labels=None, encodin
     direct = encoding == "direct"
     outputs, counts = intmodel.run(layers, int_in, T, membrane_bits, encoding="direct" if direct else "spikes")
     fpred = predict(model, torch.from_numpy(model_in), T, "direct" if direct else "spikes").numpy()
-    ipred = outputs.astype(np.int64).sum(1).argmax(1)
+    ipred = intmodel.predictions(outputs, layers[-1].get("readout"))
     y = fpred if labels is None else np.asarray(labels.cpu() if torch.is_tensor(labels) else labels).astype(np.int64)
     name = name or os.path.basename(os.path.normpath(out_dir))
     desc = description or (f"exported from PyTorch by spiketlm.torch.export_bundle, T={T}, "

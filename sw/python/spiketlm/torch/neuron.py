@@ -30,7 +30,7 @@ k / 2^n (n <= 16) is exported as the nearest such value (export_bundle warns).
 import torch
 import torch.nn as nn
 
-__all__ = ["LIF", "IF", "reset_state", "simulate", "predict"]
+__all__ = ["LIF", "IF", "LI", "reset_state", "simulate", "predict"]
 
 
 class _Spike(torch.autograd.Function):
@@ -105,11 +105,45 @@ class IF(LIF):
         super().__init__(leak=1.0, gain=1.0, threshold=threshold, reset=reset, share=share, slope=slope)
 
 
+class LI(nn.Module):
+    """Leaky integrator readout (a non-spiking output neuron), one timestep per call: v = leak * v + x,
+    returns v. Only after the output layer (the last Conv2d/Linear): the class is the argmax of v
+    after the last step (FORMAT.md 2.2), in the hardware a leak on the argmax unit's per-class
+    registers. snnTorch: snn.Leaky(beta, reset_mechanism="none", output=True) read on its
+    membrane -> LI(leak=beta); Norse LICell: leak = 1 - dt/tau_mem with the input scaled by
+    dt/tau_mem (fold that into the output layer). The leak becomes leak_num / 2^leak_shift as
+    LIF's does (hardware_leak)."""
+
+    model = "li"
+
+    def __init__(self, leak=0.5):
+        super().__init__()
+        if not 0.0 <= float(leak) <= 1.0:
+            raise ValueError(f"leak: expected a value in [0, 1], got {leak!r}")
+        self.leak = float(leak)
+        self.v = None
+
+    def extra_repr(self):
+        return f"leak={self.leak}"
+
+    def reset_state(self):
+        self.v = None
+
+    def forward(self, x):
+        v = self.v if self.v is not None and self.v.shape == x.shape else torch.zeros_like(x)
+        self.v = self.leak * v + x
+        return self.v
+
+
 def reset_state(model):
-    """Clear the membranes of every LIF/IF in `model` (call before each new input)."""
+    """Clear the membranes of every LIF/IF/LI in `model` (call before each new input)."""
     for m in model.modules():
-        if isinstance(m, LIF):
+        if isinstance(m, (LIF, LI)):
             m.reset_state()
+
+
+def _has_readout(model):
+    return any(isinstance(m, LI) for m in model.modules())
 
 
 def simulate(model, x, timesteps, encoding="direct"):
@@ -125,15 +159,17 @@ def simulate(model, x, timesteps, encoding="direct"):
 
 
 def predict(model, x, timesteps, encoding="direct", batch=1000):
-    """The class each sample gets: argmax over classes of the outputs summed over all timesteps
-    (FORMAT.md section 3; ties to the lowest class). Runs in eval mode without gradients."""
+    """The class each sample gets: argmax over classes of the outputs summed over all timesteps,
+    or, when the model ends in an LI readout, of its membrane after the last step (FORMAT.md 2.2
+    and section 3; ties to the lowest class). Runs in eval mode without gradients."""
     was = model.training
     model.eval()
     preds = []
     try:
         with torch.no_grad():
             for i in range(0, x.shape[0], batch):
-                out = simulate(model, x[i:i + batch], timesteps, encoding).sum(0)
+                outs = simulate(model, x[i:i + batch], timesteps, encoding)
+                out = outs[-1] if _has_readout(model) else outs.sum(0)
                 preds.append(out.reshape(out.shape[0], -1).argmax(1))
     finally:
         model.train(was)

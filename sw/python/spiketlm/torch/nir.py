@@ -15,6 +15,8 @@ Mapping (forward Euler with step dt, the discretisation a NIR simulator applies)
                                   r = gain / (1 - leak), v_leak 0, v_threshold = threshold,
                                   v_reset 0; one Euler step is v = leak v + gain I
   IF(threshold)                -> IF: dv/dt = r I with r = gain / dt
+  LI(leak) after the output    -> LI: tau = dt / (1 - leak), r = 1 / (1 - leak), v_leak 0 (one
+                                  Euler step is v = leak v + I); leak 1 -> I with r = 1 / dt
   AvgPool2d -> AvgPool2d; Flatten -> Flatten (start_dim 0 of the unbatched shape)
 NIR neurons reset to v_reset (hard reset). A soft (subtractive) reset has no NIR field: the
 node gets `metadata/reset` = "subtract" (hard-reset neurons get "zero"), which a plain NIR reader
@@ -96,6 +98,13 @@ def graph(model, input_shape, dt):
                 nodes[ly["neuron_name"].replace(".", "_") + "_" + ly["neuron"].model] = _neuron_node(
                     ly["neuron"], cur, dt, ly["neuron_name"])
                 order.append(ly["neuron_name"].replace(".", "_") + "_" + ly["neuron"].model)
+            if ly.get("readout") is not None:   # LI readout: v = leak v + I (an Integrator when leak is 1)
+                lk, rn = ly["readout"].leak, ly["readout_name"].replace(".", "_") + "_li"
+                full = lambda v: np.full(cur, v, np.float32)  # noqa: E731
+                nodes[rn] = ({"type": "I", "r": full(1.0 / dt)} if lk == 1.0 else
+                             {"type": "LI", "tau": full(dt / (1.0 - lk)), "r": full(1.0 / (1.0 - lk)),
+                              "v_leak": full(0.0)})
+                order.append(rn)
         elif t == "avgpool2d":
             k, s, p = ly["kernel"], ly["stride"], ly["padding"]
             nodes[name] = {"type": "AvgPool2d", "kernel_size": np.array([k, k], np.int64),

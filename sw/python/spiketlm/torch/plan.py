@@ -13,7 +13,7 @@ import re
 
 import torch.nn as nn
 
-from .neuron import LIF
+from .neuron import LI, LIF
 
 _SKIP = (nn.Dropout, nn.Identity)
 def _bn_type(m):
@@ -114,6 +114,10 @@ def plan(model, input_shape):
             if i < len(mods) and isinstance(mods[i][1], (LIF, nn.ReLU)):
                 ly["neuron_name"], ly["neuron"] = mods[i]
                 i += 1
+            ly["readout"] = None
+            if ly["neuron"] is None and i < len(mods) and isinstance(mods[i][1], LI):
+                ly["readout_name"], ly["readout"] = mods[i]
+                i += 1
             ly["firing"] = ly["neuron"] is not None
             kind = "conv" if ly["type"] == "conv2d" else "fc"
         elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
@@ -124,6 +128,9 @@ def plan(model, input_shape):
                 raise ExportError(f"{name}: Flatten: expected start_dim 1 and end_dim -1, got {m.start_dim}, {m.end_dim}")
             ly, out = {"type": "flatten"}, (shape[0] * shape[1] * shape[2], 1, 1)
             kind = "flatten"
+        elif isinstance(m, LI):
+            raise ExportError(f"{name}: LI: expected it right after the output layer (the last Conv2d/Linear), "
+                              "got it after a " + (layers[-1]["type"] if layers else "the input"))
         elif isinstance(m, (LIF, nn.ReLU)):
             raise ExportError(f"{name}: {type(m).__name__}: expected it right after a Conv2d or Linear "
                               "(and its BatchNorm), got it after a " + (layers[-1]["type"] if layers else "the input"))
@@ -143,6 +150,9 @@ def plan(model, input_shape):
         raise ExportError(f"{last['torch_name']}: expected the last Conv2d/Linear to be the output layer without a "
                           f"neuron (its accumulations are the logits), got it followed by {type(last['neuron']).__name__}")
     for ly in compute[:-1]:
+        if ly["readout"] is not None:
+            raise ExportError(f"{ly['readout_name']}: LI: expected it only after the output layer (the last "
+                              "Conv2d/Linear), got it after a hidden layer")
         if not ly["firing"]:
             raise ExportError(f"{ly['torch_name']}: expected a LIF or IF after this hidden layer (only the last "
                               "Conv2d/Linear may be without a neuron)")
