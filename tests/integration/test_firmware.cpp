@@ -3,7 +3,9 @@
 // bad descriptor refused with its layer and field.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
+#include <tuple>
 
 #include "platforms/sata/sata.h"
 #include "sw/run/simulation.h"
@@ -156,6 +158,25 @@ void bad_descriptor_fw(Hal&, FirmwareContext& fc) {
 }
 SPIKETLM_REGISTER_FIRMWARE(bad_descriptor_fw, "test_bad_descriptor", "test: corrupts a descriptor");
 
+// Sets DESC_OUT_LEAK by hand (FORMAT.md 2.2): refused with leak_shift 17, with leak_num above
+// 2^leak_shift and on a firing layer; then a valid leak 1/2 on the output layer.
+void readout_fw(Hal&, FirmwareContext& fc) {
+  Runtime& rt = *fc.runtime;
+  rt.load();
+  const std::vector<LayerDesc> orig = rt.descriptors();
+  const size_t out = orig.size() - 1;
+  for (const auto& [li, num, shift] : {std::tuple<size_t, uint32_t, uint32_t>{out, 1, 17}, {out, 5, 2}, {0, 1, 1}, {out, 1, 1}}) {
+    rt.descriptors() = orig;
+    rt.descriptors()[li].flags |= DESC_OUT_LEAK;
+    rt.descriptors()[li].leak_num = num;
+    rt.descriptors()[li].leak_shift = shift;
+    rt.write_descriptors();
+    g_obs.results.push_back(rt.run(0));
+  }
+  g_obs.done = true;
+}
+SPIKETLM_REGISTER_FIRMWARE(readout_fw, "test_readout", "test: sets the readout leak of descriptors by hand");
+
 Sata& run_in_process(Simulation& sim, const std::string& fw) {
   RunRequest req;
   req.config = source_dir() + "/platforms/sata/sata.yaml";
@@ -208,4 +229,29 @@ TEST(Firmware, BadDescriptorIsRefusedWithLayerAndFieldAndTheAcceleratorStaysUsab
   const bundle& b = s.trace();
   for (int t = 0; t < b.timesteps; ++t)
     for (int c = 0; c < b.classes; ++c) EXPECT_EQ(good.outputs[size_t(t) * b.classes + c], b.ref_output(0, t, c));
+}
+
+TEST(Firmware, ReadoutLeakIsValidatedAndAppliedByTheArgmaxUnit) {
+  Simulation sim;
+  Sata& s = run_in_process(sim, "test_readout");
+  ASSERT_TRUE(g_obs.done);
+  ASSERT_EQ(g_obs.results.size(), 4u);
+  const char* fields[] = {"leak_shift", "leak_num", "flags"};
+  for (int i = 0; i < 3; ++i) {
+    const SampleResult& bad = g_obs.results[size_t(i)];
+    EXPECT_EQ(bad.status, STATUS_ERROR) << i;
+    EXPECT_EQ(bad.err_code, uint32_t(ERR_BAD_PARAM)) << i;
+    EXPECT_STREQ(spiketlm_desc_field_name(bad.err_field), fields[i]) << i;
+  }
+  EXPECT_EQ(g_obs.results[2].err_layer, 0u);
+  const SampleResult& ok = g_obs.results[3];
+  EXPECT_EQ(ok.status, STATUS_DONE);
+  const bundle& b = s.trace();
+  std::vector<int64_t> z(size_t(b.classes), 0);
+  for (int t = 0; t < b.timesteps; ++t)
+    for (int c = 0; c < b.classes; ++c) {
+      EXPECT_EQ(ok.outputs[size_t(t) * b.classes + c], b.ref_output(0, t, c));
+      z[size_t(c)] = (z[size_t(c)] >> 1) + b.ref_output(0, t, c);   // leak 1/2, floor
+    }
+  EXPECT_EQ(int(ok.prediction), int(std::max_element(z.begin(), z.end()) - z.begin()));
 }
