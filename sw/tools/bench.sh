@@ -71,6 +71,28 @@ print(f"map {sys.argv[2].split('/')[-1]}: {n} mappings in {t:.3f} s = {rate:,.0f
 PY
   rm -f "$mj"
 done
+# Setup share (issue #19 item 6): VGG16 Tiny-ImageNet, simulation time of 1 and 3 samples (best
+# of 3 each, golden model not counted); per sample = (t3 - t1) / 2, setup = t1 - per sample;
+# the share of a 100-sample run = setup / (setup + 100 x per sample); peak RSS per weight.
+for p in sata/sata spikeflow/spikeflow; do
+  l1=$(b "platforms/$p.yaml" traces/workloads/vgg16_tinyimagenet 1)
+  l3=$(b "platforms/$p.yaml" traces/workloads/vgg16_tinyimagenet 3)
+  /usr/bin/python3 - "$p" "$l1" "$l3" <<'PY'
+import re, sys
+sim = lambda line: float(re.search(r"\| sim ([0-9.]+) s", line).group(1))
+rss = lambda line: float(re.search(r"peak RSS ([0-9.]+) MB", line).group(1))
+t1, t3 = sim(sys.argv[2]), sim(sys.argv[3])
+per = (t3 - t1) / 2
+setup = max(t1 - per, 0.0)
+import yaml
+layers = yaml.safe_load(open("traces/workloads/vgg16_tinyimagenet/trace.yaml"))["layers"]
+weights = sum(l["in_channels"] * l["out_channels"] * l["kernel"] ** 2 if l["type"] == "conv2d" else
+              l["in_features"] * l["out_features"] if l["type"] == "linear" else 0 for l in layers)
+print(f"setup {sys.argv[1].split('/')[0]} vgg16_tinyimagenet: {setup:.3f} s setup, {per:.3f} s per sample, "
+      f"{100 * setup / (setup + 100 * per):.1f} % of a 100-sample run (target < 10 %); peak RSS "
+      f"{rss(sys.argv[3]):.0f} MB = {rss(sys.argv[3]) * 1e6 / weights:.1f} B per weight (target <= 1.5 resident)")
+PY
+done
 # Instructions of two builds side by side (load-independent; needs valgrind, not run here):
 #   sw/tools/bench_instructions.sh OLD_BUILD NEW_BUILD
 # Sweep throughput on 2 cores against 1 (sw/tools/bench_sweep.sh).
