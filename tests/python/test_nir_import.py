@@ -209,6 +209,25 @@ def test_unmappable_node_names_node_and_field(paths, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_dataset_the_file_does_not_hold_is_refused_before_allocating(paths, tmp_path):
+    """A weight dataset declared with 600 M float32 elements (chunked, gzip, never written: h5py
+    stores no chunk, so the file stays small) is refused from its stored size before 4.8 GB of
+    doubles are allocated and filled (found by the CI fuzz run of 2026-12-05 as a 4.7 GB malloc)."""
+    rng = np.random.default_rng(0)
+    mg.write(str(tmp_path / "huge.nir"), _base(rng), E)
+    with h5py.File(tmp_path / "huge.nir", "a") as f:
+        del f["node/nodes/fc/bias"]
+        f["node/nodes/fc"].create_dataset("bias", shape=(600_000_000,), dtype=np.float32, chunks=(1 << 20,),
+                                          compression="gzip")
+    assert os.path.getsize(tmp_path / "huge.nir") < 1 << 20
+    p = subprocess.run([paths.cli, "import", str(tmp_path / "huge.nir"), "-o", str(tmp_path / "out"), "--quiet"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    assert "huge.nir: node/nodes/fc/bias: expected a dataset whose 600000000 elements are stored in the file, got 0 " \
+        "stored bytes" in p.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_file_layout_is_what_h5py_wrote(imported):
     """The test graphs follow the spec's serialisation (a guard against testing a private layout)."""
     with h5py.File(imported["residual"][0], "r") as f:

@@ -39,6 +39,7 @@ class reader {
  private:
   std::string m_file;
   std::int64_t m_id = -1;
+  std::uintmax_t m_bytes = 0;  // the file's size: no dataset holds more than it stores (h5.cpp)
 };
 
 // A new HDF5 file (truncates). Strings are written as variable-length UTF-8 (as h5py's
