@@ -86,6 +86,7 @@ Platform::Outcome Platform::report_samples(Report& r, const std::vector<SampleRe
   o.average_timesteps = n ? steps / n : 0.0;
   if (!b.functional()) return o;
   std::vector<int> correct(size_t(T), 0), reached(size_t(T), 0);
+  const arith::readout_leak readout = b.layers.back().readout;  // FORMAT.md 2.2
   int correct_exit = 0;
   Table* st = m_per_sample ? &r.table("samples", "Per sample", {"sample", "label", "prediction", "exit_timestep", "latency_us"},
                                       "sample")
@@ -99,7 +100,7 @@ Platform::Outcome Platform::report_samples(Report& r, const std::vector<SampleRe
       int best = 0;
       for (int c = 0; c < K; ++c) {
         same = same && s.outputs[size_t(t) * K + c] == b.ref_output(idx, t, c);
-        z[size_t(c)] = arith::readout_step(z[size_t(c)], s.outputs[size_t(t) * K + c], b.layers.back().readout);
+        z[size_t(c)] = arith::readout_step(z[size_t(c)], s.outputs[size_t(t) * K + c], readout);
         if (z[size_t(c)] > z[size_t(best)]) best = c;
       }
       ++reached[size_t(t)];

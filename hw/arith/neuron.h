@@ -57,6 +57,7 @@ struct readout_leak {
   std::int32_t num = 1;
   int shift = 0;
   bool leaky() const { return (std::int64_t(1) << shift) != num; }
+  double factor() const { return double(num) / double(std::int64_t(1) << shift); }  // the leak, num / 2^shift
 };
 inline std::int64_t readout_step(std::int64_t z, std::int64_t x, readout_leak r) {
   return static_cast<std::int64_t>((static_cast<__int128>(z) * r.num) >> r.shift) + x;

@@ -38,11 +38,27 @@ struct exporter {
   }
   void weighted(std::size_t i, double factor_add, const std::vector<float>* bias_override);
   std::string neuron(const layer& l, const std::string& name, const shape_v& s, const std::vector<double>& extra_r);
+  void readout();
   void add(std::size_t i);
   void pool(std::size_t i);
 };
 
 std::vector<double> ints(std::initializer_list<int> v) { return std::vector<double>(v.begin(), v.end()); }
+
+// A float array of shape s holding v everywhere.
+h5::value filled(const shape_v& s, double v) {
+  std::size_t m = 1;
+  for (const std::size_t d : s) m *= d;
+  return float_array(s, std::vector<double>(m, v), true);
+}
+
+// The NIR fields of a leaky neuron whose forward-Euler step of length dt is v = beta v + I
+// (LIF, LI): tau = dt / (1 - beta), r = 1 / (1 - beta), v_leak 0.
+void leaky_fields(node& n, const shape_v& s, double beta, double dt) {
+  n.fields["tau"] = filled(s, dt / (1.0 - beta));
+  n.fields["r"] = filled(s, 1.0 / (1.0 - beta));
+  n.fields["v_leak"] = filled(s, 0.0);
+}
 
 // Per output channel: the factor from int8 weights to the weighted node's float weights, and the bias
 // (FORMAT.md 4.3, in threshold units: gain x BN(ws x psum + bias)).
@@ -113,19 +129,11 @@ std::string exporter::neuron(const layer& l, const std::string& name, const shap
   const double beta = std::ldexp(double(p.leak_num), -p.leak_shift);
   const bool soft = p.reset == reset_mode::soft;
   const double thr = soft ? 1.0 : 1.0 - 0.5 / p.threshold;
-  std::size_t m = 1;
-  for (const std::size_t d : s) m *= d;
-  const auto full = [&](double v) { return float_array(s, std::vector<double>(m, v), true); };
   node& n = add_node(name, beta == 1.0 ? "IF" : "LIF");
-  if (beta == 1.0) {
-    n.fields["r"] = full(1.0 / dt);
-  } else {
-    n.fields["tau"] = full(dt / (1.0 - beta));
-    n.fields["r"] = full(1.0 / (1.0 - beta));
-    n.fields["v_leak"] = full(0.0);
-  }
-  n.fields["v_threshold"] = full(thr);
-  n.fields["v_reset"] = full(0.0);
+  if (beta == 1.0) n.fields["r"] = filled(s, 1.0 / dt);
+  else leaky_fields(n, s, beta, dt);
+  n.fields["v_threshold"] = filled(s, thr);
+  n.fields["v_reset"] = filled(s, 0.0);
   n.metadata["reset"] = string_value(soft ? "subtract" : "zero");
   if (!l.is_compute()) return name;
   g.edges.emplace_back(l.name, name);
@@ -181,6 +189,16 @@ void exporter::pool(std::size_t i) {
   prod[i] = l.name;
 }
 
+// A leaky readout membrane on the output layer (FORMAT.md 2.2) becomes an LI node after it.
+void exporter::readout() {
+  const arith::readout_leak ro = b.layers.back().readout;
+  if (!ro.leaky()) return;
+  node& li = add_node(b.layers.back().name + ".li", "LI");
+  leaky_fields(li, shape.back(), ro.factor(), dt);
+  g.edges.emplace_back(prod.back(), li.name);
+  prod.back() = li.name;
+}
+
 // The add reading accumulation map `name` as operand 1 or 2 (its index), or -1.
 int consumer_add(const bundle& b, const std::string& name) {
   for (std::size_t i = 0; i < b.layers.size(); ++i)
@@ -213,20 +231,7 @@ graph export_graph(const bundle& b, double dt) {
       e.pool(i);
     }
   }
-  const arith::readout_leak ro = b.layers.back().readout;
-  if (ro.leaky()) {  // the readout membrane (FORMAT.md 2.2): LI with v = beta v + I
-    const double beta = std::ldexp(double(ro.num), -ro.shift);
-    const shape_v s = e.shape.back();
-    std::size_t m = 1;
-    for (const std::size_t d : s) m *= d;
-    const auto full = [&](double v) { return float_array(s, std::vector<double>(m, v), true); };
-    node& li = e.add_node(b.layers.back().name + ".li", "LI");
-    li.fields["tau"] = full(dt / (1.0 - beta));
-    li.fields["r"] = full(1.0 / (1.0 - beta));
-    li.fields["v_leak"] = full(0.0);
-    e.g.edges.emplace_back(e.prod.back(), li.name);
-    e.prod.back() = li.name;
-  }
+  e.readout();
   node& out = e.add_node("output", "Output");
   const shape_v o = e.shape.back();
   out.fields["shape"] = int_array({o.size()}, std::vector<double>(o.begin(), o.end()));

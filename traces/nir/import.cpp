@@ -136,16 +136,15 @@ void reimport(import_result& r, const network& net, const std::string& dir, doub
     q.layer = q.nodes = l.name;
     q.weights = l.weight.size();
     q.neuron = l.fires() ? l.neuron->model : l.readout.leaky() ? "LI (readout)" : "none";
-    if (l.readout.leaky()) {
-      q.leak_num = l.readout.num;
-      q.leak_shift = l.readout.shift;
-      q.beta = q.beta_q = std::ldexp(double(q.leak_num), -q.leak_shift);
+    // The leak of the layer's neuron, or of its readout membrane (FORMAT.md 2.2).
+    const arith::readout_leak leak = l.fires() ? arith::readout_leak{l.neuron->leak_num, l.neuron->leak_shift} : l.readout;
+    if (l.fires() || l.readout.leaky()) {
+      q.leak_num = leak.num;
+      q.leak_shift = leak.shift;
+      q.beta = q.beta_q = leak.factor();
     }
     if (l.fires()) {
       q.threshold = l.neuron->threshold;
-      q.leak_num = l.neuron->leak_num;
-      q.leak_shift = l.neuron->leak_shift;
-      q.beta = q.beta_q = std::ldexp(double(q.leak_num), -q.leak_shift);
       q.reset = l.neuron->reset == reset_mode::soft ? "subtract" : "to v_reset";
     }
     r.weights += q.weights;

@@ -204,7 +204,7 @@ void walker::output(std::size_t i) {
     q.leak_num = leak.num;
     q.leak_shift = leak.shift;
     q.beta = 1.0 - o.dt / net().at(pl.neuron).nrn.tau[0];
-    q.beta_q = std::ldexp(double(leak.num), -leak.shift);
+    q.beta_q = leak.factor();
   }
   q.weights = l.weight.size();
   out[i] = std::move(l);

@@ -48,6 +48,13 @@ def _affine(ly):
     return w.astype(np.float32), b.astype(np.float32), (m.bias is not None or bn is not None)
 
 
+def _leaky(kind, shape, leak, gain, dt):
+    """A leaky NIR node (LIF, LI) whose forward-Euler step of length dt is v = leak v + gain I:
+    tau = dt / (1 - leak), r = gain / (1 - leak), v_leak 0."""
+    full = lambda v: np.full(shape, v, np.float32)  # noqa: E731
+    return {"type": kind, "tau": full(dt / (1.0 - leak)), "r": full(gain / (1.0 - leak)), "v_leak": full(0.0)}
+
+
 def _neuron_node(nr, shape, dt, name):
     full = lambda v: np.full(shape, v, np.float32)  # noqa: E731
     meta = {"reset": "subtract" if nr.reset == "soft" else "zero"}
@@ -58,8 +65,8 @@ def _neuron_node(nr, shape, dt, name):
                 "metadata": meta}
     if not 0.0 <= nr.leak < 1.0:
         raise ExportError(f"{name}: leak: expected a value in [0, 1], got {nr.leak}")
-    return {"type": "LIF", "tau": full(dt / (1.0 - nr.leak)), "r": full(nr.gain / (1.0 - nr.leak)),
-            "v_leak": full(0.0), "v_threshold": full(nr.threshold), "v_reset": full(0.0), "metadata": meta}
+    return {**_leaky("LIF", shape, nr.leak, nr.gain, dt), "v_threshold": full(nr.threshold), "v_reset": full(0.0),
+            "metadata": meta}
 
 
 def graph(model, input_shape, dt):
@@ -100,10 +107,8 @@ def graph(model, input_shape, dt):
                 order.append(ly["neuron_name"].replace(".", "_") + "_" + ly["neuron"].model)
             if ly.get("readout") is not None:   # LI readout: v = leak v + I (an Integrator when leak is 1)
                 lk, rn = ly["readout"].leak, ly["readout_name"].replace(".", "_") + "_li"
-                full = lambda v: np.full(cur, v, np.float32)  # noqa: E731
-                nodes[rn] = ({"type": "I", "r": full(1.0 / dt)} if lk == 1.0 else
-                             {"type": "LI", "tau": full(dt / (1.0 - lk)), "r": full(1.0 / (1.0 - lk)),
-                              "v_leak": full(0.0)})
+                nodes[rn] = ({"type": "I", "r": np.full(cur, 1.0 / dt, np.float32)} if lk == 1.0 else
+                             _leaky("LI", cur, lk, 1.0, dt))
                 order.append(rn)
         elif t == "avgpool2d":
             k, s, p = ly["kernel"], ly["stride"], ly["padding"]
