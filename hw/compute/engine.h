@@ -20,6 +20,7 @@
 
 #include "hw/compute/dataflow.h"
 #include "hw/compute/pe_array.h"
+#include "hw/compute/timing.h"
 #include "hw/memory/dma.h"
 #include "hw/memory/sram.h"
 #include "hw/memory/timed_access.h"
@@ -36,6 +37,7 @@ struct LayerStats {
   uint64_t accumulates = 0, dense_accumulates = 0, spikes_in = 0, spikes_out = 0;
   uint64_t dram_bytes = 0, glb_bytes = 0;
   double energy_pj = 0;
+  PeerCycles peer;  // a timing policy's peer figures (compute layers; timing.md)
 };
 
 // What the engine drives; set up by the platform.

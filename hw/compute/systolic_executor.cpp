@@ -4,7 +4,9 @@ namespace spiketlm {
 
 using sc_core::sc_time;
 
-SystolicExecutor::SystolicExecutor(Datapath dp, Dataflow& df, Controller& ctrl) : m_dp(dp), m_df(df), m_ctrl(ctrl) {
+SystolicExecutor::SystolicExecutor(Datapath dp, Dataflow& df, Controller& ctrl, TimingPolicy* timing)
+    : m_dp(dp), m_df(df), m_ctrl(ctrl), m_timing(timing) {
+  if (m_timing) m_timing->check(m_df);
   m_dp.port = &ctrl.out;
   m_engine = std::make_unique<LayerEngine>(m_dp, ctrl);
 }
@@ -27,6 +29,11 @@ sc_time SystolicExecutor::run(const LayerCmd& L, const std::vector<int>& ts, int
   st.span_cycles = span;
   m_dp.pe->trace_call(now, end, st.accumulates);
   st.energy_pj = ledger.total_pj(0) - e0;
+  if (m_timing && L.computes()) {
+    const PeArray& pe = *m_dp.pe;
+    st.peer = m_timing->layer(L, m_df, uint64_t(pe.rows()), uint64_t(pe.cols()), pe.ann() ? 1 : uint64_t(L.in_planes),
+                              ts.size());
+  }
   LayerStats& acc = m_layers[L.id];
   acc.compute_cycles += st.compute_cycles;
   acc.lif_cycles += st.lif_cycles;
@@ -39,6 +46,7 @@ sc_time SystolicExecutor::run(const LayerCmd& L, const std::vector<int>& ts, int
   acc.dram_bytes += st.dram_bytes;
   acc.glb_bytes += st.glb_bytes;
   acc.energy_pj += st.energy_pj;
+  acc.peer += st.peer;
   counts.spikes_out += st.spikes_out;
   counts.spikes_in += st.spikes_in;
   counts.dram_bytes += st.dram_bytes;

@@ -13,7 +13,8 @@ namespace spiketlm {
 class SystolicExecutor : public LayerExecutor {
  public:
   // dp.port is set to the controller's bus socket; the controller owns the statistics' time base.
-  SystolicExecutor(Datapath dp, Dataflow& df, Controller& ctrl);
+  // timing: the timing policy (timing.md); null = physical only.
+  SystolicExecutor(Datapath dp, Dataflow& df, Controller& ctrl, TimingPolicy* timing = nullptr);
 
   uint32_t dataflow_code() const override { return m_df.register_code(); }
   int lif_share() const override { return m_dp.lif->share(); }
@@ -30,6 +31,7 @@ class SystolicExecutor : public LayerExecutor {
   Datapath m_dp;
   Dataflow& m_df;
   Controller& m_ctrl;
+  TimingPolicy* m_timing;
   std::unique_ptr<LayerEngine> m_engine;
   std::vector<LayerStats> m_layers;
 };

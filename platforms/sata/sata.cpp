@@ -24,6 +24,7 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   // model at this width becomes the reference; traces/src/requantize.h).
   m_requantized = fit_membrane(m_lif->membrane_bits(), m_lif->path() + ".membrane_bits");
   m_df = make_child<Dataflow>("dataflow", "dataflow.os");
+  m_timing = make_child<TimingPolicy>("timing", "timing.physical");
   m_seq = make_child<Controller>("seq", "sequencer");
   m_cpu = make_child<Cpu>("cpu", "cpu");
   m_exit = make_child<ExitUnit>("exit", "exit.entropy");
@@ -44,7 +45,7 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   dp.glb_w = m_glb_w;
   dp.glb_i = m_glb_i;
   dp.glb_o = m_glb_o;
-  m_exec = std::make_unique<SystolicExecutor>(dp, *m_df, *m_seq);
+  m_exec = std::make_unique<SystolicExecutor>(dp, *m_df, *m_seq, m_timing);
   m_seq->attach(*m_exec, *m_csr, m_exit);
 
   FirmwareTarget rc;
@@ -73,7 +74,7 @@ void Sata::assign_energy_categories() {
   m_energy.assign(*m_lif, Energy::lif);
   m_energy.assign(*m_bus, Energy::interconnect);
   m_energy.assign(*m_dma, Energy::interconnect);
-  for (const Module* m : std::initializer_list<const Module*>{m_csr, m_df, m_seq, m_cpu, m_exit})
+  for (const Module* m : std::initializer_list<const Module*>{m_csr, m_df, m_timing, m_seq, m_cpu, m_exit})
     m_energy.assign(*m, Energy::control);
 }
 
@@ -140,11 +141,16 @@ Platform::AreaParts Sata::area_parts() const {
 // Per layer (summed over samples; per inference).
 void Sata::report_layers(const RunResults& run, Report& r) const {
   const double per = run.samples.empty() ? 0 : 1.0 / double(run.samples.size());
-  auto& lt = r.table("layers", "Per layer (per inference)",
-                     {"index", "layer", "op", "latency_us", "compute_cycles", "lif_cycles", "stall_cycles", "span_cycles",
-                      "utilisation_pct", "accumulates", "spikes_in", "spikes_out", "dram_bytes", "glb_bytes", "energy_uj"},
-                     "layer");
+  std::vector<std::string> cols = {"index",      "layer",      "op",          "latency_us",      "compute_cycles",
+                                   "lif_cycles", "stall_cycles", "span_cycles", "utilisation_pct", "accumulates",
+                                   "spikes_in",  "spikes_out", "dram_bytes",  "glb_bytes",       "energy_uj"};
+  // A peer timing policy's figures (hw/compute/timing.md), e.g. scalesim_compute_cycles.
+  const std::string peer = m_timing->peer();
+  if (!peer.empty())
+    for (const char* c : {"_compute_cycles", "_stall_cycles", "_total_cycles"}) cols.push_back(peer + c);
+  auto& lt = r.table("layers", "Per layer (per inference)", cols, "layer");
   lt.brief = {"layer", "op", "latency_us", "utilisation_pct", "spikes_out", "dram_bytes", "glb_bytes", "energy_uj"};
+  if (!peer.empty()) lt.brief.insert(lt.brief.end(), cols.end() - 3, cols.end());
   const auto& descs = run.descriptors;
   const auto& lod = run.layer_of_desc;
   const auto& ls = m_exec->layer_stats();
@@ -161,11 +167,16 @@ void Sata::report_layers(const RunResults& run, Report& r) const {
     // (the dense MACs would exceed the PE-cycles: issue 22, up to 280 %).
     const double work = double(m_pe->skip_zero_cycles() ? s.accumulates : s.dense_accumulates);
     const double util = s.compute_cycles ? 100.0 * work / (double(R) * C * double(s.compute_cycles)) : 0.0;
-    lt.add_row({int64_t(i), name, ops[op <= 5 ? op : 0], double(s.span_cycles) * per * cycle_s * 1e6,
-                double(s.compute_cycles) * per, double(s.lif_cycles) * per, double(s.stall_cycles) * per,
-                double(s.span_cycles) * per, util, double(s.accumulates) * per, double(s.spikes_in) * per,
-                double(s.spikes_out) * per, double(s.dram_bytes) * per, double(s.glb_bytes) * per,
-                s.energy_pj * per * 1e-6});
+    std::vector<Value> row = {int64_t(i), name, ops[op <= 5 ? op : 0], double(s.span_cycles) * per * cycle_s * 1e6,
+                              double(s.compute_cycles) * per, double(s.lif_cycles) * per,
+                              double(s.stall_cycles) * per, double(s.span_cycles) * per, util,
+                              double(s.accumulates) * per, double(s.spikes_in) * per, double(s.spikes_out) * per,
+                              double(s.dram_bytes) * per, double(s.glb_bytes) * per, s.energy_pj * per * 1e-6};
+    if (!peer.empty()) {
+      const double extra[] = {double(s.peer.compute) * per, double(s.peer.stall) * per, double(s.peer.total) * per};
+      row.insert(row.end(), std::begin(extra), std::end(extra));
+    }
+    lt.add_row(std::move(row));
   }
 }
 

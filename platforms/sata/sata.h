@@ -11,6 +11,7 @@
 #include "hw/cpu/cpu.h"
 #include "hw/ctrl/csr.h"
 #include "hw/compute/systolic_executor.h"
+#include "hw/compute/timing.h"
 #include "hw/ctrl/controller.h"
 #include "hw/exit/exit_unit.h"
 #include "hw/memory/dram.h"
@@ -43,6 +44,7 @@ class Sata : public Platform {
   PeArray* m_pe;
   LifUnit* m_lif;
   Dataflow* m_df;
+  TimingPolicy* m_timing;
   Controller* m_seq;
   std::unique_ptr<SystolicExecutor> m_exec;
   Cpu* m_cpu;
