@@ -1020,13 +1020,20 @@ def exp_i_verdict(d, stage):
     return reproduce_verdict.exp_i_verdict(d, stage, Experiment, NA, Fail, md_table)
 
 
+def exp_j_table2(d, stage):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import reproduce_table2
+    return reproduce_table2.exp_j_table2(d, stage, Experiment, Fail)
+
+
 EXPERIMENTS = [exp_a_dataflow, exp_b_lif_share, exp_c_lif_sharing, exp_d_edp, exp_e_dtsnn, exp_f_nonideal,
-               exp_g_ann, exp_h_membrane, exp_i_verdict]
+               exp_g_ann, exp_h_membrane, exp_i_verdict, exp_j_table2]
 
 # Which step of reproduce.sh belongs to which experiment (for the wall-time table).
 STEP_EXPERIMENT = {"a_dataflow": "a", "b_lif_share": "b", "c_lif_sharing": "c", "d_edp": "d", "e_dtsnn_sata": "e",
                    "e_dtsnn_spikeflow": "e", "f_ideal": "f", "f_sigma02": "f", "f_ir5": "f", "f_combo": "f",
-                   "g_ann": "g", "h_membrane_sata": "h", "h_membrane_spikeflow": "h", "i_verdict": "i"}
+                   "g_ann": "g", "h_membrane_sata": "h", "h_membrane_spikeflow": "h", "i_verdict": "i",
+                   "j_table2": "j"}
 
 
 # ------------------------------------------------------------------------------------ trimming
@@ -1095,7 +1102,8 @@ def main():
                     for r in rows:
                         w.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in r])
         for p in glob.glob(os.path.join(d.dir, "*", "*.json")):
-            trim(p, os.path.basename(os.path.dirname(p)))
+            if os.path.basename(os.path.dirname(p)) != "j_table2":   # table2.py's result, not a run report
+                trim(p, os.path.basename(os.path.dirname(p)))
         # the report
         L = ["# Reproduction report", "",
              "Every experiment of Bhattacharjee, Yin, Moitra, Panda, *Are SNNs Truly Energy-efficient? - A Hardware "

@@ -76,12 +76,14 @@ rm -rf "$logs"; mkdir -p "$logs"
 if [ "$quick" = 1 ]; then
   N=20; GN=20; NI_N=10; NI_CAL=10
   TS_A="1 4"; TS_D="1 2"; THS="0 0.5 0.9"; WIDTHS="32 8 4"
+  T2_ONLY="--only BNTT"   # Table II physical mode: the smallest row only
 else
   N=1000      # Fashion-MNIST samples: LIF sharing, DT-SNN, membrane widths (all of the bundle)
   GN=200      # Fashion-MNIST samples for the energy breakdowns and SNN vs ANN (energy per sample)
   NI_N=200    # non-idealities: evaluated on the first NI_N samples
   NI_CAL=200  # BN adaptation: calibrated on the last NI_CAL samples (disjoint)
   TS_A="1 2 4 8"; TS_D="1 2 3 4 5 6 7 8"; THS="0 0.5 0.7 0.8 0.9 0.95 0.99"; WIDTHS="32 16 8 6 4"
+  T2_ONLY=""              # Table II physical mode: every method
 fi
 SATA=platforms/sata/sata.yaml
 SATA_TB=platforms/sata/sata_tick_batch.yaml
@@ -246,6 +248,21 @@ exp_i_verdict() {
     try i_verdict ${p}_vgg9_ann8 run $cfg --trace $VGG9 --ann 8
   done
 }
+# j. Table II per method (sw/tools/table2.py, sw/doc/table2/methods.yaml): the paper's accounting
+# (instant) and the physical model (each method's network, SNN and --ann 8, on SATA and SpikeFlow;
+# --quick: BNTT only). Bundles and run reports go to the scratch directory; the figures to table2.json.
+exp_j_table2() {
+  local rc=0
+  mkdir -p "$data/j_table2"
+  # shellcheck disable=SC2086
+  (cd "$root" && "$PY" sw/tools/table2.py --mode both --spiketlm "$bin" --work "$scratch/table2" $T2_ONLY \
+     --json "$data/j_table2/table2.json" >"$data/j_table2/table2.md") 2>"$data/j_table2/table2.err" || rc=$?
+  if [ "$rc" != 0 ]; then
+    echo "j_table2/table2: sw/tools/table2.py: $(first_error "$data/j_table2/table2.err" "$rc")" >>"$data/j_table2/FAILED"
+    return 1
+  fi
+  rm -f "$data/j_table2/table2.err"
+}
 # h. Membrane widths: accuracy, LIF energy and area per width (SATA), membrane area (SpikeFlow)
 exp_h_membrane_sata() {
   for b in $WIDTHS; do run h_membrane sata_m$b run $SATA --trace $FM --samples $N -c sata.lif.membrane_bits=$b; done
@@ -255,7 +272,7 @@ exp_h_membrane_spikeflow() {
 }
 
 # Longest first, so that the two lanes finish together.
-STEPS="f_ir5 f_combo h_membrane_sata c_lif_sharing e_dtsnn_sata d_edp e_dtsnn_spikeflow h_membrane_spikeflow
+STEPS="f_ir5 f_combo j_table2 h_membrane_sata c_lif_sharing e_dtsnn_sata d_edp e_dtsnn_spikeflow h_membrane_spikeflow
        g_ann i_verdict a_dataflow b_lif_share f_sigma02 f_ideal"
 
 step() {  # step NAME: runs exp_NAME, its log in $logs, its wall time in $data/timing

@@ -61,8 +61,8 @@ def exp_i_verdict(d, stage, Experiment, NA, Fail, md_table):
                "FLOP = the report's flop_estimate (0.9 pJ per AC vs 4.6 pJ per MAC). SpikeSim dense mode: "
                "SpikeSim's composition per PE cycle, the ANN's hidden layers driven bit-serially (8 planes; "
                "issue 22 fixed a bug that made this ratio exactly T). 'moves it': the components with the "
-               "largest SNN - ANN difference in the full accounting. The paper's per-method Table II values "
-               "are not in FACTS.md: no published number is compared here, only the direction of the verdict. "
+               "largest SNN - ANN difference in the full accounting. These two networks are not Table II's; "
+               "section j compares Table II's methods one by one, in the paper's accounting and in this one. "
                "sw/doc/FIDELITY.md explains each factor.", ""]
     e.text += md_table(["platform / accounting", "network", "full SNN / ANN (uJ)", "full ratio",
                         "dynamic SNN / ANN (uJ)", "dynamic ratio", "FLOP ratio", "SNN leakage share",

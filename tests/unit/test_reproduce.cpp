@@ -152,6 +152,11 @@ std::string make_stage(const std::string& tag) {
       else
         put("i_verdict", std::string(p) + "_" + n + "_ann8", ann);
     }
+  // j: sw/tools/table2.py's paper mode (no runs needed) on the bundled methods file.
+  fs::create_directories(d / "j_table2");
+  const std::string t2 = "cd " + source_dir() + " && /usr/bin/python3 sw/tools/table2.py --mode paper --json " +
+                         (d / "j_table2" / "table2.json").string() + " >/dev/null";
+  EXPECT_EQ(std::system(t2.c_str()), 0) << t2;
   return stage.string();
 }
 
@@ -211,7 +216,10 @@ TEST(Reproduce, RowsAreComputedFromTheRunsAndMissingFeaturesSaySo) {
   EXPECT_NE(it.find("| 40 % | lif +2 uJ"), std::string::npos) << it;
   EXPECT_NE(row(text, "SpikeFlow, SpikeSim dense mode | VGG9").find("not available in this build: unknown option --ann"),
             std::string::npos);
-  for (const char* p : {"a.", "b.", "c.", "d.", "e.", "f.", "g.", "h.", "i."}) EXPECT_NE(row(text, p), "") << p;
+  // j: the paper-mode ratios of table2.py's result, laid out (TDBN: SpikeSim 4 / 100 timesteps).
+  EXPECT_NE(row(text, "j. Table II").find("TDBN (T = 4): paper SATA 0.15, SpikeSim 0.04"), std::string::npos)
+      << row(text, "j. Table II");
+  for (const char* p : {"a.", "b.", "c.", "d.", "e.", "f.", "g.", "h.", "i.", "j."}) EXPECT_NE(row(text, p), "") << p;
   for (const char* png : {"a_dataflow", "b_lif_share", "c_lif_sharing", "d_edp", "e_dtsnn", "f_nonideal", "g_ann", "h_membrane"}) {
     EXPECT_TRUE(fs::file_size(stage + "/" + png + ".png") > 1000) << png;
     EXPECT_NE(text.find(std::string("](") + png + ".png)"), std::string::npos) << png;
