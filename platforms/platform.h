@@ -50,6 +50,10 @@ class Platform : public Module {
   // The categories of its "energy by component" report (platforms/energy_categories.h); none
   // for a platform without that table.
   virtual const EnergyCategories* energy_categories() const { return nullptr; }
+  // The platform's own results for a merge of shards (platforms/run_data.h): state() after a
+  // run, set_state() before finish() with the merged ones. None by default.
+  virtual PlatformState state() const { return {}; }
+  virtual void set_state(const PlatformState&) {}
   int first_sample() const { return m_first; }  // run.first_sample
   int samples() const { return m_samples; }     // run.samples
 

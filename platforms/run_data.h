@@ -5,6 +5,8 @@
 // the simulation, hands the platform what firmware returned (RunResults) to report from.
 #pragma once
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "sw/include/spiketlm/accel_regs.h"
@@ -29,12 +31,25 @@ struct SampleResult {
   double seconds = 0;             // START to interrupt
 };
 
+// START to interrupt in seconds from the two times in picoseconds (Hal::now_ps): the difference
+// first, exact, so a sample's latency does not depend on when in the run it ran.
+inline double span_seconds(uint64_t start_ps, uint64_t end_ps) { return double(end_ps - start_ps) * 1e-12; }
+
 // A run's results: one SampleResult per sample, the descriptor table firmware wrote, and the
 // trace layer each descriptor runs (index into bundle::layers).
 struct RunResults {
   std::vector<SampleResult> samples;
   std::vector<LayerDesc> descriptors;
   std::vector<int> layer_of_desc;
+};
+
+// A platform's own accumulated results beside the ledger and the units' statistics (per-layer
+// counters, per-sample latencies), for a merge of shards (sw/run/shard.h): `sum` vectors add
+// element by element, `last` ones come from the shard with the last samples, `concat` ones
+// are concatenated in sample order.
+struct PlatformState {
+  std::map<std::string, std::vector<uint64_t>> sum;
+  std::map<std::string, std::vector<double>> last, concat;
 };
 
 }  // namespace spiketlm

@@ -156,6 +156,29 @@ double EnergyLedger::total_pj(double seconds, const std::string& prefix) const {
   return t;
 }
 
+void EnergyLedger::set_counts(const std::vector<uint64_t>& c) {
+  if (c.size() != m_counts.size())
+    fail("energy", "ledger: expected " + std::to_string(m_counts.size()) + " action counts, got " + std::to_string(c.size()));
+  m_counts = c;
+}
+
+void EnergyLedger::add_since(std::vector<uint64_t>& acc, const std::vector<uint64_t>& since) const {
+  if (acc.size() < m_counts.size()) acc.resize(m_counts.size(), 0);
+  for (size_t i = 0; i < m_counts.size(); ++i) acc[i] += m_counts[i] - (i < since.size() ? since[i] : 0);
+}
+
+double EnergyLedger::dynamic_pj(const std::vector<uint64_t>& counts) const {
+  double t = 0;
+  for (size_t i = 0; i < m_decls.size() && i < counts.size(); ++i) t += m_decls[i].pj * double(counts[i]);
+  return t;
+}
+
+std::vector<std::string> EnergyLedger::action_names() const {
+  std::vector<std::string> v;
+  for (const auto& d : m_decls) v.push_back(d.module + " " + d.component + " " + d.action);
+  return v;
+}
+
 double EnergyLedger::area_um2(const std::string& prefix) const {
   double t = 0;
   for (const auto& a : m_areas)

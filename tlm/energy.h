@@ -68,6 +68,16 @@ class EnergyLedger {
 
   void add(ActionId id, uint64_t n = 1) { m_counts[id] += n; }
   uint64_t count(ActionId id) const { return m_counts[id]; }
+  // Every action's count, by ActionId (a snapshot for per-layer accounting; a shard's state).
+  const std::vector<uint64_t>& counts() const { return m_counts; }
+  void set_counts(const std::vector<uint64_t>& c);   // a merge of shards; error on a size mismatch
+  // acc[i] += count(i) - since[i]: the actions counted since the snapshot `since`.
+  void add_since(std::vector<uint64_t>& acc, const std::vector<uint64_t>& since) const;
+  // The dynamic energy of `counts` (by ActionId), summed in ActionId order: a per-layer energy
+  // from integer counts, so it does not depend on what the run counted before.
+  double dynamic_pj(const std::vector<uint64_t>& counts) const;
+  // "module component action" of every action, by ActionId.
+  std::vector<std::string> action_names() const;
 
   struct Line {
     std::string module, component, action;

@@ -28,7 +28,7 @@ void Context::to_report(Report& r) const {
   auto& t = r.table("stats", "Statistics by module", {"module", "statistic", "value", "unit"});
   for (auto* m : m_modules) {
     for (const auto& s : m->stats())
-      t.add_row({m->path(), s.name, s.integer ? Value(s.count) : Value(s.value), s.unit});
+      t.add_row({m->path(), s.name, s.integer ? Value(s.count) : Value(s.real()), s.unit});
   }
   for (auto* m : m_modules) m->report(r);
   ledger.to_report(r, elapsed_s);
@@ -91,6 +91,25 @@ double& Module::real_stat(const std::string& name, const std::string& unit, cons
     if (s.name == name) return s.value;
   m_stats.push_back({name, unit, doc, false, 0, 0});
   return m_stats.back().value;
+}
+
+uint64_t& Module::time_stat(const std::string& name, const std::string& doc) {
+  Stat proto{name, "ns", doc, false, 0, 0};
+  proto.time = true;
+  return stat_slot(proto).count;
+}
+
+Stat& Module::stat_slot(const Stat& proto) {
+  for (auto& s : m_stats)
+    if (s.name == proto.name) return s;
+  m_stats.push_back(proto);
+  return m_stats.back();
+}
+
+double Stat::real() const {
+  if (!time) return value;
+  static const double res_fs = double(uint64_t(sc_core::sc_get_time_resolution().to_seconds() * 1e15 + 0.5));
+  return double(count) * res_fs * 1e-15 * 1e9;  // nanoseconds(): the same expression
 }
 
 const Stat* Module::find_stat(const std::string& name) const {

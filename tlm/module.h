@@ -46,6 +46,8 @@ class Context {
   // false: warnings go to the report only (a tool that elaborates a platform without running
   // it, e.g. the sweep driver's validation, where each point's own run says them).
   bool echo_warnings = true;
+  const std::vector<std::string>& warnings() const { return m_warnings; }
+  void set_warnings(std::vector<std::string> w) { m_warnings = std::move(w); }   // a merge of shards
   // Statistics of every module into the report's "stats" table; ledger into energy tables.
   void to_report(Report& r) const;
   // Seconds of simulated time used for leakage (set by the platform at the end of a run).
@@ -70,8 +72,13 @@ class Context {
 struct Stat {
   std::string name, unit, doc;
   bool integer = true;
-  uint64_t count = 0;   // integer statistics
+  uint64_t count = 0;   // integer statistics; a time statistic's kernel ticks
   double value = 0;     // real-valued ones (averages, peaks in fractional units)
+  bool time = false;    // a time statistic (Module::time_stat): `count` ticks, reported in ns
+  // The reported real value: `value`, or a time statistic's ticks in ns (as nanoseconds()).
+  double real() const;
+  // A merge of shards (sw/run/shard.h) takes the maximum of a statistic named peak_*, else the sum.
+  bool peak() const { return name.rfind("peak_", 0) == 0; }
 };
 
 class Module : public sc_core::sc_module {
@@ -99,6 +106,11 @@ class Module : public sc_core::sc_module {
   // Statistics (reported in the "stats" table). The reference stays valid for the run.
   uint64_t& counter(const std::string& name, const std::string& unit = "", const std::string& doc = "");
   double& real_stat(const std::string& name, const std::string& unit = "", const std::string& doc = "");
+  // A sum of durations, counted exactly in kernel ticks (t.value()) and reported in ns: sums
+  // of sc_time add without rounding, so shards of a run merge exactly (sw/run/shard.h).
+  uint64_t& time_stat(const std::string& name, const std::string& doc = "");
+  // The statistic named like `proto` (created as `proto` if missing): a merge sets it.
+  Stat& stat_slot(const Stat& proto);
   const std::deque<Stat>& stats() const { return m_stats; }
   const Stat* find_stat(const std::string& name) const;
 

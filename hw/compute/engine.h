@@ -36,7 +36,9 @@ struct LayerStats {
   uint64_t compute_cycles = 0, lif_cycles = 0, stall_cycles = 0, span_cycles = 0;
   uint64_t accumulates = 0, dense_accumulates = 0, spikes_in = 0, spikes_out = 0;
   uint64_t dram_bytes = 0, glb_bytes = 0;
-  double energy_pj = 0;
+  // The ledger's counts charged during the layer's calls, by ActionId: its energy is
+  // EnergyLedger::dynamic_pj(actions), from integers, so it does not depend on what ran before.
+  std::vector<uint64_t> actions;
   PeerCycles peer;  // a timing policy's peer figures (compute layers; timing.md)
 };
 

@@ -20,7 +20,7 @@ sc_time SystolicExecutor::run(const LayerCmd& L, const std::vector<int>& ts, int
                               RunCounts& counts) {
   LayerStats st;
   EnergyLedger& ledger = m_ctrl.ctx().ledger;
-  const double e0 = ledger.total_pj(0);
+  const std::vector<uint64_t> before = ledger.counts();
   const sc_time end = m_engine->run(L, ts, timesteps, m_df, now, st);
   // The always-on energy of the array and the LIF units over the call's span.
   const uint64_t span = uint64_t((end - now) / m_ctrl.clock() + 0.5);
@@ -28,13 +28,13 @@ sc_time SystolicExecutor::run(const LayerCmd& L, const std::vector<int>& ts, int
   m_dp.lif->finish_run(span);
   st.span_cycles = span;
   m_dp.pe->trace_call(now, end, st.accumulates);
-  st.energy_pj = ledger.total_pj(0) - e0;
   if (m_timing && L.computes()) {
     const PeArray& pe = *m_dp.pe;
     st.peer = m_timing->layer(L, m_df, uint64_t(pe.rows()), uint64_t(pe.cols()), pe.ann() ? 1 : uint64_t(L.in_planes),
                               ts.size());
   }
   LayerStats& acc = m_layers[L.id];
+  ledger.add_since(acc.actions, before);
   acc.compute_cycles += st.compute_cycles;
   acc.lif_cycles += st.lif_cycles;
   acc.stall_cycles += st.stall_cycles;
@@ -45,7 +45,6 @@ sc_time SystolicExecutor::run(const LayerCmd& L, const std::vector<int>& ts, int
   acc.spikes_out += st.spikes_out;
   acc.dram_bytes += st.dram_bytes;
   acc.glb_bytes += st.glb_bytes;
-  acc.energy_pj += st.energy_pj;
   acc.peer += st.peer;
   counts.spikes_out += st.spikes_out;
   counts.spikes_in += st.spikes_in;

@@ -26,6 +26,7 @@ class SystolicExecutor : public LayerExecutor {
 
   // Per-layer statistics summed over every run since construction.
   const std::vector<LayerStats>& layer_stats() const { return m_layers; }
+  void set_layer_stats(std::vector<LayerStats> s) { m_layers = std::move(s); }   // a merge of shards
 
  private:
   Datapath m_dp;

@@ -146,6 +146,15 @@ void Cpu::delay_ns(double ns) {
 
 double Cpu::now_seconds() const { return (sc_core::sc_time_stamp() + m_qk.get_local_time()).to_seconds(); }
 
+sc_core::sc_time Cpu::local_now() const { return sc_core::sc_time_stamp() + m_qk.get_local_time(); }
+
+void Cpu::delay_until(const sc_core::sc_time& t) {
+  const sc_core::sc_time now = local_now();
+  if (t <= now) return;
+  m_qk.inc(t - now);
+  if (m_qk.need_sync()) m_qk.sync();
+}
+
 uint64_t Cpu::now_ps() const {
   // Exact: kernel ticks times the resolution (1 ps by default).
   const sc_core::sc_time t = sc_core::sc_time_stamp() + m_qk.get_local_time();

@@ -44,6 +44,8 @@ class Cpu : public Module {
   void wait_irq();
   double now_seconds() const;
   uint64_t now_ps() const;  // exact: kernel ticks x resolution
+  sc_core::sc_time local_now() const;   // SystemC time plus the thread's local offset
+  void delay_until(const sc_core::sc_time& t);   // CPU idle until local time t (if later)
   void delay_ns(double ns);
   bool done() const { return m_done; }
 

@@ -2,6 +2,8 @@
 // (imc_executor.h).
 #include "hw/imc/imc_executor.h"
 
+#include "tlm/boundary.h"
+
 namespace spiketlm {
 
 using sc_core::sc_time;
@@ -80,7 +82,11 @@ sc_time ImcExecutor::begin_run(const RunInfo& run, sc_time now, RunCounts& count
   for (const auto& L : layers)
     if (L.op == OP_ADD && !L.fires()) throw LayerRefused(ERR_BAD_PARAM, L.id, 0, "an add layer must fire");
   if (!m_loaded || run.desc_addr != m_loaded_desc) {
+    // The network load (crossbar programming) belongs to the run's setup (tlm/boundary.md).
+    Boundary& b = m_ctx.attribute<Boundary>();
+    b.setup_begin();
     load_network(layers);
+    b.setup_end();
     m_loaded = true;
     m_loaded_desc = run.desc_addr;
   }

@@ -39,7 +39,9 @@ struct ImcLayerStats {
   // Driven row x weight column pairs (the accumulates a digital design would do; per input
   // plane for multi-bit inputs), for the FLOP estimate.
   uint64_t accumulates = 0;
-  double start_ns = 0, end_ns = 0, energy_pj = 0;
+  double start_ns = 0, end_ns = 0;   // the last run's
+  // The ledger's counts charged for the layer, by ActionId (energy: EnergyLedger::dynamic_pj).
+  std::vector<uint64_t> actions;
 };
 
 class ImcExecutor : public LayerExecutor {
@@ -75,8 +77,10 @@ class ImcExecutor : public LayerExecutor {
 
   // Results over every run.
   const std::vector<ImcLayerStats>& layer_stats() const { return m_layers; }
+  void set_layer_stats(std::vector<ImcLayerStats> s) { m_layers = std::move(s); }   // a merge of shards
   const imc::ChipMap& chip() const { return m_chip; }
   const std::vector<double>& run_latency_s() const { return m_run_latency; }
+  void set_run_latency_s(std::vector<double> v) { m_run_latency = std::move(v); }   // a merge of shards
   double program_ns() const { return m_program_ns; }
   const sc_core::sc_time& clock() const { return m_clk; }
 
@@ -105,7 +109,7 @@ class ImcExecutor : public LayerExecutor {
     bool shared = false;           // one input map for every timestep
     std::vector<int64_t> mem, psum, psum0;
     ImcCounts total, c0;
-    double energy_pj = 0;          // energy charged outside the per-layer accounting (input DMA)
+    std::vector<uint64_t> actions; // counts charged outside the per-layer accounting (input DMA)
   };
   // One run's state.
   struct Run {

@@ -32,7 +32,7 @@ void ImcExecutor::charge(int ran) {
     const LayerCmd& L = layers[i];
     RunLayer& r = m_run.R[i];
     ImcLayerStats& st = m_layers[L.id];
-    const double e0 = m_ctx.ledger.total_pj(0);
+    const std::vector<uint64_t> before = m_ctx.ledger.counts();
     if (L.op == OP_CONV || L.op == OP_LINEAR) {
       const ImcCounts& total = r.total;
       st.pe_cycles += total.pe_cycles;
@@ -44,7 +44,9 @@ void ImcExecutor::charge(int ran) {
       st.noc_bytes += m_dp.charge_compute(L, m_prog.at(L.id), total, uint64_t(ran), m_run.net[i], m_run.traffic[i]);
     }
     if (L.op == OP_ADD) st.noc_bytes += m_dp.charge_add(r.out.size(), uint64_t(ran), m_run.traffic[i]);
-    st.energy_pj += m_ctx.ledger.total_pj(0) - e0 + r.energy_pj;
+    m_ctx.ledger.add_since(st.actions, before);
+    if (st.actions.size() < r.actions.size()) st.actions.resize(r.actions.size(), 0);
+    for (size_t a = 0; a < r.actions.size(); ++a) st.actions[a] += r.actions[a];
   }
 }
 

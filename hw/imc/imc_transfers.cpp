@@ -67,7 +67,7 @@ void ImcExecutor::read_input(const imc::GlbPlan::Input& in, int first, int count
     a.planes = L.in_planes;
     a.is_signed = L.flags & DESC_SIGNED_INPUT;
   }
-  const double e0 = m_ctx.ledger.total_pj(0);
+  const std::vector<uint64_t> before = m_ctx.ledger.counts();
   const uint64_t bytes = in.map_bytes, glb = m_w.glb->base_address();
   std::vector<uint8_t> buf(bytes);
   for (int i = first; i < first + count; ++i) {
@@ -90,7 +90,7 @@ void ImcExecutor::read_input(const imc::GlbPlan::Input& in, int first, int count
     }
     a.t.push_back(unpack(buf.data(), a.planes, a.c, a.h, a.w, a.is_signed));
   }
-  r.energy_pj += m_ctx.ledger.total_pj(0) - e0;
+  m_ctx.ledger.add_since(r.actions, before);
   if (in.counts_dram) counts.dram_bytes += bytes * uint64_t(count);
 }
 

@@ -29,9 +29,9 @@ Dma::Dma(sc_core::sc_module_name nm, Context& ctx)
       m_transfers(counter("transfers", "", "tile transfers")),
       m_bytes(counter("bytes", "B", "bytes moved")),
       m_chunks(counter("chunks", "", "chunks (one read + one write transaction each)")),
-      m_busy_ns(real_stat("busy_ns", "ns", "sum of transfer durations")),
-      m_read_ns(real_stat("read_ns", "ns", "sum of read-transaction latencies (source side)")),
-      m_write_ns(real_stat("write_ns", "ns", "sum of write-transaction latencies (destination side)")) {
+      m_busy_ns(time_stat("busy_ns", "sum of transfer durations")),
+      m_read_ns(time_stat("read_ns", "sum of read-transaction latencies (source side)")),
+      m_write_ns(time_stat("write_ns", "sum of write-transaction latencies (destination side)")) {
   out.register_invalidate_direct_mem_ptr(this, &Dma::invalidate);
   m_busy_probe = probe("busy", 1, Probe::level);
   trace("bytes", m_bytes);
@@ -95,7 +95,7 @@ void Dma::move(bool write, uint64_t addr, uint8_t* buf, uint64_t len, sc_core::s
                     (p.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE
                          ? " (no target maps it, or it runs past the end of its target)"
                          : ""));
-  (write ? m_write_ns : m_read_ns) += nanoseconds(offset - start);
+  (write ? m_write_ns : m_read_ns) += (offset - start).value();
 }
 
 sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
@@ -171,7 +171,7 @@ sc_core::sc_time Dma::transfer(const DmaCommand& c, sc_core::sc_time& delay) {
   delay = w;
   ++m_transfers;
   const sc_core::sc_time dur = sc_core::sc_time_stamp() + delay - begin;
-  m_busy_ns += nanoseconds(dur);
+  m_busy_ns += dur.value();
   m_busy_probe.add(begin, 1);
   m_busy_probe.add(begin + dur, -1);
   m_busy = false;

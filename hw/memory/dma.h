@@ -104,7 +104,7 @@ class Dma : public Module {
   bool m_busy = false;
   Probe m_busy_probe;  // VCD: transfers in progress, at their simulated times
   uint64_t &m_transfers, &m_bytes, &m_chunks;
-  double &m_busy_ns, &m_read_ns, &m_write_ns;
+  uint64_t &m_busy_ns, &m_read_ns, &m_write_ns;  // kernel ticks (time_stat)
 };
 
 }  // namespace spiketlm

@@ -1,5 +1,7 @@
 #include "hw/memory/dram.h"
 
+#include "tlm/boundary.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -33,7 +35,7 @@ Dram::Dram(sc_core::sc_module_name nm, Context& ctx, const DramPreset& ps)
       m_precharges(counter("precharges", "", "precharge commands")),
       m_refreshes(counter("refreshes", "", "all-bank refreshes (per channel) before the last access")),
       m_bursts(counter("bursts", "", "data bursts")),
-      m_bus_busy_ns(real_stat("bus_busy_ns", "ns", "data-bus busy time summed over channels")) {
+      m_bus_busy_ns(time_stat("bus_busy_ns", "data-bus busy time summed over channels")) {
   const std::string tech = param_string("tech", ps.tech, {"tech-table component (actions activate, precharge, read, write, refresh)"});
   const int64_t cap_mb = param_int("capacity_mb", ps.capacity_mb, {"capacity", "MB", 1, 1 << 20});
   const int64_t channels = param_int("channels", ps.channels, {"independent channels (each its own data bus)", "", 1, 64});
@@ -91,6 +93,28 @@ Dram::Dram(sc_core::sc_module_name nm, Context& ctx, const DramPreset& ps)
   if (tc.has_area) area(tech, double(channels));
   trace("row_hits", m_hits);
   trace("row_misses", m_misses);
+  ctx.attribute<Boundary>().on_start.push_back([this](const sc_core::sc_time& t) { return precharge_all(t); });
+}
+
+// Every open bank closes (a precharge each, after tRAS and tRTP/tWR allow it); every bank may
+// activate again tRP after the command (or after its own precharge, if later). Returns when all
+// banks and the data bus are idle: the firmware waits until then, so the next inference finds
+// every bank precharged and idle whatever ran before.
+sc_core::sc_time Dram::precharge_all(const sc_core::sc_time& t) {
+  sc_core::sc_time idle = t;
+  for (auto& c : m_ch)
+    for (auto& b : c.banks) {
+      sc_core::sc_time pre = t;
+      if (b.open_row >= 0) {
+        pre = std::max({t, b.pre_ok, b.act + m_tras});
+        count(m_e_pre);
+        ++m_precharges;
+        b.open_row = -1;
+      }
+      b.ready = std::max(b.ready, pre + m_trp);
+      idle = std::max({idle, b.ready, c.bus_free});
+    }
+  return idle;
 }
 
 Dram::Location Dram::decode(uint64_t off) const {
@@ -155,7 +179,7 @@ sc_core::sc_time Dram::segment(bool write, const Location& l, uint64_t nb, const
   const sc_core::sc_time start = std::max(col + lat, c.bus_free);
   const sc_core::sc_time end = start + data;
   c.bus_free = end;
-  m_bus_busy_ns += nanoseconds(data);
+  m_bus_busy_ns += data.value();
   const sc_core::sc_time last_col = end - lat - m_tburst;  // the last column command
   b.ready = end - lat;                                       // = last_col + tCCD (tCCD = burst time)
   b.pre_ok = std::max(b.pre_ok, write ? end + m_twr : last_col + m_trtp);

@@ -58,6 +58,9 @@ class Dram : public MemoryTarget {
   };
   sc_core::sc_time segment(bool write, const Location& l, uint64_t bursts, const sc_core::sc_time& arrival);
   sc_core::sc_time after_refresh(Channel& c, Bank& b, sc_core::sc_time t);
+  // At an inference boundary (tlm/boundary.h): a precharge-all at `t`.
+  // Returns when every bank may activate again.
+  sc_core::sc_time precharge_all(const sc_core::sc_time& t);
 
   uint64_t m_banks, m_bus_bytes, m_burst_bytes, m_row_bytes;
   Divisor m_row_div, m_channel_div, m_bank_div, m_burst_div;
@@ -67,7 +70,7 @@ class Dram : public MemoryTarget {
   std::vector<sc_core::sc_time> m_tburst_n;  // m_tburst x n for n up to a row's bursts (same expression)
   ActionId m_e_act, m_e_pre, m_e_rd, m_e_wr, m_e_ref;
   uint64_t &m_hits, &m_misses, &m_empty, &m_activates, &m_precharges, &m_refreshes, &m_bursts;
-  double& m_bus_busy_ns;
+  uint64_t& m_bus_busy_ns;  // kernel ticks (time_stat)
 };
 
 }  // namespace spiketlm

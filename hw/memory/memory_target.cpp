@@ -54,7 +54,7 @@ MemoryTarget::MemoryTarget(sc_core::sc_module_name nm, Context& ctx, const std::
       m_bytes_written(counter("bytes_written", "B", "bytes written")),
       m_reads(counter("reads", "", "read transactions")),
       m_writes(counter("writes", "", "write transactions")),
-      m_latency_ns(real_stat("latency_ns_total", "ns", "sum of access latencies (completion - arrival)")) {
+      m_latency_ns(time_stat("latency_ns_total", "sum of access latencies (completion - arrival)")) {
   in.register_b_transport(this, &MemoryTarget::b_transport);
   in.register_transport_dbg(this, &MemoryTarget::transport_dbg);
   in.register_get_direct_mem_ptr(this, &MemoryTarget::get_direct_mem_ptr);
@@ -108,7 +108,7 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& de
   }
   const sc_core::sc_time now = time_stamp(), arrival = now + delay;
   const sc_core::sc_time done = len ? access(write, off, len, arrival, p) : arrival;
-  m_latency_ns += nanoseconds(done - arrival);
+  m_latency_ns += (done - arrival).value();
   count_bytes(write, len, p);
   m_bw.add(done, double(len));
   delay = done - now;

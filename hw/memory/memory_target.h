@@ -124,7 +124,7 @@ class MemoryTarget : public Module, public AddressTarget {
   uint64_t& m_bytes_written;
   uint64_t& m_reads;
   uint64_t& m_writes;
-  double& m_latency_ns;          // sum over accesses of (completion - arrival)
+  uint64_t& m_latency_ns;        // sum over accesses of (completion - arrival)
   Probe m_bw;                    // VCD: bytes per interval (read + written), by completion time
 
  private:

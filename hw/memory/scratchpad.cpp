@@ -9,7 +9,7 @@ Scratchpad::Scratchpad(sc_core::sc_module_name nm, Context& ctx)
       m_word_reads(counter("word_reads", "", "register (word) reads")),
       m_word_writes(counter("word_writes", "", "register (word) writes")),
       m_conflicts(counter("port_conflicts", "", "accesses that waited for the busy port")),
-      m_stall_ns(real_stat("stall_ns", "ns", "time accesses waited for the port")) {
+      m_stall_ns(time_stat("stall_ns", "time accesses waited for the port")) {
   const std::string tech = param_string("tech", "spad_reg8", {"tech-table component: one register (actions read, write; leakage, area per register)"});
   const int64_t cap = param_int("capacity_bytes", 9, {"capacity", "B", 1, 1 << 20});
   m_word = param_int("word_bytes", 1, {"register width", "B", 1, 64});
@@ -38,7 +38,7 @@ sc_core::sc_time Scratchpad::access(bool write, uint64_t off, uint64_t len, cons
   const uint64_t beats = (words + per_cycle - 1) / per_cycle;
   if (m_busy > arrival) {
     ++m_conflicts;
-    m_stall_ns += (m_busy - arrival).to_seconds() * 1e9;
+    m_stall_ns += (m_busy - arrival).value();
   }
   m_busy = std::max(m_busy, arrival) + m_cycle * double(beats);
   if (write)

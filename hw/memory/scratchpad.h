@@ -27,7 +27,7 @@ class Scratchpad : public MemoryTarget {
   sc_core::sc_time m_cycle, m_busy;
   std::optional<RegisterFile> m_regs;
   uint64_t &m_word_reads, &m_word_writes, &m_conflicts;
-  double& m_stall_ns;
+  uint64_t& m_stall_ns;  // kernel ticks (time_stat)
 };
 
 }  // namespace spiketlm

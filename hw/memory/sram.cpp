@@ -9,7 +9,7 @@ Sram::Sram(sc_core::sc_module_name nm, Context& ctx)
       m_accesses(counter("block_accesses", "", "bank accesses (one block each)")),
       m_conflicts(counter("bank_conflicts", "", "bank accesses that waited for a busy bank")),
       m_peak(counter("peak_occupancy_bytes", "B", "largest live footprint (distinct written blocks)")),
-      m_stall_ns(real_stat("stall_ns", "ns", "time accesses waited for busy banks")) {
+      m_stall_ns(time_stat("stall_ns", "time accesses waited for busy banks")) {
   const std::string tech = param_string("tech", "glb_144kb", {"tech-table component (actions read, write; leakage)"});
   const int64_t cap_kb = param_int("capacity_kb", 144, {"capacity", "KB", 1, 1 << 22});
   const int64_t banks = param_int("banks", 2, {"banks, interleaved by block", "", 1, 1024});
@@ -73,7 +73,7 @@ sc_core::sc_time Sram::access(bool write, uint64_t off, uint64_t len, const sc_c
     sc_core::sc_time& busy = m_busy[bank];
     if (busy > arrival) {
       ++m_conflicts;
-      m_stall_ns += nanoseconds(busy - arrival);
+      m_stall_ns += (busy - arrival).value();
     }
     busy = std::max(busy, arrival) + per_blocks(write, n);
     done = std::max(done, busy);

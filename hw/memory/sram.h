@@ -44,7 +44,7 @@ class Sram : public MemoryTarget {
   uint64_t m_occupancy = 0;
   ActionId m_e_rd, m_e_wr;
   uint64_t &m_accesses, &m_conflicts, &m_peak;
-  double& m_stall_ns;
+  uint64_t& m_stall_ns;  // kernel ticks (time_stat)
 };
 
 }  // namespace spiketlm

@@ -171,13 +171,49 @@ void Sata::report_layers(const RunResults& run, Report& r) const {
                               double(s.compute_cycles) * per, double(s.lif_cycles) * per,
                               double(s.stall_cycles) * per, double(s.span_cycles) * per, util,
                               double(s.accumulates) * per, double(s.spikes_in) * per, double(s.spikes_out) * per,
-                              double(s.dram_bytes) * per, double(s.glb_bytes) * per, s.energy_pj * per * 1e-6};
+                              double(s.dram_bytes) * per, double(s.glb_bytes) * per,
+                              ctx().ledger.dynamic_pj(s.actions) * per * 1e-6};
     if (!peer.empty()) {
       const double extra[] = {double(s.peer.compute) * per, double(s.peer.stall) * per, double(s.peer.total) * per};
       row.insert(row.end(), std::begin(extra), std::end(extra));
     }
     lt.add_row(std::move(row));
   }
+}
+
+// Per-layer counters for a merge of shards: layer.<i> (the integer counters in order) and
+// layer_actions.<i> (the ledger counts of the layer's calls); all add.
+namespace {
+std::vector<uint64_t*> layer_fields(LayerStats& s) {
+  return {&s.compute_cycles, &s.lif_cycles, &s.stall_cycles, &s.span_cycles, &s.accumulates, &s.dense_accumulates,
+          &s.spikes_in, &s.spikes_out, &s.dram_bytes, &s.glb_bytes, &s.peer.compute, &s.peer.stall, &s.peer.total};
+}
+}  // namespace
+
+PlatformState Sata::state() const {
+  PlatformState p;
+  const auto& ls = m_exec->layer_stats();
+  for (size_t i = 0; i < ls.size(); ++i) {
+    LayerStats s = ls[i];
+    std::vector<uint64_t>& v = p.sum["layer." + std::to_string(i)];
+    for (uint64_t* f : layer_fields(s)) v.push_back(*f);
+    p.sum["layer_actions." + std::to_string(i)] = s.actions;
+  }
+  return p;
+}
+
+void Sata::set_state(const PlatformState& p) {
+  std::vector<LayerStats> ls = m_exec->layer_stats();
+  for (size_t i = 0;; ++i) {
+    const auto f = p.sum.find("layer." + std::to_string(i));
+    if (f == p.sum.end()) break;
+    if (ls.size() <= i) ls.resize(i + 1);
+    const std::vector<uint64_t*> fields = layer_fields(ls[i]);
+    for (size_t k = 0; k < fields.size() && k < f->second.size(); ++k) *fields[k] = f->second[k];
+    const auto a = p.sum.find("layer_actions." + std::to_string(i));
+    ls[i].actions = a == p.sum.end() ? std::vector<uint64_t>() : a->second;
+  }
+  m_exec->set_layer_stats(std::move(ls));
 }
 
 SPIKETLM_REGISTER_KIND(Sata, "platform.sata", "platform",

@@ -256,6 +256,50 @@ void SpikeFlow::report_mapping(Report& r) const {
   r.set("mapping", "crossbar_utilisation_pct", 100.0 * m_map.utilisation(xr, wc), "%");
 }
 
+// For a merge of shards: layer.<i> (the per-layer integer counters, add), layer_actions.<i>
+// (the ledger counts charged for the layer, add), layer_time.<i> (start and end of the last
+// run's pipeline, from the last shard), run_latency_s (per sample, concatenated).
+namespace {
+std::vector<uint64_t*> layer_fields(ImcLayerStats& s) {
+  return {&s.pe_cycles, &s.active_pe_cycles, &s.xbar_reads, &s.active_xbar_reads, &s.spikes_in,
+          &s.spikes_out, &s.neuron_updates, &s.noc_bytes, &s.accumulates};
+}
+}  // namespace
+
+PlatformState SpikeFlow::state() const {
+  PlatformState p;
+  const auto& ls = m_ctrl->executor().layer_stats();
+  for (size_t i = 0; i < ls.size(); ++i) {
+    ImcLayerStats s = ls[i];
+    const std::string k = std::to_string(i);
+    for (uint64_t* f : layer_fields(s)) p.sum["layer." + k].push_back(*f);
+    p.sum["layer_actions." + k] = s.actions;
+    p.last["layer_time." + k] = {s.start_ns, s.end_ns};
+  }
+  p.concat["run_latency_s"] = m_ctrl->executor().run_latency_s();
+  return p;
+}
+
+void SpikeFlow::set_state(const PlatformState& p) {
+  ImcExecutor& ex = m_ctrl->executor();
+  std::vector<ImcLayerStats> ls = ex.layer_stats();
+  for (size_t i = 0; i < ls.size(); ++i) {
+    const std::string k = std::to_string(i);
+    const auto f = p.sum.find("layer." + k), a = p.sum.find("layer_actions." + k);
+    const auto t = p.last.find("layer_time." + k);
+    if (f == p.sum.end() || a == p.sum.end() || t == p.last.end() || t->second.size() != 2)
+      fail("spikeflow", "merge: layer " + k + ": expected its counters in every shard");
+    const std::vector<uint64_t*> fields = layer_fields(ls[i]);
+    for (size_t j = 0; j < fields.size() && j < f->second.size(); ++j) *fields[j] = f->second[j];
+    ls[i].actions = a->second;
+    ls[i].start_ns = t->second[0];
+    ls[i].end_ns = t->second[1];
+  }
+  ex.set_layer_stats(std::move(ls));
+  const auto r = p.concat.find("run_latency_s");
+  ex.set_run_latency_s(r == p.concat.end() ? std::vector<double>() : r->second);
+}
+
 // Per layer (per inference; start and end of the layer in the pipeline of one inference).
 void SpikeFlow::report_layers(const RunResults& run, Report& r) const {
   const double per = run.samples.empty() ? 0 : 1.0 / double(run.samples.size());
@@ -273,7 +317,8 @@ void SpikeFlow::report_layers(const RunResults& run, Report& r) const {
                 int64_t(s.last_tile), int64_t(s.planes), double(s.pe_cycles) * per, double(s.active_pe_cycles) * per,
                 double(s.xbar_reads) * per, double(s.active_xbar_reads) * per, double(s.accumulates) * per,
                 double(s.spikes_in) * per, double(s.spikes_out) * per, double(s.neuron_updates) * per,
-                double(s.noc_bytes) * per, s.start_ns * 1e-3, s.end_ns * 1e-3, s.energy_pj * per * 1e-6});
+                double(s.noc_bytes) * per, s.start_ns * 1e-3, s.end_ns * 1e-3,
+                ctx().ledger.dynamic_pj(s.actions) * per * 1e-6});
   }
 }
 

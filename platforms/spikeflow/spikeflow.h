@@ -28,6 +28,8 @@ class SpikeFlow : public Platform {
  public:
   SpikeFlow(sc_core::sc_module_name name, Context& ctx);
   void finish(const RunResults& run, Report& r) override;
+  PlatformState state() const override;
+  void set_state(const PlatformState& s) override;
   const EnergyCategories* energy_categories() const override { return &m_energy; }
 
  private:

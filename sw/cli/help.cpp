@@ -27,6 +27,9 @@ const char* kRun =
     "  --txlog FILE              every register access and buffer transfer with its simulated time\n"
     "  --cosim ADDRESS, --cosim-exec PROGRAM   external firmware over a socket (sw/cosim/README.md)\n"
     "  --nir MODEL.nir           import a NIR model on the fly (spiketlm import --help)\n"
+    "  --shards N [--shard-dir DIR]  split the samples into N processes on this machine's cores and merge\n"
+    "                            them: the report is the unsharded one, byte for byte (spiketlm merge --help)\n"
+    "  --shard-state FILE        also write this run's state for spiketlm merge\n"
     "examples:\n"
     "  spiketlm run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20\n"
     "  spiketlm run platforms/sata/sata.yaml --trace traces/fmnist_snn -c sata.lif.membrane_bits=8 --json run.json\n"
@@ -96,6 +99,22 @@ const char* kSweepExamples =
     "  spiketlm sweep sw/dse/examples/sata_demo.yaml --out demo.sweep --collect\n"
     "  spiketlm sweep MY.yaml --backend slurm --time 00:10:00 --mem 1G --partition short\n";
 
+const char* kMerge =
+    "usage: spiketlm merge SHARD... [-o DIR] [--json FILE] [--csv FILE] [--plugin LIB]... [--quiet] [--full]\n"
+    "  Merges the shards of one run (spiketlm run ... -c run.first_sample=F --samples K --shard-state FILE)\n"
+    "  into the report of the unsharded run, byte for byte (sw/run/shard.md). SHARD: a state file or a\n"
+    "  folder holding shard.json. The shards must share the configuration and trace and cover one\n"
+    "  contiguous range of samples without overlap; anything else is a one-line error naming the file.\n"
+    "  -o DIR                    write DIR/report.json and DIR/report.csv\n"
+    "  --json FILE, --csv FILE   the merged report as JSON / CSV\n"
+    "  --quiet, -q, --full       as for run\n"
+    "  `spiketlm run ... --shards N` does all of it on this machine's cores.\n"
+    "examples:\n"
+    "  spiketlm run platforms/sata/sata.yaml --trace traces/fmnist_snn -c run.first_sample=0 --samples 10 --shard-state a.json -q\n"
+    "  spiketlm run platforms/sata/sata.yaml --trace traces/fmnist_snn -c run.first_sample=10 --samples 10 --shard-state b.json -q\n"
+    "  spiketlm merge a.json b.json --json merged.json\n"
+    "  spiketlm run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20 --shards 2 --json sharded.json\n";
+
 const char* kImportExamples =
     "examples:\n"
     "  spiketlm import MODEL.nir -o BUNDLE --timesteps 8 --inputs X.npy --labels Y.npy\n"
@@ -111,6 +130,7 @@ const char* command_help(const std::string& command) {
   if (command == "export") return kExport;
   if (command == "compare") return kCompare;
   if (command == "plot") return kPlot;
+  if (command == "merge") return kMerge;
   return nullptr;
 }
 

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@
 #include "sw/cli/list_command.h"
 #include "sw/cli/nir_commands.h"
 #include "sw/cli/plot_command.h"
+#include "sw/cli/shard_command.h"
+#include "sw/run/shard.h"
 #include "sw/cli/sweep.h"
 
 using namespace spiketlm;
@@ -47,6 +50,7 @@ const char* kUsage =
     "                    [--json FILE] [--csv FILE] [--full] [--per-sample] [--vcd FILE] [--trace-filter GLOB]...\n"
     "                    [--plugin LIB]... [--dump-config FILE] [--quiet] [--progress|--no-progress]\n"
     "                    [--firmware NAME] [--txlog FILE] [--cosim ADDRESS] [--cosim-exec PROGRAM]\n"
+    "                    [--shards N [--shard-dir DIR]] [--shard-state FILE]\n"
     "       spiketlm list [KIND] [--format text|md] [--plugin LIB]... [--tech FILE]...\n"
     "       spiketlm calibrate CONFIG.yaml --trace DIR --out NEWDIR [--samples N] [run options]\n"
     "       spiketlm map CONFIG.yaml --trace DIR [options]   (mapping explorer: spiketlm map --help)\n"
@@ -55,21 +59,48 @@ const char* kUsage =
     "       spiketlm sweep SWEEP.yaml [--backend local|slurm] [-j N] [--collect] [--retry-failed] ... (--help)\n"
     "       spiketlm run CONFIG.yaml --nir MODEL.nir [import options] [run options]\n"
     "       spiketlm compare --trace SNN_DIR [--ann-trace ANN_DIR | --ann BITS] [--samples N] ... (--help)\n"
+    "       spiketlm merge SHARD... [-o DIR] [--json FILE] [--csv FILE]   (shards of a run: spiketlm merge --help)\n"
     "       spiketlm plot REPORT.json [-o DIR] [--html FILE]   (figures and an HTML page of a run's report)\n"
     "       spiketlm --version | --help | help COMMAND    (every command takes --help, with examples)\n"
     "run: --samples defaults to min(100, the trace's samples); --full prints every table; --per-sample adds one row per sample\n";
 
-const char* kCommands = "run, list, calibrate, map, import, export, sweep, compare or plot";
+const char* kCommands = "run, list, calibrate, map, import, export, sweep, merge, compare or plot";
 
 struct Args {
   std::string command;
   RunRequest req;
   std::string json, csv, dump_config;
+  int shards = 0;                   // run --shards N
+  std::string shard_dir, shard_state;
+  std::vector<std::string> shard_words;   // run: the command line the shards run (sw/cli/shard_command.h)
   std::vector<std::string> tech;   // list: technology tables for describing kinds
   std::string format = "text";     // list: text | md
   bool quiet = false, full = false;
   int progress = -1;   // --progress 1, --no-progress 0, -1: when stderr is a terminal
 };
+
+int shard_count(const std::string& v) {
+  char* end = nullptr;
+  const long n = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end || n < 1 || n > 4096) usage_error("run", "--shards: expected a number of shards in 1..4096, got '" + v + "'");
+  return int(n);
+}
+
+// The command line each shard of `run --shards` runs: argv after `run` without the options
+// the shards replace (samples, outputs); options that cannot be shared are a usage error.
+std::vector<std::string> shard_words(int argc, char** argv) {
+  std::vector<std::string> w;
+  for (int i = 2; i < argc; ++i) {
+    const std::string s = argv[i], v = i + 1 < argc ? argv[i + 1] : "";
+    for (const char* no : {"--vcd", "--txlog", "--dump-config", "--shard-state", "--cosim", "--cosim-exec", "--trace-filter"})
+      if (s == no) usage_error("run", s + ": not with --shards (each shard would write it), expected a run without it");
+    if (s == "--shards" || s == "--shard-dir" || s == "--json" || s == "--csv" || s == "--samples") ++i;
+    else if (s == "-c" && (v.rfind("run.samples=", 0) == 0 || v.rfind("run.first_sample=", 0) == 0)) ++i;
+    else if (s == "-q" || s == "--quiet" || s == "--full" || s == "--progress" || s == "--no-progress") continue;
+    else w.push_back(s);
+  }
+  return w;
+}
 
 // An option of run and calibrate (calibrate alone: --out) at `s`, its value taken by value();
 // false if `s` is none of them.
@@ -99,6 +130,9 @@ bool run_option(Args& a, const std::string& s, const std::function<std::string()
   else if (s == "--progress" || s == "--no-progress") a.progress = s == "--progress";
   else if (s == "--per-sample") a.req.run_params.push_back({"run.per_sample", "true"});
   else if (s == "--out" && a.command == "calibrate") run_param("run.calibrate_out");
+  else if (s == "--shards" && a.command == "run") a.shards = shard_count(value());
+  else if (s == "--shard-dir" && a.command == "run") a.shard_dir = value();
+  else if (s == "--shard-state" && a.command == "run") a.shard_state = value();
   else return false;
   return true;
 }
@@ -150,6 +184,7 @@ Args parse(int argc, char** argv) {
   }
   if (cosim && !fw) a.req.run_params.push_back({"run.firmware", "external"});
   // Progress on stderr (sw/run/progress.h): forced from the start, or on a terminal after 2 s.
+  if (a.shards > 0) a.shard_words = shard_words(argc, argv);
   if (a.progress == 1) a.req.progress_delay_s = 0;
   else if (a.progress == -1 && !a.quiet && isatty(2)) a.req.progress_delay_s = 2;
   return a;
@@ -161,18 +196,24 @@ Args parse(int argc, char** argv) {
 // put in place only after the run succeeded (tlm/output.h).
 int cmd_run(const Args& a, const std::function<void(Report&)>& before_output = nullptr) {
   if (a.req.config.empty()) usage_error("run", "missing CONFIG.yaml, expected spiketlm run CONFIG.yaml [options]");
+  if (a.shards > 0) return cli::run_shards(a.req, a.shard_words, a.shards, a.shard_dir, {a.json, a.csv, "", a.quiet, a.full});
   OutputSet& out = OutputSet::process();
   if (!a.dump_config.empty()) out.claim(a.dump_config, "--dump-config");
   if (!a.json.empty()) out.claim(a.json, "--json");
   if (!a.csv.empty()) out.claim(a.csv, "--csv");
+  if (!a.shard_state.empty()) out.claim(a.shard_state, "--shard-state");
   out.refuse_input(a.req.config, "CONFIG");
   Simulation sim;
   sim.configure(a.req);
   sim.elaborate();
-  const std::string dump = a.dump_config.empty() ? std::string() : sim.ctx().params.dump_yaml();
+  const bool dumps = !a.dump_config.empty() || !a.shard_state.empty();
+  const std::string dump = dumps ? sim.ctx().params.dump_yaml() : std::string();
+  std::unique_ptr<ShardRecorder> shard;
+  if (!a.shard_state.empty()) shard = std::make_unique<ShardRecorder>(sim);
   sim.run();
   Report r = sim.report();
   if (before_output) before_output(r);
+  if (shard) out.write(a.shard_state, state_json(shard->state(dump)));
   if (!a.dump_config.empty()) out.write(a.dump_config, dump);
   if (!a.json.empty()) r.save(a.json, "json");
   if (!a.csv.empty()) r.save(a.csv, "csv");
@@ -336,6 +377,7 @@ int sc_main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "sweep") return cli::sweep_main(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "compare") return cli::compare_main(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "plot") return cli::plot_main(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "merge") return cli::merge_main(argc, argv);
   if (argc >= 2 && std::string(argv[1]) == "map") return map::map_main(argc - 1, argv + 1);
   // NIR (sw/cli/nir_commands.h): import, export, and run --nir (a run of an imported bundle).
   const std::vector<std::string> words(argv + std::min(argc, 1), argv + argc);

@@ -398,9 +398,8 @@ void CosimServer::act(Hal& hal, FirmwareContext& fc, const CosimRequest& q) {
       r.glb_bytes = m.glb_bytes;
       r.spikes = m.spikes;
       r.spikes_in = m.spikes_in;
-      // As the in-process firmware computes it: the difference of the two times in seconds.
-      r.seconds = sc_core::sc_time(double(m.t_irq_ps), sc_core::SC_PS).to_seconds() -
-                  sc_core::sc_time(double(m.t_start_ps), sc_core::SC_PS).to_seconds();
+      // As the in-process firmware computes it (platforms/run_data.h).
+      r.seconds = span_seconds(m.t_start_ps, m.t_irq_ps);
       r.outputs.resize(m.n_outputs);
       if (m.n_outputs) std::memcpy(r.outputs.data(), q.data, 4ull * m.n_outputs);
       send_reply(STC_OK, nullptr, 0);

@@ -27,7 +27,12 @@ std::vector<std::string> point_argv(const SweepSpec& s, const Point& p, const st
   if (!s.trace.empty()) a.insert(a.end(), {"--trace", s.trace});
   if (s.samples > 0) a.insert(a.end(), {"--samples", std::to_string(s.samples)});
   for (const auto& o : r.overrides) a.insert(a.end(), {"-c", o});
-  a.insert(a.end(), {"--json", kReportJson, "--csv", kReportCsv, "--dump-config", kConfigDump, "-q"});
+  a.insert(a.end(), {"--json", kReportJson, "--csv", kReportCsv});
+  // A sharded point (shards: N): N processes and their merge (sw/run/shard.md); the shards'
+  // folders, with their exact command lines and states, stay in the point's folder.
+  if (s.shards > 1) a.insert(a.end(), {"--shards", std::to_string(s.shards), "--shard-dir", "shards"});
+  else a.insert(a.end(), {"--dump-config", kConfigDump});
+  a.push_back("-q");
   return a;
 }
 

@@ -53,6 +53,8 @@ void write_if_changed(const std::string& path, const std::string& content) {
 
 }  // namespace
 
+const char* task_script_text() { return kTaskScript; }
+
 SweepFolder::SweepFolder(std::string r, size_t points) : root(std::move(r)) {
   for (size_t n = points > 0 ? points - 1 : 0; n >= 10000; n /= 10) ++width;
 }

@@ -38,6 +38,9 @@ struct SweepFolder {
 void prepare_folder(const SweepFolder& f, const SweepSpec& s, const std::vector<Point>& pts,
                     const std::vector<std::vector<std::string>>& argv);
 
+// The text of task.sh (also the task script of a sharded run's folders: spiketlm run --shards).
+const char* task_script_text();
+
 // What a point's folder says about its last attempt.
 struct Outcome {
   enum Kind { none, done, failed } kind = none;

@@ -247,6 +247,10 @@ void read_rest(const Reader& r, const YAML::Node& root, SweepSpec& s) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
       r.bad(root["name"], "name", "a name of letters, digits, '_', '-' and '.'");
   if (root["max_points"]) s.max_points = r.integer(root["max_points"], "max_points", 1);
+  if (root["shards"]) {
+    s.shards = r.integer(root["shards"], "shards", 1);
+    s.slurm.cpus = int(std::min<int64_t>(s.shards, 1024));  // a point's shards run in its task (slurm.cpus overrides)
+  }
   if (root["out"]) s.out = absolute_from(s.dir, r.scalar(root["out"], "out"));
   if (const YAML::Node p = root["plot"]) {
     r.keys_of(p, "plot", {"x", "y", "color"});
@@ -274,7 +278,7 @@ SweepSpec load_sweep(const std::string& path) {
     fail("sweep", path + ":" + std::to_string(e.mark.line + 1) + ": expected YAML, got a syntax error: " + printable(e.msg));
   }
   if (!root.IsMap()) r.bad(root, "(top level)", "a mapping (base, axes, sample, objectives, ...)");
-  r.keys_of(root, "", {"name", "base", "axes", "sample", "objectives", "plot", "max_points", "out", "slurm"});
+  r.keys_of(root, "", {"name", "base", "axes", "sample", "objectives", "plot", "max_points", "shards", "out", "slurm"});
   read_sample(r, root["sample"], s);
   read_base(r, root["base"], s);
   read_axes(r, root["axes"], s);

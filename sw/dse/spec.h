@@ -60,6 +60,7 @@ struct SweepSpec {
   std::vector<Objective> objectives;
   std::string plot_x = "latency_us", plot_y = "energy_uj", plot_color = "accuracy_pct";
   int64_t max_points = 1000;     // more needs --yes
+  int64_t shards = 1;            // each point as this many shard processes, merged (sw/run/shard.md)
   std::string out;               // the sweep folder
   SlurmOptions slurm;
 };

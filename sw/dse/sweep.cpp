@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -110,7 +111,7 @@ void run_locally(Session& ss, const std::vector<Task>& tasks, int jobs, Progress
     prog.update(st.counts(), total, true);
   };
   ev.tick = [&] { prog.update(st.counts(), total); };
-  run_local(tasks, jobs > 0 ? jobs : default_jobs(), ss.folder.task_script(), ev);
+  run_local(tasks, jobs, ss.folder.task_script(), ev);
 }
 
 // Counts for the progress line, with the queued tasks Slurm runs shown as running.
@@ -198,7 +199,9 @@ int run_sweep(const std::string& file, const SweepOptions& o) {
   refresh(*ss.store, ss.folder, q.get());
   if (!o.collect) {
     const std::vector<Task> tasks = select_tasks(*ss.store, ss.folder, o.retry_failed);
-    if (o.backend == "local" && !tasks.empty()) run_locally(ss, tasks, o.jobs, prog);
+    // A sharded point runs its shards on the cores itself: fewer points at a time.
+    const int jobs = o.jobs > 0 ? o.jobs : std::max<int>(1, default_jobs() / int(std::min<int64_t>(s.shards, 1024)));
+    if (o.backend == "local" && !tasks.empty()) run_locally(ss, tasks, jobs, prog);
     if (o.backend == "slurm") run_on_slurm(ss, s, tasks, o.wait, prog);
     prog.finish();
   }

@@ -13,10 +13,10 @@ namespace spiketlm {
 namespace {
 
 // One sample after START: read the result registers and the outputs, acknowledge.
-SampleResult collect(Hal& hal, const FirmwareContext& fc, double t0) {
+SampleResult collect(Hal& hal, const FirmwareContext& fc, uint64_t t0_ps) {
   const uint64_t csr = fc.cfg.csr_base;
   SampleResult r;
-  r.seconds = hal.now_seconds() - t0;
+  r.seconds = span_seconds(t0_ps, hal.now_ps());
   r.irq_cause = hal.reg_read(csr, REG_IRQ_CAUSE);
   r.status = hal.reg_read(csr, REG_STATUS);
   r.err_code = hal.reg_read(csr, REG_ERR_CODE);
@@ -55,7 +55,7 @@ void example_firmware(Hal& hal, FirmwareContext& fc) {
   for (int s = 0; s < fc.samples; ++s) {
     fc.runtime->write_input(fc.first_sample + s);
     program_run(hal, fc);
-    const double t0 = hal.now_seconds();
+    const uint64_t t0 = hal.now_ps();
     hal.reg_write(csr, REG_CTRL, CTRL_START);
     hal.wait_irq();
     SampleResult r = collect(hal, fc, t0);
@@ -73,7 +73,7 @@ void polling_firmware(Hal& hal, FirmwareContext& fc) {
   for (int s = 0; s < fc.samples; ++s) {
     fc.runtime->write_input(fc.first_sample + s);
     program_run(hal, fc);
-    const double t0 = hal.now_seconds();
+    const uint64_t t0 = hal.now_ps();
     hal.reg_write(csr, REG_CTRL, CTRL_START);
     while (hal.reg_read(csr, REG_STATUS) & STATUS_BUSY) hal.delay_ns(g_poll_ns);
     SampleResult r = collect(hal, fc, t0);

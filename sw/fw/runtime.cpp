@@ -294,6 +294,7 @@ void Runtime::load() {
 void Runtime::write_descriptors() { m_hal.write(m_desc_addr, m_desc.data(), m_desc.size() * sizeof(LayerDesc)); }
 
 void Runtime::write_input(int sample) {
+  if (on_sample) on_sample();
   const int T = m_b.timesteps;
   if (m_b.functional()) {
     if (m_b.encoding == "direct") {
@@ -331,11 +332,11 @@ SampleResult Runtime::run(int sample) {
   m_hal.reg_write(csr, REG_OUT_ADDR_LO, uint32_t(m_result_addr));
   m_hal.reg_write(csr, REG_OUT_ADDR_HI, uint32_t(m_result_addr >> 32));
   m_hal.reg_write(csr, REG_EXIT_THRESHOLD, m_cfg.exit_threshold);
-  const double t0 = m_hal.now_seconds();
+  const uint64_t t0 = m_hal.now_ps();
   m_hal.reg_write(csr, REG_CTRL, CTRL_START);
   m_hal.wait_irq();
   SampleResult r;
-  r.seconds = m_hal.now_seconds() - t0;
+  r.seconds = span_seconds(t0, m_hal.now_ps());
   r.irq_cause = m_hal.reg_read(csr, REG_IRQ_CAUSE);
   r.status = m_hal.reg_read(csr, REG_STATUS);
   r.err_code = m_hal.reg_read(csr, REG_ERR_CODE);

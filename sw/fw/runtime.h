@@ -4,15 +4,17 @@
 //
 // One sample, the register sequence every bundled firmware follows (runtime, example,
 // the external C firmware sw/cosim/example_fw.c), so their simulated times are identical:
-//   write_input(sample)                                      host backdoor, untimed
+//   write_input(sample)                                      host backdoor, untimed; first the
+//                                                            inference boundary (tlm/boundary.md)
 //   W DESC_ADDR_LO, DESC_ADDR_HI, NUM_LAYERS, TIMESTEPS, OUT_ADDR_LO, OUT_ADDR_HI, EXIT_THRESHOLD
-//   t0 = now; W CTRL = START; wait_irq(); seconds = now - t0
+//   t0 = now; W CTRL = START; wait_irq(); seconds = now - t0 (in integer ps, span_seconds)
 //   R IRQ_CAUSE, STATUS, ERR_CODE, ERR_LAYER, ERR_FIELD, PREDICTION, EXIT_TIMESTEP,
 //     CYCLES_LO/HI, DRAM_BYTES_LO/HI, GLB_BYTES_LO/HI, SPIKES_LO/HI, SPIKES_IN_LO/HI
 //   unless STATUS.ERROR: R outputs, [timesteps run][classes] int32 in one read (timesteps run
 //     = EXIT_TIMESTEP after an early exit (STATUS.EXITED_EARLY), else TIMESTEPS)
 //   W CTRL = IRQ_ACK
 #pragma once
+#include <functional>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -41,6 +43,9 @@ class Runtime {
   void write_descriptors();
   // The sample's input maps into DRAM (host backdoor).
   void write_input(int sample);
+  // Called first thing in write_input(): a sample's firmware work begins, the inference
+  // boundary (tlm/boundary.md; set by the run flow, sw/run/firmware_host.cpp).
+  std::function<void()> on_sample;
   // Where load() put things.
   uint64_t descriptor_address() const { return m_desc_addr; }
   uint64_t result_address() const { return m_result_addr; }

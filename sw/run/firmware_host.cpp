@@ -2,7 +2,9 @@
 
 #include <iostream>
 
+#include "hw/cpu/cpu.h"
 #include "hw/ctrl/csr.h"
+#include "tlm/boundary.h"
 
 namespace spiketlm {
 
@@ -40,6 +42,12 @@ void FirmwareHost::install(Platform& p) {
     hal = m_progress_hal.get();
   }
   m_rt = std::make_unique<Runtime>(*hal, p.trace(), host.target);
+  // Each sample begins at a defined state (tlm/boundary.md): when the firmware writes its input,
+  // the previous inference and its output read are over; the DRAM precharges every bank and
+  // the firmware waits until it has (so the next START finds every bank idle).
+  m_rt->on_sample = [cpu = host.cpu, ctx = &p.ctx()] {
+    cpu->delay_until(ctx->attribute<Boundary>().start(cpu->local_now()));
+  };
   FirmwareContext fc;
   fc.platform = p.unit_kind().substr(p.unit_kind().find('.') + 1);
   fc.path = p.path();

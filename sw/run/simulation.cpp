@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "tlm/boundary.h"
 #include "traces/nir/temp_import.h"
 
 namespace spiketlm {
@@ -105,7 +106,8 @@ void Simulation::import_nir(const RunRequest& req, const std::string& model) {
 
 void Simulation::configure(const RunRequest& req) {
   Params& p = m_ctx->params;
-  p.load_file(req.config);
+  if (req.config_yaml.empty()) p.load_file(req.config);
+  else p.load_string(req.config_yaml, req.config);
   m_config_dir = fs::path(req.config).parent_path().string();
   m_host.set_progress(req.progress_delay_s);
   for (const auto& o : req.overrides) p.set_override(o);
@@ -183,6 +185,7 @@ Platform& Simulation::elaborate() {
 void Simulation::run() {
   if (!m_top) fail("config", "run() before elaborate()");
   sc_core::sc_start();
+  m_ctx->attribute<Boundary>().end(sc_core::sc_time_stamp());  // the last inference's open state (tlm/boundary.h)
   m_host.end_progress();
   if (m_vcd) {
     // The tracer writes its own VCD from timed changes (tlm/trace.h), so nothing is lost at
@@ -191,9 +194,11 @@ void Simulation::run() {
   }
 }
 
-Report Simulation::report() {
+Report Simulation::report() { return report(m_host.results()); }
+
+Report Simulation::report(const RunResults& results) {
   Report r("spiketlm " + m_top_name + " (" + m_top->unit_kind() + ")");
-  m_top->finish(m_host.results(), r);
+  m_top->finish(results, r);
   m_ctx->to_report(r);
   return r;
 }

@@ -19,6 +19,7 @@ class temp_import;
 
 struct RunRequest {
   std::string config;                       // platform YAML
+  std::string config_yaml;                  // if set: the configuration's text (config names it in messages)
   std::vector<std::string> overrides;       // "-c key=value"
   // ("run.trace", path), from CLI flags; ("run.nir", file): the NIR file imported (default
   // import options, traces/nir/README.md) into a temporary bundle that becomes run.trace
@@ -42,6 +43,8 @@ class Simulation {
   // sc_start() until the platform is done; closes the VCD.
   void run();
   Report report();
+  // The report of `results` instead of what the firmware returned (a merge of shards).
+  Report report(const RunResults& results);
   Platform& platform() { return *m_top; }
   // What the firmware returned (per-sample results, descriptor table, layer of each descriptor).
   const RunResults& results() { return m_host.results(); }

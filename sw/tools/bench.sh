@@ -97,3 +97,5 @@ done
 #   sw/tools/bench_instructions.sh OLD_BUILD NEW_BUILD
 # Sweep throughput on 2 cores against 1 (sw/tools/bench_sweep.sh).
 "$root/sw/tools/bench_sweep.sh" "$build"
+# A sharded run against the unsharded one (sw/tools/bench_shards.sh).
+"$root/sw/tools/bench_shards.sh" "$build"

@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 const std::string kDemo = "run platforms/memdemo/memdemo.yaml --quiet";
-const std::string kCommands = "run, list, calibrate, map, import, export, sweep, compare or plot";
+const std::string kCommands = "run, list, calibrate, map, import, export, sweep, merge, compare or plot";
 
 void expect_line(const CliResult& r, int code, const std::string& line) {
   EXPECT_EQ(r.code, code) << r.err;

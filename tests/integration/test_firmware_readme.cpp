@@ -25,11 +25,11 @@ void my_firmware(Hal& hal, FirmwareContext& fc) {
     hal.reg_write64(csr, REG_DESC_ADDR_LO, rt.descriptor_address());
     hal.reg_write(csr, REG_NUM_LAYERS, uint32_t(rt.descriptors().size()));
     hal.reg_write(csr, REG_TIMESTEPS, uint32_t(fc.trace->timesteps));
-    const double t0 = hal.now_seconds();
+    const uint64_t t0 = hal.now_ps();
     hal.reg_write(csr, REG_CTRL, CTRL_START);
     hal.wait_irq();
     SampleResult r;
-    r.seconds = hal.now_seconds() - t0;
+    r.seconds = span_seconds(t0, hal.now_ps());  // START to interrupt, exact
     r.irq_cause = hal.reg_read(csr, REG_IRQ_CAUSE);   // DONE | EXITED_EARLY, or ERROR
     r.status = hal.reg_read(csr, REG_STATUS);
     r.err_code = hal.reg_read(csr, REG_ERR_CODE);

@@ -10,7 +10,7 @@ using namespace spiketlm::test;
 
 namespace {
 
-const std::vector<std::string> kCommands = {"run", "list", "calibrate", "export", "map", "import", "sweep", "compare"};
+const std::vector<std::string> kCommands = {"run", "list", "calibrate", "export", "map", "import", "sweep", "merge", "compare"};
 
 // The example command lines of a help text (after "examples:"; "\" continues a line).
 std::vector<std::string> examples(const std::string& help) {
@@ -62,7 +62,7 @@ TEST(Help, UnknownCommandIsAUsageError) {
   const CliResult r = cli("help frobnicate");
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "spiketlm: help: frobnicate: unknown command, expected run, list, calibrate, map, import, export, sweep, "
-                   "compare or plot (see spiketlm --help)\n");
+                   "merge, compare or plot (see spiketlm --help)\n");
 }
 
 TEST(Help, ExamplesRunAsWritten) {

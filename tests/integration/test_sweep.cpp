@@ -227,3 +227,24 @@ TEST(Sweep, SubmissionErrorLeavesAResumableFolder) {
   EXPECT_EQ(local.code, 0) << local.err;
   EXPECT_NE(local.out.find("4 points: 4 done, 0 failed"), std::string::npos) << local.out;
 }
+
+TEST(Sweep, ShardedPointsAreMergedIntoTheUnshardedReport) {
+  // shards: 2 runs each point as two shard processes (one sample each) and their merge.
+  const SweepDir s = sweep_dir("sweep_shards", "shards: 2\naxes:\n  - {key: sata.pe_array.rows, values: [8, 16]}\n");
+  const CliResult r = cli("sweep " + s.file + " -j 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("sweep sweep_shards: 2 points: 2 done, 0 failed"), std::string::npos) << r.out;
+  const std::string p1 = s.out + "/points/0001";
+  EXPECT_NE(slurp(p1 + "/run.sh").find("--shards 2 --shard-dir shards"), std::string::npos) << slurp(p1 + "/run.sh");
+  EXPECT_TRUE(fs::exists(p1 + "/shards/shard_000/shard.json"));
+  EXPECT_TRUE(fs::exists(p1 + "/shards/shard_001/shard.json"));
+  const std::string own = scratch("sweep_shards_own");
+  const CliResult single = cli("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 2 -c sata.pe_array.rows=16 -q "
+                               "--json " + own + "/r.json --csv " + own + "/r.csv");
+  ASSERT_EQ(single.code, 0) << single.err;
+  EXPECT_EQ(slurp(p1 + "/report.json"), slurp(own + "/r.json"));
+  EXPECT_EQ(slurp(p1 + "/report.csv"), slurp(own + "/r.csv"));
+  const CliResult bad = cli("sweep " + sweep_dir("sweep_shards0", "shards: 0\naxes:\n  - {key: sata.pe_array.rows, values: [8]}\n").file);
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("shards: expected an integer >= 1"), std::string::npos) << bad.err;
+}

@@ -2,6 +2,7 @@
 // configuration errors. Each TEST runs in its own process (one elaboration each).
 #include "hw/memory/dram.h"
 #include "memory_fixture.h"
+#include "tlm/boundary.h"
 
 using namespace spiketlm;
 using namespace spiketlm::test;
@@ -234,4 +235,42 @@ TEST(DramErrors, AccessPastCapacity) {
   EXPECT_EQ(error_of([] { sc_core::sc_start(); }),
             "spiketlm/dram: dram: read of 64 B at offset 0xfffe0 is past the capacity of 1048576 B");
   EXPECT_FALSE(ini.done);
+}
+
+// The inference boundary (tlm/boundary.md): a precharge-all at T closes the open bank (one
+// precharge, counted and charged), and every bank activates again only tRP after T, so the
+// next access finds the same state whatever ran before.
+TEST(DramTiming, InferenceBoundaryPrechargesEveryBank) {
+  Context ctx;
+  Dram* d = make_ddr4(ctx);
+  Initiator ini("ini");
+  ini.out.bind(d->in);
+  const uint64_t row0 = d->offset_of(0, 3, 5), other_bank = d->offset_of(0, 7, 2);
+  const sc_time T(100, SC_NS);   // after tRAS (32.5 ns) and tRTP of the first read
+  std::vector<int64_t> lat;
+  uint64_t pre_before = 0;
+  ini.body = [&](Initiator& i) {
+    sc_time delay;
+    lat.push_back(ps(i.read(row0, 64, delay)));   // opens row 5 of bank 3
+    ASSERT_LT(delay, T);
+    pre_before = d->find_stat("precharges")->count;
+    EXPECT_EQ(ps(ctx.attribute<Boundary>().start(T)), ps(T) + kRP);   // idle tRP after the precharge-all
+    sc_time at = T;
+    lat.push_back(ps(i.read(row0, 64, at)));       // was a hit; now the bank is closed
+    sc_time at2 = T;
+    lat.push_back(ps(i.read(other_bank, 64, at2))); // a bank that was closed: also tRP after T
+  };
+  sc_core::sc_start();
+  ASSERT_TRUE(ini.done);
+  ASSERT_EQ(lat.size(), 3u);
+  EXPECT_EQ(pre_before, 0u);
+  EXPECT_EQ(d->find_stat("precharges")->count, 1u);
+  EXPECT_EQ(d->find_stat("row_hits")->count, 0u);
+  EXPECT_EQ(d->find_stat("row_empty")->count, 3u);
+  EXPECT_EQ(lat[1], kRP + kRCD + kCL + kBurst);
+  // Both reads arrive at T; the second waits for the data bus behind the first (one burst).
+  EXPECT_EQ(lat[2], kRP + kRCD + kCL + 2 * kBurst);
+  const auto& tc = ctx.tech.component("dram_ddr4_2400", "test");
+  EXPECT_NEAR(ctx.ledger.total_pj(0, "dram"), 3 * tc.actions.at("activate").energy_pj + tc.actions.at("precharge").energy_pj +
+                                                  3 * tc.actions.at("read").energy_pj, 1e-6);
 }

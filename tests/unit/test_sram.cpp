@@ -49,7 +49,7 @@ TEST(SramTiming, BankConflictSerialisesDifferentBanksOverlap) {
   EXPECT_EQ(lat[4], 4 * kT);
   EXPECT_EQ(lat[5], 3 * kT + kT);
   EXPECT_EQ(g->find_stat("bank_conflicts")->count, 2u);
-  EXPECT_NEAR(g->find_stat("stall_ns")->value, 2.5 + 7.5, 1e-9);
+  EXPECT_NEAR(g->find_stat("stall_ns")->real(), 2.5 + 7.5, 1e-9);
   EXPECT_EQ(g->find_stat("block_accesses")->count, 5u + 8u);
 }
 

@@ -142,7 +142,7 @@ TEST(SweepSpec, ErrorsNameTheFileLineFieldAndWhatWasExpected) {
   EXPECT_EQ(load_error("e1", "axes:\n  - {key: a, values: []}\n"),
             ":3: axes[0].values: expected a non-empty list of values, got an empty list");
   EXPECT_EQ(load_error("e2", "axis:\n  - {key: a, values: [1]}\n"),
-            ":2: axis: unknown field, expected one of name, base, axes, sample, objectives, plot, max_points, out, "
+            ":2: axis: unknown field, expected one of name, base, axes, sample, objectives, plot, max_points, shards, out, "
             "slurm (did you mean 'axes'?)");
   EXPECT_EQ(load_error("e3", "axes:\n  - {key: a, range: {from: 1, to: 4}}\n"),
             ":3: axes[0].range.step: expected a step (a grid needs a finite number of values; random/lhs sample an "
