@@ -6,8 +6,19 @@
 #include <systemc>
 #include <cstdlib>
 
+#include "tlm/sanitizer.h"
+
+namespace {
+// Under AddressSanitizer, each test starts with ASan's bounds of the main stack right, whatever
+// an earlier sc_start() left (tlm/sanitizer.md).
+class MainStackRepair : public ::testing::EmptyTestEventListener {
+  void OnTestStart(const ::testing::TestInfo&) override { spiketlm::sanitizer::restore_thread_stack(); }
+};
+}  // namespace
+
 int sc_main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+  ::testing::UnitTest::GetInstance()->listeners().Append(new MainStackRepair);
   return RUN_ALL_TESTS();
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "tlm/boundary.h"
+#include "tlm/sanitizer.h"
 #include "traces/nir/temp_import.h"
 
 namespace spiketlm {
@@ -184,7 +185,13 @@ Platform& Simulation::elaborate() {
 
 void Simulation::run() {
   if (!m_top) fail("config", "run() before elaborate()");
-  sc_core::sc_start();
+  try {
+    sc_core::sc_start();
+  } catch (...) {
+    sanitizer::restore_thread_stack();  // before the error unwinds our frames (tlm/sanitizer.md)
+    throw;
+  }
+  sanitizer::restore_thread_stack();
   m_ctx->attribute<Boundary>().end(sc_core::sc_time_stamp());  // the last inference's open state (tlm/boundary.h)
   m_host.end_progress();
   if (m_vcd) {

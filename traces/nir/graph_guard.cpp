@@ -98,7 +98,8 @@ class wire_in {
     v.shape.resize(count(8));
     for (std::size_t& d : v.shape) d = u64();
     v.numbers.resize(count(sizeof(double)));
-    std::memcpy(v.numbers.data(), m_buf.data() + m_pos, v.numbers.size() * sizeof(double));
+    // memcpy from or to an empty vector's null data() is undefined, even for 0 bytes (UBSan)
+    if (!v.numbers.empty()) std::memcpy(v.numbers.data(), m_buf.data() + m_pos, v.numbers.size() * sizeof(double));
     m_pos += v.numbers.size() * sizeof(double);
     v.strings.resize(count(8));
     for (std::string& s : v.strings) s = str();
