@@ -95,3 +95,22 @@ TEST(MembraneQuantization, NarrowerMembranesCostLessLifEnergyAndArea) {
   // 1-byte membranes: less DRAM traffic than 4-byte ones.
   EXPECT_LT(table_cell(m8, "energy_by_component", "dram", "energy_uj"), table_cell(m32, "energy_by_component", "dram", "energy_uj"));
 }
+
+TEST(LifSharing, LifAreaIsTheSumOfItsPartsForC1C2C4) {
+  // One circuit's parts, FACTS.md s1 (SATA_Sim hw_kernels.py areas, um^2): 16-bit subtractor
+  // (adder kernel) 45.024, 16-bit comparator 32.424, 4-bit threshold register 17.47, and the
+  // 32-bit membrane register (sata.yaml's membrane_bits) 136.08 (tech table membrane_reg_32b).
+  // Under C#n every part is shared (hw/neuron/lif.md), so 128 / n circuits.
+  const double circuit = 45.024 + 32.424 + 17.47 + 136.08;
+  double area[3];
+  const int shares[3] = {1, 2, 4};
+  for (int i = 0; i < 3; ++i) {
+    const std::string n = std::to_string(shares[i]);
+    const Json j = run_json("run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 1 -c sata.lif.kind=lif.shared "
+                            "-c sata.lif.share=" + n, "parts" + n);
+    area[i] = table_cell(j, "area_by_module", "sata.lif", "area_um2");
+    EXPECT_NEAR(area[i], 128 / shares[i] * circuit, 1e-6) << "C#" << n;
+  }
+  EXPECT_NEAR(area[0] / area[1], 2.0, 1e-12);  // no part of the circuit stays per channel
+  EXPECT_NEAR(area[0] / area[2], 4.0, 1e-12);
+}
