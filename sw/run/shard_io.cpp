@@ -1,13 +1,12 @@
 // A shard's state as JSON (sw/run/shard.md): written with 17 significant digits, so every double
 // reads back to the same bits; read with yaml-cpp (JSON is YAML), every field checked.
 #include <cstring>
-#include <iomanip>
-#include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
 #include "sw/run/shard.h"
 #include "tlm/input.h"
+#include "tlm/report.h"
 
 namespace spiketlm {
 
@@ -15,11 +14,6 @@ namespace {
 
 constexpr int kShardVersion = 1;
 
-std::string num(double d) {
-  std::ostringstream os;
-  os << std::setprecision(17) << d;
-  return os.str();
-}
 template <class T, class F>
 std::string list(const std::vector<T>& v, F f) {
   std::string s = "[";
@@ -27,7 +21,7 @@ std::string list(const std::vector<T>& v, F f) {
   return s + "]";
 }
 std::string u64(uint64_t v) { return std::to_string(v); }
-std::string dbl(double v) { return num(v); }
+std::string dbl(double v) { return Value(v).json(); }  // the report writer's 17 digits
 
 std::string counts_json(const ShardCounts& c) {
   std::string s = "{\"ledger\": " + list(c.ledger, u64) + ", \"stats\": [";
@@ -35,13 +29,13 @@ std::string counts_json(const ShardCounts& c) {
     const Stat& t = c.stats[i];
     s += std::string(i ? ",\n    " : "\n    ") + "[" + json_escape(c.modules[i]) + ", " + json_escape(t.name) + ", " +
          json_escape(t.unit) + ", " + json_escape(t.doc) + ", " + (t.integer ? "1" : "0") + ", " + (t.time ? "1" : "0") +
-         ", " + u64(t.count) + ", " + num(t.value) + "]";
+         ", " + u64(t.count) + ", " + dbl(t.value) + "]";
   }
   return s + "]}";
 }
 
 std::string sample_json(const SampleResult& r) {
-  return "{\"seconds\": " + num(r.seconds) + ", \"regs\": " +
+  return "{\"seconds\": " + dbl(r.seconds) + ", \"regs\": " +
          list(std::vector<uint64_t>{r.irq_cause, r.status, r.err_code, r.err_layer, r.err_field, r.prediction,
                                     r.exit_timestep, r.cycles, r.dram_bytes, r.glb_bytes, r.spikes, r.spikes_in},
               u64) +
