@@ -52,10 +52,10 @@ void draw_device_state(XbarProgram& x, const CellConfig& c, const DeviceConfig& 
   SplitMix r(cfg.seed * 0x9E3779B97F4A7C15ull ^ (x.index + 0x632BE59BD9B4E019ull));
   r.next();
   const double gon = 1e-3 / d.ron_kohm, goff = 1e-3 / d.roff_kohm;
-  x.g.assign(x.level.size(), 0.0);
+  x.g.assign(size_t(x.cells()), 0.0);
   const int units = c.bit_sliced ? 1 : c.code_bits();
-  for (size_t i = 0; i < x.level.size(); ++i) {
-    const int lv = x.level[i];
+  for (size_t i = 0; i < x.g.size(); ++i) {
+    const int lv = x.level_at(int(i / size_t(x.pcols)), int(i % size_t(x.pcols)));
     double g = 0;
     for (int b = 0; b < units; ++b) {
       // One unit cell: parallel: binary cell b (2^b unit devices); sliced: the multi-level cell.
@@ -95,7 +95,7 @@ void draw_device_state(XbarProgram& x, const CellConfig& c, const DeviceConfig& 
 
 void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const CellConfig& c, const DeviceConfig& d,
                        const NonidealConfig& cfg, double* out) {
-  if (x.g.size() != x.level.size()) fail("imc", "non-ideal column model: crossbar " + std::to_string(x.index) + " has no device state");
+  if (x.g.size() != size_t(x.cells())) fail("imc", "non-ideal column model: crossbar " + std::to_string(x.index) + " has no device state");
   const int R = x.rows, P = x.pcols;
   const double V = d.read_v;
   const bool ir = cfg.ir_drop != IrDrop::none && cfg.wire_ohm > 0;

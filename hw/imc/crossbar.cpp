@@ -22,85 +22,118 @@ void flip_votes(const int8_t* w, int rows, int wcols, int wstride, const CellCon
 }
 
 namespace {
-// stored_weight() of a cell position whose levels are the slices of codes[] (halves as there).
-int64_t stored_value(const uint32_t codes[2], bool negative, bool flipped, const CellConfig& c, uint32_t cmask) {
-  const int64_t v0 = int64_t(codes[0] & cmask);
-  if (c.halves() == 2) return v0 - int64_t(codes[1] & cmask);
-  return (flipped ? c.max_code() - v0 : v0) - (negative ? c.offset() : 0);
+// Fails (one line, names `who`) unless every weight fits the cell configuration.
+void check_range(const int8_t* w, int rows, int wcols, int wstride, const CellConfig& c, const std::string& who) {
+  for (int r = 0; r < rows; ++r)
+    for (int j = 0; j < wcols; ++j) {
+      const int v = w[size_t(r) * wstride + j];
+      if (v < c.wmin() || v > c.wmax())
+        fail("imc", who + ": weight " + std::to_string(v) + " does not fit weight_bits " + std::to_string(c.weight_bits) +
+                        " (range " + std::to_string(c.wmin()) + ".." + std::to_string(c.wmax()) + ")");
+    }
+}
+
+// The cell levels of weight v (offset, flip or differential code, sliced) into lv[0 .. S x H).
+void levels_of(int v, bool flipped, const CellConfig& c, uint8_t* lv) {
+  const int S = c.slices(), sb = c.slice_bits(), H = c.halves();
+  const uint32_t smask = (1u << sb) - 1u;
+  uint32_t codes[2] = {0, 0};
+  if (c.encoding == WeightEncoding::differential) {
+    codes[0] = uint32_t(v > 0 ? v : 0);
+    codes[1] = uint32_t(v < 0 ? -v : 0);
+  } else {
+    bool n = false;
+    encode_weight(v, c, codes[0], n);
+    if (flipped) codes[0] = uint32_t(c.max_code()) - codes[0];
+  }
+  for (int h = 0; h < H; ++h)
+    for (int s = 0; s < S; ++s) lv[h * S + s] = uint8_t((codes[h] >> (s * sb)) & smask);
+}
+
+void choose_flips(const int8_t* w, int wstride, const CellConfig& c, const uint8_t* flips, XbarProgram& x) {
+  x.flip.clear();
+  if (c.encoding != WeightEncoding::flip) return;
+  x.flip.assign(size_t(x.wcols), 0);
+  if (flips) {
+    for (int j = 0; j < x.wcols; ++j) x.flip[size_t(j)] = flips[j] ? 1 : 0;
+    return;
+  }
+  std::vector<int64_t> v(size_t(x.wcols), 0);
+  flip_votes(w, x.rows, x.wcols, wstride, c, v.data());
+  for (int j = 0; j < x.wcols; ++j) x.flip[size_t(j)] = v[size_t(j)] > 0;
 }
 }  // namespace
 
 void XbarProgram::program(const int8_t* w, int nrows, int nwcols, int wstride, const CellConfig& c,
                           const std::string& who, const uint8_t* flips) {
-  const int S = c.slices(), sb = c.slice_bits(), H = c.halves();
-  const uint32_t smask = (1u << sb) - 1u;
+  check_range(w, nrows, nwcols, wstride, c, who);
   rows = nrows;
   wcols = nwcols;
-  pcols = nwcols * S * H;
-  level.assign(size_t(rows) * pcols, 0);
-  neg.assign(size_t(rows) * wcols, 0);
-  flip.assign(size_t(wcols), 0);
+  pcols = nwcols * c.slices() * c.halves();
+  sign_digital = c.encoding != WeightEncoding::differential;
+  code_mask = uint8_t(c.max_code());
   g.clear();
   g_ir.clear();
   sa_offset.clear();
-  if (c.encoding == WeightEncoding::flip) {
-    if (flips) {
-      for (int j = 0; j < wcols; ++j) flip[size_t(j)] = flips[j] ? 1 : 0;
-    } else {
-      std::vector<int64_t> v(size_t(wcols), 0);
-      flip_votes(w, rows, wcols, wstride, c, v.data());
-      for (int j = 0; j < wcols; ++j) flip[size_t(j)] = v[size_t(j)] > 0;
-    }
-  }
+  choose_flips(w, wstride, c, flips, *this);
   weight.resize(size_t(rows) * wcols);
-  const uint32_t cmask = S * sb >= 32 ? ~0u : (1u << (S * sb)) - 1u;
-  for (int r = 0; r < rows; ++r)
-    for (int j = 0; j < wcols; ++j) {
-      const int v = w[size_t(r) * wstride + j];
-      bool n = false;
-      if (v < c.wmin() || v > c.wmax())
-        fail("imc", who + ": weight " + std::to_string(v) + " does not fit weight_bits " + std::to_string(c.weight_bits) +
-                        " (range " + std::to_string(c.wmin()) + ".." + std::to_string(c.wmax()) + ")");
-      uint32_t codes[2] = {0, 0};
-      if (c.encoding == WeightEncoding::differential) {
-        codes[0] = uint32_t(v > 0 ? v : 0);
-        codes[1] = uint32_t(v < 0 ? -v : 0);
-      } else {
-        encode_weight(v, c, codes[0], n);
-        neg[size_t(r) * wcols + j] = n;
-        if (flip[size_t(j)]) codes[0] = uint32_t(c.max_code()) - codes[0];
-      }
-      for (int h = 0; h < H; ++h)
-        for (int s = 0; s < S; ++s)
-          level[size_t(r) * pcols + (size_t(j) * H + h) * S + s] = uint8_t((codes[h] >> (s * sb)) & smask);
-      // What stored_weight() reads back from these levels, from the codes directly: the slices
-      // hold the code's low S x sb bits (setup cost, issue 19: no per-cell re-read).
-      weight[size_t(r) * wcols + j] = int16_t(stored_value(codes, n, flip[size_t(j)] != 0, c, cmask));
-    }
-  // Column sums of levels, row by row (each row's levels are contiguous).
-  std::vector<int64_t> col(size_t(pcols), 0);
-  for (int r = 0; r < rows; ++r) {
-    const uint8_t* lv = level.data() + size_t(r) * pcols;
-    for (int p = 0; p < pcols; ++p) col[size_t(p)] += lv[p];
+  for (int r = 0; r < rows; ++r) std::copy(w + size_t(r) * wstride, w + size_t(r) * wstride + wcols, weight.begin() + ptrdiff_t(size_t(r) * wcols));
+  level.clear();
+  const bool direct_cells = c.encoding == WeightEncoding::offset && c.slices() == 1;
+  if (!direct_cells) {
+    level.assign(size_t(rows) * pcols, 0);
+    const int per = c.slices() * c.halves();
+    for (int r = 0; r < rows; ++r)
+      for (int j = 0; j < wcols; ++j)
+        levels_of(weight[size_t(r) * wcols + j], !flip.empty() && flip[size_t(j)] != 0, c, &level[size_t(r) * pcols + size_t(j) * per]);
   }
+  // Column sums of levels, row by row.
+  std::vector<int64_t> col(size_t(pcols), 0);
+  for (int r = 0; r < rows; ++r)
+    for (int p = 0; p < pcols; ++p) col[size_t(p)] += level_at(r, p);
   max_col_sum = 0;
   for (int64_t sum : col) max_col_sum = std::max(max_col_sum, sum);
 }
 
 void XbarProgram::hrs_count(const CellConfig& c, uint64_t& hrs, uint64_t& total) const {
-  for (uint8_t l : level) hrs += uint64_t(hrs_of_level(l, c));
-  total += uint64_t(level.size()) * uint64_t(c.unit_cells());
+  for (int r = 0; r < rows; ++r)
+    for (int p = 0; p < pcols; ++p) hrs += uint64_t(hrs_of_level(level_at(r, p), c));
+  total += cells() * uint64_t(c.unit_cells());
+}
+
+uint64_t XbarProgram::bytes() const {
+  return weight.capacity() + level.capacity() + flip.capacity() +
+         (g.capacity() + g_ir.capacity() + sa_offset.capacity()) * sizeof(double);
 }
 
 int64_t stored_weight(const XbarProgram& x, int row, int col, const CellConfig& c) {
   const int S = c.slices(), sb = c.slice_bits(), H = c.halves();
   int64_t v[2] = {0, 0};
   for (int h = 0; h < H; ++h)
-    for (int s = 0; s < S; ++s) v[h] += int64_t(x.level[size_t(row) * x.pcols + (size_t(col) * H + h) * S + s]) << (s * sb);
+    for (int s = 0; s < S; ++s) v[h] += int64_t(x.level_at(row, (col * H + h) * S + s)) << (s * sb);
   if (H == 2) return v[0] - v[1];
   if (!x.flip.empty() && x.flip[size_t(col)]) v[0] = c.max_code() - v[0];
-  return v[0] - (x.neg[size_t(row) * x.wcols + col] ? c.offset() : 0);
+  return v[0] - (x.negative(row, col) ? c.offset() : 0);
 }
+
+namespace {
+// Direct cells: acc[j] += the weight's low code bits, negc[j] += its sign bit.
+void accumulate_direct(const int8_t* __restrict w, int n, uint8_t mask, int32_t* __restrict acc,
+                       int32_t* __restrict negc) {
+  for (int j = 0; j < n; ++j) {
+    const uint8_t b = uint8_t(w[j]);
+    acc[j] += b & mask;
+    negc[j] += b >> 7;
+  }
+}
+
+void accumulate_stored(const uint8_t* __restrict lv, int pc, const int8_t* __restrict w, int wc, bool sign,
+                       int32_t* __restrict acc, int32_t* __restrict negc) {
+  for (int j = 0; j < pc; ++j) acc[j] += lv[j];
+  if (sign)
+    for (int j = 0; j < wc; ++j) negc[j] += uint8_t(w[j]) >> 7;
+}
+}  // namespace
 
 int accumulate_levels(const XbarProgram& x, const uint64_t* mask, int32_t* acc, int32_t* negc) {
   const int nw = (x.rows + 63) / 64;
@@ -112,10 +145,9 @@ int accumulate_levels(const XbarProgram& x, const uint64_t* mask, int32_t* acc, 
       const int r = w * 64 + __builtin_ctzll(m);
       m &= m - 1;
       ++active;
-      const uint8_t* lv = x.level.data() + size_t(r) * pc;
-      for (int j = 0; j < pc; ++j) acc[j] += lv[j];
-      const uint8_t* ng = x.neg.data() + size_t(r) * wc;
-      for (int j = 0; j < wc; ++j) negc[j] += ng[j];
+      const int8_t* wr = x.weight.data() + size_t(r) * wc;
+      if (x.level.empty()) accumulate_direct(wr, wc, x.code_mask, acc, negc);
+      else accumulate_stored(x.level.data() + size_t(r) * pc, pc, wr, wc, x.sign_digital, acc, negc);
     }
   }
   return active;

@@ -6,7 +6,8 @@
 //    every active input on a negative-weight cell), the code held either in one crosspoint of
 //    binary-weighted parallel cells (NICE) or bit-sliced over several columns of cell_bits
 //    each.
-//  - XbarProgram: one programmed crossbar: the level of every cell and the sign bits.
+//  - XbarProgram: one programmed crossbar: its weights, and the cell levels where they are not
+//    the weights' own low bits.
 //  - accumulate_levels(): the ideal column "current" in units of one cell step: the integer
 //    sum of the levels of the active rows (no circuit solve on this path).
 //  - DeviceConfig: conductances from Ron, Roff and the number of levels, read voltage; the
@@ -69,23 +70,37 @@ inline bool encode_weight(int w, const CellConfig& c, uint32_t& code, bool& nega
 
 // One programmed crossbar. Physical column (j * halves + h) * slices + s holds slice s (least
 // significant first) of half h (differential: 0 positive, 1 negative part) of logical column j.
+// Storage (issue 19, setup memory): one byte per weight (`weight`); the cell levels are stored
+// only when they are not the weight's own low code bits (flip or differential encoding, or
+// more than one slice); see crossbar.md, "Program storage".
 struct XbarProgram {
   int rows = 0;        // rows in use
   int wcols = 0;       // logical (weight) columns in use
   int pcols = 0;       // physical columns in use = wcols * halves * slices
-  std::vector<uint8_t> level;  // [rows][pcols]
-  std::vector<uint8_t> neg;    // [rows][wcols] 0/1
-  std::vector<uint8_t> flip;   // [wcols] 0/1 (flip encoding)
+  // The digital value of every weight as the shift-and-add reconstructs it (stored_weight(): the
+  // programmed int8 weight itself, as every weight that fits the cells is stored exactly).
+  std::vector<int8_t> weight;  // [rows][wcols]
+  std::vector<uint8_t> level;  // [rows][pcols]; empty when direct()
+  std::vector<uint8_t> flip;   // [wcols] 0/1 (flip encoding; empty otherwise)
+  uint8_t code_mask = 0;       // direct(): level = the weight's low code bits
+  bool sign_digital = true;    // offset/flip: a negative weight's cell gets 2^p subtracted digitally
   // Device state drawn once at programming by a non-ideal column model (empty = nominal).
   uint64_t index = 0;          // crossbar index on the chip (seeds its device state)
   std::vector<double> g;       // [rows][pcols] conductance of each cell position, siemens
   std::vector<double> g_ir;    // [rows][pcols] transfer conductance with IR drop (ir_drop: fast; nodal.h)
   std::vector<double> sa_offset;  // [pcols] sense-amplifier offset current, amps
-  // The digital value of every weight as the shift-and-add reconstructs it (stored_weight), and
-  // the largest column sum of levels over all rows: while the ADC cannot clip, an ideal read
+  // The largest column sum of levels over all rows: while the ADC cannot clip, an ideal read
   // equals the sum of the active rows' weights (ImcPe::read's exact path).
-  std::vector<int16_t> weight;  // [rows][wcols]
   int64_t max_col_sum = 0;
+  // Offset encoding in one slice: the level of a cell is its weight's two's-complement low
+  // p bits (w + 2^p for w < 0), so no level array is kept.
+  bool direct() const { return level.empty() && rows > 0; }
+  uint8_t level_at(int r, int pc) const {
+    return level.empty() ? uint8_t(uint8_t(weight[size_t(r) * wcols + pc]) & code_mask) : level[size_t(r) * pcols + pc];
+  }
+  // The sign bit kept digitally for the cell of weight (r, j) (offset and flip encodings).
+  bool negative(int r, int j) const { return sign_digital && weight[size_t(r) * wcols + j] < 0; }
+  uint64_t cells() const { return uint64_t(rows) * uint64_t(pcols); }
   // Program from int8 weights w[r * wstride + j], r < rows, j < wcols. Fails (one line, names
   // `who`) when a weight does not fit the cell configuration. flips[j] (flip encoding): the
   // column's choice, made over all crossbars of a PE (their currents share the column line);
@@ -94,6 +109,8 @@ struct XbarProgram {
                const uint8_t* flips = nullptr);
   // High-resistance unit cells and all unit cells of the weight-holding cells.
   void hrs_count(const CellConfig& c, uint64_t& hrs, uint64_t& total) const;
+  // Bytes this program holds (the bench's per-weight figure).
+  uint64_t bytes() const;
 };
 
 // Flip votes: votes[j] += sum over rows of flip_gain(w[r][j]) (a column flips when its total is > 0).
@@ -102,7 +119,7 @@ void flip_votes(const int8_t* w, int rows, int wcols, int wstride, const CellCon
 // Digital value of a weight read back from the program (for tests), any encoding.
 int64_t stored_weight(const XbarProgram& x, int row, int col, const CellConfig& c);
 
-// Ideal column sums: acc[pc] += level[r][pc], negc[j] += neg[r][j] for every active row r
+// Ideal column sums: acc[pc] += level(r, pc), negc[j] += negative(r, j) for every active row r
 // (bit r of mask). Returns the number of active rows.
 int accumulate_levels(const XbarProgram& x, const uint64_t* mask, int32_t* acc, int32_t* negc);
 

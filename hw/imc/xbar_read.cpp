@@ -41,11 +41,11 @@ inline uint64_t popcount_words(const uint64_t* w, int n) {
 
 // tmp[c] += v[r step] x w[r wc + c] over the rows r with a non-zero value. (Not inlined: in the
 // caller's loop nest the compiler keeps this loop's operands on the stack.)
-[[gnu::noinline]] void mac_rows(const int32_t* v, size_t step, int rows, const int16_t* w, int wc, int64_t* tmp) {
+[[gnu::noinline]] void mac_rows(const int32_t* v, size_t step, int rows, const int8_t* w, int wc, int64_t* tmp) {
   for (int r = 0; r < rows; ++r) {
     const int64_t val = v[size_t(r) * step];
     if (!val) continue;
-    const int16_t* row = w + size_t(r) * wc;
+    const int8_t* row = w + size_t(r) * wc;
     for (int c = 0; c < wc; ++c) tmp[c] += val * row[c];
   }
 }

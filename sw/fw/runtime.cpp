@@ -124,14 +124,21 @@ Runtime::Map Runtime::generated_input(size_t li, const Map& in) {
 void Runtime::write_weights(size_t li, const Map& in, LayerDesc& d) {
   const layer& L = m_b.layers[li];
   const uint64_t W = uint64_t(in.c) * d.kh * d.kw, K = d.out_c, cols = uint64_t(m_cfg.pe_cols);
-  const uint64_t tiles = (K + cols - 1) / cols;
-  const uint64_t wa = alloc(tiles * W * cols);  // before the host buffer of that size
-  std::vector<int8_t> tiled(tiles * W * cols, 0);
-  for (uint64_t k = 0; k < K; ++k)
-    for (uint64_t w = 0; w < W; ++w)
-      tiled[((k / cols) * W + w) * cols + k % cols] =
-          m_b.functional() ? L.weight[k * W + w] : synthetic_weight(m_b.seed, li, k * W + w);
-  m_hal.host_write(wa, tiled.data(), tiled.size());
+  const uint64_t tiles = (K + cols - 1) / cols, tile_bytes = W * cols;
+  const uint64_t wa = alloc(tiles * tile_bytes);  // before the host buffer of that size
+  // Written in runs of whole filter tiles of at most 1 MiB (one host write each), so the host
+  // buffer stays small whatever the layer's size (issue 19, setup memory).
+  const uint64_t run = std::max<uint64_t>(1, (uint64_t(1) << 20) / std::max<uint64_t>(tile_bytes, 1));
+  std::vector<int8_t> tiled;
+  for (uint64_t t0 = 0; t0 < tiles; t0 += run) {
+    const uint64_t t1 = std::min(tiles, t0 + run);
+    tiled.assign((t1 - t0) * tile_bytes, 0);
+    for (uint64_t k = t0 * cols; k < std::min(K, t1 * cols); ++k)
+      for (uint64_t w = 0; w < W; ++w)
+        tiled[((k / cols - t0) * W + w) * cols + k % cols] =
+            m_b.functional() ? L.weight[k * W + w] : synthetic_weight(m_b.seed, li, k * W + w);
+    m_hal.host_write(wa + t0 * tile_bytes, tiled.data(), tiled.size());
+  }
   set_addr(d.w_addr_lo, d.w_addr_hi, wa);
 }
 

@@ -73,14 +73,22 @@ PY
 done
 # Setup share (issue #19 item 6): VGG16 Tiny-ImageNet, simulation time of 1 and 3 samples (best
 # of 3 each, golden model not counted); per sample = (t3 - t1) / 2, setup = t1 - per sample;
-# the share of a 100-sample run = setup / (setup + 100 x per sample); peak RSS per weight.
+# the share of a 100-sample run = setup / (setup + 100 x per sample). Memory: the peak RSS of a
+# plain `spiketlm run` of 3 samples (the bench binary also holds the golden model's weights),
+# per weight, beside that of `spiketlm --help` (the process without a platform).
+rss_of() {  # peak RSS in MB of one command, measured by its parent
+  /usr/bin/python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)' "$@"
+}
+base_mb=$(rss_of "$build/spiketlm" --help)
 for p in sata/sata spikeflow/spikeflow; do
   l1=$(b "platforms/$p.yaml" traces/workloads/vgg16_tinyimagenet 1)
   l3=$(b "platforms/$p.yaml" traces/workloads/vgg16_tinyimagenet 3)
-  /usr/bin/python3 - "$p" "$l1" "$l3" <<'PY'
+  mb=$(rss_of "$build/spiketlm" run "platforms/$p.yaml" --trace traces/workloads/vgg16_tinyimagenet -c run.samples=3 -q)
+  /usr/bin/python3 - "$p" "$l1" "$l3" "$mb" "$base_mb" <<'PY'
 import re, sys
 sim = lambda line: float(re.search(r"\| sim ([0-9.]+) s", line).group(1))
-rss = lambda line: float(re.search(r"peak RSS ([0-9.]+) MB", line).group(1))
 t1, t3 = sim(sys.argv[2]), sim(sys.argv[3])
 per = (t3 - t1) / 2
 setup = max(t1 - per, 0.0)
@@ -88,9 +96,11 @@ import yaml
 layers = yaml.safe_load(open("traces/workloads/vgg16_tinyimagenet/trace.yaml"))["layers"]
 weights = sum(l["in_channels"] * l["out_channels"] * l["kernel"] ** 2 if l["type"] == "conv2d" else
               l["in_features"] * l["out_features"] if l["type"] == "linear" else 0 for l in layers)
+mb, base = float(sys.argv[4]), float(sys.argv[5])
 print(f"setup {sys.argv[1].split('/')[0]} vgg16_tinyimagenet: {setup:.3f} s setup, {per:.3f} s per sample, "
-      f"{100 * setup / (setup + 100 * per):.1f} % of a 100-sample run (target < 10 %); peak RSS "
-      f"{rss(sys.argv[3]):.0f} MB = {rss(sys.argv[3]) * 1e6 / weights:.1f} B per weight (target <= 1.5 resident)")
+      f"{100 * setup / (setup + 100 * per):.1f} % of a 100-sample run (target < 10 %); spiketlm run peak RSS "
+      f"{mb:.0f} MB = {mb * 1e6 / weights:.2f} B per weight (target <= 1.5), of which the bare process "
+      f"{base:.0f} MB = {base * 1e6 / weights:.2f} B per weight")
 PY
 done
 # Instructions of two builds side by side (load-independent; needs valgrind, not run here):

@@ -82,6 +82,48 @@ void check_exact(PeFixture& f, int seed) {
 
 }  // namespace
 
+// The program holds one byte per weight when the cell levels are the weights' own code bits
+// (offset encoding, one slice: issue 19's setup memory), and its column sums are those of the
+// offset codes computed here from encode_weight(): acc[j] = sum of codes of the active rows,
+// negc[j] = active rows with a negative weight. Other encodings keep their levels as well.
+TEST(ImcCrossbar, DirectProgramHoldsOneBytePerWeightAndSumsTheOffsetCodes) {
+  for (int wb : {8, 5}) {
+    CellConfig c;
+    c.weight_bits = wb;
+    const int rows = 100, wc = 37;
+    std::mt19937 rng{uint32_t(wb)};
+    std::vector<int8_t> w(size_t(rows) * wc);
+    for (auto& v : w) v = int8_t(int(c.wmin()) + int(rng() % uint32_t(c.wmax() - c.wmin() + 1)));
+    XbarProgram x;
+    x.program(w.data(), rows, wc, wc, c, "test");
+    EXPECT_TRUE(x.direct());
+    EXPECT_EQ(x.bytes(), uint64_t(rows) * wc);  // the weights alone
+    const uint64_t mask[2] = {rng() | (uint64_t(rng()) << 32), uint64_t(rng()) & ((uint64_t(1) << 36) - 1)};
+    std::vector<int32_t> acc(size_t(wc), 0), negc(size_t(wc), 0), eacc(size_t(wc), 0), enegc(size_t(wc), 0);
+    int eactive = 0;
+    for (int r = 0; r < rows; ++r) {
+      if (!((mask[r / 64] >> (r % 64)) & 1)) continue;
+      ++eactive;
+      for (int j = 0; j < wc; ++j) {
+        uint32_t code = 0;
+        bool n = false;
+        ASSERT_TRUE(encode_weight(w[size_t(r) * wc + size_t(j)], c, code, n));
+        eacc[size_t(j)] += int32_t(code);
+        enegc[size_t(j)] += n;
+      }
+    }
+    EXPECT_EQ(accumulate_levels(x, mask, acc.data(), negc.data()), eactive);
+    EXPECT_EQ(acc, eacc) << "weight_bits " << wb;
+    EXPECT_EQ(negc, enegc) << "weight_bits " << wb;
+    CellConfig f = c;
+    f.encoding = WeightEncoding::flip;
+    XbarProgram y;
+    y.program(w.data(), rows, wc, wc, f, "test");
+    EXPECT_FALSE(y.direct());
+    EXPECT_EQ(y.level.size(), size_t(rows) * wc);
+  }
+}
+
 TEST(ImcCrossbar, OffsetEncodingStoresEverySignedWeight) {
   for (int cb : {0, 1, 2, 3, 7}) {
     CellConfig c;
@@ -93,11 +135,11 @@ TEST(ImcCrossbar, OffsetEncodingStoresEverySignedWeight) {
     x.program(w.data(), 256, 1, 1, c, "test");
     for (int r = 0; r < 256; ++r) {
       EXPECT_EQ(stored_weight(x, r, 0, c), r - 128) << "cell_bits " << cb;
-      const uint32_t code = x.level[size_t(r) * x.pcols];  // first slice
+      const uint32_t code = x.level_at(r, 0);  // first slice
       if (cb == 0) {
         // SpikeSim's offset encoding: a negative w is stored as w + 2^7, its sign digitally.
         EXPECT_EQ(int(code), r - 128 < 0 ? r - 128 + 128 : r - 128);
-        EXPECT_EQ(x.neg[size_t(r)], r < 128);
+        EXPECT_EQ(x.negative(r, 0), r < 128);
       }
     }
     EXPECT_EQ(x.pcols, c.slices());
@@ -281,7 +323,7 @@ TEST(ImcCrossbar, WeightTableAndColumnBoundMatchTheLevels) {
         int64_t best = 0;
         for (int p = 0; p < x.pcols; ++p) {
           int64_t s = 0;
-          for (int r = 0; r < rows; ++r) s += x.level[size_t(r) * x.pcols + size_t(p)];
+          for (int r = 0; r < rows; ++r) s += x.level_at(r, p);
           best = std::max(best, s);
         }
         EXPECT_EQ(x.max_col_sum, best) << "encoding " << int(e) << " bits " << wb << " cell_bits " << cb;

@@ -239,7 +239,7 @@ TEST(ImcDevice, SameSeedSameStateDifferentSeedsSpreadAsSigma) {
   double nominal = 0, var = 0;
   const double gon = 1e-3 / d.ron_kohm, goff = 1e-3 / d.roff_kohm;
   for (int r = 0; r < 64; ++r) {
-    const int lv = x.level[size_t(r) * 64];
+    const int lv = x.level_at(r, 0);
     for (int b = 0; b < 7; ++b) {
       const double gu = double(1 << b) * (((lv >> b) & 1) ? gon : goff);
       nominal += gu * d.read_v;
