@@ -30,6 +30,8 @@ const char* kRun =
     "  --shards N [--shard-dir DIR]  split the samples into N processes on this machine's cores and merge\n"
     "                            them: the report is the unsharded one, byte for byte (spiketlm merge --help)\n"
     "  --shard-state FILE        also write this run's state for spiketlm merge\n"
+    "  --shard-plan              with --shards N --shard-dir DIR: write the shard folders (each run.sh runs\n"
+    "                            one shard, e.g. as a cluster task) and stop; then spiketlm merge DIR/shard_*\n"
     "examples:\n"
     "  spiketlm run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 20\n"
     "  spiketlm run platforms/sata/sata.yaml --trace traces/fmnist_snn -c sata.lif.membrane_bits=8 --json run.json\n"

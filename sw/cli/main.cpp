@@ -72,6 +72,7 @@ struct Args {
   std::string json, csv, dump_config;
   int shards = 0;                   // run --shards N
   std::string shard_dir, shard_state;
+  bool shard_plan = false;          // run --shards N --shard-dir DIR --shard-plan: write the shard folders only
   std::vector<std::string> shard_words;   // run: the command line the shards run (sw/cli/shard_command.h)
   std::vector<std::string> tech;   // list: technology tables for describing kinds
   std::string format = "text";     // list: text | md
@@ -95,6 +96,7 @@ std::vector<std::string> shard_words(int argc, char** argv) {
     for (const char* no : {"--vcd", "--txlog", "--dump-config", "--shard-state", "--cosim", "--cosim-exec", "--trace-filter"})
       if (s == no) usage_error("run", s + ": not with --shards (each shard would write it), expected a run without it");
     if (s == "--shards" || s == "--shard-dir" || s == "--json" || s == "--csv" || s == "--samples") ++i;
+    else if (s == "--shard-plan") continue;
     else if (s == "-c" && (v.rfind("run.samples=", 0) == 0 || v.rfind("run.first_sample=", 0) == 0)) ++i;
     else if (s == "-q" || s == "--quiet" || s == "--full" || s == "--progress" || s == "--no-progress") continue;
     else w.push_back(s);
@@ -133,6 +135,7 @@ bool run_option(Args& a, const std::string& s, const std::function<std::string()
   else if (s == "--shards" && a.command == "run") a.shards = shard_count(value());
   else if (s == "--shard-dir" && a.command == "run") a.shard_dir = value();
   else if (s == "--shard-state" && a.command == "run") a.shard_state = value();
+  else if (s == "--shard-plan" && a.command == "run") a.shard_plan = true;
   else return false;
   return true;
 }
@@ -184,6 +187,8 @@ Args parse(int argc, char** argv) {
   }
   if (cosim && !fw) a.req.run_params.push_back({"run.firmware", "external"});
   // Progress on stderr (sw/run/progress.h): forced from the start, or on a terminal after 2 s.
+  if (a.shard_plan && (a.shards == 0 || a.shard_dir.empty()))
+    usage_error("run", "--shard-plan: expected --shards N and --shard-dir DIR with it");
   if (a.shards > 0) a.shard_words = shard_words(argc, argv);
   if (a.progress == 1) a.req.progress_delay_s = 0;
   else if (a.progress == -1 && !a.quiet && isatty(2)) a.req.progress_delay_s = 2;
@@ -196,7 +201,8 @@ Args parse(int argc, char** argv) {
 // put in place only after the run succeeded (tlm/output.h).
 int cmd_run(const Args& a, const std::function<void(Report&)>& before_output = nullptr) {
   if (a.req.config.empty()) usage_error("run", "missing CONFIG.yaml, expected spiketlm run CONFIG.yaml [options]");
-  if (a.shards > 0) return cli::run_shards(a.req, a.shard_words, a.shards, a.shard_dir, {a.json, a.csv, "", a.quiet, a.full});
+  if (a.shards > 0)
+    return cli::run_shards(a.req, a.shard_words, a.shards, a.shard_dir, {a.json, a.csv, "", a.quiet, a.full}, a.shard_plan);
   OutputSet& out = OutputSet::process();
   if (!a.dump_config.empty()) out.claim(a.dump_config, "--dump-config");
   if (!a.json.empty()) out.claim(a.json, "--json");

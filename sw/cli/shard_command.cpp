@@ -125,8 +125,8 @@ std::vector<ShardPlan> prepare(const std::string& root, const std::vector<std::s
 }  // namespace
 
 int run_shards(const RunRequest& req, const std::vector<std::string>& words, int shards, std::string shard_dir,
-               const ReportOutputs& out) {
-  claim_outputs(out);
+               const ReportOutputs& out, bool plan_only) {
+  if (!plan_only) claim_outputs(out);
   const auto [first, total] = sample_range(req);
   if (total < 0) return 1;
   if (shards > total)
@@ -147,6 +147,12 @@ int run_shards(const RunRequest& req, const std::vector<std::string>& words, int
     }
   } remove{keep ? std::string() : shard_dir};
   const std::vector<ShardPlan> plan = prepare(shard_dir, words, first, total, shards);
+  if (plan_only) {
+    if (!out.quiet)
+      std::cout << shards << " shards in " << shard_dir << ": run each shard_NNN/run.sh (or task.sh on the folder), then "
+                << "spiketlm merge " << shard_dir << "/shard_*\n";
+    return 0;
+  }
   std::vector<dse::Task> tasks;
   for (size_t i = 0; i < plan.size(); ++i) tasks.push_back({int64_t(i), plan[i].dir});
   std::string failure;

@@ -2,6 +2,7 @@
 
 #include "sw/dse/command.h"
 #include "sw/dse/report_reader.h"
+#include "sw/dse/shard_tasks.h"
 #include "sw/dse/slurm_backend.h"
 #include "tlm/error.h"
 
@@ -35,11 +36,18 @@ int refresh(Store& st, const SweepFolder& f, const std::map<std::string, std::st
   int changed = 0;
   for (const PointRow& p : st.points()) {
     if (p.state == "done") continue;
-    const Outcome::Kind k = read_outcome(f.point_dir(p.point)).kind;
+    Outcome::Kind k = read_outcome(f.point_dir(p.point)).kind;
+    if (k == Outcome::none && p.state == "queued") {  // its shards as array tasks, if it has them
+      if (settle_sharded(st, f, p, queue)) {
+        ++changed;
+        continue;
+      }
+      k = read_outcome(f.point_dir(p.point)).kind;  // merged just now?
+    }
     if (k == Outcome::done || (k == Outcome::failed && p.state != "failed")) {
       record_outcome(st, f, p.point);  // a failed point whose run.sh was rerun by hand counts too
       ++changed;
-    } else if (k == Outcome::none && p.state == "queued" && queue && !queue->count(p.job)) {
+    } else if (k == Outcome::none && p.state == "queued" && queue && !jobs_in_queue(p.job, *queue)) {
       st.record_failed(p.point, Value(),
                        "Slurm task " + p.job + " ended without a result or an exit status (cancelled before it "
                        "started, node failure, ...): see " + slurm_log(p.job), -1);

@@ -249,7 +249,6 @@ void read_rest(const Reader& r, const YAML::Node& root, SweepSpec& s) {
   if (root["max_points"]) s.max_points = r.integer(root["max_points"], "max_points", 1);
   if (root["shards"]) {
     s.shards = r.integer(root["shards"], "shards", 1);
-    s.slurm.cpus = int(std::min<int64_t>(s.shards, 1024));  // a point's shards run in its task (slurm.cpus overrides)
   }
   if (root["out"]) s.out = absolute_from(s.dir, r.scalar(root["out"], "out"));
   if (const YAML::Node p = root["plot"]) {

@@ -19,6 +19,7 @@
 #include "sw/dse/plot.h"
 #include "sw/dse/progress.h"
 #include "sw/dse/results.h"
+#include "sw/dse/shard_tasks.h"
 #include "sw/dse/slurm_backend.h"
 #include "sw/dse/subprocess.h"
 #include "sw/dse/summary.h"
@@ -98,6 +99,29 @@ std::vector<Task> select_tasks(Store& st, const SweepFolder& f, bool retry_faile
   return t;
 }
 
+// Slurm with shards: N > 1: each point's shards are array tasks of their own (their folders
+// written first, by `spiketlm run ... --shard-plan`); a point whose shards cannot be planned
+// fails with the reason. A retried point re-runs only the shards that are not done.
+std::vector<Task> shard_level_tasks(Session& ss, const SweepSpec& s, const std::vector<Point>& pts,
+                                    const std::vector<Task>& points) {
+  std::vector<Task> t;
+  const std::string exe = self_exe();
+  for (const Task& pt : points) {
+    if (shard_dirs(pt.dir).empty()) {
+      const auto p = std::find_if(pts.begin(), pts.end(), [&](const Point& q) { return q.index == pt.point; });
+      const std::string why = plan_shards(pt.dir, point_argv(s, *p, exe));
+      if (!why.empty()) {
+        ss.store->record_failed(pt.point, int64_t(1), why, -1);
+        continue;
+      }
+    }
+    const std::vector<Task> sh = shard_tasks(pt.point, pt.dir);
+    if (sh.empty()) ss.store->mark({pt.point}, "queued", {""});  // every shard done: only the merge is left
+    t.insert(t.end(), sh.begin(), sh.end());
+  }
+  return t;
+}
+
 void run_locally(Session& ss, const std::vector<Task>& tasks, int jobs, Progress& prog) {
   Store& st = *ss.store;
   const int64_t total = int64_t(st.points().size());
@@ -118,7 +142,7 @@ void run_locally(Session& ss, const std::vector<Task>& tasks, int jobs, Progress
 std::map<std::string, int64_t> slurm_counts(Store& st, const std::map<std::string, std::string>& q) {
   auto c = st.counts();
   for (const auto& p : st.points())
-    if (p.state == "queued" && q.count(p.job) && q.at(p.job) == "RUNNING") {
+    if (std::string state; p.state == "queued" && jobs_in_queue(p.job, q, &state) && state == "RUNNING") {
       --c["queued"];
       ++c["running"];
     }
@@ -143,23 +167,43 @@ void wait_slurm(Session& ss, const SweepSpec& s, Progress& prog) {
   }
 }
 
-void run_on_slurm(Session& ss, const SweepSpec& s, const std::vector<Task>& tasks, bool wait, Progress& prog) {
-  if (!tasks.empty()) {
-    for (const auto& t : tasks) clear_outcome(t.dir);
-    std::vector<int64_t> ids;
-    for (const auto& t : tasks) ids.push_back(t.point);
-    std::vector<std::string> partial, jobs;
-    try {
-      jobs = submit_slurm(ss.folder, s, tasks, &partial);
-    } catch (...) {
-      ss.store->mark({ids.begin(), ids.begin() + long(partial.size())}, "queued", partial);  // earlier chunks went
-      throw;
+// The points of `tasks` in order, and the array tasks of each (comma-separated: a sharded
+// point's shards are tasks of their own).
+void group_jobs(const std::vector<Task>& tasks, const std::vector<std::string>& jobs, std::vector<int64_t>& ids,
+                std::vector<std::string>& joined) {
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (ids.empty() || ids.back() != tasks[i].point) {
+      ids.push_back(tasks[i].point);
+      joined.emplace_back();
     }
-    ss.store->mark(ids, "queued", jobs);
-    std::cout << "sweep " << s.name << ": submitted " << tasks.size() << " points as Slurm job "
-              << jobs.front().substr(0, jobs.front().find('_')) << (jobs.size() > kMaxArray ? " and more" : "")
-              << std::endl;
+    joined.back() += (joined.back().empty() ? "" : ",") + jobs[i];
   }
+}
+
+void submit(Session& ss, const SweepSpec& s, const std::vector<Task>& tasks) {
+  std::vector<std::string> partial, jobs, joined;
+  std::vector<int64_t> ids;
+  try {
+    jobs = submit_slurm(ss.folder, s, tasks, &partial);
+  } catch (...) {
+    group_jobs(tasks, partial, ids, joined);  // earlier chunks went
+    ss.store->mark(ids, "queued", joined);
+    throw;
+  }
+  group_jobs(tasks, jobs, ids, joined);
+  ss.store->mark(ids, "queued", joined);
+  std::cout << "sweep " << s.name << ": submitted " << ids.size() << " points"
+            << (s.shards > 1 ? " (" + std::to_string(tasks.size()) + " shard tasks)" : std::string()) << " as Slurm job "
+            << jobs.front().substr(0, jobs.front().find('_')) << (jobs.size() > kMaxArray ? " and more" : "")
+            << std::endl;
+}
+
+void run_on_slurm(Session& ss, const SweepSpec& s, const std::vector<Point>& pts, std::vector<Task> tasks, bool wait,
+                  Progress& prog) {
+  for (const auto& t : tasks) clear_outcome(t.dir);
+  if (s.shards > 1) tasks = shard_level_tasks(ss, s, pts, tasks);
+  for (const auto& t : tasks) clear_outcome(t.dir);
+  if (!tasks.empty()) submit(ss, s, tasks);
   if (ss.store->counts()["queued"] == 0) return;
   if (wait) wait_slurm(ss, s, prog);
   else std::cout << "not waiting: `spiketlm sweep " << s.file << " --collect` gathers the results" << std::endl;
@@ -202,7 +246,7 @@ int run_sweep(const std::string& file, const SweepOptions& o) {
     // A sharded point runs its shards on the cores itself: fewer points at a time.
     const int jobs = o.jobs > 0 ? o.jobs : std::max<int>(1, default_jobs() / int(std::min<int64_t>(s.shards, 1024)));
     if (o.backend == "local" && !tasks.empty()) run_locally(ss, tasks, jobs, prog);
-    if (o.backend == "slurm") run_on_slurm(ss, s, tasks, o.wait, prog);
+    if (o.backend == "slurm") run_on_slurm(ss, s, pts, tasks, o.wait, prog);
     prog.finish();
   }
   return finish(ss, s, pts);

@@ -2,6 +2,7 @@
 // byte for byte, on SATA and SpikeFlow; bad merges are one-line errors that write nothing.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "tests/cli.h"
@@ -136,4 +137,30 @@ TEST(Shard, ShardsOptionsAreCheckedBeforeAnythingRuns) {
   const CliResult zero = cli(kSataRun + " --shards 0");
   EXPECT_EQ(zero.code, 1);
   EXPECT_EQ(zero.err, "spiketlm: run: --shards: expected a number of shards in 1..4096, got '0' (see spiketlm run --help)\n");
+}
+
+// --shard-plan writes the shard folders and runs nothing; each shard's run.sh, run anywhere,
+// writes its state, and their merge is the unsharded run's report byte for byte (the sweep's
+// Slurm backend runs shards this way: tests/slurm/slurm_sweep.sh). Without --shards and
+// --shard-dir it is a usage error.
+TEST(Shard, APlannedShardRunsItsRunScriptAndMergesIntoTheRun) {
+  const std::string d = scratch("shard_plan");
+  const CliResult full = cli(kSataRun + " --samples 5 --json " + d + "/full.json -q");
+  ASSERT_EQ(full.code, 0) << full.err;
+  const CliResult plan = cli(kSataRun + " --samples 5 --shards 2 --shard-dir " + d + "/sh --shard-plan --json " + d +
+                             "/never.json");
+  ASSERT_EQ(plan.code, 0) << plan.err;
+  EXPECT_EQ(plan.out, "2 shards in " + d + "/sh: run each shard_NNN/run.sh (or task.sh on the folder), then spiketlm merge " +
+                          d + "/sh/shard_*\n");
+  EXPECT_FALSE(std::filesystem::exists(d + "/never.json"));
+  for (const char* s : {"shard_000", "shard_001"}) {
+    EXPECT_FALSE(std::filesystem::exists(d + "/sh/" + s + "/shard.json")) << s;
+    ASSERT_EQ(std::system(("/bin/sh " + d + "/sh/" + s + "/run.sh").c_str()), 0) << s;
+  }
+  const CliResult m = cli("merge " + d + "/sh/shard_001 " + d + "/sh/shard_000 --json " + d + "/merged.json -q");
+  ASSERT_EQ(m.code, 0) << m.err;
+  EXPECT_EQ(slurp(d + "/merged.json"), slurp(d + "/full.json"));
+  const CliResult alone = cli(kSataRun + " --samples 5 --shards 2 --shard-plan");
+  EXPECT_EQ(alone.code, 1);
+  EXPECT_EQ(alone.err, "spiketlm: run: --shard-plan: expected --shards N and --shard-dir DIR with it (see spiketlm run --help)\n");
 }

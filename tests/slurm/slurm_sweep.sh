@@ -9,7 +9,11 @@
 #      cancelled with scancel: waiting ends with that point failed (exit code 1, listed) and
 #      the others done; --retry-failed runs that point alone and completes the sweep, and no
 #      finished point ran twice (attempts in sweep.db);
-#   3. stops the daemons.
+#   3. the same points as tests/slurm/sweep_shards.yaml, each split into 3 shards that run as
+#      array tasks of their own and are merged by the driver: every point's report.json is
+#      byte-identical to the unsharded local one; one shard task cancelled fails its point,
+#      and --retry-failed runs that shard alone;
+#   4. stops the daemons.
 # Exits 77 (CTest: skipped) with the reason where the daemons cannot start (not root, Slurm or
 # munge not installed, a daemon failing). Usage: tests/slurm/slurm_sweep.sh BUILD_DIR
 set -euo pipefail
@@ -74,7 +78,35 @@ grep -q "4 done, 0 failed" "$tmp/retry.out" || fail "after --retry-failed: $(cat
 [ "$(attempts "$tmp/cancel/sweep.db")" = "0:1 1:1 2:1 3:2" ] || fail "attempts $(attempts "$tmp/cancel/sweep.db")"
 cmp "$tmp/local/points/0003/report.json" "$tmp/cancel/points/0003/report.json" || fail "retried point differs"
 
-echo "== 3. stop"
+echo "== 3. shards as array tasks"
+shards=$root/tests/slurm/sweep_shards.yaml
+"$spiketlm" sweep "$shards" --out "$tmp/shards" --backend slurm --poll 1 >"$tmp/shards.out" 2>&1 ||
+  fail "sharded slurm sweep: $(cat "$tmp/shards.out")"
+grep -q "submitted 4 points (12 shard tasks) as Slurm job" "$tmp/shards.out" || fail "no shard tasks in: $(cat "$tmp/shards.out")"
+for p in 0 1 2 3; do
+  [ -f "$tmp/shards/points/000$p/shards/shard_002/shard.json" ] || fail "point $p: no shard_002/shard.json"
+  cmp "$tmp/local/points/000$p/report.json" "$tmp/shards/points/000$p/report.json" || fail "sharded point $p differs"
+done
+"$spiketlm" sweep "$shards" --out "$tmp/shcancel" --backend slurm --no-wait --throttle 1 >"$tmp/shsubmit.out" 2>&1 ||
+  fail "sharded submission: $(cat "$tmp/shsubmit.out")"
+job=$(sed -n 's/.*as Slurm job \([0-9]*\).*/\1/p' "$tmp/shsubmit.out")
+[ -n "$job" ] || fail "no job id in: $(cat "$tmp/shsubmit.out")"
+scancel "${job}_5"   # point 1, shard 2
+set +e
+"$spiketlm" sweep "$shards" --out "$tmp/shcancel" --backend slurm --poll 1 >"$tmp/shwait.out" 2>"$tmp/shwait.err"
+rc=$?
+set -e
+[ $rc = 1 ] || fail "waiting on a sharded sweep with a cancelled task: exit code $rc, expected 1"
+grep -q "3 done, 1 failed" "$tmp/shwait.out" || fail "after scancel of a shard: $(cat "$tmp/shwait.out")"
+grep -q "sweep point 1 failed: shard 2 ended without a result" "$tmp/shwait.err" ||
+  fail "cancelled shard not listed: $(cat "$tmp/shwait.err")"
+"$spiketlm" sweep "$shards" --out "$tmp/shcancel" --backend slurm --retry-failed --poll 1 >"$tmp/shretry.out" 2>&1 ||
+  fail "sharded --retry-failed: $(cat "$tmp/shretry.out")"
+grep -q "submitted 1 points (1 shard tasks)" "$tmp/shretry.out" || fail "--retry-failed ran other shards: $(cat "$tmp/shretry.out")"
+grep -q "4 done, 0 failed" "$tmp/shretry.out" || fail "after the shard's retry: $(cat "$tmp/shretry.out")"
+cmp "$tmp/local/points/0001/report.json" "$tmp/shcancel/points/0001/report.json" || fail "retried sharded point differs"
+
+echo "== 4. stop"
 slurm_stop
 slurm_dir=""
 echo "PASS: Slurm sweep test in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
