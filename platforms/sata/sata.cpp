@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "hw/neuron/network_mode.h"
+#include "platforms/sata/sata_sim_accounting.h"
 #include "traces/src/golden.h"
 
 namespace spiketlm {
@@ -28,6 +29,10 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   m_seq = make_child<Controller>("seq", "sequencer");
   m_cpu = make_child<Cpu>("cpu", "cpu");
   m_exit = make_child<ExitUnit>("exit", "exit.entropy");
+  m_accounting = param_string("accounting", "physical",
+                              {"physical: the ledger alone; sata_sim: also SATA_Sim's accounting of the run's counts "
+                               "(table sata_sim_accounting, platforms/sata/sata_sim_accounting.md)",
+                               "", -1e300, 1e300, {"physical", "sata_sim"}});
 
   m_bus->map(*m_dram, "dram");
   m_bus->map(*m_glb_w, "glb_weight");
@@ -123,6 +128,26 @@ void Sata::finish(const RunResults& run, Report& r) {
   const auto& st = m_exec->layer_stats();
   for (size_t i = 0; i < st.size() && i < lod.size(); ++i) acc[size_t(lod[i])] += st[i].accumulates;
   report_flops(r, m_bundle, acc, n, (e.dynamic_total_pj + e.leakage_total_pj) * per);
+  if (m_accounting == "sata_sim") report_peer_accounting(run, r);
+}
+
+// SATA_Sim's accounting of this run's counts (statistics, merged ones after a shard merge).
+void Sata::report_peer_accounting(const RunResults& run, Report& r) const {
+  auto stat = [](const AddressTarget* t, const char* name) {
+    const Stat* s = dynamic_cast<const Module&>(*t).find_stat(name);
+    return s ? s->count : uint64_t(0);
+  };
+  SataSimCounts c;
+  for (const auto& s : run.samples) c.cycles += double(s.cycles);
+  c.pes = double(m_pe->rows()) * m_pe->cols();
+  c.clock_mhz = 1e-6 / m_seq->clock().to_seconds();
+  c.accumulates = m_pe->find_stat("accumulates")->count;
+  c.lif_updates = m_lif->find_stat("updates")->count;
+  c.dram_bytes = stat(m_dram, "bytes_read") + stat(m_dram, "bytes_written");
+  c.ifmap_read_bytes = stat(m_glb_i, "bytes_read");
+  c.weight_read_bytes = stat(m_glb_w, "bytes_read");
+  c.ofmap_write_bytes = stat(m_glb_o, "bytes_written");
+  report_sata_sim_accounting(c, ctx().tech, int(run.samples.size()), r);
 }
 
 // On-chip area by component (the ledger's areas: PEs, scratchpads, LIF units, global buffers,

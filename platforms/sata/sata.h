@@ -52,6 +52,8 @@ class Sata : public Platform {
   Cpu* m_cpu;
   ExitUnit* m_exit;
   int m_requantized = 0;
+  std::string m_accounting;   // physical, or sata_sim: a second table (sata_sim_accounting.h)
+  void report_peer_accounting(const RunResults& run, Report& r) const;
   // The "energy by component" categories, assigned to the units (sata.cpp).
   EnergyCategories m_energy{{"dram", "glb_weight", "glb_ifmap", "glb_ofmap", "scratchpads", "accumulate", "lif",
                              "interconnect", "control"}};
