@@ -330,7 +330,8 @@ def exp_a_dataflow(d, stage):
           "once per filter tile (details below).")
     e.text += [
         "`traces/workloads/vgg9_tinyimagenet` (spike rate 0.1 at every layer, SATA_Sim's global sparsity), "
-        "1 sample, `--timesteps T`; OS = `platforms/sata/sata.yaml`, TB = `platforms/sata/sata_tick_batch.yaml`. "
+        "1 sample, `--timesteps T`; OS = `platforms/sata/sata.yaml`, TB = `platforms/sata/sata_tick_batch.yaml` "
+        "(physical accounting, the default). "
         "Memory-movement energy = DRAM + the three GLBs + PE scratchpads; *dynamic* counts accesses only "
         "(energy_by_action without leakage), *with leakage* adds the buffers' leakage over the run "
         "(breakdown.memory_energy_uj). Energies in uJ per inference; 8-bit = `-c sata.lif.membrane_bits=8`.", ""]
@@ -415,9 +416,10 @@ def exp_b_lif_share(d, stage):
         csv_rows.append([n] + vals + [tot, r.s("lif_share_of_compute_pct")])
     e.csv = (["config"] + [c + "_uj" for c in comps] + ["total_uj", "lif_share_of_compute_pct"], csv_rows)
     e.text += [f"Energy by component (uJ per inference; Fashion-MNIST over {d.meta['GN']} samples, VGG9 Tiny "
-               f"ImageNet one sample at T = 4). LIF share = LIF / (accumulate + LIF).", ""]
+               f"ImageNet one sample at T = 4); physical accounting, OS = `platforms/sata/sata.yaml`, tick-batch = "
+               f"`platforms/sata/sata_tick_batch.yaml`. LIF share = LIF / (accumulate + LIF).", ""]
     e.text += md_table(["config"] + comps + ["total", "LIF share of compute"], table)
-    e.text += ["", f"SpikeFlow (Fashion-MNIST, physical counting): the IMC neurons are {pct(sf_share)} of the IMC "
+    e.text += ["", f"SpikeFlow (Fashion-MNIST, physical counting, `platforms/spikeflow/spikeflow.yaml`): the IMC neurons are {pct(sf_share)} of the IMC "
                f"energy: SpikeSim charges a neuron per update (FACTS.md s2), not per clock, and the crossbars, ADCs "
                f"and the tile buffer dominate.", ""]
     P = plt()
@@ -515,8 +517,10 @@ def exp_c_lif_sharing(d, stage):
               f"C#4: neuron energy {pct(dE)}, neuron power {pct(change(f4['P'], fv[0]['P']))}, LIF + membrane area "
               f"{pct(change(f4['A'], fv[0]['A']))}; accuracy {fv[0]['acc']:.1f} / "
               f"{fv[1]['acc'] if fv[1] else float('nan'):.1f} / {f4['acc']:.1f} %", why)
-    e.text += [f"Each C#n network (traces/fmnist_snn, _c2, _c4) on its own hardware (SATA `lif.shared`, SpikeFlow "
-               f"`neuron.imc.shared`), {N} samples, output-stationary SATA. LIF power = LIF energy / latency. "
+    e.text += [f"Each C#n network (traces/fmnist_snn, _c2, _c4) on its own hardware (`platforms/sata/sata.yaml` with "
+               f"`-c sata.lif.kind=lif.shared -c sata.lif.share=n`, `platforms/spikeflow/spikeflow.yaml` with "
+               f"`-c spikeflow.tile.lif.kind=neuron.imc.shared -c spikeflow.tile.lif.share=n`; physical accounting), "
+               f"{N} samples, output-stationary SATA. LIF power = LIF energy / latency. "
                f"SpikeFlow's LIF area = membrane memory + LIF circuits (area_by_component membrane_memory + lif_circuit_area_um2).", ""]
     e.text += md_table(["config", "accuracy", "LIF energy (uJ)", "vs C#1", "LIF power (mW)", "vs C#1",
                         "LIF area (um^2)", "vs C#1", "latency (us)"], rows)
@@ -701,7 +705,8 @@ def exp_e_dtsnn(d, stage):
               f"work scale with the timesteps run; the inference energy also carries the DRAM background power over "
               f"the latency.")
     e.text += [f"Fashion-MNIST SNN (traces/fmnist_snn), {N} samples, T = 4, `--exit-threshold THETA` (exit when "
-               f"1 - H > theta, FACTS.md s5); 'static' = no exit. Energy in uJ and latency in us per inference; "
+               f"1 - H > theta, FACTS.md s5); 'static' = no exit. SATA = `platforms/sata/sata.yaml` (output-stationary), "
+               f"SpikeFlow = `platforms/spikeflow/spikeflow.yaml`; physical accounting. Energy in uJ and latency in us per inference; "
                f"EDP in J s.", ""]
     e.text += md_table(["platform", "threshold", "accuracy", "average T", "energy (uJ)", "latency (us)",
                         "energy vs static", "EDP (J s)"], table)
@@ -903,7 +908,7 @@ def exp_g_ann(d, stage):
                   (("Same chip model and tech tables for both; the SNN moves its data once per timestep, the ANN once "
                     "with multi-bit activations. " if p == "sata" else
                     "Same crossbars, ADCs, buffers and tech table for both; weights stay in the crossbars, so the cost "
-                    "follows PE cycles (the tile buffer, 397 pJ per active PE cycle, is about 90 % of the IMC energy): a "
+                    "follows PE cycles (the tile buffer, 397 pJ per active PE cycle (FACTS.md s2), is about 90 % of the IMC energy): a "
                     "hidden layer takes T one-bit passes in the SNN and B bit-plane passes in the ANN, and the SNN "
                     "runs its direct-coded 8-plane first layer every timestep (SpikeSim's pipeline), 4x the ANN's PE "
                     "cycles there, which sets the latency and with it the LPDDR4 background power. ") +
@@ -922,12 +927,13 @@ def exp_g_ann(d, stage):
                ", and memory is not the larger part in every case here") + (" (SpikeFlow's includes the LPDDR4 background power over the "
                                                       "latency)" if p == "spikeflow" else "") + ".")
     e.csv = (["platform", "network", "bar", "energy_uj", "memory_uj", "compute_uj", "not_available"], csv_rows)
-    e.text += [f"Energy per inference (uJ). Fashion-MNIST: `traces/fmnist_snn` and its ANN bundles "
+    e.text += [f"Energy per inference (uJ), physical accounting: SATA = `platforms/sata/sata.yaml` (output-stationary), "
+               f"SpikeFlow = `platforms/spikeflow/spikeflow.yaml`. Fashion-MNIST: `traces/fmnist_snn` and its ANN bundles "
                f"`traces/fmnist_ann8`, `fmnist_ann4` (same shape, ReLU, one timestep), {GN} samples. VGG9 Tiny "
                f"ImageNet: the workload bundle at T = 4, its ANN with `--ann BITS`. Memory = DRAM + buffers (with "
                f"leakage / DRAM background power); compute = PE accumulate + LIF (SATA) or all IMC actions "
                f"(SpikeFlow). FLOP estimate: the report's `flop_estimate` section (`flop_energy_uj`: the SNN's counted "
-               f"accumulates x 0.9 pJ, direct-coded layers as MACs; `ann_flop_energy_uj`: dense MACs x 4.6 pJ). The "
+               f"accumulates x 0.9 pJ, direct-coded layers as MACs; `ann_flop_energy_uj`: dense MACs x 4.6 pJ; Horowitz 45 nm as the paper uses them, FACTS.md s4). The "
                f"workload ANN's activation maps have an assumed non-zero density (`traces/src/to_ann.h`), not a "
                f"measured one; the Fashion-MNIST ANNs are trained networks.", ""]
     e.text += md_table(["platform", "network", "", "energy (uJ)", "memory (uJ)", "compute (uJ)", "memory share",
@@ -975,6 +981,7 @@ def exp_h_membrane(d, stage):
           "headroom the neurons are refitted to the width (traces/src/requantize.h), so each width is its own "
           "network; its accuracy can be above or below 32 bit.")
     e.text += [f"traces/fmnist_snn, {N} samples, `-c sata.lif.membrane_bits=B` / `-c spikeflow.tile.lif.membrane_bits=B`."
+               f" `platforms/sata/sata.yaml` and `platforms/spikeflow/spikeflow.yaml`, physical accounting."
                f" Energies in uJ per inference (SATA, output-stationary).", ""]
     e.text += md_table(["membrane", "accuracy SATA", "accuracy SpikeFlow", "SATA LIF energy (uJ)",
                         "SATA DRAM energy (uJ)", "SATA LIF area (um^2)", "SpikeFlow LIF/membrane area share",
@@ -1109,7 +1116,15 @@ def main():
              "Every experiment of Bhattacharjee, Yin, Moitra, Panda, *Are SNNs Truly Energy-efficient? - A Hardware "
              "Perspective* (arXiv 2309.03388, ICASSP 2024) run on our models, beside the paper's numbers as "
              "FACTS.md section 4 quotes them. Generated by `sw/tools/reproduce.sh` (plots and data in "
-             f"`{a.link or './'}`); do not edit by hand.", ""]
+             f"`{a.link or './'}`); do not edit by hand.", "",
+             "Mode and source of every figure: 'ours' and the sections' tables are spiketlm's physical accounting "
+             "(the platforms' default: `platforms/sata/sata.yaml`, `platforms/sata/sata_tick_batch.yaml`, "
+             "`platforms/spikeflow/spikeflow.yaml`) unless marked SpikeSim dense mode "
+             "(`platforms/spikeflow/spikeflow_spikesim.yaml`) or paper accounting (`sw/tools/table2.py --mode paper`), "
+             "measured by the runs of `sw/tools/reproduce.sh` at the date, commit and machine below (each section "
+             "names its configurations and options; the reports are in "
+             f"`{a.link or './'}data/`). 'paper' quotes FACTS.md (the section named in each row) or, for Table II, "
+             "`sw/doc/table2/methods.yaml` (Table II is not in FACTS.md).", ""]
         if m.get("quick") == "1":
             L += ["**Quick run (`--quick`): tiny sample counts, a smoke test; the numbers are not the report's.**", ""]
         dirty = int(m.get("dirty_files", "0") or 0)

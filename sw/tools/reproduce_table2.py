@@ -36,7 +36,7 @@ def published(doc):
     ms = doc["methods"]
     col = lambda k: ", ".join(f"{m['published'][k]:g}" for m in ms)  # noqa: E731
     claims = [m["claimed"] for m in ms]
-    return (f"Table II: improvements (ANN / SNN) on SATA {col('sata')}x and SpikeSim {col('spikesim')}x "
+    return (f"Table II (as `{doc['data']}` quotes it; not in FACTS.md): improvements (ANN / SNN) on SATA {col('sata')}x and SpikeSim {col('spikesim')}x "
             f"({', '.join(m['name'] for m in ms)}), against claimed {min(claims):g}-{max(claims):g}x")
 
 
@@ -48,7 +48,8 @@ def exp_j_table2(d, stage, Experiment, Fail):
                "estimate as SATA_Sim's related-work-estimate.py computes it, SATA_Sim's energy-cal accounting "
                "(equal to the paper's own SATA_Sim outputs to 12 digits, tests/python/test_table2.py) and SpikeSim's "
                "dense accounting, each against the paper's ANN baseline (the same workload run for ann_timesteps "
-               "timesteps, sw/tools/table2.md). Physical mode: spiketlm's SATA and SpikeFlow, each method's network "
+               "timesteps, sw/tools/table2.md). Physical mode: spiketlm's SATA and SpikeFlow (`platforms/sata/sata.yaml`, "
+               "`platforms/spikeflow/spikeflow.yaml`), each method's network "
                "as a workload bundle at its published T and spike rate, against its 8-bit ANN twin (`--ann 8`).", ""]
     e.text += table2.render(doc) + [""]
     e.row("j. Table II per method: SNN / ANN energy (paper accounting; physical)",

@@ -56,9 +56,11 @@ def exp_i_verdict(d, stage, Experiment, NA, Fail, md_table):
                          f"{leak_share:.0f} %", mv])
             csv_rows.append([p, net, full[0], full[1], dyn[0], dyn[1], flop, leak_share])
             summary.append(f"{plab} {nlab.split(' (')[0]}: {use[0] / use[1]:.2f}")
-    e.text += ["SNN energy / 8-bit ANN energy (uJ per inference) on the same chip model. Ratio > 1: the ANN "
+    e.text += ["SNN energy / 8-bit ANN energy (uJ per inference) on the same chip model: SATA (physical) = "
+               "`platforms/sata/sata.yaml`, SpikeFlow (physical) = `platforms/spikeflow/spikeflow.yaml`, SpikeFlow, "
+               "SpikeSim dense mode = `platforms/spikeflow/spikeflow_spikesim.yaml`. Ratio > 1: the ANN "
                "wins. full = dynamic + leakage + DRAM background power; dynamic = per-access energies only; "
-               "FLOP = the report's flop_estimate (0.9 pJ per AC vs 4.6 pJ per MAC). SpikeSim dense mode: "
+               "FLOP = the report's flop_estimate (0.9 pJ per AC vs 4.6 pJ per MAC, Horowitz 45 nm, FACTS.md s4). SpikeSim dense mode: "
                "SpikeSim's composition per PE cycle, the ANN's hidden layers driven bit-serially (8 planes; "
                "issue 22 fixed a bug that made this ratio exactly T). 'moves it': the components with the "
                "largest SNN - ANN difference in the full accounting. These two networks are not Table II's; "
@@ -71,8 +73,8 @@ def exp_i_verdict(d, stage, Experiment, NA, Fail, md_table):
     e.csv = (["platform", "network", "snn_full_uj", "ann_full_uj", "snn_dynamic_uj", "ann_dynamic_uj",
               "flop_ratio", "snn_leakage_share_pct"], csv_rows)
     e.row("i. SNN / ANN-8 energy ratio (full; SpikeSim dense: dynamic)",
-          "Table II: the SNNs stay more energy-efficient than their ANN twins on SATA and SpikeSim (ratio < 1), "
-          "by far less than FLOPs suggest",
+          "Table II (as `sw/doc/table2/methods.yaml` quotes it; not in FACTS.md): the SNNs stay more "
+          "energy-efficient than their ANN twins on SATA and SpikeSim (ratio < 1), by far less than FLOPs suggest",
           "; ".join(summary),
           "The SNN runs every layer T = 4 times (input reads, buffer traffic, PE cycles) where the ANN runs once "
           "with 8-bit activations; static power over the SNN's longer span (SATA global-buffer leakage, "
