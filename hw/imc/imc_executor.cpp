@@ -133,6 +133,9 @@ void ImcExecutor::plan(const std::vector<LayerCmd>& layers, RunCounts& counts) {
       ++next_input;
     }
   }
+  for (const imc::NetLayer& nl : m_run.net)
+    for (int p : {nl.src, nl.src2})
+      if (p >= 0) ++m_run.R[size_t(p)].consumers;
   m_run.traffic = imc::noc_schedule(m_run.net, m_chip, m_cfg.map.pes_per_tile);
   ImcNeuron& lif = m_w.tile->lif();
   imc::StageConfig sc;
@@ -199,6 +202,7 @@ sc_time ImcExecutor::run(const LayerCmd& L, const std::vector<int>& tss, int tim
     st.spikes_out += m_dp.pool(L, r.in->at(ts), v);
     r.out.t.push_back(std::move(v));
   }
+  release_inputs(i, ts);
   if (m_run.exit_on && i + 1 == m_run.R.size()) {
     // The timestep's pipeline (the exit unit must see the logits of t before t + 1 starts:
     // timesteps do not overlap).
@@ -210,6 +214,20 @@ sc_time ImcExecutor::run(const LayerCmd& L, const std::vector<int>& tss, int tim
     }
   }
   return m_run.t;
+}
+
+// Layer i has read its producers' maps of timestep ts: a map that every consumer has read is
+// dropped, so a run holds about one timestep of each inner layer's output instead of T (issue
+// 19, memory). Kept: the maps read after the run (the output layer's and the last layer's).
+void ImcExecutor::release_inputs(size_t i, int ts) {
+  const imc::NetLayer& nl = m_run.net[i];
+  for (int p : {nl.src, nl.src2}) {
+    if (p < 0 || p == m_run.out_layer || size_t(p) + 1 == m_run.R.size()) continue;
+    RunLayer& q = m_run.R[size_t(p)];
+    if (q.consumed.size() <= size_t(ts)) q.consumed.resize(size_t(ts) + 1, 0);
+    if (++q.consumed[size_t(ts)] == q.consumers && size_t(ts) < q.out.t.size())
+      std::vector<int32_t>().swap(q.out.t[size_t(ts)]);
+  }
 }
 
 void ImcExecutor::compute_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStats& st, RunCounts& counts) {

@@ -107,10 +107,13 @@ class ImcExecutor : public LayerExecutor {
     const ImcMaps* in = nullptr;   // its input (an earlier layer's output, or own)
     const ImcMaps* in2 = nullptr;  // add: operand 2 (the shortcut), operand 1 is `in`
     bool shared = false;           // one input map for every timestep
+    int consumers = 0;             // layers reading `out` (an add reading it twice counts twice)
+    std::vector<int> consumed;     // per timestep: consumers that have read `out` of it
     std::vector<int64_t> mem, psum, psum0;
     ImcCounts total, c0;
     std::vector<uint64_t> actions; // counts charged outside the per-layer accounting (input DMA)
   };
+  void release_inputs(size_t i, int ts);
   // One run's state.
   struct Run {
     bool active = false;           // between begin_run and end_run
