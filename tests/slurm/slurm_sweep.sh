@@ -57,26 +57,35 @@ done
 [ "$(metrics "$tmp/local/results.csv")" = "$(metrics "$tmp/slurm/results.csv")" ] || fail "results.csv differ"
 [ "$(metrics "$tmp/slurm/results.csv" | grep -c '^[0-9]*,done,')" = 4 ] || fail "not 4 done points"
 
+# cancel_and_retry SWEEP OUT TASK FAILED_LINE SUBMITTED_LINE POINT: submits SWEEP one task at a
+# time, scancels array task TASK before it runs, waits (exit code 1, "3 done, 1 failed",
+# FAILED_LINE on stderr: "<job>" in it stands for the job id), then --retry-failed (its output
+# must hold SUBMITTED_LINE and "4 done, 0 failed"); point POINT's report must equal the local one.
+cancel_and_retry() {
+  local sw=$1 out=$2 task=$3 failed=$4 submitted=$5 point=$6 job rc
+  "$spiketlm" sweep "$sw" --out "$out" --backend slurm --no-wait --throttle 1 >"$out.submit" 2>&1 ||
+    fail "submission: $(cat "$out.submit")"
+  job=$(sed -n 's/.*as Slurm job \([0-9]*\).*/\1/p' "$out.submit")
+  [ -n "$job" ] || fail "no job id in: $(cat "$out.submit")"
+  scancel "${job}_$task"
+  set +e
+  "$spiketlm" sweep "$sw" --out "$out" --backend slurm --poll 1 >"$out.wait" 2>"$out.err"
+  rc=$?
+  set -e
+  [ $rc = 1 ] || fail "waiting on a sweep with a cancelled task: exit code $rc, expected 1"
+  grep -q "3 done, 1 failed" "$out.wait" || fail "after scancel: $(cat "$out.wait")"
+  grep -q "${failed//<job>/$job}" "$out.err" || fail "cancelled task not listed: $(cat "$out.err")"
+  "$spiketlm" sweep "$sw" --out "$out" --backend slurm --retry-failed --poll 1 >"$out.retry" 2>&1 ||
+    fail "--retry-failed: $(cat "$out.retry")"
+  grep -qF "$submitted" "$out.retry" || fail "--retry-failed ran more: $(cat "$out.retry")"
+  grep -q "4 done, 0 failed" "$out.retry" || fail "after --retry-failed: $(cat "$out.retry")"
+  cmp "$tmp/local/points/000$point/report.json" "$out/points/000$point/report.json" || fail "retried point differs"
+}
+
 echo "== 2. scancel one array task, then --retry-failed"
-"$spiketlm" sweep "$sweep" --out "$tmp/cancel" --backend slurm --no-wait --throttle 1 >"$tmp/submit.out" 2>&1 ||
-  fail "submission: $(cat "$tmp/submit.out")"
-job=$(sed -n 's/.*as Slurm job \([0-9]*\).*/\1/p' "$tmp/submit.out")
-[ -n "$job" ] || fail "no job id in: $(cat "$tmp/submit.out")"
-scancel "${job}_3"
-set +e
-"$spiketlm" sweep "$sweep" --out "$tmp/cancel" --backend slurm --poll 1 >"$tmp/wait.out" 2>"$tmp/wait.err"
-rc=$?
-set -e
-[ $rc = 1 ] || fail "waiting on a sweep with a cancelled task: exit code $rc, expected 1"
-grep -q "3 done, 1 failed" "$tmp/wait.out" || fail "after scancel: $(cat "$tmp/wait.out")"
-grep -q "sweep point 3 failed: Slurm task ${job}_3 ended without a result" "$tmp/wait.err" ||
-  fail "cancelled point not listed: $(cat "$tmp/wait.err")"
-"$spiketlm" sweep "$sweep" --out "$tmp/cancel" --backend slurm --retry-failed --poll 1 >"$tmp/retry.out" 2>&1 ||
-  fail "--retry-failed: $(cat "$tmp/retry.out")"
-grep -q "submitted 1 points" "$tmp/retry.out" || fail "--retry-failed ran other points: $(cat "$tmp/retry.out")"
-grep -q "4 done, 0 failed" "$tmp/retry.out" || fail "after --retry-failed: $(cat "$tmp/retry.out")"
+cancel_and_retry "$sweep" "$tmp/cancel" 3 "sweep point 3 failed: Slurm task <job>_3 ended without a result" \
+  "submitted 1 points as" 3
 [ "$(attempts "$tmp/cancel/sweep.db")" = "0:1 1:1 2:1 3:2" ] || fail "attempts $(attempts "$tmp/cancel/sweep.db")"
-cmp "$tmp/local/points/0003/report.json" "$tmp/cancel/points/0003/report.json" || fail "retried point differs"
 
 echo "== 3. shards as array tasks"
 shards=$root/tests/slurm/sweep_shards.yaml
@@ -87,24 +96,9 @@ for p in 0 1 2 3; do
   [ -f "$tmp/shards/points/000$p/shards/shard_002/shard.json" ] || fail "point $p: no shard_002/shard.json"
   cmp "$tmp/local/points/000$p/report.json" "$tmp/shards/points/000$p/report.json" || fail "sharded point $p differs"
 done
-"$spiketlm" sweep "$shards" --out "$tmp/shcancel" --backend slurm --no-wait --throttle 1 >"$tmp/shsubmit.out" 2>&1 ||
-  fail "sharded submission: $(cat "$tmp/shsubmit.out")"
-job=$(sed -n 's/.*as Slurm job \([0-9]*\).*/\1/p' "$tmp/shsubmit.out")
-[ -n "$job" ] || fail "no job id in: $(cat "$tmp/shsubmit.out")"
-scancel "${job}_5"   # point 1, shard 2
-set +e
-"$spiketlm" sweep "$shards" --out "$tmp/shcancel" --backend slurm --poll 1 >"$tmp/shwait.out" 2>"$tmp/shwait.err"
-rc=$?
-set -e
-[ $rc = 1 ] || fail "waiting on a sharded sweep with a cancelled task: exit code $rc, expected 1"
-grep -q "3 done, 1 failed" "$tmp/shwait.out" || fail "after scancel of a shard: $(cat "$tmp/shwait.out")"
-grep -q "sweep point 1 failed: shard 2 ended without a result" "$tmp/shwait.err" ||
-  fail "cancelled shard not listed: $(cat "$tmp/shwait.err")"
-"$spiketlm" sweep "$shards" --out "$tmp/shcancel" --backend slurm --retry-failed --poll 1 >"$tmp/shretry.out" 2>&1 ||
-  fail "sharded --retry-failed: $(cat "$tmp/shretry.out")"
-grep -q "submitted 1 points (1 shard tasks)" "$tmp/shretry.out" || fail "--retry-failed ran other shards: $(cat "$tmp/shretry.out")"
-grep -q "4 done, 0 failed" "$tmp/shretry.out" || fail "after the shard's retry: $(cat "$tmp/shretry.out")"
-cmp "$tmp/local/points/0001/report.json" "$tmp/shcancel/points/0001/report.json" || fail "retried sharded point differs"
+# task 5 = point 1, shard 2
+cancel_and_retry "$shards" "$tmp/shcancel" 5 "sweep point 1 failed: shard 2 ended without a result" \
+  "submitted 1 points (1 shard tasks)" 1
 
 echo "== 4. stop"
 slurm_stop
