@@ -203,9 +203,12 @@ void ComputeCall::tile(int ft) {
   if (p.wsegs == 1) load_weights(0, ft >= 2 ? pe_free : now);
   weights_ready = sched.free_at();
   // Pixels the fold counts have beyond the layer's (output_size ceil) stream every element.
+  // The counts depend on the input alone: the first tile's stand for every tile (simulation
+  // speed; not with extra pixels, whose timestep blocks the bands' counts overlap).
   const uint64_t span = std::max(npx, npx_t);
-  for (size_t i = 0; i < size_t(nts); ++i)
-    for (uint64_t px = 0; px < span; ++px) nnz_all[i * span + px] = px < npx ? 0u : uint32_t(W * tplanes);
+  if (count_nnz())
+    for (size_t i = 0; i < size_t(nts); ++i)
+      for (uint64_t px = 0; px < span; ++px) nnz_all[i * span + px] = px < npx ? 0u : uint32_t(W * tplanes);
   std::fill(tile_cursor.begin(), tile_cursor.end(), 0);
   if (df.membranes_in_array()) tb_mem.assign(size_t(p.bands), {});
   for (int b = 0; b < p.bands; ++b)

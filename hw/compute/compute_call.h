@@ -41,6 +41,9 @@ class ComputeCall {
   sc_time stream(bool write, uint64_t addr, uint64_t bytes, uint64_t piece, sc_time start, Tensor k);
   int islot_of(int s) const { return int((uint64_t(m_step) * uint64_t(p.in_segs) + uint64_t(s)) % 2); }
   void tile(int ft);
+  // Whether this tile counts the non-zero elements per pixel (nnz_all): the first tile, whose
+  // counts (of the input alone) every later tile reuses, unless the fold pixels exceed the layer's.
+  bool count_nnz() const { return m_ft == 0 || npx_t > npx; }
   void tile_slots();
   sc_time load_weights(int s, sc_time earliest);
   void band(int b, int i);

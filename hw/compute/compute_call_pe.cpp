@@ -20,7 +20,7 @@ void ComputeCall::accumulate(Band& bd, uint32_t* band_nnz) {
   } else {
     std::fill(psum.begin(), psum.end(), 0);
     StagedInput in = {bd.bits, L.in_planes, bool(L.flags & DESC_SIGNED_INPUT), bd.y0, bd.nrows, int(p.in_pitch)};
-    st.accumulates += pe.accumulate(g, in, bd.r0, bd.r1, wbuf.data(), kvalid, psum.data(), band_nnz);
+    st.accumulates += pe.accumulate(g, in, bd.r0, bd.r1, wbuf.data(), kvalid, psum.data(), count_nnz() ? band_nnz : nullptr);
   }
 }
 
@@ -46,7 +46,7 @@ sc_time ComputeCall::accumulate_segments(Band& bd, uint32_t* band_nnz) {
     gs.in_c = c1 - c0;
     StagedInput in = {staged.data(), planes, bool(L.flags & DESC_SIGNED_INPUT), bd.y0, bd.nrows, int(p.in_pitch)};
     const int8_t* wseg = wbuf.data() + uint64_t(c0) * p.chan_bytes;
-    st.accumulates += pe.accumulate(gs, in, bd.r0, bd.r1, wseg, kvalid, psum.data(), band_nnz);
+    st.accumulates += pe.accumulate(gs, in, bd.r0, bd.r1, wseg, kvalid, psum.data(), count_nnz() ? band_nnz : nullptr);
     // GLB -> PE: the receptive fields of the segment's channels (together: the band's bits).
     const uint64_t if_seg = (px_w * uint64_t(c1) + 7) / 8 - (px_w * uint64_t(c0) + 7) / 8;
     const uint64_t seg_bytes = uint64_t(planes) * uint64_t(c1 - c0) * bd.nrows * p.in_pitch;

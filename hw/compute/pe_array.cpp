@@ -3,10 +3,6 @@
 #include "hw/neuron/network_mode.h"
 
 #include <algorithm>
-#include <cstring>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 namespace spiketlm {
 
@@ -42,54 +38,22 @@ PeArray::PeArray(sc_core::sc_module_name nm, Context& ctx)
 }
 
 namespace {
-// The taps through which input coordinate i feeds outputs [o0, o1) of one dimension (kernel k,
-// stride s, padding pad): n taps first, first + s, ..., last, the first feeding output o, the
-// next o - 1, and so on (n = 0: none).
-using Taps = ConvTaps;
-inline Taps taps_of(int i, int pad, int k, int s, int o0, int o1) {
-  const int ip = i + pad;  // output o is fed by tap ip - o * s
-  int first = std::max(0, ip - s * (o1 - 1));
-  const int last = std::min(k - 1, ip - s * o0);
-  if (first > last) return {0, -1, 0, 0};
-  first += (ip - first) % s;
-  if (first > last) return {0, -1, 0, 0};
-  return {first, last, (ip - first) / s, (last - first) / s + 1};
-}
-// ps[j] += factor * w[j] for j < n. A spike (factor 1) adds four sums per SSE2 instruction
-// where the target has it (every x86-64); otherwise, and for multi-bit factors, blocks of 8
-// copied through locals (so that the compiler need not assume the weights alias the sums).
-inline void add_weights(int32_t* ps, const int32_t* w, int n, int32_t factor) {
+// ps[j] += factor * w[j] for j < n (a multi-bit input's value or an ANN activation times the
+// weights): fixed blocks of 4 and a scalar tail (the arrays never overlap).
+inline void add_weights(int32_t* __restrict ps, const int32_t* __restrict w, int n, int32_t factor) {
   int j = 0;
-#ifdef __SSE2__
-  if (factor == 1) {
-    for (; j + 4 <= n; j += 4)
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(ps + j),
-                       _mm_add_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ps + j)),
-                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + j))));
-    for (; j < n; ++j) ps[j] += w[j];
-    return;
-  }
-#endif
-  for (; j + 8 <= n; j += 8) {
-    int32_t s8[8], w8[8];
-    std::memcpy(s8, ps + j, sizeof s8);
-    std::memcpy(w8, w + j, sizeof w8);
-    if (factor == 1)
-      for (int u = 0; u < 8; ++u) s8[u] += w8[u];
-    else
-      for (int u = 0; u < 8; ++u) s8[u] += factor * w8[u];
-    std::memcpy(ps + j, s8, sizeof s8);
-  }
+  for (; j + 4 <= n; j += 4)
+    for (int u = 0; u < 4; ++u) ps[j + u] += factor * w[j + u];
   for (; j < n; ++j) ps[j] += factor * w[j];
 }
 // Add factor x weights to the partial sums of every output pixel of the band that input
-// (c, iy, ix) feeds (one tap each; ty, tx: taps_of its row within the band and its column),
+// (c, iy, ix) feeds (one tap each; ty, tx: conv_taps of its row within the band and its column),
 // and count `elems` elements at those pixels' PE rows.
 // factor: the input's value (1 for a spike; a multi-bit input's value, which the bit-serial
 // array streams as `elems` spike planes, or an ANN activation, one element).
 // wrev: the weights as PeArray::widen_weights lays them out. Returns the accumulates
 // (taps x kvalid x elems).
-inline uint64_t scatter_input(const ConvGeom& g, int c, const Taps& ty, const Taps& tx, int32_t factor,
+inline uint64_t scatter_input(const ConvGeom& g, int c, const ConvTaps& ty, const ConvTaps& tx, int32_t factor,
                               uint32_t elems, int out_row0, const int32_t* wrev, int C, int kvalid, int32_t* psum,
                               uint32_t* nnz) {
   if (!ty.n || !tx.n) return 0;
@@ -99,7 +63,7 @@ inline uint64_t scatter_input(const ConvGeom& g, int c, const Taps& ty, const Ta
   for (int ky = ty.first; ky <= ty.last; ky += g.stride, --oy) {
     const int32_t* wrow = wrev + size_t(c * g.kh + ky) * g.kw * C;  // tap kx at (kw - 1 - kx) * C
     int32_t* prow = psum + size_t(oy - out_row0) * g.out_w * C;
-    uint32_t* nrow = nnz + size_t(oy - out_row0) * g.out_w;
+    uint32_t* nrow = nnz ? nnz + size_t(oy - out_row0) * g.out_w : nullptr;
     if (g.stride == 1) {
       // Taps last, last - 1, ... feed outputs ox_lo, ox_lo + 1, ...: with the taps reversed,
       // one contiguous run of weights onto one contiguous run of sums.
@@ -109,7 +73,8 @@ inline uint64_t scatter_input(const ConvGeom& g, int c, const Taps& ty, const Ta
       for (int kx = tx.first; kx <= tx.last; kx += g.stride, --ox)
         add_weights(prow + size_t(ox) * C, wrow + size_t(g.kw - 1 - kx) * C, C, factor);
     }
-    for (int ox = ox_lo; ox <= tx.o; ++ox) nrow[ox] += elems;
+    if (nrow)
+      for (int ox = ox_lo; ox <= tx.o; ++ox) nrow[ox] += elems;
   }
   return uint64_t(ty.n) * uint64_t(nx) * uint64_t(kvalid) * elems;
 }
@@ -151,29 +116,16 @@ void PeArray::tap_tables(const ConvGeom& g, const StagedInput& in, int out_row0,
   // The divisions out of the per-input loops: the taps of each staged row and input column.
   m_ty.resize(size_t(std::max(in.rows, 0)));
   for (int r = 0; r < in.rows; ++r)
-    m_ty[size_t(r)] = taps_of(in.row0 + r, g.pad, g.kh, g.stride, out_row0, std::min(out_row1, g.out_h));
+    m_ty[size_t(r)] = conv_taps(in.row0 + r, g.pad, g.kh, g.stride, out_row0, std::min(out_row1, g.out_h));
   m_tx.resize(size_t(std::max(g.in_w, 0)));
-  for (int x = 0; x < g.in_w; ++x) m_tx[size_t(x)] = taps_of(x, g.pad, g.kw, g.stride, 0, g.out_w);
+  for (int x = 0; x < g.in_w; ++x) m_tx[size_t(x)] = conv_taps(x, g.pad, g.kw, g.stride, 0, g.out_w);
 }
 
 uint64_t PeArray::accumulate_spikes(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
                                     const int32_t* wrev, int kvalid, int32_t* psum, uint32_t* nnz) {
-  // One spike plane: event-driven over its set bits.
-  uint64_t acc = 0;
+  // One spike plane: event-driven over its set bits (spike_accumulate.h).
   tap_tables(g, in, out_row0, out_row1);
-  for (int c = 0; c < g.in_c; ++c)
-    for (int r = 0; r < in.rows; ++r) {
-      const Taps& ty = m_ty[size_t(r)];
-      if (!ty.n) continue;
-      const uint8_t* row = in.bits + (size_t(c) * in.rows + r) * in.pitch;
-      for (int b = 0; b < in.pitch; ++b)
-        for (unsigned byte = row[b]; byte; byte &= byte - 1) {
-          const int ix = b * 8 + __builtin_ctz(byte);
-          if (ix >= g.in_w) break;
-          acc += scatter_input(g, c, ty, m_tx[size_t(ix)], 1, 1, out_row0, wrev, m_cols, kvalid, psum, nnz);
-        }
-    }
-  return acc;
+  return accumulate_spike_band(g, in, out_row0, m_ty.data(), m_tx.data(), wrev, m_cols, kvalid, psum, nnz, m_ix);
 }
 
 uint64_t PeArray::accumulate_values(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
@@ -189,7 +141,7 @@ uint64_t PeArray::accumulate_values(const ConvGeom& g, const StagedInput& in, in
   tap_tables(g, in, out_row0, out_row1);
   for (int c = 0; c < g.in_c; ++c)
     for (int r = 0; r < in.rows; ++r) {
-      const Taps& ty = m_ty[size_t(r)];
+      const ConvTaps& ty = m_ty[size_t(r)];
       if (!ty.n) continue;
       const int32_t* v = m_vals.data() + (size_t(c) * in.rows + r) * row_vals;
       for (int ix = 0; ix < g.in_w; ++ix) {

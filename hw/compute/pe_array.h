@@ -15,17 +15,11 @@
 #include "hw/compute/dataflow.h"
 #include "hw/compute/packing.h"
 #include "hw/compute/scalesim.h"
+#include "hw/compute/spike_accumulate.h"
 #include "hw/memory/register_file.h"
 #include "tlm/module.h"
 
 namespace spiketlm {
-
-// The taps through which one input coordinate feeds the outputs of one dimension of a
-// convolution: n taps first, first + stride, ..., last; the first feeds output o, the next
-// o - 1, and so on (n = 0: none).
-struct ConvTaps {
-  int first, last, o, n;
-};
 
 class PeArray : public Module {
  public:
@@ -44,7 +38,8 @@ class PeArray : public Module {
 
   // Real partial sums of output rows [out_row0, out_row1) for one filter tile (kvalid <= C
   // filters, weight block [W][C] int8): psum[(pixel - first pixel) * C + j] += ..., and
-  // nnz[pixel - first pixel] += non-zero input elements seen by that pixel's PE row.
+  // nnz[pixel - first pixel] += non-zero input elements seen by that pixel's PE row (not counted
+  // when nnz is null: a caller that has the counts from another filter tile of the same input).
   // Returns the accumulates (non-zero input x valid filter).
   uint64_t accumulate(const ConvGeom& g, const StagedInput& in, int out_row0, int out_row1,
                       const int8_t* wblock, int kvalid, int32_t* psum, uint32_t* nnz);
@@ -86,6 +81,7 @@ class PeArray : public Module {
   std::string m_tech;
   std::vector<int32_t> m_vals;  // multi-bit input values rebuilt from the bit planes
   std::vector<ConvTaps> m_ty, m_tx;
+  std::vector<int> m_ix;  // accumulate_spike_band's scratch
   struct WideBlock {
     std::vector<int8_t> src;  // the block as staged, with its kvalid and kw
     int kvalid = 0, kw = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hw/arith/neuron.h"
+#include "hw/neuron/lif_kernels.h"
 #include "hw/neuron/network_mode.h"
 #include "tlm/printable.h"
 
@@ -70,74 +71,66 @@ LifUnit::LifUnit(sc_core::sc_module_name nm, Context& ctx)
   area(membrane_component(m_membrane_bits), m_units);
 }
 
-uint64_t LifUnit::integrate(const LifJob& j) {
+uint64_t LifUnit::relu_updates(const LifJob& j) {
+  // ReLU + requantize (FORMAT.md, network: ann): spikes counts non-zero activations,
+  // saturations the activations clamped at the top.
+  if (!m_ann) fail("lif", path() + ": an ANN layer (ReLU activations) reached LIF units built for an SNN");
   uint64_t spikes = 0, sat = 0;
-  // The job's fields as locals: the byte stores to j.spikes may alias anything, so the compiler
-  // would reload every field read through j in the loops.
   const int32_t* const psum = j.psum;
   const int32_t* const mult = j.multiplier + j.channel0;
   const int32_t* const offs = j.offset + j.channel0;
-  const int* const slot = j.slot;
-  int64_t* const mem = j.membrane;
   uint8_t* const out = j.spikes;
   const int pixels = j.pixels, channels = j.channels, shift = j.shift;
-  const size_t stride = size_t(j.psum_stride), mem_stride = size_t(j.mem_stride);
-  if (j.act_bits > 0) {
-    // ReLU + requantize (FORMAT.md, network: ann): spikes counts non-zero activations,
-    // saturations the activations clamped at the top.
-    if (!m_ann)
-      fail("lif", path() + ": an ANN layer (ReLU activations) reached LIF units built for an SNN");
-    const int64_t top = (int64_t(1) << j.act_bits) - 1;
-    for (int p = 0; p < pixels; ++p)
-      for (int c = 0; c < channels; ++c) {
-        const size_t i = size_t(p) * stride + c;
-        const int64_t x = arith::neuron_current(psum[i], mult[c], offs[c], shift);
-        const int64_t a = std::clamp<int64_t>(x, 0, top);
-        sat += x > top;
-        out[i] = uint8_t(a);
-        spikes += a != 0;
-      }
-    const uint64_t n = uint64_t(j.pixels) * j.channels, cycles = (n + m_units - 1) / m_units;
-    if (m_busy) {
-      m_busy.set(j.at, 1);
-      m_busy.set(j.at + j.cycle * double(cycles), 0);
+  const size_t stride = size_t(j.psum_stride);
+  const int64_t top = (int64_t(1) << j.act_bits) - 1;
+  for (int p = 0; p < pixels; ++p)
+    for (int c = 0; c < channels; ++c) {
+      const size_t i = size_t(p) * stride + c;
+      const int64_t x = arith::neuron_current(psum[i], mult[c], offs[c], shift);
+      const int64_t a = std::clamp<int64_t>(x, 0, top);
+      sat += x > top;
+      out[i] = uint8_t(a);
+      spikes += a != 0;
     }
-    m_updates += n;
-    m_spikes += spikes;
-    m_saturations += sat;
-    count(m_update_thr, n);
-    return cycles;
-  }
+  m_spikes += spikes;
+  m_saturations += sat;
+  return spikes;
+}
+
+uint64_t LifUnit::lif_job(const LifJob& j) {
   if (m_ann) fail("lif", path() + ": an SNN layer (LIF/IF) reached ReLU units built for an ANN");
-  const int64_t hi = (int64_t(1) << (m_membrane_bits - 1)) - 1, lo = -hi - 1;
-  const int bits = m_membrane_bits;
-  const uint64_t span = uint64_t(hi) - uint64_t(lo);
-  // mem_index(p, c, i): where neuron (p, c) keeps its membrane (i: its psum index).
-  const arith::lif_constants k = arith::lif_constants_of(j.neuron);
-  auto update = [&](auto mem_index) {
-    for (int p = 0; p < pixels; ++p)
-      for (int c = 0; c < channels; ++c) {
-        const size_t i = size_t(p) * stride + c;
-        const int64_t x = arith::neuron_current(psum[i], mult[c], offs[c], shift);
-        int64_t& v = mem[mem_index(p, c, i)];
-        const int64_t pre = arith::lif_charge(v, x, k);
-        sat += uint64_t(pre) - uint64_t(lo) > span;  // pre outside [lo, hi]
-        const bool s = arith::lif_fire(v, pre, k, bits);
-        out[i] = s;
-        spikes += s;
-      }
-  };
-  bool identity = slot != nullptr;  // slot[c] = c (no sharing): the index without the lookup
-  for (int c = 0; identity && c < channels; ++c) identity = slot[c] == c;
-  if (identity) update([&](int p, int c, size_t) { return size_t(p) * mem_stride + size_t(c); });
-  else if (slot) update([&](int p, int c, size_t) { return size_t(p) * mem_stride + slot[c]; });
-  else update([](int, int, size_t i) { return i; });
-  const uint64_t n = uint64_t(j.pixels) * j.channels;
-  const uint64_t cycles = (n + m_units - 1) / m_units;
+  LifBand b;
+  b.psum = j.psum;
+  b.psum_stride = size_t(j.psum_stride);
+  b.mult = j.multiplier + j.channel0;
+  b.offs = j.offset + j.channel0;
+  b.shift = j.shift;
+  b.mem = j.membrane;
+  b.mem_stride = size_t(j.slot ? j.mem_stride : j.psum_stride);
+  bool identity = j.slot != nullptr;  // slot[c] = c (no sharing): the index without the lookup
+  for (int c = 0; identity && c < j.channels; ++c) identity = j.slot[c] == c;
+  b.slot = identity ? nullptr : j.slot;
+  b.out = j.spikes;
+  b.pixels = j.pixels;
+  b.channels = j.channels;
+  const LifCounts n = lif_band(b, arith::lif_constants_of(j.neuron), m_membrane_bits, m_fired);
+  m_spikes += n.spikes;
+  m_saturations += n.saturations;
+  return n.spikes;
+}
+
+uint64_t LifUnit::integrate(const LifJob& j) {
+  const bool relu = j.act_bits > 0;
+  if (relu) relu_updates(j);
+  else lif_job(j);
+  const uint64_t n = uint64_t(j.pixels) * j.channels, cycles = (n + m_units - 1) / m_units;
   if (m_busy) {
     m_busy.set(j.at, 1);
     m_busy.set(j.at + j.cycle * double(cycles), 0);
   }
+  m_updates += n;
+  count(m_update_thr, n);
+  if (relu) return cycles;
   for (auto& w : m_watch) {
     const int c = w.channel - j.channel0, p = w.pixel - j.pixel0;
     if (w.layer != j.layer || c < 0 || c >= j.channels || p < 0 || p >= j.pixels) continue;
@@ -145,10 +138,6 @@ uint64_t LifUnit::integrate(const LifJob& j) {
     w.probe.set(j.at + j.cycle * double(cycles), double(uint32_t(int32_t(j.membrane[i]))));
     w.hit = true;
   }
-  m_updates += n;
-  m_spikes += spikes;
-  m_saturations += sat;
-  count(m_update_thr, n);
   count(m_update_mem, n);
   return cycles;
 }

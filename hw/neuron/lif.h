@@ -69,6 +69,11 @@ class LifUnit : public Module {
   void report(Report& r) const override;
 
  protected:
+  // The two kinds of update of integrate(): ReLU + requantize (ANN) and LIF/IF (SNN); each counts
+  // its spikes and saturations and returns the spikes.
+  uint64_t relu_updates(const LifJob& job);
+  uint64_t lif_job(const LifJob& job);
+
   int m_share, m_units, m_membrane_bits;
   bool m_ann;
   // Waveform probes: busy, and the membranes listed in `probe_neurons` ("layer:channel:pixel").
@@ -81,6 +86,7 @@ class LifUnit : public Module {
   };
   Probe m_busy;
   std::vector<Watch> m_watch;
+  std::vector<int32_t> m_fired;  // lif_band's scratch
   ActionId m_cycle, m_update_thr, m_update_mem;
   uint64_t &m_updates, &m_spikes, &m_saturations;
 };
