@@ -69,3 +69,17 @@ TEST(SataSimAccounting, AnUnknownAccountingIsAOneLineErrorNamingTheKey) {
   EXPECT_NE(r.err.find("sata_sim"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
+
+// Its counts are statistics, so a sharded run's merge prices the merged counts: the report of
+// two shards merged equals the unsharded run's, byte for byte (sw/run/shard.md).
+TEST(SataSimAccounting, ShardsMergeIntoTheUnshardedTable) {
+  const std::string d = scratch("satasim_shards");
+  const std::string run = "run platforms/sata/sata.yaml --trace traces/fmnist_snn --samples 6 -c sata.accounting=sata_sim -q";
+  const CliResult one = cli(run + " --json " + d + "/one.json");
+  ASSERT_EQ(one.code, 0) << one.err;
+  const CliResult two = cli(run + " --shards 2 --json " + d + "/two.json");
+  ASSERT_EQ(two.code, 0) << two.err;
+  const std::string a = slurp(d + "/one.json");
+  ASSERT_NE(a.find("sata_sim_accounting"), std::string::npos);
+  EXPECT_EQ(slurp(d + "/two.json"), a);
+}
