@@ -106,17 +106,21 @@ const TechComponent& TechTable::component(const std::string& name, const std::st
   return it->second;
 }
 
-ActionId EnergyLedger::declare_action(const std::string& module, const std::string& component,
-                                      const std::string& action) {
-  const TechComponent& c = m_tech.component(component, module);
+const TechAction& TechTable::action(const std::string& name, const std::string& action, const std::string& who) const {
+  const TechComponent& c = component(name, who);
   auto it = c.actions.find(action);
   if (it == c.actions.end())
-    fail("tech", module + ": action '" + action + "' of component '" + component +
-                     "' is missing from the technology table");
+    fail("tech", who + ": action '" + action + "' of component '" + name + "' is missing from the technology table");
+  return it->second;
+}
+
+ActionId EnergyLedger::declare_action(const std::string& module, const std::string& component,
+                                      const std::string& action) {
+  const double pj = m_tech.action(component, action, module).energy_pj;
   for (ActionId i = 0; i < m_decls.size(); ++i)
     if (m_decls[i].module == module && m_decls[i].component == component && m_decls[i].action == action)
       return i;
-  m_decls.push_back({module, component, action, it->second.energy_pj});
+  m_decls.push_back({module, component, action, pj});
   m_counts.push_back(0);
   return static_cast<ActionId>(m_decls.size() - 1);
 }

@@ -43,6 +43,8 @@ class TechTable {
  public:
   void load_file(const std::string& path);   // may be called for several files
   const TechComponent& component(const std::string& name, const std::string& who) const;
+  // Action `action` of component `name`; error (naming `who`) if either is missing.
+  const TechAction& action(const std::string& name, const std::string& action, const std::string& who) const;
   bool has(const std::string& name) const { return m_components.count(name) != 0; }
   const std::vector<std::string>& files() const { return m_files; }
 

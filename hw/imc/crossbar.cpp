@@ -146,7 +146,7 @@ int accumulate_levels(const XbarProgram& x, const uint64_t* mask, int32_t* acc, 
       m &= m - 1;
       ++active;
       const int8_t* wr = x.weight.data() + size_t(r) * wc;
-      if (x.level.empty()) accumulate_direct(wr, wc, x.code_mask, acc, negc);
+      if (x.direct()) accumulate_direct(wr, wc, x.code_mask, acc, negc);
       else accumulate_stored(x.level.data() + size_t(r) * pc, pc, wr, wc, x.sign_digital, acc, negc);
     }
   }

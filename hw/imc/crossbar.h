@@ -94,9 +94,9 @@ struct XbarProgram {
   int64_t max_col_sum = 0;
   // Offset encoding in one slice: the level of a cell is its weight's two's-complement low
   // p bits (w + 2^p for w < 0), so no level array is kept.
-  bool direct() const { return level.empty() && rows > 0; }
+  bool direct() const { return level.empty(); }
   uint8_t level_at(int r, int pc) const {
-    return level.empty() ? uint8_t(uint8_t(weight[size_t(r) * wcols + pc]) & code_mask) : level[size_t(r) * pcols + pc];
+    return direct() ? uint8_t(uint8_t(weight[size_t(r) * wcols + pc]) & code_mask) : level[size_t(r) * pcols + pc];
   }
   // The sign bit kept digitally for the cell of weight (r, j) (offset and flip encodings).
   bool negative(int r, int j) const { return sign_digital && weight[size_t(r) * wcols + j] < 0; }

@@ -3,8 +3,6 @@
 #include <string>
 #include <vector>
 
-#include "tlm/error.h"
-
 namespace spiketlm {
 
 namespace {
@@ -21,27 +19,22 @@ class Rows {
   Rows(const TechTable& t, const SataSimCounts& c) : m_t(t), m_c(c) {}
   // gated x `ops` + ungated x cycles x PEs + leakage x cycles / f x PEs, of a PE unit.
   void pe_unit(const std::string& unit, const std::string& comp, double ops) {
-    const TechComponent& k = m_t.component(comp, "sata.accounting: sata_sim");
     const double pe_cycles = m_c.cycles * m_c.pes;
-    add(unit, "gated x operations", ops, action(k, "op"));
-    add(unit, "ungated x cycles x PEs", pe_cycles, action(k, "cycle"));
-    leak(unit, "leakage x time x PEs", k, pe_cycles);
+    add(unit, "gated x operations", ops, pj(comp, "op"));
+    add(unit, "ungated x cycles x PEs", pe_cycles, pj(comp, "cycle"));
+    leak(unit, "leakage x time x PEs", m_t.component(comp, kWho), pe_cycles);
   }
   // The per-byte energy of `act` x bytes, and (if the component has one) its leakage over the span.
   void memory(const std::string& unit, const std::string& comp, const std::string& act, double bytes) {
-    const TechComponent& k = m_t.component(comp, "sata.accounting: sata_sim");
-    add(unit, "CACTI access energy x bytes", bytes, action(k, act));
+    add(unit, "CACTI access energy x bytes", bytes, pj(comp, act));
+    const TechComponent& k = m_t.component(comp, kWho);
     if (k.has_leakage) leak(unit, "leakage x time", k, m_c.cycles);
   }
   std::vector<Row> rows;
 
  private:
-  double action(const TechComponent& k, const std::string& a) const {
-    const auto it = k.actions.find(a);
-    if (it == k.actions.end())
-      fail("sata", "sata.accounting: sata_sim: tech component " + k.name + ": expected an action " + a + ", got none");
-    return it->second.energy_pj;
-  }
+  static constexpr const char* kWho = "sata.accounting: sata_sim";
+  double pj(const std::string& comp, const std::string& act) const { return m_t.action(comp, act, kWho).energy_pj; }
   void add(const std::string& unit, const std::string& charge, double n, double pj) {
     rows.push_back({unit, charge, n, pj, n * pj});
   }

@@ -80,8 +80,10 @@ void prepare_folder(const SweepFolder& f, const SweepSpec& s, const std::vector<
   }
 }
 
-std::string last_line(const std::string& path) {
-  std::istringstream in(slurp(path));
+std::string last_line(const std::string& path) { return last_line_of(slurp(path)); }
+
+std::string last_line_of(const std::string& text) {
+  std::istringstream in(text);
   std::string line, last;
   while (std::getline(in, line))
     if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;

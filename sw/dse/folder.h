@@ -54,5 +54,7 @@ Outcome read_outcome(const std::string& point_dir);
 void clear_outcome(const std::string& point_dir);
 // The last non-empty line of a text file (at most 400 characters), "" if none.
 std::string last_line(const std::string& path);
+// The same of a text.
+std::string last_line_of(const std::string& text);
 
 }  // namespace spiketlm::dse

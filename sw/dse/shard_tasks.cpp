@@ -16,14 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string last_line_of(const std::string& text) {
-  std::istringstream in(text);
-  std::string line, last;
-  while (std::getline(in, line))
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
-  return last.size() > 400 ? last.substr(0, 400) + "..." : last;
-}
-
 // `argv` run in `dir` (the point folder, as its run.sh runs).
 ProcResult run_in(const std::string& dir, const std::vector<std::string>& argv) {
   std::vector<std::string> a = {"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", dir};

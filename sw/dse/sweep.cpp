@@ -201,8 +201,10 @@ void submit(Session& ss, const SweepSpec& s, const std::vector<Task>& tasks) {
 void run_on_slurm(Session& ss, const SweepSpec& s, const std::vector<Point>& pts, std::vector<Task> tasks, bool wait,
                   Progress& prog) {
   for (const auto& t : tasks) clear_outcome(t.dir);
-  if (s.shards > 1) tasks = shard_level_tasks(ss, s, pts, tasks);
-  for (const auto& t : tasks) clear_outcome(t.dir);
+  if (s.shards > 1) {  // the shards not done, as tasks of their own
+    tasks = shard_level_tasks(ss, s, pts, tasks);
+    for (const auto& t : tasks) clear_outcome(t.dir);
+  }
   if (!tasks.empty()) submit(ss, s, tasks);
   if (ss.store->counts()["queued"] == 0) return;
   if (wait) wait_slurm(ss, s, prog);
