@@ -112,7 +112,7 @@ Runtime::Map Runtime::generated_input(size_t li, const Map& in) {
   g.planes = m_b.ann() ? m_b.layers[li].in_bits : 1;
   g.per_t = true;
   g.addr = alloc(g.bytes() * T);
-  for (int t = 0; t < T; ++t) {
+  for (int t = 0; t < (m_layout_only ? 0 : T); ++t) {
     const auto s = m_b.ann() ? workload_activations(m_b, int(li)) : workload_spikes(m_b, int(li), t);
     std::vector<int32_t> v(s.begin(), s.end());
     const auto packed = pack_planes(v, g.c, g.h, g.w, g.planes);
@@ -130,7 +130,7 @@ void Runtime::write_weights(size_t li, const Map& in, LayerDesc& d) {
   // buffer stays small whatever the layer's size (issue 19, setup memory).
   const uint64_t run = std::max<uint64_t>(1, (uint64_t(1) << 20) / std::max<uint64_t>(tile_bytes, 1));
   std::vector<int8_t> tiled;
-  for (uint64_t t0 = 0; t0 < tiles; t0 += run) {
+  for (uint64_t t0 = 0; t0 < (m_layout_only ? 0 : tiles); t0 += run) {
     const uint64_t t1 = std::min(tiles, t0 + run);
     tiled.assign((t1 - t0) * tile_bytes, 0);
     for (uint64_t k = t0 * cols; k < std::min(K, t1 * cols); ++k)
@@ -296,6 +296,12 @@ void Runtime::load() {
   m_result_addr = m_out.back().addr;
   m_desc_addr = alloc(m_desc.size() * sizeof(LayerDesc));
   write_descriptors();
+}
+
+void Runtime::lay_out() {
+  m_layout_only = true;
+  load();
+  m_layout_only = false;
 }
 
 void Runtime::write_descriptors() { m_hal.write(m_desc_addr, m_desc.data(), m_desc.size() * sizeof(LayerDesc)); }

@@ -35,6 +35,9 @@ class Runtime {
   Runtime(Hal& hal, const bundle& b, const RuntimeConfig& cfg);
   // Lays out the network (host backdoor) and writes the descriptor table (timed).
   void load();
+  // load() without the bytes: the same DRAM layout and descriptors, nothing generated or written
+  // (the mapping explorer's view of where every tensor lies: sw/map/network_view.h).
+  void lay_out();
   SampleResult run(int sample);
   const std::vector<LayerDesc>& descriptors() const { return m_desc; }
   // The bundle layer each descriptor runs (index into bundle::layers).
@@ -80,6 +83,7 @@ class Runtime {
   const bundle& m_b;
   RuntimeConfig m_cfg;
   uint64_t m_next = 0;
+  bool m_layout_only = false;  // lay_out(): no weights, generated maps or descriptors written
   std::vector<LayerDesc> m_desc;
   std::vector<Map> m_out;       // per layer: its output map
   Map m_input;

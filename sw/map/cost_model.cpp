@@ -27,42 +27,61 @@ struct CostModel::GroupInfo {
   std::vector<int> owner;  // group of every layer
 };
 
-const CostModel::Visit& CostModel::visit(int l, int nt, int tb, bool persist) const {
-  const auto key = std::make_tuple(l, nt, tb, persist);
-  const auto it = m_visits.find(key);
-  if (it != m_visits.end()) return it->second;
-  const MapLayer& L = m_net.layers[size_t(l)];
+namespace {
+
+ComputeShape shape_of(const MapLayer& L, const Hierarchy& h, int nt, int tb, bool persist) {
   ComputeShape s;
   s.g = L.geom;
   s.planes = L.in_planes;
   s.out_planes = L.out_planes;
   s.fires = L.fires;
   s.persist = persist;
-  s.membrane_bytes = m_h.array.membrane_bytes;
+  s.membrane_bytes = h.array.membrane_bytes;
   s.timesteps = nt;
-  s.rows = int(m_h.array.rows), s.cols = int(m_h.array.cols);
-  s.weight_half = m_h.glb_weight.capacity / 2, s.ifmap_half = m_h.glb_ifmap.capacity / 2;
-  s.ofmap_half = m_h.glb_ofmap.capacity / 2;
-  s.segments_need_static_cycles = m_h.skip_zero_cycles;
+  s.rows = int(h.array.rows), s.cols = int(h.array.cols);
+  s.weight_half = h.glb_weight.capacity / 2, s.ifmap_half = h.glb_ifmap.capacity / 2;
+  s.ofmap_half = h.glb_ofmap.capacity / 2;
+  s.segments_need_static_cycles = h.skip_zero_cycles;
   s.psum_timesteps = tb > 1 ? tb : 0;
-  s.psum_spad_bytes = m_h.psum_spad_bytes;
-  const ComputePlan p = plan_compute(s);
+  s.psum_spad_bytes = h.psum_spad_bytes;
+  return s;
+}
+
+}  // namespace
+
+const CostModel::Visit& CostModel::visit(int l, int t0, int nt, int tb, bool persist) const {
+  const auto key = std::make_tuple(l, t0, nt, tb, persist);
+  const auto it = m_visits.find(key);
+  if (it != m_visits.end()) return it->second;
+  const MapLayer& L = m_net.layers[size_t(l)];
   Visit v;
-  v.refusal = p.refusal.reason;
-  if (!p.refusal) {
-    // a tile's weight block once per visit (every band when segmented); the input once per
-    // visit when it stays in the ifmap GLB, else every band of every tile (halo rows included)
-    v.weights = uint64_t(p.tiles) * p.block * (p.wsegs == 1 ? 1 : uint64_t(p.bands));
-    if (p.resident) {
-      v.inputs = uint64_t(nt) * p.map_bytes;
-    } else {
-      uint64_t rows = 0;
-      for (int b = 0; b < p.bands; ++b) {
-        int y0 = 0;
-        rows += uint64_t(p.in_rows(s.g, b * p.band_rows, std::min(s.g.out_h, (b + 1) * p.band_rows), y0));
+  VisitCall call;
+  call.t0 = t0, call.nt = nt, call.T = m_net.timesteps, call.persist = persist;
+  call.tick = call.in_array = tb > 1 || !m_h.os_order;  // dataflow.mapped / tick_batch; else dataflow.os
+  if (L.compute) {
+    const ComputeShape s = shape_of(L, m_h, nt, tb, persist);
+    const ComputePlan p = plan_compute(s);
+    v.refusal = p.refusal.reason;
+    if (!p.refusal) {
+      // a tile's weight block once per visit (every band when segmented); the input once per
+      // visit when it stays in the ifmap GLB, else every band of every tile (halo rows included)
+      v.weights = uint64_t(p.tiles) * p.block * (p.wsegs == 1 ? 1 : uint64_t(p.bands));
+      if (p.resident) {
+        v.inputs = uint64_t(nt) * p.map_bytes;
+      } else {
+        uint64_t rows = 0;
+        for (int b = 0; b < p.bands; ++b) {
+          int y0 = 0;
+          rows += uint64_t(p.in_rows(s.g, b * p.band_rows, std::min(s.g.out_h, (b + 1) * p.band_rows), y0));
+        }
+        v.inputs = uint64_t(p.tiles) * uint64_t(nt) * uint64_t(s.planes) * uint64_t(s.g.in_c) * rows * p.in_pitch;
       }
-      v.inputs = uint64_t(p.tiles) * uint64_t(nt) * uint64_t(s.planes) * uint64_t(s.g.in_c) * rows * p.in_pitch;
+      v.ev = m_events.compute(L, p, call);
     }
+  } else if (L.pool) {
+    v.ev = m_events.pool(L, call);
+  } else if (L.add) {
+    v.ev = m_events.add(L, call);
   }
   return m_visits.emplace(key, v).first->second;
 }
@@ -82,6 +101,16 @@ std::string where(const Network& n, int gi, int l, const std::string& field) {
 
 }  // namespace
 
+void CostModel::charge(const Events& ev, uint64_t dram_bytes, Cost& c) const {
+  // The events of the visit as the executor runs it; what a fused group or on-chip state keeps
+  // off DRAM scales its bursts (the visit's bytes per burst, analytic only).
+  const double kept = ev.dram_bytes ? double(dram_bytes) / double(ev.dram_bytes) : 0;
+  c.e_dram += kept * (double(ev.dram_rd) * m_h.dram_burst_read_pj + double(ev.dram_wr) * m_h.dram_burst_write_pj);
+  for (size_t g = 0; g < kGlbs; ++g)
+    c.e_glb += double(ev.glb_rd[g]) * m_h.glb_block_read_pj[g] + double(ev.glb_wr[g]) * m_h.glb_block_write_pj[g];
+  c.e_spad += double(ev.spad_rd) * m_h.spad_read_pj + double(ev.spad_wr) * m_h.spad_write_pj;
+}
+
 void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) const {
   const MapLayer& L = m_net.layers[size_t(l)];
   const int T = m_net.timesteps, nb = gi.batches, tb = gi.g.time_batch;
@@ -96,8 +125,8 @@ void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) con
   for (int b = 0; b < nb; ++b) {
     const int nt = std::min(tb, T - b * tb);
     uint64_t w = 0, in = 0;
+    const Visit& v = visit(l, b * tb, nt, tb, persist);
     if (L.compute) {
-      const Visit& v = visit(l, nt, tb, persist);
       if (!v.refusal.empty() && c.infeasible.empty()) c.infeasible = where(m_net, gi.gi, l, "time_batch: " + v.refusal);
       w = fused && gi.weights_resident && b > 0 ? 0 : v.weights;
       in = in_chip ? 0 : v.inputs;
@@ -114,7 +143,8 @@ void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) con
     c.glb[outputs] += out_chip ? L.out_bytes * uint64_t(nt) : 2 * out;  // PE -> GLB (-> DMA)
     c.glb[state] += st == State::dram ? 2 * sd : sv;
     const double mem = m_h.dram_bytes_per_cycle > 0 ? double(w + in + out + sd) / m_h.dram_bytes_per_cycle : 0;
-    c.cycles += std::max(L.cycles_t * uint64_t(nt), uint64_t(std::ceil(mem)));
+    c.cycles += std::max(L.cycles_t * uint64_t(nt) + v.ev.lif_cycles, uint64_t(std::ceil(mem)));
+    charge(v.ev, w + in + out + sd, c);
   }
   c.glb[inputs] += (L.compute ? L.ifmap_reads_t : L.in_bytes) * uint64_t(T);
   if (out_chip && L.out_bytes * uint64_t(tb) > m_h.glb_ifmap.capacity / 2 && c.infeasible.empty())
@@ -123,7 +153,8 @@ void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) con
                                                std::to_string(m_h.glb_ifmap.capacity / 2) + " B)");
   c.compute_cycles += L.cycles_t * uint64_t(T);
   // always-on logic (the PEs' adders, the neuron units) is charged for every cycle of the span
-  c.e_compute += double(L.ops) * m_h.op_pj + double(c.cycles) * double(m_h.array.rows * m_h.array.cols) * m_h.pe_cycle_pj;
+  c.e_compute += double(L.ops) * m_h.op_pj;
+  c.e_compute += double(c.cycles) * double(m_h.array.rows * m_h.array.cols) * m_h.pe_cycle_pj;
   if (L.fires) c.e_neuron += double(L.neurons * uint64_t(T)) * m_h.neuron_update_pj;
   c.e_neuron += double(c.cycles) * m_h.neuron_cycle_pj;
 }
@@ -149,6 +180,7 @@ void CostModel::group(const Mapping& m, const Group& g, int gi, Cost& c, std::ve
     for (int o = 0; o < kOperands; ++o) c.dram[size_t(o)] += lc.dram[size_t(o)], c.glb[size_t(o)] += lc.glb[size_t(o)];
     c.cycles += lc.cycles;
     c.compute_cycles += lc.compute_cycles;
+    c.e_dram += lc.e_dram, c.e_glb += lc.e_glb, c.e_spad += lc.e_spad;
     c.e_compute += lc.e_compute;
     c.e_neuron += lc.e_neuron;
     if (per_layer) (*per_layer)[size_t(l)] = lc;
@@ -159,16 +191,6 @@ Cost CostModel::evaluate(const Mapping& m, std::vector<Cost>* per_layer) const {
   Cost c;
   if (per_layer) per_layer->assign(m_net.layers.size(), Cost{});
   for (size_t gi = 0; gi < m.groups.size(); ++gi) group(m, m.groups[gi], int(gi), c, per_layer);
-  auto energy = [&](Cost& x) {
-    x.e_dram = double(x.dram[weights] + x.dram[inputs]) * m_h.dram.read_pj + double(x.dram[outputs]) * m_h.dram.write_pj +
-               double(x.dram[state]) / 2 * (m_h.dram.read_pj + m_h.dram.write_pj);
-    x.e_glb = double(x.glb[weights]) * (m_h.glb_weight.read_pj + m_h.glb_weight.write_pj) / 2 +
-              double(x.glb[inputs]) * (m_h.glb_ifmap.read_pj + m_h.glb_ifmap.write_pj) / 2 +
-              double(x.glb[outputs] + x.glb[state]) * (m_h.glb_ofmap.read_pj + m_h.glb_ofmap.write_pj) / 2;
-  };
-  energy(c);
-  if (per_layer)
-    for (Cost& x : *per_layer) energy(x);
   c.e_leak = m_h.leakage_mw * 1e-3 * c.latency_s(m_h.clock_hz) * 1e12;
   return c;
 }

@@ -10,6 +10,7 @@
 
 #include "sw/map/mapping.h"
 #include "sw/map/network_view.h"
+#include "sw/map/visit_events.h"
 
 namespace spiketlm::map {
 
@@ -36,6 +37,15 @@ struct Hierarchy {
   double neuron_update_pj = 0;      // one neuron update (integrate, leak, fire)
   double neuron_cycle_pj = 0;       // the neuron units for one PE-array cycle (SATA: every cycle)
   double leakage_mw = 0;            // every unit's leakage
+  // Per event, as the TLM units charge them (visit_events.h counts the events):
+  uint64_t dma_chunk = 128;                  // dma.chunk_bytes: bytes per DMA transaction
+  uint64_t dram_burst = 128;                 // DRAM burst: bus_bits / 8 x burst_length
+  double dram_burst_read_pj = 0, dram_burst_write_pj = 0;
+  std::array<uint64_t, 3> glb_block{{32, 32, 32}};  // weight, ifmap, ofmap GLB block_bytes
+  std::array<double, 3> glb_block_read_pj{}, glb_block_write_pj{};
+  double spad_read_pj = 0, spad_write_pj = 0;  // one scratchpad byte register
+  uint64_t lif_units = 128;
+  bool os_order = true;  // the platform's dataflow is dataflow.os (groups of time batch 1 run it)
 };
 
 enum Operand { weights = 0, inputs, outputs, state, kOperands };
@@ -48,25 +58,27 @@ struct Cost {
   uint64_t cycles = 0;                       // with compute / DRAM overlap per layer visit
   uint64_t compute_cycles = 0;
   uint64_t onchip_state = 0;                 // largest on-chip state (bytes) any group keeps
-  double e_dram = 0, e_glb = 0, e_compute = 0, e_neuron = 0, e_leak = 0;  // pJ
+  double e_dram = 0, e_glb = 0, e_spad = 0, e_compute = 0, e_neuron = 0, e_leak = 0;  // pJ
 
   bool fits() const { return infeasible.empty(); }
   uint64_t offchip_bytes() const;
-  double energy_pj() const { return e_dram + e_glb + e_compute + e_neuron + e_leak; }
+  double energy_pj() const { return e_dram + e_glb + e_spad + e_compute + e_neuron + e_leak; }
   double latency_s(double clock_hz) const { return double(cycles) / clock_hz; }
 };
 
 class CostModel {
  public:
   CostModel(const Network& n, const Hierarchy& h) : m_net(n), m_h(h) {}
-  // DRAM bytes of one visit of compute layer l: nt timesteps of a batch of tb, membranes
-  // leaving the array after the visit (persist); from the systolic executor's buffer plan
-  // (hw/compute/buffer_plan.h). refusal: why the executor cannot run it ("" if it can).
+  // One visit of layer l: timesteps [t0, t0 + nt) of a batch of tb, membranes leaving the
+  // array after the visit (persist). Compute layers: DRAM bytes from the systolic executor's
+  // buffer plan (hw/compute/buffer_plan.h); refusal: why the executor cannot run it ("" if it
+  // can). Every layer: the events SATA's units count (visit_events.h).
   struct Visit {
     uint64_t weights = 0, inputs = 0;
     std::string refusal;
+    Events ev;
   };
-  const Visit& visit(int l, int nt, int tb, bool persist) const;
+  const Visit& visit(int l, int t0, int nt, int tb, bool persist) const;
   // The cost of m; per_layer (if given) gets one Cost per layer (leakage left at 0 there).
   Cost evaluate(const Mapping& m, std::vector<Cost>* per_layer = nullptr) const;
   const Network& network() const { return m_net; }
@@ -76,11 +88,13 @@ class CostModel {
   struct GroupInfo;
   void group(const Mapping& m, const Group& g, int gi, Cost& c, std::vector<Cost>* per_layer) const;
   void layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) const;
+  void charge(const Events& ev, uint64_t dram_bytes, Cost& c) const;
   std::vector<int> group_of(const Mapping& m) const;
 
   const Network& m_net;
   Hierarchy m_h;
-  mutable std::map<std::tuple<int, int, int, bool>, Visit> m_visits;
+  EventCounter m_events{m_h};
+  mutable std::map<std::tuple<int, int, int, int, bool>, Visit> m_visits;
 };
 
 }  // namespace spiketlm::map

@@ -87,6 +87,21 @@ Hierarchy hierarchy_of(const PlatformRequest& req) {
   h.neuron_update_pj = e.action("lif", "update");
   h.neuron_cycle_pj = e.action("lif", "cycle") * e.num("lif.units");  // every unit, every cycle (SATA_Sim's accounting)
   h.leakage_mw = e.leakage_mw();
+  h.dma_chunk = uint64_t(e.num("dma.chunk_bytes"));
+  h.dram_burst = uint64_t(burst);
+  h.dram_burst_read_pj = e.action("dram", "read");
+  h.dram_burst_write_pj = e.action("dram", "write");
+  const char* glbs[] = {"glb_weight", "glb_ifmap", "glb_ofmap"};
+  for (size_t g = 0; g < 3; ++g) {
+    h.glb_block[g] = uint64_t(e.num(std::string(glbs[g]) + ".block_bytes"));
+    h.glb_block_read_pj[g] = e.action(glbs[g], "read");
+    h.glb_block_write_pj[g] = e.action(glbs[g], "write");
+  }
+  // the PE array's scratchpads (RegisterFile, one register per byte): its only read / write actions
+  h.spad_read_pj = e.action("pe_array", "read");
+  h.spad_write_pj = e.action("pe_array", "write");
+  h.lif_units = uint64_t(e.num("lif.units"));
+  h.os_order = e.value("dataflow.kind") == "dataflow.os";
   return h;
 }
 

@@ -15,6 +15,7 @@ void comparison(Report& rep, const Cost& a, const Cost& b, double clk) {
   row("energy", "uJ", a.energy_pj() * 1e-6, b.energy_pj() * 1e-6);
   row("energy_dram", "uJ", a.e_dram * 1e-6, b.e_dram * 1e-6);
   row("energy_glb", "uJ", a.e_glb * 1e-6, b.e_glb * 1e-6);
+  row("energy_scratchpads", "uJ", a.e_spad * 1e-6, b.e_spad * 1e-6);
   row("energy_compute", "uJ", a.e_compute * 1e-6, b.e_compute * 1e-6);
   row("energy_neuron", "uJ", a.e_neuron * 1e-6, b.e_neuron * 1e-6);
   row("energy_leakage", "uJ", a.e_leak * 1e-6, b.e_leak * 1e-6);

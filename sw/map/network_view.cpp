@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "hw/compute/scalesim.h"
+#include "sw/fw/runtime.h"
 #include "traces/src/trace.h"
 
 namespace spiketlm::map {
@@ -17,12 +18,13 @@ namespace {
 
 // Accumulates over all timesteps: dense MACs x the input rate of each timestep for spike
 // inputs; dense MACs (each timestep) for multi-bit inputs.
-uint64_t ops_of(const layer& l, int T) {
+std::vector<uint64_t> ops_of(const layer& l, int T) {
   const uint64_t dense = l.dense_macs();
-  if (l.in_bits != 1 || l.input_rate.empty()) return dense * uint64_t(T);
-  double sum = 0;
-  for (int t = 0; t < T; ++t) sum += double(dense) * l.input_rate[size_t(t) < l.input_rate.size() ? t : 0];
-  return uint64_t(std::llround(sum));
+  std::vector<uint64_t> v(size_t(T), dense);
+  if (l.in_bits != 1 || l.input_rate.empty()) return v;
+  for (int t = 0; t < T; ++t)
+    v[size_t(t)] = uint64_t(std::llround(double(dense) * l.input_rate[size_t(t) < l.input_rate.size() ? t : 0]));
+  return v;
 }
 
 void add_array_counts(MapLayer& m, const layer& l, const ArrayShape& a) {
@@ -63,6 +65,8 @@ MapLayer layer_of(const bundle& b, const layer& l, const ArrayShape& a) {
   m.name = l.name;
   m.compute = l.is_compute();
   m.fires = l.fires();
+  m.pool = l.type == layer_type::maxpool2d || l.type == layer_type::avgpool2d;
+  m.add = l.type == layer_type::add;
   // weights: a tile of C filters is W x C bytes in DRAM (the last tile padded)
   if (m.compute)
     m.weight_bytes = uint64_t(l.in_channels) * (l.type == layer_type::conv2d ? uint64_t(l.kernel) * uint64_t(l.kernel) : 1) *
@@ -70,7 +74,10 @@ MapLayer layer_of(const bundle& b, const layer& l, const ArrayShape& a) {
   m.neurons = uint64_t(l.out_shape.size());
   m.out_bytes = l.type == layer_type::flatten ? 0 : map_bytes(l.out_shape, out_bits_of(b, l));
   m.state_bytes = m.fires && !b.ann() ? m.neurons * uint64_t(a.membrane_bytes) : 0;
-  m.ops = ops_of(l, b.timesteps);
+  m.ops_t = ops_of(l, b.timesteps);
+  m.ops = 0;
+  for (uint64_t o : m.ops_t) m.ops += o;
+  m.ann = b.ann();
   m.in_planes = l.in_bits < 1 ? 1 : (l.in_bits >= 32 ? 1 : l.in_bits);
   m.out_planes = out_bits_of(b, l) >= 32 ? 1 : out_bits_of(b, l);
   add_array_counts(m, l, a);
@@ -82,8 +89,8 @@ MapLayer layer_of(const bundle& b, const layer& l, const ArrayShape& a) {
 void geometry(MapLayer& m, const layer& l, const tensor_shape& in) {
   ConvGeom& g = m.geom;
   g.in_c = in.c, g.in_h = in.h, g.in_w = in.w;
-  g.out_c = l.out_channels, g.out_h = l.out_shape.h, g.out_w = l.out_shape.w;
-  if (l.type == layer_type::conv2d) g.kh = g.kw = l.kernel, g.stride = l.stride, g.pad = l.padding;
+  g.out_c = m.compute ? l.out_channels : l.out_shape.c, g.out_h = l.out_shape.h, g.out_w = l.out_shape.w;
+  if (l.type != layer_type::linear) g.kh = g.kw = l.kernel, g.stride = l.stride, g.pad = l.padding;
   else g.kh = in.h, g.kw = in.w, g.stride = 1, g.pad = 0;
 }
 
@@ -107,8 +114,42 @@ void input_bytes(const bundle& b, Network& n) {
     shape[i] = l.type == layer_type::flatten ? (m.producers.empty() || m.producers[0] < 0 ? b.input_shape
                                                                                           : shape[size_t(m.producers[0])])
                                              : l.out_shape;
-    if (m.compute) geometry(m, l, m.producers.empty() || m.producers[0] < 0 ? b.input_shape : shape[size_t(m.producers[0])]);
+    const bool shaped = l.type != layer_type::flatten;  // compute, pooling, add: what the engine sees
+    if (shaped) geometry(m, l, m.producers.empty() || m.producers[0] < 0 ? b.input_shape : shape[size_t(m.producers[0])]);
     m.in_bytes = l.type == layer_type::flatten ? 0 : in;
+  }
+}
+
+class NullHal final : public Hal {  // the layout writes nothing
+ public:
+  void write(uint64_t, const void*, uint64_t) override {}
+  void read(uint64_t, void*, uint64_t) override {}
+  void host_write(uint64_t, const void*, uint64_t) override {}
+  void host_read(uint64_t, void*, uint64_t) override {}
+  void wait_irq() override {}
+  double now_seconds() const override { return 0; }
+  void delay_ns(double) override {}
+};
+
+// The addresses the runtime firmware gives every layer's tensors (its descriptors).
+void place(const bundle& b, const ArrayShape& a, Network& n) {
+  NullHal hal;
+  FirmwareTarget t;
+  t.dram_size = uint64_t(1) << 62;  // the layout only (the run checks the fit)
+  t.pe_cols = int(a.cols);
+  t.membrane_bytes = a.membrane_bytes;
+  Runtime rt(hal, b, t);
+  rt.lay_out();
+  auto addr = [](uint32_t lo, uint32_t hi) { return uint64_t(lo) | uint64_t(hi) << 32; };
+  for (size_t i = 0; i < rt.descriptors().size(); ++i) {
+    const LayerDesc& d = rt.descriptors()[i];
+    MapLayer& m = n.layers[size_t(rt.layer_of_desc()[i])];
+    m.in_addr = addr(d.in_addr_lo, d.in_addr_hi), m.in2_addr = addr(d.in2_addr_lo, d.in2_addr_hi);
+    m.out_addr = addr(d.out_addr_lo, d.out_addr_hi), m.w_addr = addr(d.w_addr_lo, d.w_addr_hi);
+    m.mem_addr = addr(d.mem_addr_lo, d.mem_addr_hi);
+    m.input_per_t = d.flags & DESC_INPUT_PER_T;
+    m.in2_spikes = d.flags & DESC_IN2_SPIKES;
+    m.in2_planes = int(d.in_planes);
   }
 }
 
@@ -127,6 +168,7 @@ Network network_of(const bundle& b, const ArrayShape& a) {
   for (size_t i = 0; i < n.layers.size(); ++i)
     for (int p : n.layers[i].producers)
       if (p >= 0) n.layers[size_t(p)].consumers.push_back(int(i));
+  place(b, a, n);
   return n;
 }
 

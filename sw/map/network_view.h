@@ -23,6 +23,7 @@ struct MapLayer {
   std::string name;
   bool compute = false;            // conv2d / linear (runs on the PE array)
   bool fires = false;              // has neurons (a state unless removed)
+  bool pool = false, add = false;  // max / average pooling; residual add
   uint64_t weight_bytes = 0;       // int8 weights
   uint64_t in_bytes = 0;           // one timestep's input map(s) (spikes: 1 bit each)
   uint64_t out_bytes = 0;          // one timestep's output map (spikes 1 bit, else int32)
@@ -32,9 +33,17 @@ struct MapLayer {
   uint64_t cycles_t = 0;           // PE-array cycles of one timestep (SCALE-Sim v2 OS closed form)
   uint64_t filter_reads_t = 0;     // GLB -> PE weight bytes of one timestep (SCALE-Sim v2 OS)
   uint64_t ifmap_reads_t = 0;      // GLB -> PE input bytes of one timestep (SCALE-Sim v2 OS)
-  ConvGeom geom;                   // compute layers: as the systolic executor sees them (a linear
+  ConvGeom geom;                   // compute and pooling layers: as the engine sees them (a linear
                                    // layer's kernel covers its input map)
   int in_planes = 1, out_planes = 1;
+  bool ann = false;                // multiply-accumulate PEs (one element per multi-bit input)
+  std::vector<uint64_t> ops_t;     // ops of each timestep (they add up to ops)
+  // Where the runtime firmware (sw/fw/runtime.cpp, Runtime::lay_out) puts the layer's tensors in
+  // DRAM (from address 0): the transfers' bursts and GLB blocks depend on their alignment.
+  uint64_t in_addr = 0, in2_addr = 0, out_addr = 0, w_addr = 0, mem_addr = 0;
+  bool input_per_t = true;         // one input map per timestep (else one for all: direct coding)
+  bool in2_spikes = false;         // add: operand 2 is bit planes (in2_planes of them), else int32
+  int in2_planes = 1;
   std::vector<int> producers;      // layer indices (-1: the network input)
   std::vector<int> consumers;      // layer indices (empty: the network output)
 };

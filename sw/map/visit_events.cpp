@@ -1,0 +1,157 @@
+#include "sw/map/visit_events.h"
+
+#include <algorithm>
+
+#include "sw/map/cost_model.h"
+
+namespace spiketlm::map {
+
+void Events::add(const Events& o) {
+  dram_rd += o.dram_rd, dram_wr += o.dram_wr, dram_bytes += o.dram_bytes;
+  for (int g = 0; g < kGlbs; ++g) glb_rd[size_t(g)] += o.glb_rd[size_t(g)], glb_wr[size_t(g)] += o.glb_wr[size_t(g)];
+  spad_rd += o.spad_rd, spad_wr += o.spad_wr;
+  fold_cycles += o.fold_cycles, lif_cycles += o.lif_cycles, accumulates += o.accumulates;
+}
+
+EventCounter::EventCounter(const Hierarchy& hh)
+    : h(hh), half{hh.glb_weight.capacity / 2, hh.glb_ifmap.capacity / 2, hh.glb_ofmap.capacity / 2} {}
+
+void EventCounter::rows(const Xfer& x, bool load, int g, Events& e) const {
+  // Dma::transfer: each row in chunks of dma_chunk bytes, one DRAM and one GLB transaction each.
+  const uint64_t C = h.dma_chunk, B = h.dram_burst, K = h.glb_block[size_t(g)];
+  const uint64_t ss = x.src_stride ? x.src_stride : x.row_bytes, ds = x.dst_stride ? x.dst_stride : x.row_bytes;
+  const bool aligned = C % B == 0 && C % K == 0;  // every chunk starts where the row does, modulo B and K
+  uint64_t bursts = 0, blocks = 0;
+  for (uint64_t r = 0; r < x.rows; ++r) {
+    const uint64_t s = x.src + r * ss, d = x.dst + r * ds, a = load ? s : d, ga = load ? d : s;
+    if (aligned) {
+      const uint64_t full = x.row_bytes / C, last = x.row_bytes % C;
+      bursts += full * span(a, C, B) + (last ? span(a, last, B) : 0);
+      blocks += full * span(ga, C, K) + (last ? span(ga, last, K) : 0);
+      continue;
+    }
+    for (uint64_t o = 0; o < x.row_bytes; o += C) {
+      const uint64_t n = std::min(C, x.row_bytes - o);
+      bursts += span(a + o, n, B);
+      blocks += span(ga + o, n, K);
+    }
+  }
+  (load ? e.dram_rd : e.dram_wr) += bursts;
+  (load ? e.glb_wr : e.glb_rd)[size_t(g)] += blocks;
+  e.dram_bytes += x.rows * x.row_bytes;
+}
+
+void EventCounter::load(const Xfer& x, int g, Events& e) const { rows(x, true, g, e); }
+void EventCounter::write_back(const Xfer& x, int g, Events& e) const { rows(x, false, g, e); }
+
+void EventCounter::glb(bool write, int g, uint64_t addr, uint64_t len, uint64_t piece, Events& e) const {
+  const uint64_t K = h.glb_block[size_t(g)];
+  uint64_t blocks = 0;
+  if (!piece || piece >= len) {
+    blocks = len ? span(addr, len, K) : 0;
+  } else {
+    const uint64_t full = len / piece, last = len % piece;
+    blocks = full * span(addr, piece, K) + (last ? span(addr, last, K) : 0);
+  }
+  (write ? e.glb_wr : e.glb_rd)[size_t(g)] += blocks;
+}
+
+Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
+  // LayerEngine::run_pool / pool_band_call: channel groups, bands, one slot per step.
+  Events e;
+  const ConvGeom& g = L.geom;
+  const int ip = L.in_planes, op = L.out_planes, C = g.in_c;
+  const GroupPlan p = plan_pool(g, ip, op, half[glb_i], half[glb_o]);
+  if (p.refusal) return e;
+  const uint64_t pin = (uint64_t(g.in_w) + 7) / 8, pout = (uint64_t(g.out_w) + 7) / 8;
+  const uint64_t in_plane = uint64_t(C) * g.in_h * pin, out_plane = uint64_t(C) * g.out_h * pout;
+  int step = 0;
+  for (int t = v.t0; t < v.t0 + v.nt; ++t)
+    for (int gi = 0; gi < p.groups; ++gi) {
+      const int k0 = gi * p.group, kn = std::min(p.group, C - k0);
+      const bool whole = kn == C;
+      for (int r0 = 0; r0 < g.out_h; r0 += p.band_rows, ++step) {
+        const int r1 = std::min(g.out_h, r0 + p.band_rows);
+        const int y0 = std::max(0, r0 * g.stride - g.pad);
+        const int nrows = std::min(g.in_h, (r1 - 1) * g.stride - g.pad + g.kh) - y0;
+        const uint64_t islot = uint64_t(step % 2) * half[glb_i], oslot = uint64_t(step % 2) * half[glb_o];
+        const uint64_t in_base = L.in_addr + (L.input_per_t ? uint64_t(t) * uint64_t(ip) * in_plane : 0);
+        Xfer c{0, 0, uint64_t(whole ? ip : 1) * kn, uint64_t(nrows) * pin, uint64_t(g.in_h) * pin, 0};
+        const uint64_t in_pl = uint64_t(kn) * c.row_bytes, in_bytes = uint64_t(ip) * in_pl;
+        for (int pl = 0; pl < (whole ? 1 : ip); ++pl) {
+          c.src = in_base + uint64_t(pl) * in_plane + uint64_t(k0) * g.in_h * pin + uint64_t(y0) * pin;
+          c.dst = islot + uint64_t(pl) * in_pl;
+          load(c, glb_i, e);
+        }
+        Xfer o{0, 0, uint64_t(whole ? op : 1) * kn, uint64_t(r1 - r0) * pout, 0, uint64_t(g.out_h) * pout};
+        const uint64_t out_pl = uint64_t(kn) * o.row_bytes;
+        glb(false, glb_i, islot, in_bytes, 0, e);
+        glb(true, glb_o, oslot, uint64_t(op) * out_pl, 0, e);
+        for (int pl = 0; pl < (whole ? 1 : op); ++pl) {
+          o.src = oslot + uint64_t(pl) * out_pl;
+          o.dst = L.out_addr + uint64_t(t) * uint64_t(op) * out_plane + uint64_t(pl) * out_plane +
+                  uint64_t(k0) * g.out_h * pout + uint64_t(r0) * pout;
+          write_back(o, glb_o, e);
+        }
+      }
+    }
+  return e;
+}
+
+Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
+  // AddCall (hw/compute/engine_add.cpp): channel groups, bands, timesteps; one slot per step.
+  Events e;
+  const ConvGeom& g = L.geom;
+  const int K = g.out_c, H = g.out_h, Wd = g.out_w, planes2 = L.in2_spikes ? L.in2_planes : 1, op = L.out_planes;
+  const int mb = h.array.membrane_bytes;
+  const uint64_t pout = (uint64_t(Wd) + 7) / 8, npx = uint64_t(H) * Wd, map1 = uint64_t(K) * npx * 4;
+  const uint64_t plane2 = uint64_t(K) * H * pout, map2 = L.in2_spikes ? plane2 * planes2 : map1;
+  const bool persist = v.persist && !(v.in_array && v.nt == v.T);
+  const uint64_t chan_in = uint64_t(Wd) * 4 + (L.in2_spikes ? pout * planes2 : uint64_t(Wd) * 4);
+  const uint64_t chan_out = pout * op + (persist ? uint64_t(Wd) * mb : 0);
+  const GroupPlan p = plan_add(K, H, chan_in, chan_out, half[glb_i], half[glb_o]);
+  if (p.refusal) return e;
+  int n = 0;
+  for (int gi = 0; gi < p.groups; ++gi)
+    for (int bi = 0; bi < p.bands; ++bi)
+      for (int t = v.t0; t < v.t0 + v.nt; ++t, ++n) {
+        const int k0 = gi * p.group, kn = std::min(p.group, K - k0), r0 = bi * p.band_rows;
+        const int rows = std::min(H, r0 + p.band_rows) - r0, bpx = rows * Wd;
+        const uint64_t islot = uint64_t(n % 2) * half[glb_i], oslot = uint64_t(n % 2) * half[glb_o];
+        Xfer c{L.in_addr + uint64_t(t) * map1 + uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4, islot, uint64_t(kn),
+               uint64_t(bpx) * 4, npx * 4, 0};
+        load(c, glb_i, e);
+        const uint64_t len1 = c.rows * c.row_bytes;
+        c.row_bytes = L.in2_spikes ? uint64_t(rows) * pout : uint64_t(bpx) * 4;
+        c.src_stride = L.in2_spikes ? uint64_t(H) * pout : npx * 4;
+        const uint64_t len2p = c.rows * c.row_bytes;
+        for (int pl = 0; pl < planes2; ++pl) {
+          c.dst = islot + len1 + uint64_t(pl) * len2p;
+          c.src = L.in2_addr + uint64_t(t) * map2 +
+                  (L.in2_spikes ? uint64_t(pl) * plane2 + uint64_t(k0) * H * pout + uint64_t(r0) * pout
+                                : uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4);
+          load(c, glb_i, e);
+        }
+        glb(false, glb_i, islot, len1 + len2p * uint64_t(planes2), 0, e);
+        const uint64_t mslot = oslot + uint64_t(kn) * rows * pout * op, mlen = uint64_t(kn) * bpx * mb;
+        const uint64_t mem_at = L.mem_addr + (uint64_t(k0) * npx + uint64_t(r0) * Wd) * mb;
+        if (persist && t > 0 && (!v.in_array || t == v.t0))
+          load({mem_at, mslot, uint64_t(kn), uint64_t(bpx) * mb, npx * mb, 0}, glb_o, e);
+        e.lif_cycles += (uint64_t(bpx) * uint64_t(kn) + h.lif_units - 1) / h.lif_units;
+        const uint64_t plane_bytes = uint64_t(kn) * rows * pout;
+        glb(true, glb_o, oslot, plane_bytes * op, 0, e);
+        for (int pl = 0; pl < op; ++pl)
+          write_back({oslot + uint64_t(pl) * plane_bytes,
+                      L.out_addr + uint64_t(t) * uint64_t(op) * K * H * pout + (uint64_t(pl) * K + uint64_t(k0)) * H * pout +
+                          uint64_t(r0) * pout,
+                      uint64_t(kn), uint64_t(rows) * pout, 0, uint64_t(H) * pout},
+                     glb_o, e);
+        if (persist && t + 1 < v.T && (!v.in_array || t == v.t0 + v.nt - 1)) {
+          glb(true, glb_o, mslot, mlen, 0, e);
+          write_back({mslot, mem_at, uint64_t(kn), uint64_t(bpx) * mb, 0, npx * mb}, glb_o, e);
+        }
+      }
+  return e;
+}
+
+}  // namespace spiketlm::map

@@ -1,0 +1,68 @@
+// spiketlm: what SATA's units count during one layer visit (a call of nt timesteps), derived
+// from the transfers and accesses the layer engine issues for it (hw/compute/compute_call*.cpp,
+// engine_pool.cpp, engine_add.cpp): DRAM bursts, GLB block accesses, PE scratchpad register
+// accesses, LIF unit cycles. Pure (no SystemC); the cost model charges these counts with the
+// technology table's energies. See map.md, "The cost model".
+#pragma once
+#include <array>
+#include <cstdint>
+
+#include "hw/compute/buffer_plan.h"
+#include "sw/map/network_view.h"
+
+namespace spiketlm::map {
+
+struct Hierarchy;
+
+enum Glb { glb_w = 0, glb_i, glb_o, kGlbs };
+
+struct Events {
+  uint64_t dram_rd = 0, dram_wr = 0;         // DRAM bursts
+  uint64_t dram_bytes = 0;                   // bytes the DMA moved to or from DRAM
+  std::array<uint64_t, kGlbs> glb_rd{}, glb_wr{};  // GLB block accesses
+  uint64_t spad_rd = 0, spad_wr = 0;         // PE scratchpad byte-register accesses
+  uint64_t fold_cycles = 0, lif_cycles = 0;  // PE-array fold cycles, LIF unit cycles
+  uint64_t accumulates = 0;                  // the estimate the tick-batch scratchpads follow
+  void add(const Events& e);
+};
+
+// One DMA transfer as the engine issues it (hw/memory/dma.h DmaCommand): rows x row_bytes;
+// DRAM addresses absolute (the firmware's layout), GLB addresses from the buffer's base.
+struct Xfer {
+  uint64_t src = 0, dst = 0, rows = 1, row_bytes = 0, src_stride = 0, dst_stride = 0;
+};
+
+// One call of layer L: timesteps [t0, t0 + nt) of T; membranes leave the call (persist) as the
+// engine decides; tick: tick-batch's scratchpad accounting (dataflow.tick_batch, .mapped);
+// in_array: membranes stay in the array within the call (tick-batch, mapped).
+struct VisitCall {
+  int t0 = 0, nt = 1, T = 1;
+  bool persist = false, tick = false, in_array = false;
+};
+
+class EventCounter {
+ public:
+  explicit EventCounter(const Hierarchy& h);
+  // DRAM -> GLB g (load) and GLB g -> DRAM (write-back): chunks of the DMA, bursts of the DRAM
+  // (Dram::access: every burst a chunk touches), blocks of the GLB (Sram::access).
+  void load(const Xfer& x, int g, Events& e) const;
+  void write_back(const Xfer& x, int g, Events& e) const;
+  // The datapath's accesses of GLB g: `len` bytes at `addr` in transactions of at most `piece`,
+  // all at `addr` (ComputeCall::stream) or one transaction (piece 0).
+  void glb(bool write, int g, uint64_t addr, uint64_t len, uint64_t piece, Events& e) const;
+
+  Events compute(const MapLayer& L, const ComputePlan& p, const VisitCall& v) const;
+  Events pool(const MapLayer& L, const VisitCall& v) const;
+  Events add(const MapLayer& L, const VisitCall& v) const;
+
+  const Hierarchy& h;
+  uint64_t half[kGlbs];  // half of each GLB (double-buffered slots)
+
+ private:
+  // Bursts (or blocks) of unit `u` that `n` bytes at `a` touch.
+  static uint64_t span(uint64_t a, uint64_t n, uint64_t u) { return (a % u + n - 1) / u + 1; }
+  // Per row of x, for side addresses `at` (DRAM) and `gat` (GLB): bursts and blocks.
+  void rows(const Xfer& x, bool load, int g, Events& e) const;
+};
+
+}  // namespace spiketlm::map
