@@ -143,7 +143,10 @@ void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) con
     c.glb[outputs] += out_chip ? L.out_bytes * uint64_t(nt) : 2 * out;  // PE -> GLB (-> DMA)
     c.glb[state] += st == State::dram ? 2 * sd : sv;
     const double mem = m_h.dram_bytes_per_cycle > 0 ? double(w + in + out + sd) / m_h.dram_bytes_per_cycle : 0;
-    c.cycles += std::max(L.cycles_t * uint64_t(nt) + v.ev.lif_cycles, uint64_t(std::ceil(mem)));
+    // unfused: the executor's schedule of the visit (visit_events.h); fused (analytic only):
+    // compute and neurons overlapped with the DRAM traffic at its peak bandwidth
+    c.cycles += fused ? std::max(L.cycles_t * uint64_t(nt) + v.ev.lif_cycles, uint64_t(std::ceil(mem)))
+                      : uint64_t(std::llround(v.ev.span_ns / m_h.clock_ns()));
     charge(v.ev, w + in + out + sd, c);
   }
   c.glb[inputs] += (L.compute ? L.ifmap_reads_t : L.in_bytes) * uint64_t(T);

@@ -46,6 +46,13 @@ struct Hierarchy {
   double spad_read_pj = 0, spad_write_pj = 0;  // one scratchpad byte register
   uint64_t lif_units = 128;
   bool os_order = true;  // the platform's dataflow is dataflow.os (groups of time batch 1 run it)
+  // Time of the transfers and accesses (ns), as the TLM units take it (visit_events.h):
+  double bus_ns_per_byte = 0, bus_latency_ns = 0;  // the router, per transaction
+  double dram_burst_ns = 0, dram_cl_ns = 0, dram_cwl_ns = 0;
+  std::array<double, 3> glb_read_ns{}, glb_write_ns{};  // one block on one bank
+  std::array<uint64_t, 3> glb_banks{{2, 2, 2}};
+  double dma_setup_ns = 0;
+  double clock_ns() const { return 1e9 / clock_hz; }
 };
 
 enum Operand { weights = 0, inputs, outputs, state, kOperands };

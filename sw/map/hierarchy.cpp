@@ -96,7 +96,18 @@ Hierarchy hierarchy_of(const PlatformRequest& req) {
     h.glb_block[g] = uint64_t(e.num(std::string(glbs[g]) + ".block_bytes"));
     h.glb_block_read_pj[g] = e.action(glbs[g], "read");
     h.glb_block_write_pj[g] = e.action(glbs[g], "write");
+    const double cyc = 1e3 / e.num(std::string(glbs[g]) + ".clock_mhz");  // Sram: cycles per block and bank
+    h.glb_read_ns[g] = cyc * e.num(std::string(glbs[g]) + ".read_cycles");
+    h.glb_write_ns[g] = cyc * e.num(std::string(glbs[g]) + ".write_cycles");
+    h.glb_banks[g] = uint64_t(e.num(std::string(glbs[g]) + ".banks"));
   }
+  h.bus_ns_per_byte = 1.0 / e.num("bus.bandwidth_gbps");  // Router::forward: latency + bytes / bandwidth
+  h.bus_latency_ns = e.num("bus.latency_ns");
+  const double tck = e.num("dram.tck_ns");  // Dram: tBURST = burst_length / data_rate clocks
+  h.dram_burst_ns = tck * double(int64_t(e.num("dram.burst_length")) / int64_t(e.num("dram.data_rate")));
+  h.dram_cl_ns = tck * e.num("dram.cl");
+  h.dram_cwl_ns = tck * e.num("dram.cwl");
+  h.dma_setup_ns = e.num("dma.setup_ns");
   // the PE array's scratchpads (RegisterFile, one register per byte): its only read / write actions
   h.spad_read_pj = e.action("pe_array", "read");
   h.spad_write_pj = e.action("pe_array", "write");

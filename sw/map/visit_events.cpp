@@ -10,50 +10,80 @@ void Events::add(const Events& o) {
   dram_rd += o.dram_rd, dram_wr += o.dram_wr, dram_bytes += o.dram_bytes;
   for (int g = 0; g < kGlbs; ++g) glb_rd[size_t(g)] += o.glb_rd[size_t(g)], glb_wr[size_t(g)] += o.glb_wr[size_t(g)];
   spad_rd += o.spad_rd, spad_wr += o.spad_wr;
-  fold_cycles += o.fold_cycles, lif_cycles += o.lif_cycles, accumulates += o.accumulates;
+  fold_cycles += o.fold_cycles, lif_cycles += o.lif_cycles, span_ns += o.span_ns;
 }
 
 EventCounter::EventCounter(const Hierarchy& hh)
     : h(hh), half{hh.glb_weight.capacity / 2, hh.glb_ifmap.capacity / 2, hh.glb_ofmap.capacity / 2} {}
 
-void EventCounter::rows(const Xfer& x, bool load, int g, Events& e) const {
+namespace {
+
+// The chunk pipeline of one transfer: reads stream (step rs after a latency), each write
+// starts when its read is done and the previous write has finished, and takes w.
+struct Pipe {
+  double R = -1, W = 0;
+  void chunks(uint64_t nf, double lat, double rs, double w) {
+    if (!nf) return;
+    if (R < 0) R = lat;
+    const double n = double(nf);
+    W = std::max({W + n * w, R + rs + n * w, R + n * rs + w});
+    R += n * rs;
+  }
+};
+
+}  // namespace
+
+double EventCounter::rows(const Xfer& x, bool load, int g, Events& e) const {
   // Dma::transfer: each row in chunks of dma_chunk bytes, one DRAM and one GLB transaction each.
-  const uint64_t C = h.dma_chunk, B = h.dram_burst, K = h.glb_block[size_t(g)];
+  const uint64_t C = h.dma_chunk, B = h.dram_burst, K = h.glb_block[size_t(g)], nb = h.glb_banks[size_t(g)];
   const uint64_t ss = x.src_stride ? x.src_stride : x.row_bytes, ds = x.dst_stride ? x.dst_stride : x.row_bytes;
   const bool aligned = C % B == 0 && C % K == 0;  // every chunk starts where the row does, modulo B and K
   uint64_t bursts = 0, blocks = 0;
+  Pipe pipe;
+  auto chunks = [&](uint64_t nf, uint64_t n, uint64_t b, uint64_t k) {
+    bursts += nf * b, blocks += nf * k;
+    const double bus = h.bus_latency_ns + double(n) * h.bus_ns_per_byte;
+    const double glb_t = double((k + nb - 1) / nb) * (load ? h.glb_write_ns : h.glb_read_ns)[size_t(g)];
+    if (load) pipe.chunks(nf, h.dma_setup_ns + bus + h.dram_cl_ns, double(b) * h.dram_burst_ns, bus + glb_t);
+    else pipe.chunks(nf, h.dma_setup_ns + bus, glb_t, bus + h.dram_cwl_ns + double(b) * h.dram_burst_ns);
+  };
   for (uint64_t r = 0; r < x.rows; ++r) {
     const uint64_t s = x.src + r * ss, d = x.dst + r * ds, a = load ? s : d, ga = load ? d : s;
     if (aligned) {
       const uint64_t full = x.row_bytes / C, last = x.row_bytes % C;
-      bursts += full * span(a, C, B) + (last ? span(a, last, B) : 0);
-      blocks += full * span(ga, C, K) + (last ? span(ga, last, K) : 0);
+      chunks(full, C, span(a, C, B), span(ga, C, K));
+      if (last) chunks(1, last, span(a, last, B), span(ga, last, K));
       continue;
     }
     for (uint64_t o = 0; o < x.row_bytes; o += C) {
       const uint64_t n = std::min(C, x.row_bytes - o);
-      bursts += span(a + o, n, B);
-      blocks += span(ga + o, n, K);
+      chunks(1, n, span(a + o, n, B), span(ga + o, n, K));
     }
   }
   (load ? e.dram_rd : e.dram_wr) += bursts;
   (load ? e.glb_wr : e.glb_rd)[size_t(g)] += blocks;
   e.dram_bytes += x.rows * x.row_bytes;
+  return pipe.W;
 }
 
-void EventCounter::load(const Xfer& x, int g, Events& e) const { rows(x, true, g, e); }
-void EventCounter::write_back(const Xfer& x, int g, Events& e) const { rows(x, false, g, e); }
+double EventCounter::load(const Xfer& x, int g, Events& e) const { return rows(x, true, g, e); }
+double EventCounter::write_back(const Xfer& x, int g, Events& e) const { return rows(x, false, g, e); }
 
-void EventCounter::glb(bool write, int g, uint64_t addr, uint64_t len, uint64_t piece, Events& e) const {
-  const uint64_t K = h.glb_block[size_t(g)];
+double EventCounter::glb(bool write, int g, uint64_t addr, uint64_t len, uint64_t piece, Events& e) const {
+  if (!len) return 0;
+  const uint64_t K = h.glb_block[size_t(g)], nb = h.glb_banks[size_t(g)];
   uint64_t blocks = 0;
   if (!piece || piece >= len) {
-    blocks = len ? span(addr, len, K) : 0;
+    blocks = span(addr, len, K);
+    piece = len;
   } else {
     const uint64_t full = len / piece, last = len % piece;
     blocks = full * span(addr, piece, K) + (last ? span(addr, last, K) : 0);
   }
   (write ? e.glb_wr : e.glb_rd)[size_t(g)] += blocks;
+  // every transaction at once (router time each), the banks serialise their blocks
+  return h.bus_latency_ns + double(piece) * h.bus_ns_per_byte +
+         double((blocks + nb - 1) / nb) * (write ? h.glb_write_ns : h.glb_read_ns)[size_t(g)];
 }
 
 Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
@@ -66,6 +96,7 @@ Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
   const uint64_t pin = (uint64_t(g.in_w) + 7) / 8, pout = (uint64_t(g.out_w) + 7) / 8;
   const uint64_t in_plane = uint64_t(C) * g.in_h * pin, out_plane = uint64_t(C) * g.out_h * pout;
   int step = 0;
+  double& at = e.span_ns;  // pool_band_call: one chain of transfers and accesses
   for (int t = v.t0; t < v.t0 + v.nt; ++t)
     for (int gi = 0; gi < p.groups; ++gi) {
       const int k0 = gi * p.group, kn = std::min(p.group, C - k0);
@@ -81,17 +112,17 @@ Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
         for (int pl = 0; pl < (whole ? 1 : ip); ++pl) {
           c.src = in_base + uint64_t(pl) * in_plane + uint64_t(k0) * g.in_h * pin + uint64_t(y0) * pin;
           c.dst = islot + uint64_t(pl) * in_pl;
-          load(c, glb_i, e);
+          at += load(c, glb_i, e);
         }
         Xfer o{0, 0, uint64_t(whole ? op : 1) * kn, uint64_t(r1 - r0) * pout, 0, uint64_t(g.out_h) * pout};
         const uint64_t out_pl = uint64_t(kn) * o.row_bytes;
-        glb(false, glb_i, islot, in_bytes, 0, e);
-        glb(true, glb_o, oslot, uint64_t(op) * out_pl, 0, e);
+        at += glb(false, glb_i, islot, in_bytes, 0, e);
+        at += glb(true, glb_o, oslot, uint64_t(op) * out_pl, 0, e);
         for (int pl = 0; pl < (whole ? 1 : op); ++pl) {
           o.src = oslot + uint64_t(pl) * out_pl;
           o.dst = L.out_addr + uint64_t(t) * uint64_t(op) * out_plane + uint64_t(pl) * out_plane +
                   uint64_t(k0) * g.out_h * pout + uint64_t(r0) * pout;
-          write_back(o, glb_o, e);
+          at += write_back(o, glb_o, e);
         }
       }
     }
@@ -112,6 +143,7 @@ Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
   const GroupPlan p = plan_add(K, H, chan_in, chan_out, half[glb_i], half[glb_o]);
   if (p.refusal) return e;
   int n = 0;
+  double dma = 0, pe = 0;  // AddCall: the DMA and the LIF units free from
   for (int gi = 0; gi < p.groups; ++gi)
     for (int bi = 0; bi < p.bands; ++bi)
       for (int t = v.t0; t < v.t0 + v.nt; ++t, ++n) {
@@ -120,7 +152,7 @@ Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
         const uint64_t islot = uint64_t(n % 2) * half[glb_i], oslot = uint64_t(n % 2) * half[glb_o];
         Xfer c{L.in_addr + uint64_t(t) * map1 + uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4, islot, uint64_t(kn),
                uint64_t(bpx) * 4, npx * 4, 0};
-        load(c, glb_i, e);
+        dma += load(c, glb_i, e);
         const uint64_t len1 = c.rows * c.row_bytes;
         c.row_bytes = L.in2_spikes ? uint64_t(rows) * pout : uint64_t(bpx) * 4;
         c.src_stride = L.in2_spikes ? uint64_t(H) * pout : npx * 4;
@@ -130,27 +162,34 @@ Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
           c.src = L.in2_addr + uint64_t(t) * map2 +
                   (L.in2_spikes ? uint64_t(pl) * plane2 + uint64_t(k0) * H * pout + uint64_t(r0) * pout
                                 : uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4);
-          load(c, glb_i, e);
+          dma += load(c, glb_i, e);
         }
-        glb(false, glb_i, islot, len1 + len2p * uint64_t(planes2), 0, e);
+        double start = std::max(pe, dma);
+        start += glb(false, glb_i, islot, len1 + len2p * uint64_t(planes2), 0, e);
         const uint64_t mslot = oslot + uint64_t(kn) * rows * pout * op, mlen = uint64_t(kn) * bpx * mb;
         const uint64_t mem_at = L.mem_addr + (uint64_t(k0) * npx + uint64_t(r0) * Wd) * mb;
-        if (persist && t > 0 && (!v.in_array || t == v.t0))
-          load({mem_at, mslot, uint64_t(kn), uint64_t(bpx) * mb, npx * mb, 0}, glb_o, e);
-        e.lif_cycles += (uint64_t(bpx) * uint64_t(kn) + h.lif_units - 1) / h.lif_units;
+        if (persist && t > 0 && (!v.in_array || t == v.t0)) {
+          dma += load({mem_at, mslot, uint64_t(kn), uint64_t(bpx) * mb, npx * mb, 0}, glb_o, e);
+          start = std::max(start, dma);
+        }
+        const uint64_t lc = (uint64_t(bpx) * uint64_t(kn) + h.lif_units - 1) / h.lif_units;
+        e.lif_cycles += lc;
         const uint64_t plane_bytes = uint64_t(kn) * rows * pout;
-        glb(true, glb_o, oslot, plane_bytes * op, 0, e);
+        double end = start + double(lc) * h.clock_ns();
+        end += glb(true, glb_o, oslot, plane_bytes * op, 0, e);
         for (int pl = 0; pl < op; ++pl)
-          write_back({oslot + uint64_t(pl) * plane_bytes,
+          dma = std::max(dma, end) + write_back({oslot + uint64_t(pl) * plane_bytes,
                       L.out_addr + uint64_t(t) * uint64_t(op) * K * H * pout + (uint64_t(pl) * K + uint64_t(k0)) * H * pout +
                           uint64_t(r0) * pout,
                       uint64_t(kn), uint64_t(rows) * pout, 0, uint64_t(H) * pout},
                      glb_o, e);
         if (persist && t + 1 < v.T && (!v.in_array || t == v.t0 + v.nt - 1)) {
-          glb(true, glb_o, mslot, mlen, 0, e);
-          write_back({mslot, mem_at, uint64_t(kn), uint64_t(bpx) * mb, 0, npx * mb}, glb_o, e);
+          end += glb(true, glb_o, mslot, mlen, 0, e);
+          dma = std::max(dma, end) + write_back({mslot, mem_at, uint64_t(kn), uint64_t(bpx) * mb, 0, npx * mb}, glb_o, e);
         }
+        pe = end;
       }
+  e.span_ns = std::max(pe, dma);
   return e;
 }
 

@@ -22,7 +22,7 @@ struct Events {
   std::array<uint64_t, kGlbs> glb_rd{}, glb_wr{};  // GLB block accesses
   uint64_t spad_rd = 0, spad_wr = 0;         // PE scratchpad byte-register accesses
   uint64_t fold_cycles = 0, lif_cycles = 0;  // PE-array fold cycles, LIF unit cycles
-  uint64_t accumulates = 0;                  // the estimate the tick-batch scratchpads follow
+  double span_ns = 0;                        // the visit's time (the engine's schedule, below)
   void add(const Events& e);
 };
 
@@ -45,11 +45,15 @@ class EventCounter {
   explicit EventCounter(const Hierarchy& h);
   // DRAM -> GLB g (load) and GLB g -> DRAM (write-back): chunks of the DMA, bursts of the DRAM
   // (Dram::access: every burst a chunk touches), blocks of the GLB (Sram::access).
-  void load(const Xfer& x, int g, Events& e) const;
-  void write_back(const Xfer& x, int g, Events& e) const;
+  // Both return the transfer's duration (ns): Dma::transfer's chunk pipeline (reads issued
+  // ahead, each write after the previous one), the router's time per transaction, DRAM bursts
+  // (open rows assumed: no activate or precharge time), GLB blocks over the banks.
+  double load(const Xfer& x, int g, Events& e) const;
+  double write_back(const Xfer& x, int g, Events& e) const;
   // The datapath's accesses of GLB g: `len` bytes at `addr` in transactions of at most `piece`,
-  // all at `addr` (ComputeCall::stream) or one transaction (piece 0).
-  void glb(bool write, int g, uint64_t addr, uint64_t len, uint64_t piece, Events& e) const;
+  // all at `addr` and issued at once (ComputeCall::stream), or one transaction (piece 0).
+  // Returns the time until the last completes (ns).
+  double glb(bool write, int g, uint64_t addr, uint64_t len, uint64_t piece, Events& e) const;
 
   Events compute(const MapLayer& L, const ComputePlan& p, const VisitCall& v) const;
   Events pool(const MapLayer& L, const VisitCall& v) const;
@@ -62,7 +66,7 @@ class EventCounter {
   // Bursts (or blocks) of unit `u` that `n` bytes at `a` touch.
   static uint64_t span(uint64_t a, uint64_t n, uint64_t u) { return (a % u + n - 1) / u + 1; }
   // Per row of x, for side addresses `at` (DRAM) and `gat` (GLB): bursts and blocks.
-  void rows(const Xfer& x, bool load, int g, Events& e) const;
+  double rows(const Xfer& x, bool load, int g, Events& e) const;
 };
 
 }  // namespace spiketlm::map
