@@ -48,7 +48,8 @@ struct Hierarchy {
   bool os_order = true;  // the platform's dataflow is dataflow.os (groups of time batch 1 run it)
   // Time of the transfers and accesses (ns), as the TLM units take it (visit_events.h):
   double bus_ns_per_byte = 0, bus_latency_ns = 0;  // the router, per transaction
-  double dram_burst_ns = 0, dram_cl_ns = 0, dram_cwl_ns = 0;
+  double dram_burst_ns = 0, dram_cl_ns = 0, dram_cwl_ns = 0, dram_trcd_ns = 0, dram_trp_ns = 0, dram_twr_ns = 0;
+  uint64_t dram_row_bytes = 16384, dram_banks = 16, dram_channels = 1;  // Dram::decode: row:bank:channel:column
   std::array<double, 3> glb_read_ns{}, glb_write_ns{};  // one block on one bank
   std::array<uint64_t, 3> glb_banks{{2, 2, 2}};
   double dma_setup_ns = 0;

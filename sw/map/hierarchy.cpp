@@ -107,6 +107,12 @@ Hierarchy hierarchy_of(const PlatformRequest& req) {
   h.dram_burst_ns = tck * double(int64_t(e.num("dram.burst_length")) / int64_t(e.num("dram.data_rate")));
   h.dram_cl_ns = tck * e.num("dram.cl");
   h.dram_cwl_ns = tck * e.num("dram.cwl");
+  h.dram_trcd_ns = tck * e.num("dram.trcd");
+  h.dram_trp_ns = tck * e.num("dram.trp");
+  h.dram_twr_ns = tck * e.num("dram.twr");
+  h.dram_row_bytes = uint64_t(e.num("dram.row_bytes"));
+  h.dram_banks = uint64_t(e.num("dram.banks"));
+  h.dram_channels = uint64_t(e.num("dram.channels"));
   h.dma_setup_ns = e.num("dma.setup_ns");
   // the PE array's scratchpads (RegisterFile, one register per byte): its only read / write actions
   h.spad_read_pj = e.action("pe_array", "read");

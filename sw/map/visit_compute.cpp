@@ -200,6 +200,7 @@ void Call::folds(int kvalid) {
 
 Events EventCounter::compute(const MapLayer& L, const ComputePlan& p, const VisitCall& v) const {
   Events e;
+  close_rows();
   Call c{L, p, v, *this, e, int(h.array.rows), int(h.array.cols), L.ann ? 1 : L.in_planes, h.array.membrane_bytes};
   c.cursor.assign(size_t(v.nt), 0);
   if (p.resident)

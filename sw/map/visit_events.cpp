@@ -19,12 +19,19 @@ EventCounter::EventCounter(const Hierarchy& hh)
 namespace {
 
 // The chunk pipeline of one transfer: reads stream (step rs after a latency), each write
-// starts when its read is done and the previous write has finished, and takes w.
+// starts when its read is done and the previous write has finished, and takes w. `extra`: the
+// first chunk's DRAM row activation (on the read side of a load, the write side of a write-back).
 struct Pipe {
   double R = -1, W = 0;
-  void chunks(uint64_t nf, double lat, double rs, double w) {
+  void chunks(uint64_t nf, double lat, double rs, double w, double extra, bool load) {
     if (!nf) return;
     if (R < 0) R = lat;
+    if (extra > 0) {
+      if (load) R += extra;
+      W = std::max(R + rs, W) + w + (load ? 0 : extra);
+      R += rs;
+      if (!--nf) return;
+    }
     const double n = double(nf);
     W = std::max({W + n * w, R + rs + n * w, R + n * rs + w});
     R += n * rs;
@@ -33,31 +40,56 @@ struct Pipe {
 
 }  // namespace
 
+void EventCounter::close_rows() const {
+  m_open.assign(h.dram_banks * h.dram_channels, -1);
+  m_written = -1;
+}
+
+double EventCounter::open(uint64_t row, bool write) const {
+  if (m_open.empty()) close_rows();
+  const int64_t bank = int64_t(row % (h.dram_banks * h.dram_channels)), r = int64_t(row / (h.dram_banks * h.dram_channels));
+  int64_t& o = m_open[size_t(bank)];
+  double d = 0;
+  if (o != r) d = o < 0 ? h.dram_trcd_ns : h.dram_trp_ns + h.dram_trcd_ns + (m_written == bank ? h.dram_twr_ns : 0);
+  o = r;
+  m_written = write ? bank : (m_written == bank ? -1 : m_written);
+  return d;
+}
+
 double EventCounter::rows(const Xfer& x, bool load, int g, Events& e) const {
-  // Dma::transfer: each row in chunks of dma_chunk bytes, one DRAM and one GLB transaction each.
+  // Dma::transfer: each row in chunks of dma_chunk bytes, one DRAM and one GLB transaction each;
+  // Dram::access: the bursts a chunk touches, an activation when its row is not open.
   const uint64_t C = h.dma_chunk, B = h.dram_burst, K = h.glb_block[size_t(g)], nb = h.glb_banks[size_t(g)];
+  const uint64_t RB = h.dram_row_bytes;
   const uint64_t ss = x.src_stride ? x.src_stride : x.row_bytes, ds = x.dst_stride ? x.dst_stride : x.row_bytes;
-  const bool aligned = C % B == 0 && C % K == 0;  // every chunk starts where the row does, modulo B and K
   uint64_t bursts = 0, blocks = 0;
   Pipe pipe;
-  auto chunks = [&](uint64_t nf, uint64_t n, uint64_t b, uint64_t k) {
+  auto chunks = [&](uint64_t nf, uint64_t n, uint64_t b, uint64_t k, double extra) {
     bursts += nf * b, blocks += nf * k;
     const double bus = h.bus_latency_ns + double(n) * h.bus_ns_per_byte;
     const double glb_t = double((k + nb - 1) / nb) * (load ? h.glb_write_ns : h.glb_read_ns)[size_t(g)];
-    if (load) pipe.chunks(nf, h.dma_setup_ns + bus + h.dram_cl_ns, double(b) * h.dram_burst_ns, bus + glb_t);
-    else pipe.chunks(nf, h.dma_setup_ns + bus, glb_t, bus + h.dram_cwl_ns + double(b) * h.dram_burst_ns);
+    if (load) pipe.chunks(nf, h.dma_setup_ns + bus + h.dram_cl_ns, double(b) * h.dram_burst_ns, bus + glb_t, extra, true);
+    else pipe.chunks(nf, h.dma_setup_ns + bus, glb_t, bus + h.dram_cwl_ns + double(b) * h.dram_burst_ns, extra, false);
   };
-  for (uint64_t r = 0; r < x.rows; ++r) {
+  const bool aligned = C % B == 0 && C % K == 0;  // every chunk starts where the row does, modulo B and K
+  const uint64_t nch = (x.row_bytes + C - 1) / C, last = x.row_bytes - (nch - 1) * C;
+  for (uint64_t r = 0; r < x.rows && x.row_bytes; ++r) {
     const uint64_t s = x.src + r * ss, d = x.dst + r * ds, a = load ? s : d, ga = load ? d : s;
-    if (aligned) {
-      const uint64_t full = x.row_bytes / C, last = x.row_bytes % C;
-      chunks(full, C, span(a, C, B), span(ga, C, K));
-      if (last) chunks(1, last, span(a, last, B), span(ga, last, K));
-      continue;
-    }
-    for (uint64_t o = 0; o < x.row_bytes; o += C) {
-      const uint64_t n = std::min(C, x.row_bytes - o);
-      chunks(1, n, span(a + o, n, B), span(ga + o, n, K));
+    for (uint64_t k = 0; k < nch;) {  // the chunks that start in one DRAM row
+      const uint64_t row = (a + k * C) / RB;
+      const uint64_t k1 = std::min(nch, ((row + 1) * RB - a + C - 1) / C);
+      const double extra = open(row, !load);
+      if (!aligned) {
+        for (uint64_t j = k; j < k1; ++j) {
+          const uint64_t n = j + 1 == nch ? last : C;
+          chunks(1, n, span(a + j * C, n, B), span(ga + j * C, n, K), j == k ? extra : 0);
+        }
+      } else {
+        const uint64_t full = k1 == nch && last < C ? k1 - k - 1 : k1 - k;
+        chunks(full, C, span(a, C, B), span(ga, C, K), extra);
+        if (full < k1 - k) chunks(1, last, span(a, last, B), span(ga, last, K), full ? 0 : extra);
+      }
+      k = k1;
     }
   }
   (load ? e.dram_rd : e.dram_wr) += bursts;
@@ -89,6 +121,7 @@ double EventCounter::glb(bool write, int g, uint64_t addr, uint64_t len, uint64_
 Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
   // LayerEngine::run_pool / pool_band_call: channel groups, bands, one slot per step.
   Events e;
+  close_rows();
   const ConvGeom& g = L.geom;
   const int ip = L.in_planes, op = L.out_planes, C = g.in_c;
   const GroupPlan p = plan_pool(g, ip, op, half[glb_i], half[glb_o]);
@@ -132,6 +165,7 @@ Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
 Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
   // AddCall (hw/compute/engine_add.cpp): channel groups, bands, timesteps; one slot per step.
   Events e;
+  close_rows();
   const ConvGeom& g = L.geom;
   const int K = g.out_c, H = g.out_h, Wd = g.out_w, planes2 = L.in2_spikes ? L.in2_planes : 1, op = L.out_planes;
   const int mb = h.array.membrane_bytes;

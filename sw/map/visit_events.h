@@ -6,6 +6,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "hw/compute/buffer_plan.h"
 #include "sw/map/network_view.h"
@@ -61,12 +62,19 @@ class EventCounter {
 
   const Hierarchy& h;
   uint64_t half[kGlbs];  // half of each GLB (double-buffered slots)
+  // The DRAM's banks at the start of a visit: every one precharged (as at an inference's start).
+  void close_rows() const;
 
  private:
   // Bursts (or blocks) of unit `u` that `n` bytes at `a` touch.
   static uint64_t span(uint64_t a, uint64_t n, uint64_t u) { return (a % u + n - 1) / u + 1; }
   // Per row of x, for side addresses `at` (DRAM) and `gat` (GLB): bursts and blocks.
   double rows(const Xfer& x, bool load, int g, Events& e) const;
+  // Time an access to DRAM row `row` (address / row_bytes) adds before its data: tRCD (bank
+  // precharged), tRP + tRCD (another row open; + tWR after this bank's write), 0 (row hit).
+  double open(uint64_t row, bool write) const;
+  mutable std::vector<int64_t> m_open;  // per bank (all channels): open row, -1 none
+  mutable int64_t m_written = -1;       // the bank of the last write
 };
 
 }  // namespace spiketlm::map
