@@ -4,6 +4,7 @@
 
 #include "hw/compute/scalesim.h"
 #include "sw/fw/runtime.h"
+#include "sw/map/accumulates.h"
 #include "traces/src/trace.h"
 
 namespace spiketlm::map {
@@ -169,6 +170,7 @@ Network network_of(const bundle& b, const ArrayShape& a) {
     for (int p : n.layers[i].producers)
       if (p >= 0) n.layers[size_t(p)].consumers.push_back(int(i));
   place(b, a, n);
+  count_accumulates(b, n);
   return n;
 }
 
