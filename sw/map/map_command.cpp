@@ -5,6 +5,7 @@
 
 #include "sw/map/hierarchy.h"
 #include "sw/map/map_report.h"
+#include "sw/map/network_run.h"
 #include "tlm/error.h"
 #include "tlm/output.h"
 #include "traces/src/trace.h"
@@ -109,7 +110,7 @@ int run(const MapArgs& a) {
                              "and time), got 'ann'");
   Hierarchy h = hierarchy_of(a.platform);
   if (a.state_budget_kb >= 0) h.state_budget = uint64_t(a.state_budget_kb) * 1024;
-  const Network net = network_of(b, h.array);
+  const Network net = network_as_run(b, h.array);
   const CostModel model(net, h);
   const Mapping base = baseline(net);
   SearchResult r;

@@ -3,8 +3,6 @@
 #include <cmath>
 
 #include "hw/compute/scalesim.h"
-#include "sw/fw/runtime.h"
-#include "sw/map/accumulates.h"
 #include "traces/src/trace.h"
 
 namespace spiketlm::map {
@@ -121,39 +119,6 @@ void input_bytes(const bundle& b, Network& n) {
   }
 }
 
-class NullHal final : public Hal {  // the layout writes nothing
- public:
-  void write(uint64_t, const void*, uint64_t) override {}
-  void read(uint64_t, void*, uint64_t) override {}
-  void host_write(uint64_t, const void*, uint64_t) override {}
-  void host_read(uint64_t, void*, uint64_t) override {}
-  void wait_irq() override {}
-  double now_seconds() const override { return 0; }
-  void delay_ns(double) override {}
-};
-
-// The addresses the runtime firmware gives every layer's tensors (its descriptors).
-void place(const bundle& b, const ArrayShape& a, Network& n) {
-  NullHal hal;
-  FirmwareTarget t;
-  t.dram_size = uint64_t(1) << 62;  // the layout only (the run checks the fit)
-  t.pe_cols = int(a.cols);
-  t.membrane_bytes = a.membrane_bytes;
-  Runtime rt(hal, b, t);
-  rt.lay_out();
-  auto addr = [](uint32_t lo, uint32_t hi) { return uint64_t(lo) | uint64_t(hi) << 32; };
-  for (size_t i = 0; i < rt.descriptors().size(); ++i) {
-    const LayerDesc& d = rt.descriptors()[i];
-    MapLayer& m = n.layers[size_t(rt.layer_of_desc()[i])];
-    m.in_addr = addr(d.in_addr_lo, d.in_addr_hi), m.in2_addr = addr(d.in2_addr_lo, d.in2_addr_hi);
-    m.out_addr = addr(d.out_addr_lo, d.out_addr_hi), m.w_addr = addr(d.w_addr_lo, d.w_addr_hi);
-    m.mem_addr = addr(d.mem_addr_lo, d.mem_addr_hi);
-    m.input_per_t = d.flags & DESC_INPUT_PER_T;
-    m.in2_spikes = d.flags & DESC_IN2_SPIKES;
-    m.in2_planes = int(d.in_planes);
-  }
-}
-
 }  // namespace
 
 Network network_of(const bundle& b, const ArrayShape& a) {
@@ -169,8 +134,6 @@ Network network_of(const bundle& b, const ArrayShape& a) {
   for (size_t i = 0; i < n.layers.size(); ++i)
     for (int p : n.layers[i].producers)
       if (p >= 0) n.layers[size_t(p)].consumers.push_back(int(i));
-  place(b, a, n);
-  count_accumulates(b, n);
   return n;
 }
 

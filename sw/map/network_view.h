@@ -39,7 +39,7 @@ struct MapLayer {
   bool ann = false;                // multiply-accumulate PEs (one element per multi-bit input)
   std::vector<uint64_t> ops_t;     // ops of each timestep (they add up to ops)
   // Where the runtime firmware (sw/fw/runtime.cpp, Runtime::lay_out) puts the layer's tensors in
-  // DRAM (from address 0): the transfers' bursts and GLB blocks depend on their alignment.
+  // DRAM (from address 0; network_run.h): the transfers' bursts and GLB blocks depend on it.
   uint64_t in_addr = 0, in2_addr = 0, out_addr = 0, w_addr = 0, mem_addr = 0;
   bool input_per_t = true;         // one input map per timestep (else one for all: direct coding)
   bool in2_spikes = false;         // add: operand 2 is bit planes (in2_planes of them), else int32
@@ -55,7 +55,9 @@ struct Network {
   int index(const std::string& layer) const;  // -1 if none
 };
 
-// The network of a bundle on an R x C array (workload or functional; ANN bundles: T = 1).
+// The network of a bundle on an R x C array (workload or functional; ANN bundles: T = 1): its
+// shapes and sizes, accumulates at the input rates (functional bundles: dense), no addresses.
+// The cost model wants network_as_run (network_run.h).
 Network network_of(const bundle& b, const ArrayShape& a);
 
 }  // namespace map

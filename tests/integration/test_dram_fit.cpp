@@ -12,6 +12,7 @@
 #include "sw/fw/runtime.h"
 #include "sw/hal/hal.h"
 #include "tests/cli.h"
+#include "sw/hal/null_hal.h"
 #include "tests/helpers.h"
 #include "traces/src/trace.h"
 
@@ -19,17 +20,7 @@ using namespace spiketlm;
 using namespace spiketlm::test;
 
 namespace {
-// A HAL whose memory is nowhere: the layout, not the bytes, is under test.
-class NullHal final : public Hal {
- public:
-  void write(uint64_t, const void*, uint64_t) override {}
-  void read(uint64_t, void*, uint64_t) override {}
-  void host_write(uint64_t, const void*, uint64_t) override {}
-  void host_read(uint64_t, void*, uint64_t) override {}
-  void wait_irq() override {}
-  double now_seconds() const override { return 0; }
-  void delay_ns(double) override {}
-};
+// NullHal (sw/hal/null_hal.h): the layout, not the bytes, is under test.
 
 // A workload bundle: spike input [1,1,1], T = 2, fc1 linear 1 -> `wide` (LIF), fc2 wide -> 10
 // (no neuron).
