@@ -30,12 +30,14 @@ struct Call {
   std::vector<uint64_t> cursor;  // per timestep of the call: pixel tiles charged so far
 
   double transfer(const Xfer& x, int g, double earliest) {
-    dma = std::max(dma, earliest) + ec.load(x, g, e);
+    dma = std::max(dma, earliest);
+    dma += ec.load(x, g, e, dma);
     return dma;
   }
   void flush() {
     for (const Pending& q : queue) {
-      dma = std::max(dma, q.ready) + ec.write_back(q.x, glb_o, e);
+      dma = std::max(dma, q.ready);
+      dma += ec.write_back(q.x, glb_o, e, dma);
       out_free[q.slot] = std::max(out_free[q.slot], dma);
     }
     queue.clear();
@@ -90,7 +92,7 @@ void Call::band(int ft, int b, int i) {
   if (v.persist && t > 0 && (!v.in_array || i == 0)) {  // membranes back from DRAM, read by the array
     const uint64_t at = L.mem_addr + uint64_t(k0) * mchan + uint64_t(r0) * g.out_w * uint64_t(mb);
     const double done = transfer({at, mslot, uint64_t(kvalid), mrow, mchan, 0}, glb_o, out_free[slot]);
-    in_ready = std::max(in_ready, done + ec.glb(false, glb_o, mslot, uint64_t(kvalid) * mrow, 0, e));
+    in_ready = std::max(in_ready, done + ec.glb(false, glb_o, mslot, uint64_t(kvalid) * mrow, 0, e, done));
   }
   if (p.wsegs > 1 && i == 0)
     for (int s = 0; s < p.wsegs; ++s) in_ready = std::max(in_ready, weights(ft, s, pe_free));
@@ -102,11 +104,11 @@ void Call::band(int ft, int b, int i) {
   if (p.in_segs == 1) {
     const uint64_t band_bytes = uint64_t(L.in_planes) * g.in_c * nrows * p.in_pitch;
     const uint64_t ilen = p.resident ? p.map_bytes * uint64_t(v.nt) : band_bytes;
-    end = std::max(end, start + ec.glb(false, glb_i, 0, (uint64_t(bpx) * W * uint64_t(L.in_planes) + 7) / 8, ilen, e));
+    end = std::max(end, start + ec.glb(false, glb_i, 0, (uint64_t(bpx) * W * uint64_t(L.in_planes) + 7) / 8, ilen, e, start));
   }
   if (!v.tick || i == 0) {
     const uint64_t wb = W * uint64_t(tplanes) * uint64_t(kvalid) * ((uint64_t(bpx) + uint64_t(R) - 1) / uint64_t(R));
-    end = std::max(end, start + ec.glb(false, glb_w, uint64_t(ft % 2) * p.wchunk, wb, p.wchunk, e));
+    end = std::max(end, start + ec.glb(false, glb_w, uint64_t(ft % 2) * p.wchunk, wb, p.wchunk, e, start));
   }
   pe_free = outputs(ft, b, i, end);
   in_free[islot_of(p.in_segs - 1)] = pe_free;
@@ -131,7 +133,7 @@ double Call::compute(int b, int i, int nrows, int y0, double start) {
     const double s_start = std::max(seg_end, ready);
     const uint64_t if_seg = (px_w * uint64_t(c1) + 7) / 8 - (px_w * uint64_t(c0) + 7) / 8;
     const uint64_t seg_bytes = uint64_t(L.in_planes) * uint64_t(c1 - c0) * nrows * p.in_pitch;
-    const double streamed = s_start + ec.glb(false, glb_i, uint64_t(is) * ec.half[glb_i], if_seg, seg_bytes, e);
+    const double streamed = s_start + ec.glb(false, glb_i, uint64_t(is) * ec.half[glb_i], if_seg, seg_bytes, e, s_start);
     const uint64_t part = cycles * uint64_t(c1) / uint64_t(g.in_c) - cycles * uint64_t(c0) / uint64_t(g.in_c);
     seg_end = std::max(s_start + double(part) * clk, streamed);
     in_free[is] = seg_end;
@@ -146,7 +148,7 @@ double Call::outputs(int ft, int b, int i, double end) {
   const int r0 = b * p.band_rows, rows = std::min(g.out_h, r0 + p.band_rows) - r0, bpx = rows * g.out_w;
   const uint64_t oslot = uint64_t(slot) * ec.half[glb_o];
   if (!L.fires) {  // int32 accumulations
-    end += ec.glb(true, glb_o, oslot, uint64_t(kvalid) * bpx * 4, 0, e);
+    end += ec.glb(true, glb_o, oslot, uint64_t(kvalid) * bpx * 4, 0, e, end);
     const uint64_t at = L.out_addr + uint64_t(t) * g.out_c * g.npx() * 4 + (uint64_t(k0) * g.npx() + uint64_t(r0) * g.out_w) * 4;
     queue.push_back({{oslot, at, uint64_t(kvalid), uint64_t(bpx) * 4, 0, uint64_t(g.npx()) * 4}, end, slot});
     return end;
@@ -156,7 +158,7 @@ double Call::outputs(int ft, int b, int i, double end) {
   end += double(lc) * ec.h.clock_ns();
   const int op = L.out_planes;
   const uint64_t plane_bytes = uint64_t(kvalid) * rows * p.out_pitch;
-  end += ec.glb(true, glb_o, oslot, plane_bytes * uint64_t(op), 0, e);
+  end += ec.glb(true, glb_o, oslot, plane_bytes * uint64_t(op), 0, e, end);
   for (int pl = 0; pl < op; ++pl) {
     const uint64_t at = L.out_addr + uint64_t(t) * uint64_t(op) * g.out_c * g.out_h * p.out_pitch +
                         (uint64_t(pl) * g.out_c + uint64_t(k0)) * g.out_h * p.out_pitch + uint64_t(r0) * p.out_pitch;
@@ -167,7 +169,7 @@ double Call::outputs(int ft, int b, int i, double end) {
   if (v.persist && t + 1 < v.T && (!v.in_array || i == v.nt - 1)) {  // membranes out to DRAM
     const uint64_t mslot = oslot + uint64_t(Cc) * p.band_rows * p.out_pitch * uint64_t(op);
     const uint64_t mrow = uint64_t(bpx) * uint64_t(mb), mchan = uint64_t(g.npx()) * uint64_t(mb);
-    end += ec.glb(true, glb_o, mslot, uint64_t(kvalid) * mrow, 0, e);
+    end += ec.glb(true, glb_o, mslot, uint64_t(kvalid) * mrow, 0, e, end);
     queue.push_back({{mslot, L.mem_addr + uint64_t(k0) * mchan + uint64_t(r0) * g.out_w * uint64_t(mb), uint64_t(kvalid),
                       mrow, 0, mchan},
                      end, slot});

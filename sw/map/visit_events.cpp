@@ -22,10 +22,12 @@ namespace {
 // starts when its read is done and the previous write has finished, and takes w. `extra`: the
 // first chunk's DRAM row activation (on the read side of a load, the write side of a write-back).
 struct Pipe {
-  double R = -1, W = 0;
+  double R = -1, W = 0, first = 0, w_last = 0;
+  uint64_t n_all = 0;
   void chunks(uint64_t nf, double lat, double rs, double w, double extra, bool load) {
     if (!nf) return;
-    if (R < 0) R = lat;
+    if (R < 0) R = lat, first = load ? lat + rs : lat;
+    n_all += nf, w_last = w;
     if (extra > 0) {
       if (load) R += extra;
       W = std::max(R + rs, W) + w + (load ? 0 : extra);
@@ -43,6 +45,7 @@ struct Pipe {
 void EventCounter::close_rows() const {
   m_open.assign(h.dram_banks * h.dram_channels, -1);
   m_written = -1;
+  for (int g = 0; g < kGlbs; ++g) m_busy[size_t(g)].assign(h.glb_banks[size_t(g)], 0.0);
 }
 
 double EventCounter::open(uint64_t row, bool write) const {
@@ -56,7 +59,7 @@ double EventCounter::open(uint64_t row, bool write) const {
   return d;
 }
 
-double EventCounter::rows(const Xfer& x, bool load, int g, Events& e) const {
+double EventCounter::rows(const Xfer& x, bool load, int g, Events& e, double at) const {
   // Dma::transfer: each row in chunks of dma_chunk bytes, one DRAM and one GLB transaction each;
   // Dram::access: the bursts a chunk touches, an activation when its row is not open.
   const uint64_t C = h.dma_chunk, B = h.dram_burst, K = h.glb_block[size_t(g)], nb = h.glb_banks[size_t(g)];
@@ -95,27 +98,46 @@ double EventCounter::rows(const Xfer& x, bool load, int g, Events& e) const {
   (load ? e.dram_rd : e.dram_wr) += bursts;
   (load ? e.glb_wr : e.glb_rd)[size_t(g)] += blocks;
   e.dram_bytes += x.rows * x.row_bytes;
-  return pipe.W;
+  if (m_busy[size_t(g)].empty()) close_rows();
+  // The GLB side: the first access waits for the banks' bookings; the last books them (a
+  // write-back's reads run at most 8 chunks ahead of its writes: the DMA's buffers).
+  auto& busy = m_busy[size_t(g)];
+  const double booked = *std::max_element(busy.begin(), busy.end());
+  const double shift = std::max(0.0, booked - (at + pipe.first));
+  const double done = load ? pipe.W : std::max(pipe.R, pipe.W - double(std::min<uint64_t>(pipe.n_all, 8)) * pipe.w_last);
+  for (double& b : busy) b = std::max(b, at + shift + done);
+  return shift + pipe.W;
 }
 
-double EventCounter::load(const Xfer& x, int g, Events& e) const { return rows(x, true, g, e); }
-double EventCounter::write_back(const Xfer& x, int g, Events& e) const { return rows(x, false, g, e); }
+double EventCounter::load(const Xfer& x, int g, Events& e, double at) const { return rows(x, true, g, e, at); }
+double EventCounter::write_back(const Xfer& x, int g, Events& e, double at) const { return rows(x, false, g, e, at); }
 
-double EventCounter::glb(bool write, int g, uint64_t addr, uint64_t len, uint64_t piece, Events& e) const {
+double EventCounter::glb(bool write, int g, uint64_t addr, uint64_t len, uint64_t piece, Events& e, double at) const {
   if (!len) return 0;
+  if (m_busy[size_t(g)].empty()) close_rows();
   const uint64_t K = h.glb_block[size_t(g)], nb = h.glb_banks[size_t(g)];
-  uint64_t blocks = 0;
-  if (!piece || piece >= len) {
-    blocks = span(addr, len, K);
-    piece = len;
-  } else {
-    const uint64_t full = len / piece, last = len % piece;
-    blocks = full * span(addr, piece, K) + (last ? span(addr, last, K) : 0);
+  if (!piece || piece >= len) piece = len;
+  const uint64_t full = len / piece, last = len % piece;
+  // Sram::access: a transaction's blocks round-robin over the banks from its first block's
+  auto& busy = m_busy[size_t(g)];
+  std::vector<uint64_t> on(nb, 0);
+  auto spread = [&](uint64_t n, uint64_t bytes) {
+    const uint64_t blocks = span(addr, bytes, K), b0 = (addr / K) % nb;
+    for (uint64_t k = 0; k < nb; ++k) on[(b0 + k) % nb] += n * (blocks / nb + (k < blocks % nb ? 1 : 0));
+    (write ? e.glb_wr : e.glb_rd)[size_t(g)] += n * blocks;
+  };
+  spread(full, piece);
+  if (last) spread(1, last);
+  // every transaction at once (the router's time each), the banks serialise their blocks
+  const double arrival = at + h.bus_latency_ns + double(piece) * h.bus_ns_per_byte;
+  const double t = (write ? h.glb_write_ns : h.glb_read_ns)[size_t(g)];
+  double done = at;
+  for (uint64_t k = 0; k < nb; ++k) {
+    if (!on[k]) continue;
+    busy[k] = std::max(busy[k], arrival) + double(on[k]) * t;
+    done = std::max(done, busy[k]);
   }
-  (write ? e.glb_wr : e.glb_rd)[size_t(g)] += blocks;
-  // every transaction at once (router time each), the banks serialise their blocks
-  return h.bus_latency_ns + double(piece) * h.bus_ns_per_byte +
-         double((blocks + nb - 1) / nb) * (write ? h.glb_write_ns : h.glb_read_ns)[size_t(g)];
+  return done - at;
 }
 
 Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
@@ -145,17 +167,17 @@ Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
         for (int pl = 0; pl < (whole ? 1 : ip); ++pl) {
           c.src = in_base + uint64_t(pl) * in_plane + uint64_t(k0) * g.in_h * pin + uint64_t(y0) * pin;
           c.dst = islot + uint64_t(pl) * in_pl;
-          at += load(c, glb_i, e);
+          at += load(c, glb_i, e, at);
         }
         Xfer o{0, 0, uint64_t(whole ? op : 1) * kn, uint64_t(r1 - r0) * pout, 0, uint64_t(g.out_h) * pout};
         const uint64_t out_pl = uint64_t(kn) * o.row_bytes;
-        at += glb(false, glb_i, islot, in_bytes, 0, e);
-        at += glb(true, glb_o, oslot, uint64_t(op) * out_pl, 0, e);
+        at += glb(false, glb_i, islot, in_bytes, 0, e, at);
+        at += glb(true, glb_o, oslot, uint64_t(op) * out_pl, 0, e, at);
         for (int pl = 0; pl < (whole ? 1 : op); ++pl) {
           o.src = oslot + uint64_t(pl) * out_pl;
           o.dst = L.out_addr + uint64_t(t) * uint64_t(op) * out_plane + uint64_t(pl) * out_plane +
                   uint64_t(k0) * g.out_h * pout + uint64_t(r0) * pout;
-          at += write_back(o, glb_o, e);
+          at += write_back(o, glb_o, e, at);
         }
       }
     }
@@ -186,7 +208,7 @@ Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
         const uint64_t islot = uint64_t(n % 2) * half[glb_i], oslot = uint64_t(n % 2) * half[glb_o];
         Xfer c{L.in_addr + uint64_t(t) * map1 + uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4, islot, uint64_t(kn),
                uint64_t(bpx) * 4, npx * 4, 0};
-        dma += load(c, glb_i, e);
+        dma += load(c, glb_i, e, dma);
         const uint64_t len1 = c.rows * c.row_bytes;
         c.row_bytes = L.in2_spikes ? uint64_t(rows) * pout : uint64_t(bpx) * 4;
         c.src_stride = L.in2_spikes ? uint64_t(H) * pout : npx * 4;
@@ -196,30 +218,33 @@ Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
           c.src = L.in2_addr + uint64_t(t) * map2 +
                   (L.in2_spikes ? uint64_t(pl) * plane2 + uint64_t(k0) * H * pout + uint64_t(r0) * pout
                                 : uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4);
-          dma += load(c, glb_i, e);
+          dma += load(c, glb_i, e, dma);
         }
         double start = std::max(pe, dma);
-        start += glb(false, glb_i, islot, len1 + len2p * uint64_t(planes2), 0, e);
+        start += glb(false, glb_i, islot, len1 + len2p * uint64_t(planes2), 0, e, start);
         const uint64_t mslot = oslot + uint64_t(kn) * rows * pout * op, mlen = uint64_t(kn) * bpx * mb;
         const uint64_t mem_at = L.mem_addr + (uint64_t(k0) * npx + uint64_t(r0) * Wd) * mb;
         if (persist && t > 0 && (!v.in_array || t == v.t0)) {
-          dma += load({mem_at, mslot, uint64_t(kn), uint64_t(bpx) * mb, npx * mb, 0}, glb_o, e);
+          dma += load({mem_at, mslot, uint64_t(kn), uint64_t(bpx) * mb, npx * mb, 0}, glb_o, e, dma);
           start = std::max(start, dma);
         }
         const uint64_t lc = (uint64_t(bpx) * uint64_t(kn) + h.lif_units - 1) / h.lif_units;
         e.lif_cycles += lc;
         const uint64_t plane_bytes = uint64_t(kn) * rows * pout;
         double end = start + double(lc) * h.clock_ns();
-        end += glb(true, glb_o, oslot, plane_bytes * op, 0, e);
-        for (int pl = 0; pl < op; ++pl)
-          dma = std::max(dma, end) + write_back({oslot + uint64_t(pl) * plane_bytes,
-                      L.out_addr + uint64_t(t) * uint64_t(op) * K * H * pout + (uint64_t(pl) * K + uint64_t(k0)) * H * pout +
-                          uint64_t(r0) * pout,
-                      uint64_t(kn), uint64_t(rows) * pout, 0, uint64_t(H) * pout},
-                     glb_o, e);
+        end += glb(true, glb_o, oslot, plane_bytes * op, 0, e, end);
+        for (int pl = 0; pl < op; ++pl) {
+          dma = std::max(dma, end);
+          dma += write_back({oslot + uint64_t(pl) * plane_bytes,
+                             L.out_addr + uint64_t(t) * uint64_t(op) * K * H * pout +
+                                 (uint64_t(pl) * K + uint64_t(k0)) * H * pout + uint64_t(r0) * pout,
+                             uint64_t(kn), uint64_t(rows) * pout, 0, uint64_t(H) * pout},
+                            glb_o, e, dma);
+        }
         if (persist && t + 1 < v.T && (!v.in_array || t == v.t0 + v.nt - 1)) {
-          end += glb(true, glb_o, mslot, mlen, 0, e);
-          dma = std::max(dma, end) + write_back({mslot, mem_at, uint64_t(kn), uint64_t(bpx) * mb, 0, npx * mb}, glb_o, e);
+          end += glb(true, glb_o, mslot, mlen, 0, e, end);
+          dma = std::max(dma, end);
+          dma += write_back({mslot, mem_at, uint64_t(kn), uint64_t(bpx) * mb, 0, npx * mb}, glb_o, e, dma);
         }
         pe = end;
       }

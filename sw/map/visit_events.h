@@ -49,12 +49,15 @@ class EventCounter {
   // Both return the transfer's duration (ns): Dma::transfer's chunk pipeline (reads issued
   // ahead, each write after the previous one), the router's time per transaction, DRAM bursts
   // (open rows assumed: no activate or precharge time), GLB blocks over the banks.
-  double load(const Xfer& x, int g, Events& e) const;
-  double write_back(const Xfer& x, int g, Events& e) const;
+  // `at`: when the transfer starts (ns from the visit's start): its first GLB access waits for
+  // the banks booked until later by accesses issued before it (Sram: one busy-until per bank,
+  // accesses in program order, not in time order), and books them until its last.
+  double load(const Xfer& x, int g, Events& e, double at) const;
+  double write_back(const Xfer& x, int g, Events& e, double at) const;
   // The datapath's accesses of GLB g: `len` bytes at `addr` in transactions of at most `piece`,
-  // all at `addr` and issued at once (ComputeCall::stream), or one transaction (piece 0).
-  // Returns the time until the last completes (ns).
-  double glb(bool write, int g, uint64_t addr, uint64_t len, uint64_t piece, Events& e) const;
+  // all at `addr` and issued at once at `at` (ComputeCall::stream), or one transaction (piece
+  // 0). Returns the time from `at` until the last completes (ns), bank waits included.
+  double glb(bool write, int g, uint64_t addr, uint64_t len, uint64_t piece, Events& e, double at) const;
 
   Events compute(const MapLayer& L, const ComputePlan& p, const VisitCall& v) const;
   Events pool(const MapLayer& L, const VisitCall& v) const;
@@ -62,19 +65,21 @@ class EventCounter {
 
   const Hierarchy& h;
   uint64_t half[kGlbs];  // half of each GLB (double-buffered slots)
-  // The DRAM's banks at the start of a visit: every one precharged (as at an inference's start).
+  // At the start of a visit: every DRAM bank precharged (as at an inference's start), every
+  // GLB bank idle.
   void close_rows() const;
 
  private:
   // Bursts (or blocks) of unit `u` that `n` bytes at `a` touch.
   static uint64_t span(uint64_t a, uint64_t n, uint64_t u) { return (a % u + n - 1) / u + 1; }
   // Per row of x, for side addresses `at` (DRAM) and `gat` (GLB): bursts and blocks.
-  double rows(const Xfer& x, bool load, int g, Events& e) const;
+  double rows(const Xfer& x, bool load, int g, Events& e, double at) const;
   // Time an access to DRAM row `row` (address / row_bytes) adds before its data: tRCD (bank
   // precharged), tRP + tRCD (another row open; + tWR after this bank's write), 0 (row hit).
   double open(uint64_t row, bool write) const;
   mutable std::vector<int64_t> m_open;  // per bank (all channels): open row, -1 none
   mutable int64_t m_written = -1;       // the bank of the last write
+  mutable std::array<std::vector<double>, kGlbs> m_busy;  // per GLB bank: booked until (ns)
 };
 
 }  // namespace spiketlm::map
