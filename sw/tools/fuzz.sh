@@ -79,7 +79,12 @@ for h in "${harnesses[@]}"; do
   # the read fails; only a bigger malloc is a finding there.
   malloc_mb=512
   [ "$h" = nir ] && malloc_mb=4096
-  "$build/fuzz/fuzz_$h" "$build/corpus/$h" "$here/corpus/$h" "${limit[@]}" "${dict[@]}" -max_len=65536 \
+  # nir: an allocation libhdf5 sizes from a corrupted field (terabytes seen) fails under the
+  # reader's address-space cap (traces/nir/graph_guard.md, "Memory") and libhdf5 reports an
+  # error; ASan must return null there as malloc does, not stop.
+  asan=$ASAN_OPTIONS
+  [ "$h" = nir ] && asan=${ASAN_OPTIONS//allocator_may_return_null=0/allocator_may_return_null=1}
+  ASAN_OPTIONS=$asan "$build/fuzz/fuzz_$h" "$build/corpus/$h" "$here/corpus/$h" "${limit[@]}" "${dict[@]}" -max_len=65536 \
     -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=$malloc_mb -print_final_stats=1 \
     -artifact_prefix="$build/crashes/$h/" >"$log" 2>&1 || rc=$?
   secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')

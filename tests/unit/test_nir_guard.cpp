@@ -2,7 +2,16 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <new>
+#include <sstream>
 
 #include "tests/helpers.h"
 #include "tlm/error.h"
@@ -65,25 +74,100 @@ TEST(NirGuard, TheReadersErrorPassesThroughUnchanged) {
   expect_no_child();
 }
 
-// tests/fuzz/regressions/nir: a corrupted global heap on which libhdf5 1.10.8 loops forever in
-// H5Dread (it hung the fuzzer for > 120 s). Stopped at the limit, the child killed and reaped.
-TEST(NirGuard, ALibraryHangStopsAtTheLimit) {
-  const std::string path = source_dir() + "/tests/fuzz/regressions/nir/libhdf5_global_heap_hang.nir";
-  EXPECT_EQ(error_of([&] { nir::read_graph(path, 1.5); }),
+// A reader that never returns (libhdf5 1.10.8 looped forever on a corrupted global heap before
+// h5_vlen_check.cpp; other corrupted structures may still make it loop) is stopped at the limit,
+// the child killed and reaped.
+TEST(NirGuard, AReaderThatHangsStopsAtTheLimit) {
+  const std::string path = source_dir() + "/tests/fuzz/corpus/nir/linear_lif.nir";
+  const auto hang = [](const std::string&) -> nir::graph {
+    for (;;) pause();
+  };
+  EXPECT_EQ(error_of([&] { nir::read_graph_guarded(path, 1.5, hang); }),
             "spiketlm/nir: " + path + ": file: expected an HDF5 file libhdf5 reads within 1.5 s, got one it was still "
-            "reading (stopped; a corrupted HDF5 structure such as its global heap makes libhdf5 loop)");
+            "reading (stopped; a corrupted HDF5 structure can make libhdf5 loop)");
   expect_no_child();
 }
 
-// tests/fuzz/known/nir: a corrupted global heap on which libhdf5 1.10.8 itself reads past a heap
-// block in H5HG_read (found 2026-12-05 by the harness reading in process: AddressSanitizer's
-// memcpy-param-overlap inside libhdf5; SIGSEGV without ASan). The child dies; the parent gives
-// one line and exit 1 (spiketlm import: "killed by signal 11"), and no child is left.
-TEST(NirGuard, ALibraryCrashIsAOneLineError) {
-  const std::string path = source_dir() + "/tests/fuzz/known/nir/libhdf5_global_heap_overflow.nir";
-  const std::string e = error_of([&] { nir::read_graph(path, 30); });
-  EXPECT_EQ(e.rfind("spiketlm/nir: " + path + ": file: expected an HDF5 file libhdf5 can read, got one its reader process "
-                    "died on (", 0), 0u) << e;
-  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+// A reader that dies (a memory error inside libhdf5 on a damaged file: SIGSEGV without ASan,
+// an ASan report and exit 1 with it) gives one line and exit 1, and no child is left.
+TEST(NirGuard, AReaderThatDiesIsAOneLineError) {
+  const std::string path = source_dir() + "/tests/fuzz/corpus/nir/linear_lif.nir";
+  const auto die = [](const std::string&) -> nir::graph {
+    signal(SIGSEGV, SIG_DFL);
+    raise(SIGSEGV);
+    _exit(9);
+  };
+  EXPECT_EQ(error_of([&] { nir::read_graph_guarded(path, 30, die); }),
+            "spiketlm/nir: " + path + ": file: expected an HDF5 file libhdf5 can read, got one its reader process "
+            "died on (killed by signal 11)");
+  expect_no_child();
+}
+
+namespace {
+std::uint64_t virtual_bytes() {
+  std::ifstream in("/proc/self/statm");
+  std::uint64_t pages = 0;
+  in >> pages;
+  return pages * std::uint64_t(sysconf(_SC_PAGESIZE));
+}
+}  // namespace
+
+// The child caps its address space at its size plus 1 GiB + 16 x the file before reading, so an
+// allocation sized by a corrupted field fails (libhdf5 reports an error) instead of taking the
+// machine's memory. The reader here reports the cap and whether 1.25 GiB could be allocated.
+TEST(NirGuard, TheReaderRunsUnderAnAddressSpaceCap) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "the sanitizer's allocator aborts on a refused allocation instead of returning null";
+#else
+  const std::string path = source_dir() + "/tests/fuzz/corpus/nir/linear_lif.nir";
+  const auto probe = [](const std::string&) -> nir::graph {
+    rlimit r{};
+    getrlimit(RLIMIT_AS, &r);
+    void* p = std::malloc(std::size_t(nir::k_read_memory_base) + (std::size_t(256) << 20));
+    const bool refused = p == nullptr;
+    std::free(p);
+    fail("nir", std::to_string(r.rlim_cur) + (refused ? " refused" : " allowed"));
+  };
+  const std::uint64_t budget = nir::k_read_memory_base + 16 * std::uint64_t(std::filesystem::file_size(path));
+  const std::uint64_t before = virtual_bytes();
+  const std::string e = error_of([&] { nir::read_graph_guarded(path, 30, probe); });
+  std::istringstream in(e.substr(e.find(": ") + 2));
+  std::uint64_t cap = 0;
+  std::string verdict;
+  in >> cap >> verdict;
+  EXPECT_EQ(verdict, "refused") << e;
+  EXPECT_GE(cap, before + budget) << e;
+  EXPECT_LE(cap, virtual_bytes() + budget + (std::uint64_t(64) << 20)) << e;
+#endif
+  expect_no_child();
+}
+
+// A reader that runs out of its budget is one line naming the budget.
+TEST(NirGuard, AReaderOutOfMemoryIsAOneLineError) {
+  const std::string path = source_dir() + "/tests/fuzz/corpus/nir/linear_lif.nir";
+  const auto greedy = [](const std::string&) -> nir::graph { throw std::bad_alloc(); };
+  EXPECT_EQ(error_of([&] { nir::read_graph_guarded(path, 30, greedy); }),
+            "spiketlm/nir: " + path + ": file: expected an HDF5 file that reads within 1024 MiB (1 GiB + 16 x its "
+            "size), got one whose reading asked for more (a damaged size)");
+  expect_no_child();
+}
+
+// tests/fuzz/regressions/nir: corrupted global heaps on which libhdf5 1.10.8 itself loops
+// forever (global_heap_hang: H5Dread of a variable-length string spinning in H5C_protect), reads
+// past a heap block (global_heap_overflow, global_heap_overlap: memcpy inside H5HG_read;
+// AddressSanitizer's memcpy-param-overlap, SIGSEGV without ASan). The heap is now checked before
+// libhdf5 follows it (traces/nir/h5_vlen_check.md): each is a one-line error in this process,
+// at once (under ASan, a read past the block would end the test).
+TEST(NirHeap, CorruptedGlobalHeapsAreRefusedBeforeLibhdf5FollowsThem) {
+  for (const std::string f : {"libhdf5_global_heap_hang.nir", "libhdf5_global_heap_overflow.nir",
+                              "libhdf5_global_heap_overlap.nir"}) {
+    const std::string path = source_dir() + "/tests/fuzz/regressions/nir/" + f;
+    const std::string e = error_of([&] { nir::read_graph_in_process(path); });
+    SCOPED_TRACE(e);
+    EXPECT_EQ(e.rfind("spiketlm/nir: " + path + ": ", 0), 0u);
+    EXPECT_NE(e.find(": expected variable-length strings whose global heap is intact, got "), std::string::npos);
+    EXPECT_EQ(e.find('\n'), std::string::npos);
+    EXPECT_EQ(e, error_of([&] { nir::read_graph(path); }));
+  }
   expect_no_child();
 }

@@ -11,6 +11,7 @@
 // type, a non-HDF5 or truncated file are one-line errors naming the file and the object);
 // the meaning of each node's fields is checked by build_network() (network.h).
 #pragma once
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -43,9 +44,17 @@ struct graph {
 // `limit_s` seconds (<= 0: k_read_limit_s plus k_read_limit_s_per_mib per MiB of file) is
 // killed, and a child that dies is reported, each as a one-line error naming the file.
 graph read_graph(const std::string& path, double limit_s = 0);
+// The same guard around another reading function (tests: a reader that hangs or dies).
+graph read_graph_guarded(const std::string& path, double limit_s, graph (*read)(const std::string&));
 // The reading itself, in this process (no guard): what the child runs.
 graph read_graph_in_process(const std::string& path);
 inline constexpr double k_read_limit_s = 30, k_read_limit_s_per_mib = 2;
+// Caps this process's address space at its size now plus what reading a file of `file_bytes`
+// needs, k_read_memory_base + k_read_memory_per_byte x file_bytes (graph_guard.md, "Memory"):
+// the reader child calls it first, so an allocation sized by a corrupted field (libhdf5 asks
+// for terabytes) fails as an error instead of taking the machine's memory. Returns the cap.
+std::uint64_t limit_read_memory(std::uintmax_t file_bytes);
+inline constexpr std::uint64_t k_read_memory_base = std::uint64_t(1) << 30, k_read_memory_per_byte = 16;
 // Writes `g` in the same layout (version, node/type, nodes with their fields and metadata,
 // edges, graph metadata); fields keep their value kind (strings, integers as int64, floats
 // as float32 unless `float64` is set in a value by the caller's choice below).

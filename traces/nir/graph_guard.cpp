@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <sstream>
 #include <systemc>
 
@@ -179,11 +180,14 @@ wire_out error_reply(const std::string& unit, const std::string& msg) {
 
 // The child: reads the file, sends the length of the rest, then 'G' and the graph, or 'E', the
 // unit and the one-line message of the error it raised; never returns.
-[[noreturn]] void child(const std::string& path, int fd) {
+[[noreturn]] void child(const std::string& path, int fd, graph (*read)(const std::string&)) {
   cleanup::reset_after_fork();
+  struct stat st {};
+  const std::uintmax_t bytes = ::stat(path.c_str(), &st) == 0 ? std::uintmax_t(st.st_size) : 0;
+  limit_read_memory(bytes);
   wire_out w;
   try {
-    const graph g = read_graph_in_process(path);
+    const graph g = read(path);
     wire_out sizing(true);
     encode(g, sizing);
     w.buffer().reserve(9 + sizing.size());
@@ -193,6 +197,10 @@ wire_out error_reply(const std::string& unit, const std::string& msg) {
   } catch (const sc_core::sc_report& e) {
     const std::string type = e.get_msg_type();
     w = error_reply(type.rfind("spiketlm/", 0) == 0 ? type.substr(9) : std::string("nir"), e.get_msg());
+  } catch (const std::bad_alloc&) {
+    w = error_reply("nir", path + ": file: expected an HDF5 file that reads within " +
+                               std::to_string((k_read_memory_base + k_read_memory_per_byte * bytes) >> 20) +
+                               " MiB (1 GiB + 16 x its size), got one whose reading asked for more (a damaged size)");
   } catch (const std::exception& e) {
     w = error_reply("nir", path + ": file: reading failed (" + e.what() + ")");
   }
@@ -239,8 +247,8 @@ double default_limit(const std::string& path) {
 [[noreturn]] void child_failed(const std::string& path, int status, double limit_s, bool finished) {
   if (!finished)
     fail("nir", path + ": file: expected an HDF5 file libhdf5 reads within " + limit_text(limit_s) +
-                    " s, got one it was still reading (stopped; a corrupted HDF5 structure such as its global heap "
-                    "makes libhdf5 loop)");
+                    " s, got one it was still reading (stopped; a corrupted HDF5 structure can make libhdf5 "
+                    "loop)");
   const std::string how = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
                                               : "exit status " + std::to_string(WEXITSTATUS(status));
   fail("nir", path + ": file: expected an HDF5 file libhdf5 can read, got one its reader process died on (" + how + ")");
@@ -248,7 +256,9 @@ double default_limit(const std::string& path) {
 
 }  // namespace
 
-graph read_graph(const std::string& path, double limit_s) {
+graph read_graph(const std::string& path, double limit_s) { return read_graph_guarded(path, limit_s, read_graph_in_process); }
+
+graph read_graph_guarded(const std::string& path, double limit_s, graph (*read)(const std::string&)) {
   if (!(limit_s > 0)) limit_s = default_limit(path);
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
@@ -262,7 +272,7 @@ graph read_graph(const std::string& path, double limit_s) {
   }
   if (pid == 0) {
     close(fds[0]);
-    child(path, fds[1]);
+    child(path, fds[1], read);
   }
   cleanup::add_child(pid, cleanup::ChildPolicy::kill);
   close(fds[1]);

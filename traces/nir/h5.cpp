@@ -1,4 +1,5 @@
 #include "traces/nir/h5.h"
+#include "traces/nir/h5_vlen_check.h"
 
 #include "tlm/error.h"
 
@@ -73,6 +74,20 @@ void check_stored(hid_t ds, hid_t type, std::size_t elements, std::uintmax_t fil
     bad(file, path, "expected a dataset whose " + std::to_string(elements) + " elements are stored in the file, got " +
                         std::to_string(static_cast<unsigned long long>(stored)) + " stored bytes in a file of " +
                         std::to_string(file_bytes) + " (a damaged header or data that was never written)");
+}
+
+// Numbers must be stored in one of HDF5's standard types (what numpy, h5py and the NIR writers
+// use): a corrupted integer type (a precision or bit offset past its size) made libhdf5 1.10.8's
+// integer-to-float conversion read outside its buffer (fuzzing, tests/fuzz/README.md).
+void check_number_type(hid_t type, const std::string& file, const std::string& path) {
+  static const hid_t standard[] = {H5T_STD_I8LE,  H5T_STD_I16LE, H5T_STD_I32LE, H5T_STD_I64LE,  H5T_STD_U8LE,
+                                   H5T_STD_U16LE, H5T_STD_U32LE, H5T_STD_U64LE, H5T_IEEE_F32LE, H5T_IEEE_F64LE,
+                                   H5T_STD_I8BE,  H5T_STD_I16BE, H5T_STD_I32BE, H5T_STD_I64BE,  H5T_STD_U8BE,
+                                   H5T_STD_U16BE, H5T_STD_U32BE, H5T_STD_U64BE, H5T_IEEE_F32BE, H5T_IEEE_F64BE};
+  for (const hid_t t : standard)
+    if (H5Tequal(type, t) > 0) return;
+  bad(file, path, "expected numbers of a standard HDF5 type (8- to 64-bit integers, 32- or 64-bit IEEE floats), got a "
+                  "non-standard " + std::to_string(H5Tget_size(type)) + "-byte type");
 }
 
 void read_strings(hid_t ds, hid_t type, value& v, const std::string& file, const std::string& path) {
@@ -160,8 +175,10 @@ value reader::read(const std::string& path) const {
   const H5T_class_t cls = H5Tget_class(type.id);
   try {
     if (cls == H5T_STRING) {
+      if (H5Tis_variable_str(type.id) > 0) check_vlen_strings(m_id, ds.id, count(v.shape), m_file, m_bytes, path);
       read_strings(ds.id, type.id, v, m_file, path);
     } else if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
+      check_number_type(type.id, m_file, path);
       v.integer = cls == H5T_INTEGER;
       v.float64 = cls == H5T_FLOAT && H5Tget_size(type.id) == 8;
       v.uint8 = cls == H5T_INTEGER && H5Tget_size(type.id) == 1 && H5Tget_sign(type.id) == H5T_SGN_NONE;

@@ -1,0 +1,167 @@
+#include "traces/nir/h5_vlen_check.h"
+
+#include "tlm/error.h"
+
+#include <fstream>
+#include <map>
+#include <utility>
+#include <vector>
+
+// Layouts from the HDF5 File Format Specification (version 3), section III.E "Global Heap" and
+// the variable-length datatype's disk form (section IV.A.2.d, "Variable-length"): an element is
+// a 4-byte length, then a global heap ID (a collection address of "size of offsets" bytes and a
+// 4-byte object index). A collection is "GCOL", version 1, 3 reserved bytes, its size ("size of
+// lengths" bytes, header included), then objects: index (2), reference count (2), reserved (4),
+// size ("size of lengths"), the data padded to a multiple of 8. Index 0 is free space whose size
+// counts its own header. Numbers are little-endian.
+
+namespace spiketlm::h5 {
+
+namespace {
+
+constexpr std::uint64_t k_min_collection = 4096;  // libhdf5 never writes a smaller collection (H5HG_MINSIZE)
+
+struct context {
+  std::string file, dataset;
+  std::uintmax_t file_bytes = 0;
+  unsigned addr_bytes = 8, len_bytes = 8;
+  std::uint64_t base = 0;  // the user block: heap addresses are relative to the superblock
+  std::ifstream in;
+  std::map<std::uint64_t, std::map<std::uint64_t, std::uint64_t>> heaps;  // address -> object index -> size
+
+  [[noreturn]] void bad(const std::string& what) const {
+    fail("nir", file + ": " + dataset + ": expected variable-length strings whose global heap is intact, got " + what +
+                    " (a damaged file)");
+  }
+  std::vector<unsigned char> bytes(std::uint64_t offset, std::uint64_t n, const char* what) {
+    if (offset > file_bytes || n > file_bytes - offset)
+      bad(std::string(what) + " at byte " + std::to_string(offset) + " past the end of the file");
+    std::vector<unsigned char> b(static_cast<std::size_t>(n));
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(offset));
+    if (n && !in.read(reinterpret_cast<char*>(b.data()), static_cast<std::streamsize>(n)))
+      bad(std::string(what) + " at byte " + std::to_string(offset) + " that could not be read");
+    return b;
+  }
+};
+
+std::uint64_t le(const unsigned char* p, unsigned n) {
+  std::uint64_t v = 0;
+  for (unsigned i = n; i-- > 0;) v = (v << 8) | p[i];
+  return v;
+}
+
+std::uint64_t align8(std::uint64_t n) { return (n + 7) / 8 * 8; }
+
+// The objects of the collection at `addr`: index -> size, after checking that each lies inside
+// it (libhdf5 1.10.8 follows sizes it never checks: fuzzing found reads past the block and a
+// loop on a zero-sized free-space object, tests/fuzz/README.md).
+const std::map<std::uint64_t, std::uint64_t>& collection(context& c, std::uint64_t addr) {
+  const auto found = c.heaps.find(addr);
+  if (found != c.heaps.end()) return found->second;
+  const std::string where = "the heap collection at " + std::to_string(addr);
+  const unsigned hdr = 8 + c.len_bytes, obj_hdr = 8 + c.len_bytes;
+  if (addr > c.file_bytes - c.base) c.bad(where + " past the end of the file");
+  const std::vector<unsigned char> head = c.bytes(c.base + addr, hdr, where.c_str());
+  if (std::string(head.begin(), head.begin() + 4) != "GCOL" || head[4] != 1) c.bad(where + " without its GCOL version 1 header");
+  const std::uint64_t size = le(head.data() + 8, c.len_bytes);
+  if (size < k_min_collection) c.bad(where + " of " + std::to_string(size) + " bytes, below HDF5's 4096");
+  const std::vector<unsigned char> b = c.bytes(c.base + addr, size, where.c_str());
+  std::map<std::uint64_t, std::uint64_t> objects;
+  for (std::uint64_t p = hdr; p < size;) {
+    if (size - p < obj_hdr) break;  // too small for an object: free space, as libhdf5 reads it
+    const std::uint64_t index = le(b.data() + p, 2), n = le(b.data() + p + 8, c.len_bytes);
+    const std::uint64_t need = index == 0 ? n : obj_hdr + align8(n);
+    if (n > size || need > size - p || (index == 0 && n < obj_hdr))
+      c.bad(where + " holding object " + std::to_string(index) + " of " + std::to_string(n) + " bytes at byte " +
+            std::to_string(p) + " of its " + std::to_string(size));
+    if (index != 0 && !objects.emplace(index, n).second) c.bad(where + " holding object " + std::to_string(index) + " twice");
+    p += need;
+  }
+  return c.heaps.emplace(addr, std::move(objects)).first->second;
+}
+
+// Checks `n` element descriptors at file offset `offset`.
+void check_elements(context& c, std::uint64_t offset, std::uint64_t n) {
+  const unsigned elem = 4 + c.addr_bytes + 4;
+  if (n > c.file_bytes / elem) c.bad(std::to_string(n) + " elements, more than the file holds");
+  const std::vector<unsigned char> b = c.bytes(offset, n * elem, "string data");
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const unsigned char* e = b.data() + i * elem;
+    const std::uint64_t len = le(e, 4), addr = le(e + 4, c.addr_bytes), index = le(e + 4 + c.addr_bytes, 4);
+    const std::string which = "string " + std::to_string(i);
+    if (addr == 0) {
+      if (len != 0) c.bad(which + " of " + std::to_string(len) + " bytes with no heap object");
+      continue;
+    }
+    const auto& objects = collection(c, addr);
+    const auto o = objects.find(index);
+    if (o == objects.end()) c.bad(which + " naming object " + std::to_string(index) + " that its collection does not hold");
+    if (o->second != len)
+      c.bad(which + " of " + std::to_string(len) + " bytes stored in an object of " + std::to_string(o->second));
+  }
+}
+
+// Where the dataset's element descriptors are: (file offset, elements) per stored block.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> blocks(context& c, hid_t ds, std::uint64_t elements) {
+  const hid_t dcpl = H5Dget_create_plist(ds);
+  if (dcpl < 0) c.bad("no readable storage properties");
+  const H5D_layout_t layout = H5Pget_layout(dcpl);
+  const int filters = layout == H5D_CHUNKED ? H5Pget_nfilters(dcpl) : 0;
+  const int external = H5Pget_external_count(dcpl);
+  H5Pclose(dcpl);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+  const unsigned elem = 4 + c.addr_bytes + 4;
+  if (layout == H5D_CONTIGUOUS && external == 0) {
+    const haddr_t at = H5Dget_offset(ds);
+    if (at != HADDR_UNDEF) out.emplace_back(at, elements);  // undefined: never written, read as empty strings
+    return out;
+  }
+  if (layout != H5D_CHUNKED || filters != 0)
+    c.bad("a storage libhdf5's strings are not checked in (expected contiguous or unfiltered chunked, as h5py writes)");
+  hsize_t chunks = 0;
+  const hid_t space = H5Dget_space(ds);  // (libhdf5 1.10.8 refuses H5S_ALL here)
+  const bool indexed = space >= 0 && H5Dget_num_chunks(ds, space, &chunks) >= 0;
+  if (!indexed) {
+    if (space >= 0) H5Sclose(space);
+    c.bad("an unreadable chunk index");
+  }
+  for (hsize_t i = 0; i < chunks; ++i) {
+    hsize_t offset[H5S_MAX_RANK] = {}, size = 0;
+    unsigned mask = 0;
+    haddr_t at = HADDR_UNDEF;
+    const bool ok = H5Dget_chunk_info(ds, space, i, offset, &mask, &at, &size) >= 0 && at != HADDR_UNDEF && size % elem == 0;
+    if (!ok) {
+      H5Sclose(space);
+      c.bad("chunk " + std::to_string(i) + " unreadable or not a whole number of strings");
+    }
+    out.emplace_back(c.base + at, size / elem);
+  }
+  H5Sclose(space);
+  return out;
+}
+
+}  // namespace
+
+void check_vlen_strings(hid_t file_id, hid_t ds, std::uint64_t elements, const std::string& file,
+                        std::uintmax_t file_bytes, const std::string& dataset) {
+  context c;
+  c.file = file;
+  c.dataset = dataset;
+  c.file_bytes = file_bytes;
+  const hid_t fcpl = H5Fget_create_plist(file_id);
+  std::size_t addr_bytes = 0, len_bytes = 0;
+  hsize_t user_block = 0;
+  const bool ok = fcpl >= 0 && H5Pget_sizes(fcpl, &addr_bytes, &len_bytes) >= 0 && H5Pget_userblock(fcpl, &user_block) >= 0;
+  if (fcpl >= 0) H5Pclose(fcpl);
+  if (!ok || addr_bytes < 2 || addr_bytes > 8 || len_bytes < 2 || len_bytes > 8) c.bad("unreadable address sizes");
+  c.addr_bytes = unsigned(addr_bytes);
+  c.len_bytes = unsigned(len_bytes);
+  c.base = user_block;
+  if (c.base > file_bytes) c.bad("a user block larger than the file");
+  c.in.open(file, std::ios::binary);
+  if (!c.in) c.bad("a file that could not be opened again");
+  for (const auto& [offset, n] : blocks(c, ds, elements)) check_elements(c, offset, n);
+}
+
+}  // namespace spiketlm::h5
