@@ -1,7 +1,8 @@
 """The NIR reader checks a variable-length string dataset's references into the HDF5 global heap
 before libhdf5 follows them (traces/nir/h5_vlen_check.md): files h5py writes in every storage it
-uses for strings import as the plain file does, and each kind of damage libhdf5 1.10.8 would loop
-on or read past a block on is a one-line error naming the file and the dataset, at once."""
+uses for strings import as the plain file does, each kind of damage libhdf5 1.10.8 would loop on
+or read past a block on is a one-line error naming the file and the dataset, at once, and so is
+storage the reader does not trust libhdf5 with (compact, filtered strings)."""
 import os
 import struct
 import subprocess
@@ -82,6 +83,26 @@ def test_strings_in_a_storage_it_cannot_check_are_refused(paths, tmp_path):
     assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
     assert "filtered.nir: node/edges: expected variable-length strings whose global heap is intact, got a storage " \
         "libhdf5's strings are not checked in (expected contiguous or unfiltered chunked, as h5py writes)" in p.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_compact_storage_is_refused(paths, tmp_path):
+    """h5py writes none; a corrupted compact dataset made libhdf5 copy from freed memory."""
+    nir = tmp_path / "compact.nir"
+    graph(nir)
+    with h5py.File(nir, "a") as f:
+        bias = f["node/nodes/fc/bias"][()]
+        del f["node/nodes/fc/bias"]
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_layout(h5py.h5d.COMPACT)
+        space = h5py.h5s.create_simple(bias.shape)
+        h5py.h5d.create(f["node/nodes/fc"].id, b"bias", h5py.h5t.IEEE_F32LE, space, dcpl=dcpl)
+        f["node/nodes/fc/bias"][...] = bias
+        assert f["node/nodes/fc/bias"].id.get_create_plist().get_layout() == h5py.h5d.COMPACT
+    p = run_import(paths, nir, tmp_path / "out")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    assert "compact.nir: node/nodes/fc/bias: expected data stored contiguously or in chunks in this file (as h5py " \
+        "writes), got compact storage" in p.stderr
     assert not (tmp_path / "out").exists()
 
 

@@ -90,6 +90,23 @@ void check_number_type(hid_t type, const std::string& file, const std::string& p
                   "non-standard " + std::to_string(H5Tget_size(type)) + "-byte type");
 }
 
+// Contiguous or chunked storage in this file (what h5py and the NIR writers write); chunks no
+// larger than a fixed-size dimension (a corrupted chunk 3,585 times wider than its dataset made
+// libhdf5 1.10.8 copy from freed memory: fuzzing, tests/fuzz/README.md). Compact storage is
+// refused (h5py writes none; it is read from the object header, which fuzzing corrupts most
+// easily) and so is external storage (it would read other files named by this one).
+void check_storage(hid_t ds, const std::string& file, const std::string& path) {
+  const storage st = storage_of(ds);
+  if (st.layout == H5D_CHUNKED && st.chunk_past_extent)
+    bad(file, path, "expected chunks no larger than a fixed-size dimension (libhdf5 creates no other), got a larger one");
+  if ((st.layout == H5D_CONTIGUOUS || st.layout == H5D_CHUNKED) && st.external == 0) return;
+  const char* what = st.external != 0               ? "storage in external files"
+                     : st.layout == H5D_COMPACT       ? "compact storage"
+                     : st.layout == H5D_VIRTUAL       ? "a virtual dataset"
+                                                      : "unreadable storage properties";
+  bad(file, path, std::string("expected data stored contiguously or in chunks in this file (as h5py writes), got ") + what);
+}
+
 void read_strings(hid_t ds, hid_t type, value& v, const std::string& file, const std::string& path) {
   const std::size_t n = count(v.shape);
   v.type = value::kind::string;
@@ -171,6 +188,7 @@ value reader::read(const std::string& path) const {
   if (!space.ok() || !type.ok()) bad(m_file, path, "expected a readable dataset, got a damaged one");
   value v;
   v.shape = extent(space.id, m_file, path);
+  check_storage(ds.id, m_file, path);
   check_stored(ds.id, type.id, count(v.shape), m_bytes, m_file, path);
   const H5T_class_t cls = H5Tget_class(type.id);
   try {

@@ -104,12 +104,9 @@ void check_elements(context& c, std::uint64_t offset, std::uint64_t n) {
 
 // Where the dataset's element descriptors are: (file offset, elements) per stored block.
 std::vector<std::pair<std::uint64_t, std::uint64_t>> blocks(context& c, hid_t ds, std::uint64_t elements) {
-  const hid_t dcpl = H5Dget_create_plist(ds);
-  if (dcpl < 0) c.bad("no readable storage properties");
-  const H5D_layout_t layout = H5Pget_layout(dcpl);
-  const int filters = layout == H5D_CHUNKED ? H5Pget_nfilters(dcpl) : 0;
-  const int external = H5Pget_external_count(dcpl);
-  H5Pclose(dcpl);
+  const storage st = storage_of(ds);
+  const H5D_layout_t layout = st.layout;
+  const int filters = st.filters, external = st.external;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
   const unsigned elem = 4 + c.addr_bytes + 4;
   if (layout == H5D_CONTIGUOUS && external == 0) {
@@ -142,6 +139,26 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> blocks(context& c, hid_t ds
 }
 
 }  // namespace
+
+storage storage_of(hid_t ds) {
+  storage st;
+  const hid_t dcpl = H5Dget_create_plist(ds);
+  if (dcpl < 0) return st;
+  st.layout = H5Pget_layout(dcpl);
+  st.filters = st.layout == H5D_CHUNKED ? H5Pget_nfilters(dcpl) : 0;
+  st.external = H5Pget_external_count(dcpl);
+  hsize_t chunk[H5S_MAX_RANK] = {}, dims[H5S_MAX_RANK] = {}, max[H5S_MAX_RANK] = {};
+  const int rank = st.layout == H5D_CHUNKED ? H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk) : 0;
+  H5Pclose(dcpl);
+  const hid_t space = rank > 0 ? H5Dget_space(ds) : -1;
+  if (space >= 0) {
+    const bool same = H5Sget_simple_extent_dims(space, dims, max) == rank;
+    for (int d = 0; d < rank; ++d)
+      st.chunk_past_extent |= !same || (max[d] != H5S_UNLIMITED && chunk[d] > max[d]);
+    H5Sclose(space);
+  }
+  return st;
+}
 
 void check_vlen_strings(hid_t file_id, hid_t ds, std::uint64_t elements, const std::string& file,
                         std::uintmax_t file_bytes, const std::string& dataset) {
