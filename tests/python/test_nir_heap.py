@@ -7,6 +7,7 @@ import os
 import struct
 import subprocess
 import sys
+import zlib
 
 import h5py
 import numpy as np
@@ -104,6 +105,56 @@ def test_compact_storage_is_refused(paths, tmp_path):
     assert "compact.nir: node/nodes/fc/bias: expected data stored contiguously or in chunks in this file (as h5py " \
         "writes), got compact storage" in p.stderr
     assert not (tmp_path / "out").exists()
+
+
+def rewrite_bias(path, write_chunk=None, **kw):
+    """fc/bias (4 float32) rewritten chunked with `kw`; `write_chunk` bytes then replace its chunk."""
+    with h5py.File(path, "a") as f:
+        bias = f["node/nodes/fc/bias"][()]
+        del f["node/nodes/fc/bias"]
+        d = f["node/nodes/fc"].create_dataset("bias", data=bias, chunks=(4,), **kw)
+        if write_chunk is not None:
+            d.id.write_direct_chunk((0,), write_chunk)
+
+
+CHUNKS = {
+    # libhdf5 copies a whole chunk out of what the file stores (a read past the buffer)
+    "short_chunk": ({}, b"\0" * 8, "the chunk at byte {} storing 8 bytes of a 16-byte chunk"),
+    "deflate_to_fewer_bytes": ({"compression": "gzip"}, zlib.compress(b"\0" * 4),
+                               "the chunk at byte {} that does not inflate to its 16 bytes"),
+    "deflate_to_more_bytes": ({"compression": "gzip", "shuffle": True}, zlib.compress(b"\0" * 64),
+                              "the chunk at byte {} that does not inflate to its 16 bytes"),
+    "not_deflate": ({"compression": "gzip", "fletcher32": True}, None,
+                    "filters other than deflate alone or after shuffle (what h5py's gzip writes)"),
+}
+
+
+@pytest.mark.parametrize("name", CHUNKS)
+def test_a_chunk_that_does_not_hold_its_data_is_refused(paths, tmp_path, name):
+    kw, chunk, expect = CHUNKS[name]
+    nir = tmp_path / f"{name}.nir"
+    graph(nir)
+    rewrite_bias(nir, chunk, **kw)
+    with h5py.File(nir, "r") as f:
+        at = f["node/nodes/fc/bias"].id.get_chunk_info(0).byte_offset
+    p = run_import(paths, nir, tmp_path / "out")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    assert f"{name}.nir: node/nodes/fc/bias: expected chunks that hold exactly their data, got " + expect.format(at) \
+        in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_chunks_h5py_writes_import_as_contiguous_data(paths, tmp_path):
+    plain = tmp_path / "plain.nir"
+    graph(plain)
+    assert run_import(paths, plain, tmp_path / "out_plain").returncode == 0
+    for name, kw in {"raw": {}, "gzip": {"compression": "gzip"}, "shuffle": {"compression": "gzip", "shuffle": True}}.items():
+        nir = tmp_path / f"{name}.nir"
+        graph(nir)
+        rewrite_bias(nir, **kw)
+        p = run_import(paths, nir, tmp_path / f"out_{name}")
+        assert p.returncode == 0, p.stderr
+        assert npy_files(tmp_path / f"out_{name}") == npy_files(tmp_path / "out_plain"), name
 
 
 def objects(data, at):

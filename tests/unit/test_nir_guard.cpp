@@ -156,7 +156,8 @@ TEST(NirGuard, AReaderOutOfMemoryIsAOneLineError) {
 // (global_heap_hang: H5Dread of a variable-length string spinning in H5C_protect), reads past a
 // heap block (global_heap_overflow, global_heap_overlap: memcpy inside H5HG_read), reads outside
 // a conversion buffer (integer_type_bus_error: SIGBUS in H5T__bit_copy), copies from freed memory
-// (chunk_wider_than_dataset) or asks for 19.8 TB (20tb_cache_entry). Each is now refused before
+// (chunk_wider_than_dataset), copies a 12-byte chunk out of the 11 bytes stored for it
+// (chunk_stored_short: a heap-buffer-overflow) or asks for 19.8 TB (20tb_cache_entry). Each is now refused before
 // libhdf5 goes there (h5_vlen_check.md, h5.cpp) or fails cleanly: a one-line error in this
 // process, at once (under the ASan suite any read past a block would end the test), and the
 // same through the guarded reader.
@@ -171,6 +172,8 @@ TEST(NirHeap, LibraryFaultsFoundByFuzzingAreOneLineErrorsInProcess) {
       {"libhdf5_integer_type_bus_error.nir", "node/nodes/input/shape: expected numbers of a standard HDF5 type"},
       {"libhdf5_chunk_wider_than_dataset.nir", "node/nodes/fc1/weight: expected chunks no larger than a fixed-size "
                                                "dimension"},
+      {"libhdf5_chunk_stored_short.nir", "node/nodes/lif1/v_leak: expected chunks that hold exactly their data, got the "
+                                         "chunk at byte 8390 storing 11 bytes of a 12-byte chunk"},
       {"libhdf5_20tb_cache_entry.nir", "node/type: missing"},
   };
   for (const auto& [f, want] : cases) {

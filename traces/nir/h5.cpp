@@ -1,5 +1,5 @@
 #include "traces/nir/h5.h"
-#include "traces/nir/h5_vlen_check.h"
+#include "traces/nir/h5_checks.h"
 
 #include "tlm/error.h"
 
@@ -95,11 +95,11 @@ void check_number_type(hid_t type, const std::string& file, const std::string& p
 // libhdf5 1.10.8 copy from freed memory: fuzzing, tests/fuzz/README.md). Compact storage is
 // refused (h5py writes none; it is read from the object header, which fuzzing corrupts most
 // easily) and so is external storage (it would read other files named by this one).
-void check_storage(hid_t ds, const std::string& file, const std::string& path) {
+storage check_storage(hid_t ds, const std::string& file, const std::string& path) {
   const storage st = storage_of(ds);
   if (st.layout == H5D_CHUNKED && st.chunk_past_extent)
     bad(file, path, "expected chunks no larger than a fixed-size dimension (libhdf5 creates no other), got a larger one");
-  if ((st.layout == H5D_CONTIGUOUS || st.layout == H5D_CHUNKED) && st.external == 0) return;
+  if ((st.layout == H5D_CONTIGUOUS || st.layout == H5D_CHUNKED) && st.external == 0) return st;
   const char* what = st.external != 0               ? "storage in external files"
                      : st.layout == H5D_COMPACT       ? "compact storage"
                      : st.layout == H5D_VIRTUAL       ? "a virtual dataset"
@@ -145,6 +145,8 @@ reader::reader(const std::string& path) : m_file(path) {
   std::error_code ec;
   m_bytes = std::filesystem::file_size(path, ec);
   if (ec) fail("nir", path + ": file: expected a regular file of known size, got " + ec.message());
+  m_raw = std::make_unique<raw_file>(path, m_bytes);
+  if (!m_raw->open()) fail("nir", path + ": file: expected a readable NIR file, got none (missing or unreadable)");
   m_id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (m_id < 0) fail("nir", path + ": file: expected an HDF5 file that opens, got a truncated or damaged one");
 }
@@ -188,12 +190,12 @@ value reader::read(const std::string& path) const {
   if (!space.ok() || !type.ok()) bad(m_file, path, "expected a readable dataset, got a damaged one");
   value v;
   v.shape = extent(space.id, m_file, path);
-  check_storage(ds.id, m_file, path);
+  if (check_storage(ds.id, m_file, path).layout == H5D_CHUNKED) check_chunks(m_id, ds.id, *m_raw, m_file, path);
   check_stored(ds.id, type.id, count(v.shape), m_bytes, m_file, path);
   const H5T_class_t cls = H5Tget_class(type.id);
   try {
     if (cls == H5T_STRING) {
-      if (H5Tis_variable_str(type.id) > 0) check_vlen_strings(m_id, ds.id, count(v.shape), m_file, m_bytes, path);
+      if (H5Tis_variable_str(type.id) > 0) check_vlen_strings(m_id, ds.id, count(v.shape), *m_raw, m_file, path);
       read_strings(ds.id, type.id, v, m_file, path);
     } else if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
       check_number_type(type.id, m_file, path);

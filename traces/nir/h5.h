@@ -4,10 +4,13 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace spiketlm::h5 {
+
+class raw_file;
 
 // A dataset's contents: numbers (integers and floats, converted to double) or strings.
 struct value {
@@ -40,6 +43,7 @@ class reader {
   std::string m_file;
   std::int64_t m_id = -1;
   std::uintmax_t m_bytes = 0;  // the file's size: no dataset holds more than it stores (h5.cpp)
+  std::unique_ptr<raw_file> m_raw;  // the same file read directly, for the checks (h5_checks.h)
 };
 
 // A new HDF5 file (truncates). Strings are written as variable-length UTF-8 (as h5py's

@@ -1,4 +1,4 @@
-#include "traces/nir/h5_vlen_check.h"
+#include "traces/nir/h5_checks.h"
 
 #include "tlm/error.h"
 
@@ -23,24 +23,18 @@ constexpr std::uint64_t k_min_collection = 4096;  // libhdf5 never writes a smal
 
 struct context {
   std::string file, dataset;
-  std::uintmax_t file_bytes = 0;
+  raw_file* raw = nullptr;
   unsigned addr_bytes = 8, len_bytes = 8;
   std::uint64_t base = 0;  // the user block: heap addresses are relative to the superblock
-  std::ifstream in;
   std::map<std::uint64_t, std::map<std::uint64_t, std::uint64_t>> heaps;  // address -> object index -> size
 
   [[noreturn]] void bad(const std::string& what) const {
     fail("nir", file + ": " + dataset + ": expected variable-length strings whose global heap is intact, got " + what +
                     " (a damaged file)");
   }
-  std::vector<unsigned char> bytes(std::uint64_t offset, std::uint64_t n, const char* what) {
-    if (offset > file_bytes || n > file_bytes - offset)
-      bad(std::string(what) + " at byte " + std::to_string(offset) + " past the end of the file");
-    std::vector<unsigned char> b(static_cast<std::size_t>(n));
-    in.clear();
-    in.seekg(static_cast<std::streamoff>(offset));
-    if (n && !in.read(reinterpret_cast<char*>(b.data()), static_cast<std::streamsize>(n)))
-      bad(std::string(what) + " at byte " + std::to_string(offset) + " that could not be read");
+  std::vector<unsigned char> bytes(std::uint64_t offset, std::uint64_t n, const std::string& what) {
+    std::vector<unsigned char> b;
+    if (!raw->read(offset, n, b)) bad(what + " at byte " + std::to_string(offset) + " past the end of the file");
     return b;
   }
 };
@@ -61,12 +55,12 @@ const std::map<std::uint64_t, std::uint64_t>& collection(context& c, std::uint64
   if (found != c.heaps.end()) return found->second;
   const std::string where = "the heap collection at " + std::to_string(addr);
   const unsigned hdr = 8 + c.len_bytes, obj_hdr = 8 + c.len_bytes;
-  if (addr > c.file_bytes - c.base) c.bad(where + " past the end of the file");
-  const std::vector<unsigned char> head = c.bytes(c.base + addr, hdr, where.c_str());
+  if (addr > c.raw->size() - c.base) c.bad(where + " past the end of the file");
+  const std::vector<unsigned char> head = c.bytes(c.base + addr, hdr, where);
   if (std::string(head.begin(), head.begin() + 4) != "GCOL" || head[4] != 1) c.bad(where + " without its GCOL version 1 header");
   const std::uint64_t size = le(head.data() + 8, c.len_bytes);
   if (size < k_min_collection) c.bad(where + " of " + std::to_string(size) + " bytes, below HDF5's 4096");
-  const std::vector<unsigned char> b = c.bytes(c.base + addr, size, where.c_str());
+  const std::vector<unsigned char> b = c.bytes(c.base + addr, size, where);
   std::map<std::uint64_t, std::uint64_t> objects;
   for (std::uint64_t p = hdr; p < size;) {
     if (size - p < obj_hdr) break;  // too small for an object: free space, as libhdf5 reads it
@@ -84,7 +78,7 @@ const std::map<std::uint64_t, std::uint64_t>& collection(context& c, std::uint64
 // Checks `n` element descriptors at file offset `offset`.
 void check_elements(context& c, std::uint64_t offset, std::uint64_t n) {
   const unsigned elem = 4 + c.addr_bytes + 4;
-  if (n > c.file_bytes / elem) c.bad(std::to_string(n) + " elements, more than the file holds");
+  if (n > c.raw->size() / elem) c.bad(std::to_string(n) + " elements, more than the file holds");
   const std::vector<unsigned char> b = c.bytes(offset, n * elem, "string data");
   for (std::uint64_t i = 0; i < n; ++i) {
     const unsigned char* e = b.data() + i * elem;
@@ -103,69 +97,32 @@ void check_elements(context& c, std::uint64_t offset, std::uint64_t n) {
 }
 
 // Where the dataset's element descriptors are: (file offset, elements) per stored block.
-std::vector<std::pair<std::uint64_t, std::uint64_t>> blocks(context& c, hid_t ds, std::uint64_t elements) {
+std::vector<std::pair<std::uint64_t, std::uint64_t>> blocks(context& c, hid_t file_id, hid_t ds, std::uint64_t elements) {
   const storage st = storage_of(ds);
-  const H5D_layout_t layout = st.layout;
-  const int filters = st.filters, external = st.external;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
   const unsigned elem = 4 + c.addr_bytes + 4;
-  if (layout == H5D_CONTIGUOUS && external == 0) {
+  if (st.layout == H5D_CONTIGUOUS && st.external == 0) {
     const haddr_t at = H5Dget_offset(ds);
     if (at != HADDR_UNDEF) out.emplace_back(at, elements);  // undefined: never written, read as empty strings
     return out;
   }
-  if (layout != H5D_CHUNKED || filters != 0)
+  if (st.layout != H5D_CHUNKED || st.filters != 0)
     c.bad("a storage libhdf5's strings are not checked in (expected contiguous or unfiltered chunked, as h5py writes)");
-  hsize_t chunks = 0;
-  const hid_t space = H5Dget_space(ds);  // (libhdf5 1.10.8 refuses H5S_ALL here)
-  const bool indexed = space >= 0 && H5Dget_num_chunks(ds, space, &chunks) >= 0;
-  if (!indexed) {
-    if (space >= 0) H5Sclose(space);
-    c.bad("an unreadable chunk index");
-  }
-  for (hsize_t i = 0; i < chunks; ++i) {
-    hsize_t offset[H5S_MAX_RANK] = {}, size = 0;
-    unsigned mask = 0;
-    haddr_t at = HADDR_UNDEF;
-    const bool ok = H5Dget_chunk_info(ds, space, i, offset, &mask, &at, &size) >= 0 && at != HADDR_UNDEF && size % elem == 0;
-    if (!ok) {
-      H5Sclose(space);
-      c.bad("chunk " + std::to_string(i) + " unreadable or not a whole number of strings");
-    }
-    out.emplace_back(c.base + at, size / elem);
-  }
-  H5Sclose(space);
+  each_chunk(file_id, ds, [&](const std::string& what) { c.bad(what); }, [&](const chunk_at& k) {
+    if (k.bytes % elem != 0) c.bad("a chunk at byte " + std::to_string(k.offset) + " that is not a whole number of strings");
+    out.emplace_back(k.offset, k.bytes / elem);
+  });
   return out;
 }
 
 }  // namespace
 
-storage storage_of(hid_t ds) {
-  storage st;
-  const hid_t dcpl = H5Dget_create_plist(ds);
-  if (dcpl < 0) return st;
-  st.layout = H5Pget_layout(dcpl);
-  st.filters = st.layout == H5D_CHUNKED ? H5Pget_nfilters(dcpl) : 0;
-  st.external = H5Pget_external_count(dcpl);
-  hsize_t chunk[H5S_MAX_RANK] = {}, dims[H5S_MAX_RANK] = {}, max[H5S_MAX_RANK] = {};
-  const int rank = st.layout == H5D_CHUNKED ? H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk) : 0;
-  H5Pclose(dcpl);
-  const hid_t space = rank > 0 ? H5Dget_space(ds) : -1;
-  if (space >= 0) {
-    const bool same = H5Sget_simple_extent_dims(space, dims, max) == rank;
-    for (int d = 0; d < rank; ++d)
-      st.chunk_past_extent |= !same || (max[d] != H5S_UNLIMITED && chunk[d] > max[d]);
-    H5Sclose(space);
-  }
-  return st;
-}
-
-void check_vlen_strings(hid_t file_id, hid_t ds, std::uint64_t elements, const std::string& file,
-                        std::uintmax_t file_bytes, const std::string& dataset) {
+void check_vlen_strings(hid_t file_id, hid_t ds, std::uint64_t elements, raw_file& raw, const std::string& file,
+                        const std::string& dataset) {
   context c;
   c.file = file;
   c.dataset = dataset;
-  c.file_bytes = file_bytes;
+  c.raw = &raw;
   const hid_t fcpl = H5Fget_create_plist(file_id);
   std::size_t addr_bytes = 0, len_bytes = 0;
   hsize_t user_block = 0;
@@ -175,10 +132,9 @@ void check_vlen_strings(hid_t file_id, hid_t ds, std::uint64_t elements, const s
   c.addr_bytes = unsigned(addr_bytes);
   c.len_bytes = unsigned(len_bytes);
   c.base = user_block;
-  if (c.base > file_bytes) c.bad("a user block larger than the file");
-  c.in.open(file, std::ios::binary);
-  if (!c.in) c.bad("a file that could not be opened again");
-  for (const auto& [offset, n] : blocks(c, ds, elements)) check_elements(c, offset, n);
+  if (c.base > raw.size()) c.bad("a user block larger than the file");
+  if (!raw.open()) c.bad("a file that could not be opened again");
+  for (const auto& [offset, n] : blocks(c, file_id, ds, elements)) check_elements(c, offset, n);
 }
 
 }  // namespace spiketlm::h5

@@ -1,0 +1,64 @@
+// spiketlm: what the NIR reader checks in an HDF5 file itself before libhdf5 reads a dataset
+// (h5_vlen_check.md): libhdf5 1.10.8 follows sizes and references it never checks, and fuzzing
+// found it looping, reading past blocks and copying from freed memory. Internal to h5.cpp.
+#pragma once
+#include <hdf5.h>
+
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace spiketlm::h5 {
+
+// How a dataset is stored: its layout, the filters of a chunked one, its external files.
+struct storage {
+  H5D_layout_t layout = H5D_LAYOUT_ERROR;
+  int filters = 0, external = 0;
+  bool chunk_past_extent = false;  // a chunk larger than a dimension that cannot grow
+};
+storage storage_of(hid_t ds);  // layout H5D_LAYOUT_ERROR when unreadable
+
+// Bytes of the file read directly (not through libhdf5). read() is false past the end.
+class raw_file {
+ public:
+  raw_file(const std::string& path, std::uintmax_t bytes) : m_in(path, std::ios::binary), m_bytes(bytes) {}
+  bool open() const { return bool(m_in); }
+  std::uintmax_t size() const { return m_bytes; }
+  bool read(std::uint64_t offset, std::uint64_t n, std::vector<unsigned char>& out) {
+    if (offset > m_bytes || n > m_bytes - offset) return false;
+    out.resize(static_cast<std::size_t>(n));
+    m_in.clear();
+    m_in.seekg(static_cast<std::streamoff>(offset));
+    return n == 0 || bool(m_in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(n)));
+  }
+
+ private:
+  std::ifstream m_in;
+  std::uintmax_t m_bytes;
+};
+
+// A stored chunk: its file offset (the user block added), stored bytes, skipped-filter mask.
+struct chunk_at {
+  std::uint64_t offset = 0, bytes = 0;
+  unsigned mask = 0;
+};
+// Calls `f` for every allocated chunk of chunked `ds`, looked up by its coordinates; throws the
+// reader's one-line error (`bad`) when the chunk grid or index is unreadable or has more than
+// 2^20 positions.
+void each_chunk(hid_t file_id, hid_t ds, const std::function<void(const std::string&)>& bad,
+                const std::function<void(const chunk_at&)>& f);
+
+// Throws the reader's one-line error (file: dataset: what) unless every stored chunk of chunked
+// `ds` holds exactly its chunk's bytes: stored so when unfiltered, inflating to them when
+// compressed with deflate (alone or after shuffle; other filters are refused).
+void check_chunks(hid_t file_id, hid_t ds, raw_file& raw, const std::string& file, const std::string& dataset);
+
+// Throws the reader's one-line error unless every element of `ds` (a variable-length string
+// dataset of `elements` elements) is either empty without a heap reference or names an object of
+// exactly its length inside a well-formed global heap collection within the file.
+void check_vlen_strings(hid_t file_id, hid_t ds, std::uint64_t elements, raw_file& raw, const std::string& file,
+                        const std::string& dataset);
+
+}  // namespace spiketlm::h5
