@@ -186,3 +186,17 @@ TEST(NirHeap, LibraryFaultsFoundByFuzzingAreOneLineErrorsInProcess) {
   }
   expect_no_child();
 }
+
+// tests/fuzz/known/nir: a file on which libhdf5 1.10.8 itself dies (found 2026-12-06 by the
+// harness reading in process, after 23,216 executions: H5G__stab_lookup -> H5HL_protect ->
+// H5F__accum_read copies from a null pointer; Debian's own h5dump dies of SIGSEGV on it too).
+// The structure is a group's local heap, which the reader does not check itself: the reader
+// child dies, and the caller gets one line and no child is left.
+TEST(NirGuard, ALibraryCrashIsContainedAsOneLine) {
+  const std::string path = source_dir() + "/tests/fuzz/known/nir/libhdf5_local_heap_null_read.nir";
+  const std::string e = error_of([&] { nir::read_graph(path, 30); });
+  EXPECT_EQ(e.rfind("spiketlm/nir: " + path + ": file: expected an HDF5 file libhdf5 can read, got one its reader process "
+                    "died on (", 0), 0u) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  expect_no_child();
+}
