@@ -1,6 +1,7 @@
 #include "hw/neuron/imc_neuron.h"
 
 #include "hw/arith/neuron.h"
+#include "hw/neuron/lif_kernels.h"
 #include "hw/neuron/network_mode.h"
 
 namespace spiketlm {
@@ -28,10 +29,21 @@ ImcNeuron::ImcNeuron(sc_core::sc_module_name nm, Context& ctx)
 uint64_t ImcNeuron::step(const int64_t* psum, size_t n, size_t per_channel, const int32_t* multiplier,
                          const int32_t* offset, int shift, const neuron_params& np, int64_t* membrane, int32_t* spikes) {
   uint64_t fired = 0, sat = 0;
+  const arith::lif_constants k = arith::lif_constants_of(np);  // in registers (a plain struct)
+  if (np.share <= 1 && per_channel >= 16) {  // a membrane per neuron: each channel's run through the LIF kernel
+    for (size_t ch = 0, i = 0; i < n && per_channel > 0; ++ch, i += per_channel) {
+      const LifCounts c = lif_run(psum + i, per_channel, multiplier[ch], offset[ch], shift, membrane + i, spikes + i, k, m_bits);
+      fired += c.spikes;
+      sat += c.saturations;
+    }
+    m_updates += n;
+    m_spikes += fired;
+    m_saturations += sat;
+    return fired;
+  }
   const int64_t hi = (int64_t(1) << (m_bits - 1)) - 1, lo = -hi - 1;
   const size_t group = n / size_t(np.share > 1 ? np.share : 1);  // membranes (C#n: one per group)
-  size_t mi = 0;                                                 // i mod group, in the order of i
-  const arith::lif_constants k = arith::lif_constants_of(np);  // in registers (a plain struct)
+  size_t mi = 0;                              // i mod group, in the order of i
   const int bits = m_bits;
   for (size_t ch = 0, i = 0; i < n; ++ch) {
     const int32_t mul = multiplier[ch], off = offset[ch];

@@ -102,17 +102,13 @@ int64_t psum_bound(const LifBand& b) {
   return std::max(int64_t(hi), -int64_t(lo));
 }
 
-}  // namespace
-
-bool lif_band_fits_int32(const LifBand& b, const arith::lif_constants& k, int bits) {
-  if (b.slot || bits < 2 || bits > 32 || b.shift < 0 || b.shift > 31 || k.leak_shift < 0 || k.leak_shift > 31) return false;
+// Whether every intermediate fits int32: |psum| <= pmax, |multiplier| <= mmax, |offset| <= omax,
+// the charge and reset range of a `bits`-bit membrane.
+bool fits_int32(int64_t pmax, int64_t mmax, int64_t omax, int shift, const arith::lif_constants& k, int bits) {
+  if (bits < 2 || bits > 32 || shift < 0 || shift > 31 || k.leak_shift < 0 || k.leak_shift > 31) return false;
   if (k.threshold < k_i32_min || k.threshold > k_i32_max || k.leak_num < k_i32_min || k.leak_num > k_i32_max) return false;
-  int64_t mmax = 0, omax = 0;
-  for (int c = 0; c < b.channels; ++c) {
-    mmax = std::max(mmax, std::abs(int64_t(b.mult[c])));
-    omax = std::max(omax, std::abs(int64_t(b.offs[c])));
-  }
-  const int64_t prod = psum_bound(b) * mmax;  // both <= 2^31: no overflow
+  if (pmax > k_i32_max || mmax > k_i32_max + int64_t(1)) return false;
+  const int64_t prod = pmax * mmax;  // both <= 2^31: no overflow
   if (prod > k_i32_max || prod + omax > k_i32_max) return false;
   const int64_t xmax = prod + omax;  // |psum * mult + offset| and so |current| <= xmax
   const int64_t hi = (int64_t(1) << (bits - 1)) - 1, lo = -hi - 1;
@@ -121,6 +117,87 @@ bool lif_band_fits_int32(const LifBand& b, const arith::lif_constants& k, int bi
   if (vmin < k_i32_min || vmax > k_i32_max) return false;
   if ((vmin >> k.leak_shift) - xmax < k_i32_min || (vmax >> k.leak_shift) + xmax > k_i32_max) return false;
   return hi - k.threshold <= k_i32_max;  // a soft reset s - threshold, s >= threshold
+}
+
+// Whether every psum of a run lies in [-2^b, 2^b): one add and one OR per value (two-lane SSE2
+// code; a 64-bit min/max has no SSE2 instruction and cost as much as the updates).
+bool run_within(const int64_t* __restrict ps, size_t n, int b) {
+  const uint64_t bias = uint64_t(1) << b;
+  uint64_t acc = 0;
+  for (size_t i = 0; i < n; ++i) acc |= uint64_t(ps[i]) + bias;
+  return acc < (bias << 1);
+}
+
+// lif_run's 32-bit loop: fire_row32's arithmetic with one multiplier and offset.
+template <bool Soft, bool UnitLeak>
+uint32_t fire_run32(const int64_t* __restrict ps, int32_t mult, int32_t off, int64_t* __restrict m,
+                    int32_t* __restrict fired, size_t n, const Lif32 k, uint32_t* __restrict sat) {
+  uint32_t spikes = 0, outside = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t x = (int32_t(ps[i]) * mult + off) >> k.shift;
+    const int32_t v = int32_t(m[i]);
+    const int32_t pre = ((UnitLeak ? v : v * k.leak) >> k.leak_shift) + x;
+    const int32_t s = std::min(std::max(pre, k.lo), k.hi);
+    outside += s != pre;
+    const int32_t f = s >= k.threshold;
+    m[i] = Soft ? s - (f ? k.threshold : 0) : (f ? 0 : s);
+    fired[i] = f;
+    spikes += uint32_t(f);
+  }
+  *sat += outside;
+  return spikes;
+}
+
+}  // namespace
+
+bool lif_band_fits_int32(const LifBand& b, const arith::lif_constants& k, int bits) {
+  if (b.slot) return false;
+  int64_t mmax = 0, omax = 0;
+  for (int c = 0; c < b.channels; ++c) {
+    mmax = std::max(mmax, std::abs(int64_t(b.mult[c])));
+    omax = std::max(omax, std::abs(int64_t(b.offs[c])));
+  }
+  return fits_int32(psum_bound(b), mmax, omax, b.shift, k, bits);
+}
+
+bool lif_run_fits_int32(const int64_t* psum, size_t n, int32_t mult, int32_t off, int shift,
+                        const arith::lif_constants& k, int bits) {
+  // the widest power-of-two psum range whose every update fits (fits_int32 is monotonic in
+  // the psum bound: a binary search over 2^0 .. 2^30), then one pass over the run
+  const int64_t m = std::abs(int64_t(mult)), o = std::abs(int64_t(off));
+  if (!fits_int32(1, m, o, shift, k, bits)) return false;
+  int lo = 0, hi = 30;  // fits at 2^lo
+  while (lo < hi) {
+    const int mid = (lo + hi + 1) / 2;
+    if (fits_int32(int64_t(1) << mid, m, o, shift, k, bits)) lo = mid;
+    else hi = mid - 1;
+  }
+  return run_within(psum, n, lo);
+}
+
+LifCounts lif_run(const int64_t* psum, size_t n, int32_t mult, int32_t off, int shift, int64_t* mem, int32_t* out,
+                  const arith::lif_constants& k, int bits) {
+  LifCounts c;
+  if (!lif_run_fits_int32(psum, n, mult, off, shift, k, bits)) {
+    const int64_t hi = (int64_t(1) << (bits - 1)) - 1, lo = -hi - 1;
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t pre = arith::lif_charge(mem[i], arith::neuron_current(psum[i], mult, off, shift), k);
+      c.saturations += pre < lo || pre > hi;
+      out[i] = arith::lif_fire(mem[i], pre, k, bits);
+      c.spikes += uint64_t(out[i]);
+    }
+    return c;
+  }
+  const int32_t hi = int32_t((int64_t(1) << (bits - 1)) - 1), lo = int32_t(-int64_t(hi) - 1);
+  const Lif32 k32{int32_t(k.leak_num), k.leak_shift, shift, int32_t(k.threshold), lo, hi};
+  uint32_t sat = 0;
+  const bool unit = k32.leak == 1;
+  c.spikes = k.soft ? (unit ? fire_run32<true, true>(psum, mult, off, mem, out, n, k32, &sat)
+                            : fire_run32<true, false>(psum, mult, off, mem, out, n, k32, &sat))
+                    : (unit ? fire_run32<false, true>(psum, mult, off, mem, out, n, k32, &sat)
+                            : fire_run32<false, false>(psum, mult, off, mem, out, n, k32, &sat));
+  c.saturations = sat;
+  return c;
 }
 
 LifCounts lif_band_reference(const LifBand& b, const arith::lif_constants& k, int bits) {

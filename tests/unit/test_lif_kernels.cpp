@@ -117,3 +117,51 @@ TEST(LifKernels, Int32PathOnlyWhereEveryValueFits) {
   EXPECT_FALSE(lif_band_fits_int32(b, {3, 0, 256, true}, 32));  // v x 3 leaves 32 bits
   EXPECT_TRUE(lif_band_fits_int32(b, {3, 0, 256, true}, 16));
 }
+
+// lif_run (the IMC tile's layout: one channel's run, int64 psums, int32 spikes) against the
+// one-neuron arithmetic of hw/arith/neuron.h, on random runs that take each path, including
+// psums past int32 and multipliers whose product would wrap in 32 bits.
+TEST(LifKernels, ChannelRunEqualsTheOneNeuronArithmetic) {
+  std::mt19937_64 rng(11);
+  auto pick = [&](int64_t lo, int64_t hi) { return lo + int64_t(rng() % uint64_t(hi - lo + 1)); };
+  const int widths[] = {4, 8, 16, 24, 32};
+  const arith::lif_constants leaks[] = {{1, 2, 0, true}, {1, 0, 0, true}, {3, 2, 0, true}, {15, 4, 0, true}};
+  int fits = 0, wide = 0, spikes = 0, sats = 0;
+  for (int r = 0; r < 800; ++r) {
+    const int bits = widths[rng() % 5];
+    arith::lif_constants k = leaks[rng() % 4];
+    k.soft = rng() % 2;
+    k.threshold = 1 + int64_t(rng() % uint64_t(int64_t(1) << (bits - 2)));
+    const size_t n = size_t(pick(1, 70));
+    const int64_t pmax = r % 3 ? pick(1, 1 << 14) : pick(1, int64_t(1) << 40);
+    std::vector<int64_t> psum(n), mem(n);
+    const int64_t hi = (int64_t(1) << (bits - 1)) - 1;
+    for (size_t i = 0; i < n; ++i) {
+      psum[i] = pick(-pmax, pmax);
+      mem[i] = pick(-hi - 1, hi);
+    }
+    const int32_t mult = int32_t(pick(-32767, 32767)), off = int32_t(pick(-(1 << 24), 1 << 24));
+    const int shift = int(pick(0, 24));
+    (lif_run_fits_int32(psum.data(), n, mult, off, shift, k, bits) ? fits : wide) += 1;
+    std::vector<int64_t> want_mem = mem;
+    std::vector<int32_t> want(n), got(n, 7);
+    LifCounts w;
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t pre = arith::lif_charge(want_mem[i], arith::neuron_current(psum[i], mult, off, shift), k);
+      w.saturations += pre < -hi - 1 || pre > hi;
+      want[i] = arith::lif_fire(want_mem[i], pre, k, bits);
+      w.spikes += uint64_t(want[i]);
+    }
+    const LifCounts g = lif_run(psum.data(), n, mult, off, shift, mem.data(), got.data(), k, bits);
+    ASSERT_EQ(mem, want_mem) << "run " << r;
+    ASSERT_EQ(got, want) << "run " << r;
+    ASSERT_EQ(g.spikes, w.spikes) << "run " << r;
+    ASSERT_EQ(g.saturations, w.saturations) << "run " << r;
+    spikes += int(g.spikes > 0);
+    sats += int(g.saturations > 0);
+  }
+  EXPECT_GT(fits, 150);
+  EXPECT_GT(wide, 150);
+  EXPECT_GT(spikes, 150);
+  EXPECT_GT(sats, 30);
+}
