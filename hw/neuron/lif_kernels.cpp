@@ -17,18 +17,20 @@ struct Lif32 {
   int32_t threshold, lo, hi;
 };
 
-// One pixel's n updates in 32 bits (lif_band_fits_int32 holds): the same arithmetic as
+// n updates in 32 bits (every intermediate fits int32): the same arithmetic as
 // arith::neuron_current, lif_charge and lif_fire, branch-free over contiguous arrays, which the
-// compiler turns into 4-lane SSE2 code (the file's cost model: hw/CMakeLists.txt). The spikes
-// go to fired[] as int32 (a byte store in this loop would make the compiler take 16 lanes at a
-// time, more than a tile's 8 channels, and run none of it in vectors). Returns the spikes; adds
-// the saturations to *sat.
-template <bool Soft, bool UnitLeak>
-uint32_t fire_row32(const int32_t* __restrict ps, const int32_t* __restrict mult, const int32_t* __restrict offs,
-                    int64_t* __restrict m, int32_t* __restrict fired, int n, const Lif32 k, uint32_t* __restrict sat) {
+// compiler turns into 4-lane SSE2 code (the file's cost model: hw/CMakeLists.txt). P: the psum
+// type (SATA's int32, the IMC tile's int64); OneChannel: mult[0] and offs[0] for all n (an IMC
+// channel's run) instead of one per update (a SATA pixel's channels). The spikes go to fired[]
+// as int32 (a byte store in this loop would make the compiler take 16 lanes at a time, more than
+// a tile's 8 channels, and run none of it in vectors). Returns the spikes; adds the saturations
+// to *sat.
+template <bool Soft, bool UnitLeak, bool OneChannel, typename P>
+uint32_t fire32(const P* __restrict ps, const int32_t* __restrict mult, const int32_t* __restrict offs,
+                int64_t* __restrict m, int32_t* __restrict fired, size_t n, const Lif32 k, uint32_t* __restrict sat) {
   uint32_t spikes = 0, outside = 0;
-  for (int c = 0; c < n; ++c) {
-    const int32_t x = (ps[c] * mult[c] + offs[c]) >> k.shift;
+  for (size_t c = 0; c < n; ++c) {
+    const int32_t x = (int32_t(ps[c]) * mult[OneChannel ? 0 : c] + offs[OneChannel ? 0 : c]) >> k.shift;
     const int32_t v = int32_t(m[c]);
     const int32_t pre = ((UnitLeak ? v : v * k.leak) >> k.leak_shift) + x;  // UnitLeak: leak_num 1
     const int32_t s = std::min(std::max(pre, k.lo), k.hi);
@@ -42,7 +44,7 @@ uint32_t fire_row32(const int32_t* __restrict ps, const int32_t* __restrict mult
   return spikes;
 }
 
-// The band's rows through fire_row32, then the spikes to bytes (one run when the rows are
+// The band's rows through fire32, then the spikes to bytes (one run when the rows are
 // contiguous; fired holds pixels x channels).
 template <bool Soft, bool UnitLeak>
 LifCounts band32(const LifBand& b, const Lif32& k, int32_t* fired) {
@@ -50,8 +52,8 @@ LifCounts band32(const LifBand& b, const Lif32& k, int32_t* fired) {
   const size_t nc = size_t(b.channels);
   for (int p = 0; p < b.pixels; ++p) {
     uint32_t sat = 0;
-    n.spikes += fire_row32<Soft, UnitLeak>(b.psum + size_t(p) * b.psum_stride, b.mult, b.offs,
-                                           b.mem + size_t(p) * b.mem_stride, fired + size_t(p) * nc, b.channels, k, &sat);
+    n.spikes += fire32<Soft, UnitLeak, false>(b.psum + size_t(p) * b.psum_stride, b.mult, b.offs,
+                                              b.mem + size_t(p) * b.mem_stride, fired + size_t(p) * nc, nc, k, &sat);
     n.saturations += sat;
   }
   const bool flat = b.psum_stride == nc;
@@ -128,25 +130,6 @@ bool run_within(const int64_t* __restrict ps, size_t n, int b) {
   return acc < (bias << 1);
 }
 
-// lif_run's 32-bit loop: fire_row32's arithmetic with one multiplier and offset.
-template <bool Soft, bool UnitLeak>
-uint32_t fire_run32(const int64_t* __restrict ps, int32_t mult, int32_t off, int64_t* __restrict m,
-                    int32_t* __restrict fired, size_t n, const Lif32 k, uint32_t* __restrict sat) {
-  uint32_t spikes = 0, outside = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const int32_t x = (int32_t(ps[i]) * mult + off) >> k.shift;
-    const int32_t v = int32_t(m[i]);
-    const int32_t pre = ((UnitLeak ? v : v * k.leak) >> k.leak_shift) + x;
-    const int32_t s = std::min(std::max(pre, k.lo), k.hi);
-    outside += s != pre;
-    const int32_t f = s >= k.threshold;
-    m[i] = Soft ? s - (f ? k.threshold : 0) : (f ? 0 : s);
-    fired[i] = f;
-    spikes += uint32_t(f);
-  }
-  *sat += outside;
-  return spikes;
-}
 
 }  // namespace
 
@@ -192,10 +175,10 @@ LifCounts lif_run(const int64_t* psum, size_t n, int32_t mult, int32_t off, int 
   const Lif32 k32{int32_t(k.leak_num), k.leak_shift, shift, int32_t(k.threshold), lo, hi};
   uint32_t sat = 0;
   const bool unit = k32.leak == 1;
-  c.spikes = k.soft ? (unit ? fire_run32<true, true>(psum, mult, off, mem, out, n, k32, &sat)
-                            : fire_run32<true, false>(psum, mult, off, mem, out, n, k32, &sat))
-                    : (unit ? fire_run32<false, true>(psum, mult, off, mem, out, n, k32, &sat)
-                            : fire_run32<false, false>(psum, mult, off, mem, out, n, k32, &sat));
+  c.spikes = k.soft ? (unit ? fire32<true, true, true>(psum, &mult, &off, mem, out, n, k32, &sat)
+                            : fire32<true, false, true>(psum, &mult, &off, mem, out, n, k32, &sat))
+                    : (unit ? fire32<false, true, true>(psum, &mult, &off, mem, out, n, k32, &sat)
+                            : fire32<false, false, true>(psum, &mult, &off, mem, out, n, k32, &sat));
   c.saturations = sat;
   return c;
 }
