@@ -235,21 +235,22 @@ void ImcExecutor::compute_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayer
   st.pes = P.map.pes;
   st.first_tile = P.map.first_tile;
   st.last_tile = P.map.last_tile;
+  std::vector<int64_t>& psum = m_psum_now;  // the layers take turns in one buffer
   if (r.shared && ts > 0) {
-    r.psum = r.psum0;  // one input map for every timestep: the same partial sums
+    psum = r.psum0;  // one input map for every timestep: the same partial sums
     r.total.add(r.c0);
   } else {
     ImcCounts c;
-    m_dp.read(L, P, *r.in, ts, r.psum, c);
+    m_dp.read(L, P, *r.in, ts, psum, c);
     r.total.add(c);
     if (r.shared) {
-      r.psum0 = r.psum;
+      r.psum0 = psum;
       r.c0 = c;
     }
   }
-  if (m_psum_stats && L.fires()) collect_psum(L, r.psum);
+  if (m_psum_stats && L.fires()) collect_psum(L, psum);
   std::vector<int32_t> out(r.out.size());
-  const uint64_t f = m_dp.output(L, r.psum, r.mem, out);
+  const uint64_t f = m_dp.output(L, psum, r.mem, out);
   if (L.fires()) {
     st.spikes_out += f;
     counts.spikes_out += f;
@@ -264,9 +265,9 @@ void ImcExecutor::add_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStat
   // requantize); the descriptor's fixed point is the identity (multiplier 1, offset 0).
   st.first_tile = st.last_tile = m_run.traffic[L.id].home;
   const std::vector<int32_t>&a = r.in->at(ts), &b = r.in2->at(ts);
-  ImcDatapath::add_operands(a, b, r.psum);
+  ImcDatapath::add_operands(a, b, m_psum_now);
   std::vector<int32_t> o(r.out.size());
-  const uint64_t f = m_dp.output(L, r.psum, r.mem, o);
+  const uint64_t f = m_dp.output(L, m_psum_now, r.mem, o);
   st.spikes_out += f;
   counts.spikes_out += f;
   st.neuron_updates += o.size();

@@ -109,7 +109,7 @@ class ImcExecutor : public LayerExecutor {
     bool shared = false;           // one input map for every timestep
     int consumers = 0;             // layers reading `out` (an add reading it twice counts twice)
     std::vector<int> consumed;     // per timestep: consumers that have read `out` of it
-    std::vector<int64_t> mem, psum, psum0;
+    std::vector<int64_t> mem, psum0;  // psum0: a direct-coded layer's partial sums, kept for every timestep
     ImcCounts total, c0;
     std::vector<uint64_t> actions; // counts charged outside the per-layer accounting (input DMA)
   };
@@ -172,6 +172,7 @@ class ImcExecutor : public LayerExecutor {
   uint32_t m_layer_now = 0;  // the layer of the call in progress (a failed buffer access names it)
   bool m_psum_stats = false, m_capture_adds = false;
   std::map<uint32_t, PsumStats> m_psum;
+  std::vector<int64_t> m_psum_now;  // the partial sums of the layer being computed (one buffer for all)
   std::map<uint32_t, AddMaps> m_add_maps;
   TimedAccess m_access;  // account_read() and store(), on the controller's bus socket
 };
