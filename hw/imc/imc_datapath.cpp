@@ -9,7 +9,7 @@
 
 namespace spiketlm {
 
-uint64_t ImcDatapath::output(const LayerCmd& L, const std::vector<int64_t>& psum, std::vector<int64_t>& mem,
+uint64_t ImcDatapath::output(const LayerCmd& L, const std::vector<int64_t>& psum, std::vector<int32_t>& mem,
                              std::vector<int32_t>& out) {
   ImcNeuron& lif = m_tile.lif();
   const size_t n = out.size();

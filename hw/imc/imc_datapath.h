@@ -67,7 +67,7 @@ class ImcDatapath {
   // The output path of a compute layer or an add: LIF/IF units (membranes mem), ReLU +
   // requantize (ANN), or (not firing) the int32 accumulations; returns the spikes (non-zero
   // activations) fired. An accumulation beyond int32 refuses the run.
-  uint64_t output(const LayerCmd& L, const std::vector<int64_t>& psum, std::vector<int64_t>& mem, std::vector<int32_t>& out);
+  uint64_t output(const LayerCmd& L, const std::vector<int64_t>& psum, std::vector<int32_t>& mem, std::vector<int32_t>& out);
   // A residual add's sum a + b into psum.
   static void add_operands(const std::vector<int32_t>& a, const std::vector<int32_t>& b, std::vector<int64_t>& psum);
   // Max (OR on spikes) or average (window sum) pooling in the output path; returns the

@@ -109,7 +109,8 @@ class ImcExecutor : public LayerExecutor {
     bool shared = false;           // one input map for every timestep
     int consumers = 0;             // layers reading `out` (an add reading it twice counts twice)
     std::vector<int> consumed;     // per timestep: consumers that have read `out` of it
-    std::vector<int64_t> mem, psum0;  // psum0: a direct-coded layer's partial sums, kept for every timestep
+    std::vector<int32_t> mem;  // membranes (at most 32 bits, neuron.imc membrane_bits)
+    std::vector<int64_t> psum0;  // psum0: a direct-coded layer's partial sums, kept for every timestep
     ImcCounts total, c0;
     std::vector<uint64_t> actions; // counts charged outside the per-layer accounting (input DMA)
   };

@@ -27,7 +27,7 @@ ImcNeuron::ImcNeuron(sc_core::sc_module_name nm, Context& ctx)
       m_saturations(counter("saturations", "", "updates whose membrane saturated")) {}
 
 uint64_t ImcNeuron::step(const int64_t* psum, size_t n, size_t per_channel, const int32_t* multiplier,
-                         const int32_t* offset, int shift, const neuron_params& np, int64_t* membrane, int32_t* spikes) {
+                         const int32_t* offset, int shift, const neuron_params& np, int32_t* membrane, int32_t* spikes) {
   uint64_t fired = 0, sat = 0;
   const arith::lif_constants k = arith::lif_constants_of(np);  // in registers (a plain struct)
   if (np.share <= 1 && per_channel >= 16) {  // a membrane per neuron: each channel's run through the LIF kernel
@@ -49,11 +49,12 @@ uint64_t ImcNeuron::step(const int64_t* psum, size_t n, size_t per_channel, cons
     const int32_t mul = multiplier[ch], off = offset[ch];
     for (const size_t end = i + per_channel; i < end; ++i) {
       const int64_t x = arith::neuron_current(psum[i], mul, off, shift);
-      int64_t& v = membrane[mi];
-      mi = mi + 1 == group ? 0 : mi + 1;
+      int64_t v = membrane[mi];
       const int64_t pre = arith::lif_charge(v, x, k);
       sat += (pre > hi || pre < lo);
       const bool s = arith::lif_fire(v, pre, k, bits);
+      membrane[mi] = int32_t(v);  // saturated to membrane_bits <= 32
+      mi = mi + 1 == group ? 0 : mi + 1;
       spikes[i] = s;
       fired += s;
     }

@@ -30,7 +30,7 @@ class ImcNeuron : public Module {
   // i % (n / np.share), in the order of i (group 0 first). Returns the spikes fired. Counts
   // statistics only.
   uint64_t step(const int64_t* psum, size_t n, size_t per_channel, const int32_t* multiplier, const int32_t* offset,
-                int shift, const neuron_params& np, int64_t* membrane, int32_t* spikes);
+                int shift, const neuron_params& np, int32_t* membrane, int32_t* spikes);
   // ANN (network ann): out[i] = clamp(current, 0, 2^bits - 1) (arith::relu_quantize), no
   // membrane. Returns the non-zero activations. Counts statistics only.
   uint64_t relu(const int64_t* psum, size_t n, size_t per_channel, const int32_t* multiplier, const int32_t* offset,

@@ -20,14 +20,15 @@ struct Lif32 {
 // n updates in 32 bits (every intermediate fits int32): the same arithmetic as
 // arith::neuron_current, lif_charge and lif_fire, branch-free over contiguous arrays, which the
 // compiler turns into 4-lane SSE2 code (the file's cost model: hw/CMakeLists.txt). P: the psum
-// type (SATA's int32, the IMC tile's int64); OneChannel: mult[0] and offs[0] for all n (an IMC
+// type (SATA's int32, the IMC tile's int64), M the membrane's (SATA's int64, the IMC tile's
+// int32); OneChannel: mult[0] and offs[0] for all n (an IMC
 // channel's run) instead of one per update (a SATA pixel's channels). The spikes go to fired[]
 // as int32 (a byte store in this loop would make the compiler take 16 lanes at a time, more than
 // a tile's 8 channels, and run none of it in vectors). Returns the spikes; adds the saturations
 // to *sat.
-template <bool Soft, bool UnitLeak, bool OneChannel, typename P>
+template <bool Soft, bool UnitLeak, bool OneChannel, typename P, typename M>
 uint32_t fire32(const P* __restrict ps, const int32_t* __restrict mult, const int32_t* __restrict offs,
-                int64_t* __restrict m, int32_t* __restrict fired, size_t n, const Lif32 k, uint32_t* __restrict sat) {
+                M* __restrict m, int32_t* __restrict fired, size_t n, const Lif32 k, uint32_t* __restrict sat) {
   uint32_t spikes = 0, outside = 0;
   for (size_t c = 0; c < n; ++c) {
     const int32_t x = (int32_t(ps[c]) * mult[OneChannel ? 0 : c] + offs[OneChannel ? 0 : c]) >> k.shift;
@@ -158,15 +159,17 @@ bool lif_run_fits_int32(const int64_t* psum, size_t n, int32_t mult, int32_t off
   return run_within(psum, n, lo);
 }
 
-LifCounts lif_run(const int64_t* psum, size_t n, int32_t mult, int32_t off, int shift, int64_t* mem, int32_t* out,
+LifCounts lif_run(const int64_t* psum, size_t n, int32_t mult, int32_t off, int shift, int32_t* mem, int32_t* out,
                   const arith::lif_constants& k, int bits) {
   LifCounts c;
   if (!lif_run_fits_int32(psum, n, mult, off, shift, k, bits)) {
     const int64_t hi = (int64_t(1) << (bits - 1)) - 1, lo = -hi - 1;
     for (size_t i = 0; i < n; ++i) {
-      const int64_t pre = arith::lif_charge(mem[i], arith::neuron_current(psum[i], mult, off, shift), k);
+      int64_t v = mem[i];
+      const int64_t pre = arith::lif_charge(v, arith::neuron_current(psum[i], mult, off, shift), k);
       c.saturations += pre < lo || pre > hi;
-      out[i] = arith::lif_fire(mem[i], pre, k, bits);
+      out[i] = arith::lif_fire(v, pre, k, bits);
+      mem[i] = int32_t(v);  // saturated to bits <= 32
       c.spikes += uint64_t(out[i]);
     }
     return c;

@@ -41,9 +41,9 @@ LifCounts lif_band(const LifBand& b, const arith::lif_constants& k, int bits, st
 bool lif_band_fits_int32(const LifBand& b, const arith::lif_constants& k, int bits);
 
 // The IMC tile's layout (ImcNeuron::step): n neurons of one channel (one multiplier and
-// offset), psum[i] -> out[i] (0/1) with membrane mem[i]. The same arithmetic as lif_band; in 32
+// offset), psum[i] -> out[i] (0/1) with membrane mem[i] (int32: membranes have at most 32 bits). The same arithmetic as lif_band; in 32
 // bits (four lanes) when every intermediate of the run fits int32, else in 64 bits.
-LifCounts lif_run(const int64_t* psum, size_t n, int32_t mult, int32_t off, int shift, int64_t* mem, int32_t* out,
+LifCounts lif_run(const int64_t* psum, size_t n, int32_t mult, int32_t off, int shift, int32_t* mem, int32_t* out,
                   const arith::lif_constants& k, int bits);
 // Whether lif_run computes a run in 32 bits (tests: both paths are exercised).
 bool lif_run_fits_int32(const int64_t* psum, size_t n, int32_t mult, int32_t off, int shift,

@@ -134,16 +134,17 @@ TEST(LifKernels, ChannelRunEqualsTheOneNeuronArithmetic) {
     k.threshold = 1 + int64_t(rng() % uint64_t(int64_t(1) << (bits - 2)));
     const size_t n = size_t(pick(1, 70));
     const int64_t pmax = r % 3 ? pick(1, 1 << 14) : pick(1, int64_t(1) << 40);
-    std::vector<int64_t> psum(n), mem(n);
+    std::vector<int64_t> psum(n);
+    std::vector<int32_t> mem(n);
     const int64_t hi = (int64_t(1) << (bits - 1)) - 1;
     for (size_t i = 0; i < n; ++i) {
       psum[i] = pick(-pmax, pmax);
-      mem[i] = pick(-hi - 1, hi);
+      mem[i] = int32_t(pick(-hi - 1, hi));
     }
     const int32_t mult = int32_t(pick(-32767, 32767)), off = int32_t(pick(-(1 << 24), 1 << 24));
     const int shift = int(pick(0, 24));
     (lif_run_fits_int32(psum.data(), n, mult, off, shift, k, bits) ? fits : wide) += 1;
-    std::vector<int64_t> want_mem = mem;
+    std::vector<int64_t> want_mem(mem.begin(), mem.end());
     std::vector<int32_t> want(n), got(n, 7);
     LifCounts w;
     for (size_t i = 0; i < n; ++i) {
@@ -153,7 +154,7 @@ TEST(LifKernels, ChannelRunEqualsTheOneNeuronArithmetic) {
       w.spikes += uint64_t(want[i]);
     }
     const LifCounts g = lif_run(psum.data(), n, mult, off, shift, mem.data(), got.data(), k, bits);
-    ASSERT_EQ(mem, want_mem) << "run " << r;
+    ASSERT_EQ(std::vector<int64_t>(mem.begin(), mem.end()), want_mem) << "run " << r;
     ASSERT_EQ(got, want) << "run " << r;
     ASSERT_EQ(g.spikes, w.spikes) << "run " << r;
     ASSERT_EQ(g.saturations, w.saturations) << "run " << r;
