@@ -61,7 +61,6 @@ inline std::string strip_asan_stack_warning(const std::string& err) {
 }
 
 // A 64-bit address from a descriptor's lo/hi words (LayerDesc *_addr_lo / *_addr_hi).
-inline uint64_t desc_addr(uint32_t lo, uint32_t hi) { return uint64_t(lo) | uint64_t(hi) << 32; }
 
 // Runs `spiketlm <args>` from the source directory; with `seconds` > 0 under `timeout` (a
 // build that blocks then fails the test instead of hanging it; exit code 124).

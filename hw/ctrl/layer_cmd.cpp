@@ -47,11 +47,11 @@ LayerCmd decode_layer(const LayerDesc& d, uint32_t index, const std::function<vo
   // ADD: in_planes are operand 2's bit planes (DESC_IN2_SPIKES); an int32 operand 2 has none.
   if (d.op == OP_ADD && !(d.flags & DESC_IN2_SPIKES) && d.in_planes != 1)
     bad(ERR_BAD_SHAPE, &d.in_planes, "in_planes must be 1 when an add's operand 2 is int32 (no DESC_IN2_SPIKES)");
-  L.in_addr = uint64_t(d.in_addr_lo) | uint64_t(d.in_addr_hi) << 32;
-  L.in2_addr = uint64_t(d.in2_addr_lo) | uint64_t(d.in2_addr_hi) << 32;
-  L.out_addr = uint64_t(d.out_addr_lo) | uint64_t(d.out_addr_hi) << 32;
-  L.w_addr = uint64_t(d.w_addr_lo) | uint64_t(d.w_addr_hi) << 32;
-  L.mem_addr = uint64_t(d.mem_addr_lo) | uint64_t(d.mem_addr_hi) << 32;
+  L.in_addr = spiketlm_desc_addr(d.in_addr_lo, d.in_addr_hi);
+  L.in2_addr = spiketlm_desc_addr(d.in2_addr_lo, d.in2_addr_hi);
+  L.out_addr = spiketlm_desc_addr(d.out_addr_lo, d.out_addr_hi);
+  L.w_addr = spiketlm_desc_addr(d.w_addr_lo, d.w_addr_hi);
+  L.mem_addr = spiketlm_desc_addr(d.mem_addr_lo, d.mem_addr_hi);
   if ((d.flags & DESC_RELU) && !L.fires()) bad(ERR_BAD_PARAM, &d.flags, "DESC_RELU without DESC_FIRES");
   if ((d.flags & DESC_OUT_FX) && (L.fires() || (d.op != OP_CONV && d.op != OP_LINEAR)))
     bad(ERR_BAD_PARAM, &d.flags, "DESC_OUT_FX on a layer that fires or does not compute");
@@ -71,7 +71,7 @@ LayerCmd decode_layer(const LayerDesc& d, uint32_t index, const std::function<vo
   if (L.fires() || L.out_fx()) {
     if (d.fx_shift > 62) bad(ERR_BAD_PARAM, &d.fx_shift, "fx_shift out of range");
     L.shift = int(d.fx_shift);
-    const uint64_t fx = uint64_t(d.fx_addr_lo) | uint64_t(d.fx_addr_hi) << 32;
+    const uint64_t fx = spiketlm_desc_addr(d.fx_addr_lo, d.fx_addr_hi);
     std::vector<int32_t> buf(size_t(2) * d.out_c);
     read_fx(fx, buf.data(), buf.size() * 4);
     L.multiplier.assign(buf.begin(), buf.begin() + d.out_c);

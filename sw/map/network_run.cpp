@@ -18,13 +18,12 @@ void place(const bundle& b, const ArrayShape& a, Network& n) {
   t.membrane_bytes = a.membrane_bytes;
   Runtime rt(hal, b, t);
   rt.lay_out();
-  auto addr = [](uint32_t lo, uint32_t hi) { return uint64_t(lo) | uint64_t(hi) << 32; };
   for (size_t i = 0; i < rt.descriptors().size(); ++i) {
     const LayerDesc& d = rt.descriptors()[i];
     MapLayer& m = n.layers[size_t(rt.layer_of_desc()[i])];
-    m.in_addr = addr(d.in_addr_lo, d.in_addr_hi), m.in2_addr = addr(d.in2_addr_lo, d.in2_addr_hi);
-    m.out_addr = addr(d.out_addr_lo, d.out_addr_hi), m.w_addr = addr(d.w_addr_lo, d.w_addr_hi);
-    m.mem_addr = addr(d.mem_addr_lo, d.mem_addr_hi);
+    m.in_addr = spiketlm_desc_addr(d.in_addr_lo, d.in_addr_hi), m.in2_addr = spiketlm_desc_addr(d.in2_addr_lo, d.in2_addr_hi);
+    m.out_addr = spiketlm_desc_addr(d.out_addr_lo, d.out_addr_hi), m.w_addr = spiketlm_desc_addr(d.w_addr_lo, d.w_addr_hi);
+    m.mem_addr = spiketlm_desc_addr(d.mem_addr_lo, d.mem_addr_hi);
     m.input_per_t = d.flags & DESC_INPUT_PER_T;
     m.in2_spikes = d.flags & DESC_IN2_SPIKES;
     m.in2_planes = int(d.in_planes);

@@ -54,13 +54,13 @@ void capture_fw(Hal& hal, FirmwareContext& fc) {
     c.layer = rt.layer_of_desc()[i];
     const uint64_t n = uint64_t(d.out_c) * d.out_h * d.out_w, plane = uint64_t(d.out_c) * d.out_h * ((d.out_w + 7) / 8);
     c.a.resize(n);
-    hal.host_read(desc_addr(d.in_addr_lo, d.in_addr_hi), c.a.data(), n * 4);
+    hal.host_read(spiketlm_desc_addr(d.in_addr_lo, d.in_addr_hi), c.a.data(), n * 4);
     c.b.resize((d.flags & DESC_IN2_SPIKES) ? d.in_planes * plane : n * 4);
-    hal.host_read(desc_addr(d.in2_addr_lo, d.in2_addr_hi), c.b.data(), c.b.size());
+    hal.host_read(spiketlm_desc_addr(d.in2_addr_lo, d.in2_addr_hi), c.b.data(), c.b.size());
     c.fx.resize(size_t(2) * d.out_c);
-    hal.host_read(desc_addr(d.fx_addr_lo, d.fx_addr_hi), c.fx.data(), c.fx.size() * 4);
+    hal.host_read(spiketlm_desc_addr(d.fx_addr_lo, d.fx_addr_hi), c.fx.data(), c.fx.size() * 4);
     c.out.resize(((d.flags & DESC_RELU) ? d.act_bits : 1) * plane);
-    hal.host_read(desc_addr(d.out_addr_lo, d.out_addr_hi), c.out.data(), c.out.size());
+    hal.host_read(spiketlm_desc_addr(d.out_addr_lo, d.out_addr_hi), c.out.data(), c.out.size());
     g_cap.adds.push_back(std::move(c));
   }
   g_cap.done = true;
@@ -138,7 +138,7 @@ void check_ann_adds(const std::string& cfg) {
     EXPECT_TRUE(d.flags & DESC_FIRES);
     EXPECT_TRUE(d.flags & DESC_RELU) << L.name;
     EXPECT_EQ(d.act_bits, uint32_t(bits));
-    EXPECT_EQ(desc_addr(d.mem_addr_lo, d.mem_addr_hi), 0u) << L.name;
+    EXPECT_EQ(spiketlm_desc_addr(d.mem_addr_lo, d.mem_addr_hi), 0u) << L.name;
     const bool planes = shortcut.fires();
     EXPECT_EQ(bool(d.flags & DESC_IN2_SPIKES), planes) << L.name;
     EXPECT_EQ(d.in_planes, planes ? uint32_t(bits) : 1u) << L.name;

@@ -75,22 +75,22 @@ void sata_capture_fw(Hal& hal, FirmwareContext& fc) {
     const bool spikes2 = d.flags & DESC_IN2_SPIKES;
     const int oplanes = (d.flags & DESC_RELU) ? int(d.act_bits) : 1;
     c.fx.resize(size_t(2) * K);
-    hal.host_read(desc_addr(d.fx_addr_lo, d.fx_addr_hi), c.fx.data(), c.fx.size() * 4);
+    hal.host_read(spiketlm_desc_addr(d.fx_addr_lo, d.fx_addr_hi), c.fx.data(), c.fx.size() * 4);
     for (int t = 0; t < g_sata.T; ++t) {
       std::vector<int32_t> a(n);
-      hal.host_read(desc_addr(d.in_addr_lo, d.in_addr_hi) + uint64_t(t) * n * 4, a.data(), n * 4);
+      hal.host_read(spiketlm_desc_addr(d.in_addr_lo, d.in_addr_hi) + uint64_t(t) * n * 4, a.data(), n * 4);
       c.a.push_back(a);
       if (spikes2) {
         std::vector<uint8_t> m(plane * d.in_planes);
-        hal.host_read(desc_addr(d.in2_addr_lo, d.in2_addr_hi) + uint64_t(t) * m.size(), m.data(), m.size());
+        hal.host_read(spiketlm_desc_addr(d.in2_addr_lo, d.in2_addr_hi) + uint64_t(t) * m.size(), m.data(), m.size());
         c.b.push_back(unplane(m, int(d.in_planes), K, H, W));
       } else {
         std::vector<int32_t> b(n);
-        hal.host_read(desc_addr(d.in2_addr_lo, d.in2_addr_hi) + uint64_t(t) * n * 4, b.data(), n * 4);
+        hal.host_read(spiketlm_desc_addr(d.in2_addr_lo, d.in2_addr_hi) + uint64_t(t) * n * 4, b.data(), n * 4);
         c.b.push_back(b);
       }
       std::vector<uint8_t> o(plane * uint64_t(oplanes));
-      hal.host_read(desc_addr(d.out_addr_lo, d.out_addr_hi) + uint64_t(t) * o.size(), o.data(), o.size());
+      hal.host_read(spiketlm_desc_addr(d.out_addr_lo, d.out_addr_hi) + uint64_t(t) * o.size(), o.data(), o.size());
       c.out.push_back(unplane(o, oplanes, K, H, W));
     }
     g_sata.adds[uint32_t(i)] = std::move(c);

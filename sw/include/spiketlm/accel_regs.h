@@ -186,6 +186,9 @@ static inline const char* spiketlm_desc_field_name(uint32_t w) {
   return w < sizeof(names) / sizeof(names[0]) ? names[w] : 0;
 }
 
+/* A descriptor's 64-bit DRAM address from its two words (the *_addr_lo / *_addr_hi pairs). */
+static inline uint64_t spiketlm_desc_addr(uint32_t lo, uint32_t hi) { return (uint64_t)lo | (uint64_t)hi << 32; }
+
 /* Bit planes of an average-pool output: enough for the largest window sum. */
 static inline uint32_t spiketlm_avgpool_planes(uint32_t kh, uint32_t kw, uint32_t in_planes) {
   const uint32_t max_sum = kh * kw * ((1u << in_planes) - 1u);
