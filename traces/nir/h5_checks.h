@@ -12,6 +12,16 @@
 
 namespace spiketlm::h5 {
 
+// The file's "size of offsets" and "size of lengths" (its superblock) and its user block
+// (heap and chunk addresses are relative to the superblock after it); ok false when unreadable or
+// outside 2..8 bytes.
+struct file_sizes {
+  unsigned addr_bytes = 8, len_bytes = 8;
+  std::uint64_t user_block = 0;
+  bool ok = false;
+};
+file_sizes sizes_of(hid_t file_id);
+
 // How a dataset is stored: its layout, the filters of a chunked one, its external files.
 struct storage {
   H5D_layout_t layout = H5D_LAYOUT_ERROR;

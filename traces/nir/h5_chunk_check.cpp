@@ -10,16 +10,6 @@ namespace {
 
 constexpr std::uint64_t k_max_chunk_positions = std::uint64_t(1) << 20;
 
-std::uint64_t user_block(hid_t file_id) {
-  const hid_t fcpl = H5Fget_create_plist(file_id);
-  hsize_t ub = 0;
-  if (fcpl >= 0) {
-    H5Pget_userblock(fcpl, &ub);
-    H5Pclose(fcpl);
-  }
-  return ub;
-}
-
 // The chunk dimensions and the filter ids of a chunked dataset, in pipeline order.
 struct chunking {
   std::vector<hsize_t> dims;
@@ -60,14 +50,23 @@ std::uint64_t stored_element_bytes(hid_t file_id, hid_t ds) {
   std::uint64_t n = H5Tget_size(type);
   H5Tclose(type);
   if (!vlen) return n;
-  const hid_t fcpl = H5Fget_create_plist(file_id);
-  std::size_t addr = 0, len = 0;
-  const bool ok = fcpl >= 0 && H5Pget_sizes(fcpl, &addr, &len) >= 0;
-  if (fcpl >= 0) H5Pclose(fcpl);
-  return ok ? 4 + addr + 4 : 0;
+  const file_sizes f = sizes_of(file_id);
+  return f.ok ? 4 + f.addr_bytes + 4 : 0;
 }
 
 }  // namespace
+
+file_sizes sizes_of(hid_t file_id) {
+  file_sizes f;
+  const hid_t fcpl = H5Fget_create_plist(file_id);
+  std::size_t addr = 0, len = 0;
+  hsize_t ub = 0;
+  f.ok = fcpl >= 0 && H5Pget_sizes(fcpl, &addr, &len) >= 0 && H5Pget_userblock(fcpl, &ub) >= 0 && addr >= 2 &&
+         addr <= 8 && len >= 2 && len <= 8;
+  if (fcpl >= 0) H5Pclose(fcpl);
+  if (f.ok) f.addr_bytes = unsigned(addr), f.len_bytes = unsigned(len), f.user_block = ub;
+  return f;
+}
 
 storage storage_of(hid_t ds) {
   storage st;
@@ -105,7 +104,7 @@ void each_chunk(hid_t file_id, hid_t ds, const std::function<void(const std::str
       bad("more than 2^20 chunks (expected chunks of at least 1/2^20 of the data, as h5py makes them)");
     positions *= grid[std::size_t(d)];
   }
-  const std::uint64_t base = user_block(file_id);
+  const std::uint64_t base = sizes_of(file_id).user_block;
   for (std::uint64_t p = 0; p < positions; ++p) {
     for (std::uint64_t r = p, d = std::uint64_t(rank); d-- > 0;) {
       at[d] = (r % grid[d]) * c.dims[d];
