@@ -132,4 +132,16 @@ GroupPlan plan_add(int channels, int rows, uint64_t chan_in, uint64_t chan_out, 
   return p;
 }
 
+std::vector<StateSlot> place_states(const std::vector<uint64_t>& bytes, const std::vector<int>& group) {
+  std::vector<StateSlot> s(bytes.size());
+  size_t first = 0;  // the current group's first layer, which keeps the running total
+  for (size_t l = 0; l < bytes.size(); ++l) {
+    if (group[l] != group[first]) first = l;
+    if (bytes[l]) s[l].offset = int64_t(s[first].reserved), s[first].reserved += bytes[l];
+  }
+  for (size_t l = 1; l < bytes.size(); ++l)
+    if (group[l] == group[l - 1]) s[l].reserved = s[l - 1].reserved;
+  return s;
+}
+
 }  // namespace spiketlm

@@ -11,6 +11,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "hw/compute/conv_geom.h"
 
@@ -80,5 +81,26 @@ GroupPlan plan_pool(const ConvGeom& g, int planes, int out_planes, uint64_t ifma
 // Residual add: per row of a channel, chan_in bytes in (both operands) and chan_out out.
 GroupPlan plan_add(int channels, int rows, uint64_t chan_in, uint64_t chan_out, uint64_t ifmap_half,
                    uint64_t ofmap_half);
+
+// On-chip neuron state (a mapping's `state: glb`, dataflow.mapped): a group's layers whose
+// membranes wait between the group's batches in the ofmap GLB keep them in one region at its
+// top, in layer order; the region is held while any layer of the group runs, so every layer
+// of the group plans with the rest (engine.md, "On-chip state").
+struct StateSlot {
+  uint64_t reserved = 0;  // bytes at the top of the ofmap GLB the layer's group holds (0: none)
+  int64_t offset = -1;    // the layer's membranes within that region (-1: not on chip)
+};
+// bytes[l]: layer l's membranes when they wait on chip (0: not on chip); group[l]: its group.
+std::vector<StateSlot> place_states(const std::vector<uint64_t>& bytes, const std::vector<int>& group);
+// Half the ofmap GLB of `capacity` bytes beside the region (0 when the region takes it all).
+inline uint64_t ofmap_half(uint64_t capacity, const StateSlot& s) {
+  return capacity > s.reserved ? (capacity - s.reserved) / 2 : 0;
+}
+// Where channels [k0, k0 + kn) x output rows from r0 keep their membranes in the layer's place
+// (from its start; layout per channel group [row][channel][column], so any band of rows is one
+// range whatever the bands): npx pixels per channel, w per row, mb bytes per membrane.
+inline uint64_t state_offset(int k0, int kn, uint64_t npx, int r0, int w, int mb) {
+  return (uint64_t(k0) * npx + uint64_t(r0) * uint64_t(kn) * uint64_t(w)) * uint64_t(mb);
+}
 
 }  // namespace spiketlm

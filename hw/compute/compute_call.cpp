@@ -51,19 +51,22 @@ void ComputeCall::plan() {
   persist = L.fires() && !L.relu() && df.keeps_state(L.id) &&
             (df.membranes_in_array() ? nts < total_t : (total_t > 1 || share > 1));
   mbytes = e.m_dp.lif->membrane_bytes();
+  // A mapping's `state: glb`: they wait in the ofmap GLB's region for the layer's group instead.
+  onchip = persist && e.state_slot(L.id).offset >= 0;
+  if (onchip) state_base = e.state_base(L.id);
   // ANN: multiply-accumulate PEs take a whole multi-bit element per step, so the stream,
   // fold timing and weight re-reads count elements, not bit planes (the bits still move).
   tplanes = pe.ann() ? 1 : L.in_planes;
   oplanes = L.out_planes();
   wh = e.m_dp.glb_w->size_bytes() / 2;
   ih = e.m_dp.glb_i->size_bytes() / 2;
-  oh = e.m_dp.glb_o->size_bytes() / 2;
+  oh = e.ofmap_half(L.id);
   ComputeShape s;
   s.g = g;
   s.planes = L.in_planes;
   s.out_planes = oplanes;
   s.fires = L.fires();
-  s.persist = persist;
+  s.persist = persist && !onchip;  // through the output slot to DRAM
   s.membrane_bytes = mbytes;
   s.timesteps = nts;
   s.rows = R;
@@ -255,6 +258,10 @@ void ComputeCall::load_membranes(Band& bd) {
     if (loaded == U) mem.resize(size_t(bd.bpx) * U);  // every slot is loaded below
     else mem.assign(size_t(bd.bpx) * U, 0);           // a slot's first use: at rest
   }
+  if (onchip) {
+    if (!loads.empty()) load_onchip(bd);
+    return;
+  }
   // C#n: a slot may have been written by the previous group's write-back, still queued: it
   // must reach DRAM before this read (read after write).
   if (share > 1 && !loads.empty()) sched.flush();
@@ -276,6 +283,23 @@ void ComputeCall::load_membranes(Band& bd) {
     bd.in_ready = std::max(bd.in_ready, e.account(false, c.dst, mraw.size(), done, Tensor::membrane));
     st.glb_bytes += mraw.size();
   }
+}
+
+uint64_t ComputeCall::state_at(const Band& bd) const {
+  return state_base + state_offset(k0, kvalid, npx, bd.r0, g.out_w, mbytes);
+}
+
+void ComputeCall::load_onchip(Band& bd) {
+  // Every channel of the tile (no C#n under a dataflow that keeps membranes in the array): one
+  // GLB read of the band's rows as the array takes them, once it is free.
+  const uint64_t at = state_at(bd), len = uint64_t(kvalid) * bd.mrow, row = uint64_t(g.out_w) * mbytes;
+  mraw.resize(len);
+  e.m_dp.dma->debug_read(at, mraw.data(), len);
+  for (int r = 0; r < bd.r1 - bd.r0; ++r)
+    spiketlm::load_membranes(mraw.data() + uint64_t(r) * kvalid * row, mbytes, kvalid, g.out_w,
+                             bd.mv->data() + size_t(r) * g.out_w * U, size_t(U));
+  bd.in_ready = std::max(bd.in_ready, e.account(false, at, len, pe_free, Tensor::membrane));
+  st.glb_bytes += len;
 }
 
 FoldShape ComputeCall::fold_shape() const {

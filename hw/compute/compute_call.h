@@ -52,6 +52,10 @@ class ComputeCall {
   bool loads_slot(int u, int t) const { return m_first_k[size_t(u)] >= m_kg || t > 0; }
   bool stores_slot(int u, int t) const { return m_last_k[size_t(u)] + m_kg < g.out_c || t + 1 < total_t; }
   void load_membranes(Band& bd);
+  // On-chip state (engine.md): the band's membranes of the tile from / to the ofmap GLB's region.
+  uint64_t state_at(const Band& bd) const;
+  void load_onchip(Band& bd);
+  void store_onchip(Band& bd);
   FoldShape fold_shape() const;
   void fold_plan(Band& bd);
   void accumulate(Band& bd, uint32_t* band_nnz);
@@ -77,6 +81,8 @@ class ComputeCall {
   uint64_t npx_t = 0;  // output pixels the fold counts use (the dataflow's output_size)
   int share = 1, m_kg = 0, mbytes = 0, nts = 0, tplanes = 1, oplanes = 1;
   bool persist = false;
+  bool onchip = false;  // persisting membranes wait in the ofmap GLB (state_base), not DRAM
+  uint64_t state_base = 0;
   ComputePlan p;
   uint64_t wh = 0, ih = 0, oh = 0;
   DmaSchedule sched;

@@ -171,6 +171,10 @@ void ComputeCall::store_membranes(Band& bd) {
   // A slot is read again later if a later group uses it at this timestep, or at a later one.
   const bool boundary = !df.membranes_in_array() || bd.i == nts - 1;  // in the array: at the call's last timestep
   const auto stores = persist && boundary ? runs(&ComputeCall::stores_slot, bd.t) : std::vector<std::pair<int, int>>();
+  if (onchip) {
+    if (!stores.empty()) store_onchip(bd);
+    return;
+  }
   const uint64_t mchan = npx * uint64_t(mbytes);
   for (const auto& rn : stores) {
     const int nu = rn.second - rn.first;
@@ -188,6 +192,17 @@ void ComputeCall::store_membranes(Band& bd) {
     c.tag = tag(Tensor::membrane, bd.t);
     sched.write_back(c, bd.c_end, bd.slot);
   }
+}
+
+void ComputeCall::store_onchip(Band& bd) {
+  // The band's membranes into the layer's place in the ofmap GLB (state_at's layout); no DMA.
+  const uint64_t at = state_at(bd), len = uint64_t(kvalid) * bd.mrow, row = uint64_t(g.out_w) * mbytes;
+  mraw.resize(len);
+  for (int r = 0; r < bd.r1 - bd.r0; ++r)
+    spiketlm::store_membranes(bd.mv->data() + size_t(r) * g.out_w * U, size_t(U), kvalid, g.out_w,
+                              mraw.data() + uint64_t(r) * kvalid * row, mbytes);
+  bd.c_end = std::max(bd.c_end, e.store(at, mraw.data(), len, bd.c_end, Tensor::membrane));
+  st.glb_bytes += len;
 }
 
 void ComputeCall::output(Band& bd) {

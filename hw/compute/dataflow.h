@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "hw/compute/buffer_plan.h"
 #include "hw/compute/conv_geom.h"
 #include "hw/ctrl/executor.h"
 #include "tlm/module.h"
@@ -66,6 +67,13 @@ class Dataflow : public Module {
   // false: layer `layer`'s membranes do not carry over between timesteps (state removal, a
   // mapping's `state: none`): every timestep starts at rest and nothing is stored.
   virtual bool keeps_state(uint32_t layer) const { (void)layer; return true; }
+  // Where membranes wait between calls when they stay in the ofmap GLB (a mapping's `state:
+  // glb`): per layer of the run (descriptor index); empty: in DRAM (every dataflow but
+  // dataflow.mapped). Called once per run with its layers and the LIF units' membrane bytes.
+  virtual std::vector<StateSlot> place_states(const std::vector<LayerCmd>& layers, int timesteps, int membrane_bytes) const {
+    (void)layers, (void)timesteps, (void)membrane_bytes;
+    return {};
+  }
 
   // ---- timing and scratchpads ----
   // true: output pixels on the array's rows, R per fold (output-stationary): a band is charged

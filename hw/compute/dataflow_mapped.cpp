@@ -21,19 +21,27 @@ MappedDataflow::Group parse_group(const std::string& s, const std::string& where
 
 }  // namespace
 
+std::vector<uint32_t> MappedDataflow::layer_list(Context& ctx, const std::string& key, const std::string& help) {
+  std::vector<uint32_t> out;
+  for (const auto& s : param_list(key, {}, {help})) {
+    char* end = nullptr;
+    const long v = std::strtol(s.c_str(), &end, 10);
+    if (s.empty() || *end || v < 0)
+      fail("dataflow", ctx.params.origin(path() + "." + key) + ": " + path() + "." + key +
+                           ": expected layer indices (integers >= 0), got '" + s + "'");
+    out.push_back(uint32_t(v));
+  }
+  return out;
+}
+
 MappedDataflow::MappedDataflow(sc_core::sc_module_name nm, Context& ctx) : TickBatch(nm, ctx) {
   const auto list = param_list("groups", {}, {"layer groups 'first-last/time_batch' over descriptor indices, in order "
                                               "(written from a mapping file: sw/map/map.md)"});
   const std::string where = ctx.params.origin(path() + ".groups") + ": " + path() + ".groups";
-  for (const auto& s : param_list("stateless", {}, {"layers (descriptor indices) whose membranes do not carry over "
-                                                   "between timesteps (a mapping's state: none; changes the function)"})) {
-    char* end = nullptr;
-    const long v = std::strtol(s.c_str(), &end, 10);
-    if (s.empty() || *end || v < 0)
-      fail("dataflow", ctx.params.origin(path() + ".stateless") + ": " + path() +
-                           ".stateless: expected layer indices (integers >= 0), got '" + s + "'");
-    m_stateless.push_back(uint32_t(v));
-  }
+  m_stateless = layer_list(ctx, "stateless", "layers (descriptor indices) whose membranes do not carry over between "
+                                            "timesteps (a mapping's state: none; changes the function)");
+  m_onchip = layer_list(ctx, "onchip_state", "layers (descriptor indices) whose membranes wait between batches in the "
+                                             "ofmap GLB instead of DRAM (a mapping's state: glb)");
   for (const auto& s : list) {
     m_groups.push_back(parse_group(s, where));
     const int expect = m_groups.size() == 1 ? 0 : m_groups[m_groups.size() - 2].last + 1;
@@ -45,6 +53,25 @@ MappedDataflow::MappedDataflow(sc_core::sc_module_name nm, Context& ctx) : TickB
 
 bool MappedDataflow::keeps_state(uint32_t layer) const {
   return std::find(m_stateless.begin(), m_stateless.end(), layer) == m_stateless.end();
+}
+
+std::vector<StateSlot> MappedDataflow::place_states(const std::vector<LayerCmd>& layers, int timesteps, int mb) const {
+  // A layer's membranes wait on chip when they outlive its calls: its group runs in several batches.
+  std::vector<uint64_t> bytes(layers.size(), 0);
+  std::vector<int> group(layers.size(), -1);
+  for (size_t gi = 0; gi < m_groups.size(); ++gi)
+    for (int l = m_groups[gi].first; l <= m_groups[gi].last && size_t(l) < layers.size(); ++l) group[size_t(l)] = int(gi);
+  for (uint32_t l : m_onchip) {
+    if (l >= layers.size()) fail("dataflow", path() + ".onchip_state: layer " + std::to_string(l) + " is not in the network (" +
+                                                 std::to_string(layers.size()) + " layers)");
+    const LayerCmd& L = layers[l];
+    if (!L.fires() || L.relu() || !(L.computes() || L.op == OP_ADD))
+      fail("dataflow", path() + ".onchip_state: layer " + std::to_string(l) +
+                           " keeps no membranes (expected a spiking convolution, linear or add layer)");
+    if (group[l] < 0) continue;  // not in any group: schedule() refuses the groups
+    if (keeps_state(l) && m_groups[size_t(group[l])].tb < timesteps) bytes[l] = uint64_t(L.g.out_c) * L.g.npx() * uint64_t(mb);
+  }
+  return spiketlm::place_states(bytes, group);
 }
 
 bool MappedDataflow::timestep_outer() const { return m_groups.size() == 1 && m_groups[0].tb == 1; }  // OS order
@@ -71,4 +98,4 @@ std::vector<LayerCall> MappedDataflow::schedule(int layers, int timesteps) const
 
 SPIKETLM_REGISTER_KIND(spiketlm::MappedDataflow, "dataflow.mapped", "dataflow",
                        "a mapping's layer groups and time batches (sw/map): tick-batch calls of each batch, membranes to "
-                       "DRAM between batches");
+                       "DRAM (or a region of the ofmap GLB) between batches");

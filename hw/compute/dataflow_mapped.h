@@ -5,7 +5,9 @@
 // every one of its layers before the next batch:  for group: for batch: for layer: that batch.
 // Within a call the membranes stay in the PE array (tick-batch's folds and scratchpads, a
 // 2-byte partial sum per timestep of the call); between the batches of a layer they go to
-// DRAM and come back. tb = T everywhere is tick-batch; one group with tb = 1 is OS's order.
+// DRAM and come back, or (`onchip_state`) wait in a region of the ofmap GLB that the layer's
+// group holds (buffer_plan.h place_states). tb = T everywhere is tick-batch; one group with
+// tb = 1 is OS's order.
 #pragma once
 #include <vector>
 
@@ -20,6 +22,7 @@ class MappedDataflow : public TickBatch {
   uint32_t register_code() const override { return Dataflow::register_code(); }  // not in the register map
   std::vector<LayerCall> schedule(int layers, int timesteps) const override;
   bool keeps_state(uint32_t layer) const override;
+  std::vector<StateSlot> place_states(const std::vector<LayerCmd>& layers, int timesteps, int membrane_bytes) const override;
 
   struct Group {
     int first, last, tb;
@@ -27,8 +30,10 @@ class MappedDataflow : public TickBatch {
   const std::vector<Group>& groups() const { return m_groups; }
 
  private:
+  std::vector<uint32_t> layer_list(Context& ctx, const std::string& key, const std::string& help);
   std::vector<Group> m_groups;
   std::vector<uint32_t> m_stateless;  // layers whose membranes do not carry over
+  std::vector<uint32_t> m_onchip;     // layers whose membranes wait in the ofmap GLB between batches
 };
 
 }  // namespace spiketlm

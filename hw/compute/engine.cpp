@@ -23,6 +23,14 @@ LayerEngine::LayerEngine(Datapath dp, Module& owner)
 
 LayerEngine::~LayerEngine() = default;
 
+void LayerEngine::begin_run(const std::vector<LayerCmd>& layers, int timesteps, const Dataflow& df) {
+  m_state = df.place_states(layers, timesteps, m_dp.lif->membrane_bytes());
+  for (size_t l = 0; l < m_state.size(); ++l)
+    if (m_state[l].reserved > m_dp.glb_o->size_bytes())
+      refuse(layers[l], ERR_NO_FIT, "on-chip neuron state of its group (" + std::to_string(m_state[l].reserved) +
+                                        " B) exceeds the ofmap GLB (" + std::to_string(m_dp.glb_o->size_bytes()) + " B)");
+}
+
 void LayerEngine::refuse(const LayerCmd& L, uint32_t err, const std::string& msg) const {
   throw LayerRefused(err, L.id, 0, "layer " + std::to_string(L.id) + ": " + msg);
 }

@@ -62,6 +62,9 @@ class LayerEngine {
   // `now` is the absolute time the layer may start; returns its end.
   sc_core::sc_time run(const LayerCmd& L, const std::vector<int>& ts, int total_t, const Dataflow& df,
                        sc_core::sc_time now, LayerStats& st);
+  // Once per run, before its calls: where the dataflow keeps membranes on chip (engine.md,
+  // "On-chip state").
+  void begin_run(const std::vector<LayerCmd>& layers, int timesteps, const Dataflow& df);
 
  private:
   friend class ComputeCall;
@@ -82,6 +85,15 @@ class LayerEngine {
   sc_core::sc_time run_add(const LayerCmd& L, const std::vector<int>& ts, int total_t, const Dataflow& df,
                            sc_core::sc_time now, LayerStats& st);
   void refuse(const LayerCmd& L, uint32_t err, const std::string& msg) const;
+  // Layer `id`'s place for on-chip membranes and its group's region (none by default).
+  StateSlot state_slot(uint32_t id) const { return id < m_state.size() ? m_state[id] : StateSlot{}; }
+  // Half the ofmap GLB beside the region of layer `id`'s group (the double-buffer slots).
+  uint64_t ofmap_half(uint32_t id) const { return spiketlm::ofmap_half(m_dp.glb_o->size_bytes(), state_slot(id)); }
+  // The absolute address of layer `id`'s on-chip membranes (state_slot(id).offset >= 0).
+  uint64_t state_base(uint32_t id) const {
+    const StateSlot s = state_slot(id);
+    return m_glb_o_base + m_dp.glb_o->size_bytes() - s.reserved + uint64_t(s.offset);
+  }
   // A LIF job with the layer's neuron parameters and the waveform fields filled in.
   LifJob lif_job(const LayerCmd& L, int first_pixel, sc_core::sc_time at) const;
 
@@ -96,6 +108,7 @@ class LayerEngine {
     uint64_t accumulates = 0;
   };
   std::map<std::tuple<uint32_t, int, int>, PsumMemo> m_memo;
+  std::vector<StateSlot> m_state;  // per layer of the run (place_states)
 
   Datapath m_dp;
   Module& m_owner;

@@ -39,7 +39,8 @@ class AddCall {
   const Dataflow& df;
   LayerStats& st;
   int K, H, Wd, planes2, oplanes, mbytes;
-  bool spikes2, relu, persist;
+  bool spikes2, relu, persist, onchip = false;
+  uint64_t state_base = 0;  // on-chip membranes (engine.md, "On-chip state")
   int t_first = 0, t_last = 0;  // the call's timesteps
   uint64_t pout, npx, ih, oh, map1, plane2, map2;
   GroupPlan p;
@@ -62,7 +63,7 @@ AddCall::AddCall(LayerEngine& eng, const LayerCmd& cmd, int tt, const Dataflow& 
   pout = LayerCmd::pitch(Wd);
   npx = uint64_t(H) * Wd;
   ih = e.m_dp.glb_i->size_bytes() / 2;
-  oh = e.m_dp.glb_o->size_bytes() / 2;
+  oh = e.ofmap_half(L.id);
   map1 = uint64_t(K) * npx * 4;
   plane2 = uint64_t(K) * H * pout;
   map2 = spikes2 ? plane2 * planes2 : map1;
@@ -80,9 +81,12 @@ DmaCommand AddCall::cmd(Tensor k, int t) const {
 sc_time AddCall::run(const std::vector<int>& ts) {
   t_first = ts.front(), t_last = ts.back();
   if (df.membranes_in_array() && int(ts.size()) == total_t) persist = false;  // tick-batch: never leave the array
+  // A mapping's `state: glb`: they wait in the ofmap GLB's region for the layer's group instead.
+  onchip = persist && e.state_slot(L.id).offset >= 0;
+  if (onchip) state_base = e.state_base(L.id);
   // Bytes of one row of one channel, in and out.
   const uint64_t chan_in = uint64_t(Wd) * 4 + (spikes2 ? pout * planes2 : uint64_t(Wd) * 4);
-  const uint64_t chan_out = pout * oplanes + (persist ? uint64_t(Wd) * mbytes : 0);
+  const uint64_t chan_out = pout * oplanes + (persist && !onchip ? uint64_t(Wd) * mbytes : 0);
   if (!L.fires()) e.refuse(L, ERR_BAD_PARAM, "an add layer must fire");
   p = plan_add(K, H, chan_in, chan_out, ih, oh);
   if (p.refusal) e.refuse(L, p.refusal.code, p.refusal.reason);
@@ -173,6 +177,17 @@ std::vector<int64_t>* AddCall::membranes(const Step& s, sc_time& c_start) {
   }
   if (!(persist && s.t > 0 && (!df.membranes_in_array() || s.t == t_first))) return mv;
   const uint64_t mslot = s.oslot + uint64_t(s.kn) * s.rows * pout * oplanes, mlen = uint64_t(s.kn) * s.bpx * mbytes;
+  if (onchip) {  // one GLB read of the group's rows as the LIF units take them
+    const uint64_t at = state_base + state_offset(s.k0, s.kn, npx, s.r0, Wd, mbytes);
+    mraw.resize(mlen);
+    e.m_dp.dma->debug_read(at, mraw.data(), mlen);
+    for (int r = 0; r < s.rows; ++r)
+      load_membranes(mraw.data() + uint64_t(r) * s.kn * Wd * mbytes, mbytes, s.kn, Wd, mv->data() + size_t(r) * Wd * s.kn,
+                     size_t(s.kn));
+    c_start = std::max(c_start, e.account(false, at, mlen, c_start, Tensor::membrane));
+    st.glb_bytes += mlen;
+    return mv;
+  }
   DmaCommand m = cmd(Tensor::membrane, s.t);
   m.src = L.mem_addr + (uint64_t(s.k0) * npx + uint64_t(s.r0) * Wd) * mbytes;
   m.dst = mslot;
@@ -189,10 +204,19 @@ std::vector<int64_t>* AddCall::membranes(const Step& s, sc_time& c_start) {
 }
 
 void AddCall::store(const Step& s, std::vector<int64_t>& mv, sc_time& c_end) {
-  // Membranes that a later timestep reads: ofmap GLB -> DRAM.
+  // Membranes that a later timestep reads: ofmap GLB -> DRAM (or into the GLB's state region).
   if (!(persist && s.t + 1 < total_t && (!df.membranes_in_array() || s.t == t_last))) return;
   const uint64_t mslot = s.oslot + uint64_t(s.kn) * s.rows * pout * oplanes, mlen = uint64_t(s.kn) * s.bpx * mbytes;
   mraw.resize(mlen);
+  if (onchip) {  // into the layer's place in the ofmap GLB; no DMA
+    const uint64_t at = state_base + state_offset(s.k0, s.kn, npx, s.r0, Wd, mbytes);
+    for (int r = 0; r < s.rows; ++r)
+      store_membranes(mv.data() + size_t(r) * Wd * s.kn, size_t(s.kn), s.kn, Wd, mraw.data() + uint64_t(r) * s.kn * Wd * mbytes,
+                      mbytes);
+    c_end = std::max(c_end, e.store(at, mraw.data(), mlen, c_end, Tensor::membrane));
+    st.glb_bytes += mlen;
+    return;
+  }
   store_membranes(mv.data(), size_t(s.kn), s.kn, s.bpx, mraw.data(), mbytes);
   c_end = std::max(c_end, e.store(mslot, mraw.data(), mlen, c_end, Tensor::membrane));
   DmaCommand m = cmd(Tensor::membrane, s.t);

@@ -13,6 +13,7 @@ SystolicExecutor::SystolicExecutor(Datapath dp, Dataflow& df, Controller& ctrl, 
 
 sc_time SystolicExecutor::begin_run(const RunInfo& run, sc_time now, RunCounts&) {
   if (m_layers.size() < run.layers->size()) m_layers.resize(run.layers->size());
+  m_engine->begin_run(*run.layers, run.timesteps, m_df);
   return now;
 }
 

@@ -42,10 +42,6 @@ std::vector<std::string> groups_of(const Mapping& m, const bundle& b, const std:
     out.push_back(std::to_string(next) + "-" + std::to_string(last) + "/" + std::to_string(g.time_batch));
     next = last + 1;
   }
-  for (size_t l = 0; l < m.state.size(); ++l)
-    if (m.state[l] == State::glb && b.layers[l].fires())
-      throw std::runtime_error(file + ": state." + b.layers[l].name + ": expected dram or none (the cycle-level model "
-                               "keeps state in DRAM between batches; glb is priced by spiketlm map only)");
   return out;
 }
 
@@ -70,12 +66,17 @@ void apply_mapping(Params& p) {
   const std::string top = top_of(p);
   p.set(top + ".dataflow.kind", "dataflow.mapped", file);
   p.set_list(top + ".dataflow.groups", groups_of(m, b, file), file);
-  std::vector<std::string> stateless;  // descriptor indices of the layers whose state is removed
+  // descriptor indices of the layers whose state is removed, and of those whose state waits on chip
+  std::vector<std::string> stateless, onchip;
   int count = 0;
   const std::vector<int> desc = descriptor_of(b, count);
   for (size_t l = 0; l < m.state.size(); ++l)
-    if (m.state[l] == State::none && b.layers[l].fires()) stateless.push_back(std::to_string(desc[l]));
+    if (b.layers[l].fires()) {
+      if (m.state[l] == State::none) stateless.push_back(std::to_string(desc[l]));
+      if (m.state[l] == State::glb) onchip.push_back(std::to_string(desc[l]));
+    }
   if (!stateless.empty()) p.set_list(top + ".dataflow.stateless", stateless, file);
+  if (!onchip.empty()) p.set_list(top + ".dataflow.onchip_state", onchip, file);
 }
 
 }  // namespace spiketlm::map

@@ -25,11 +25,12 @@ struct CostModel::GroupInfo {
   int batches;
   bool weights_resident;
   std::vector<int> owner;  // group of every layer
+  const std::vector<StateSlot>& states;  // every layer's place for on-chip state
 };
 
 namespace {
 
-ComputeShape shape_of(const MapLayer& L, const Hierarchy& h, int nt, int tb, bool persist) {
+ComputeShape shape_of(const MapLayer& L, const Hierarchy& h, int nt, int tb, bool persist, const StateSlot& state) {
   ComputeShape s;
   s.g = L.geom;
   s.planes = L.in_planes;
@@ -40,7 +41,7 @@ ComputeShape shape_of(const MapLayer& L, const Hierarchy& h, int nt, int tb, boo
   s.timesteps = nt;
   s.rows = int(h.array.rows), s.cols = int(h.array.cols);
   s.weight_half = h.glb_weight.capacity / 2, s.ifmap_half = h.glb_ifmap.capacity / 2;
-  s.ofmap_half = h.glb_ofmap.capacity / 2;
+  s.ofmap_half = ofmap_half(h.glb_ofmap.capacity, state);
   s.segments_need_static_cycles = h.skip_zero_cycles;
   s.psum_timesteps = tb > 1 ? tb : 0;
   s.psum_spad_bytes = h.psum_spad_bytes;
@@ -49,17 +50,17 @@ ComputeShape shape_of(const MapLayer& L, const Hierarchy& h, int nt, int tb, boo
 
 }  // namespace
 
-const CostModel::Visit& CostModel::visit(int l, int t0, int nt, int tb, bool persist) const {
-  const auto key = std::make_tuple(l, t0, nt, tb, persist);
+const CostModel::Visit& CostModel::visit(int l, int t0, int nt, int tb, bool persist, const StateSlot& state) const {
+  const auto key = std::make_tuple(l, t0, nt, tb, persist, state.reserved, state.offset);
   const auto it = m_visits.find(key);
   if (it != m_visits.end()) return it->second;
   const MapLayer& L = m_net.layers[size_t(l)];
   Visit v;
   VisitCall call;
-  call.t0 = t0, call.nt = nt, call.T = m_net.timesteps, call.persist = persist;
+  call.t0 = t0, call.nt = nt, call.T = m_net.timesteps, call.persist = persist, call.state = state;
   call.tick = call.in_array = tb > 1 || !m_h.os_order;  // dataflow.mapped / tick_batch; else dataflow.os
   if (L.compute) {
-    const ComputeShape s = shape_of(L, m_h, nt, tb, persist);
+    const ComputeShape s = shape_of(L, m_h, nt, tb, persist && !call.onchip(), state);
     const ComputePlan p = plan_compute(s);
     v.refusal = p.refusal.reason;
     if (!p.refusal) {
@@ -125,7 +126,7 @@ void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) con
   for (int b = 0; b < nb; ++b) {
     const int nt = std::min(tb, T - b * tb);
     uint64_t w = 0, in = 0;
-    const Visit& v = visit(l, b * tb, nt, tb, persist);
+    const Visit& v = visit(l, b * tb, nt, tb, persist, gi.states[size_t(l)]);
     if (L.compute) {
       if (!v.refusal.empty() && c.infeasible.empty()) c.infeasible = where(m_net, gi.gi, l, "time_batch: " + v.refusal);
       w = fused && gi.weights_resident && b > 0 ? 0 : v.weights;
@@ -162,9 +163,22 @@ void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) con
   c.e_neuron += double(c.cycles) * m_h.neuron_cycle_pj;
 }
 
-void CostModel::group(const Mapping& m, const Group& g, int gi, Cost& c, std::vector<Cost>* per_layer) const {
+std::vector<StateSlot> CostModel::states_of(const Mapping& m, const std::vector<int>& owner) const {
+  // On chip: a glb layer's state when its group runs in several batches (it persists).
   const int T = m_net.timesteps;
-  GroupInfo info{g, gi, (T + g.time_batch - 1) / g.time_batch, true, group_of(m)};
+  std::vector<uint64_t> bytes(m_net.layers.size(), 0);
+  for (size_t l = 0; l < bytes.size() && l < m.state.size(); ++l) {
+    if (owner[l] < 0) continue;
+    const int tb = m.groups[size_t(owner[l])].time_batch;
+    if (m.state[l] == State::glb && (T + tb - 1) / tb > 1) bytes[l] = m_net.layers[l].state_bytes;
+  }
+  return place_states(bytes, owner);
+}
+
+void CostModel::group(const Mapping& m, const Group& g, int gi, const std::vector<StateSlot>& states, Cost& c,
+                      std::vector<Cost>* per_layer) const {
+  const int T = m_net.timesteps;
+  GroupInfo info{g, gi, (T + g.time_batch - 1) / g.time_batch, true, group_of(m), states};
   uint64_t w = 0, glb_state = 0;
   for (int l = g.first; l <= g.last; ++l) {
     w += m_net.layers[size_t(l)].weight_bytes;
@@ -193,7 +207,8 @@ void CostModel::group(const Mapping& m, const Group& g, int gi, Cost& c, std::ve
 Cost CostModel::evaluate(const Mapping& m, std::vector<Cost>* per_layer) const {
   Cost c;
   if (per_layer) per_layer->assign(m_net.layers.size(), Cost{});
-  for (size_t gi = 0; gi < m.groups.size(); ++gi) group(m, m.groups[gi], int(gi), c, per_layer);
+  const std::vector<StateSlot> states = states_of(m, group_of(m));
+  for (size_t gi = 0; gi < m.groups.size(); ++gi) group(m, m.groups[gi], int(gi), states, c, per_layer);
   c.e_leak = m_h.leakage_mw * 1e-3 * c.latency_s(m_h.clock_hz) * 1e12;
   return c;
 }

@@ -86,7 +86,8 @@ class CostModel {
     std::string refusal;
     Events ev;
   };
-  const Visit& visit(int l, int t0, int nt, int tb, bool persist) const;
+  // `state`: the layer's place in its group's on-chip state region (buffer_plan.h place_states).
+  const Visit& visit(int l, int t0, int nt, int tb, bool persist, const StateSlot& state = {}) const;
   // The cost of m; per_layer (if given) gets one Cost per layer (leakage left at 0 there).
   Cost evaluate(const Mapping& m, std::vector<Cost>* per_layer = nullptr) const;
   const Network& network() const { return m_net; }
@@ -94,15 +95,18 @@ class CostModel {
 
  private:
   struct GroupInfo;
-  void group(const Mapping& m, const Group& g, int gi, Cost& c, std::vector<Cost>* per_layer) const;
+  void group(const Mapping& m, const Group& g, int gi, const std::vector<StateSlot>& states, Cost& c,
+             std::vector<Cost>* per_layer) const;
   void layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) const;
+  // Every layer's place for on-chip state under m (the executor's place_states).
+  std::vector<StateSlot> states_of(const Mapping& m, const std::vector<int>& owner) const;
   void charge(const Events& ev, uint64_t dram_bytes, Cost& c) const;
   std::vector<int> group_of(const Mapping& m) const;
 
   const Network& m_net;
   Hierarchy m_h;
   EventCounter m_events{m_h};
-  mutable std::map<std::tuple<int, int, int, int, bool>, Visit> m_visits;
+  mutable std::map<std::tuple<int, int, int, int, bool, uint64_t, int64_t>, Visit> m_visits;
 };
 
 }  // namespace spiketlm::map

@@ -18,6 +18,7 @@ struct Call {
   const EventCounter& ec;
   Events& e;
   int R, Cc, tplanes, mb, step = 0;
+  uint64_t oh = 0;  // half the ofmap GLB beside the visit's state region
   // ComputeCall's schedule (ns from the call's start): the DMA is one resource, transfers in
   // program order; the double-buffer slots; the write-backs queued until the next flush.
   double dma = 0, pe_free = 0, in_free[2] = {0, 0}, out_free[2] = {0, 0}, weights_ready = 0, input_ready = 0;
@@ -85,11 +86,14 @@ void Call::band(int ft, int b, int i) {
   const int r0 = b * p.band_rows, r1 = std::min(g.out_h, r0 + p.band_rows), bpx = (r1 - r0) * g.out_w;
   int y0 = 0;
   const int nrows = p.resident ? g.in_h : p.in_rows(g, r0, r1, y0);
-  const uint64_t mslot = uint64_t(slot) * ec.half[glb_o] + uint64_t(Cc) * p.band_rows * p.out_pitch * uint64_t(L.out_planes);
+  const uint64_t mslot = uint64_t(slot) * oh + uint64_t(Cc) * p.band_rows * p.out_pitch * uint64_t(L.out_planes);
   const uint64_t mrow = uint64_t(bpx) * uint64_t(mb), mchan = uint64_t(g.npx()) * uint64_t(mb);
   double in_ready = std::max(weights_ready, input_ready);
   if (!p.resident) in_ready = std::max(in_ready, stage(0, t, y0, nrows));
-  if (v.persist && t > 0 && (!v.in_array || i == 0)) {  // membranes back from DRAM, read by the array
+  if (v.onchip() && t > 0 && i == 0) {  // ComputeCall::load_onchip: read by the array once it is free
+    const uint64_t at = ec.state_base(v) + state_offset(k0, kvalid, g.npx(), r0, g.out_w, mb);
+    in_ready = std::max(in_ready, pe_free + ec.glb(false, glb_o, at, uint64_t(kvalid) * mrow, 0, e, pe_free));
+  } else if (v.persist && t > 0 && (!v.in_array || i == 0)) {  // membranes back from DRAM, read by the array
     const uint64_t at = L.mem_addr + uint64_t(k0) * mchan + uint64_t(r0) * g.out_w * uint64_t(mb);
     const double done = transfer({at, mslot, uint64_t(kvalid), mrow, mchan, 0}, glb_o, out_free[slot]);
     in_ready = std::max(in_ready, done + ec.glb(false, glb_o, mslot, uint64_t(kvalid) * mrow, 0, e, done));
@@ -146,7 +150,7 @@ double Call::outputs(int ft, int b, int i, double end) {
   const ConvGeom& g = L.geom;
   const int t = v.t0 + i, k0 = ft * Cc, kvalid = std::min(Cc, g.out_c - k0), slot = step % 2;
   const int r0 = b * p.band_rows, rows = std::min(g.out_h, r0 + p.band_rows) - r0, bpx = rows * g.out_w;
-  const uint64_t oslot = uint64_t(slot) * ec.half[glb_o];
+  const uint64_t oslot = uint64_t(slot) * oh;
   if (!L.fires) {  // int32 accumulations
     end += ec.glb(true, glb_o, oslot, uint64_t(kvalid) * bpx * 4, 0, e, end);
     const uint64_t at = L.out_addr + uint64_t(t) * g.out_c * g.npx() * 4 + (uint64_t(k0) * g.npx() + uint64_t(r0) * g.out_w) * 4;
@@ -165,6 +169,10 @@ double Call::outputs(int ft, int b, int i, double end) {
     queue.push_back({{oslot + uint64_t(pl) * plane_bytes, at, uint64_t(kvalid), uint64_t(rows) * p.out_pitch, 0,
                       uint64_t(g.out_h) * p.out_pitch},
                      end, slot});
+  }
+  if (v.onchip() && t + 1 < v.T && i == v.nt - 1) {  // ComputeCall::store_onchip: into the region, no DMA
+    const uint64_t at = ec.state_base(v) + state_offset(k0, kvalid, g.npx(), r0, g.out_w, mb);
+    return end + ec.glb(true, glb_o, at, uint64_t(kvalid) * bpx * uint64_t(mb), 0, e, end);
   }
   if (v.persist && t + 1 < v.T && (!v.in_array || i == v.nt - 1)) {  // membranes out to DRAM
     const uint64_t mslot = oslot + uint64_t(Cc) * p.band_rows * p.out_pitch * uint64_t(op);
@@ -204,6 +212,7 @@ Events EventCounter::compute(const MapLayer& L, const ComputePlan& p, const Visi
   Events e;
   close_rows();
   Call c{L, p, v, *this, e, int(h.array.rows), int(h.array.cols), L.ann ? 1 : L.in_planes, h.array.membrane_bytes};
+  c.oh = ofmap_half(v);
   c.cursor.assign(size_t(v.nt), 0);
   if (p.resident)
     for (int i = 0; i < v.nt; ++i) c.transfer({c.in_addr(v.t0 + i), uint64_t(i) * p.map_bytes, 1, p.map_bytes, 0, 0}, glb_i, 0);

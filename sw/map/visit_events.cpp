@@ -140,13 +140,20 @@ double EventCounter::glb(bool write, int g, uint64_t addr, uint64_t len, uint64_
   return done - at;
 }
 
+uint64_t EventCounter::ofmap_half(const VisitCall& v) const { return spiketlm::ofmap_half(h.glb_ofmap.capacity, v.state); }
+
+uint64_t EventCounter::state_base(const VisitCall& v) const {
+  return h.glb_ofmap.capacity - v.state.reserved + uint64_t(v.state.offset);
+}
+
 Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
   // LayerEngine::run_pool / pool_band_call: channel groups, bands, one slot per step.
   Events e;
   close_rows();
   const ConvGeom& g = L.geom;
   const int ip = L.in_planes, op = L.out_planes, C = g.in_c;
-  const GroupPlan p = plan_pool(g, ip, op, half[glb_i], half[glb_o]);
+  const uint64_t oh = ofmap_half(v);
+  const GroupPlan p = plan_pool(g, ip, op, half[glb_i], oh);
   if (p.refusal) return e;
   const uint64_t pin = (uint64_t(g.in_w) + 7) / 8, pout = (uint64_t(g.out_w) + 7) / 8;
   const uint64_t in_plane = uint64_t(C) * g.in_h * pin, out_plane = uint64_t(C) * g.out_h * pout;
@@ -160,7 +167,7 @@ Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
         const int r1 = std::min(g.out_h, r0 + p.band_rows);
         const int y0 = std::max(0, r0 * g.stride - g.pad);
         const int nrows = std::min(g.in_h, (r1 - 1) * g.stride - g.pad + g.kh) - y0;
-        const uint64_t islot = uint64_t(step % 2) * half[glb_i], oslot = uint64_t(step % 2) * half[glb_o];
+        const uint64_t islot = uint64_t(step % 2) * half[glb_i], oslot = uint64_t(step % 2) * oh;
         const uint64_t in_base = L.in_addr + (L.input_per_t ? uint64_t(t) * uint64_t(ip) * in_plane : 0);
         Xfer c{0, 0, uint64_t(whole ? ip : 1) * kn, uint64_t(nrows) * pin, uint64_t(g.in_h) * pin, 0};
         const uint64_t in_pl = uint64_t(kn) * c.row_bytes, in_bytes = uint64_t(ip) * in_pl;
@@ -195,8 +202,10 @@ Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
   const uint64_t plane2 = uint64_t(K) * H * pout, map2 = L.in2_spikes ? plane2 * planes2 : map1;
   const bool persist = v.persist && !(v.in_array && v.nt == v.T);
   const uint64_t chan_in = uint64_t(Wd) * 4 + (L.in2_spikes ? pout * planes2 : uint64_t(Wd) * 4);
-  const uint64_t chan_out = pout * op + (persist ? uint64_t(Wd) * mb : 0);
-  const GroupPlan p = plan_add(K, H, chan_in, chan_out, half[glb_i], half[glb_o]);
+  const bool onchip = persist && v.state.offset >= 0;  // membranes wait in the GLB's state region
+  const uint64_t chan_out = pout * op + (persist && !onchip ? uint64_t(Wd) * mb : 0);
+  const uint64_t oh = ofmap_half(v);
+  const GroupPlan p = plan_add(K, H, chan_in, chan_out, half[glb_i], oh);
   if (p.refusal) return e;
   int n = 0;
   double dma = 0, pe = 0;  // AddCall: the DMA and the LIF units free from
@@ -205,7 +214,7 @@ Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
       for (int t = v.t0; t < v.t0 + v.nt; ++t, ++n) {
         const int k0 = gi * p.group, kn = std::min(p.group, K - k0), r0 = bi * p.band_rows;
         const int rows = std::min(H, r0 + p.band_rows) - r0, bpx = rows * Wd;
-        const uint64_t islot = uint64_t(n % 2) * half[glb_i], oslot = uint64_t(n % 2) * half[glb_o];
+        const uint64_t islot = uint64_t(n % 2) * half[glb_i], oslot = uint64_t(n % 2) * oh;
         Xfer c{L.in_addr + uint64_t(t) * map1 + uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4, islot, uint64_t(kn),
                uint64_t(bpx) * 4, npx * 4, 0};
         dma += load(c, glb_i, e, dma);
@@ -224,9 +233,14 @@ Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
         start += glb(false, glb_i, islot, len1 + len2p * uint64_t(planes2), 0, e, start);
         const uint64_t mslot = oslot + uint64_t(kn) * rows * pout * op, mlen = uint64_t(kn) * bpx * mb;
         const uint64_t mem_at = L.mem_addr + (uint64_t(k0) * npx + uint64_t(r0) * Wd) * mb;
+        const uint64_t on_at = onchip ? state_base(v) + state_offset(k0, kn, npx, r0, Wd, mb) : 0;
         if (persist && t > 0 && (!v.in_array || t == v.t0)) {
-          dma += load({mem_at, mslot, uint64_t(kn), uint64_t(bpx) * mb, npx * mb, 0}, glb_o, e, dma);
-          start = std::max(start, dma);
+          if (onchip) {
+            start += glb(false, glb_o, on_at, mlen, 0, e, start);
+          } else {
+            dma += load({mem_at, mslot, uint64_t(kn), uint64_t(bpx) * mb, npx * mb, 0}, glb_o, e, dma);
+            start = std::max(start, dma);
+          }
         }
         const uint64_t lc = (uint64_t(bpx) * uint64_t(kn) + h.lif_units - 1) / h.lif_units;
         e.lif_cycles += lc;
@@ -242,9 +256,11 @@ Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
                             glb_o, e, dma);
         }
         if (persist && t + 1 < v.T && (!v.in_array || t == v.t0 + v.nt - 1)) {
-          end += glb(true, glb_o, mslot, mlen, 0, e, end);
-          dma = std::max(dma, end);
-          dma += write_back({mslot, mem_at, uint64_t(kn), uint64_t(bpx) * mb, 0, npx * mb}, glb_o, e, dma);
+          end += glb(true, glb_o, onchip ? on_at : mslot, mlen, 0, e, end);
+          if (!onchip) {
+            dma = std::max(dma, end);
+            dma += write_back({mslot, mem_at, uint64_t(kn), uint64_t(bpx) * mb, 0, npx * mb}, glb_o, e, dma);
+          }
         }
         pe = end;
       }

@@ -36,9 +36,14 @@ struct Xfer {
 // One call of layer L: timesteps [t0, t0 + nt) of T; membranes leave the call (persist) as the
 // engine decides; tick: tick-batch's scratchpad accounting (dataflow.tick_batch, .mapped);
 // in_array: membranes stay in the array within the call (tick-batch, mapped).
+// state: where the layer's group holds on-chip state (buffer_plan.h place_states): the ofmap
+// GLB's slots are the halves of what the region leaves; membranes that persist wait in the
+// region (offset >= 0) instead of DRAM.
 struct VisitCall {
   int t0 = 0, nt = 1, T = 1;
   bool persist = false, tick = false, in_array = false;
+  StateSlot state;
+  bool onchip() const { return persist && state.offset >= 0; }
 };
 
 class EventCounter {
@@ -64,7 +69,11 @@ class EventCounter {
   Events add(const MapLayer& L, const VisitCall& v) const;
 
   const Hierarchy& h;
-  uint64_t half[kGlbs];  // half of each GLB (double-buffered slots)
+  uint64_t half[kGlbs];  // half of each GLB (double-buffered slots) without on-chip state
+  // Half the ofmap GLB beside the visit's state region; the layer's on-chip membranes (from
+  // the GLB's base).
+  uint64_t ofmap_half(const VisitCall& v) const;
+  uint64_t state_base(const VisitCall& v) const;
   // At the start of a visit: every DRAM bank precharged (as at an inference's start), every
   // GLB bank idle.
   void close_rows() const;
