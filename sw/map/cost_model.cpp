@@ -80,9 +80,9 @@ const CostModel::Visit& CostModel::visit(int l, int t0, int nt, int tb, bool per
       v.ev = m_events.compute(L, p, call);
     }
   } else if (L.pool) {
-    v.ev = m_events.pool(L, call);
+    v.ev = m_events.pool(L, call, &v.refusal);
   } else if (L.add) {
-    v.ev = m_events.add(L, call);
+    v.ev = m_events.add(L, call, &v.refusal);
   }
   return m_visits.emplace(key, v).first->second;
 }
@@ -112,6 +112,12 @@ void CostModel::charge(const Events& ev, uint64_t dram_bytes, Cost& c) const {
   c.e_spad += double(ev.spad_rd) * m_h.spad_read_pj + double(ev.spad_wr) * m_h.spad_write_pj;
 }
 
+std::string CostModel::refusal_field(const GroupInfo& gi, int l) const {
+  // A plan refused beside the group's on-chip state region is the state's doing; else the batch's.
+  const uint64_t region = gi.states[size_t(l)].reserved;
+  return region ? "state: " + std::to_string(region) + " B of on-chip state leave too little of the ofmap GLB: " : "time_batch: ";
+}
+
 void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) const {
   const MapLayer& L = m_net.layers[size_t(l)];
   const int T = m_net.timesteps, nb = gi.batches, tb = gi.g.time_batch;
@@ -127,8 +133,8 @@ void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) con
     const int nt = std::min(tb, T - b * tb);
     uint64_t w = 0, in = 0;
     const Visit& v = visit(l, b * tb, nt, tb, persist, gi.states[size_t(l)]);
+    if (!v.refusal.empty() && c.infeasible.empty()) c.infeasible = where(m_net, gi.gi, l, refusal_field(gi, l) + v.refusal);
     if (L.compute) {
-      if (!v.refusal.empty() && c.infeasible.empty()) c.infeasible = where(m_net, gi.gi, l, "time_batch: " + v.refusal);
       w = fused && gi.weights_resident && b > 0 ? 0 : v.weights;
       in = in_chip ? 0 : v.inputs;
     } else {

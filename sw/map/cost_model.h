@@ -98,6 +98,7 @@ class CostModel {
   void group(const Mapping& m, const Group& g, int gi, const std::vector<StateSlot>& states, Cost& c,
              std::vector<Cost>* per_layer) const;
   void layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) const;
+  std::string refusal_field(const GroupInfo& gi, int l) const;
   // Every layer's place for on-chip state under m (the executor's place_states).
   std::vector<StateSlot> states_of(const Mapping& m, const std::vector<int>& owner) const;
   void charge(const Events& ev, uint64_t dram_bytes, Cost& c) const;

@@ -146,7 +146,7 @@ uint64_t EventCounter::state_base(const VisitCall& v) const {
   return h.glb_ofmap.capacity - v.state.reserved + uint64_t(v.state.offset);
 }
 
-Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
+Events EventCounter::pool(const MapLayer& L, const VisitCall& v, std::string* refusal) const {
   // LayerEngine::run_pool / pool_band_call: channel groups, bands, one slot per step.
   Events e;
   close_rows();
@@ -154,7 +154,10 @@ Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
   const int ip = L.in_planes, op = L.out_planes, C = g.in_c;
   const uint64_t oh = ofmap_half(v);
   const GroupPlan p = plan_pool(g, ip, op, half[glb_i], oh);
-  if (p.refusal) return e;
+  if (p.refusal) {
+    if (refusal) *refusal = p.refusal.reason;
+    return e;
+  }
   const uint64_t pin = (uint64_t(g.in_w) + 7) / 8, pout = (uint64_t(g.out_w) + 7) / 8;
   const uint64_t in_plane = uint64_t(C) * g.in_h * pin, out_plane = uint64_t(C) * g.out_h * pout;
   int step = 0;
@@ -191,7 +194,7 @@ Events EventCounter::pool(const MapLayer& L, const VisitCall& v) const {
   return e;
 }
 
-Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
+Events EventCounter::add(const MapLayer& L, const VisitCall& v, std::string* refusal) const {
   // AddCall (hw/compute/engine_add.cpp): channel groups, bands, timesteps; one slot per step.
   Events e;
   close_rows();
@@ -206,7 +209,10 @@ Events EventCounter::add(const MapLayer& L, const VisitCall& v) const {
   const uint64_t chan_out = pout * op + (persist && !onchip ? uint64_t(Wd) * mb : 0);
   const uint64_t oh = ofmap_half(v);
   const GroupPlan p = plan_add(K, H, chan_in, chan_out, half[glb_i], oh);
-  if (p.refusal) return e;
+  if (p.refusal) {
+    if (refusal) *refusal = p.refusal.reason;
+    return e;
+  }
   int n = 0;
   double dma = 0, pe = 0;  // AddCall: the DMA and the LIF units free from
   for (int gi = 0; gi < p.groups; ++gi)

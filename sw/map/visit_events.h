@@ -6,6 +6,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "hw/compute/buffer_plan.h"
@@ -65,8 +66,10 @@ class EventCounter {
   double glb(bool write, int g, uint64_t addr, uint64_t len, uint64_t piece, Events& e, double at) const;
 
   Events compute(const MapLayer& L, const ComputePlan& p, const VisitCall& v) const;
-  Events pool(const MapLayer& L, const VisitCall& v) const;
-  Events add(const MapLayer& L, const VisitCall& v) const;
+  // Pooling and adds: a plan the executor refuses (e.g. beside a large on-chip state region)
+  // counts nothing and sets *refusal to the executor's reason.
+  Events pool(const MapLayer& L, const VisitCall& v, std::string* refusal = nullptr) const;
+  Events add(const MapLayer& L, const VisitCall& v, std::string* refusal = nullptr) const;
 
   const Hierarchy& h;
   uint64_t half[kGlbs];  // half of each GLB (double-buffered slots) without on-chip state

@@ -397,6 +397,17 @@ TEST(MapRun, WhatTheCycleLevelModelDoesNotRunIsAOneLineError) {
   const Network n = network_as_run(read_bundle(src(sew)), h.array);
   EXPECT_EQ(CostModel(n, h).evaluate(read_mapping(m, n)).infeasible,
             "groups[0] (layer conv0): time_batch: tick-batch over 8 timesteps needs a 16-B psum scratchpad (have 8 B)");
+  // block5.add's 128 x 8 x 8 membranes of 4 B fill the 32 KB ofmap GLB: the add then has no
+  // output slot; the executor refuses it as it runs, the model for the same reason
+  m = write_mapping(d, "  - {first: conv0, last: block5.conv_b, time_batch: 4}\n  - {first: block5.add, last: block5.pool, "
+                       "time_batch: 2}\n  - {first: block6.conv_a, last: fc, time_batch: 4}\n",
+                    "state: {block5.add: glb}\n");
+  r = cli("run " + src("platforms/sata/sata.yaml") + " --trace " + src(sew) + " -c mapping=" + m + " -q");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("add: one row of one channel (33 B in, 1 B out) exceeds half a GLB"), std::string::npos) << r.err;
+  EXPECT_EQ(CostModel(n, h).evaluate(read_mapping(m, n)).infeasible,
+            "groups[1] (layer block5.add): state: 32768 B of on-chip state leave too little of the ofmap GLB: add: one row "
+            "of one channel (33 B in, 1 B out) exceeds half a GLB");
 }
 
 // On-chip state (`state: glb`) runs: the layer's membranes wait between batches in a region of
