@@ -65,6 +65,12 @@ void each_chunk(hid_t file_id, hid_t ds, const std::function<void(const std::str
 // compressed with deflate (alone or after shuffle; other filters are refused).
 void check_chunks(hid_t file_id, hid_t ds, raw_file& raw, const std::string& file, const std::string& dataset);
 
+// Throws the reader's one-line error (file: group or object path: what) unless the file's
+// superblock and, from it, every old-style group (object header, symbol table message, B-tree,
+// symbol table nodes, local heap) and every member's object header framing are intact: read
+// from the file's bytes before libhdf5 opens it (h5_group_check.cpp, h5_group_check.md).
+void check_groups(raw_file& raw, const std::string& file);
+
 // Throws the reader's one-line error unless every element of `ds` (a variable-length string
 // dataset of `elements` elements) is either empty without a heap reference or names an object of
 // exactly its length inside a well-formed global heap collection within the file.
