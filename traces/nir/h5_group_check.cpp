@@ -18,7 +18,7 @@ namespace {
 // End of a local heap's free list as libhdf5 writes it (H5HL_FREE_NULL, its H5HLpkg.h); it
 // refuses the spec's undefined value there itself ("bad heap free list").
 constexpr std::uint64_t k_free_null = 1;
-constexpr unsigned k_max_level = 16;       // B-tree depth: 2K = 32 children per level fill 32^17 entries
+constexpr unsigned k_max_level = 16;            // B-tree depth: 2K = 32 children per level fill 32^17 entries
 constexpr std::size_t k_max_objects = 1 << 16;  // object headers walked (a NIR graph has hundreds)
 constexpr std::size_t k_max_chunks = 1024;      // chunks of one object header (h5py writes 1-3)
 const char k_signature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};  // II.A
@@ -53,7 +53,9 @@ class walker {
   }
   // The "undefined address" has every bit of its "size of offsets" bytes set (I.B).
   std::uint64_t undefined() const { return m_o == 8 ? ~std::uint64_t(0) : (std::uint64_t(1) << (8 * m_o)) - 1; }
-  std::string at(std::uint64_t addr) const { return addr == undefined() ? "the undefined address" : "byte " + std::to_string(addr); }
+  std::string at(std::uint64_t addr) const {
+    return addr == undefined() ? "the undefined address" : "byte " + std::to_string(addr);
+  }
   bool inside(std::uint64_t addr, std::uint64_t n) const { return addr <= m_size && n <= m_size - addr; }
   std::vector<unsigned char> bytes(std::uint64_t addr, std::uint64_t n) {
     std::vector<unsigned char> b;
@@ -62,13 +64,16 @@ class walker {
   }
   std::uint64_t superblock();
   std::uint64_t superblock_v0(const std::vector<unsigned char>& b, unsigned version);
+  void end_of_file(std::uint64_t base, std::uint64_t eof) const;
   void driver_info(std::uint64_t addr);
   stab header(const std::string& where, std::uint64_t addr);
-  void chunk(const std::string& where, std::uint64_t addr, std::uint64_t size, std::deque<std::pair<std::uint64_t, std::uint64_t>>& more,
-             std::uint64_t& messages, stab& s);
+  void chunk(const std::string& where, std::uint64_t addr, std::uint64_t size,
+             std::deque<std::pair<std::uint64_t, std::uint64_t>>& more, std::uint64_t& messages, stab& s);
   const std::vector<unsigned char>& heap(const std::string& where, std::uint64_t addr);
-  void free_list(const std::string& where, std::uint64_t addr, const std::vector<unsigned char>& data, std::uint64_t head);
-  std::string name(const std::string& where, const std::vector<unsigned char>& heap, std::uint64_t offset, const std::string& what);
+  void free_list(const std::string& where, std::uint64_t addr, const std::vector<unsigned char>& data,
+                 std::uint64_t head);
+  std::string name(const std::string& where, const std::vector<unsigned char>& heap, std::uint64_t offset,
+                   const std::string& what);
   void btree(const std::string& where, std::uint64_t addr, int level, const std::vector<unsigned char>& heap,
              std::vector<std::uint64_t>& nodes);
   void snod(const std::string& where, std::uint64_t addr, const std::vector<unsigned char>& heap);
@@ -95,7 +100,8 @@ std::uint64_t walker::superblock() {
     }
     b.clear();
   }
-  const std::string expect = "an HDF5 superblock of version 0 to 3 with 2-, 4- or 8-byte addresses and lengths, inside the file";
+  const std::string expect =
+      "an HDF5 superblock of version 0 to 3 with 2-, 4- or 8-byte addresses and lengths, inside the file";
   if (b.empty()) bad("superblock", expect, "no HDF5 signature at byte 0, 512, 1024, ...");
   m_size = m_raw.size() - m_base;
   const unsigned version = b[8];
@@ -110,9 +116,12 @@ std::uint64_t walker::superblock() {
   // Version 2 and 3 (II.A): base, extension, end of file and root object header addresses,
   // then a checksum libhdf5 verifies. Their groups are new-style: not walked (h5_group_check.md).
   b = bytes(12, 4 * m_o + 4);
-  if (b.empty()) bad("superblock", expect, "a version " + std::to_string(version) + " superblock past the end of the file");
+  if (b.empty())
+    bad("superblock", expect, "a version " + std::to_string(version) + " superblock past the end of the file");
+  end_of_file(le(b.data(), m_o), le(b.data() + 2 * m_o, m_o));
   const std::uint64_t root = le(b.data() + 3 * m_o, m_o);
-  if (!inside(root, 16)) bad("superblock", expect, "the root group's object header at " + at(root) + ", past the end of the file");
+  if (!inside(root, 16))
+    bad("superblock", expect, "the root group's object header at " + at(root) + ", past the end of the file");
   return undefined();
 }
 
@@ -125,24 +134,42 @@ std::uint64_t walker::superblock_v0(const std::vector<unsigned char>& b, unsigne
   const std::string expect = "an HDF5 superblock version " + std::to_string(version) +
                              " with format versions 0, group node ranks (K) above 0 and a root group inside the file";
   if (b[9] != 0 || b[10] != 0 || b[12] != 0)
-    bad("superblock", expect, "free-space, symbol table entry and shared header versions " + std::to_string(b[9]) + ", " +
-                                  std::to_string(b[10]) + " and " + std::to_string(b[12]));
+    bad("superblock", expect,
+        "free-space, symbol table entry and shared header versions " + std::to_string(b[9]) + ", " +
+            std::to_string(b[10]) + " and " + std::to_string(b[12]));
   m_leaf_k = unsigned(le(b.data() + 16, 2)), m_node_k = unsigned(le(b.data() + 18, 2));
   if (m_leaf_k == 0 || m_node_k == 0)
-    bad("superblock", expect, "group leaf node K " + std::to_string(m_leaf_k) + " and internal node K " + std::to_string(m_node_k));
+    bad("superblock", expect,
+        "group leaf node K " + std::to_string(m_leaf_k) + " and internal node K " + std::to_string(m_node_k));
   const std::uint64_t fields = version == 0 ? 24 : 28, entry = m_l + m_o + 8 + 16;
   const std::vector<unsigned char> f = bytes(fields, 4 * m_o + entry);
   if (f.empty()) bad("superblock", expect, "a superblock past the end of the file");
+  end_of_file(le(f.data(), m_o), le(f.data() + 2 * m_o, m_o));
   driver_info(le(f.data() + 3 * m_o, m_o));
   const unsigned char* e = f.data() + 4 * m_o;
   const std::uint64_t root = le(e + m_l, m_o), cache = le(e + m_l + m_o, 4);
-  if (!inside(root, 16)) bad("superblock", expect, "the root group's object header at " + at(root) + ", past the end of the file");
-  if (cache > 1) bad("superblock", expect, "a root group entry of cache type " + std::to_string(cache) + " (expected 0 or 1)");
+  if (!inside(root, 16))
+    bad("superblock", expect, "the root group's object header at " + at(root) + ", past the end of the file");
+  if (cache > 1)
+    bad("superblock", expect, "a root group entry of cache type " + std::to_string(cache) + " (expected 0 or 1)");
   const std::uint64_t btree = le(e + m_l + m_o + 8, m_o), heap = le(e + m_l + 2 * m_o + 8, m_o);
   if (cache == 1 && (!inside(btree, 8) || !inside(heap, 8)))
-    bad("superblock", expect, "the root group's cached B-tree at " + at(btree) + " and local heap at " + at(heap) +
-                                  ", past the end of the file");
+    bad("superblock", expect,
+        "the root group's cached B-tree at " + at(btree) + " and local heap at " + at(heap) +
+            ", past the end of the file");
   return root;
+}
+
+// II.A's end of file address, which libhdf5 compares with the file's size first ("truncated
+// file"): it counts from the base address field (h5py writes the user block's size there), which
+// libhdf5 moves to where the signature is. A file shorter than it is the truncated file it is.
+void walker::end_of_file(std::uint64_t base, std::uint64_t eof) const {
+  const std::uint64_t end = eof - base + m_base;  // modulo 2^64, as libhdf5 computes it
+  if (end > m_raw.size())
+    fail("nir", m_file +
+                    ": file: expected an HDF5 file that opens, got a truncated or damaged one (its superblock ends it "
+                    "at byte " +
+                    std::to_string(end) + ", it has " + std::to_string(m_raw.size()) + ")");
 }
 
 // II.B: the driver information block, when there is one: version 0, 3 reserved bytes, the size
@@ -154,8 +181,9 @@ void walker::driver_info(std::uint64_t addr) {
   if (b.empty()) bad("superblock", expect, "a driver information block at " + at(addr) + ", past the end of the file");
   if (b[0] != 0) bad("superblock", expect, "a driver information block of version " + std::to_string(b[0]));
   if (!inside(addr + 16, le(b.data() + 4, 4)))
-    bad("superblock", expect, "a driver information block of " + std::to_string(le(b.data() + 4, 4)) + " bytes at " + at(addr) +
-                                  ", past the end of the file");
+    bad("superblock", expect,
+        "a driver information block of " + std::to_string(le(b.data() + 4, 4)) + " bytes at " + at(addr) +
+            ", past the end of the file");
 }
 
 // IV.A.1.a: a version 1 object header: version 1, reserved, message count (2), reference count
@@ -178,8 +206,9 @@ stab walker::header(const std::string& where, std::uint64_t addr) {
     chunk(where, c, size, chunks, messages, s);
   }
   if (messages != count)
-    bad(where, expect, "an object header at " + at(addr) + " that counts " + std::to_string(count) + " messages and holds " +
-                           std::to_string(messages));
+    bad(where, expect,
+        "an object header at " + at(addr) + " that counts " + std::to_string(count) + " messages and holds " +
+            std::to_string(messages));
   return s;
 }
 
@@ -204,7 +233,8 @@ void walker::chunk(const std::string& where, std::uint64_t addr, std::uint64_t s
       more.emplace_back(le(d, m_o), le(d + m_o, m_l));
     } else if (type == 0x11) {
       if (n < 2 * m_o || s.found || (b[p + 4] & 0x02) != 0)
-        bad(where, expect, here + " with a second, shared or short (" + std::to_string(n) + "-byte) symbol table message");
+        bad(where, expect,
+            here + " with a second, shared or short (" + std::to_string(n) + "-byte) symbol table message");
       s = {true, le(d, m_o), le(d + m_o, m_o)};
     }
     ++messages;
@@ -223,9 +253,11 @@ const std::vector<unsigned char>& walker::heap(const std::string& where, std::ui
   const std::vector<unsigned char> b = bytes(addr, align8(8 + 2 * m_l + m_o));
   if (b.empty()) bad_group(where, here + ", past the end of the file");
   if (std::memcmp(b.data(), "HEAP", 4) != 0 || b[4] != 0) bad_group(where, here + " without its HEAP version 0 header");
-  const std::uint64_t size = le(b.data() + 8, m_l), head = le(b.data() + 8 + m_l, m_l), data = le(b.data() + 8 + 2 * m_l, m_o);
+  const std::uint64_t size = le(b.data() + 8, m_l), head = le(b.data() + 8 + m_l, m_l),
+                      data = le(b.data() + 8 + 2 * m_l, m_o);
   if (!inside(data, size))
-    bad_group(where, here + " whose " + std::to_string(size) + "-byte data segment at " + at(data) + " lies past the end of the file");
+    bad_group(where, here + " whose " + std::to_string(size) + "-byte data segment at " + at(data) +
+                         " lies past the end of the file");
   std::vector<unsigned char> d = bytes(data, size);
   free_list(where, addr, d, head);
   return m_heaps.emplace(addr, std::move(d)).first->second;
@@ -234,7 +266,8 @@ const std::vector<unsigned char>& walker::heap(const std::string& where, std::ui
 // III.D: a free block of the data segment holds the offset of the next one (L; 1 ends the list,
 // as libhdf5 writes it) and its own size (L, at least those two fields). libhdf5 1.10.8 follows
 // the list when it loads the heap: every block must lie in the segment, none listed twice.
-void walker::free_list(const std::string& where, std::uint64_t addr, const std::vector<unsigned char>& data, std::uint64_t head) {
+void walker::free_list(const std::string& where, std::uint64_t addr, const std::vector<unsigned char>& data,
+                       std::uint64_t head) {
   const std::uint64_t size = data.size();
   std::set<std::uint64_t> seen;
   for (std::uint64_t p = head; p != k_free_null;) {
@@ -244,7 +277,8 @@ void walker::free_list(const std::string& where, std::uint64_t addr, const std::
     if (!seen.insert(p).second) bad_group(where, here + " is listed twice");
     const std::uint64_t next = le(data.data() + p, m_l), n = le(data.data() + p + m_l, m_l);
     if (n < 2 * m_l || n > size - p)
-      bad_group(where, here + " of " + std::to_string(n) + " bytes does not fit its " + std::to_string(size) + "-byte data segment");
+      bad_group(where, here + " of " + std::to_string(n) + " bytes does not fit its " + std::to_string(size) +
+                           "-byte data segment");
     p = next;
   }
 }
@@ -254,7 +288,8 @@ void walker::free_list(const std::string& where, std::uint64_t addr, const std::
 std::string walker::name(const std::string& where, const std::vector<unsigned char>& heap, std::uint64_t offset,
                          const std::string& what) {
   const std::string here = what + " at heap offset " + std::to_string(offset);
-  if (offset >= heap.size()) bad_group(where, here + ", outside its " + std::to_string(heap.size()) + "-byte data segment");
+  if (offset >= heap.size())
+    bad_group(where, here + ", outside its " + std::to_string(heap.size()) + "-byte data segment");
   if (std::memchr(heap.data() + offset, 0, heap.size() - offset) == nullptr)
     bad_group(where, here + " with no NUL before the end of its " + std::to_string(heap.size()) + "-byte data segment");
   return std::string(reinterpret_cast<const char*>(heap.data() + offset));
@@ -272,24 +307,29 @@ void walker::btree(const std::string& where, std::uint64_t addr, int level, cons
   const std::uint64_t two_k = 2 * std::uint64_t(m_node_k), size = 8 + 2 * m_o + two_k * m_o + (two_k + 1) * m_l;
   const std::vector<unsigned char> b = bytes(addr, size);
   if (b.empty()) bad_group(where, here + ", past the end of the file");
-  if (std::memcmp(b.data(), "TREE", 4) != 0 || b[4] != 0) bad_group(where, here + " without its TREE signature and group type 0");
+  if (std::memcmp(b.data(), "TREE", 4) != 0 || b[4] != 0)
+    bad_group(where, here + " without its TREE signature and group type 0");
   const unsigned lvl = b[5];
   const std::uint64_t used = le(b.data() + 6, 2);
   if (lvl > k_max_level || (level >= 0 && lvl != unsigned(level)))
     bad_group(where, here + " of level " + std::to_string(lvl) + " (expected " +
                          (level >= 0 ? std::to_string(level) : "at most " + std::to_string(k_max_level)) + ")");
-  if (used > two_k) bad_group(where, here + " using " + std::to_string(used) + " entries of its " + std::to_string(two_k));
+  if (used > two_k)
+    bad_group(where, here + " using " + std::to_string(used) + " entries of its " + std::to_string(two_k));
   for (unsigned i = 0; i < 2; ++i) {
     const std::uint64_t sibling = le(b.data() + 8 + i * m_o, m_o);
-    if (sibling != undefined() && !inside(sibling, size)) bad_group(where, here + " whose sibling at " + at(sibling) + " lies past the end of the file");
+    if (sibling != undefined() && !inside(sibling, size))
+      bad_group(where, here + " whose sibling at " + at(sibling) + " lies past the end of the file");
   }
   const unsigned char* p = b.data() + 8 + 2 * m_o;
   for (std::uint64_t i = 0; used > 0 && i <= used; ++i, p += m_l + m_o) {
     name(where, heap, le(p, m_l), here + "'s key " + std::to_string(i));
     if (i == used) break;
     const std::uint64_t child = le(p + m_l, m_o);
-    if (lvl == 0) nodes.push_back(child);
-    else btree(where, child, int(lvl) - 1, heap, nodes);
+    if (lvl == 0)
+      nodes.push_back(child);
+    else
+      btree(where, child, int(lvl) - 1, heap, nodes);
   }
 }
 
@@ -306,7 +346,8 @@ void walker::snod(const std::string& where, std::uint64_t addr, const std::vecto
   if (b.empty()) bad_group(where, here + ", past the end of the file");
   if (std::memcmp(b.data(), "SNOD", 4) != 0 || b[4] != 1) bad_group(where, here + " without its SNOD version 1 header");
   const std::uint64_t n = le(b.data() + 6, 2);
-  if (n > two_k) bad_group(where, here + " holding " + std::to_string(n) + " symbols, more than its " + std::to_string(two_k));
+  if (n > two_k)
+    bad_group(where, here + " holding " + std::to_string(n) + " symbols, more than its " + std::to_string(two_k));
   for (std::uint64_t i = 0; i < n; ++i) {
     const unsigned char* e = b.data() + 8 + i * entry;
     const std::string what = here + "'s symbol " + std::to_string(i);
@@ -318,7 +359,8 @@ void walker::snod(const std::string& where, std::uint64_t addr, const std::vecto
       continue;
     }
     if (!inside(header, 16))
-      bad_group(where, what + " ('" + printable(member, 60) + "') whose object header at " + at(header) + " lies past the end of the file");
+      bad_group(where, what + " ('" + printable(member, 60) + "') whose object header at " + at(header) +
+                           " lies past the end of the file");
     if (m_objects.insert(header).second) m_todo.emplace_back(where == "/" ? member : where + "/" + member, header);
   }
 }
