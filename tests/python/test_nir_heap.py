@@ -398,3 +398,22 @@ def test_files_h5py_writes_in_other_layouts_import_as_the_plain_file(paths, tmp_
         p = run_import(paths, tmp_path / f"{name}.nir", tmp_path / f"out_{name}")
         assert p.returncode == 0, p.stderr
         assert npy_files(tmp_path / f"out_{name}") == want, name
+
+
+@pytest.mark.parametrize("kind", ["enum", "compound"])
+def test_a_dataset_of_a_type_the_reader_does_not_read_is_refused_before_libhdf5_decodes_it(paths, tmp_path, kind):
+    """libhdf5 1.10.8 copies an enum's or a compound's member names out of the object header with
+    strdup (fuzzing: names running off the header); the reader reads numbers and strings only."""
+    nir = tmp_path / f"{kind}.nir"
+    graph(nir)
+    dtype = h5py.enum_dtype({"a": 0, "b": 1}, basetype="i1") if kind == "enum" else np.dtype([("x", "<f4"), ("y", "<i4")])
+    with h5py.File(nir, "a") as f:
+        del f["node/nodes/fc/bias"]
+        f["node/nodes/fc"].create_dataset("bias", shape=(4,), dtype=dtype)
+    p = run_import(paths, nir, tmp_path / "out")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    cls = 8 if kind == "enum" else 6
+    assert f"{kind}.nir: node/nodes/fc/bias: expected dataset messages the reader reads and libhdf5 decodes safely, " \
+        "got the header chunk of " in p.stderr and f"with a datatype of class {cls} (expected integers, floats, " \
+        "strings or variable-length strings) (a damaged file)" in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists()

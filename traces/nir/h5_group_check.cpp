@@ -215,7 +215,8 @@ stab walker::header(const std::string& where, std::uint64_t addr) {
 // The messages of one chunk (IV.A.1.a): type (2), data size (2, a multiple of 8), flags (1),
 // reserved (3), the data; they fill the chunk exactly. Continuation messages (IV.A.2.q: an
 // address and a length) name more chunks, each inside the file and seen once; a symbol table
-// message (IV.A.2.r: B-tree and local heap addresses) makes the object a group.
+// message (IV.A.2.r: B-tree and local heap addresses) makes the object a group. Dataset
+// messages must fit their message and be of what the reader reads (check_message).
 void walker::chunk(const std::string& where, std::uint64_t addr, std::uint64_t size,
                    std::deque<std::pair<std::uint64_t, std::uint64_t>>& more, std::uint64_t& messages, stab& s) {
   const std::string expect = "a version 1 object header whose messages fill its chunks inside the file";
@@ -237,6 +238,8 @@ void walker::chunk(const std::string& where, std::uint64_t addr, std::uint64_t s
             here + " with a second, shared or short (" + std::to_string(n) + "-byte) symbol table message");
       s = {true, le(d, m_o), le(d + m_o, m_o)};
     }
+    const std::string what = check_message(unsigned(type), b[p + 4], d, n, m_o, m_l);
+    if (!what.empty()) bad(where, "dataset messages the reader reads and libhdf5 decodes safely", here + " with " + what);
     ++messages;
     p += 8 + n;
   }
