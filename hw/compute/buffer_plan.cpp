@@ -132,8 +132,8 @@ GroupPlan plan_add(int channels, int rows, uint64_t chan_in, uint64_t chan_out, 
   return p;
 }
 
-std::vector<StateSlot> place_states(const std::vector<uint64_t>& bytes, const std::vector<int>& group) {
-  std::vector<StateSlot> s(bytes.size());
+std::vector<RegionSlot> place_regions(const std::vector<uint64_t>& bytes, const std::vector<int>& group) {
+  std::vector<RegionSlot> s(bytes.size());
   size_t first = 0;  // the current group's first layer, which keeps the running total
   for (size_t l = 0; l < bytes.size(); ++l) {
     if (group[l] != group[first]) first = l;

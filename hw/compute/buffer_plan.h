@@ -82,18 +82,19 @@ GroupPlan plan_pool(const ConvGeom& g, int planes, int out_planes, uint64_t ifma
 GroupPlan plan_add(int channels, int rows, uint64_t chan_in, uint64_t chan_out, uint64_t ifmap_half,
                    uint64_t ofmap_half);
 
-// On-chip neuron state (a mapping's `state: glb`, dataflow.mapped): a group's layers whose
-// membranes wait between the group's batches in the ofmap GLB keep them in one region at its
-// top, in layer order; the region is held while any layer of the group runs, so every layer
-// of the group plans with the rest (engine.md, "On-chip state").
-struct StateSlot {
-  uint64_t reserved = 0;  // bytes at the top of the ofmap GLB the layer's group holds (0: none)
-  int64_t offset = -1;    // the layer's membranes within that region (-1: not on chip)
+// Regions a group of layers (dataflow.mapped) holds at the top of a GLB while any of its layers
+// runs, so every layer of the group plans with the halves of the rest (engine.md, "On-chip
+// state" and "Fused groups"): on-chip neuron state (a mapping's `state: glb`) in the ofmap GLB,
+// the maps a fused group's layers pass to each other in the ifmap GLB. Its layers take
+// consecutive places in it, in layer order.
+struct RegionSlot {
+  uint64_t reserved = 0;  // bytes at the top of the GLB the layer's group holds (0: none)
+  int64_t offset = -1;    // the layer's place within that region (-1: none)
 };
-// bytes[l]: layer l's membranes when they wait on chip (0: not on chip); group[l]: its group.
-std::vector<StateSlot> place_states(const std::vector<uint64_t>& bytes, const std::vector<int>& group);
-// Half the ofmap GLB of `capacity` bytes beside the region (0 when the region takes it all).
-inline uint64_t ofmap_half(uint64_t capacity, const StateSlot& s) {
+// bytes[l]: what layer l keeps in the region (0: nothing); group[l]: its group.
+std::vector<RegionSlot> place_regions(const std::vector<uint64_t>& bytes, const std::vector<int>& group);
+// Half a GLB of `capacity` bytes beside the region (0 when the region takes it all).
+inline uint64_t glb_half(uint64_t capacity, const RegionSlot& s) {
   return capacity > s.reserved ? (capacity - s.reserved) / 2 : 0;
 }
 // Where channels [k0, k0 + kn) x output rows from r0 keep their membranes in the layer's place

@@ -25,7 +25,9 @@ ComputeCall::ComputeCall(LayerEngine& eng, const LayerCmd& cmd, const std::vecto
       W(g.w_dim()),
       npx(g.npx()),
       sched([&eng](const DmaCommand& c, sc_time s) { return eng.dma(c, s); }, start),
-      pe_free(start) {}
+      pe_free(start) {
+  sched.on_chip([&eng](uint64_t a) { return eng.on_chip(a); });
+}
 
 TileExt ComputeCall::tag(Tensor k, int t) const {
   TileExt x;
@@ -59,7 +61,7 @@ void ComputeCall::plan() {
   tplanes = pe.ann() ? 1 : L.in_planes;
   oplanes = L.out_planes();
   wh = e.m_dp.glb_w->size_bytes() / 2;
-  ih = e.m_dp.glb_i->size_bytes() / 2;
+  ih = e.ifmap_half(L.id);
   oh = e.ofmap_half(L.id);
   ComputeShape s;
   s.g = g;
@@ -118,6 +120,7 @@ void ComputeCall::stage_resident() {
       c.row_bytes = p.map_bytes;
       c.tag = tag(Tensor::ifmap, ts[size_t(i)]);
       sched.transfer(c, now);
+      overlay(c);
     }
     staged.resize(p.map_bytes * uint64_t(nts));
     e.m_dp.dma->debug_read(e.m_glb_i_base, staged.data(), staged.size());
@@ -144,10 +147,24 @@ sc_time ComputeCall::stage(int s, int is, int t, int y0, int nrows, sc_time earl
     c.src = in_addr(t) + (uint64_t(pl) * g.in_c + uint64_t(c0)) * g.in_h * p.in_pitch + uint64_t(y0) * p.in_pitch;
     c.dst = islot + uint64_t(pl) * plane_bytes;
     sched.transfer(c, earliest);
+    overlay(c);
   }
   staged.resize(bytes);
   e.m_dp.dma->debug_read(islot, staged.data(), bytes);
   return sched.free_at();
+}
+
+void ComputeCall::overlay(const DmaCommand& c) {
+  // A generated input standing for an on-chip map (LayerCmd::in_content): the DMA moved the
+  // map's bytes (time and energy); the layer computes on the bundle's (debug copies, neither).
+  if (!L.in_content) return;
+  const uint64_t from = c.src - L.in_addr + L.in_content, ss = c.src_stride ? c.src_stride : c.row_bytes;
+  const uint64_t ds = c.dst_stride ? c.dst_stride : c.row_bytes;
+  std::vector<uint8_t> row(c.row_bytes);
+  for (uint64_t r = 0; r < c.rows; ++r) {
+    e.m_dp.dma->debug_read(from + r * ss, row.data(), c.row_bytes);
+    e.m_dp.dma->debug_write(c.dst + r * ds, row.data(), c.row_bytes);
+  }
 }
 
 sc_time ComputeCall::stream(bool write, uint64_t addr, uint64_t bytes, uint64_t piece, sc_time start, Tensor k) {

@@ -38,6 +38,7 @@ class ComputeCall {
   void count_input_spikes();
   void stage_resident();
   sc_time stage(int s, int is, int t, int y0, int nrows, sc_time earliest);
+  void overlay(const DmaCommand& c);
   sc_time stream(bool write, uint64_t addr, uint64_t bytes, uint64_t piece, sc_time start, Tensor k);
   int islot_of(int s) const { return int((uint64_t(m_step) * uint64_t(p.in_segs) + uint64_t(s)) % 2); }
   void tile(int ft);

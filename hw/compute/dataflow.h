@@ -70,9 +70,22 @@ class Dataflow : public Module {
   // Where membranes wait between calls when they stay in the ofmap GLB (a mapping's `state:
   // glb`): per layer of the run (descriptor index); empty: in DRAM (every dataflow but
   // dataflow.mapped). Called once per run with its layers and the LIF units' membrane bytes.
-  virtual std::vector<StateSlot> place_states(const std::vector<LayerCmd>& layers, int timesteps, int membrane_bytes) const {
+  virtual std::vector<RegionSlot> place_states(const std::vector<LayerCmd>& layers, int timesteps, int membrane_bytes) const {
     (void)layers, (void)timesteps, (void)membrane_bytes;
     return {};
+  }
+  // Where a fused group (a mapping's `fuse: true`) keeps the maps its layers pass to each other:
+  // per layer, its output map's place (one batch of timesteps) in its group's region of the
+  // ifmap GLB; empty: every map in DRAM (every dataflow but dataflow.mapped).
+  virtual std::vector<RegionSlot> place_maps(const std::vector<LayerCmd>& layers, int timesteps) const {
+    (void)layers, (void)timesteps;
+    return {};
+  }
+  // The layer whose output map layer `layer`'s input stands for when the bundle generated that
+  // input (a workload: FORMAT.md input_rate), so a fused group keeps it on chip; -1: none.
+  virtual int stands_for(uint32_t layer) const {
+    (void)layer;
+    return -1;
   }
 
   // ---- timing and scratchpads ----

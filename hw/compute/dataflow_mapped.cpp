@@ -21,14 +21,15 @@ MappedDataflow::Group parse_group(const std::string& s, const std::string& where
 
 }  // namespace
 
-std::vector<uint32_t> MappedDataflow::layer_list(Context& ctx, const std::string& key, const std::string& help) {
+std::vector<uint32_t> MappedDataflow::layer_list(Context& ctx, const std::string& key, const std::string& help,
+                                                const char* what) {
   std::vector<uint32_t> out;
   for (const auto& s : param_list(key, {}, {help})) {
     char* end = nullptr;
     const long v = std::strtol(s.c_str(), &end, 10);
     if (s.empty() || *end || v < 0)
       fail("dataflow", ctx.params.origin(path() + "." + key) + ": " + path() + "." + key +
-                           ": expected layer indices (integers >= 0), got '" + s + "'");
+                           ": expected " + what + " indices (integers >= 0), got '" + s + "'");
     out.push_back(uint32_t(v));
   }
   return out;
@@ -42,6 +43,18 @@ MappedDataflow::MappedDataflow(sc_core::sc_module_name nm, Context& ctx) : TickB
                                             "timesteps (a mapping's state: none; changes the function)");
   m_onchip = layer_list(ctx, "onchip_state", "layers (descriptor indices) whose membranes wait between batches in the "
                                              "ofmap GLB instead of DRAM (a mapping's state: glb)");
+  for (const auto& s : param_list("stands_for", {}, {"'C:P': layer C's generated input map (a workload) stands for "
+                                                   "layer P's output, so a fused group keeps it on chip"})) {
+    unsigned c = 0, q = 0;
+    char tail = 0;
+    if (std::sscanf(s.c_str(), "%u:%u%c", &c, &q, &tail) != 2)
+      fail("dataflow", ctx.params.origin(path() + ".stands_for") + ": " + path() +
+                           ".stands_for: expected 'layer:producer' (descriptor indices), got '" + s + "'");
+    m_stands.push_back({c, q});
+  }
+  const std::vector<uint32_t> fused = layer_list(ctx, "fused", "groups (indices into groups) whose layers keep the maps "
+                                                             "they pass to each other in the ifmap GLB (a mapping's fuse: true)",
+                                                "group");
   for (const auto& s : list) {
     m_groups.push_back(parse_group(s, where));
     const int expect = m_groups.size() == 1 ? 0 : m_groups[m_groups.size() - 2].last + 1;
@@ -49,18 +62,70 @@ MappedDataflow::MappedDataflow(sc_core::sc_module_name nm, Context& ctx) : TickB
       fail("dataflow", where + ": expected the group after layer " + std::to_string(expect - 1) + " to start at " +
                            std::to_string(expect) + ", got '" + s + "'");
   }
+  for (uint32_t gi : fused) {
+    if (gi >= m_groups.size())
+      fail("dataflow", ctx.params.origin(path() + ".fused") + ": " + path() + ".fused: group " + std::to_string(gi) +
+                           " does not exist (" + std::to_string(m_groups.size()) + " groups)");
+    m_groups[gi].fuse = true;
+  }
+}
+
+std::vector<int> MappedDataflow::group_of(size_t layers) const {
+  std::vector<int> group(layers, -1);
+  for (size_t gi = 0; gi < m_groups.size(); ++gi)
+    for (int l = m_groups[gi].first; l <= m_groups[gi].last && size_t(l) < layers; ++l) group[size_t(l)] = int(gi);
+  return group;
+}
+
+namespace {
+
+// Bytes of one timestep of layer P's output map (spike or activation planes; int32 accumulations).
+uint64_t map_step(const LayerCmd& P) {
+  return P.computes() && !P.fires() ? uint64_t(P.g.out_c) * P.g.npx() * 4 : P.out_map_bytes();
+}
+
+// Whether every layer that reads P's output map (as its input, its generated input standing for
+// it, or an add's second operand) is in P's group, and at least one does.
+bool consumed_within(const std::vector<LayerCmd>& layers, const std::vector<int>& group, size_t P,
+                     const std::vector<int>& stands) {
+  bool any = false;
+  for (size_t C = 0; C < layers.size(); ++C) {
+    const LayerCmd& c = layers[C];
+    const bool reads = C != P && (c.in_addr == layers[P].out_addr || stands[C] == int(P) ||
+                                  (c.op == OP_ADD && c.in2_addr == layers[P].out_addr));
+    if (reads && group[C] != group[P]) return false;
+    any = any || reads;
+  }
+  return any;
+}
+
+}  // namespace
+
+std::vector<RegionSlot> MappedDataflow::place_maps(const std::vector<LayerCmd>& layers, int timesteps) const {
+  const std::vector<int> group = group_of(layers.size());
+  std::vector<int> stands(layers.size(), -1);
+  for (size_t C = 0; C < layers.size(); ++C) stands[C] = stands_for(uint32_t(C));
+  std::vector<uint64_t> bytes(layers.size(), 0);
+  for (size_t P = 0; P < layers.size(); ++P)
+    if (group[P] >= 0 && m_groups[size_t(group[P])].fuse && consumed_within(layers, group, P, stands))
+      bytes[P] = map_step(layers[P]) * uint64_t(std::min(m_groups[size_t(group[P])].tb, timesteps));
+  return place_regions(bytes, group);
+}
+
+int MappedDataflow::stands_for(uint32_t layer) const {
+  for (const auto& [c, q] : m_stands)
+    if (c == layer) return int(q);
+  return -1;
 }
 
 bool MappedDataflow::keeps_state(uint32_t layer) const {
   return std::find(m_stateless.begin(), m_stateless.end(), layer) == m_stateless.end();
 }
 
-std::vector<StateSlot> MappedDataflow::place_states(const std::vector<LayerCmd>& layers, int timesteps, int mb) const {
+std::vector<RegionSlot> MappedDataflow::place_states(const std::vector<LayerCmd>& layers, int timesteps, int mb) const {
   // A layer's membranes wait on chip when they outlive its calls: its group runs in several batches.
   std::vector<uint64_t> bytes(layers.size(), 0);
-  std::vector<int> group(layers.size(), -1);
-  for (size_t gi = 0; gi < m_groups.size(); ++gi)
-    for (int l = m_groups[gi].first; l <= m_groups[gi].last && size_t(l) < layers.size(); ++l) group[size_t(l)] = int(gi);
+  const std::vector<int> group = group_of(layers.size());
   for (uint32_t l : m_onchip) {
     if (l >= layers.size()) fail("dataflow", path() + ".onchip_state: layer " + std::to_string(l) + " is not in the network (" +
                                                  std::to_string(layers.size()) + " layers)");
@@ -71,7 +136,7 @@ std::vector<StateSlot> MappedDataflow::place_states(const std::vector<LayerCmd>&
     if (group[l] < 0) continue;  // not in any group: schedule() refuses the groups
     if (keeps_state(l) && m_groups[size_t(group[l])].tb < timesteps) bytes[l] = uint64_t(L.g.out_c) * L.g.npx() * uint64_t(mb);
   }
-  return spiketlm::place_states(bytes, group);
+  return place_regions(bytes, group);
 }
 
 bool MappedDataflow::timestep_outer() const { return m_groups.size() == 1 && m_groups[0].tb == 1; }  // OS order

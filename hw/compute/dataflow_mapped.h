@@ -6,7 +6,9 @@
 // Within a call the membranes stay in the PE array (tick-batch's folds and scratchpads, a
 // 2-byte partial sum per timestep of the call); between the batches of a layer they go to
 // DRAM and come back, or (`onchip_state`) wait in a region of the ofmap GLB that the layer's
-// group holds (buffer_plan.h place_states). tb = T everywhere is tick-batch; one group with
+// group holds (buffer_plan.h place_regions). A fused group (`fused`) keeps the maps its layers
+// pass to each other (one batch of each) in a region of the ifmap GLB instead of DRAM; the DMA
+// moves them as it moves maps from and to DRAM. tb = T everywhere is tick-batch; one group with
 // tb = 1 is OS's order.
 #pragma once
 #include <vector>
@@ -22,18 +24,24 @@ class MappedDataflow : public TickBatch {
   uint32_t register_code() const override { return Dataflow::register_code(); }  // not in the register map
   std::vector<LayerCall> schedule(int layers, int timesteps) const override;
   bool keeps_state(uint32_t layer) const override;
-  std::vector<StateSlot> place_states(const std::vector<LayerCmd>& layers, int timesteps, int membrane_bytes) const override;
+  std::vector<RegionSlot> place_states(const std::vector<LayerCmd>& layers, int timesteps, int membrane_bytes) const override;
+  std::vector<RegionSlot> place_maps(const std::vector<LayerCmd>& layers, int timesteps) const override;
+  int stands_for(uint32_t layer) const override;
 
   struct Group {
     int first, last, tb;
+    bool fuse = false;  // the maps its layers pass to each other stay in the ifmap GLB
   };
   const std::vector<Group>& groups() const { return m_groups; }
 
  private:
-  std::vector<uint32_t> layer_list(Context& ctx, const std::string& key, const std::string& help);
+  std::vector<uint32_t> layer_list(Context& ctx, const std::string& key, const std::string& help,
+                                   const char* what = "layer");
+  std::vector<int> group_of(size_t layers) const;  // each layer's group (-1: none)
   std::vector<Group> m_groups;
   std::vector<uint32_t> m_stateless;  // layers whose membranes do not carry over
   std::vector<uint32_t> m_onchip;     // layers whose membranes wait in the ofmap GLB between batches
+  std::vector<std::pair<uint32_t, uint32_t>> m_stands;  // (layer, producer) of generated inputs
 };
 
 }  // namespace spiketlm

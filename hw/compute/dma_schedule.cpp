@@ -11,7 +11,7 @@ DmaSchedule::DmaSchedule(Issue issue, sc_time now)
 
 sc_time DmaSchedule::transfer(const DmaCommand& c, sc_time earliest) {
   m_free = m_issue(c, std::max(m_free, earliest));
-  m_bytes += bytes(c);
+  if (!m_on_chip || !m_on_chip(c.src) || !m_on_chip(c.dst)) m_bytes += bytes(c);
   return m_free;
 }
 

@@ -5,7 +5,8 @@
 // The DMA is one resource in absolute time: a transfer starts when the DMA is free and no
 // earlier than it may (its slot is free, its data is ready). Output write-backs are queued and
 // issued at the next flush, so that the next band's input prefetch goes first; a write-back's
-// end frees its ofmap slot. DRAM bytes are the rows x row bytes of every transfer issued.
+// end frees its ofmap slot. DRAM bytes are the rows x row bytes of every transfer issued with
+// an end in DRAM.
 #pragma once
 #include <systemc>
 
@@ -35,6 +36,8 @@ class DmaSchedule {
   sc_core::sc_time& in_free(int slot) { return m_in_free[slot]; }
   sc_core::sc_time& out_free(int slot) { return m_out_free[slot]; }
   uint64_t dram_bytes() const { return m_bytes; }
+  // Transfers whose both ends `on_chip` says are on chip (a fused group's maps) move no DRAM bytes.
+  void on_chip(std::function<bool(uint64_t)> f) { m_on_chip = std::move(f); }
 
   static uint64_t bytes(const DmaCommand& c) { return c.rows * c.row_bytes; }
 
@@ -48,6 +51,7 @@ class DmaSchedule {
   sc_core::sc_time m_free, m_in_free[2], m_out_free[2];
   std::vector<Pending> m_queue;
   uint64_t m_bytes = 0;
+  std::function<bool(uint64_t)> m_on_chip;
 };
 
 }  // namespace spiketlm

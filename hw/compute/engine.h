@@ -86,12 +86,21 @@ class LayerEngine {
                            sc_core::sc_time now, LayerStats& st);
   void refuse(const LayerCmd& L, uint32_t err, const std::string& msg) const;
   // Layer `id`'s place for on-chip membranes and its group's region (none by default).
-  StateSlot state_slot(uint32_t id) const { return id < m_state.size() ? m_state[id] : StateSlot{}; }
+  RegionSlot state_slot(uint32_t id) const { return id < m_state.size() ? m_state[id] : RegionSlot{}; }
   // Half the ofmap GLB beside the region of layer `id`'s group (the double-buffer slots).
-  uint64_t ofmap_half(uint32_t id) const { return spiketlm::ofmap_half(m_dp.glb_o->size_bytes(), state_slot(id)); }
+  uint64_t ofmap_half(uint32_t id) const { return glb_half(m_dp.glb_o->size_bytes(), state_slot(id)); }
+  // Half the ifmap GLB beside the region of fused maps of layer `id`'s group.
+  uint64_t ifmap_half(uint32_t id) const {
+    return glb_half(m_dp.glb_i->size_bytes(), id < m_maps.size() ? m_maps[id] : RegionSlot{});
+  }
+  // Whether `addr` is in a GLB (a fused map's place), not DRAM.
+  bool on_chip(uint64_t addr) const;
+  // Layer L as a call from timestep t0 sees it (engine.md, "Fused groups"): the maps its group
+  // keeps on chip at their places in the ifmap GLB's region, timestep t0 at the place's start.
+  LayerCmd call_view(const LayerCmd& L, int t0) const;
   // The absolute address of layer `id`'s on-chip membranes (state_slot(id).offset >= 0).
   uint64_t state_base(uint32_t id) const {
-    const StateSlot s = state_slot(id);
+    const RegionSlot s = state_slot(id);
     return m_glb_o_base + m_dp.glb_o->size_bytes() - s.reserved + uint64_t(s.offset);
   }
   // A LIF job with the layer's neuron parameters and the waveform fields filled in.
@@ -108,7 +117,10 @@ class LayerEngine {
     uint64_t accumulates = 0;
   };
   std::map<std::tuple<uint32_t, int, int>, PsumMemo> m_memo;
-  std::vector<StateSlot> m_state;  // per layer of the run (place_states)
+  std::vector<RegionSlot> m_state;  // per layer of the run (place_states)
+  std::vector<RegionSlot> m_maps;   // per layer of the run: its output map's place (place_maps)
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> m_map_at;  // fused map: DRAM address -> place, bytes per timestep
+  std::vector<uint64_t> m_stands;  // per layer: the DRAM address of the map its generated input stands for (0: none)
 
   Datapath m_dp;
   Module& m_owner;

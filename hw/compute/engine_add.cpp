@@ -62,7 +62,7 @@ AddCall::AddCall(LayerEngine& eng, const LayerCmd& cmd, int tt, const Dataflow& 
   mbytes = e.m_dp.lif->membrane_bytes();
   pout = LayerCmd::pitch(Wd);
   npx = uint64_t(H) * Wd;
-  ih = e.m_dp.glb_i->size_bytes() / 2;
+  ih = e.ifmap_half(L.id);
   oh = e.ofmap_half(L.id);
   map1 = uint64_t(K) * npx * 4;
   plane2 = uint64_t(K) * H * pout;
@@ -137,7 +137,7 @@ void AddCall::stage(const Step& s, uint64_t& len1, uint64_t& len2p) {
   const uint64_t len2 = len2p * uint64_t(planes2);
   b2.resize(len2);
   e.m_dp.dma->debug_read(s.islot + len1, b2.data(), len2);
-  st.dram_bytes += len1 + len2;
+  st.dram_bytes += (e.on_chip(c.src) ? 0 : len1) + (e.on_chip(d.src) ? 0 : len2);  // a fused map: on chip
 }
 
 void AddCall::sum(const Step& s, uint64_t len2p) {
@@ -266,7 +266,7 @@ void AddCall::step(const Step& s) {
     o.dst_stride = uint64_t(H) * pout;
     dma_free = e.dma(o, std::max(dma_free, c_end));
   }
-  st.dram_bytes += spk_bytes;
+  st.dram_bytes += e.on_chip(L.out_addr + uint64_t(s.t) * L.out_map_bytes()) ? 0 : spk_bytes;  // a fused map: on chip
   st.glb_bytes += len1 + len2 + spk_bytes;
   store(s, *mv, c_end);
   pe_free = c_end;

@@ -31,7 +31,7 @@ sc_time LayerEngine::pool_band_call(const LayerCmd& L, int t, int k0, int kn, in
   const ConvGeom& g = L.g;
   const int C = g.in_c, oplanes = L.out_planes();
   const uint64_t pin = LayerCmd::pitch(g.in_w), pout = LayerCmd::pitch(g.out_w);
-  const uint64_t ih = m_dp.glb_i->size_bytes() / 2, oh = ofmap_half(L.id);
+  const uint64_t ih = ifmap_half(L.id), oh = ofmap_half(L.id);
   const uint64_t in_plane = uint64_t(C) * g.in_h * pin, out_plane = uint64_t(C) * g.out_h * pout;  // in DRAM
   const uint64_t in_base = L.in_addr + (L.input_per_t() ? uint64_t(t) * L.in_map_bytes() : 0);
   const bool whole = kn == C;
@@ -77,14 +77,14 @@ sc_time LayerEngine::pool_band_call(const LayerCmd& L, int t, int k0, int kn, in
             uint64_t(r0) * pout;
     t_dma = dma(o, t_dma);
   }
-  st.dram_bytes += in_bytes + out_bytes;
+  st.dram_bytes += (on_chip(c.src) ? 0 : in_bytes) + (on_chip(o.dst) ? 0 : out_bytes);  // a fused map: on chip
   st.glb_bytes += 2 * (in_bytes + out_bytes);
   return t_dma;
 }
 
 sc_time LayerEngine::run_pool(const LayerCmd& L, const std::vector<int>& ts, sc_time now, LayerStats& st) {
   const ConvGeom& g = L.g;
-  const GroupPlan p = plan_pool(g, L.in_planes, L.out_planes(), m_dp.glb_i->size_bytes() / 2, ofmap_half(L.id));
+  const GroupPlan p = plan_pool(g, L.in_planes, L.out_planes(), ifmap_half(L.id), ofmap_half(L.id));
   if (p.refusal) refuse(L, p.refusal.code, p.refusal.reason);
   const uint64_t ib = L.in_map_bytes();
   sc_time t_dma = now;

@@ -21,6 +21,9 @@ struct LayerCmd {
   ConvGeom g;
   int in_planes = 1;
   uint64_t in_addr = 0, in2_addr = 0, out_addr = 0, w_addr = 0, mem_addr = 0;
+  // Simulation only: where the input's bytes come from when in_addr is not where they are (a
+  // workload's generated input map standing for an on-chip map of a fused group; 0: in_addr).
+  uint64_t in_content = 0;
   std::vector<int32_t> multiplier, offset;
   int shift = 0;
   neuron_params neuron;

@@ -26,21 +26,39 @@ std::vector<int> descriptor_of(const bundle& b, int& count) {
   return d;
 }
 
-std::vector<std::string> groups_of(const Mapping& m, const bundle& b, const std::string& file) {
+// The dataflow's groups (descriptor indices); `fused` gets the indices of the fused ones.
+std::vector<std::string> groups_of(const Mapping& m, const bundle& b, std::vector<std::string>& fused) {
   int count = 0;
   const std::vector<int> desc = descriptor_of(b, count);
   std::vector<std::string> out;
   int next = 0;
   for (size_t gi = 0; gi < m.groups.size(); ++gi) {
     const Group& g = m.groups[gi];
-    const std::string f = file + ": groups[" + std::to_string(gi) + "]";
-    if (g.fuse) throw std::runtime_error(f + ".fuse: expected false (the cycle-level model runs unfused groups; "
-                                             "spiketlm map prices fusion analytically)");
     int last = -1;
     for (int l = g.first; l <= g.last; ++l) last = std::max(last, desc[size_t(l)]);
     if (last < next) continue;  // a group of flatten layers only
+    if (g.fuse) fused.push_back(std::to_string(out.size()));
     out.push_back(std::to_string(next) + "-" + std::to_string(last) + "/" + std::to_string(g.time_batch));
     next = last + 1;
+  }
+  return out;
+}
+
+// A workload's layers that read a generated input map (FORMAT.md input_rate) instead of their
+// producer's output: 'layer:producer' (descriptor indices; through flattens), so a fused group
+// keeps the producer's map on chip for them (hw/compute/dataflow.md).
+std::vector<std::string> stands_for(const bundle& b) {
+  int count = 0;
+  const std::vector<int> desc = descriptor_of(b, count);
+  std::vector<std::string> out;
+  if (b.functional()) return out;
+  for (size_t i = 0; i < b.layers.size(); ++i) {
+    const layer& l = b.layers[i];
+    if (l.input_rate.empty() || l.inputs.empty() || l.inputs[0].empty()) continue;
+    int q = b.layer_index(l.inputs[0]);
+    while (q >= 0 && b.layers[size_t(q)].type == layer_type::flatten)
+      q = b.layers[size_t(q)].inputs.empty() || b.layers[size_t(q)].inputs[0].empty() ? -1 : b.layer_index(b.layers[size_t(q)].inputs[0]);
+    if (q >= 0) out.push_back(std::to_string(desc[i]) + ":" + std::to_string(desc[size_t(q)]));
   }
   return out;
 }
@@ -65,7 +83,13 @@ void apply_mapping(Params& p) {
   const Mapping m = read_mapping(file, n);
   const std::string top = top_of(p);
   p.set(top + ".dataflow.kind", "dataflow.mapped", file);
-  p.set_list(top + ".dataflow.groups", groups_of(m, b, file), file);
+  std::vector<std::string> fused;
+  p.set_list(top + ".dataflow.groups", groups_of(m, b, fused), file);
+  if (!fused.empty()) {
+    p.set_list(top + ".dataflow.fused", fused, file);
+    const std::vector<std::string> stands = stands_for(b);
+    if (!stands.empty()) p.set_list(top + ".dataflow.stands_for", stands, file);
+  }
   // descriptor indices of the layers whose state is removed, and of those whose state waits on chip
   std::vector<std::string> stateless, onchip;
   int count = 0;

@@ -23,14 +23,15 @@ struct CostModel::GroupInfo {
   const Group& g;
   int gi;
   int batches;
-  bool weights_resident;
   std::vector<int> owner;  // group of every layer
-  const std::vector<StateSlot>& states;  // every layer's place for on-chip state
+  const std::vector<RegionSlot>& states;  // every layer's place for on-chip state
+  const std::vector<RegionSlot>& maps;    // every layer's output map's place in a fused group's region
 };
 
 namespace {
 
-ComputeShape shape_of(const MapLayer& L, const Hierarchy& h, int nt, int tb, bool persist, const StateSlot& state) {
+ComputeShape shape_of(const MapLayer& L, const Hierarchy& h, int nt, int tb, bool persist, const RegionSlot& state,
+                      const RegionSlot& maps) {
   ComputeShape s;
   s.g = L.geom;
   s.planes = L.in_planes;
@@ -40,8 +41,8 @@ ComputeShape shape_of(const MapLayer& L, const Hierarchy& h, int nt, int tb, boo
   s.membrane_bytes = h.array.membrane_bytes;
   s.timesteps = nt;
   s.rows = int(h.array.rows), s.cols = int(h.array.cols);
-  s.weight_half = h.glb_weight.capacity / 2, s.ifmap_half = h.glb_ifmap.capacity / 2;
-  s.ofmap_half = ofmap_half(h.glb_ofmap.capacity, state);
+  s.weight_half = h.glb_weight.capacity / 2, s.ifmap_half = glb_half(h.glb_ifmap.capacity, maps);
+  s.ofmap_half = glb_half(h.glb_ofmap.capacity, state);
   s.segments_need_static_cycles = h.skip_zero_cycles;
   s.psum_timesteps = tb > 1 ? tb : 0;
   s.psum_spad_bytes = h.psum_spad_bytes;
@@ -50,17 +51,32 @@ ComputeShape shape_of(const MapLayer& L, const Hierarchy& h, int nt, int tb, boo
 
 }  // namespace
 
-const CostModel::Visit& CostModel::visit(int l, int t0, int nt, int tb, bool persist, const StateSlot& state) const {
-  const auto key = std::make_tuple(l, t0, nt, tb, persist, state.reserved, state.offset);
+CostModel::CostModel(const Network& n, const Hierarchy& h) : m_net(n), m_h(h) {
+  m_sources.resize(n.layers.size()), m_readers.resize(n.layers.size());
+  for (size_t l = 0; l < n.layers.size(); ++l) {
+    if (n.layers[l].flatten) continue;
+    m_sources[l] = sources(int(l));
+    for (int p : m_sources[l])
+      if (p >= 0) m_readers[size_t(p)].push_back(int(l));
+  }
+}
+
+const CostModel::Visit& CostModel::visit(int l, int t0, int nt, int tb, bool persist, const RegionSlot& state,
+                                         const RegionSlot& maps, const MapAddrs* at) const {
+  const MapLayer& laid = m_net.layers[size_t(l)];
+  const MapAddrs a = at ? *at : MapAddrs{laid.in_addr, laid.in2_addr, laid.out_addr};
+  const auto key = std::make_tuple(l, t0, nt, tb, persist, state.reserved, state.offset, maps.reserved, a.in, a.in2, a.out);
   const auto it = m_visits.find(key);
   if (it != m_visits.end()) return it->second;
-  const MapLayer& L = m_net.layers[size_t(l)];
+  MapLayer moved;  // the layer with a fused group's maps at their places (copied on a miss only)
+  if (at) moved = laid, moved.in_addr = a.in, moved.in2_addr = a.in2, moved.out_addr = a.out;
+  const MapLayer& L = at ? moved : laid;
   Visit v;
   VisitCall call;
-  call.t0 = t0, call.nt = nt, call.T = m_net.timesteps, call.persist = persist, call.state = state;
+  call.t0 = t0, call.nt = nt, call.T = m_net.timesteps, call.persist = persist, call.state = state, call.maps = maps;
   call.tick = call.in_array = tb > 1 || !m_h.os_order;  // dataflow.mapped / tick_batch; else dataflow.os
   if (L.compute) {
-    const ComputeShape s = shape_of(L, m_h, nt, tb, persist && !call.onchip(), state);
+    const ComputeShape s = shape_of(L, m_h, nt, tb, persist && !call.onchip(), state, maps);
     const ComputePlan p = plan_compute(s);
     v.refusal = p.refusal.reason;
     if (!p.refusal) {
@@ -113,32 +129,41 @@ void CostModel::charge(const Events& ev, uint64_t dram_bytes, Cost& c) const {
 }
 
 std::string CostModel::refusal_field(const GroupInfo& gi, int l) const {
-  // A plan refused beside the group's on-chip state region is the state's doing; else the batch's.
-  const uint64_t region = gi.states[size_t(l)].reserved;
-  return region ? "state: " + std::to_string(region) + " B of on-chip state leave too little of the ofmap GLB: " : "time_batch: ";
+  // A plan refused beside the group's regions is their doing (fused maps, on-chip state); else the batch's.
+  const uint64_t maps = gi.maps[size_t(l)].reserved, state = gi.states[size_t(l)].reserved;
+  if (maps) return "fuse: " + std::to_string(maps) + " B of maps kept on chip leave too little of the ifmap GLB: ";
+  if (state) return "state: " + std::to_string(state) + " B of on-chip state leave too little of the ofmap GLB: ";
+  return "time_batch: ";
 }
 
 void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) const {
   const MapLayer& L = m_net.layers[size_t(l)];
   const int T = m_net.timesteps, nb = gi.batches, tb = gi.g.time_batch;
-  const bool fused = gi.g.fuse;
   const State st = m.state[size_t(l)];
   const bool stateful = L.state_bytes && st != State::none;
   const bool persist = stateful && T > 1 && (tb == 1 || nb > 1);
-  bool in_chip = !L.producers.empty();  // every producer in this fused group
-  for (int p : L.producers) in_chip = in_chip && fused && p >= 0 && gi.owner[size_t(p)] == gi.gi;
-  bool out_chip = fused && !L.consumers.empty();  // every consumer in this fused group
-  for (int q : L.consumers) out_chip = out_chip && gi.owner[size_t(q)] == gi.gi;
+  // a fused group's maps: the engine's place_maps (a map stays on chip when every reader is in the group)
+  const bool out_chip = gi.maps[size_t(l)].offset >= 0;
+  const std::vector<int>& src = m_sources[size_t(l)];
+  bool in_chip = !src.empty();     // every producer's map on chip (none: the network input)
+  uint64_t in_dram_t = 0;          // pooling, adds: the operands read from DRAM, per timestep
+  if (src.empty() && !L.flatten) in_dram_t = L.in_bytes;
+  for (int p : src) {
+    const bool on = p >= 0 && gi.maps[size_t(p)].offset >= 0;
+    in_chip = in_chip && on;
+    if (!on) in_dram_t += p >= 0 ? m_net.layers[size_t(p)].out_bytes : L.in_bytes;
+  }
   for (int b = 0; b < nb; ++b) {
     const int nt = std::min(tb, T - b * tb);
     uint64_t w = 0, in = 0;
-    const Visit& v = visit(l, b * tb, nt, tb, persist, gi.states[size_t(l)]);
+    const MapAddrs at = view_of(gi, l, b * tb);
+    const Visit& v = visit(l, b * tb, nt, tb, persist, gi.states[size_t(l)], gi.maps[size_t(l)], &at);
     if (!v.refusal.empty() && c.infeasible.empty()) c.infeasible = where(m_net, gi.gi, l, refusal_field(gi, l) + v.refusal);
     if (L.compute) {
-      w = fused && gi.weights_resident && b > 0 ? 0 : v.weights;
+      w = v.weights;  // every visit stages its weights (the executor keeps none across calls)
       in = in_chip ? 0 : v.inputs;
     } else {
-      in = in_chip ? 0 : L.in_bytes * uint64_t(nt);
+      in = in_dram_t * uint64_t(nt);
     }
     const uint64_t out = out_chip ? 0 : L.out_bytes * uint64_t(nt);
     // the state leaves after every visit but the last and comes back before every one but the first
@@ -149,18 +174,11 @@ void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) con
     c.glb[inputs] += in;                     // DRAM -> GLB (GLB -> PE below)
     c.glb[outputs] += out_chip ? L.out_bytes * uint64_t(nt) : 2 * out;  // PE -> GLB (-> DMA)
     c.glb[state] += st == State::dram ? 2 * sd : sv;
-    const double mem = m_h.dram_bytes_per_cycle > 0 ? double(w + in + out + sd) / m_h.dram_bytes_per_cycle : 0;
-    // unfused: the executor's schedule of the visit (visit_events.h); fused (analytic only):
-    // compute and neurons overlapped with the DRAM traffic at its peak bandwidth
-    c.cycles += fused ? std::max(L.cycles_t * uint64_t(nt) + v.ev.lif_cycles, uint64_t(std::ceil(mem)))
-                      : uint64_t(std::llround(v.ev.span_ns / m_h.clock_ns()));
+    // the executor's schedule of the visit (visit_events.h; a fused group's maps move GLB to GLB)
+    c.cycles += uint64_t(std::llround(v.ev.span_ns / m_h.clock_ns()));
     charge(v.ev, w + in + out + sd, c);
   }
   c.glb[inputs] += (L.compute ? L.ifmap_reads_t : L.in_bytes) * uint64_t(T);
-  if (out_chip && L.out_bytes * uint64_t(tb) > m_h.glb_ifmap.capacity / 2 && c.infeasible.empty())
-    c.infeasible = where(m_net, gi.gi, l, "fuse: one batch of its output (" + std::to_string(L.out_bytes * uint64_t(tb)) +
-                                               " B) does not fit half the ifmap GLB (" +
-                                               std::to_string(m_h.glb_ifmap.capacity / 2) + " B)");
   c.compute_cycles += L.cycles_t * uint64_t(T);
   // always-on logic (the PEs' adders, the neuron units) is charged for every cycle of the span
   c.e_compute += double(L.ops) * m_h.op_pj;
@@ -169,7 +187,56 @@ void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) con
   c.e_neuron += double(c.cycles) * m_h.neuron_cycle_pj;
 }
 
-std::vector<StateSlot> CostModel::states_of(const Mapping& m, const std::vector<int>& owner) const {
+CostModel::MapAddrs CostModel::view_of(const GroupInfo& gi, int l, int t0) const {
+  // LayerEngine::call_view: the maps the group keeps on chip at their places in the ifmap GLB's
+  // region (tagged on_chip_map, visit_events.h), timestep t0 at the place's start.
+  const MapLayer& L = m_net.layers[size_t(l)];
+  auto at = [&](int p) {
+    const RegionSlot& r = gi.maps[size_t(p)];
+    const uint64_t rel = m_h.glb_ifmap.capacity - r.reserved + uint64_t(r.offset);
+    return on_chip_map + rel - uint64_t(t0) * m_net.layers[size_t(p)].out_bytes;
+  };
+  MapAddrs a{L.in_addr, L.in2_addr, L.out_addr};
+  if (gi.maps[size_t(l)].offset >= 0) a.out = at(l);
+  const std::vector<int>& src = m_sources[size_t(l)];
+  for (size_t k = 0; k < src.size() && k < 2; ++k)
+    if (src[k] >= 0 && gi.maps[size_t(src[k])].offset >= 0) (k ? a.in2 : a.in) = at(src[k]);
+  return a;
+}
+
+std::vector<int> CostModel::sources(int l) const {
+  // The layers whose maps l reads, through flattens (a view of their producer's map); -1: the input.
+  std::vector<int> out;
+  for (int p : m_net.layers[size_t(l)].producers) {
+    if (p >= 0 && m_net.layers[size_t(p)].flatten) {
+      for (int q : sources(p)) out.push_back(q);
+    } else {
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+std::vector<RegionSlot> CostModel::maps_of(const Mapping& m, const std::vector<int>& owner) const {
+  // place_maps (hw/compute/dataflow_mapped.cpp): a fused group keeps one batch of a layer's output
+  // on chip when every layer that reads it (through flattens) is in the group, and one does.
+  const int T = m_net.timesteps;
+  const size_t n = m_net.layers.size();
+  std::vector<uint64_t> bytes(n, 0);
+  for (size_t l = 0; l < n; ++l) {
+    if (owner[l] < 0 || !m.groups[size_t(owner[l])].fuse || m_readers[l].empty() || m_net.layers[l].flatten) continue;
+    bool within = true;
+    for (int q : m_readers[l]) within = within && owner[size_t(q)] == owner[l];
+    if (within) bytes[l] = m_net.layers[l].out_bytes * uint64_t(std::min(m.groups[size_t(owner[l])].time_batch, T));
+  }
+  return place_regions(bytes, owner);
+}
+
+uint64_t CostModel::maps_of_group(const GroupInfo& gi) const {
+  return gi.g.first <= gi.g.last ? gi.maps[size_t(gi.g.first)].reserved : 0;
+}
+
+std::vector<RegionSlot> CostModel::states_of(const Mapping& m, const std::vector<int>& owner) const {
   // On chip: a glb layer's state when its group runs in several batches (it persists).
   const int T = m_net.timesteps;
   std::vector<uint64_t> bytes(m_net.layers.size(), 0);
@@ -178,20 +245,20 @@ std::vector<StateSlot> CostModel::states_of(const Mapping& m, const std::vector<
     const int tb = m.groups[size_t(owner[l])].time_batch;
     if (m.state[l] == State::glb && (T + tb - 1) / tb > 1) bytes[l] = m_net.layers[l].state_bytes;
   }
-  return place_states(bytes, owner);
+  return place_regions(bytes, owner);
 }
 
-void CostModel::group(const Mapping& m, const Group& g, int gi, const std::vector<StateSlot>& states, Cost& c,
-                      std::vector<Cost>* per_layer) const {
+void CostModel::group(const Mapping& m, const Group& g, int gi, const std::vector<RegionSlot>& states,
+                      const std::vector<RegionSlot>& maps, Cost& c, std::vector<Cost>* per_layer) const {
   const int T = m_net.timesteps;
-  GroupInfo info{g, gi, (T + g.time_batch - 1) / g.time_batch, true, group_of(m), states};
-  uint64_t w = 0, glb_state = 0;
-  for (int l = g.first; l <= g.last; ++l) {
-    w += m_net.layers[size_t(l)].weight_bytes;
+  GroupInfo info{g, gi, (T + g.time_batch - 1) / g.time_batch, group_of(m), states, maps};
+  uint64_t glb_state = 0;
+  for (int l = g.first; l <= g.last; ++l)
     if (m.state[size_t(l)] == State::glb && info.batches > 1) glb_state += m_net.layers[size_t(l)].state_bytes;
-  }
-  // a fused group keeps its layers' weights in the weight GLB across batches when they all fit
-  info.weights_resident = w <= m_h.glb_weight.capacity;
+  const uint64_t region = maps_of_group(info);
+  if (region > m_h.glb_ifmap.capacity && c.infeasible.empty())
+    c.infeasible = "groups[" + std::to_string(gi) + "]: fuse: the maps the group keeps on chip (" + std::to_string(region) +
+                   " B) exceed the ifmap GLB (" + std::to_string(m_h.glb_ifmap.capacity) + " B)";
   c.onchip_state = std::max(c.onchip_state, glb_state);
   if (glb_state > m_h.state_budget && c.infeasible.empty())
     c.infeasible = "groups[" + std::to_string(gi) + "]: state: " + std::to_string(glb_state) +
@@ -213,8 +280,9 @@ void CostModel::group(const Mapping& m, const Group& g, int gi, const std::vecto
 Cost CostModel::evaluate(const Mapping& m, std::vector<Cost>* per_layer) const {
   Cost c;
   if (per_layer) per_layer->assign(m_net.layers.size(), Cost{});
-  const std::vector<StateSlot> states = states_of(m, group_of(m));
-  for (size_t gi = 0; gi < m.groups.size(); ++gi) group(m, m.groups[gi], int(gi), states, c, per_layer);
+  const std::vector<int> owner = group_of(m);
+  const std::vector<RegionSlot> states = states_of(m, owner), maps = maps_of(m, owner);
+  for (size_t gi = 0; gi < m.groups.size(); ++gi) group(m, m.groups[gi], int(gi), states, maps, c, per_layer);
   c.e_leak = m_h.leakage_mw * 1e-3 * c.latency_s(m_h.clock_hz) * 1e12;
   return c;
 }

@@ -76,7 +76,7 @@ struct Cost {
 
 class CostModel {
  public:
-  CostModel(const Network& n, const Hierarchy& h) : m_net(n), m_h(h) {}
+  CostModel(const Network& n, const Hierarchy& h);
   // One visit of layer l: timesteps [t0, t0 + nt) of a batch of tb, membranes leaving the
   // array after the visit (persist). Compute layers: DRAM bytes from the systolic executor's
   // buffer plan (hw/compute/buffer_plan.h); refusal: why the executor cannot run it ("" if it
@@ -86,8 +86,15 @@ class CostModel {
     std::string refusal;
     Events ev;
   };
-  // `state`: the layer's place in its group's on-chip state region (buffer_plan.h place_states).
-  const Visit& visit(int l, int t0, int nt, int tb, bool persist, const StateSlot& state = {}) const;
+  // `state`: the layer's place in its group's on-chip state region (buffer_plan.h place_regions).
+  // `maps`: the region of fused maps its group holds in the ifmap GLB.
+  // The addresses a visit reads and writes maps at (a fused group's at their places, view_of).
+  struct MapAddrs {
+    uint64_t in = 0, in2 = 0, out = 0;
+  };
+  // `at`: the layer's map addresses as the visit sees them (null: as laid out).
+  const Visit& visit(int l, int t0, int nt, int tb, bool persist, const RegionSlot& state = {},
+                     const RegionSlot& maps = {}, const MapAddrs* at = nullptr) const;
   // The cost of m; per_layer (if given) gets one Cost per layer (leakage left at 0 there).
   Cost evaluate(const Mapping& m, std::vector<Cost>* per_layer = nullptr) const;
   const Network& network() const { return m_net; }
@@ -95,19 +102,28 @@ class CostModel {
 
  private:
   struct GroupInfo;
-  void group(const Mapping& m, const Group& g, int gi, const std::vector<StateSlot>& states, Cost& c,
-             std::vector<Cost>* per_layer) const;
+  void group(const Mapping& m, const Group& g, int gi, const std::vector<RegionSlot>& states,
+             const std::vector<RegionSlot>& maps, Cost& c, std::vector<Cost>* per_layer) const;
+  // The layers whose maps layer l reads (through flattens; -1: the network input).
+  std::vector<int> sources(int l) const;
+  std::vector<std::vector<int>> m_sources, m_readers;  // per layer (sources(); who reads its map)
+  // Layer l at a visit from timestep t0 when its group keeps maps on chip (else none).
+  MapAddrs view_of(const GroupInfo& gi, int l, int t0) const;
+  // Every layer's output map's place in its fused group's region (the executor's place_maps).
+  std::vector<RegionSlot> maps_of(const Mapping& m, const std::vector<int>& owner) const;
+  uint64_t maps_of_group(const GroupInfo& gi) const;  // the bytes of its region
   void layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) const;
   std::string refusal_field(const GroupInfo& gi, int l) const;
-  // Every layer's place for on-chip state under m (the executor's place_states).
-  std::vector<StateSlot> states_of(const Mapping& m, const std::vector<int>& owner) const;
+  // Every layer's place for on-chip state under m (the executor's place_regions).
+  std::vector<RegionSlot> states_of(const Mapping& m, const std::vector<int>& owner) const;
   void charge(const Events& ev, uint64_t dram_bytes, Cost& c) const;
   std::vector<int> group_of(const Mapping& m) const;
 
   const Network& m_net;
   Hierarchy m_h;
   EventCounter m_events{m_h};
-  mutable std::map<std::tuple<int, int, int, int, bool, uint64_t, int64_t>, Visit> m_visits;
+  mutable std::map<std::tuple<int, int, int, int, bool, uint64_t, int64_t, uint64_t, uint64_t, uint64_t, uint64_t>, Visit>
+      m_visits;
 };
 
 }  // namespace spiketlm::map

@@ -23,7 +23,7 @@ const char* kUsage =
     "  --state-budget-kb N                       on-chip neuron state budget (default: the ofmap GLB)\n"
     "  --state-removal                           also try state: none (changes the network's function)\n"
     "  --no-fuse                                 no layer fusion\n"
-    "  --executable                              only what `spiketlm run -c mapping=` runs (no fusion)\n"
+    "  --executable                              (kept for scripts: every mapping runs with `spiketlm run -c mapping=`)\n"
     "  --evaluate MAPPING.yaml|baseline|time-inner   cost of one mapping instead of a search\n"
     "  --out BEST.yaml                           write the best mapping\n"
     "  --full                                    print the comparison, per-layer and Pareto tables\n"
@@ -76,7 +76,7 @@ MapArgs parse(int argc, char** argv) {
     else if (s == "--state-budget-kb") a.state_budget_kb = long(number(s, value(i), 0));
     else if (s == "--state-removal") a.opt.state_removal = true;
     else if (s == "--no-fuse") a.opt.allow_fuse = false;
-    else if (s == "--executable") a.opt.allow_fuse = false;
+    else if (s == "--executable") {}  // every mapping runs in the cycle-level model now
     else if (s == "--evaluate") a.evaluate = value(i);
     else if (s == "--out") a.out = value(i);
     else if (s == "--json") a.json = value(i);

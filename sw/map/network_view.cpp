@@ -66,6 +66,7 @@ MapLayer layer_of(const bundle& b, const layer& l, const ArrayShape& a) {
   m.fires = l.fires();
   m.pool = l.type == layer_type::maxpool2d || l.type == layer_type::avgpool2d;
   m.add = l.type == layer_type::add;
+  m.flatten = l.type == layer_type::flatten;
   // weights: a tile of C filters is W x C bytes in DRAM (the last tile padded)
   if (m.compute)
     m.weight_bytes = uint64_t(l.in_channels) * (l.type == layer_type::conv2d ? uint64_t(l.kernel) * uint64_t(l.kernel) : 1) *

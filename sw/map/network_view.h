@@ -24,6 +24,7 @@ struct MapLayer {
   bool compute = false;            // conv2d / linear (runs on the PE array)
   bool fires = false;              // has neurons (a state unless removed)
   bool pool = false, add = false;  // max / average pooling; residual add
+  bool flatten = false;            // a view of its producer's map (no descriptor, no traffic)
   uint64_t weight_bytes = 0;       // int8 weights
   uint64_t in_bytes = 0;           // one timestep's input map(s) (spikes: 1 bit each)
   uint64_t out_bytes = 0;          // one timestep's output map (spikes 1 bit, else int32)

@@ -18,7 +18,7 @@ struct Call {
   const EventCounter& ec;
   Events& e;
   int R, Cc, tplanes, mb, step = 0;
-  uint64_t oh = 0;  // half the ofmap GLB beside the visit's state region
+  uint64_t oh = 0, ih = 0;  // half the ofmap (ifmap) GLB beside the visit's state (fused maps') region
   // ComputeCall's schedule (ns from the call's start): the DMA is one resource, transfers in
   // program order; the double-buffer slots; the write-backs queued until the next flush.
   double dma = 0, pe_free = 0, in_free[2] = {0, 0}, out_free[2] = {0, 0}, weights_ready = 0, input_ready = 0;
@@ -52,7 +52,7 @@ struct Call {
     const ConvGeom& g = L.geom;
     const int planes = L.in_planes, c0 = s * p.in_seg_c, cn = std::min(p.in_seg_c, g.in_c - c0);
     const bool whole = cn == g.in_c, flat = !whole && nrows == g.in_h;
-    const uint64_t islot = uint64_t(islot_of(s)) * ec.half[glb_i];
+    const uint64_t islot = uint64_t(islot_of(s)) * ih;
     const uint64_t plane_bytes = uint64_t(cn) * nrows * p.in_pitch;
     Xfer c;
     c.rows = flat ? 1 : uint64_t(whole ? planes : 1) * cn;
@@ -137,7 +137,7 @@ double Call::compute(int b, int i, int nrows, int y0, double start) {
     const double s_start = std::max(seg_end, ready);
     const uint64_t if_seg = (px_w * uint64_t(c1) + 7) / 8 - (px_w * uint64_t(c0) + 7) / 8;
     const uint64_t seg_bytes = uint64_t(L.in_planes) * uint64_t(c1 - c0) * nrows * p.in_pitch;
-    const double streamed = s_start + ec.glb(false, glb_i, uint64_t(is) * ec.half[glb_i], if_seg, seg_bytes, e, s_start);
+    const double streamed = s_start + ec.glb(false, glb_i, uint64_t(is) * ih, if_seg, seg_bytes, e, s_start);
     const uint64_t part = cycles * uint64_t(c1) / uint64_t(g.in_c) - cycles * uint64_t(c0) / uint64_t(g.in_c);
     seg_end = std::max(s_start + double(part) * clk, streamed);
     in_free[is] = seg_end;
@@ -212,7 +212,7 @@ Events EventCounter::compute(const MapLayer& L, const ComputePlan& p, const Visi
   Events e;
   close_rows();
   Call c{L, p, v, *this, e, int(h.array.rows), int(h.array.cols), L.ann ? 1 : L.in_planes, h.array.membrane_bytes};
-  c.oh = ofmap_half(v);
+  c.oh = ofmap_half(v), c.ih = ifmap_half(v);
   c.cursor.assign(size_t(v.nt), 0);
   if (p.resident)
     for (int i = 0; i < v.nt; ++i) c.transfer({c.in_addr(v.t0 + i), uint64_t(i) * p.map_bytes, 1, p.map_bytes, 0, 0}, glb_i, 0);

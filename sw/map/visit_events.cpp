@@ -60,6 +60,7 @@ double EventCounter::open(uint64_t row, bool write) const {
 }
 
 double EventCounter::rows(const Xfer& x, bool load, int g, Events& e, double at) const {
+  if ((load ? x.src : x.dst) & on_chip_map) return glb_rows(x, load, g, e, at);
   // Dma::transfer: each row in chunks of dma_chunk bytes, one DRAM and one GLB transaction each;
   // Dram::access: the bursts a chunk touches, an activation when its row is not open.
   const uint64_t C = h.dma_chunk, B = h.dram_burst, K = h.glb_block[size_t(g)], nb = h.glb_banks[size_t(g)];
@@ -109,6 +110,37 @@ double EventCounter::rows(const Xfer& x, bool load, int g, Events& e, double at)
   return shift + pipe.W;
 }
 
+double EventCounter::glb_rows(const Xfer& x, bool load, int g, Events& e, double at) const {
+  // Dma::transfer between two Srams: per chunk a read of the source GLB's blocks (over its banks)
+  // and a write of the destination's, each after the router; no DRAM, no row activation.
+  const size_t gs = size_t(load ? int(glb_i) : g), gd = size_t(load ? g : int(glb_i));
+  const uint64_t C = h.dma_chunk, ss = x.src_stride ? x.src_stride : x.row_bytes;
+  const uint64_t ds = x.dst_stride ? x.dst_stride : x.row_bytes;
+  Pipe pipe;
+  uint64_t rd = 0, wr = 0;
+  for (uint64_t r = 0; r < x.rows && x.row_bytes; ++r) {
+    const uint64_t s = (x.src + r * ss) & ~on_chip_map, d = (x.dst + r * ds) & ~on_chip_map;
+    for (uint64_t o = 0; o < x.row_bytes; o += C) {
+      const uint64_t n = std::min(C, x.row_bytes - o);
+      const uint64_t ks = span(s + o, n, h.glb_block[gs]), kd = span(d + o, n, h.glb_block[gd]);
+      rd += ks, wr += kd;
+      const double bus = h.bus_latency_ns + double(n) * h.bus_ns_per_byte;
+      const double rt = double((ks + h.glb_banks[gs] - 1) / h.glb_banks[gs]) * h.glb_read_ns[gs];
+      const double wt = double((kd + h.glb_banks[gd] - 1) / h.glb_banks[gd]) * h.glb_write_ns[gd];
+      pipe.chunks(1, h.dma_setup_ns + bus, rt, bus + wt, 0, true);
+    }
+  }
+  e.glb_rd[gs] += rd, e.glb_wr[gd] += wr;
+  if (m_busy[gs].empty()) close_rows();
+  // both GLBs' banks: the first access waits for their bookings, the last books them
+  double booked = 0;
+  for (size_t k : {gs, gd}) booked = std::max(booked, *std::max_element(m_busy[k].begin(), m_busy[k].end()));
+  const double shift = std::max(0.0, booked - (at + pipe.first));
+  for (size_t k : {gs, gd})
+    for (double& b : m_busy[k]) b = std::max(b, at + shift + pipe.W);
+  return shift + pipe.W;
+}
+
 double EventCounter::load(const Xfer& x, int g, Events& e, double at) const { return rows(x, true, g, e, at); }
 double EventCounter::write_back(const Xfer& x, int g, Events& e, double at) const { return rows(x, false, g, e, at); }
 
@@ -140,7 +172,9 @@ double EventCounter::glb(bool write, int g, uint64_t addr, uint64_t len, uint64_
   return done - at;
 }
 
-uint64_t EventCounter::ofmap_half(const VisitCall& v) const { return spiketlm::ofmap_half(h.glb_ofmap.capacity, v.state); }
+uint64_t EventCounter::ofmap_half(const VisitCall& v) const { return glb_half(h.glb_ofmap.capacity, v.state); }
+
+uint64_t EventCounter::ifmap_half(const VisitCall& v) const { return glb_half(h.glb_ifmap.capacity, v.maps); }
 
 uint64_t EventCounter::state_base(const VisitCall& v) const {
   return h.glb_ofmap.capacity - v.state.reserved + uint64_t(v.state.offset);
@@ -153,7 +187,8 @@ Events EventCounter::pool(const MapLayer& L, const VisitCall& v, std::string* re
   const ConvGeom& g = L.geom;
   const int ip = L.in_planes, op = L.out_planes, C = g.in_c;
   const uint64_t oh = ofmap_half(v);
-  const GroupPlan p = plan_pool(g, ip, op, half[glb_i], oh);
+  const uint64_t ih = ifmap_half(v);
+  const GroupPlan p = plan_pool(g, ip, op, ih, oh);
   if (p.refusal) {
     if (refusal) *refusal = p.refusal.reason;
     return e;
@@ -170,7 +205,7 @@ Events EventCounter::pool(const MapLayer& L, const VisitCall& v, std::string* re
         const int r1 = std::min(g.out_h, r0 + p.band_rows);
         const int y0 = std::max(0, r0 * g.stride - g.pad);
         const int nrows = std::min(g.in_h, (r1 - 1) * g.stride - g.pad + g.kh) - y0;
-        const uint64_t islot = uint64_t(step % 2) * half[glb_i], oslot = uint64_t(step % 2) * oh;
+        const uint64_t islot = uint64_t(step % 2) * ih, oslot = uint64_t(step % 2) * oh;
         const uint64_t in_base = L.in_addr + (L.input_per_t ? uint64_t(t) * uint64_t(ip) * in_plane : 0);
         Xfer c{0, 0, uint64_t(whole ? ip : 1) * kn, uint64_t(nrows) * pin, uint64_t(g.in_h) * pin, 0};
         const uint64_t in_pl = uint64_t(kn) * c.row_bytes, in_bytes = uint64_t(ip) * in_pl;
@@ -208,7 +243,8 @@ Events EventCounter::add(const MapLayer& L, const VisitCall& v, std::string* ref
   const bool onchip = persist && v.state.offset >= 0;  // membranes wait in the GLB's state region
   const uint64_t chan_out = pout * op + (persist && !onchip ? uint64_t(Wd) * mb : 0);
   const uint64_t oh = ofmap_half(v);
-  const GroupPlan p = plan_add(K, H, chan_in, chan_out, half[glb_i], oh);
+  const uint64_t ih = ifmap_half(v);
+  const GroupPlan p = plan_add(K, H, chan_in, chan_out, ih, oh);
   if (p.refusal) {
     if (refusal) *refusal = p.refusal.reason;
     return e;
@@ -220,7 +256,7 @@ Events EventCounter::add(const MapLayer& L, const VisitCall& v, std::string* ref
       for (int t = v.t0; t < v.t0 + v.nt; ++t, ++n) {
         const int k0 = gi * p.group, kn = std::min(p.group, K - k0), r0 = bi * p.band_rows;
         const int rows = std::min(H, r0 + p.band_rows) - r0, bpx = rows * Wd;
-        const uint64_t islot = uint64_t(n % 2) * half[glb_i], oslot = uint64_t(n % 2) * oh;
+        const uint64_t islot = uint64_t(n % 2) * ih, oslot = uint64_t(n % 2) * oh;
         Xfer c{L.in_addr + uint64_t(t) * map1 + uint64_t(k0) * npx * 4 + uint64_t(r0) * Wd * 4, islot, uint64_t(kn),
                uint64_t(bpx) * 4, npx * 4, 0};
         dma += load(c, glb_i, e, dma);

@@ -28,6 +28,10 @@ struct Events {
   void add(const Events& e);
 };
 
+// A DRAM-side address with this bit is a fused group's map in the ifmap GLB (the rest: its
+// offset from the GLB's base): the transfer moves GLB to GLB (CostModel::view_of).
+constexpr uint64_t on_chip_map = uint64_t(1) << 62;
+
 // One DMA transfer as the engine issues it (hw/memory/dma.h DmaCommand): rows x row_bytes;
 // DRAM addresses absolute (the firmware's layout), GLB addresses from the buffer's base.
 struct Xfer {
@@ -37,13 +41,14 @@ struct Xfer {
 // One call of layer L: timesteps [t0, t0 + nt) of T; membranes leave the call (persist) as the
 // engine decides; tick: tick-batch's scratchpad accounting (dataflow.tick_batch, .mapped);
 // in_array: membranes stay in the array within the call (tick-batch, mapped).
-// state: where the layer's group holds on-chip state (buffer_plan.h place_states): the ofmap
+// state: where the layer's group holds on-chip state (buffer_plan.h place_regions): the ofmap
 // GLB's slots are the halves of what the region leaves; membranes that persist wait in the
 // region (offset >= 0) instead of DRAM.
 struct VisitCall {
   int t0 = 0, nt = 1, T = 1;
   bool persist = false, tick = false, in_array = false;
-  StateSlot state;
+  RegionSlot state;
+  RegionSlot maps;  // the region of fused maps the group holds in the ifmap GLB
   bool onchip() const { return persist && state.offset >= 0; }
 };
 
@@ -76,6 +81,7 @@ class EventCounter {
   // Half the ofmap GLB beside the visit's state region; the layer's on-chip membranes (from
   // the GLB's base).
   uint64_t ofmap_half(const VisitCall& v) const;
+  uint64_t ifmap_half(const VisitCall& v) const;
   uint64_t state_base(const VisitCall& v) const;
   // At the start of a visit: every DRAM bank precharged (as at an inference's start), every
   // GLB bank idle.
@@ -86,6 +92,8 @@ class EventCounter {
   static uint64_t span(uint64_t a, uint64_t n, uint64_t u) { return (a % u + n - 1) / u + 1; }
   // Per row of x, for side addresses `at` (DRAM) and `gat` (GLB): bursts and blocks.
   double rows(const Xfer& x, bool load, int g, Events& e, double at) const;
+  // The same transfer with its DRAM side a fused map in the ifmap GLB (on_chip_map).
+  double glb_rows(const Xfer& x, bool load, int g, Events& e, double at) const;
   // Time an access to DRAM row `row` (address / row_bytes) adds before its data: tRCD (bank
   // precharged), tRP + tRCD (another row open; + tWR after this bank's write), 0 (row hit).
   double open(uint64_t row, bool write) const;

@@ -224,7 +224,7 @@ TEST(BufferPlan, OnChipStatesShareTheirGroupsRegion) {
   //                 layer:  0    1     2  3    4     5
   const std::vector<uint64_t> bytes{0, 100, 0, 40, 7, 0};
   const std::vector<int> group{0, 0, 0, 1, 1, 2};
-  const std::vector<StateSlot> s = place_states(bytes, group);
+  const std::vector<RegionSlot> s = place_regions(bytes, group);
   ASSERT_EQ(s.size(), 6u);
   const uint64_t reserved[] = {100, 100, 100, 47, 47, 0};
   const int64_t offset[] = {-1, 0, -1, 0, 40, -1};
@@ -232,9 +232,9 @@ TEST(BufferPlan, OnChipStatesShareTheirGroupsRegion) {
     EXPECT_EQ(s[l].reserved, reserved[l]) << l;
     EXPECT_EQ(s[l].offset, offset[l]) << l;
   }
-  EXPECT_EQ(ofmap_half(1000, s[0]), 450u);
-  EXPECT_EQ(ofmap_half(1000, s[5]), 500u);
-  EXPECT_EQ(ofmap_half(90, s[0]), 0u);  // the region takes it all
+  EXPECT_EQ(glb_half(1000, s[0]), 450u);
+  EXPECT_EQ(glb_half(1000, s[5]), 500u);
+  EXPECT_EQ(glb_half(90, s[0]), 0u);  // the region takes it all
   // channels [8, 16) of a 4 x 5 map, rows from 2, 4-B membranes: the tile starts after 8
   // channels x 20 pixels, its rows hold 8 channels x 5 pixels each
   EXPECT_EQ(state_offset(8, 8, 20, 2, 5, 4), (8u * 20 + 2u * 8 * 5) * 4);
