@@ -225,3 +225,195 @@ def test_a_damaged_global_heap_is_a_one_line_error_before_libhdf5_reads_it(paths
     assert f"{name}.nir: version: expected variable-length strings whose global heap is intact, got " in p.stderr
     assert expect(seen) in p.stderr, p.stderr
     assert "reader process" not in p.stderr and not (tmp_path / "out").exists()
+
+
+# Old-style groups (traces/nir/h5_group_check.md): the reader walks them from the superblock in
+# the file's bytes before libhdf5 opens it. h5py's default files: superblock version 0, 8-byte
+# addresses and lengths, group leaf K 4 and internal K 16, version 1 object headers.
+def u64(data, at):
+    return struct.unpack_from("<Q", data, at)[0]
+
+
+def symbol_table(data, header):
+    """(B-tree, local heap) of the symbol table message in the first chunk of a v1 object header."""
+    assert data[header] == 1
+    p, end = header + 16, header + 16 + struct.unpack_from("<I", data, header + 8)[0]
+    while p < end:
+        kind, size = struct.unpack_from("<HH", data, p)
+        if kind == 0x11:
+            return u64(data, p + 8), u64(data, p + 16)
+        p += 8 + size
+    raise AssertionError("no symbol table message")
+
+
+def group_node(data):
+    """The `node` group: its object header, B-tree, local heap, heap data and first symbol table node."""
+    root = u64(data, 64)  # superblock v0: the root entry (at 56) holds its object header after the name offset
+    btree, heap = symbol_table(data, root)
+    names = u64(data, heap + 24)
+    snod = u64(data, btree + 24 + 8)  # the first child, after the siblings and key 0
+    for i in range(struct.unpack_from("<H", data, snod + 6)[0]):
+        e = snod + 8 + 40 * i
+        name = data[names + u64(data, e):data.index(b"\0", names + u64(data, e))]
+        if name == b"node":
+            header = u64(data, e + 8)
+            btree, heap = symbol_table(data, header)
+            return {"header": header, "btree": btree, "heap": heap, "data": u64(data, heap + 24),
+                    "snod": u64(data, btree + 32)}
+    raise AssertionError("no node group")
+
+
+def put(data, at, fmt, v):
+    struct.pack_into(fmt, data, at, v)
+
+
+GROUPS = {
+    # the fuzzing finding: libhdf5 1.10.8 reads the segment from a null pointer (H5HL_protect)
+    "heap_data_undefined": (lambda d, g: put(d, g["heap"] + 24, "<Q", (1 << 64) - 1),
+                            "the local heap at byte {heap} whose 88-byte data segment at the undefined address lies "
+                            "past the end of the file"),
+    "heap_data_past_end": (lambda d, g: put(d, g["heap"] + 8, "<Q", 1 << 30),
+                           "the local heap at byte {heap} whose 1073741824-byte data segment at byte {data} lies past "
+                           "the end of the file"),
+    "heap_signature": (lambda d, g: d.__setitem__(slice(g["heap"], g["heap"] + 4), b"HEAX"),
+                       "the local heap at byte {heap} without its HEAP version 0 header"),
+    # a free list that loops: libhdf5 would follow it forever
+    "heap_free_list_loop": (lambda d, g: put(d, g["data"] + u64(d, g["heap"] + 16), "<Q", u64(d, g["heap"] + 16)),
+                            "the local heap at byte {heap} whose free block at offset {free} is listed twice"),
+    "btree_entries": (lambda d, g: put(d, g["btree"] + 6, "<H", 33),
+                      "the B-tree node at byte {btree} using 33 entries of its 32"),
+    # a node whose child is itself (level 1 above its own level 1)
+    "btree_cycle": (lambda d, g: (put(d, g["btree"] + 5, "<B", 1), put(d, g["btree"] + 32, "<Q", g["btree"])),
+                    "the B-tree node at byte {btree}, reached twice (a cycle)"),
+    "btree_key_outside_heap": (lambda d, g: put(d, g["btree"] + 24, "<Q", 4096),
+                               "the B-tree node at byte {btree}'s key 0 at heap offset 4096, outside its 88-byte data "
+                               "segment"),
+    "snod_symbols": (lambda d, g: put(d, g["snod"] + 6, "<H", 9),
+                     "the symbol table node at byte {snod} holding 9 symbols, more than its 8"),
+    "snod_name_outside_heap": (lambda d, g: put(d, g["snod"] + 8, "<Q", 88),
+                               "the symbol table node at byte {snod}'s symbol 0 name at heap offset 88, outside its "
+                               "88-byte data segment"),
+    "snod_header_past_end": (lambda d, g: put(d, g["snod"] + 16, "<Q", 1 << 40),
+                             "the symbol table node at byte {snod}'s symbol 0 ('edges') whose object header at byte "
+                             "1099511627776 lies past the end of the file"),
+}
+
+
+@pytest.mark.parametrize("name", GROUPS)
+def test_a_damaged_old_style_group_is_a_one_line_error_before_libhdf5_opens_the_file(paths, tmp_path, name):
+    mutate, expect = GROUPS[name]
+    nir = tmp_path / f"{name}.nir"
+    graph(nir)
+    data = bytearray(nir.read_bytes())
+    g = group_node(data)
+    g["free"] = u64(data, g["heap"] + 16)
+    assert data[g["btree"]:g["btree"] + 4] == b"TREE" and data[g["snod"]:g["snod"] + 4] == b"SNOD"
+    assert u64(data, g["heap"] + 8) == 88 and g["free"] < 88
+    mutate(data, g)
+    nir.write_bytes(bytes(data))
+    p = run_import(paths, nir, tmp_path / "out")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    assert f"{name}.nir: node: expected a group whose HDF5 structures are intact (object header, B-tree, symbol " \
+        "table nodes, local heap), got " + expect.format(**g) + " (a damaged file)" in p.stderr, p.stderr
+    assert "reader process" not in p.stderr and not (tmp_path / "out").exists()
+
+
+HEADERS = {
+    "message_past_chunk": (lambda d, g: put(d, g["header"] + 18, "<H", 4096),
+                           "a message of 4096 bytes at its byte 0"),
+    "message_unaligned": (lambda d, g: put(d, g["header"] + 18, "<H", 12), "a message of 12 bytes at its byte 0"),
+    "message_count": (lambda d, g: put(d, g["header"] + 2, "<H", 7), "counts 7 messages and holds 1"),
+    "version": (lambda d, g: put(d, g["header"], "<B", 2), "an object header of version 2 at byte {header}"),
+}
+
+
+@pytest.mark.parametrize("name", HEADERS)
+def test_a_damaged_object_header_is_a_one_line_error_before_libhdf5_opens_the_file(paths, tmp_path, name):
+    mutate, expect = HEADERS[name]
+    nir = tmp_path / f"{name}.nir"
+    graph(nir)
+    data = bytearray(nir.read_bytes())
+    g = group_node(data)
+    assert struct.unpack_from("<HHH", data, g["header"] + 16)[0] == 0x11 and data[g["header"] + 2] == 1
+    mutate(data, g)
+    nir.write_bytes(bytes(data))
+    p = run_import(paths, nir, tmp_path / "out")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    assert f"{name}.nir: node: expected a version 1 object header whose messages fill its chunks inside the file, " \
+        "got " in p.stderr and expect.format(**g) in p.stderr, p.stderr
+    assert "reader process" not in p.stderr and not (tmp_path / "out").exists()
+
+
+def test_superblock_damage_is_a_one_line_error_before_libhdf5_opens_the_file(paths, tmp_path):
+    for name, at, fmt, v, expect in [
+            ("leaf_k", 16, "<H", 0, "group leaf node K 0 and internal node K 16"),
+            ("offsets", 13, "<B", 3, "3-byte addresses and 8-byte lengths"),
+            ("root_past_end", 64, "<Q", 1 << 40, "the root group's object header at byte 1099511627776, past the end")]:
+        nir = tmp_path / f"{name}.nir"
+        graph(nir)
+        data = bytearray(nir.read_bytes())
+        put(data, at, fmt, v)
+        nir.write_bytes(bytes(data))
+        p = run_import(paths, nir, tmp_path / "out")
+        assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+        assert f"{name}.nir: superblock: expected an HDF5 superblock" in p.stderr and expect in p.stderr, p.stderr
+        assert not (tmp_path / "out").exists()
+
+
+def test_files_h5py_writes_in_other_layouts_import_as_the_plain_file(paths, tmp_path):
+    """The group walk refuses none of what h5py writes: a user block, the newest format (superblock
+    3, new-style groups: not walked), link creation order, 4-byte addresses and lengths, groups of
+    hundreds of members (a two-level B-tree), removed members (a local heap free list), attributes
+    (header continuation chunks), hard links back to the root and soft links."""
+    plain = tmp_path / "plain.nir"
+    graph(plain)
+    assert run_import(paths, plain, tmp_path / "out_plain").returncode == 0
+    want = npy_files(tmp_path / "out_plain")
+
+    def copy(dst, fid=None, **kw):
+        with h5py.File(plain, "r") as a, (h5py.File(fid) if fid else h5py.File(dst, "w", **kw)) as b:
+            for k in a:
+                a.copy(a[k], b, k)
+            return b.id.get_create_plist().get_sizes() if fid else None
+    copy(tmp_path / "latest.nir", libver="latest")
+    copy(tmp_path / "track_order.nir", track_order=True)
+    copy(tmp_path / "user_block.nir", userblock_size=4096)
+    fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+    fcpl.set_sizes(4, 4)
+    assert copy(None, h5py.h5f.create(str(tmp_path / "sizes_4.nir").encode(), h5py.h5f.ACC_TRUNC, fcpl=fcpl)) == (4, 4)
+    copy(tmp_path / "members.nir")
+    with h5py.File(tmp_path / "members.nir", "a") as f:
+        g = f.create_group("extra")
+        for i in range(600):
+            g.create_dataset(f"member_{i:04d}", data=np.arange(3))
+        for i in range(0, 600, 3):
+            del g[f"member_{i:04d}"]
+        for i in range(40):
+            f["node"].attrs[f"a{i}"] = np.arange(50)
+        f["extra/root"] = f["/"]
+        f["extra/soft"] = h5py.SoftLink("/node")
+    data = (tmp_path / "members.nir").read_bytes()
+    assert data.count(b"TREE\x00\x01") >= 1  # the extra group's B-tree has a level above its leaves
+    for name in ("latest", "track_order", "user_block", "sizes_4", "members"):
+        p = run_import(paths, tmp_path / f"{name}.nir", tmp_path / f"out_{name}")
+        assert p.returncode == 0, p.stderr
+        assert npy_files(tmp_path / f"out_{name}") == want, name
+
+
+@pytest.mark.parametrize("kind", ["enum", "compound"])
+def test_a_dataset_of_a_type_the_reader_does_not_read_is_refused_before_libhdf5_decodes_it(paths, tmp_path, kind):
+    """libhdf5 1.10.8 copies an enum's or a compound's member names out of the object header with
+    strdup (fuzzing: names running off the header); the reader reads numbers and strings only."""
+    nir = tmp_path / f"{kind}.nir"
+    graph(nir)
+    dtype = h5py.enum_dtype({"a": 0, "b": 1}, basetype="i1") if kind == "enum" else np.dtype([("x", "<f4"), ("y", "<i4")])
+    with h5py.File(nir, "a") as f:
+        del f["node/nodes/fc/bias"]
+        f["node/nodes/fc"].create_dataset("bias", shape=(4,), dtype=dtype)
+    p = run_import(paths, nir, tmp_path / "out")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    cls = 8 if kind == "enum" else 6
+    assert f"{kind}.nir: node/nodes/fc/bias: expected dataset messages the reader reads and libhdf5 decodes safely, " \
+        "got the header chunk of " in p.stderr and f"with a datatype of class {cls} (expected integers, floats, " \
+        "strings or variable-length strings) (a damaged file)" in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists()

@@ -146,7 +146,7 @@ reader::reader(const std::string& path) : m_file(path) {
   m_bytes = std::filesystem::file_size(path, ec);
   if (ec) fail("nir", path + ": file: expected a regular file of known size, got " + ec.message());
   m_raw = std::make_unique<raw_file>(path, m_bytes);
-  if (!m_raw->open()) fail("nir", path + ": file: expected a readable NIR file, got none (missing or unreadable)");
+  check_groups(*m_raw, path);  // before libhdf5 walks the groups: H5Fopen reads the root group (h5_group_check.md)
   m_id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (m_id < 0) fail("nir", path + ": file: expected an HDF5 file that opens, got a truncated or damaged one");
 }

@@ -65,6 +65,20 @@ void each_chunk(hid_t file_id, hid_t ds, const std::function<void(const std::str
 // compressed with deflate (alone or after shuffle; other filters are refused).
 void check_chunks(hid_t file_id, hid_t ds, raw_file& raw, const std::string& file, const std::string& dataset);
 
+// Throws the reader's one-line error (file: group or object path: what) unless the file's
+// superblock and, from it, every old-style group (object header, symbol table message, B-tree,
+// symbol table nodes, local heap) and every member's object header framing are intact: read
+// from the file's bytes before libhdf5 opens it (h5_group_check.cpp, h5_group_check.md).
+void check_groups(raw_file& raw, const std::string& file);
+
+// What is wrong with one message of a version 1 object header (type, flags, its `n` data bytes,
+// the file's address and length sizes), as a phrase for check_groups' error; empty when nothing
+// is: the dataset messages libhdf5 decodes on opening a dataset (dataspace, datatype, fill value,
+// layout, filter pipeline) must fit their message and be of what the reader reads; external
+// file lists and shared copies of these are refused (h5_message_check.cpp).
+std::string check_message(unsigned type, unsigned flags, const unsigned char* d, std::uint64_t n, unsigned o,
+                          unsigned l);
+
 // Throws the reader's one-line error unless every element of `ds` (a variable-length string
 // dataset of `elements` elements) is either empty without a heap reference or names an object of
 // exactly its length inside a well-formed global heap collection within the file.

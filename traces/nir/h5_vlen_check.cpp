@@ -54,7 +54,8 @@ const std::map<std::uint64_t, std::uint64_t>& collection(context& c, std::uint64
   const auto found = c.heaps.find(addr);
   if (found != c.heaps.end()) return found->second;
   const std::string where = "the heap collection at " + std::to_string(addr);
-  const unsigned hdr = 8 + c.len_bytes, obj_hdr = 8 + c.len_bytes;
+  // both headers are padded to a multiple of 8 (as libhdf5 writes them: 4-byte lengths give 16)
+  const unsigned hdr = unsigned(align8(8 + c.len_bytes)), obj_hdr = hdr;
   if (addr > c.raw->size() - c.base) c.bad(where + " past the end of the file");
   const std::vector<unsigned char> head = c.bytes(c.base + addr, hdr, where);
   if (std::string(head.begin(), head.begin() + 4) != "GCOL" || head[4] != 1) c.bad(where + " without its GCOL version 1 header");
