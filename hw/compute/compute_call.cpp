@@ -60,7 +60,10 @@ void ComputeCall::plan() {
   // fold timing and weight re-reads count elements, not bit planes (the bits still move).
   tplanes = pe.ann() ? 1 : L.in_planes;
   oplanes = L.out_planes();
-  wh = e.m_dp.glb_w->size_bytes() / 2;
+  wh = e.weight_half(L.id);
+  // weights kept across batches (engine.md, "Fused groups"): the tiles stay at their place, loaded
+  // by the group's first batch; a block never goes in segments
+  wres = e.weight_slot(L.id).offset >= 0;
   ih = e.ifmap_half(L.id);
   oh = e.ofmap_half(L.id);
   ComputeShape s;
@@ -73,7 +76,7 @@ void ComputeCall::plan() {
   s.timesteps = nts;
   s.rows = R;
   s.cols = Cc;
-  s.weight_half = wh;
+  s.weight_half = wres ? uint64_t(-1) / 2 : wh;
   s.ifmap_half = ih;
   s.ofmap_half = oh;
   s.segments_need_static_cycles = pe.skip_zero_cycles() && df.pixels_on_rows();
@@ -218,9 +221,11 @@ void ComputeCall::tile(int ft) {
   k0 = ft * Cc;
   kvalid = std::min(Cc, g.out_c - k0);
   tile_slots();
-  wslot = e.m_glb_w_base + uint64_t(ft % 2) * p.wchunk;
-  // The slot is free once the tile two back has finished computing (pe_free bounds it).
-  if (p.wsegs == 1) load_weights(0, ft >= 2 ? pe_free : now);
+  wslot = wres ? e.weight_base(L.id) + uint64_t(ft) * p.block : e.m_glb_w_base + uint64_t(ft % 2) * p.wchunk;
+  // The slot is free once the tile two back has finished computing (pe_free bounds it); kept
+  // weights: loaded by the first batch, read from their place by the later ones.
+  if (wres && ts.front() > 0) e.m_dp.dma->debug_read(wslot, wbuf.data(), p.block);
+  else if (p.wsegs == 1) load_weights(0, ft >= 2 && !wres ? pe_free : now);
   weights_ready = sched.free_at();
   // Pixels the fold counts have beyond the layer's (output_size ceil) stream every element.
   // The counts depend on the input alone: the first tile's stand for every tile (simulation

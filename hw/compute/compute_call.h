@@ -83,6 +83,7 @@ class ComputeCall {
   int share = 1, m_kg = 0, mbytes = 0, nts = 0, tplanes = 1, oplanes = 1;
   bool persist = false;
   bool onchip = false;  // persisting membranes wait in the ofmap GLB (state_base), not DRAM
+  bool wres = false;    // the weights stay in the weight GLB across the group's batches
   uint64_t state_base = 0;
   ComputePlan p;
   uint64_t wh = 0, ih = 0, oh = 0;

@@ -81,6 +81,13 @@ class Dataflow : public Module {
     (void)layers, (void)timesteps;
     return {};
   }
+  // Where a fused group that runs in several batches keeps its layers' weights across them: per
+  // layer, its weight tiles' place (tiles x W x cols bytes) in its group's region of the weight
+  // GLB; the engine keeps them only when the whole region fits. Empty: reloaded every call.
+  virtual std::vector<RegionSlot> place_weights(const std::vector<LayerCmd>& layers, int timesteps, int cols) const {
+    (void)layers, (void)timesteps, (void)cols;
+    return {};
+  }
   // The layer whose output map layer `layer`'s input stands for when the bundle generated that
   // input (a workload: FORMAT.md input_rate), so a fused group keeps it on chip; -1: none.
   virtual int stands_for(uint32_t layer) const {

@@ -112,6 +112,19 @@ std::vector<RegionSlot> MappedDataflow::place_maps(const std::vector<LayerCmd>& 
   return place_regions(bytes, group);
 }
 
+std::vector<RegionSlot> MappedDataflow::place_weights(const std::vector<LayerCmd>& layers, int timesteps, int cols) const {
+  const std::vector<int> group = group_of(layers.size());
+  std::vector<uint64_t> bytes(layers.size(), 0);
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LayerCmd& L = layers[l];
+    if (group[l] < 0 || !L.computes()) continue;
+    const Group& g = m_groups[size_t(group[l])];
+    if (g.fuse && g.tb < timesteps)
+      bytes[l] = (uint64_t(L.g.out_c) + uint64_t(cols) - 1) / uint64_t(cols) * L.g.w_dim() * uint64_t(cols);
+  }
+  return place_regions(bytes, group);
+}
+
 int MappedDataflow::stands_for(uint32_t layer) const {
   for (const auto& [c, q] : m_stands)
     if (c == layer) return int(q);

@@ -27,6 +27,7 @@ class MappedDataflow : public TickBatch {
   std::vector<RegionSlot> place_states(const std::vector<LayerCmd>& layers, int timesteps, int membrane_bytes) const override;
   std::vector<RegionSlot> place_maps(const std::vector<LayerCmd>& layers, int timesteps) const override;
   int stands_for(uint32_t layer) const override;
+  std::vector<RegionSlot> place_weights(const std::vector<LayerCmd>& layers, int timesteps, int cols) const override;
 
   struct Group {
     int first, last, tb;

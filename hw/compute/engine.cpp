@@ -29,6 +29,10 @@ void LayerEngine::begin_run(const std::vector<LayerCmd>& layers, int timesteps, 
     if (m_state[l].reserved > m_dp.glb_o->size_bytes())
       refuse(layers[l], ERR_NO_FIT, "on-chip neuron state of its group (" + std::to_string(m_state[l].reserved) +
                                         " B) exceeds the ofmap GLB (" + std::to_string(m_dp.glb_o->size_bytes()) + " B)");
+  // a fused group keeps its weights across batches when they all fit the weight GLB
+  m_weights = df.place_weights(layers, timesteps, m_dp.pe->cols());
+  for (RegionSlot& w : m_weights)
+    if (w.reserved > m_dp.glb_w->size_bytes()) w = RegionSlot{};
   m_maps = df.place_maps(layers, timesteps);
   m_map_at.clear();
   m_stands.assign(layers.size(), 0);

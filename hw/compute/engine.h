@@ -93,6 +93,14 @@ class LayerEngine {
   uint64_t ifmap_half(uint32_t id) const {
     return glb_half(m_dp.glb_i->size_bytes(), id < m_maps.size() ? m_maps[id] : RegionSlot{});
   }
+  // Layer `id`'s weights kept in the weight GLB across its group's batches (offset >= 0), and
+  // half the weight GLB beside them.
+  RegionSlot weight_slot(uint32_t id) const { return id < m_weights.size() ? m_weights[id] : RegionSlot{}; }
+  uint64_t weight_half(uint32_t id) const { return glb_half(m_dp.glb_w->size_bytes(), weight_slot(id)); }
+  uint64_t weight_base(uint32_t id) const {
+    const RegionSlot s = weight_slot(id);
+    return m_glb_w_base + m_dp.glb_w->size_bytes() - s.reserved + uint64_t(s.offset);
+  }
   // Whether `addr` is in a GLB (a fused map's place), not DRAM.
   bool on_chip(uint64_t addr) const;
   // Layer L as a call from timestep t0 sees it (engine.md, "Fused groups"): the maps its group
@@ -119,6 +127,7 @@ class LayerEngine {
   std::map<std::tuple<uint32_t, int, int>, PsumMemo> m_memo;
   std::vector<RegionSlot> m_state;  // per layer of the run (place_states)
   std::vector<RegionSlot> m_maps;   // per layer of the run: its output map's place (place_maps)
+  std::vector<RegionSlot> m_weights;  // per layer of the run: its weights' place (place_weights)
   std::map<uint64_t, std::pair<uint64_t, uint64_t>> m_map_at;  // fused map: DRAM address -> place, bytes per timestep
   std::vector<uint64_t> m_stands;  // per layer: the DRAM address of the map its generated input stands for (0: none)
 

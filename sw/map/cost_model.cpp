@@ -26,12 +26,13 @@ struct CostModel::GroupInfo {
   std::vector<int> owner;  // group of every layer
   const std::vector<RegionSlot>& states;  // every layer's place for on-chip state
   const std::vector<RegionSlot>& maps;    // every layer's output map's place in a fused group's region
+  const std::vector<RegionSlot>& weights; // every layer's weights' place when its fused group keeps them
 };
 
 namespace {
 
 ComputeShape shape_of(const MapLayer& L, const Hierarchy& h, int nt, int tb, bool persist, const RegionSlot& state,
-                      const RegionSlot& maps) {
+                      const RegionSlot& maps, const RegionSlot& weights) {
   ComputeShape s;
   s.g = L.geom;
   s.planes = L.in_planes;
@@ -41,7 +42,9 @@ ComputeShape shape_of(const MapLayer& L, const Hierarchy& h, int nt, int tb, boo
   s.membrane_bytes = h.array.membrane_bytes;
   s.timesteps = nt;
   s.rows = int(h.array.rows), s.cols = int(h.array.cols);
-  s.weight_half = h.glb_weight.capacity / 2, s.ifmap_half = glb_half(h.glb_ifmap.capacity, maps);
+  // kept weights (ComputeCall::plan): never in segments
+  s.weight_half = weights.offset >= 0 ? uint64_t(-1) / 2 : glb_half(h.glb_weight.capacity, weights);
+  s.ifmap_half = glb_half(h.glb_ifmap.capacity, maps);
   s.ofmap_half = glb_half(h.glb_ofmap.capacity, state);
   s.segments_need_static_cycles = h.skip_zero_cycles;
   s.psum_timesteps = tb > 1 ? tb : 0;
@@ -62,10 +65,11 @@ CostModel::CostModel(const Network& n, const Hierarchy& h) : m_net(n), m_h(h) {
 }
 
 const CostModel::Visit& CostModel::visit(int l, int t0, int nt, int tb, bool persist, const RegionSlot& state,
-                                         const RegionSlot& maps, const MapAddrs* at) const {
+                                         const RegionSlot& maps, const MapAddrs* at, const RegionSlot& weights) const {
   const MapLayer& laid = m_net.layers[size_t(l)];
   const MapAddrs a = at ? *at : MapAddrs{laid.in_addr, laid.in2_addr, laid.out_addr};
-  const auto key = std::make_tuple(l, t0, nt, tb, persist, state.reserved, state.offset, maps.reserved, a.in, a.in2, a.out);
+  const auto key = std::make_tuple(l, t0, nt, tb, persist, state.reserved, state.offset, maps.reserved, a.in, a.in2, a.out,
+                                   weights.reserved, weights.offset);
   const auto it = m_visits.find(key);
   if (it != m_visits.end()) return it->second;
   MapLayer moved;  // the layer with a fused group's maps at their places (copied on a miss only)
@@ -74,15 +78,16 @@ const CostModel::Visit& CostModel::visit(int l, int t0, int nt, int tb, bool per
   Visit v;
   VisitCall call;
   call.t0 = t0, call.nt = nt, call.T = m_net.timesteps, call.persist = persist, call.state = state, call.maps = maps;
+  call.weights = weights, call.weights_loaded = weights.offset >= 0 && t0 > 0;
   call.tick = call.in_array = tb > 1 || !m_h.os_order;  // dataflow.mapped / tick_batch; else dataflow.os
   if (L.compute) {
-    const ComputeShape s = shape_of(L, m_h, nt, tb, persist && !call.onchip(), state, maps);
+    const ComputeShape s = shape_of(L, m_h, nt, tb, persist && !call.onchip(), state, maps, weights);
     const ComputePlan p = plan_compute(s);
     v.refusal = p.refusal.reason;
     if (!p.refusal) {
       // a tile's weight block once per visit (every band when segmented); the input once per
       // visit when it stays in the ifmap GLB, else every band of every tile (halo rows included)
-      v.weights = uint64_t(p.tiles) * p.block * (p.wsegs == 1 ? 1 : uint64_t(p.bands));
+      v.weights = call.weights_loaded ? 0 : uint64_t(p.tiles) * p.block * (p.wsegs == 1 ? 1 : uint64_t(p.bands));
       if (p.resident) {
         v.inputs = uint64_t(nt) * p.map_bytes;
       } else {
@@ -157,10 +162,10 @@ void CostModel::layer(const Mapping& m, const GroupInfo& gi, int l, Cost& c) con
     const int nt = std::min(tb, T - b * tb);
     uint64_t w = 0, in = 0;
     const MapAddrs at = view_of(gi, l, b * tb);
-    const Visit& v = visit(l, b * tb, nt, tb, persist, gi.states[size_t(l)], gi.maps[size_t(l)], &at);
+    const Visit& v = visit(l, b * tb, nt, tb, persist, gi.states[size_t(l)], gi.maps[size_t(l)], &at, gi.weights[size_t(l)]);
     if (!v.refusal.empty() && c.infeasible.empty()) c.infeasible = where(m_net, gi.gi, l, refusal_field(gi, l) + v.refusal);
     if (L.compute) {
-      w = v.weights;  // every visit stages its weights (the executor keeps none across calls)
+      w = v.weights;  // every visit stages its weights, but a fused group's kept ones after the first
       in = in_chip ? 0 : v.inputs;
     } else {
       in = in_dram_t * uint64_t(nt);
@@ -232,6 +237,22 @@ std::vector<RegionSlot> CostModel::maps_of(const Mapping& m, const std::vector<i
   return place_regions(bytes, owner);
 }
 
+std::vector<RegionSlot> CostModel::weights_of(const Mapping& m, const std::vector<int>& owner) const {
+  // place_weights (hw/compute/dataflow_mapped.cpp): a fused group of several batches keeps its
+  // layers' weights when they all fit the weight GLB (LayerEngine::begin_run)
+  const int T = m_net.timesteps;
+  std::vector<uint64_t> bytes(m_net.layers.size(), 0);
+  for (size_t l = 0; l < bytes.size(); ++l) {
+    if (owner[l] < 0 || !m_net.layers[l].compute) continue;
+    const Group& g = m.groups[size_t(owner[l])];
+    if (g.fuse && g.time_batch < T) bytes[l] = m_net.layers[l].weight_bytes;
+  }
+  std::vector<RegionSlot> w = place_regions(bytes, owner);
+  for (RegionSlot& r : w)
+    if (r.reserved > m_h.glb_weight.capacity) r = RegionSlot{};
+  return w;
+}
+
 uint64_t CostModel::maps_of_group(const GroupInfo& gi) const {
   return gi.g.first <= gi.g.last ? gi.maps[size_t(gi.g.first)].reserved : 0;
 }
@@ -249,9 +270,10 @@ std::vector<RegionSlot> CostModel::states_of(const Mapping& m, const std::vector
 }
 
 void CostModel::group(const Mapping& m, const Group& g, int gi, const std::vector<RegionSlot>& states,
-                      const std::vector<RegionSlot>& maps, Cost& c, std::vector<Cost>* per_layer) const {
+                      const std::vector<RegionSlot>& maps, const std::vector<RegionSlot>& weights, Cost& c,
+                      std::vector<Cost>* per_layer) const {
   const int T = m_net.timesteps;
-  GroupInfo info{g, gi, (T + g.time_batch - 1) / g.time_batch, group_of(m), states, maps};
+  GroupInfo info{g, gi, (T + g.time_batch - 1) / g.time_batch, group_of(m), states, maps, weights};
   uint64_t glb_state = 0;
   for (int l = g.first; l <= g.last; ++l)
     if (m.state[size_t(l)] == State::glb && info.batches > 1) glb_state += m_net.layers[size_t(l)].state_bytes;
@@ -281,8 +303,8 @@ Cost CostModel::evaluate(const Mapping& m, std::vector<Cost>* per_layer) const {
   Cost c;
   if (per_layer) per_layer->assign(m_net.layers.size(), Cost{});
   const std::vector<int> owner = group_of(m);
-  const std::vector<RegionSlot> states = states_of(m, owner), maps = maps_of(m, owner);
-  for (size_t gi = 0; gi < m.groups.size(); ++gi) group(m, m.groups[gi], int(gi), states, maps, c, per_layer);
+  const std::vector<RegionSlot> states = states_of(m, owner), maps = maps_of(m, owner), weights = weights_of(m, owner);
+  for (size_t gi = 0; gi < m.groups.size(); ++gi) group(m, m.groups[gi], int(gi), states, maps, weights, c, per_layer);
   c.e_leak = m_h.leakage_mw * 1e-3 * c.latency_s(m_h.clock_hz) * 1e12;
   return c;
 }

@@ -93,8 +93,9 @@ class CostModel {
     uint64_t in = 0, in2 = 0, out = 0;
   };
   // `at`: the layer's map addresses as the visit sees them (null: as laid out).
+  // `weights`: where its fused group keeps its weights across batches (offset >= 0).
   const Visit& visit(int l, int t0, int nt, int tb, bool persist, const RegionSlot& state = {},
-                     const RegionSlot& maps = {}, const MapAddrs* at = nullptr) const;
+                     const RegionSlot& maps = {}, const MapAddrs* at = nullptr, const RegionSlot& weights = {}) const;
   // The cost of m; per_layer (if given) gets one Cost per layer (leakage left at 0 there).
   Cost evaluate(const Mapping& m, std::vector<Cost>* per_layer = nullptr) const;
   const Network& network() const { return m_net; }
@@ -103,7 +104,10 @@ class CostModel {
  private:
   struct GroupInfo;
   void group(const Mapping& m, const Group& g, int gi, const std::vector<RegionSlot>& states,
-             const std::vector<RegionSlot>& maps, Cost& c, std::vector<Cost>* per_layer) const;
+             const std::vector<RegionSlot>& maps, const std::vector<RegionSlot>& weights, Cost& c,
+             std::vector<Cost>* per_layer) const;
+  // Every compute layer's weights' place when its fused group keeps them (the executor's place_weights).
+  std::vector<RegionSlot> weights_of(const Mapping& m, const std::vector<int>& owner) const;
   // The layers whose maps layer l reads (through flattens; -1: the network input).
   std::vector<int> sources(int l) const;
   std::vector<std::vector<int>> m_sources, m_readers;  // per layer (sources(); who reads its map)
@@ -122,7 +126,9 @@ class CostModel {
   const Network& m_net;
   Hierarchy m_h;
   EventCounter m_events{m_h};
-  mutable std::map<std::tuple<int, int, int, int, bool, uint64_t, int64_t, uint64_t, uint64_t, uint64_t, uint64_t>, Visit>
+  mutable std::map<std::tuple<int, int, int, int, bool, uint64_t, int64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+                             int64_t>,
+                  Visit>
       m_visits;
 };
 

@@ -66,9 +66,13 @@ struct Call {
     return dma;
   }
 
+  // the weight slot of tile ft: kept weights at their place, else double-buffered
+  uint64_t wslot(int ft) const {
+    return v.weights.offset >= 0 ? ec.weight_base(v) + uint64_t(ft) * p.block : uint64_t(ft % 2) * p.wchunk;
+  }
   double weights(int ft, int s, double earliest) {  // ComputeCall::load_weights
     const uint64_t off = uint64_t(s) * uint64_t(p.seg_c) * p.chan_bytes;
-    const uint64_t slot = p.wsegs == 1 ? uint64_t(ft % 2) * p.wchunk : uint64_t(s % 2) * p.wchunk;
+    const uint64_t slot = p.wsegs == 1 ? wslot(ft) : uint64_t(s % 2) * p.wchunk;
     return transfer({L.w_addr + uint64_t(ft) * p.block + off, slot, 1, std::min(p.block - off, p.wchunk), 0, 0}, glb_w,
                     earliest);
   }
@@ -112,7 +116,7 @@ void Call::band(int ft, int b, int i) {
   }
   if (!v.tick || i == 0) {
     const uint64_t wb = W * uint64_t(tplanes) * uint64_t(kvalid) * ((uint64_t(bpx) + uint64_t(R) - 1) / uint64_t(R));
-    end = std::max(end, start + ec.glb(false, glb_w, uint64_t(ft % 2) * p.wchunk, wb, p.wchunk, e, start));
+    end = std::max(end, start + ec.glb(false, glb_w, wslot(ft), wb, p.wchunk, e, start));
   }
   pe_free = outputs(ft, b, i, end);
   in_free[islot_of(p.in_segs - 1)] = pe_free;
@@ -219,7 +223,9 @@ Events EventCounter::compute(const MapLayer& L, const ComputePlan& p, const Visi
   c.input_ready = c.dma;
   for (int ft = 0; ft < p.tiles; ++ft) {
     // the weight slot is free once the tile two back has finished (pe_free bounds it)
-    if (p.wsegs == 1) c.weights(ft, 0, ft >= 2 ? c.pe_free : 0);
+    // kept weights: loaded by the group's first batch only (ComputeCall::tile)
+    const bool kept = v.weights.offset >= 0;
+    if (p.wsegs == 1 && !(kept && v.weights_loaded)) c.weights(ft, 0, ft >= 2 && !kept ? c.pe_free : 0);
     c.weights_ready = c.dma;
     std::fill(c.cursor.begin(), c.cursor.end(), 0);
     for (int b = 0; b < p.bands; ++b)

@@ -176,6 +176,10 @@ uint64_t EventCounter::ofmap_half(const VisitCall& v) const { return glb_half(h.
 
 uint64_t EventCounter::ifmap_half(const VisitCall& v) const { return glb_half(h.glb_ifmap.capacity, v.maps); }
 
+uint64_t EventCounter::weight_base(const VisitCall& v) const {
+  return h.glb_weight.capacity - v.weights.reserved + uint64_t(v.weights.offset);
+}
+
 uint64_t EventCounter::state_base(const VisitCall& v) const {
   return h.glb_ofmap.capacity - v.state.reserved + uint64_t(v.state.offset);
 }

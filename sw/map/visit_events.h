@@ -49,6 +49,8 @@ struct VisitCall {
   bool persist = false, tick = false, in_array = false;
   RegionSlot state;
   RegionSlot maps;  // the region of fused maps the group holds in the ifmap GLB
+  RegionSlot weights;           // the layer's weights kept in the weight GLB across batches (offset >= 0)
+  bool weights_loaded = false;  // ... by an earlier batch: no transfer
   bool onchip() const { return persist && state.offset >= 0; }
 };
 
@@ -82,6 +84,7 @@ class EventCounter {
   // the GLB's base).
   uint64_t ofmap_half(const VisitCall& v) const;
   uint64_t ifmap_half(const VisitCall& v) const;
+  uint64_t weight_base(const VisitCall& v) const;  // kept weights' place (from the GLB's base)
   uint64_t state_base(const VisitCall& v) const;
   // At the start of a visit: every DRAM bank precharged (as at an inference's start), every
   // GLB bank idle.
