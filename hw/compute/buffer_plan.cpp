@@ -144,4 +144,33 @@ std::vector<RegionSlot> place_regions(const std::vector<uint64_t>& bytes, const 
   return s;
 }
 
+std::vector<RegionSlot> place_live(const std::vector<uint64_t>& bytes, const std::vector<int>& last,
+                                   const std::vector<int>& group) {
+  std::vector<RegionSlot> s(bytes.size());
+  struct Used {
+    uint64_t at, n;
+    int until;
+  };
+  std::vector<Used> used;  // the group's live places, by offset
+  size_t first = 0;        // the group's first layer, which keeps its peak
+  for (size_t l = 0; l < bytes.size(); ++l) {
+    if (group[l] != group[first]) first = l, used.clear();
+    if (bytes[l]) {
+      uint64_t at = 0;  // the lowest gap that holds it
+      for (const Used& u : used) {
+        if (u.at >= at + bytes[l]) break;
+        at = std::max(at, u.at + u.n);
+      }
+      used.insert(std::lower_bound(used.begin(), used.end(), at, [](const Used& u, uint64_t a) { return u.at < a; }),
+                  {at, bytes[l], last[l]});
+      s[l].offset = int64_t(at);
+      s[first].reserved = std::max(s[first].reserved, at + bytes[l]);
+    }
+    used.erase(std::remove_if(used.begin(), used.end(), [&](const Used& u) { return u.until <= int(l); }), used.end());
+  }
+  for (size_t l = 1; l < bytes.size(); ++l)
+    if (group[l] == group[l - 1]) s[l].reserved = s[l - 1].reserved;
+  return s;
+}
+
 }  // namespace spiketlm

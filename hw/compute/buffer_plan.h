@@ -93,6 +93,11 @@ struct RegionSlot {
 };
 // bytes[l]: what layer l keeps in the region (0: nothing); group[l]: its group.
 std::vector<RegionSlot> place_regions(const std::vector<uint64_t>& bytes, const std::vector<int>& group);
+// The same with places reused: layer l's bytes are needed until layer last[l] (>= l) has run,
+// so a later layer of the group may take them after that (first fit, lowest offset); the
+// region is the group's peak. A fused group's maps: from their producer to their last reader.
+std::vector<RegionSlot> place_live(const std::vector<uint64_t>& bytes, const std::vector<int>& last,
+                                   const std::vector<int>& group);
 // Half a GLB of `capacity` bytes beside the region (0 when the region takes it all).
 inline uint64_t glb_half(uint64_t capacity, const RegionSlot& s) {
   return capacity > s.reserved ? (capacity - s.reserved) / 2 : 0;

@@ -86,17 +86,18 @@ uint64_t map_step(const LayerCmd& P) {
 
 // Whether every layer that reads P's output map (as its input, its generated input standing for
 // it, or an add's second operand) is in P's group, and at least one does.
-bool consumed_within(const std::vector<LayerCmd>& layers, const std::vector<int>& group, size_t P,
-                     const std::vector<int>& stands) {
-  bool any = false;
+// The last such reader (-1: none, or one outside the group).
+int consumed_within(const std::vector<LayerCmd>& layers, const std::vector<int>& group, size_t P,
+                    const std::vector<int>& stands) {
+  int last = -1;
   for (size_t C = 0; C < layers.size(); ++C) {
     const LayerCmd& c = layers[C];
     const bool reads = C != P && (c.in_addr == layers[P].out_addr || stands[C] == int(P) ||
                                   (c.op == OP_ADD && c.in2_addr == layers[P].out_addr));
-    if (reads && group[C] != group[P]) return false;
-    any = any || reads;
+    if (reads && group[C] != group[P]) return -1;
+    if (reads) last = int(C);
   }
-  return any;
+  return last;
 }
 
 }  // namespace
@@ -106,10 +107,13 @@ std::vector<RegionSlot> MappedDataflow::place_maps(const std::vector<LayerCmd>& 
   std::vector<int> stands(layers.size(), -1);
   for (size_t C = 0; C < layers.size(); ++C) stands[C] = stands_for(uint32_t(C));
   std::vector<uint64_t> bytes(layers.size(), 0);
-  for (size_t P = 0; P < layers.size(); ++P)
-    if (group[P] >= 0 && m_groups[size_t(group[P])].fuse && consumed_within(layers, group, P, stands))
-      bytes[P] = map_step(layers[P]) * uint64_t(std::min(m_groups[size_t(group[P])].tb, timesteps));
-  return place_regions(bytes, group);
+  std::vector<int> last(layers.size(), -1);
+  for (size_t P = 0; P < layers.size(); ++P) {
+    if (group[P] < 0 || !m_groups[size_t(group[P])].fuse) continue;
+    last[P] = consumed_within(layers, group, P, stands);
+    if (last[P] >= 0) bytes[P] = map_step(layers[P]) * uint64_t(std::min(m_groups[size_t(group[P])].tb, timesteps));
+  }
+  return place_live(bytes, last, group);  // a map's place is free again once its last reader ran
 }
 
 std::vector<RegionSlot> MappedDataflow::place_weights(const std::vector<LayerCmd>& layers, int timesteps, int cols) const {

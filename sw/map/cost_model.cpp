@@ -228,13 +228,14 @@ std::vector<RegionSlot> CostModel::maps_of(const Mapping& m, const std::vector<i
   const int T = m_net.timesteps;
   const size_t n = m_net.layers.size();
   std::vector<uint64_t> bytes(n, 0);
+  std::vector<int> last(n, -1);
   for (size_t l = 0; l < n; ++l) {
     if (owner[l] < 0 || !m.groups[size_t(owner[l])].fuse || m_readers[l].empty() || m_net.layers[l].flatten) continue;
     bool within = true;
-    for (int q : m_readers[l]) within = within && owner[size_t(q)] == owner[l];
+    for (int q : m_readers[l]) within = within && owner[size_t(q)] == owner[l], last[l] = std::max(last[l], q);
     if (within) bytes[l] = m_net.layers[l].out_bytes * uint64_t(std::min(m.groups[size_t(owner[l])].time_batch, T));
   }
-  return place_regions(bytes, owner);
+  return place_live(bytes, last, owner);  // a map's place is free again once its last reader ran
 }
 
 std::vector<RegionSlot> CostModel::weights_of(const Mapping& m, const std::vector<int>& owner) const {

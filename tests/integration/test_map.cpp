@@ -361,13 +361,14 @@ TEST(MapRun, TimeBatchedGroupsAreBitExactAndMatchTheModel) {
 TEST(MapRun, WhatTheCycleLevelModelDoesNotRunIsAOneLineError) {
   const std::string d = scratch("map_run_errors");
   const std::string run = "run " + src("platforms/sata/sata.yaml") + " --trace " + src("traces/fmnist_snn") + " -c mapping=";
-  // a fused group whose maps (4 timesteps of each, 143,360 B) do not fit the 32 KB ifmap GLB:
-  // the executor refuses it before the first layer, the model for the same reason
+  // a fused group whose maps do not fit the 32 KB ifmap GLB (conv2 reads conv1's while it writes
+  // its own: 64 x 32 x 32 bits x 4 timesteps each, 65,536 B): the executor refuses it before the
+  // first layer, the model for the same reason
   const std::string vgg = "traces/workloads/vgg9_cifar10";
   std::string m = write_mapping(d, "  - {first: conv1, last: fc2, time_batch: 4, fuse: true}\n");
   CliResult r = cli("run " + src("platforms/sata/sata.yaml") + " --trace " + src(vgg) + " -c mapping=" + m + " -q");
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("refused layer 0 (error code 3, descriptor word 0: the maps its fused group keeps on chip (143360 "
+  EXPECT_NE(r.err.find("refused layer 0 (error code 3, descriptor word 0: the maps its fused group keeps on chip (65536 "
                        "B) exceed the ifmap GLB (32768 B))"),
             std::string::npos)
       << r.err;
@@ -375,7 +376,7 @@ TEST(MapRun, WhatTheCycleLevelModelDoesNotRunIsAOneLineError) {
     const Hierarchy hv = sata("sata.yaml", vgg);
     const Network nv = network_as_run(read_bundle(src(vgg)), hv.array);
     EXPECT_EQ(CostModel(nv, hv).evaluate(read_mapping(m, nv)).infeasible,
-              "groups[0]: fuse: the maps the group keeps on chip (143360 B) exceed the ifmap GLB (32768 B)");
+              "groups[0]: fuse: the maps the group keeps on chip (65536 B) exceed the ifmap GLB (32768 B)");
   }
   // on-chip state larger than the ofmap GLB (conv1: 16 x 28 x 28 membranes of 4 B): the
   // executor refuses it before the first layer runs; the model calls it over the state budget

@@ -239,3 +239,18 @@ TEST(BufferPlan, OnChipStatesShareTheirGroupsRegion) {
   // channels x 20 pixels, its rows hold 8 channels x 5 pixels each
   EXPECT_EQ(state_offset(8, 8, 20, 2, 5, 4), (8u * 20 + 2u * 8 * 5) * 4);
 }
+
+// Places that are reused: a map is needed from its producer until its last reader has run.
+TEST(BufferPlan, LivePlacesAreReusedAfterTheirLastReader) {
+  //                 layer:  0   1   2   3   4   5
+  const std::vector<uint64_t> bytes{10, 20, 10, 0, 30, 5};
+  const std::vector<int> last{1, 3, 3, -1, 5, 5};
+  const std::vector<int> group{0, 0, 0, 0, 0, 1};
+  const std::vector<RegionSlot> s = place_live(bytes, last, group);
+  // 0 at [0, 10) until 1; 1 at [10, 30) until 3 (0 is freed after layer 1 ran, not before:
+  // layer 1 still reads it); 2 takes the freed [0, 10); 4 starts after 3 ran: everything free
+  const int64_t offset[] = {0, 10, 0, -1, 0, 0};
+  for (size_t l = 0; l < 6; ++l) EXPECT_EQ(s[l].offset, offset[l]) << l;
+  for (size_t l = 0; l < 5; ++l) EXPECT_EQ(s[l].reserved, 30u) << l;  // the peak: 0 and 1, or 4
+  EXPECT_EQ(s[5].reserved, 5u);
+}
