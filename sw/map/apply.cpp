@@ -82,6 +82,9 @@ void apply_mapping(Params& p) {
   }
   const Mapping m = read_mapping(file, n);
   const std::string top = top_of(p);
+  if (!p.has(top + ".dataflow.kind"))
+    throw std::runtime_error(file + ": a mapping runs on a platform with a dataflow (SATA: platforms/sata), expected one, "
+                             "got '" + top + "' without " + top + ".dataflow");
   p.set(top + ".dataflow.kind", "dataflow.mapped", file);
   std::vector<std::string> fused;
   p.set_list(top + ".dataflow.groups", groups_of(m, b, fused), file);

@@ -387,6 +387,13 @@ TEST(MapRun, WhatTheCycleLevelModelDoesNotRunIsAOneLineError) {
                        "exceeds the ofmap GLB (32768 B))"),
             std::string::npos)
       << r.err;
+  // a platform without a dataflow (NorthPole keeps every layer in its cores)
+  m = write_mapping(d, "  - {first: conv1, last: fc, time_batch: 2}\n");
+  r = cli("run " + src("platforms/northpole/northpole.yaml") + " --trace " + src("traces/fmnist_snn") + " -c mapping=" + m +
+          " -q");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "spiketlm: error: " + m + ": a mapping runs on a platform with a dataflow (SATA: platforms/sata), "
+                   "expected one, got 'northpole' without northpole.dataflow\n");
   // the dataflow's own list (what a mapping's glb entries become), set by hand
   const std::string mapped = "run " + src("platforms/sata/sata.yaml") + " --trace " + src("traces/fmnist_snn") +
                              " -c sata.dataflow.kind=dataflow.mapped -c 'sata.dataflow.groups=[0-4/2]' -q -c ";
