@@ -4,6 +4,7 @@ uses for strings import as the plain file does, each kind of damage libhdf5 1.10
 or read past a block on is a one-line error naming the file and the dataset, at once, and so is
 storage the reader does not trust libhdf5 with (compact, filtered strings)."""
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -364,7 +365,8 @@ def test_files_h5py_writes_in_other_layouts_import_as_the_plain_file(paths, tmp_
     """The group walk refuses none of what h5py writes: a user block, the newest format (superblock
     3, new-style groups: not walked), link creation order, 4-byte addresses and lengths, groups of
     hundreds of members (a two-level B-tree), removed members (a local heap free list), attributes
-    (header continuation chunks), hard links back to the root and soft links."""
+    (header continuation chunks), hard links back to the root and soft links, 5,000 chunks (a
+    three-level chunk index) and gzip chunks."""
     plain = tmp_path / "plain.nir"
     graph(plain)
     assert run_import(paths, plain, tmp_path / "out_plain").returncode == 0
@@ -392,8 +394,11 @@ def test_files_h5py_writes_in_other_layouts_import_as_the_plain_file(paths, tmp_
             f["node"].attrs[f"a{i}"] = np.arange(50)
         f["extra/root"] = f["/"]
         f["extra/soft"] = h5py.SoftLink("/node")
+        f.create_dataset("extra/chunks", data=np.arange(5000, dtype="f4"), chunks=(1,))
+        f.create_dataset("extra/gzip", data=np.ones((50, 40), "f4"), chunks=(5, 7), compression="gzip", shuffle=True)
     data = (tmp_path / "members.nir").read_bytes()
     assert data.count(b"TREE\x00\x01") >= 1  # the extra group's B-tree has a level above its leaves
+    assert data.count(b"TREE\x01\x02") == 1  # extra/chunks' chunk index has three levels
     for name in ("latest", "track_order", "user_block", "sizes_4", "members"):
         p = run_import(paths, tmp_path / f"{name}.nir", tmp_path / f"out_{name}")
         assert p.returncode == 0, p.stderr
@@ -416,4 +421,72 @@ def test_a_dataset_of_a_type_the_reader_does_not_read_is_refused_before_libhdf5_
     assert f"{kind}.nir: node/nodes/fc/bias: expected dataset messages the reader reads and libhdf5 decodes safely, " \
         "got the header chunk of " in p.stderr and f"with a datatype of class {cls} (expected integers, floats, " \
         "strings or variable-length strings) (a damaged file)" in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def chunk_index(data, chunk):
+    """The chunk index (a type 1 B-tree node) whose first child is the chunk at byte `chunk`."""
+    nodes = [m.start() for m in re.finditer(b"TREE\x01", bytes(data))]
+    at = [n for n in nodes if u64(data, n + 48) == chunk]
+    assert len(at) == 1, nodes
+    return at[0]
+
+
+DATASETS = {
+    "chunk_index_entries": (lambda d, at: put(d, at + 6, "<H", 65),
+                            "expected a chunk index (a version 1 B-tree) inside the file, got the chunk B-tree node at "
+                            "byte {at} using 65 entries of its 64"),
+    # the first child: after the header, two siblings and the first key (size, mask, 2 offsets)
+    "chunk_past_end": (lambda d, at: put(d, at + 24 + 24, "<Q", 1 << 40),
+                       "expected a chunk index (a version 1 B-tree) inside the file, got the chunk B-tree node at byte "
+                       "{at}'s chunk 0 of 16 bytes at byte 1099511627776, past the end of the file"),
+    "chunk_index_cycle": (lambda d, at: (put(d, at + 5, "<B", 1), put(d, at + 48, "<Q", at)),
+                          "expected a chunk index (a version 1 B-tree) inside the file, got the chunk B-tree node at "
+                          "byte {at}, reached twice (a cycle)"),
+}
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_a_damaged_chunk_index_is_a_one_line_error_before_libhdf5_walks_it(paths, tmp_path, name):
+    mutate, expect = DATASETS[name]
+    nir = tmp_path / f"{name}.nir"
+    graph(nir)
+    rewrite_bias(nir)
+    with h5py.File(nir, "r") as f:
+        chunk = f["node/nodes/fc/bias"].id.get_chunk_info(0).byte_offset
+    data = bytearray(nir.read_bytes())
+    at = chunk_index(data, chunk)
+    assert struct.unpack_from("<HI", data, at + 6)[0] == 1 and struct.unpack_from("<I", data, at + 24)[0] == 16
+    mutate(data, at)
+    nir.write_bytes(bytes(data))
+    p = run_import(paths, nir, tmp_path / "out")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    assert f"{name}.nir: node/nodes/fc/bias: " + expect.format(at=at) + " (a damaged file)" in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_contiguous_data_past_the_end_and_a_string_fill_value_are_refused_before_libhdf5_reads_them(paths, tmp_path):
+    nir = tmp_path / "contiguous.nir"
+    graph(nir)
+    with h5py.File(nir, "r") as f:
+        at = f["node/type"].id.get_offset()  # contiguous: one 16-byte string descriptor
+    data = bytearray(nir.read_bytes())
+    layout = data.find(struct.pack("<BBQ", 3, 1, at))  # layout message version 3, contiguous, the data's address
+    assert layout > 0 and struct.unpack_from("<Q", data, layout + 10)[0] == 16
+    put(data, layout + 10, "<Q", 1 << 40)
+    nir.write_bytes(bytes(data))
+    p = run_import(paths, nir, tmp_path / "out")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    assert "contiguous.nir: node/type: expected dataset messages the reader reads and libhdf5 decodes " \
+        "safely, got the header chunk of " in p.stderr and f"with contiguous data of 1099511627776 bytes at byte {at}, " \
+        "past the end of the file" in p.stderr, p.stderr
+    fill = tmp_path / "fill.nir"
+    graph(fill)
+    with h5py.File(fill, "a") as f:
+        del f["node/type"]
+        f["node"].create_dataset("type", shape=(), dtype=h5py.string_dtype(), fillvalue=b"NIRGraph")
+    p = run_import(paths, fill, tmp_path / "out")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    assert "fill.nir: node/type: expected dataset messages the reader reads and libhdf5 decodes safely, got a " \
+        "variable-length string dataset with a stored fill value" in p.stderr, p.stderr
     assert not (tmp_path / "out").exists()

@@ -21,6 +21,8 @@ constexpr std::uint64_t k_free_null = 1;
 constexpr unsigned k_max_level = 16;            // B-tree depth: 2K = 32 children per level fill 32^17 entries
 constexpr std::size_t k_max_objects = 1 << 16;  // object headers walked (a NIR graph has hundreds)
 constexpr std::size_t k_max_chunks = 1024;      // chunks of one object header (h5py writes 1-3)
+const char* const k_group =
+    "a group whose HDF5 structures are intact (object header, B-tree, symbol table nodes, local heap)";
 const char k_signature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};  // II.A
 
 std::uint64_t le(const unsigned char* p, unsigned n) {
@@ -35,7 +37,11 @@ std::uint64_t align8(std::uint64_t n) { return (n + 7) / 8 * 8; }
 struct stab {
   bool found = false;
   std::uint64_t btree = 0, heap = 0;
+  std::vector<std::pair<std::uint64_t, unsigned>> chunk_indexes;  // a chunked layout's B-tree and dimensionality
+  bool vlen = false, fill = false;                                // a variable-length datatype; a stored fill value
 };
+
+const char* const k_dataset = "dataset messages the reader reads and libhdf5 decodes safely";
 
 // What the walk has seen: heaps by address, every B-tree and symbol table node and header chunk
 // (none may be reached twice), every object header (reached twice through hard links is fine).
@@ -48,9 +54,7 @@ class walker {
   [[noreturn]] void bad(const std::string& where, const std::string& expect, const std::string& got) const {
     fail("nir", m_file + ": " + printable(where) + ": expected " + expect + ", got " + got + " (a damaged file)");
   }
-  [[noreturn]] void bad_group(const std::string& where, const std::string& got) const {
-    bad(where, "a group whose HDF5 structures are intact (object header, B-tree, symbol table nodes, local heap)", got);
-  }
+  [[noreturn]] void bad_group(const std::string& where, const std::string& got) const { bad(where, k_group, got); }
   // The "undefined address" has every bit of its "size of offsets" bytes set (I.B).
   std::uint64_t undefined() const { return m_o == 8 ? ~std::uint64_t(0) : (std::uint64_t(1) << (8 * m_o)) - 1; }
   std::string at(std::uint64_t addr) const {
@@ -67,6 +71,8 @@ class walker {
   void end_of_file(std::uint64_t base, std::uint64_t eof) const;
   void driver_info(std::uint64_t addr);
   stab header(const std::string& where, std::uint64_t addr);
+  void dataset_message(const std::string& where, const std::string& here, std::uint64_t type, unsigned flags,
+                       const unsigned char* d, std::uint64_t n, stab& s);
   void chunk(const std::string& where, std::uint64_t addr, std::uint64_t size,
              std::deque<std::pair<std::uint64_t, std::uint64_t>>& more, std::uint64_t& messages, stab& s);
   const std::vector<unsigned char>& heap(const std::string& where, std::uint64_t addr);
@@ -74,15 +80,24 @@ class walker {
                  std::uint64_t head);
   std::string name(const std::string& where, const std::vector<unsigned char>& heap, std::uint64_t offset,
                    const std::string& what);
+  struct tree_node {
+    std::vector<unsigned char> b;
+    unsigned level = 0;
+    std::uint64_t used = 0;
+    std::string here;
+  };
+  tree_node tree(const std::string& where, const std::string& expect, std::uint64_t addr, unsigned type, int level,
+                 std::uint64_t two_k, std::uint64_t key);
   void btree(const std::string& where, std::uint64_t addr, int level, const std::vector<unsigned char>& heap,
              std::vector<std::uint64_t>& nodes);
+  void chunk_btree(const std::string& where, std::uint64_t addr, int level, unsigned ndims);
   void snod(const std::string& where, std::uint64_t addr, const std::vector<unsigned char>& heap);
   void group(const std::string& where, const stab& s);
 
   raw_file& m_raw;
   std::string m_file;
   std::uint64_t m_base = 0, m_size = 0;  // the superblock's offset (after a user block); bytes from it to the end
-  unsigned m_o = 8, m_l = 8, m_leaf_k = 4, m_node_k = 16;
+  unsigned m_o = 8, m_l = 8, m_leaf_k = 4, m_node_k = 16, m_chunk_k = 32;
   std::map<std::uint64_t, std::vector<unsigned char>> m_heaps;
   std::set<std::uint64_t> m_nodes, m_objects;
   std::deque<std::pair<std::string, std::uint64_t>> m_todo;  // (path, object header) not yet walked
@@ -106,7 +121,7 @@ std::uint64_t walker::superblock() {
   m_size = m_raw.size() - m_base;
   const unsigned version = b[8];
   if (version > 3) bad("superblock", expect, "version " + std::to_string(version));
-  b = bytes(0, version <= 1 ? 24 : 12);
+  b = bytes(0, version <= 1 ? 28 : 12);
   if (b.empty()) bad("superblock", expect, "a superblock past the end of the file");
   m_o = b[version <= 1 ? 13 : 9], m_l = b[version <= 1 ? 14 : 10];
   const auto ok = [](unsigned n) { return n == 2 || n == 4 || n == 8; };
@@ -138,6 +153,8 @@ std::uint64_t walker::superblock_v0(const std::vector<unsigned char>& b, unsigne
         "free-space, symbol table entry and shared header versions " + std::to_string(b[9]) + ", " +
             std::to_string(b[10]) + " and " + std::to_string(b[12]));
   m_leaf_k = unsigned(le(b.data() + 16, 2)), m_node_k = unsigned(le(b.data() + 18, 2));
+  if (version == 1) m_chunk_k = unsigned(le(b.data() + 24, 2));  // else libhdf5's default, 32
+  if (m_chunk_k == 0) bad("superblock", expect, "an indexed storage internal node K of 0");
   if (m_leaf_k == 0 || m_node_k == 0)
     bad("superblock", expect,
         "group leaf node K " + std::to_string(m_leaf_k) + " and internal node K " + std::to_string(m_node_k));
@@ -209,7 +226,34 @@ stab walker::header(const std::string& where, std::uint64_t addr) {
     bad(where, expect,
         "an object header at " + at(addr) + " that counts " + std::to_string(count) + " messages and holds " +
             std::to_string(messages));
+  if (s.vlen && s.fill)
+    bad(where, k_dataset,
+        "a variable-length string dataset with a stored fill value (h5py writes none; libhdf5 would "
+        "follow it into the global heap unchecked)");
   return s;
+}
+
+// A dataset message (check_message), and what the walk needs of it: a chunked layout's index;
+// a contiguous layout's data inside the file (libhdf5 adds address and size unchecked); whether
+// the type is variable-length and a fill value is stored (IV.A.2.d, f, i).
+void walker::dataset_message(const std::string& where, const std::string& here, std::uint64_t type, unsigned flags,
+                             const unsigned char* d, std::uint64_t n, stab& s) {
+  const std::string what = check_message(unsigned(type), flags, d, n, m_o, m_l);
+  if (!what.empty()) bad(where, k_dataset, here + " with " + what);
+  if (type == 0x03) s.vlen = s.vlen || (d[0] & 0x0f) == 9;
+  if (type == 0x04) s.fill = s.fill || le(d, 4) > 0;
+  if (type == 0x05)
+    s.fill = s.fill || (d[0] < 3 ? d[3] != 0 && le(d + 4, 4) > 0 : (d[1] & 0x20) != 0 && le(d + 2, 4) > 0);
+  if (type != 0x08) return;
+  const bool v3 = d[0] == 3;
+  const unsigned cls = v3 ? d[1] : d[2];
+  if (cls == 0) return;  // compact: no address (check_message checked the data fits)
+  const std::uint64_t addr = le(d + (v3 ? 2 + (cls == 2) : 8), m_o), size = v3 && cls == 1 ? le(d + 2 + m_o, m_l) : 0;
+  if (cls == 2 && addr != undefined()) s.chunk_indexes.emplace_back(addr, v3 ? d[2] : d[1]);
+  if (cls == 1 && addr != undefined() && !inside(addr, size))
+    bad(where, k_dataset,
+        here + " with contiguous data of " + std::to_string(size) + " bytes at " + at(addr) +
+            ", past the end of the file");
 }
 
 // The messages of one chunk (IV.A.1.a): type (2), data size (2, a multiple of 8), flags (1),
@@ -236,10 +280,9 @@ void walker::chunk(const std::string& where, std::uint64_t addr, std::uint64_t s
       if (n < 2 * m_o || s.found || (b[p + 4] & 0x02) != 0)
         bad(where, expect,
             here + " with a second, shared or short (" + std::to_string(n) + "-byte) symbol table message");
-      s = {true, le(d, m_o), le(d + m_o, m_o)};
+      s.found = true, s.btree = le(d, m_o), s.heap = le(d + m_o, m_o);
     }
-    const std::string what = check_message(unsigned(type), b[p + 4], d, n, m_o, m_l);
-    if (!what.empty()) bad(where, "dataset messages the reader reads and libhdf5 decodes safely", here + " with " + what);
+    dataset_message(where, here, type, b[p + 4], d, n, s);
     ++messages;
     p += 8 + n;
   }
@@ -298,41 +341,68 @@ std::string walker::name(const std::string& where, const std::vector<unsigned ch
   return std::string(reinterpret_cast<const char*>(heap.data() + offset));
 }
 
-// III.A.1: a version 1 B-tree node of a group (type 0): "TREE", type, level, entries used (at
-// most 2K, K the superblock's group internal node K), left and right siblings (O), then keys (L,
-// heap offsets of names) and children (O) interleaved, a key first and last. libhdf5 reads the
-// node whole (room for 2K children and 2K + 1 keys). Children at level 0 are symbol table nodes,
-// at level n nodes of level n - 1; no node is reached twice.
+// III.A.1: a version 1 B-tree node: "TREE", node type, level, entries used (at most 2K), left
+// and right siblings (O), then keys and children (O) interleaved, a key first and last. libhdf5
+// reads the node whole (room for 2K children and 2K + 1 keys of `key` bytes). Its level is
+// `level` (at most 16 for the root, -1); no node is reached twice (a cycle).
+walker::tree_node walker::tree(const std::string& where, const std::string& expect, std::uint64_t addr, unsigned type,
+                               int level, std::uint64_t two_k, std::uint64_t key) {
+  const std::string here = (type == 0 ? "the B-tree node at " : "the chunk B-tree node at ") + at(addr);
+  if (!m_nodes.insert(addr).second) bad(where, expect, here + ", reached twice (a cycle)");
+  const std::uint64_t size = 8 + 2 * m_o + two_k * m_o + (two_k + 1) * key;
+  tree_node t{bytes(addr, size), 0, 0, here};
+  if (t.b.empty()) bad(where, expect, here + ", past the end of the file");
+  if (std::memcmp(t.b.data(), "TREE", 4) != 0 || t.b[4] != type)
+    bad(where, expect, here + " without its TREE signature and node type " + std::to_string(type));
+  t.level = t.b[5], t.used = le(t.b.data() + 6, 2);
+  if (t.level > k_max_level || (level >= 0 && t.level != unsigned(level)))
+    bad(where, expect,
+        here + " of level " + std::to_string(t.level) + " (expected " +
+            (level >= 0 ? std::to_string(level) : "at most " + std::to_string(k_max_level)) + ")");
+  if (t.used > two_k)
+    bad(where, expect, here + " using " + std::to_string(t.used) + " entries of its " + std::to_string(two_k));
+  for (unsigned i = 0; i < 2; ++i) {
+    const std::uint64_t sibling = le(t.b.data() + 8 + i * m_o, m_o);
+    if (sibling != undefined() && !inside(sibling, size))
+      bad(where, expect, here + " whose sibling at " + at(sibling) + " lies past the end of the file");
+  }
+  return t;
+}
+
+// A group's B-tree (node type 0; 2K from the superblock's group internal node K): keys (L) are
+// heap offsets of names; children at level 0 are symbol table nodes, at level n nodes of n - 1.
 void walker::btree(const std::string& where, std::uint64_t addr, int level, const std::vector<unsigned char>& heap,
                    std::vector<std::uint64_t>& nodes) {
-  const std::string here = "the B-tree node at " + at(addr);
-  if (!m_nodes.insert(addr).second) bad_group(where, here + ", reached twice (a cycle)");
-  const std::uint64_t two_k = 2 * std::uint64_t(m_node_k), size = 8 + 2 * m_o + two_k * m_o + (two_k + 1) * m_l;
-  const std::vector<unsigned char> b = bytes(addr, size);
-  if (b.empty()) bad_group(where, here + ", past the end of the file");
-  if (std::memcmp(b.data(), "TREE", 4) != 0 || b[4] != 0)
-    bad_group(where, here + " without its TREE signature and group type 0");
-  const unsigned lvl = b[5];
-  const std::uint64_t used = le(b.data() + 6, 2);
-  if (lvl > k_max_level || (level >= 0 && lvl != unsigned(level)))
-    bad_group(where, here + " of level " + std::to_string(lvl) + " (expected " +
-                         (level >= 0 ? std::to_string(level) : "at most " + std::to_string(k_max_level)) + ")");
-  if (used > two_k)
-    bad_group(where, here + " using " + std::to_string(used) + " entries of its " + std::to_string(two_k));
-  for (unsigned i = 0; i < 2; ++i) {
-    const std::uint64_t sibling = le(b.data() + 8 + i * m_o, m_o);
-    if (sibling != undefined() && !inside(sibling, size))
-      bad_group(where, here + " whose sibling at " + at(sibling) + " lies past the end of the file");
-  }
-  const unsigned char* p = b.data() + 8 + 2 * m_o;
-  for (std::uint64_t i = 0; used > 0 && i <= used; ++i, p += m_l + m_o) {
-    name(where, heap, le(p, m_l), here + "'s key " + std::to_string(i));
-    if (i == used) break;
+  const tree_node t = tree(where, k_group, addr, 0, level, 2 * std::uint64_t(m_node_k), m_l);
+  const unsigned char* p = t.b.data() + 8 + 2 * m_o;
+  for (std::uint64_t i = 0; t.used > 0 && i <= t.used; ++i, p += m_l + m_o) {
+    name(where, heap, le(p, m_l), t.here + "'s key " + std::to_string(i));
+    if (i == t.used) break;
     const std::uint64_t child = le(p + m_l, m_o);
-    if (lvl == 0)
+    if (t.level == 0)
       nodes.push_back(child);
     else
-      btree(where, child, int(lvl) - 1, heap, nodes);
+      btree(where, child, int(t.level) - 1, heap, nodes);
+  }
+}
+
+// A chunked dataset's index (node type 1; 2K from the superblock's indexed storage K, 32 for
+// version 0): keys are a chunk's stored size (4), filter mask (4) and offset in each of the
+// layout's `ndims` dimensions (8 each); children at level 0 are chunks of their key's size,
+// inside the file. libhdf5 walks it to find a chunk (H5Dget_chunk_info_by_coord, H5Dread).
+void walker::chunk_btree(const std::string& where, std::uint64_t addr, int level, unsigned ndims) {
+  const std::string expect = "a chunk index (a version 1 B-tree) inside the file";
+  const std::uint64_t key = 8 + 8 * std::uint64_t(ndims);
+  const tree_node t = tree(where, expect, addr, 1, level, 2 * std::uint64_t(m_chunk_k), key);
+  const unsigned char* p = t.b.data() + 8 + 2 * m_o;
+  for (std::uint64_t i = 0; i < t.used; ++i, p += key + m_o) {
+    const std::uint64_t child = le(p + key, m_o), n = le(p, 4);
+    if (t.level > 0)
+      chunk_btree(where, child, int(t.level) - 1, ndims);
+    else if (!inside(child, n))
+      bad(where, expect,
+          t.here + "'s chunk " + std::to_string(i) + " of " + std::to_string(n) + " bytes at " + at(child) +
+              ", past the end of the file");
   }
 }
 
@@ -387,6 +457,7 @@ void walker::run() {
     m_todo.pop_front();
     const stab s = header(where, addr);
     if (s.found) group(where, s);
+    for (const auto& [index, ndims] : s.chunk_indexes) chunk_btree(where, index, -1, ndims);
   }
 }
 

@@ -22,7 +22,8 @@ std::string num(std::uint64_t v) { return std::to_string(v); }
 // IV.A.2.b: version 1 (version, rank, flags, 5 reserved bytes) or 2 (version, rank, flags,
 // type), then rank dimensions and, when flag bit 0 is set, rank maxima (L bytes each).
 std::string dataspace(const unsigned char* d, std::uint64_t n, unsigned l) {
-  if (n < 4 || d[0] < 1 || d[0] > 2) return "a dataspace message of version " + num(n < 4 ? 0 : d[0]) + " (expected 1 or 2)";
+  if (n < 4 || d[0] < 1 || d[0] > 2)
+    return "a dataspace message of version " + num(n < 4 ? 0 : d[0]) + " (expected 1 or 2)";
   const std::uint64_t rank = d[1], need = (d[0] == 1 ? 8 : 4) + rank * l * ((d[2] & 1) ? 2 : 1);
   if (rank > 32 || need > n)
     return "a dataspace message of rank " + num(rank) + " in " + num(n) + " bytes (expected at most 32 dimensions, " +
@@ -44,14 +45,16 @@ std::string datatype(const unsigned char* d, std::uint64_t n, bool base = false)
   if (cls > 1 && (base || (cls != 3 && cls != 9)))
     return "a datatype of class " + num(cls) + " (expected integers, floats, strings or variable-length strings)";
   if (cls == 9) return datatype(d + 8, n - 8, true);
-  if (8 + props > n) return "a datatype of class " + num(cls) + " in " + num(n) + " bytes (expected " + num(8 + props) + ")";
+  if (8 + props > n)
+    return "a datatype of class " + num(cls) + " in " + num(n) + " bytes (expected " + num(8 + props) + ")";
   return "";
 }
 
 // IV.A.2.f: version 1 or 2 (allocation time, write time, defined; then the size (4) and the
 // value when defined) or 3 (flags; the size and value when flag bit 5 is set).
 std::string fill_value(const unsigned char* d, std::uint64_t n) {
-  if (n < 2 || d[0] < 1 || d[0] > 3) return "a fill value message of version " + num(n < 2 ? 0 : d[0]) + " (expected 1 to 3)";
+  if (n < 2 || d[0] < 1 || d[0] > 3)
+    return "a fill value message of version " + num(n < 2 ? 0 : d[0]) + " (expected 1 to 3)";
   const std::uint64_t at = d[0] < 3 ? 4 : 2;
   const bool value = d[0] < 3 ? n >= 4 && d[3] != 0 : (d[1] & 0x20) != 0;
   if (d[0] < 3 && n < 4) return "a fill value message of " + num(n) + " bytes";
@@ -66,7 +69,8 @@ std::string fill_value(const unsigned char* d, std::uint64_t n) {
 // or 3 (class, then compact: size (2) and data; contiguous: address and size; chunked:
 // dimensionality, address, dimensions (4 each)). libhdf5 1.10 writes version 3.
 std::string layout(const unsigned char* d, std::uint64_t n, unsigned o, unsigned l) {
-  if (n < 2 || d[0] < 1 || d[0] > 3) return "a layout message of version " + num(n < 2 ? 0 : d[0]) + " (expected 1 to 3)";
+  if (n < 2 || d[0] < 1 || d[0] > 3)
+    return "a layout message of version " + num(n < 2 ? 0 : d[0]) + " (expected 1 to 3)";
   const std::string small = "a layout message of " + num(n) + " bytes";
   if (d[0] < 3) {
     if (n < 8 || d[1] > 33 || d[2] > 2) return small;
@@ -87,12 +91,14 @@ std::string layout(const unsigned char* d, std::uint64_t n, unsigned o, unsigned
 // per filter: id, the name length only for ids from 256, flags, value count, the name, the
 // values). Every name ends with a NUL inside its length (libhdf5 copies it with strdup).
 std::string pipeline(const unsigned char* d, std::uint64_t n) {
-  if (n < 2 || d[0] < 1 || d[0] > 2) return "a filter pipeline message of version " + num(n < 2 ? 0 : d[0]) + " (expected 1 or 2)";
+  if (n < 2 || d[0] < 1 || d[0] > 2)
+    return "a filter pipeline message of version " + num(n < 2 ? 0 : d[0]) + " (expected 1 or 2)";
   const unsigned version = d[0], count = d[1];
   if (count > 32) return "a filter pipeline of " + num(count) + " filters (expected at most 32)";
   std::uint64_t p = version == 1 ? 8 : 2;
   for (unsigned i = 0; i < count; ++i) {
-    const std::string bad = "a filter pipeline whose filter " + num(i) + " does not fit its " + num(n) + "-byte message";
+    const std::string bad =
+        "a filter pipeline whose filter " + num(i) + " does not fit its " + num(n) + "-byte message";
     if (n < p + 2) return bad;
     const bool named = version == 1 || le(d + p, 2) >= 256;
     const std::uint64_t fixed = named ? 8 : 6;
@@ -116,15 +122,22 @@ std::string check_message(unsigned type, unsigned flags, const unsigned char* d,
   if ((type == 0x01 || type == 0x03 || type == 0x04 || type == 0x05 || type == 0x0b) && (flags & 0x02) != 0)
     return "a shared (committed) message of type " + num(type) + " (h5py writes none in a NIR file)";
   switch (type) {
-    case 0x01: return dataspace(d, n, l);
-    case 0x03: return datatype(d, n);
+    case 0x01:
+      return dataspace(d, n, l);
+    case 0x03:
+      return datatype(d, n);
     case 0x04:  // IV.A.2.e, the old fill value: its size (4), the value
       return n >= 4 && le(d, 4) <= n - 4 ? "" : "an old fill value message of " + num(n) + " bytes";
-    case 0x05: return fill_value(d, n);
-    case 0x07: return "an external data files message (storage in other files, which the reader refuses)";
-    case 0x08: return layout(d, n, o, l);
-    case 0x0b: return pipeline(d, n);
-    default: return "";
+    case 0x05:
+      return fill_value(d, n);
+    case 0x07:
+      return "an external data files message (storage in other files, which the reader refuses)";
+    case 0x08:
+      return layout(d, n, o, l);
+    case 0x0b:
+      return pipeline(d, n);
+    default:
+      return "";
   }
 }
 
