@@ -490,3 +490,28 @@ def test_contiguous_data_past_the_end_and_a_string_fill_value_are_refused_before
     assert "fill.nir: node/type: expected dataset messages the reader reads and libhdf5 decodes safely, got a " \
         "variable-length string dataset with a stored fill value" in p.stderr, p.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["dimension_0", "no_dimensions"])
+def test_a_chunked_layout_libhdf5_would_divide_by_zero_on_is_refused(paths, tmp_path, name):
+    """libhdf5 1.10.8 divides by the chunk's dimensions when it opens the dataset (fuzzing: SIGFPE
+    in H5D__chunk_set_info on a layout of 0 dimensions)."""
+    nir = tmp_path / f"{name}.nir"
+    graph(nir)
+    rewrite_bias(nir)
+    with h5py.File(nir, "r") as f:
+        chunk = f["node/nodes/fc/bias"].id.get_chunk_info(0).byte_offset
+    data = bytearray(nir.read_bytes())
+    layout = data.find(struct.pack("<BBBQII", 3, 2, 2, chunk_index(data, chunk), 4, 4))  # version 3, chunked, 4 x 4 B
+    assert layout > 0
+    if name == "dimension_0":
+        put(data, layout + 11, "<I", 0)
+    else:
+        put(data, layout + 2, "<B", 0)
+    nir.write_bytes(bytes(data))
+    p = run_import(paths, nir, tmp_path / "out")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    expect = "whose dimension 0 is 0" if name == "dimension_0" else "of 0 dimensions (expected the rank plus 1, at least 2)"
+    assert f"{name}.nir: node/nodes/fc/bias: expected dataset messages the reader reads and libhdf5 decodes safely, " \
+        "got the header chunk of " in p.stderr and f"with a chunked layout {expect} (a damaged file)" in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists()

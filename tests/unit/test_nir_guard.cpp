@@ -161,7 +161,8 @@ TEST(NirGuard, AReaderOutOfMemoryIsAOneLineError) {
 // heap's data segment size) or reads from a null pointer (local_heap_null_read: H5HL_protect on a
 // local heap whose data segment is at the undefined address) or strdups past an object header
 // (enum_names_past_header: "version" turned into an enum whose names run off the header: strdup
-// in H5O_msg_read from H5Dopen). Each is now refused before libhdf5
+// in H5O_msg_read from H5Dopen) or divides by zero (chunk_layout_no_dimensions: a chunked layout
+// of 0 dimensions, SIGFPE in H5D__chunk_set_info from H5Dopen). Each is now refused before libhdf5
 // goes there (h5_vlen_check.md, h5_group_check.md, h5.cpp): a one-line error in this process, at
 // once (under the ASan suite any read past a block would end the test), and the same through
 // the guarded reader. Two also damage a group's structures, the file's first error now
@@ -186,6 +187,9 @@ TEST(NirHeap, LibraryFaultsFoundByFuzzingAreOneLineErrorsInProcess) {
       {"libhdf5_enum_names_past_header.nir", "version: expected dataset messages the reader reads and libhdf5 decodes "
                                              "safely, got the header chunk of 256 bytes at byte 816 with a datatype of "
                                              "class 8 (expected integers, floats, strings or variable-length strings)"},
+      {"libhdf5_chunk_layout_no_dimensions.nir", "node/nodes/input/shape: expected dataset messages the reader reads "
+                                                 "and libhdf5 decodes safely, got the header chunk of 256 bytes at byte "
+                                                 "11320 with a chunked layout of 0 dimensions"},
       {"libhdf5_local_heap_null_read.nir", k_group + "the local heap at byte 6160 whose 88-byte data segment at the "
                                            "undefined address lies past the end of the file (a damaged file)"},
   };

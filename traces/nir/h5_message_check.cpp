@@ -64,6 +64,21 @@ std::string fill_value(const unsigned char* d, std::uint64_t n) {
   return "";
 }
 
+// A chunked layout's `ndims` sizes (4 bytes each; the last is the element's size): the dataset's
+// rank plus one, none 0 (libhdf5 1.10.8 divides by them in H5D__chunk_set_info: fuzzing found
+// the division by zero), a chunk of at most 2^32 - 1 bytes (libhdf5's own limit).
+std::string chunk_dims(const unsigned char* d, unsigned ndims) {
+  if (ndims < 2) return "a chunked layout of " + num(ndims) + " dimensions (expected the rank plus 1, at least 2)";
+  std::uint64_t bytes = 1;
+  for (unsigned i = 0; i < ndims; ++i) {
+    const std::uint64_t dim = le(d + 4 * i, 4);
+    if (dim == 0) return "a chunked layout whose dimension " + num(i) + " is 0";
+    bytes *= dim;
+    if (bytes > 0xffffffffu) return "a chunked layout whose chunks are larger than 2^32 - 1 bytes";
+  }
+  return "";
+}
+
 // IV.A.2.i: version 1 or 2 (dimensionality, class, 5 reserved bytes, an address unless compact,
 // the dimensions (4 each), the element size when chunked, the compact data's size (4) and data)
 // or 3 (class, then compact: size (2) and data; contiguous: address and size; chunked:
@@ -76,14 +91,14 @@ std::string layout(const unsigned char* d, std::uint64_t n, unsigned o, unsigned
     if (n < 8 || d[1] > 33 || d[2] > 2) return small;
     const std::uint64_t at = 8 + (d[2] != 0 ? o : 0) + 4 * std::uint64_t(d[1]) + (d[2] == 2 ? 4 : 0);
     if (at > n || (d[2] == 0 && (n - at < 4 || le(d + at, 4) > n - at - 4))) return small;
-    return "";
+    return d[2] == 2 ? chunk_dims(d + 8 + o, d[1]) : "";
   }
   const unsigned cls = d[1];
   if (cls > 2) return "a layout of class " + num(cls) + " (expected compact, contiguous or chunked)";
   if (cls == 0 && (n < 4 || le(d + 2, 2) > n - 4)) return small;
   if (cls == 1 && n < 2 + o + l) return small;
   if (cls == 2 && (n < 3 || d[2] > 33 || n < 3 + o + 4 * std::uint64_t(d[2]))) return small;
-  return "";
+  return cls == 2 ? chunk_dims(d + 3 + o, d[2]) : "";
 }
 
 // IV.A.2.l: version 1 (filter count, 6 reserved bytes; per filter: id, name length, flags, value
