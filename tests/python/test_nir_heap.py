@@ -515,3 +515,30 @@ def test_a_chunked_layout_libhdf5_would_divide_by_zero_on_is_refused(paths, tmp_
     assert f"{name}.nir: node/nodes/fc/bias: expected dataset messages the reader reads and libhdf5 decodes safely, " \
         "got the header chunk of " in p.stderr and f"with a chunked layout {expect} (a damaged file)" in p.stderr, p.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_fill_value_of_another_size_than_the_elements_is_refused(paths, tmp_path):
+    """libhdf5 converts a stored fill value as one element of the dataset's type: one of another
+    size would be read past its buffer. h5py writes the element's size, which imports as before."""
+    plain = tmp_path / "plain.nir"
+    graph(plain)
+    assert run_import(paths, plain, tmp_path / "out_plain").returncode == 0
+    nir = tmp_path / "fill.nir"
+    graph(nir)
+    with h5py.File(nir, "a") as f:
+        bias = f["node/nodes/fc/bias"][()]
+        del f["node/nodes/fc/bias"]
+        f["node/nodes/fc"].create_dataset("bias", data=bias, fillvalue=np.float32(1.5))
+    p = run_import(paths, nir, tmp_path / "out_fill")
+    assert p.returncode == 0, p.stderr
+    assert npy_files(tmp_path / "out_fill") == npy_files(tmp_path / "out_plain")
+    data = bytearray(nir.read_bytes())
+    at = data.find(struct.pack("<If", 4, 1.5))  # the fill value message's size and value
+    assert at > 0 and data[at - 4] == 2 and data[at - 1] == 1  # version 2, defined
+    put(data, at, "<I", 2)
+    nir.write_bytes(bytes(data))
+    p = run_import(paths, nir, tmp_path / "out")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    assert "fill.nir: node/nodes/fc/bias: expected dataset messages the reader reads and libhdf5 decodes safely, got " \
+        "a fill value of 2 bytes for elements of 4 (a damaged file)" in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists()

@@ -38,7 +38,9 @@ struct stab {
   bool found = false;
   std::uint64_t btree = 0, heap = 0;
   std::vector<std::pair<std::uint64_t, unsigned>> chunk_indexes;  // a chunked layout's B-tree and dimensionality
-  bool vlen = false, fill = false;                                // a variable-length datatype; a stored fill value
+  bool vlen = false;                                              // a variable-length datatype
+  std::uint64_t type_bytes = 0;                                   // the datatype's size
+  std::vector<std::uint64_t> fills;  // the sizes of stored fill values (old and new messages)
 };
 
 const char* const k_dataset = "dataset messages the reader reads and libhdf5 decodes safely";
@@ -226,10 +228,15 @@ stab walker::header(const std::string& where, std::uint64_t addr) {
     bad(where, expect,
         "an object header at " + at(addr) + " that counts " + std::to_string(count) + " messages and holds " +
             std::to_string(messages));
-  if (s.vlen && s.fill)
-    bad(where, k_dataset,
-        "a variable-length string dataset with a stored fill value (h5py writes none; libhdf5 would "
-        "follow it into the global heap unchecked)");
+  for (const std::uint64_t fill : s.fills) {
+    if (s.vlen)
+      bad(where, k_dataset,
+          "a variable-length string dataset with a stored fill value (h5py writes none; libhdf5 would "
+          "follow it into the global heap unchecked)");
+    if (fill != s.type_bytes)  // libhdf5 converts it as one element of the type
+      bad(where, k_dataset,
+          "a fill value of " + std::to_string(fill) + " bytes for elements of " + std::to_string(s.type_bytes));
+  }
   return s;
 }
 
@@ -240,10 +247,10 @@ void walker::dataset_message(const std::string& where, const std::string& here, 
                              const unsigned char* d, std::uint64_t n, stab& s) {
   const std::string what = check_message(unsigned(type), flags, d, n, m_o, m_l);
   if (!what.empty()) bad(where, k_dataset, here + " with " + what);
-  if (type == 0x03) s.vlen = s.vlen || (d[0] & 0x0f) == 9;
-  if (type == 0x04) s.fill = s.fill || le(d, 4) > 0;
-  if (type == 0x05)
-    s.fill = s.fill || (d[0] < 3 ? d[3] != 0 && le(d + 4, 4) > 0 : (d[1] & 0x20) != 0 && le(d + 2, 4) > 0);
+  if (type == 0x03) s.vlen = (d[0] & 0x0f) == 9, s.type_bytes = le(d + 4, 4);
+  if (type == 0x04 && le(d, 4) > 0) s.fills.push_back(le(d, 4));
+  if (type == 0x05 && (d[0] < 3 ? d[3] != 0 : (d[1] & 0x20) != 0) && le(d + (d[0] < 3 ? 4 : 2), 4) > 0)
+    s.fills.push_back(le(d + (d[0] < 3 ? 4 : 2), 4));
   if (type != 0x08) return;
   const bool v3 = d[0] == 3;
   const unsigned cls = v3 ? d[1] : d[2];
