@@ -333,6 +333,7 @@ FoldShape ComputeCall::fold_shape() const {
   s.K = uint64_t(g.out_c);
   s.k0 = uint64_t(k0);
   s.kvalid = uint64_t(kvalid);
+  s.timesteps = uint64_t(nts);
   return s;
 }
 

@@ -43,9 +43,6 @@ uint64_t Dataflow::timing_pixels(const ConvGeom& g) const {
 
 // ---- output-stationary: pixels on rows, filters on columns, W streamed; R + C + W_T - 2 ----
 
-namespace {
-// The folds of pixels [p0, p1) (R per fold); tick: tick-batch's scratchpads (weights written
-// once for all timesteps, a 2-byte partial sum per timestep read-modified-written per non-zero).
 FoldCount os_folds(const FoldShape& s, uint64_t p0, uint64_t p1, const uint32_t* nnz, bool skip_zero, bool first_t,
                    bool tick) {
   FoldCount f;
@@ -77,6 +74,8 @@ FoldCount os_folds(const FoldShape& s, uint64_t p0, uint64_t p1, const uint32_t*
   }
   return f;
 }
+
+namespace {
 
 BandTraffic os_traffic(const FoldShape& s, uint64_t band_px) {
   BandTraffic t;

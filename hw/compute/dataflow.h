@@ -31,6 +31,7 @@ struct FoldShape {
   uint64_t npx = 0;             // output pixels of the layer (output_size applied)
   uint64_t K = 0;               // filters of the layer
   uint64_t k0 = 0, kvalid = 0;  // the tile: filters [k0, k0 + kvalid)
+  uint64_t timesteps = 0;       // timesteps of the call (0: not known)
 };
 
 // Folds run, their cycles (without SCALE-Sim's final -1, taken once per layer and timestep)
@@ -45,6 +46,12 @@ struct BandTraffic {
   uint64_t weight_bytes = 0;               // from the weight GLB
   uint64_t psum_write = 0, psum_read = 0;  // partial sums spilled to the ofmap GLB and read back
 };
+
+// Output-stationary folds of pixels [p0, p1) of a filter tile (R per fold; SCALE-Sim v2's
+// R + C + W_T - 2 cycles); tick: tick-batch's scratchpads (weights written once for all
+// timesteps, a 2-byte partial sum per timestep read-modified-written per non-zero input).
+FoldCount os_folds(const FoldShape& s, uint64_t p0, uint64_t p1, const uint32_t* nnz, bool skip_zero, bool first_t,
+                   bool tick);
 
 class Dataflow : public Module {
  public:

@@ -135,6 +135,11 @@ int MappedDataflow::stands_for(uint32_t layer) const {
   return -1;
 }
 
+FoldCount MappedDataflow::folds(const FoldShape& s, uint64_t p0, uint64_t p1, const uint32_t* nnz, bool skip_zero,
+                                bool first_t) const {
+  return os_folds(s, p0, p1, nnz, skip_zero, first_t, s.timesteps != 1);
+}
+
 bool MappedDataflow::keeps_state(uint32_t layer) const {
   return std::find(m_stateless.begin(), m_stateless.end(), layer) == m_stateless.end();
 }

@@ -24,6 +24,10 @@ class MappedDataflow : public TickBatch {
   uint32_t register_code() const override { return Dataflow::register_code(); }  // not in the register map
   std::vector<LayerCall> schedule(int layers, int timesteps) const override;
   bool keeps_state(uint32_t layer) const override;
+  // A call of one timestep keeps its partial sum in the PE as output-stationary does (no
+  // per-timestep scratchpad read-modify-write); longer calls fold as tick-batch.
+  FoldCount folds(const FoldShape& s, uint64_t p0, uint64_t p1, const uint32_t* nnz, bool skip_zero,
+                  bool first_t) const override;
   std::vector<RegionSlot> place_states(const std::vector<LayerCmd>& layers, int timesteps, int membrane_bytes) const override;
   std::vector<RegionSlot> place_maps(const std::vector<LayerCmd>& layers, int timesteps) const override;
   int stands_for(uint32_t layer) const override;

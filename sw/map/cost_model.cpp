@@ -79,7 +79,10 @@ const CostModel::Visit& CostModel::visit(int l, int t0, int nt, int tb, bool per
   VisitCall call;
   call.t0 = t0, call.nt = nt, call.T = m_net.timesteps, call.persist = persist, call.state = state, call.maps = maps;
   call.weights = weights, call.weights_loaded = weights.offset >= 0 && t0 > 0;
-  call.tick = call.in_array = tb > 1 || !m_h.os_order;  // dataflow.mapped / tick_batch; else dataflow.os
+  call.in_array = tb > 1 || !m_h.os_order;  // dataflow.mapped / tick_batch; else dataflow.os
+  // tick-batch's partial-sum scratchpads: a call of several timesteps (dataflow.mapped keeps a
+  // one-timestep call's in the PE, as dataflow.os); dataflow.tick_batch's calls always (T = 1 too)
+  call.tick = nt > 1 || (!m_h.os_order && m_net.timesteps == 1);
   if (L.compute) {
     const ComputeShape s = shape_of(L, m_h, nt, tb, persist && !call.onchip(), state, maps, weights);
     const ComputePlan p = plan_compute(s);
