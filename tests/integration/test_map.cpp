@@ -578,7 +578,7 @@ TEST(MapRun, FusedGroupsAreBitExactAndMatchTheModel) {
 
 // State removal runs too: conv2's membranes do not carry over (state: none), so the outputs
 // differ from the reference (the function changed; the report's accuracy measures it), and
-// the DRAM bytes are the model's: conv2 moves no membranes at all.
+// the DRAM bytes are the model's (conv2 moves no membranes at all), energy and latency agree.
 TEST(MapRun, StateRemovalChangesTheFunctionAndMatchesTheModel) {
   const std::string d = scratch("map_run_none");
   const std::string trace = "traces/fmnist_snn";
@@ -593,7 +593,9 @@ TEST(MapRun, StateRemovalChangesTheFunctionAndMatchesTheModel) {
   const Network n = network_as_run(b, h.array);
   const CostModel model(n, h);
   const Mapping mp = read_mapping(m, n);
-  EXPECT_EQ(model_dram(model, mp), column(j, "layers", "dram_bytes"));
+  Cost cost;
+  EXPECT_EQ(model_dram(model, mp, &cost), column(j, "layers", "dram_bytes"));
+  expect_energy_agrees(one_sample(trace, m, "", d), cost, h, "state removal");
   std::vector<Cost> per;
   model.evaluate(mp, &per);
   EXPECT_EQ(per[size_t(n.index("conv2"))].dram[state], 0u);
