@@ -264,6 +264,15 @@ def group_node(data):
     raise AssertionError("no node group")
 
 
+def refused(paths, tmp_path, nir, data):
+    """Writes the damaged bytes, imports them: one line, exit 1, nothing written. Returns the line."""
+    nir.write_bytes(bytes(data))
+    p = run_import(paths, nir, tmp_path / "out")
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    assert not (tmp_path / "out").exists()
+    return p.stderr
+
+
 def put(data, at, fmt, v):
     struct.pack_into(fmt, data, at, v)
 
@@ -311,12 +320,10 @@ def test_a_damaged_old_style_group_is_a_one_line_error_before_libhdf5_opens_the_
     assert data[g["btree"]:g["btree"] + 4] == b"TREE" and data[g["snod"]:g["snod"] + 4] == b"SNOD"
     assert u64(data, g["heap"] + 8) == 88 and g["free"] < 88
     mutate(data, g)
-    nir.write_bytes(bytes(data))
-    p = run_import(paths, nir, tmp_path / "out")
-    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    err = refused(paths, tmp_path, nir, data)
     assert f"{name}.nir: node: expected a group whose HDF5 structures are intact (object header, B-tree, symbol " \
-        "table nodes, local heap), got " + expect.format(**g) + " (a damaged file)" in p.stderr, p.stderr
-    assert "reader process" not in p.stderr and not (tmp_path / "out").exists()
+        "table nodes, local heap), got " + expect.format(**g) + " (a damaged file)" in err, err
+    assert "reader process" not in err
 
 
 HEADERS = {
@@ -337,12 +344,10 @@ def test_a_damaged_object_header_is_a_one_line_error_before_libhdf5_opens_the_fi
     g = group_node(data)
     assert struct.unpack_from("<HHH", data, g["header"] + 16)[0] == 0x11 and data[g["header"] + 2] == 1
     mutate(data, g)
-    nir.write_bytes(bytes(data))
-    p = run_import(paths, nir, tmp_path / "out")
-    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    err = refused(paths, tmp_path, nir, data)
     assert f"{name}.nir: node: expected a version 1 object header whose messages fill its chunks inside the file, " \
-        "got " in p.stderr and expect.format(**g) in p.stderr, p.stderr
-    assert "reader process" not in p.stderr and not (tmp_path / "out").exists()
+        "got " in err and expect.format(**g) in err, err
+    assert "reader process" not in err
 
 
 def test_superblock_damage_is_a_one_line_error_before_libhdf5_opens_the_file(paths, tmp_path):
@@ -458,11 +463,8 @@ def test_a_damaged_chunk_index_is_a_one_line_error_before_libhdf5_walks_it(paths
     at = chunk_index(data, chunk)
     assert struct.unpack_from("<HI", data, at + 6)[0] == 1 and struct.unpack_from("<I", data, at + 24)[0] == 16
     mutate(data, at)
-    nir.write_bytes(bytes(data))
-    p = run_import(paths, nir, tmp_path / "out")
-    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
-    assert f"{name}.nir: node/nodes/fc/bias: " + expect.format(at=at) + " (a damaged file)" in p.stderr, p.stderr
-    assert not (tmp_path / "out").exists()
+    err = refused(paths, tmp_path, nir, data)
+    assert f"{name}.nir: node/nodes/fc/bias: " + expect.format(at=at) + " (a damaged file)" in err, err
 
 
 def test_contiguous_data_past_the_end_and_a_string_fill_value_are_refused_before_libhdf5_reads_them(paths, tmp_path):
@@ -508,13 +510,10 @@ def test_a_chunked_layout_libhdf5_would_divide_by_zero_on_is_refused(paths, tmp_
         put(data, layout + 11, "<I", 0)
     else:
         put(data, layout + 2, "<B", 0)
-    nir.write_bytes(bytes(data))
-    p = run_import(paths, nir, tmp_path / "out")
-    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    err = refused(paths, tmp_path, nir, data)
     expect = "whose dimension 0 is 0" if name == "dimension_0" else "of 0 dimensions (expected the rank plus 1, at least 2)"
     assert f"{name}.nir: node/nodes/fc/bias: expected dataset messages the reader reads and libhdf5 decodes safely, " \
-        "got the header chunk of " in p.stderr and f"with a chunked layout {expect} (a damaged file)" in p.stderr, p.stderr
-    assert not (tmp_path / "out").exists()
+        "got the header chunk of " in err and f"with a chunked layout {expect} (a damaged file)" in err, err
 
 
 def test_a_fill_value_of_another_size_than_the_elements_is_refused(paths, tmp_path):

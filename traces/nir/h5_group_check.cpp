@@ -102,7 +102,7 @@ class walker {
   unsigned m_o = 8, m_l = 8, m_leaf_k = 4, m_node_k = 16, m_chunk_k = 32;
   std::map<std::uint64_t, std::vector<unsigned char>> m_heaps;
   std::set<std::uint64_t> m_nodes, m_objects;
-  std::deque<std::pair<std::string, std::uint64_t>> m_todo;  // (path, object header) not yet walked
+  std::deque<std::pair<std::string, std::uint64_t>> m_pending;  // (path, object header) not yet walked
 };
 
 // II.A: the signature is at 0, 512, 1024, 2048, ... (a user block before it); addresses are
@@ -441,7 +441,7 @@ void walker::snod(const std::string& where, std::uint64_t addr, const std::vecto
     if (!inside(header, 16))
       bad_group(where, what + " ('" + printable(member, 60) + "') whose object header at " + at(header) +
                            " lies past the end of the file");
-    if (m_objects.insert(header).second) m_todo.emplace_back(where == "/" ? member : where + "/" + member, header);
+    if (m_objects.insert(header).second) m_pending.emplace_back(where == "/" ? member : where + "/" + member, header);
   }
 }
 
@@ -456,12 +456,12 @@ void walker::run() {
   const std::uint64_t root = superblock();
   if (root == undefined()) return;
   m_objects.insert(root);
-  m_todo.emplace_back("/", root);
-  while (!m_todo.empty()) {
+  m_pending.emplace_back("/", root);
+  while (!m_pending.empty()) {
     if (m_objects.size() > k_max_objects)
       bad("/", "at most " + std::to_string(k_max_objects) + " objects (a NIR graph has hundreds)", "more");
-    const auto [where, addr] = m_todo.front();
-    m_todo.pop_front();
+    const auto [where, addr] = m_pending.front();
+    m_pending.pop_front();
     const stab s = header(where, addr);
     if (s.found) group(where, s);
     for (const auto& [index, ndims] : s.chunk_indexes) chunk_btree(where, index, -1, ndims);
