@@ -1,6 +1,7 @@
 #include "hw/compute/buffer_plan.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "sw/include/spiketlm/accel_regs.h"
 
@@ -133,15 +134,8 @@ GroupPlan plan_add(int channels, int rows, uint64_t chan_in, uint64_t chan_out, 
 }
 
 std::vector<RegionSlot> place_regions(const std::vector<uint64_t>& bytes, const std::vector<int>& group) {
-  std::vector<RegionSlot> s(bytes.size());
-  size_t first = 0;  // the current group's first layer, which keeps the running total
-  for (size_t l = 0; l < bytes.size(); ++l) {
-    if (group[l] != group[first]) first = l;
-    if (bytes[l]) s[l].offset = int64_t(s[first].reserved), s[first].reserved += bytes[l];
-  }
-  for (size_t l = 1; l < bytes.size(); ++l)
-    if (group[l] == group[l - 1]) s[l].reserved = s[l - 1].reserved;
-  return s;
+  // every place held until the group ends: place_live never frees one, so they follow one another
+  return place_live(bytes, std::vector<int>(bytes.size(), std::numeric_limits<int>::max()), group);
 }
 
 std::vector<RegionSlot> place_live(const std::vector<uint64_t>& bytes, const std::vector<int>& last,

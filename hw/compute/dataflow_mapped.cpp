@@ -79,11 +79,6 @@ std::vector<int> MappedDataflow::group_of(size_t layers) const {
 
 namespace {
 
-// Bytes of one timestep of layer P's output map (spike or activation planes; int32 accumulations).
-uint64_t map_step(const LayerCmd& P) {
-  return P.computes() && !P.fires() ? uint64_t(P.g.out_c) * P.g.npx() * 4 : P.out_map_bytes();
-}
-
 // Whether every layer that reads P's output map (as its input, its generated input standing for
 // it, or an add's second operand) is in P's group, and at least one does.
 // The last such reader (-1: none, or one outside the group).
@@ -111,7 +106,7 @@ std::vector<RegionSlot> MappedDataflow::place_maps(const std::vector<LayerCmd>& 
   for (size_t P = 0; P < layers.size(); ++P) {
     if (group[P] < 0 || !m_groups[size_t(group[P])].fuse) continue;
     last[P] = consumed_within(layers, group, P, stands);
-    if (last[P] >= 0) bytes[P] = map_step(layers[P]) * uint64_t(std::min(m_groups[size_t(group[P])].tb, timesteps));
+    if (last[P] >= 0) bytes[P] = layers[P].out_step_bytes() * uint64_t(std::min(m_groups[size_t(group[P])].tb, timesteps));
   }
   return place_live(bytes, last, group);  // a map's place is free again once its last reader ran
 }

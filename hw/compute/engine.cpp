@@ -47,7 +47,7 @@ void LayerEngine::begin_run(const std::vector<LayerCmd>& layers, int timesteps, 
                                         " B) exceed the ifmap GLB (" + std::to_string(cap) + " B)");
     if (m_maps[l].offset < 0) continue;
     const LayerCmd& P = layers[l];
-    const uint64_t step = P.computes() && !P.fires() ? uint64_t(P.g.out_c) * P.g.npx() * 4 : P.out_map_bytes();
+    const uint64_t step = P.out_step_bytes();
     m_map_at[P.out_addr] = {m_glb_i_base + cap - m_maps[l].reserved + uint64_t(m_maps[l].offset), step};
   }
 }

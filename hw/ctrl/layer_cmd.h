@@ -41,6 +41,8 @@ struct LayerCmd {
   static uint64_t pitch(int w) { return (uint64_t(w) + 7) / 8; }
   uint64_t in_map_bytes() const { return uint64_t(in_planes) * g.in_c * g.in_h * pitch(g.in_w); }
   uint64_t out_map_bytes() const { return uint64_t(out_planes()) * g.out_c * g.out_h * pitch(g.out_w); }
+  // One timestep of the output in memory: the map's planes, or a compute layer's int32 accumulations.
+  uint64_t out_step_bytes() const { return computes() && !fires() ? uint64_t(g.out_c) * g.npx() * 4 : out_map_bytes(); }
 };
 
 // A layer the hardware refuses (bad descriptor, does not fit): carries the register values.
