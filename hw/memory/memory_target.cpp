@@ -1,7 +1,10 @@
 #include "hw/memory/memory_target.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <sstream>
 
 namespace spiketlm {
@@ -14,34 +17,19 @@ std::string hex(uint64_t v) {
 }
 }  // namespace
 
-uint8_t* Storage::page(uint64_t addr, uint64_t& first, uint64_t& last) {
-  const uint64_t i = addr / page_bytes;
-  auto& pg = m_pages.at(i);
-  if (!pg) pg.reset(new uint8_t[page_bytes]());
-  first = i * page_bytes;
-  last = std::min(first + page_bytes, m_size) - 1;
-  return pg.get();
+void Storage::release() {
+  if (m_bytes) munmap(m_bytes, m_size);
+  m_bytes = nullptr;
+  m_size = 0;
 }
 
-void Storage::read_span(uint64_t addr, uint8_t* dst, uint64_t len) {
-  while (len) {
-    const uint64_t i = addr / page_bytes, off = addr % page_bytes;
-    const uint64_t n = std::min(len, page_bytes - off);
-    if (m_pages[i]) std::memcpy(dst, m_pages[i].get() + off, n);
-    else std::memset(dst, 0, n);
-    addr += n, dst += n, len -= n;
-  }
-}
-
-void Storage::write_span(uint64_t addr, const uint8_t* src, uint64_t len) {
-  while (len) {
-    uint64_t first, last;
-    uint8_t* pg = page(addr, first, last);
-    const uint64_t off = addr - first;
-    const uint64_t n = std::min(len, page_bytes - off);
-    std::memcpy(pg + off, src, n);
-    addr += n, src += n, len -= n;
-  }
+void Storage::resize(uint64_t size) {
+  release();
+  if (!size) return;
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  m_bytes = static_cast<uint8_t*>(p);
+  m_size = size;
 }
 
 MemoryTarget::MemoryTarget(sc_core::sc_module_name nm, Context& ctx, const std::string& unit)
@@ -63,7 +51,13 @@ MemoryTarget::MemoryTarget(sc_core::sc_module_name nm, Context& ctx, const std::
   m_bw = probe("bw_bytes", 32, Probe::rate);
 }
 
-void MemoryTarget::set_capacity(uint64_t bytes) { m_storage.resize(bytes); }
+void MemoryTarget::set_capacity(uint64_t bytes) {
+  try {
+    m_storage.resize(bytes);
+  } catch (const std::bad_alloc&) {
+    fail(m_unit, path() + ": capacity of " + std::to_string(bytes) + " B: the address space cannot hold it");
+  }
+}
 
 void MemoryTarget::past_capacity(const char* what, uint64_t offset, uint64_t len) const {
   fail(m_unit,
@@ -147,11 +141,9 @@ bool MemoryTarget::get_direct_mem_ptr(tlm::tlm_generic_payload& p, tlm::tlm_dmi&
     dmi.set_granted_access(tlm::tlm_dmi::DMI_ACCESS_NONE);
     return false;
   }
-  uint64_t first, last;
-  uint8_t* pg = m_storage.page(off, first, last);
-  dmi.set_dmi_ptr(pg);
-  dmi.set_start_address(first);
-  dmi.set_end_address(last);
+  dmi.set_dmi_ptr(m_storage.data());
+  dmi.set_start_address(0);
+  dmi.set_end_address(m_storage.size() - 1);
   dmi.set_granted_access(tlm::tlm_dmi::DMI_ACCESS_READ_WRITE);
   // DMI carries no latency here: the timing of a DMI access comes from its timing-only
   // transaction (see the header).

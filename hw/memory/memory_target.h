@@ -1,7 +1,6 @@
 // spiketlm: the common base of the memory targets (DRAM, SRAM global buffer, scratchpad).
 //
-// A MemoryTarget holds real bytes (sparse pages, so a 512 MB DRAM costs only what is
-// touched), answers b_transport / transport_dbg / get_direct_mem_ptr on its socket `in`, and
+// A MemoryTarget holds real bytes (Storage: a 512 MB DRAM costs only the pages written), answers b_transport / transport_dbg / get_direct_mem_ptr on its socket `in`, and
 // leaves the timing and energy of an access to the concrete unit (access()). Addresses that
 // arrive are local offsets (the Router subtracts `base`). An access past the capacity is an
 // error that names the unit, the access and the capacity.
@@ -11,7 +10,7 @@
 // TLM_BURST_ERROR_RESPONSE); the response status is always set.
 //
 // DMI: with parameter `dmi: true` the target grants read/write pointers into its storage
-// (one page per grant). DMI moves bytes without the timing model; an initiator that uses DMI
+// (one grant covers the whole capacity). DMI moves bytes without the timing model; an initiator that uses DMI
 // keeps timing and energy exact by sending the same access as a normal transaction with the
 // hint TimingOnlyExt (the DMA does this, so its results are identical with DMI on and off).
 #pragma once
@@ -44,36 +43,30 @@ inline bool is_timing_only(const tlm::tlm_generic_payload& p) {
   return e != nullptr;
 }
 
-// Sparse byte storage: pages allocated (zeroed) on first touch.
+// Byte storage of a memory's whole capacity in one anonymous private mapping reserved without
+// swap (MAP_NORESERVE): the kernel gives each 4-KB page real memory on its first write, and a
+// read of a page never written sees zeros without taking memory (the shared zero page). So a
+// 512-MB DRAM holds only what the run writes, to the page (issue 19: bytes held per weight).
 class Storage {
  public:
-  static constexpr uint64_t page_bytes = 64 * 1024;
+  static constexpr uint64_t page_bytes = 4096;  // the granularity memory is taken in
   explicit Storage(uint64_t size = 0) { resize(size); }
-  void resize(uint64_t size) {
-    m_size = size;
-    m_pages.clear();
-    m_pages.resize((size + page_bytes - 1) / page_bytes);
-  }
+  ~Storage() { release(); }
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  // Reserves `size` bytes, all zero (the old contents are dropped). Throws std::bad_alloc when
+  // the address space cannot take them.
+  void resize(uint64_t size);
   uint64_t size() const { return m_size; }
-  // Within one touched page (the common case: a chunk) a plain copy; otherwise read_span/write_span.
-  void read(uint64_t addr, uint8_t* dst, uint64_t len) {
-    const uint64_t i = addr / page_bytes, off = addr % page_bytes;
-    if (len <= page_bytes - off && i < m_pages.size() && m_pages[i]) std::memcpy(dst, m_pages[i].get() + off, len);
-    else read_span(addr, dst, len);
-  }
-  void write(uint64_t addr, const uint8_t* src, uint64_t len) {
-    const uint64_t i = addr / page_bytes, off = addr % page_bytes;
-    if (len <= page_bytes - off && i < m_pages.size() && m_pages[i]) std::memcpy(m_pages[i].get() + off, src, len);
-    else write_span(addr, src, len);
-  }
-  void read_span(uint64_t addr, uint8_t* dst, uint64_t len);
-  void write_span(uint64_t addr, const uint8_t* src, uint64_t len);
-  // The page holding addr (allocated if needed); first/last: its local address range.
-  uint8_t* page(uint64_t addr, uint64_t& first, uint64_t& last);
+  void read(uint64_t addr, uint8_t* dst, uint64_t len) const { std::memcpy(dst, m_bytes + addr, len); }
+  void write(uint64_t addr, const uint8_t* src, uint64_t len) { std::memcpy(m_bytes + addr, src, len); }
+  // The bytes (for DMI grants: the whole capacity is one region).
+  uint8_t* data() { return m_bytes; }
 
  private:
+  void release();
   uint64_t m_size = 0;
-  std::vector<std::unique_ptr<uint8_t[]>> m_pages;
+  uint8_t* m_bytes = nullptr;
 };
 
 class MemoryTarget : public Module, public AddressTarget {

@@ -118,7 +118,7 @@ int sc_main(int argc, char** argv) {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     std::printf("%-34s %-28s samples %3llu | sim %.3f s (+%.3f s build) | %.3g sim cycles/s | %.3g accumulates/s"
-                " | golden %.3f s | ratio %.2f | peak RSS %.0f MB\n",
+                " | golden %.3f s | ratio %.2f | peak RSS %.0f MiB\n",
                 req.config.c_str(), b.name.c_str(), (unsigned long long)samples, t_run, t_elab, cycles / t_run,
                 double(acc) / t_run, t_gold, t_run / t_gold, ru.ru_maxrss / 1024.0);
     (void)p;

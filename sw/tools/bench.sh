@@ -76,7 +76,7 @@ done
 # the share of a 100-sample run = setup / (setup + 100 x per sample). Memory: the peak RSS of a
 # plain `spiketlm run` of 3 samples (the bench binary also holds the golden model's weights),
 # per weight, beside that of `spiketlm --help` (the process without a platform).
-rss_of() {  # peak RSS in MB of one command, measured by its parent
+rss_of() {  # peak RSS in MiB (ru_maxrss is in KiB) of one command, measured by its parent
   /usr/bin/python3 -c 'import resource, subprocess, sys
 subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)' "$@"
@@ -99,8 +99,8 @@ weights = sum(l["in_channels"] * l["out_channels"] * l["kernel"] ** 2 if l["type
 mb, base = float(sys.argv[4]), float(sys.argv[5])
 print(f"setup {sys.argv[1].split('/')[0]} vgg16_tinyimagenet: {setup:.3f} s setup, {per:.3f} s per sample, "
       f"{100 * setup / (setup + 100 * per):.1f} % of a 100-sample run (target < 10 %); spiketlm run peak RSS "
-      f"{mb:.0f} MB = {mb * 1e6 / weights:.2f} B per weight (target <= 1.5), of which the bare process "
-      f"{base:.0f} MB = {base * 1e6 / weights:.2f} B per weight")
+      f"{mb:.1f} MiB = {mb * 2**20 / weights:.2f} B per weight (target <= 1.5), of which the bare process "
+      f"{base:.1f} MiB = {base * 2**20 / weights:.2f} B per weight")
 PY
 done
 # Instructions of two builds side by side (load-independent; needs valgrind, not run here):

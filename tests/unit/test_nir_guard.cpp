@@ -203,3 +203,30 @@ TEST(NirHeap, LibraryFaultsFoundByFuzzingAreOneLineErrorsInProcess) {
   }
   expect_no_child();
 }
+
+namespace {
+// Whether a library whose file name holds `name` is mapped into this process.
+bool mapped(const std::string& name) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find(name) != std::string::npos) return true;
+  return false;
+}
+}  // namespace
+
+// libhdf5 (and the curl, gnutls, crypto it pulls in) is loaded by the first NIR read, not by
+// every process that links the traces layer (traces/nir/h5_backend.md); a read before and
+// after the load gives the same graph.
+TEST(NirGuard, LibHdf5IsLoadedOnlyByTheFirstNirRead) {
+  // A run (platform, bundle, golden model) maps neither.
+  EXPECT_FALSE(mapped("libhdf5")) << "libhdf5 was mapped before any NIR file was read";
+  EXPECT_FALSE(mapped("libspiketlm_h5.so"));
+  const std::string path = source_dir() + "/tests/fuzz/corpus/nir/linear_lif.nir";
+  const nir::graph g = nir::read_graph(path);  // loads it in this process, then reads in the child
+  EXPECT_TRUE(mapped("libspiketlm_h5.so"));
+  EXPECT_TRUE(mapped("libhdf5"));
+  const nir::graph again = nir::read_graph_in_process(path);
+  ASSERT_EQ(g.nodes.size(), again.nodes.size());
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) expect_same_fields(g.nodes[i].fields, again.nodes[i].fields, g.nodes[i].name);
+}

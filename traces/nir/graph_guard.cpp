@@ -20,6 +20,7 @@
 #include "tlm/error.h"
 #include "tlm/fdio.h"
 #include "traces/nir/graph.h"
+#include "traces/nir/h5.h"
 
 namespace spiketlm::nir {
 
@@ -256,7 +257,10 @@ double default_limit(const std::string& path) {
 
 }  // namespace
 
-graph read_graph(const std::string& path, double limit_s) { return read_graph_guarded(path, limit_s, read_graph_in_process); }
+graph read_graph(const std::string& path, double limit_s) {
+  h5::load_backend();  // here, not in the child: its memory cap and time limit are the file's alone
+  return read_graph_guarded(path, limit_s, read_graph_in_process);
+}
 
 graph read_graph_guarded(const std::string& path, double limit_s, graph (*read)(const std::string&)) {
   if (!(limit_s > 0)) limit_s = default_limit(path);

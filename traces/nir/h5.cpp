@@ -1,4 +1,5 @@
-#include "traces/nir/h5.h"
+// libspiketlm_h5.so: h5.h over libhdf5 (h5_backend.md).
+#include "traces/nir/h5_backend.h"
 #include "traces/nir/h5_checks.h"
 
 #include "tlm/error.h"
@@ -136,9 +137,45 @@ void read_strings(hid_t ds, hid_t type, value& v, const std::string& file, const
   }
 }
 
+// The reader and writer over libhdf5 (the checks before each read: h5_checks.h).
+class hdf5_reader final : public reader_impl {
+ public:
+  explicit hdf5_reader(const std::string& path);
+  ~hdf5_reader() override;
+  bool is_group(const std::string& path) const override;
+  bool is_dataset(const std::string& path) const override;
+  std::vector<std::string> members(const std::string& group) const override;
+  value read(const std::string& dataset) const override;
+
+ private:
+  std::string m_file;
+  hid_t m_id = -1;
+  std::uintmax_t m_bytes = 0;       // the file's size: no dataset holds more than it stores
+  std::unique_ptr<raw_file> m_raw;  // the same file read directly, for the checks (h5_checks.h)
+};
+
+class hdf5_writer final : public writer_impl {
+ public:
+  explicit hdf5_writer(const std::string& path);
+  ~hdf5_writer() override;
+  void group(const std::string& path) override;
+  void string(const std::string& path, const std::string& s) override;
+  void string_pairs(const std::string& path, const std::vector<std::pair<std::string, std::string>>& v) override;
+  void float32(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<float>& v) override;
+  void float64(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<double>& v) override;
+  void int64(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<std::int64_t>& v) override;
+  void uint8(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<std::uint8_t>& v) override;
+  void close() override;
+
+ private:
+  void numbers(const std::string& path, const std::vector<std::size_t>& shape, const void* data, hid_t type);
+  std::string m_file;
+  hid_t m_id = -1;
+};
+
 }  // namespace
 
-reader::reader(const std::string& path) : m_file(path) {
+hdf5_reader::hdf5_reader(const std::string& path) : m_file(path) {
   quiet();
   if (!std::ifstream(path)) fail("nir", path + ": file: expected a readable NIR file, got none (missing or unreadable)");
   if (H5Fis_hdf5(path.c_str()) <= 0) fail("nir", path + ": file: expected an HDF5 file (a NIR graph), got another format");
@@ -151,21 +188,21 @@ reader::reader(const std::string& path) : m_file(path) {
   if (m_id < 0) fail("nir", path + ": file: expected an HDF5 file that opens, got a truncated or damaged one");
 }
 
-reader::~reader() {
+hdf5_reader::~hdf5_reader() {
   if (m_id >= 0) H5Fclose(m_id);
 }
 
-bool reader::is_group(const std::string& path) const {
+bool hdf5_reader::is_group(const std::string& path) const {
   const handle g(H5Gopen2(m_id, path.c_str(), H5P_DEFAULT), H5Gclose);
   return g.ok();
 }
 
-bool reader::is_dataset(const std::string& path) const {
+bool hdf5_reader::is_dataset(const std::string& path) const {
   const handle d(H5Dopen2(m_id, path.c_str(), H5P_DEFAULT), H5Dclose);
   return d.ok();
 }
 
-std::vector<std::string> reader::members(const std::string& group) const {
+std::vector<std::string> hdf5_reader::members(const std::string& group) const {
   const handle g(H5Gopen2(m_id, group.c_str(), H5P_DEFAULT), H5Gclose);
   if (!g.ok()) bad(m_file, group, "expected a group, got none");
   H5G_info_t info;
@@ -182,7 +219,7 @@ std::vector<std::string> reader::members(const std::string& group) const {
   return names;
 }
 
-value reader::read(const std::string& path) const {
+value hdf5_reader::read(const std::string& path) const {
   const handle ds(H5Dopen2(m_id, path.c_str(), H5P_DEFAULT), H5Dclose);
   if (!ds.ok()) bad(m_file, path, "expected a dataset, got none");
   const handle space(H5Dget_space(ds.id), H5Sclose);
@@ -214,17 +251,17 @@ value reader::read(const std::string& path) const {
   return v;
 }
 
-writer::writer(const std::string& path) : m_file(path) {
+hdf5_writer::hdf5_writer(const std::string& path) : m_file(path) {
   quiet();
   m_id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (m_id < 0) fail("nir", path + ": file: expected a writable path, got an error on create");
 }
 
-writer::~writer() {
+hdf5_writer::~hdf5_writer() {
   if (m_id >= 0) H5Fclose(m_id);
 }
 
-void writer::close() {
+void hdf5_writer::close() {
   if (m_id >= 0 && H5Fclose(m_id) < 0) {
     m_id = -1;
     fail("nir", m_file + ": file: expected a complete write, got an I/O error on close");
@@ -232,7 +269,7 @@ void writer::close() {
   m_id = -1;
 }
 
-void writer::group(const std::string& path) {
+void hdf5_writer::group(const std::string& path) {
   const handle g(H5Gcreate2(m_id, path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
   if (!g.ok()) bad(m_file, path, "expected a new group, got an error on create");
 }
@@ -246,7 +283,7 @@ hid_t utf8_string_type() {
 }
 }  // namespace
 
-void writer::string(const std::string& path, const std::string& s) {
+void hdf5_writer::string(const std::string& path, const std::string& s) {
   const handle t(utf8_string_type(), H5Tclose);
   const handle space(H5Screate(H5S_SCALAR), H5Sclose);
   const handle d(H5Dcreate2(m_id, path.c_str(), t.id, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
@@ -255,7 +292,7 @@ void writer::string(const std::string& path, const std::string& s) {
     bad(m_file, path, "expected a written string, got a write error");
 }
 
-void writer::string_pairs(const std::string& path, const std::vector<std::pair<std::string, std::string>>& v) {
+void hdf5_writer::string_pairs(const std::string& path, const std::vector<std::pair<std::string, std::string>>& v) {
   const handle t(utf8_string_type(), H5Tclose);
   const hsize_t dims[2] = {v.size(), 2};
   const handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
@@ -269,7 +306,7 @@ void writer::string_pairs(const std::string& path, const std::vector<std::pair<s
     bad(m_file, path, "expected written strings, got a write error");
 }
 
-void writer::numbers(const std::string& path, const std::vector<std::size_t>& shape, const void* data, hid_t type) {
+void hdf5_writer::numbers(const std::string& path, const std::vector<std::size_t>& shape, const void* data, hid_t type) {
   std::vector<hsize_t> dims(shape.begin(), shape.end());
   const handle space(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(int(dims.size()), dims.data(), nullptr),
                      H5Sclose);
@@ -282,24 +319,32 @@ void writer::numbers(const std::string& path, const std::vector<std::size_t>& sh
     bad(m_file, path, "expected a written dataset, got a write error");
 }
 
-void writer::float32(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<float>& v) {
+void hdf5_writer::float32(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<float>& v) {
   if (v.size() != count(shape)) bad(m_file, path, "expected data of the shape's size, got " + std::to_string(v.size()));
   numbers(path, shape, v.data(), H5T_NATIVE_FLOAT);
 }
 
-void writer::float64(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<double>& v) {
+void hdf5_writer::float64(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<double>& v) {
   if (v.size() != count(shape)) bad(m_file, path, "expected data of the shape's size, got " + std::to_string(v.size()));
   numbers(path, shape, v.data(), H5T_NATIVE_DOUBLE);
 }
 
-void writer::int64(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<std::int64_t>& v) {
+void hdf5_writer::int64(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<std::int64_t>& v) {
   if (v.size() != count(shape)) bad(m_file, path, "expected data of the shape's size, got " + std::to_string(v.size()));
   numbers(path, shape, v.data(), H5T_NATIVE_INT64);
 }
 
-void writer::uint8(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<std::uint8_t>& v) {
+void hdf5_writer::uint8(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<std::uint8_t>& v) {
   if (v.size() != count(shape)) bad(m_file, path, "expected data of the shape's size, got " + std::to_string(v.size()));
   numbers(path, shape, v.data(), H5T_NATIVE_UINT8);
 }
 
+namespace {
+std::unique_ptr<reader_impl> open_file(const std::string& path) { return std::make_unique<hdf5_reader>(path); }
+std::unique_ptr<writer_impl> create_file(const std::string& path) { return std::make_unique<hdf5_writer>(path); }
+const backend k_hdf5{open_file, create_file};
+}  // namespace
+
 }  // namespace spiketlm::h5
+
+const spiketlm::h5::backend* spiketlm_h5_backend() { return &spiketlm::h5::k_hdf5; }

@@ -1,6 +1,8 @@
 // spiketlm: the few HDF5 operations the NIR reader and writer need, over Debian's libhdf5 C
 // API (no Python). Handles are closed by RAII; every failure is a one-line error naming the
 // file and the object path; the HDF5 library's own error stack printing is switched off.
+// The libhdf5 side lives in its own library, libspiketlm_h5.so, loaded on the first reader or
+// writer (h5_backend.md): a run that reads no NIR file does not map libhdf5 and what it pulls in.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -10,7 +12,8 @@
 
 namespace spiketlm::h5 {
 
-class raw_file;
+class reader_impl;
+class writer_impl;
 
 // A dataset's contents: numbers (integers and floats, converted to double) or strings.
 struct value {
@@ -41,9 +44,7 @@ class reader {
 
  private:
   std::string m_file;
-  std::int64_t m_id = -1;
-  std::uintmax_t m_bytes = 0;  // the file's size: no dataset holds more than it stores (h5.cpp)
-  std::unique_ptr<raw_file> m_raw;  // the same file read directly, for the checks (h5_checks.h)
+  std::unique_ptr<reader_impl> m_impl;  // libhdf5's side (h5_backend.h)
 };
 
 // A new HDF5 file (truncates). Strings are written as variable-length UTF-8 (as h5py's
@@ -65,9 +66,12 @@ class writer {
   void close();  // flush and close (also done by the destructor, whose errors are not reported)
 
  private:
-  void numbers(const std::string& path, const std::vector<std::size_t>& shape, const void* data, std::int64_t type);
-  std::string m_file;
-  std::int64_t m_id = -1;
+  std::unique_ptr<writer_impl> m_impl;  // libhdf5's side (h5_backend.h)
 };
+
+// Loads libspiketlm_h5.so (from the folder libspiketlm_traces.so was loaded from) unless it is
+// loaded already; a one-line error when it cannot be. The reader and writer call it; the NIR
+// reader calls it before its reading child is forked (graph_guard.md).
+void load_backend();
 
 }  // namespace spiketlm::h5
