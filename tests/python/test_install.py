@@ -77,3 +77,10 @@ def test_install_puts_the_cli_on_path(paths, tmp_path):
     import json
     r = json.load(open(tmp_path / "r.json"))
     assert r["summary"]["reference_mismatch_samples"] == 0
+    # libhdf5 comes with the installed libspiketlm_h5.so, loaded beside libspiketlm_traces.so on
+    # the first NIR read (traces/nir/h5_backend.md): not linked, found without a search path.
+    assert "hdf5" not in ldd, ldd
+    out = subprocess.run(["spiketlm", "import", "tests/fuzz/corpus/nir/linear_lif.nir", "-o", str(tmp_path / "b"),
+                          "--samples", "2", "--quiet"], cwd=paths.src, env=clean, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert os.path.isfile(tmp_path / "b" / "trace.yaml")
