@@ -50,7 +50,7 @@ inline void add_row(int32_t* acc, const int8_t* row, int n) {
 }
 }  // namespace
 
-void ImcPe::read(const XbarProgram* const* xs, const uint64_t* masks, int nw, int n, int64_t* out, int64_t scale,
+void ImcPe::read(const XbarProgram* const* xs, const uint64_t* const* masks, int n, int64_t* out, int64_t scale,
                  PeScratch& s) {
   if (n == 0) return;
   const int pc = xs[0]->pcols, wc = xs[0]->wcols;
@@ -61,7 +61,7 @@ void ImcPe::read(const XbarProgram* const* xs, const uint64_t* masks, int nw, in
     int32_t* acc = s.acc.data();
     for (int i = 0; i < n; ++i) {
       const XbarProgram& x = *xs[i];
-      const uint64_t* mask = masks + size_t(i) * nw;
+      const uint64_t* mask = masks[i];
       for (int w = 0; w < (x.rows + 63) / 64; ++w)
         for (uint64_t m = mask[w]; m; m &= m - 1) {
           add_row(acc, x.weight.data() + size_t(w * 64 + __builtin_ctzll(m)) * wc, wc);
@@ -80,7 +80,7 @@ void ImcPe::read(const XbarProgram* const* xs, const uint64_t* masks, int nw, in
   s.val.resize(size_t(pc));
   uint64_t clipped = 0;
   int64_t nact = 0;
-  for (int i = 0; i < n; ++i) nact += accumulate_levels(*xs[i], masks + size_t(i) * nw, s.acc.data(), s.neg.data());
+  for (int i = 0; i < n; ++i) nact += accumulate_levels(*xs[i], masks[i], s.acc.data(), s.neg.data());
   if (m_column->exact()) {
     for (int p = 0; p < pc; ++p) {
       bool cl = false;
@@ -89,7 +89,7 @@ void ImcPe::read(const XbarProgram* const* xs, const uint64_t* masks, int nw, in
     }
   } else {
     s.cur.assign(size_t(pc), 0.0);
-    for (int i = 0; i < n; ++i) m_column->currents(*xs[i], masks + size_t(i) * nw, c, m_xbar->device(), s.cur.data());
+    for (int i = 0; i < n; ++i) m_column->currents(*xs[i], masks[i], c, m_xbar->device(), s.cur.data());
     // The sense amplifiers of this PE (their static offsets are kept with its first crossbar).
     if (!xs[0]->sa_offset.empty())
       for (int p = 0; p < pc; ++p) s.cur[size_t(p)] += xs[0]->sa_offset[size_t(p)];

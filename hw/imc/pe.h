@@ -21,6 +21,7 @@ struct PeScratch {
   std::vector<int32_t> acc, neg;
   std::vector<int64_t> val;
   std::vector<double> cur;
+  std::vector<const uint64_t*> masks;  // read()'s strided form: the crossbars' masks
 };
 
 class ImcPe : public Module {
@@ -39,11 +40,19 @@ class ImcPe : public Module {
   double clock_mhz() const { return m_clock_mhz; }
   double cycle_ns() const { return double(m_cycle_clocks) * m_passes * 1e3 / m_clock_mhz; }
 
-  // One PE cycle, functional: the n crossbars xs[i] driven on the rows of masks[i * nw ...];
-  // out[j] += scale x (digital dot product of logical column j). Counts conversions/clipping
-  // in the ADC's statistics (energy is charged by the caller, see count_cycle).
-  void read(const XbarProgram* const* xs, const uint64_t* masks, int nw, int n, int64_t* out, int64_t scale,
+  // One PE cycle, functional: the n crossbars xs[i] driven on the rows of masks[i] (a bit per
+  // row, (rows + 63) / 64 words); out[j] += scale x (digital dot product of logical column j).
+  // Counts conversions/clipping in the ADC's statistics (energy is charged by the caller, see
+  // count_cycle).
+  void read(const XbarProgram* const* xs, const uint64_t* const* masks, int n, int64_t* out, int64_t scale,
             PeScratch& s);
+  // The same with crossbar i's mask at masks + i * nw.
+  void read(const XbarProgram* const* xs, const uint64_t* masks, int nw, int n, int64_t* out, int64_t scale,
+            PeScratch& s) {
+    s.masks.resize(size_t(n));
+    for (int i = 0; i < n; ++i) s.masks[size_t(i)] = masks + size_t(i) * nw;
+    read(xs, s.masks.data(), n, out, scale, s);
+  }
   // True when a read of these n crossbars is exactly the sum of the active rows' weights: ideal
   // columns, an ADC whose LSB is one level step, and no column sum that could exceed its full
   // scale. Reads are then linear in the inputs, so a caller may sum multi-bit inputs in one pass

@@ -3,6 +3,7 @@
 // tap selects), a PE cycle per row group and column group (ImcPe::read: column currents, ADCs,
 // shift-and-add), the row groups' partial sums added in the tile.
 #include <algorithm>
+#include <climits>
 
 #include "hw/imc/imc_datapath.h"
 
@@ -86,7 +87,12 @@ class Reader {
   uint64_t pcols = 0;               // physical columns over the column groups
   uint64_t active_groups = 0;
   uint64_t n_pe_cycles = 0, n_xbar_reads = 0, n_active_xbar_reads = 0, n_active_pe_cycles = 0, n_accumulates = 0;
-  std::vector<uint64_t> bits, masks;
+  std::vector<uint64_t> bits, masks;  // masks: [row group][crossbar][nw] (a flat layer's extracted rows)
+  std::vector<const uint64_t*> mptr;  // [row group][crossbar]: its driven rows at this pixel
+  std::vector<uint64_t> zeros;        // nw words: no row driven
+  std::vector<int> tw;                // [row group][crossbar]: words of its row mask
+  std::vector<size_t> ebase;          // [row group][crossbar]: its range's first bit set in ext
+  int dy_lo = 0, dy_hi = 0, dx_lo = 0, dx_hi = 0;  // the taps' offsets from a pixel's window origin
   std::vector<int64_t> tmp;
   // A conv tap reads a channel range of one input pixel, and an input pixel feeds up to
   // kh x kw outputs: each distinct range is extracted once per input pixel and plane.
@@ -136,6 +142,10 @@ void Reader::setup() {
     for (int gi = 0; gi < G; ++gi) by_value = by_value && m_pe.exact_sums(xs.data() + m.slot(q, gi, 0), nx[size_t(gi)]);
   }
   masks.assign(size_t(G) * k2 * nw, 0);
+  mptr.assign(size_t(G) * k2, nullptr);
+  zeros.assign(size_t(nw), 0);
+  tw.assign(taps.size(), 0);
+  for (size_t t = 0; t < taps.size(); ++t) tw[t] = (taps[t].rows + 63) / 64;
   tmp.assign(size_t(wcm), 0);
   if (!flat) setup_ranges();
 }
@@ -150,6 +160,18 @@ void Reader::setup_ranges() {
       tap_range[size_t(gi) * k2 + j] = int(it - ranges.begin());
       if (it == ranges.end()) ranges.push_back(r);
     }
+  ebase.assign(taps.size(), 0);
+  for (size_t t = 0; t < taps.size(); ++t)
+    if (tap_range[t] >= 0) ebase[t] = size_t(tap_range[t]) * HW;
+  dy_lo = dx_lo = INT_MAX;
+  dy_hi = dx_hi = INT_MIN;
+  for (int gi = 0; gi < G; ++gi)
+    for (int j = 0; j < nx[size_t(gi)]; ++j) {
+      const imc::XbarTap& tp = taps[size_t(gi) * k2 + j];
+      dy_lo = std::min(dy_lo, tp.dy), dy_hi = std::max(dy_hi, tp.dy);
+      dx_lo = std::min(dx_lo, tp.dx), dx_hi = std::max(dx_hi, tp.dx);
+    }
+  if (dy_lo > dy_hi) dy_lo = dy_hi = dx_lo = dx_hi = 0;  // no tap
 }
 
 // Bit set of plane b: conv: per pixel, its channels; linear: the flattened map. Returns
@@ -189,46 +211,49 @@ void Reader::extract_ranges() {
   }
 }
 
-// Driven rows of every crossbar of every row group at pixel p; counts the PE cycles. (The
-// loop works on locals: stores to the masks could alias members.)
+// Driven rows of every crossbar of every row group at pixel p (mptr: into ext, the flat
+// layer's masks, or zeros); counts the PE cycles. (The loop works on locals: stores could alias
+// members.)
 void Reader::drive(int p) {
   const int iy0 = (p / g.out_w) * g.stride, ix0 = (p % g.out_w) * g.stride;
   const int G = this->G, Q = this->Q, K = this->K, H = this->H, Wd = this->Wd, k2 = this->k2, nw = this->nw;
-  const size_t HW = this->HW;
   const imc::XbarTap* const taps = this->taps.data();
   const int* const nx = this->nx.data();
-  const int* const tap_range = this->tap_range.data();
+  const int* const tw = this->tw.data();
+  const size_t* const ebase = this->ebase.data();
   const uint64_t* const ext = this->ext.data();
   const uint32_t* const ext_on = this->ext_on.data();
   const uint64_t* const bits = this->bits.data();
+  const uint64_t* const zeros = this->zeros.data();
   uint64_t* const masks = this->masks.data();
+  const uint64_t** const mptr = this->mptr.data();
   int* const nact = this->nact.data();
   uint64_t* const by_group = m_cnt.active_by_group.data();
-  uint64_t pe_cycles = 0, reads = 0, active_reads = 0, active_cycles = 0, accumulates = 0, groups = 0;
+  // Every tap of every row group inside the map (no padding reaches this pixel).
+  const bool inside = iy0 + dy_lo >= 0 && ix0 + dx_lo >= 0 && iy0 + dy_hi < H && ix0 + dx_hi < Wd;
+  uint64_t pe_cycles = 0, reads = 0, active_reads = 0, active_cycles = 0, on = 0, groups = 0;
   for (int gi = 0; gi < G; ++gi) {
     int a = 0;
     for (int j = 0; j < nx[gi]; ++j) {
-      uint64_t* mk = masks + (size_t(gi) * k2 + j) * nw;
-      const imc::XbarTap& tp = taps[size_t(gi) * k2 + j];
-      const int tw = (tp.rows + 63) / 64;
+      const size_t t = size_t(gi) * k2 + j;
+      const imc::XbarTap& tp = taps[t];
       uint64_t rows_on = 0;
+      const uint64_t* mk = zeros;
       if (tp.flat) {
-        extract_bits(bits, tp.start, tp.rows, mk);
-        rows_on = popcount_words(mk, tw);
+        uint64_t* buf = masks + t * nw;
+        extract_bits(bits, tp.start, tp.rows, buf);
+        rows_on = popcount_words(buf, tw[t]);
+        if (rows_on) mk = buf;
       } else {
         const int iy = iy0 + tp.dy, ix = ix0 + tp.dx;
-        if (iy >= 0 && ix >= 0 && iy < H && ix < Wd) {
-          const size_t e = size_t(tap_range[size_t(gi) * k2 + j]) * HW + size_t(iy) * Wd + ix;
-          const uint64_t* src = ext + e * nw;
-          for (int w = 0; w < tw; ++w) mk[w] = src[w];  // (a word or two: no library copy)
+        if (inside || (iy >= 0 && ix >= 0 && iy < H && ix < Wd)) {
+          const size_t e = ebase[t] + size_t(iy) * Wd + ix;
           rows_on = ext_on[e];
+          if (rows_on) mk = ext + e * nw;
         }
       }
-      if (rows_on == 0) {
-        mk[0] = 0;  // (one word for up to 64 rows: no library call)
-        for (int w = 1; w < nw; ++w) mk[w] = 0;
-      }
-      accumulates += rows_on * uint64_t(K);  // every driven row adds into all K columns
+      mptr[t] = mk;
+      on += rows_on;
       a += rows_on != 0;
     }
     nact[gi] = a;
@@ -245,7 +270,7 @@ void Reader::drive(int p) {
   n_xbar_reads += reads;
   n_active_xbar_reads += active_reads;
   n_active_pe_cycles += active_cycles;
-  n_accumulates += accumulates;
+  n_accumulates += on * uint64_t(K);  // every driven row adds into all K columns
   active_groups += groups;
 }
 
@@ -259,7 +284,7 @@ void Reader::read_pixel(int p, int64_t scale) {
     bool did = false;
     for (int gi = 0; gi < G; ++gi) {
       if (!nact[size_t(gi)]) continue;  // no driven row: no current, the result is 0
-      m_pe.read(xs.data() + m.slot(q, gi, 0), masks.data() + size_t(gi) * k2 * nw, nw, nx[size_t(gi)], tmp, scale, m_s);
+      m_pe.read(xs.data() + m.slot(q, gi, 0), mptr.data() + size_t(gi) * k2, nx[size_t(gi)], tmp, scale, m_s);
       did = true;
     }
     if (did)
