@@ -235,18 +235,16 @@ void ImcExecutor::compute_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayer
   st.pes = P.map.pes;
   st.first_tile = P.map.first_tile;
   st.last_tile = P.map.last_tile;
-  std::vector<int64_t>& psum = m_psum_now;  // the layers take turns in one buffer
+  // The layers take turns in one buffer; a layer whose input map is the same at every timestep
+  // keeps its partial sums of timestep 0 and reuses them.
+  std::vector<int64_t>& psum = r.shared ? r.psum0 : m_psum_now;
   if (r.shared && ts > 0) {
-    psum = r.psum0;  // one input map for every timestep: the same partial sums
     r.total.add(r.c0);
   } else {
     ImcCounts c;
     m_dp.read(L, P, *r.in, ts, psum, c);
     r.total.add(c);
-    if (r.shared) {
-      r.psum0 = psum;
-      r.c0 = c;
-    }
+    if (r.shared) r.c0 = c;
   }
   if (m_psum_stats && L.fires()) collect_psum(L, psum);
   std::vector<int32_t> out(r.out.size());
