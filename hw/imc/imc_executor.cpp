@@ -1,6 +1,7 @@
 // The IMC executor: network load, the run's plan and the (layer, timestep) calls
 // (imc_executor.h).
 #include "hw/imc/imc_executor.h"
+#include "hw/compute/packing.h"
 
 #include "tlm/boundary.h"
 
@@ -189,10 +190,13 @@ sc_time ImcExecutor::run(const LayerCmd& L, const std::vector<int>& tss, int tim
   st.layer = int(L.id);
   st.op = op_name(L.op);
   st.planes = r.in->planes;
-  if (L.op != OP_ADD)
-    for (int32_t v : r.in->at(ts)) st.spikes_in += uint64_t(__builtin_popcount(uint32_t(v)));
-  else if (L.flags & DESC_IN2_SPIKES)  // an add is fed the shortcut's set bits (as SATA counts them)
-    for (int32_t v : r.in2->at(ts)) st.spikes_in += uint64_t(__builtin_popcount(uint32_t(v)));
+  // Set bits fed (the bits of every value: a value's bytes hold them), as SATA counts them; an
+  // add is fed the shortcut's.
+  auto set_bits = [](const std::vector<int32_t>& m) {
+    return popcount(reinterpret_cast<const uint8_t*>(m.data()), m.size() * sizeof(int32_t));
+  };
+  if (L.op != OP_ADD) st.spikes_in += set_bits(r.in->at(ts));
+  else if (L.flags & DESC_IN2_SPIKES) st.spikes_in += set_bits(r.in2->at(ts));
   if (computes(L)) {
     compute_layer(L, r, ts, st, counts);
   } else if (L.op == OP_ADD) {
