@@ -33,9 +33,9 @@ void Router::map(AddressTarget& t, const std::string& target_name) {
 
 int Router::decode(uint64_t addr) const {
   // Windows do not overlap: a hit in a recently found window is the answer (a DMA alternates
-  // between its source and its destination).
+  // between its source and its destination: they keep their places).
   if (in_window(addr, m_recent[0])) return m_recent[0];
-  if (in_window(addr, m_recent[1])) return std::swap(m_recent[0], m_recent[1]), m_recent[0];
+  if (in_window(addr, m_recent[1])) return m_recent[1];
   for (size_t i = 0; i < m_windows.size(); ++i)
     if (addr >= m_windows[i].base && addr - m_windows[i].base < m_windows[i].size) {
       m_recent[1] = m_recent[0];
@@ -48,18 +48,14 @@ void Router::b_transport(int, tlm::tlm_generic_payload& p, sc_core::sc_time& del
 
 void Router::forward(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
   const uint64_t addr = p.get_address();
-  const int i = in_window(addr, m_recent[0]) ? m_recent[0] : decode(addr);
+  const int i = in_window(addr, m_recent[0]) ? m_recent[0] : in_window(addr, m_recent[1]) ? m_recent[1] : decode(addr);
   if (i < 0 || addr + p.get_data_length() > m_windows[i].base + m_windows[i].size) {
     ++m_decode_errors;
     p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
   const unsigned len = p.get_data_length();
-  if (len != m_last_len) {  // the time of the last length, kept (building an sc_time from ns is a library call)
-    m_last_len = len;
-    m_last_time = m_latency + sc_core::sc_time(len * m_ns_per_byte, sc_core::SC_NS);
-  }
-  delay += m_last_time;
+  delay += time_of(len);
   count(m_byte, len);
   m_bytes += len;
   ++m_transactions;

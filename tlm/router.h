@@ -69,8 +69,19 @@ class Router : public Module {
   }
   sc_core::sc_time m_latency;
   double m_ns_per_byte;
-  unsigned m_last_len = 0;                   // a transaction's time (latency + bytes), by length
-  sc_core::sc_time m_last_time = m_latency;
+  // A transaction's time (latency + bytes) for the last two lengths seen (a DMA's chunks and a
+  // datapath's operand reads alternate on one bus): building an sc_time from ns is a library call.
+  struct LengthTime {
+    unsigned len;
+    sc_core::sc_time time;
+  };
+  LengthTime m_times[2] = {{0, m_latency}, {0, m_latency}};
+  const sc_core::sc_time& time_of(unsigned len) {
+    if (m_times[0].len == len) return m_times[0].time;
+    if (m_times[1].len != len) m_times[1] = {len, m_latency + sc_core::sc_time(len * m_ns_per_byte, sc_core::SC_NS)};
+    std::swap(m_times[0], m_times[1]);
+    return m_times[0].time;
+  }
   ActionId m_byte;
   uint64_t& m_bytes;
   uint64_t& m_transactions;

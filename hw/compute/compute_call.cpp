@@ -25,8 +25,30 @@ ComputeCall::ComputeCall(LayerEngine& eng, const LayerCmd& cmd, const std::vecto
       W(g.w_dim()),
       npx(g.npx()),
       sched([&eng](const DmaCommand& c, sc_time s) { return eng.dma(c, s); }, start),
-      pe_free(start) {
+      pe_free(start),
+      wbuf(eng.m_buffers.wbuf),
+      staged(eng.m_buffers.staged),
+      spk(eng.m_buffers.spk),
+      packed(eng.m_buffers.packed),
+      mraw(eng.m_buffers.mraw),
+      psum(eng.m_buffers.psum),
+      nnz_all(eng.m_buffers.nnz_all),
+      mem(eng.m_buffers.mem),
+      tile_cursor(eng.m_buffers.tile_cursor) {
+  eng.m_buffers.clear();  // as new: a resize below zero-fills what it adds
   sched.on_chip([&eng](uint64_t a) { return eng.on_chip(a); });
+}
+
+void LayerEngine::ComputeBuffers::clear() {
+  wbuf.clear();
+  staged.clear();
+  spk.clear();
+  packed.clear();
+  mraw.clear();
+  psum.clear();
+  nnz_all.clear();
+  mem.clear();
+  tile_cursor.clear();
 }
 
 TileExt ComputeCall::tag(Tensor k, int t) const {

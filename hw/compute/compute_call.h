@@ -97,13 +97,14 @@ class ComputeCall {
   int m_ft = 0, k0 = 0, kvalid = 0, U = 0;
   uint64_t wslot = 0;
   std::vector<int> m_tile_slot, m_gslot, m_first_k, m_last_k;
-  std::vector<int8_t> wbuf;
-  std::vector<uint8_t> staged, spk, packed, mraw;
-  std::vector<int32_t> psum;
-  std::vector<uint32_t> nnz_all;
-  std::vector<int64_t> mem;
+  // The engine's buffers (LayerEngine::ComputeBuffers), empty when the call starts.
+  std::vector<int8_t>& wbuf;
+  std::vector<uint8_t>&staged, &spk, &packed, &mraw;
+  std::vector<int32_t>& psum;
+  std::vector<uint32_t>& nnz_all;
+  std::vector<int64_t>& mem;
   std::vector<std::vector<int64_t>> tb_mem;  // tick-batch: membranes per band, across timesteps
-  std::vector<uint64_t> tile_cursor;
+  std::vector<uint64_t>& tile_cursor;
 };
 
 }  // namespace spiketlm

@@ -137,6 +137,18 @@ class LayerEngine {
   uint64_t m_glb_w_base, m_glb_i_base, m_glb_o_base;
   std::vector<uint8_t> m_pool_in, m_pool_out;
   std::vector<int32_t> m_pool_vals;
+  // A compute call's buffers (compute_call.h), kept from one call to the next so that a call
+  // allocates nothing; each call finds them empty (simulation speed only).
+  struct ComputeBuffers {
+    std::vector<int8_t> wbuf;
+    std::vector<uint8_t> staged, spk, packed, mraw;
+    std::vector<int32_t> psum;
+    std::vector<uint32_t> nnz_all;
+    std::vector<int64_t> mem;
+    std::vector<uint64_t> tile_cursor;
+    void clear();
+  };
+  ComputeBuffers m_buffers;
   // account()'s and store()'s transactions, on the sequencer's bus socket.
   TimedAccess m_access;
   TileExt m_tag;

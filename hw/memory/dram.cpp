@@ -117,17 +117,6 @@ sc_core::sc_time Dram::precharge_all(const sc_core::sc_time& t) {
   return idle;
 }
 
-Dram::Location Dram::decode(uint64_t off) const {
-  Location l;
-  l.column = m_row_div.mod(off);
-  uint64_t r = m_row_div.div(off);
-  l.channel = m_channel_div.mod(r);
-  r = m_channel_div.div(r);
-  l.bank = m_bank_div.mod(r);
-  l.row = m_bank_div.div(r);
-  return l;
-}
-
 uint64_t Dram::offset_of(uint64_t channel, uint64_t bank, uint64_t row, uint64_t column) const {
   return ((row * m_banks + bank) * m_ch.size() + channel) * m_row_bytes + column;
 }
@@ -148,7 +137,8 @@ sc_core::sc_time Dram::after_refresh(Channel& c, Bank& b, sc_core::sc_time t) {
   return t;
 }
 
-sc_core::sc_time Dram::segment(bool write, const Location& l, uint64_t nb, const sc_core::sc_time& arrival) {
+// (inline: access() is its one caller, once per row touched; simulation speed)
+inline sc_core::sc_time Dram::segment(bool write, const Location& l, uint64_t nb, const sc_core::sc_time& arrival) {
   Channel& c = m_ch[l.channel];
   Bank& b = c.banks[l.bank];
   sc_core::sc_time t = std::max(arrival, b.ready);

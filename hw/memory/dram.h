@@ -28,7 +28,16 @@ class Dram : public MemoryTarget {
     uint64_t channel, bank, row, column;
   };
   // Address mapping row:bank:channel:column (column = offset within a row buffer).
-  Location decode(uint64_t offset) const;
+  Location decode(uint64_t offset) const {
+    Location l;
+    l.column = m_row_div.mod(offset);
+    uint64_t r = m_row_div.div(offset);
+    l.channel = m_channel_div.mod(r);
+    r = m_channel_div.div(r);
+    l.bank = m_bank_div.mod(r);
+    l.row = m_bank_div.div(r);
+    return l;
+  }
   uint64_t offset_of(uint64_t channel, uint64_t bank, uint64_t row, uint64_t column = 0) const;
   int64_t open_row(uint64_t channel, uint64_t bank) const { return m_ch[channel].banks[bank].open_row; }
 

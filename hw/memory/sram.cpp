@@ -49,7 +49,8 @@ void Sram::release(uint64_t offset, uint64_t len) {
   if (first < end) m_occupancy -= set_live(first, end - 1, false) * m_block;
 }
 
-uint64_t Sram::set_live(uint64_t first, uint64_t last, bool live) {
+// (inline: called by every write access; simulation speed)
+inline uint64_t Sram::set_live(uint64_t first, uint64_t last, bool live) {
   uint64_t changed = 0;
   for (uint64_t w = first / 64; w <= last / 64; ++w) {
     const uint64_t lo = w == first / 64 ? first % 64 : 0, hi = w == last / 64 ? last % 64 : 63;
