@@ -35,19 +35,18 @@ ComputeCall::ComputeCall(LayerEngine& eng, const LayerCmd& cmd, const std::vecto
       nnz_all(eng.m_buffers.nnz_all),
       mem(eng.m_buffers.mem),
       tile_cursor(eng.m_buffers.tile_cursor) {
-  eng.m_buffers.clear();  // as new: a resize below zero-fills what it adds
+  eng.m_buffers.clear();  // as new where it matters: a resize below zero-fills what it adds
   sched.on_chip([&eng](uint64_t a) { return eng.on_chip(a); });
 }
 
 void LayerEngine::ComputeBuffers::clear() {
+  // Not the buffers every use writes whole before reading (as a call's later bands already
+  // find them holding an earlier band's values): staged and mraw (a debug read or a pack of
+  // their whole length), psum (filled or copied whole), mem (assigned, or every slot loaded).
   wbuf.clear();
-  staged.clear();
   spk.clear();
   packed.clear();
-  mraw.clear();
-  psum.clear();
   nnz_all.clear();
-  mem.clear();
   tile_cursor.clear();
 }
 

@@ -19,7 +19,7 @@ LayerEngine::LayerEngine(Datapath dp, Module& owner)
       m_glb_w_base(dp.glb_w->base_address()),
       m_glb_i_base(dp.glb_i->base_address()),
       m_glb_o_base(dp.glb_o->base_address()),
-      m_access(dp.port) {}
+      m_access(dp.port, dp.bus) {}
 
 LayerEngine::~LayerEngine() = default;
 

@@ -49,6 +49,9 @@ struct Datapath {
   LifUnit* lif = nullptr;
   AddressTarget *glb_w = nullptr, *glb_i = nullptr, *glb_o = nullptr;  // GLB slots (any memory-mapped target)
   tlm::tlm_initiator_socket<>* port = nullptr;  // the sequencer's, bound to the bus
+  // The bus `port` is bound to, if the platform says (optional): the GLB transactions then call
+  // its forward() directly, as Dma::connect does (the same function; simulation speed only).
+  Router* bus = nullptr;
 };
 
 class LayerEngine {

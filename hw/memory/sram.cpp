@@ -69,16 +69,21 @@ sc_core::sc_time Sram::access(bool write, uint64_t off, uint64_t len, const sc_c
   const uint64_t blocks = last - first + 1;
   sc_core::sc_time done = arrival;
   const uint64_t q = m_bank_div.div(blocks), r = m_bank_div.mod(blocks);
-  for (uint64_t k = 0, bank = m_bank_div.mod(first); k < std::min(nbanks, blocks); ++k, bank = bank + 1 == nbanks ? 0 : bank + 1) {
+  uint64_t conflicts = 0, stall = 0;  // added to the statistics once (they may alias m_busy)
+  sc_core::sc_time* const busy_at = m_busy.data();
+  const uint64_t nk = std::min(nbanks, blocks);
+  for (uint64_t k = 0, bank = m_bank_div.mod(first); k < nk; ++k, bank = bank + 1 == nbanks ? 0 : bank + 1) {
     const uint64_t n = q + (k < r ? 1 : 0);   // blocks on this bank
-    sc_core::sc_time& busy = m_busy[bank];
+    sc_core::sc_time& busy = busy_at[bank];
     if (busy > arrival) {
-      ++m_conflicts;
-      m_stall_ns += (busy - arrival).value();
+      ++conflicts;
+      stall += (busy - arrival).value();
     }
     busy = std::max(busy, arrival) + per_blocks(write, n);
     done = std::max(done, busy);
   }
+  m_conflicts += conflicts;
+  m_stall_ns += stall;
   m_accesses += blocks;
   count(write ? m_e_wr : m_e_rd, blocks);
   if (write) {

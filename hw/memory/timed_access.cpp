@@ -47,7 +47,8 @@ tlm::tlm_response_status TimedAccess::send(tlm::tlm_command cmd, uint64_t addr, 
   p.set_byte_enable_length(be ? 1 : 0);
   p.set_dmi_allowed(false);
   p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  (*m_port)->b_transport(p, delay);
+  if (m_router) m_router->forward(p, delay);
+  else (*m_port)->b_transport(p, delay);
   return p.get_response_status();
 }
 

@@ -29,7 +29,9 @@ namespace spiketlm {
 
 class TimedAccess {
  public:
-  explicit TimedAccess(tlm::tlm_initiator_socket<>* port) : m_port(port) {}
+  // `router`: the Router `port` is bound to, or nullptr; with it the accesses call its forward()
+  // directly instead of through the socket (the function the socket would reach; simulation speed).
+  explicit TimedAccess(tlm::tlm_initiator_socket<>* port, Router* router = nullptr) : m_port(port), m_router(router) {}
   ~TimedAccess();
   TimedAccess(const TimedAccess&) = delete;
   TimedAccess& operator=(const TimedAccess&) = delete;
@@ -50,6 +52,7 @@ class TimedAccess {
                                 sc_core::sc_time& delay, const TileExt* tag, unsigned char* be = nullptr);
 
   tlm::tlm_initiator_socket<>* m_port;  // the owner's bus socket
+  Router* m_router;                     // what m_port is bound to (optional)
   tlm::tlm_generic_payload m_payload;    // reused (constructing one allocates its extension array)
   TimingOnlyExt m_discard;
   TileExt m_tag;

@@ -50,6 +50,7 @@ Sata::Sata(sc_core::sc_module_name nm, Context& ctx) : Platform(nm, ctx) {
   dp.glb_w = m_glb_w;
   dp.glb_i = m_glb_i;
   dp.glb_o = m_glb_o;
+  dp.bus = m_bus;  // m_seq->out is bound to it
   m_exec = std::make_unique<SystolicExecutor>(dp, *m_df, *m_seq, m_timing);
   m_seq->attach(*m_exec, *m_csr, m_exit);
 
