@@ -46,11 +46,13 @@ uint32_t fire32(const P* __restrict ps, const int32_t* __restrict mult, const in
 }
 
 // The band's rows through fire32, then the spikes to bytes (one run when the rows are
-// contiguous; fired holds pixels x channels).
-template <bool Soft, bool UnitLeak>
+// contiguous; fired holds pixels x channels). NC > 0: the channels known when compiling
+// (b.channels == NC), so that a pixel's updates are a fixed number of vector steps with no
+// loop or remainder around them (simulation speed; the same arithmetic).
+template <bool Soft, bool UnitLeak, int NC>
 LifCounts band32(const LifBand& b, const Lif32& k, int32_t* fired) {
   LifCounts n;
-  const size_t nc = size_t(b.channels);
+  const size_t nc = NC > 0 ? size_t(NC) : size_t(b.channels);
   for (int p = 0; p < b.pixels; ++p) {
     uint32_t sat = 0;
     n.spikes += fire32<Soft, UnitLeak, false>(b.psum + size_t(p) * b.psum_stride, b.mult, b.offs,
@@ -203,6 +205,15 @@ LifCounts lif_band_reference(const LifBand& b, const arith::lif_constants& k, in
   return n;
 }
 
+namespace {
+// band32 for the reset and leak of the band's neurons; NC as band32's (8: SATA's array width).
+template <int NC>
+LifCounts band32_of(const LifBand& b, bool soft, const Lif32& k32, int32_t* f) {
+  if (k32.leak == 1) return soft ? band32<true, true, NC>(b, k32, f) : band32<false, true, NC>(b, k32, f);
+  return soft ? band32<true, false, NC>(b, k32, f) : band32<false, false, NC>(b, k32, f);
+}
+}  // namespace
+
 LifCounts lif_band(const LifBand& b, const arith::lif_constants& k, int bits, std::vector<int32_t>& scratch) {
   if (!lif_band_fits_int32(b, k, bits)) {
     if (b.slot) return k.soft ? band64<true, true>(b, k, bits) : band64<false, true>(b, k, bits);
@@ -212,8 +223,7 @@ LifCounts lif_band(const LifBand& b, const arith::lif_constants& k, int bits, st
   const Lif32 k32{int32_t(k.leak_num), k.leak_shift, b.shift, int32_t(k.threshold), lo, hi};
   scratch.resize(size_t(std::max(b.channels, 0)) * size_t(std::max(b.pixels, 0)));
   int32_t* const f = scratch.data();
-  if (k32.leak == 1) return k.soft ? band32<true, true>(b, k32, f) : band32<false, true>(b, k32, f);
-  return k.soft ? band32<true, false>(b, k32, f) : band32<false, false>(b, k32, f);
+  return b.channels == 8 ? band32_of<8>(b, k.soft, k32, f) : band32_of<0>(b, k.soft, k32, f);
 }
 
 }  // namespace spiketlm
