@@ -11,6 +11,7 @@
 #include "tests/fuzz/fuzz_util.h"
 #include "tlm/error.h"
 #include "traces/nir/graph.h"
+#include "traces/nir/h5.h"
 #include "traces/nir/network.h"
 #include "traces/nir/plan.h"
 
@@ -19,6 +20,10 @@ using namespace spiketlm;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = fuzz::scratch_dir() + "/a.nir";
   fuzz::require(fuzz::write_file(path, std::string(reinterpret_cast<const char*>(data), size)), "scratch file");
+  // The HDF5 side loads (traces/nir/h5_backend.md): a harness that could not load it would see
+  // nothing but the same one-line error. Outside the try: a failure stops the fuzzer.
+  static const bool backend = (h5::load_backend(), true);
+  (void)backend;
   try {
     // libhdf5 reads in a child process (traces/nir/graph_guard.md), stopped after 5 s; that
     // child's coverage is not seen here, the graph it sends back and what import builds are.

@@ -266,3 +266,28 @@ def test_export_refuses_max_pooling(paths, tmp_path):
     assert p.returncode == 1 and p.stderr.count("\n") == 1
     assert "layer 'pool1': cannot be exported to NIR: max pooling has no NIR node" in p.stderr
     assert not (tmp_path / "m.nir").exists()
+
+
+def test_a_missing_hdf5_library_is_one_line(paths, tmp_path):
+    """libhdf5 comes in libspiketlm_h5.so, loaded from the folder of libspiketlm_traces.so on the
+    first NIR read (traces/nir/h5_backend.md). The layer libraries copied without it (and found
+    first through LD_LIBRARY_PATH): the import is one line naming the library it looked for, exit
+    1, nothing written; a run that reads no NIR file does not need it."""
+    import glob
+    import shutil
+    libs = tmp_path / "lib"
+    libs.mkdir()
+    for f in glob.glob(os.path.join(paths.bin, "libspiketlm_*.so")):
+        if not f.endswith("libspiketlm_h5.so"):
+            shutil.copy(f, libs)
+    env = dict(os.environ, LD_LIBRARY_PATH=str(libs))
+    mg.GRAPHS[GRAPHS[0]](str(tmp_path / "g.nir"))
+    p = subprocess.run([paths.cli, "import", tmp_path / "g.nir", "-o", tmp_path / "out", "--quiet"], env=env,
+                       capture_output=True, text=True)
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+    assert f"{libs}/libspiketlm_h5.so: library: expected the HDF5 reader and writer beside libspiketlm_traces.so" \
+        in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists()
+    r = subprocess.run([paths.cli, "run", paths.sata, "--trace", paths.fmnist, "--samples", "1", "--quiet"], env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
