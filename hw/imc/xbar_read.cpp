@@ -91,7 +91,7 @@ class Reader {
   std::vector<const uint64_t*> mptr;  // [row group][crossbar]: its driven rows at this pixel
   std::vector<uint64_t> zeros;        // nw words: no row driven
   std::vector<int> tw;                // [row group][crossbar]: words of its row mask
-  std::vector<size_t> ebase;          // [row group][crossbar]: its range's first bit set in ext
+  std::vector<size_t> ebase;          // [row group][crossbar]: its range's first entry in ext_on (range x HW)
   int dy_lo = 0, dy_hi = 0, dx_lo = 0, dx_hi = 0;  // the taps' offsets from a pixel's window origin
   std::vector<int64_t> tmp;
   // A conv tap reads a channel range of one input pixel, and an input pixel feeds up to

@@ -219,7 +219,7 @@ bool mapped(const std::string& name) {
 // every process that links the traces layer (traces/nir/h5_backend.md); a read before and
 // after the load gives the same graph.
 TEST(NirGuard, LibHdf5IsLoadedOnlyByTheFirstNirRead) {
-  // A run (platform, bundle, golden model) maps neither.
+  // This process links every layer (platforms, hardware, runtime, traces) and maps neither.
   EXPECT_FALSE(mapped("libhdf5")) << "libhdf5 was mapped before any NIR file was read";
   EXPECT_FALSE(mapped("libspiketlm_h5.so"));
   const std::string path = source_dir() + "/tests/fuzz/corpus/nir/linear_lif.nir";
