@@ -87,13 +87,21 @@ const int32_t* PeArray::widen_weights(const ConvGeom& g, const int8_t* wblock, i
   for (const WideBlock& b : m_wide)
     if (b.kvalid == kvalid && b.kw == g.kw && b.src.size() == n && std::equal(b.src.begin(), b.src.end(), wblock))
       return b.wrev.data();
-  if (m_wide.size() < k_wide_blocks) m_wide.emplace_back();
+  // As many blocks of this size as k_wide_bytes holds (at least one, at most k_wide_blocks).
+  const size_t slots = std::clamp<size_t>(k_wide_bytes / (n * (sizeof(int8_t) + sizeof(int32_t))), 1, k_wide_blocks);
+  if (m_wide.size() > slots) m_wide.resize(slots);
+  if (m_wide_next >= slots) m_wide_next = 0;
+  if (m_wide.size() <= m_wide_next) m_wide.emplace_back();
   WideBlock& b = m_wide[m_wide_next];
-  m_wide_next = (m_wide_next + 1) % k_wide_blocks;
+  m_wide_next = (m_wide_next + 1) % slots;
   b.src.assign(wblock, wblock + n);
   b.kvalid = kvalid;
   b.kw = g.kw;
   b.wrev.resize(n);
+  if (b.wrev.capacity() > n) {  // a block of a larger layer before: keep within the budget
+    b.wrev.shrink_to_fit();
+    b.src.shrink_to_fit();
+  }
   for (size_t row = 0; row < size_t(g.in_c) * g.kh; ++row)
     for (int kx = 0; kx < g.kw; ++kx) {
       const int8_t* src = wblock + (row * g.kw + kx) * C;

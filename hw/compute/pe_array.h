@@ -70,7 +70,8 @@ class PeArray : public Module {
   // The weight block [in_c][kh][kw][C] as int32 with each kernel row's taps reversed
   // ([c][ky][kw - 1 - kx][j]) and the columns j >= kvalid zero, so that a stride-1 input's
   // taps are one run of weights and sums (scatter_input in pe_array.cpp). The last few blocks
-  // are kept (the tiles of a layer come back every timestep).
+  // are kept, up to k_wide_bytes of them (the tiles of a layer come back every timestep; the
+  // most recent block is always kept).
   const int32_t* widen_weights(const ConvGeom& g, const int8_t* wblock, int kvalid);
 
   int m_rows, m_cols;
@@ -88,6 +89,7 @@ class PeArray : public Module {
     std::vector<int32_t> wrev;
   };
   static constexpr size_t k_wide_blocks = 16;
+  static constexpr size_t k_wide_bytes = size_t(512) << 10;  // src + wrev of the kept blocks
   std::vector<WideBlock> m_wide;
   size_t m_wide_next = 0;
   ActionId m_acc, m_cycle;

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "tlm/boundary.h"
+#include "tlm/kernel_scratch.h"
 #include "tlm/sanitizer.h"
 #include "traces/nir/temp_import.h"
 
@@ -87,7 +88,9 @@ KindDescription describe_kind(const std::string& kind, std::vector<std::string> 
   return d;
 }
 
-Simulation::Simulation() : m_ctx(std::make_unique<Context>()) {}
+Simulation::Simulation() : m_ctx(std::make_unique<Context>()) {
+  shrink_concat_scratch();  // SystemC's 3-MiB scratch heap (tlm/kernel_scratch.md)
+}
 
 Simulation::~Simulation() {
   m_top.reset();  // modules before the context they refer to
