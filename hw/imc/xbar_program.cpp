@@ -47,7 +47,11 @@ uint64_t ImcDatapath::program(const LayerCmd& L, const imc::LayerMap& m, const s
   const int kpos = L.g.kh * L.g.kw;
   const std::string who = xb.path() + " (layer " + std::to_string(L.id) + ")";
   out.map = m;
-  out.progs.assign(m.slots(), XbarProgram{});
+  out.index.assign(m.slots(), -1);
+  size_t held = 0;
+  for (const auto& group : m.groups) held += group.size();
+  out.progs.clear();
+  out.progs.reserve(held * size_t(m.col_groups));
   uint64_t rows = 0;
   for (int q = 0; q < m.col_groups; ++q) {
     const int wc = m.cols(q);
@@ -65,7 +69,8 @@ uint64_t ImcDatapath::program(const LayerCmd& L, const imc::LayerMap& m, const s
       std::vector<uint8_t> flips(size_t(wc), 0);
       for (int c = 0; c < wc; ++c) flips[size_t(c)] = votes[size_t(c)] > 0;
       for (size_t j = 0; j < group.size(); ++j) {
-        XbarProgram& x = out.progs[m.slot(q, g, int(j))];
+        out.index[m.slot(q, g, int(j))] = int32_t(out.progs.size());
+        XbarProgram& x = out.progs.emplace_back();
         x.program(subs[j].data(), group[j].rows, wc, wc, xb.cells(), who, flips.data());
         x.index = index++;
         pe.column().program(x, xb.cells(), xb.device());

@@ -118,8 +118,8 @@ Reader::Reader(ImcPe& pe, int rows_used, const LayerCmd& L, const ImcLayerProgra
   wpp = (C + 63) / 64;
   flat = L.op == OP_LINEAR;
   HW = size_t(H) * size_t(Wd);
-  xs.resize(P.progs.size());
-  for (size_t i = 0; i < xs.size(); ++i) xs[i] = &P.progs[i];
+  xs.resize(P.index.size());
+  for (size_t i = 0; i < xs.size(); ++i) xs[i] = P.at(i);
 }
 
 void Reader::setup() {
