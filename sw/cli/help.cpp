@@ -99,7 +99,8 @@ const char* kSweepExamples =
     "examples:\n"
     "  spiketlm sweep sw/dse/examples/sata_demo.yaml --out demo.sweep -j 2\n"
     "  spiketlm sweep sw/dse/examples/sata_demo.yaml --out demo.sweep --collect\n"
-    "  spiketlm sweep MY.yaml --backend slurm --time 00:10:00 --mem 1G --partition short\n";
+    "  spiketlm sweep MY.yaml --backend slurm --time 00:10:00 --mem 1G --partition short\n"
+    "  spiketlm sweep MY.yaml --backend external   # the points to run, one `/bin/sh task.sh DIR` line each\n";
 
 const char* kMerge =
     "usage: spiketlm merge SHARD... [-o DIR] [--json FILE] [--csv FILE] [--plugin LIB]... [--quiet] [--full]\n"

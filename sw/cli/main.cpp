@@ -56,7 +56,7 @@ const char* kUsage =
     "       spiketlm map CONFIG.yaml --trace DIR [options]   (mapping explorer: spiketlm map --help)\n"
     "       spiketlm import MODEL.nir -o BUNDLE [options]   (spiketlm import --help)\n"
     "       spiketlm export --nir BUNDLE -o MODEL.nir [--dt SECONDS]\n"
-    "       spiketlm sweep SWEEP.yaml [--backend local|slurm] [-j N] [--collect] [--retry-failed] ... (--help)\n"
+    "       spiketlm sweep SWEEP.yaml [--backend local|slurm|external] [-j N] [--collect] [--retry-failed] ... (--help)\n"
     "       spiketlm run CONFIG.yaml --nir MODEL.nir [import options] [run options]\n"
     "       spiketlm compare --trace SNN_DIR [--ann-trace ANN_DIR | --ann BITS] [--samples N] ... (--help)\n"
     "       spiketlm merge SHARD... [-o DIR] [--json FILE] [--csv FILE]   (shards of a run: spiketlm merge --help)\n"

@@ -14,7 +14,7 @@ namespace spiketlm::cli {
 namespace {
 
 const char* kSweepUsage =
-    "usage: spiketlm sweep SWEEP.yaml [--backend local|slurm] [-j N] [--out DIR] [--yes]\n"
+    "usage: spiketlm sweep SWEEP.yaml [--backend local|slurm|external] [-j N] [--out DIR] [--yes]\n"
     "                      [--collect] [--retry-failed] [--no-wait] [--progress|--no-progress]\n"
     "                      [--time T] [--mem M] [--partition P] [--throttle K] [--poll S]\n";
 

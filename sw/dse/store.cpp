@@ -105,9 +105,10 @@ std::map<std::string, int64_t> Store::counts() {
   return c;
 }
 
-void Store::mark(const std::vector<int64_t>& ids, const std::string& state, const std::vector<std::string>& jobs) {
+void Store::mark(const std::vector<int64_t>& ids, const std::string& state, const std::vector<std::string>& jobs,
+                 bool counted) {
   Db::Transaction t(m_db);
-  const bool attempt = state == "running" || state == "queued";
+  const bool attempt = counted || state == "running" || state == "queued";
   Db::Stmt st(m_db, std::string("UPDATE points SET state = ?, job = ?, exit_code = NULL, error = NULL") +
                         (attempt ? ", attempts = attempts + 1" : "") + " WHERE point = ?");
   for (size_t i = 0; i < ids.size(); ++i) {

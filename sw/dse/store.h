@@ -43,8 +43,10 @@ class Store {
   std::vector<std::string> axis_keys();
   std::map<std::string, int64_t> counts();   // state -> points
   // New state of `ids` (job: the Slurm job and task, "" for local runs); running and queued
-  // count an attempt.
-  void mark(const std::vector<int64_t>& ids, const std::string& state, const std::vector<std::string>& jobs = {});
+  // count an attempt, and so does any state with `attempt` (a point listed for an external
+  // runner stays pending).
+  void mark(const std::vector<int64_t>& ids, const std::string& state, const std::vector<std::string>& jobs = {},
+            bool attempt = false);
   // A finished point: its report's scalars and tables, and state done, in one transaction.
   void record_done(int64_t id, const Report& r, double seconds);
   void record_failed(int64_t id, const Value& exit_code, const std::string& error, double seconds);

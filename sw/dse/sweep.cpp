@@ -211,6 +211,21 @@ void run_on_slurm(Session& ss, const SweepSpec& s, const std::vector<Point>& pts
   else std::cout << "not waiting: `spiketlm sweep " << s.file << " --collect` gathers the results" << std::endl;
 }
 
+// --backend external: nothing runs here. Each point to run (pending; with --retry-failed the
+// failed ones too, pending again) is one command line on stdout, `/bin/sh TASK_SH POINT_DIR`,
+// for a runner that shares the filesystem (the Python API's Dask backend, sw/python). A point
+// stays pending until its folder shows an outcome, which --collect or the next run reads.
+void list_external(Session& ss, const std::vector<Task>& tasks) {
+  std::vector<int64_t> ids;
+  for (const Task& t : tasks) {
+    clear_outcome(t.dir);
+    ids.push_back(t.point);
+  }
+  if (!ids.empty()) ss.store->mark(ids, "pending", {}, true);  // an attempt each
+  for (const Task& t : tasks) std::cout << shell_join({"/bin/sh", ss.folder.task_script(), t.dir}) << "\n";
+  std::cout.flush();
+}
+
 // The queue, if this sweep has queued points and squeue is there (else nullptr).
 std::unique_ptr<std::map<std::string, std::string>> queue_if_needed(Store& st) {
   if (st.counts()["queued"] == 0 || find_on_path("squeue").empty()) return nullptr;
@@ -233,8 +248,8 @@ int run_sweep(const std::string& file, const SweepOptions& o) {
   SweepSpec s = load_sweep(file);
   apply_options(s, o);
   check_size(s, o);
-  if (o.backend != "local" && o.backend != "slurm")
-    fail("sweep", "--backend " + o.backend + ": expected local or slurm");
+  if (o.backend != "local" && o.backend != "slurm" && o.backend != "external")
+    fail("sweep", "--backend " + o.backend + ": expected local, slurm or external");
   if (o.backend == "slurm" && !o.collect) require_slurm();
   if (s.method != "grid") type_intervals(s);
   const std::vector<Point> pts = make_plan(s);
@@ -247,6 +262,10 @@ int run_sweep(const std::string& file, const SweepOptions& o) {
     const std::vector<Task> tasks = select_tasks(*ss.store, ss.folder, o.retry_failed);
     // A sharded point runs its shards on the cores itself: fewer points at a time.
     const int jobs = o.jobs > 0 ? o.jobs : std::max<int>(1, default_jobs() / int(std::min<int64_t>(s.shards, 1024)));
+    if (o.backend == "external") {
+      list_external(ss, tasks);
+      return 0;
+    }
     if (o.backend == "local" && !tasks.empty()) run_locally(ss, tasks, jobs, prog);
     if (o.backend == "slurm") run_on_slurm(ss, s, pts, tasks, o.wait, prog);
     prog.finish();

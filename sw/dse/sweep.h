@@ -7,7 +7,7 @@
 namespace spiketlm::dse {
 
 struct SweepOptions {
-  std::string backend = "local";  // local or slurm
+  std::string backend = "local";  // local, slurm or external (list the points to run, run nothing)
   int jobs = 0;                   // local: processes at once (0: every core this process may use)
   bool yes = false;               // run more than max_points
   bool collect = false;           // only gather what the point folders and the queue say

@@ -248,3 +248,47 @@ TEST(Sweep, ShardedPointsAreMergedIntoTheUnshardedReport) {
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.err.find("shards: expected an integer >= 1"), std::string::npos) << bad.err;
 }
+
+// --backend external (the Python API's Dask backend runs the lines it prints): nothing runs;
+// each point to run is one `/bin/sh TASK_SH POINT_DIR` line; points run by those lines are
+// collected like any other; a finished point is never listed again and a failed one only with
+// --retry-failed.
+TEST(Sweep, ExternalBackendListsThePointsToRunAndRunsNothing) {
+  const SweepDir s = sweep_dir("external", kFour);
+  const std::string db = s.out + "/sweep.db";
+  const CliResult r = cli("sweep " + s.file + " --backend external");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::vector<std::string> want;
+  for (int i = 0; i < 4; ++i) want.push_back("/bin/sh " + s.out + "/task.sh " + s.out + "/points/000" + std::to_string(i));
+  EXPECT_EQ(lines(r.out), want);
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(fs::exists(s.out + "/points/000" + std::to_string(i) + "/report.json"));
+  EXPECT_EQ(sql(db, "SELECT count(*) FROM points WHERE state = 'pending'"), (std::vector<std::string>{"4"}));
+  // Points 0 and 2 run by their lines; point 1 cannot write its report (a directory is there).
+  fs::create_directories(s.out + "/points/0001/report.json");
+  for (int i : {0, 1, 2}) ASSERT_EQ(std::system(want[size_t(i)].c_str()) == 0, i != 1) << want[size_t(i)];
+  const CliResult c = cli("sweep " + s.file + " --collect");
+  EXPECT_EQ(c.code, 1);  // a failed point
+  EXPECT_NE(c.out.find("4 points: 2 done, 1 failed"), std::string::npos) << c.out;
+  EXPECT_EQ(sql(db, "SELECT point, state FROM points"),
+            (std::vector<std::string>{"0|done", "1|failed", "2|done", "3|pending"}));
+  EXPECT_EQ(lines(cli("sweep " + s.file + " --backend external").out), (std::vector<std::string>{want[3]}));
+  const auto before = fs::last_write_time(s.out + "/points/0000/report.json");
+  fs::remove(s.out + "/points/0001/report.json");
+  EXPECT_EQ(lines(cli("sweep " + s.file + " --backend external --retry-failed").out),
+            (std::vector<std::string>{want[1], want[3]}));
+  EXPECT_EQ(sql(db, "SELECT point, state FROM points WHERE point IN (1, 3)"),
+            (std::vector<std::string>{"1|pending", "3|pending"}));
+  for (int i : {1, 3}) ASSERT_EQ(std::system(want[size_t(i)].c_str()), 0);
+  const CliResult done = cli("sweep " + s.file + " --collect");
+  EXPECT_EQ(done.code, 0) << done.err;
+  EXPECT_EQ(sql(db, "SELECT point, state, attempts FROM points"),
+            (std::vector<std::string>{"0|done|1", "1|done|2", "2|done|1", "3|done|3"}));  // listed 3 times
+  EXPECT_EQ(fs::last_write_time(s.out + "/points/0000/report.json"), before);
+  // The reports are the local backend's: point 3 run by a plain local sweep of the same file.
+  const SweepDir l = sweep_dir("external_local", kFour);
+  ASSERT_EQ(cli("sweep " + l.file).code, 0);
+  for (int i = 0; i < 4; ++i) {
+    const std::string p = "/points/000" + std::to_string(i) + "/report.json";
+    EXPECT_EQ(slurp(s.out + p), slurp(l.out + p)) << p;
+  }
+}

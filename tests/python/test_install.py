@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-INSTALLED = "import spiketlm, sys; r = spiketlm.run(sys.argv[1], trace=sys.argv[2], samples=1); print(spiketlm.__file__, r['summary']['reference_mismatch_samples'])"
+INSTALLED = "import spiketlm, sys; r = spiketlm.run(sys.argv[1], trace=sys.argv[2], samples=1); print(spiketlm.__file__, r['summary']['reference_mismatch_samples'], spiketlm.dse.find_cli())"
 
 
 def test_install_tree_imports_and_runs(paths, tmp_path):
@@ -36,7 +36,8 @@ def test_install_tree_imports_and_runs(paths, tmp_path):
         out = subprocess.run([exe, "-c", INSTALLED, paths.sata, paths.fmnist], env=clean, cwd=tmp_path,
                              capture_output=True, text=True)
         assert out.returncode == 0, (exe, out.stderr)
-        assert out.stdout.split() == [f"{dest}{pkg}/spiketlm/__init__.py", "0"], exe
+        # spiketlm.sweep runs the installed CLI (sw/python/spiketlm/dse.py).
+        assert out.stdout.split() == [f"{dest}{pkg}/spiketlm/__init__.py", "0", f"{dest}{prefix}/bin/spiketlm"], exe
 
 
 def soabi(exe):

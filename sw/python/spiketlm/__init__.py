@@ -10,14 +10,15 @@ parsed (schema: tlm/report.md; tables are lists of row objects). Every call runs
 forked child process (SystemC elaborates once per process), releases the GIL while it runs
 (threads run simulations in parallel) and is independent of every other call. Errors raise
 spiketlm.Error with the CLI's one-line message. list_kinds() and params(kind) are
-`spiketlm list` and `spiketlm list KIND`.
+`spiketlm list` and `spiketlm list KIND`. sweep(file, backend=local|slurm|dask) is `spiketlm sweep`
+(spiketlm.dse; the Dask backend runs the points on a dask.distributed Client).
 
 The PyTorch export (pure Python, needs torch) is spiketlm.torch; the numpy integer model of
 traces/FORMAT.md is spiketlm.intmodel; the bundle writer is spiketlm.bundle.
 """
 import json
 
-__all__ = ["Error", "run", "list_kinds", "params", "as_cli_json"]
+__all__ = ["Error", "run", "list_kinds", "params", "as_cli_json", "sweep"]
 
 
 class Error(Exception):
@@ -116,3 +117,6 @@ def params(kind, plugins=(), tech=()):
     [{key, type, default, unit, min, max, choices, doc}]}; min/max None where unbounded, error
     None unless the unit could not be built alone (its parameters may then be partial)."""
     return json.loads(_call(_core().params(str(kind), [str(p) for p in plugins], [str(t) for t in tech])))
+
+
+from .dse import sweep  # noqa: E402 (after Error, which it raises)
