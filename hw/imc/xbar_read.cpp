@@ -56,7 +56,7 @@ inline uint64_t popcount_words(const uint64_t* w, int n) {
 class Reader {
  public:
   Reader(ImcPe& pe, int rows_used, const LayerCmd& L, const ImcLayerProgram& P, const ImcMaps& in, int ts,
-         std::vector<int64_t>& psum, ImcCounts& cnt, PeScratch& s);
+         std::vector<int64_t>& psum, ImcCounts& cnt, PeScratch& s, bool plane_counts);
   void run();
 
  private:
@@ -66,6 +66,8 @@ class Reader {
   void extract_ranges();
   void drive(int p);
   void read_pixel(int p, int64_t scale);
+  void range_activity(uint32_t pm);
+  void count_by_value();
   void sum_by_value();
 
   ImcPe& m_pe;
@@ -84,6 +86,7 @@ class Reader {
   uint64_t xbars = 0;               // crossbars of a PE cycle over all row groups
   std::vector<const XbarProgram*> xs;
   bool by_value = false;
+  bool plane_counts, by_planes = true;  // by_value's counts from the plane loop (asked; needed)
   uint64_t pcols = 0;               // physical columns over the column groups
   uint64_t active_groups = 0;
   uint64_t n_pe_cycles = 0, n_xbar_reads = 0, n_active_xbar_reads = 0, n_active_pe_cycles = 0, n_accumulates = 0;
@@ -100,11 +103,14 @@ class Reader {
   std::vector<std::pair<int, int>> ranges;  // (first channel, rows)
   std::vector<uint64_t> ext;      // [range][input pixel][nw]: the range's bits
   std::vector<uint32_t> ext_on;   // [range][input pixel]: its set bits
+  // count_by_value: [range][input pixel]: the OR of the range's values (bit b: a row driven in
+  // plane b) and their set bits (rows driven, over the planes).
+  std::vector<uint32_t> r_any, r_on;
 };
 
 Reader::Reader(ImcPe& pe, int rows_used, const LayerCmd& L, const ImcLayerProgram& P, const ImcMaps& in, int ts,
-               std::vector<int64_t>& psum, ImcCounts& cnt, PeScratch& s)
-    : m_pe(pe), g(L.g), m(P.map), m_in(in), x(in.at(ts)), m_psum(psum), m_cnt(cnt), m_s(s) {
+               std::vector<int64_t>& psum, ImcCounts& cnt, PeScratch& s, bool plane_counts)
+    : m_pe(pe), g(L.g), m(P.map), m_in(in), x(in.at(ts)), m_psum(psum), m_cnt(cnt), m_s(s), plane_counts(plane_counts) {
   k2 = pe.xbars();
   G = m.row_groups;
   Q = m.col_groups;
@@ -148,6 +154,8 @@ void Reader::setup() {
   for (size_t t = 0; t < taps.size(); ++t) tw[t] = (taps[t].rows + 63) / 64;
   tmp.assign(size_t(wcm), 0);
   if (!flat) setup_ranges();
+  // The planes at once take values that fit 32 bits; tests ask for the plane loop.
+  by_planes = !by_value || m_in.planes > 32 || plane_counts;
 }
 
 void Reader::setup_ranges() {
@@ -292,6 +300,75 @@ void Reader::read_pixel(int p, int64_t scale) {
   }
 }
 
+// count_by_value's tables: per channel range and input pixel, the OR of the range's values
+// masked to the planes (pm) and their set bits.
+void Reader::range_activity(uint32_t pm) {
+  r_any.assign(ranges.size() * HW, 0);
+  r_on.assign(ranges.size() * HW, 0);
+  for (size_t ri = 0; ri < ranges.size(); ++ri) {
+    uint32_t* __restrict any = r_any.data() + ri * HW;
+    uint32_t* __restrict on = r_on.data() + ri * HW;
+    for (int c = ranges[ri].first; c < ranges[ri].first + ranges[ri].second; ++c) {
+      const int32_t* __restrict v = x.data() + size_t(c) * HW;
+      for (size_t q = 0; q < HW; ++q) {
+        const uint32_t b = uint32_t(v[q]) & pm;
+        any[q] |= b;
+        on[q] += uint32_t(__builtin_popcount(b));
+      }
+    }
+  }
+}
+
+// Exact-sum PEs with multi-bit inputs: the plane loop's counts of every plane at once. A
+// crossbar's rows are driven in plane b when a value of its rows has bit b set, so over the
+// planes a crossbar is read popcount(any) times (any: the OR of its values), its PE has a cycle
+// in popcount(OR of its crossbars' any) planes and its rows are driven as often as its values
+// have set bits. Every plane has every PE cycle and crossbar read, active or not.
+void Reader::count_by_value() {
+  const int P = m_in.planes;
+  const uint32_t pm = P >= 32 ? ~uint32_t(0) : (uint32_t(1) << P) - 1;
+  if (!flat) range_activity(pm);
+  uint64_t reads = 0, cycles = 0, on = 0;
+  uint64_t* const by_group = m_cnt.active_by_group.data();
+  for (int p = 0; p < npx; ++p) {
+    const int iy0 = (p / g.out_w) * g.stride, ix0 = (p % g.out_w) * g.stride;
+    const bool inside = iy0 + dy_lo >= 0 && ix0 + dx_lo >= 0 && iy0 + dy_hi < H && ix0 + dx_hi < Wd;
+    for (int gi = 0; gi < G; ++gi) {
+      uint32_t any = 0;
+      for (int j = 0; j < nx[size_t(gi)]; ++j) {
+        const size_t t = size_t(gi) * k2 + j;
+        const imc::XbarTap& tp = taps[t];
+        uint32_t a = 0, n = 0;
+        if (tp.flat) {
+          for (int r = 0; r < tp.rows; ++r) {
+            const uint32_t b = uint32_t(x[size_t(tp.start) + r]) & pm;
+            a |= b;
+            n += uint32_t(__builtin_popcount(b));
+          }
+        } else {
+          const int iy = iy0 + tp.dy, ix = ix0 + tp.dx;
+          if (!inside && (iy < 0 || ix < 0 || iy >= H || ix >= Wd)) continue;
+          const size_t e = ebase[t] + size_t(iy) * Wd + ix;
+          a = r_any[e];
+          n = r_on[e];
+        }
+        any |= a;
+        reads += uint64_t(__builtin_popcount(a));
+        on += n;
+      }
+      const uint64_t c = uint64_t(__builtin_popcount(any));
+      cycles += c;
+      by_group[gi] += c;
+    }
+  }
+  n_pe_cycles += uint64_t(npx) * G * Q * P;
+  n_xbar_reads += uint64_t(npx) * xbars * Q * P;
+  n_active_xbar_reads += reads * Q;
+  n_active_pe_cycles += cycles * Q;
+  n_accumulates += on * uint64_t(K);
+  active_groups += cycles;
+}
+
 // Exact-sum PEs with multi-bit inputs: the partial sums as weights x values in one pass.
 void Reader::sum_by_value() {
   const int G = this->G, Q = this->Q, K = this->K, H = this->H, Wd = this->Wd, k2 = this->k2, wcm = this->wcm, npx = this->npx;
@@ -324,7 +401,8 @@ void Reader::sum_by_value() {
 
 void Reader::run() {
   setup();
-  for (int b = 0; b < m_in.planes; ++b) {
+  if (!by_planes) count_by_value();
+  for (int b = 0; by_planes && b < m_in.planes; ++b) {
     const int64_t scale = (m_in.is_signed && b == m_in.planes - 1) ? -(int64_t(1) << b) : (int64_t(1) << b);
     if (!plane_bits(b)) {
       // No driven row anywhere: every PE cycle of this plane is idle (counted, nothing read).
@@ -352,7 +430,7 @@ void Reader::run() {
 
 void ImcDatapath::read(const LayerCmd& L, const ImcLayerProgram& P, const ImcMaps& in, int ts, std::vector<int64_t>& psum,
                        ImcCounts& c) {
-  Reader(m_tile.pe(), m_cfg.rows_used, L, P, in, ts, psum, c, m_scratch).run();
+  Reader(m_tile.pe(), m_cfg.rows_used, L, P, in, ts, psum, c, m_scratch, m_cfg.plane_counts).run();
 }
 
 }  // namespace spiketlm

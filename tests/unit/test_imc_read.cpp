@@ -1,0 +1,142 @@
+// The IMC datapath's crossbar reads (hw/imc/xbar_read.cpp) of multi-bit inputs on exact-sum
+// PEs: the counts taken for every plane at once equal those of the plane loop (the general
+// path, ImcDatapath::Config::plane_counts), on layers that cover its edges: padding, strides,
+// several row groups and channel ranges, several column groups, kernels larger than the PE,
+// 1 x 1 kernels, linear layers (one crossbar per PE and packed), signed and unsigned values,
+// 2 to 32 planes, empty planes and an empty map.
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <memory>
+#include <random>
+
+#include "hw/imc/imc_datapath.h"
+#include "tests/helpers.h"
+
+using namespace spiketlm;
+
+namespace {
+
+struct Case {
+  const char* name;
+  bool linear;
+  int in_c, in_h, in_w, out_c, k, stride, pad;
+  int planes;
+  bool is_signed;
+  double rate;  // share of non-zero values
+  bool packed = false;
+};
+
+struct Chip {
+  Context ctx;
+  std::unique_ptr<ImcTile> tile;
+  std::unique_ptr<HTree> noc;
+  Chip() {
+    ctx.tech.load_file(test::source_dir() + "/platforms/tech/spikesim_65nm.yaml");
+    tile = std::make_unique<ImcTile>("tile", ctx);
+    noc = std::make_unique<HTree>("noc", ctx);
+  }
+};
+
+LayerCmd layer_of(const Case& c) {
+  LayerCmd L;
+  L.op = c.linear ? OP_LINEAR : OP_CONV;
+  ConvGeom& g = L.g;
+  g.in_c = c.in_c;
+  g.in_h = c.in_h;
+  g.in_w = c.in_w;
+  g.out_c = c.out_c;
+  g.kh = g.kw = c.linear ? 1 : c.k;
+  g.stride = c.stride;
+  g.pad = c.pad;
+  g.out_h = c.linear ? 1 : (c.in_h + 2 * c.pad - c.k) / c.stride + 1;
+  g.out_w = c.linear ? 1 : (c.in_w + 2 * c.pad - c.k) / c.stride + 1;
+  return L;
+}
+
+// Values of `planes` bits (signed: two's complement), a share `rate` of them non-zero; the
+// first value has every plane bit set (the extremes of the range reach the planes' edges).
+ImcMaps input_of(const Case& c, std::mt19937& g) {
+  ImcMaps in;
+  in.c = c.in_c;
+  in.h = c.in_h;
+  in.w = c.in_w;
+  in.planes = c.planes;
+  in.is_signed = c.is_signed;
+  const int64_t lo = c.is_signed ? -(int64_t(1) << (c.planes - 1)) : 0;
+  const int64_t hi = c.is_signed ? (int64_t(1) << (c.planes - 1)) - 1 : (int64_t(1) << c.planes) - 1;
+  std::uniform_int_distribution<int64_t> v(lo, hi);
+  std::bernoulli_distribution on(c.rate);
+  std::vector<int32_t> x(in.size(), 0);
+  for (auto& e : x)
+    if (on(g)) e = int32_t(v(g));
+  if (c.rate > 0) x[0] = c.is_signed ? int32_t(lo) : int32_t(uint32_t(hi));
+  in.t.push_back(std::move(x));
+  return in;
+}
+
+void check(const Case& c) {
+  SCOPED_TRACE(c.name);
+  Chip chip;
+  ImcPe& pe = chip.tile->pe();
+  imc::MapConfig mc;
+  mc.wcols = pe.xbar().weight_cols();
+  mc.kernel = pe.kernel();
+  mc.linear_packed = c.packed;
+  LayerCmd L = layer_of(c);
+  imc::LayerShape s{"l", c.linear, L.g.in_c, L.g.kh, L.g.kw, L.g.out_c};
+  const imc::LayerMap m = imc::map_layer(s, mc);
+  std::mt19937 g(7);
+  std::uniform_int_distribution<int> wd(int(pe.xbar().cells().wmin()), int(pe.xbar().cells().wmax()));
+  std::vector<int8_t> w(size_t(m.col_groups) * L.g.w_dim() * size_t(m.wcols));
+  for (auto& e : w) e = int8_t(wd(g));
+  ImcDatapath::Config fast_cfg, ref_cfg;
+  ref_cfg.plane_counts = true;
+  ImcDatapath fast(*chip.tile, *chip.noc, fast_cfg), ref(*chip.tile, *chip.noc, ref_cfg);
+  ImcLayerProgram P;
+  uint64_t index = 0;
+  fast.program(L, m, w, index, P);
+  std::vector<const XbarProgram*> xs;
+  for (const auto& p : P.progs) xs.push_back(&p);
+  for (int q = 0; q < m.col_groups; ++q)  // every PE's reads are exact sums: the by-value reads
+    for (int gi = 0; gi < m.row_groups; ++gi)
+      ASSERT_TRUE(pe.exact_sums(xs.data() + m.slot(q, gi, 0), int(m.groups[size_t(gi)].size())));
+  const ImcMaps in = input_of(c, g);
+  std::vector<int64_t> pf, pr;
+  ImcCounts cf, cr;
+  fast.read(L, P, in, 0, pf, cf);
+  ref.read(L, P, in, 0, pr, cr);
+  EXPECT_EQ(pf, pr);
+  EXPECT_EQ(cf.pe_cycles, cr.pe_cycles);
+  EXPECT_EQ(cf.active_pe_cycles, cr.active_pe_cycles);
+  EXPECT_EQ(cf.xbar_reads, cr.xbar_reads);
+  EXPECT_EQ(cf.active_xbar_reads, cr.active_xbar_reads);
+  EXPECT_EQ(cf.accumulates, cr.accumulates);
+  EXPECT_EQ(cf.active_by_group, cr.active_by_group);
+  if (c.rate > 0) {
+    EXPECT_GT(cr.active_pe_cycles, 0u);
+  } else {
+    EXPECT_EQ(cr.active_xbar_reads, 0u);
+  }
+  EXPECT_GT(cr.pe_cycles, 0u);
+}
+
+}  // namespace
+
+TEST(ImcRead, PlanesAtOnceCountLikeThePlaneLoopOnConvolutions) {
+  check({"3x3 pad 1, one channel, 8 unsigned planes", false, 1, 12, 12, 16, 3, 1, 1, 8, false, 0.6});
+  check({"3x3 pad 1 stride 2, two row and column groups, signed", false, 100, 9, 7, 80, 3, 2, 1, 4, true, 0.3});
+  check({"5x5 kernel on a 3x3 PE, pad 2", false, 5, 8, 6, 10, 5, 1, 2, 3, false, 0.2});
+  check({"1x1 kernel, 130 channels", false, 130, 4, 5, 7, 1, 1, 0, 2, false, 0.1});
+  check({"3x3 no padding, sparse", false, 3, 6, 6, 4, 3, 1, 0, 6, true, 0.02});
+}
+
+TEST(ImcRead, PlanesAtOnceCountLikeThePlaneLoopOnLinearLayersAndEdges) {
+  check({"linear, one crossbar per PE", true, 150, 1, 1, 10, 1, 1, 0, 8, false, 0.5});
+  Case packed{"linear packed into the PE's crossbars", true, 700, 1, 1, 70, 1, 1, 0, 5, true, 0.3};
+  packed.packed = true;
+  check(packed);
+  check({"32 signed planes", false, 2, 5, 5, 3, 3, 1, 1, 32, true, 0.5});
+  check({"31 unsigned planes", false, 2, 5, 5, 3, 3, 1, 1, 31, false, 0.5});
+  check({"an empty map", false, 4, 5, 5, 3, 3, 1, 1, 8, false, 0.0});
+}
