@@ -33,17 +33,27 @@ ImcPe::ImcPe(sc_core::sc_module_name nm, Context& ctx)
 
 namespace {
 // acc[j] += row[j] for j < n: sixteen int8 weights sign-extended and added per SSE2 step where
-// the target has SSE2 (every x86-64).
+// the target has SSE2 (every x86-64), then eight, then one at a time. (Written out: a loop over
+// the four quarters kept them on the stack.)
 inline void add_row(int32_t* acc, const int8_t* row, int n) {
   int j = 0;
 #ifdef __SSE2__
   for (; j + 16 <= n; j += 16) {
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + j));
     const __m128i w0 = _mm_srai_epi16(_mm_unpacklo_epi8(b, b), 8), w1 = _mm_srai_epi16(_mm_unpackhi_epi8(b, b), 8);
-    const __m128i q[4] = {_mm_srai_epi32(_mm_unpacklo_epi16(w0, w0), 16), _mm_srai_epi32(_mm_unpackhi_epi16(w0, w0), 16),
-                          _mm_srai_epi32(_mm_unpacklo_epi16(w1, w1), 16), _mm_srai_epi32(_mm_unpackhi_epi16(w1, w1), 16)};
     __m128i* a = reinterpret_cast<__m128i*>(acc + j);
-    for (int k = 0; k < 4; ++k) _mm_storeu_si128(a + k, _mm_add_epi32(_mm_loadu_si128(a + k), q[k]));
+    _mm_storeu_si128(a, _mm_add_epi32(_mm_loadu_si128(a), _mm_srai_epi32(_mm_unpacklo_epi16(w0, w0), 16)));
+    _mm_storeu_si128(a + 1, _mm_add_epi32(_mm_loadu_si128(a + 1), _mm_srai_epi32(_mm_unpackhi_epi16(w0, w0), 16)));
+    _mm_storeu_si128(a + 2, _mm_add_epi32(_mm_loadu_si128(a + 2), _mm_srai_epi32(_mm_unpacklo_epi16(w1, w1), 16)));
+    _mm_storeu_si128(a + 3, _mm_add_epi32(_mm_loadu_si128(a + 3), _mm_srai_epi32(_mm_unpackhi_epi16(w1, w1), 16)));
+  }
+  if (j + 8 <= n) {
+    const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + j));
+    const __m128i w0 = _mm_srai_epi16(_mm_unpacklo_epi8(b, b), 8);
+    __m128i* a = reinterpret_cast<__m128i*>(acc + j);
+    _mm_storeu_si128(a, _mm_add_epi32(_mm_loadu_si128(a), _mm_srai_epi32(_mm_unpacklo_epi16(w0, w0), 16)));
+    _mm_storeu_si128(a + 1, _mm_add_epi32(_mm_loadu_si128(a + 1), _mm_srai_epi32(_mm_unpackhi_epi16(w0, w0), 16)));
+    j += 8;
   }
 #endif
   for (; j < n; ++j) acc[j] += row[j];

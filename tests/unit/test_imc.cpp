@@ -177,6 +177,16 @@ TEST(ImcPe, LargerCrossbarsAndOddShapesStayExact) {
   check_exact(f, 5);
 }
 
+TEST(ImcPe, EveryColumnCountSumsExactly) {
+  // The exact path adds a row's weights 16, then 8 columns at a time, then one by one: widths
+  // on both sides of each step.
+  for (int cols : {1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 33, 40, 47}) {
+    PeFixture f(PeFixture::KV{{"pe.xbar.cols", std::to_string(cols)}, {"pe.kernel", "2"}});
+    ASSERT_EQ(f.pe->xbar().weight_cols(), cols);
+    check_exact(f, 20 + cols);
+  }
+}
+
 TEST(ImcAdc, ClipsAtFullScaleAndRounds) {
   AdcConfig a;
   a.bits = 4;
