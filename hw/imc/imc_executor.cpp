@@ -202,7 +202,7 @@ sc_time ImcExecutor::run(const LayerCmd& L, const std::vector<int>& tss, int tim
   } else if (L.op == OP_ADD) {
     add_layer(L, r, ts, st, counts);
   } else {
-    std::vector<int32_t> v(r.out.size());
+    std::vector<int32_t> v = take_map(r.out.size());
     st.spikes_out += m_dp.pool(L, r.in->at(ts), v);
     r.out.t.push_back(std::move(v));
   }
@@ -229,9 +229,27 @@ void ImcExecutor::release_inputs(size_t i, int ts) {
     if (p < 0 || p == m_run.out_layer || size_t(p) + 1 == m_run.R.size()) continue;
     RunLayer& q = m_run.R[size_t(p)];
     if (q.consumed.size() <= size_t(ts)) q.consumed.resize(size_t(ts) + 1, 0);
-    if (++q.consumed[size_t(ts)] == q.consumers && size_t(ts) < q.out.t.size())
-      std::vector<int32_t>().swap(q.out.t[size_t(ts)]);
+    if (++q.consumed[size_t(ts)] == q.consumers && size_t(ts) < q.out.t.size()) give_map(q.out.t[size_t(ts)]);
   }
+}
+
+std::vector<int32_t> ImcExecutor::take_map(size_t n) {
+  for (size_t i = m_spare.size(); i-- > 0;)
+    if (m_spare[i].size() == n) {
+      std::vector<int32_t> v;
+      v.swap(m_spare[i]);
+      m_spare[i].swap(m_spare.back());
+      m_spare.pop_back();
+      return v;
+    }
+  return std::vector<int32_t>(n);
+}
+
+// Takes v's values (v is left empty).
+void ImcExecutor::give_map(std::vector<int32_t>& v) {
+  std::vector<int32_t> w;
+  w.swap(v);
+  if (m_spare.size() < k_spare_maps && !w.empty()) m_spare.push_back(std::move(w));
 }
 
 void ImcExecutor::compute_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStats& st, RunCounts& counts) {
@@ -251,7 +269,7 @@ void ImcExecutor::compute_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayer
     if (r.shared) r.c0 = c;
   }
   if (m_psum_stats && L.fires()) collect_psum(L, psum);
-  std::vector<int32_t> out(r.out.size());
+  std::vector<int32_t> out = take_map(r.out.size());
   const uint64_t f = m_dp.output(L, psum, r.mem, out);
   if (L.fires()) {
     st.spikes_out += f;
@@ -268,7 +286,7 @@ void ImcExecutor::add_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStat
   st.first_tile = st.last_tile = m_run.traffic[L.id].home;
   const std::vector<int32_t>&a = r.in->at(ts), &b = r.in2->at(ts);
   ImcDatapath::add_operands(a, b, m_psum_now);
-  std::vector<int32_t> o(r.out.size());
+  std::vector<int32_t> o = take_map(r.out.size());
   const uint64_t f = m_dp.output(L, m_psum_now, r.mem, o);
   st.spikes_out += f;
   counts.spikes_out += f;

@@ -115,6 +115,12 @@ class ImcExecutor : public LayerExecutor {
     std::vector<uint64_t> actions; // counts charged outside the per-layer accounting (input DMA)
   };
   void release_inputs(size_t i, int ts);
+  // Output maps: a map released by release_inputs is kept (up to k_spare_maps) and handed out
+  // again for an output of its size, which its writer overwrites whole (the LIF/IF, ReLU and
+  // output paths, pooling): no allocation and no zero fill per layer and timestep.
+  std::vector<int32_t> take_map(size_t n);
+  void give_map(std::vector<int32_t>& v);
+  static constexpr size_t k_spare_maps = 8;
   // One run's state.
   struct Run {
     bool active = false;           // between begin_run and end_run
@@ -174,6 +180,7 @@ class ImcExecutor : public LayerExecutor {
   bool m_psum_stats = false, m_capture_adds = false;
   std::map<uint32_t, PsumStats> m_psum;
   std::vector<int64_t> m_psum_now;  // the partial sums of the layer being computed (one buffer for all)
+  std::vector<std::vector<int32_t>> m_spare;  // released maps (take_map)
   std::map<uint32_t, AddMaps> m_add_maps;
   TimedAccess m_access;  // account_read() and store(), on the controller's bus socket
 };
