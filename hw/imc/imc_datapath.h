@@ -52,9 +52,10 @@ class ImcDatapath {
     bool dense = false;      // SpikeSim's dense counting
     bool zero_skip = true;   // no read (and no PE cycle) without a driven row
     int rows_used = 64;      // crossbar rows the mapping fills
-    // Count multi-bit reads on exact-sum PEs plane by plane, as the other reads (the general
-    // path: tests compare it with the planes-at-once counts, the same numbers).
-    bool plane_counts = false;
+    // Read multi-bit inputs plane by plane through the PEs even where the partial sums could be
+    // taken by value and the counts for every plane at once (the general path: tests compare,
+    // the same psums and counts).
+    bool plane_loop = false;
     int dense_factor = 8, dense_hops = 8, dense_neuron = 4;  // SpikeSim's multipliers per PE cycle
   };
   ImcDatapath(ImcTile& tile, Noc& noc, const Config& c) : m_tile(tile), m_noc(noc), m_cfg(c) {}

@@ -7,6 +7,10 @@
 
 #include "hw/imc/imc_datapath.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace spiketlm {
 
 void ImcCounts::add(const ImcCounts& o) {
@@ -51,12 +55,35 @@ inline uint64_t popcount_words(const uint64_t* w, int n) {
   }
 }
 
+// The same into int32 sums, for values that fit int16 and sums that fit int32 (the caller's
+// bound): eight products per SSE2 multiply-add (each weight paired with itself, the value with
+// 0) where the target has SSE2, the same integers.
+[[gnu::noinline]] void mac_rows(const int32_t* v, size_t step, int rows, const int8_t* w, int wc, int32_t* tmp) {
+  for (int r = 0; r < rows; ++r) {
+    const int32_t val = v[size_t(r) * step];
+    if (!val) continue;
+    const int8_t* row = w + size_t(r) * wc;
+    int c = 0;
+#ifdef __SSE2__
+    const __m128i vv = _mm_set1_epi32(val & 0xffff);
+    for (; c + 8 <= wc; c += 8) {
+      const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + c));
+      const __m128i w16 = _mm_srai_epi16(_mm_unpacklo_epi8(b, b), 8);
+      __m128i* a = reinterpret_cast<__m128i*>(tmp + c);
+      _mm_storeu_si128(a, _mm_add_epi32(_mm_loadu_si128(a), _mm_madd_epi16(_mm_unpacklo_epi16(w16, w16), vv)));
+      _mm_storeu_si128(a + 1, _mm_add_epi32(_mm_loadu_si128(a + 1), _mm_madd_epi16(_mm_unpackhi_epi16(w16, w16), vv)));
+    }
+#endif
+    for (; c < wc; ++c) tmp[c] += val * row[c];
+  }
+}
+
 // One timestep's read of a compute layer. Counts are kept in locals over the inner loops
 // (stores to the masks could alias members) and added up per pixel.
 class Reader {
  public:
   Reader(ImcPe& pe, int rows_used, const LayerCmd& L, const ImcLayerProgram& P, const ImcMaps& in, int ts,
-         std::vector<int64_t>& psum, ImcCounts& cnt, PeScratch& s, bool plane_counts);
+         std::vector<int64_t>& psum, ImcCounts& cnt, PeScratch& s, bool plane_loop);
   void run();
 
  private:
@@ -69,6 +96,8 @@ class Reader {
   void range_activity(uint32_t pm);
   void count_by_value();
   void sum_by_value();
+  template <typename A>
+  void sum_values(A* tmp);
 
   ImcPe& m_pe;
   const ConvGeom& g;
@@ -86,7 +115,7 @@ class Reader {
   uint64_t xbars = 0;               // crossbars of a PE cycle over all row groups
   std::vector<const XbarProgram*> xs;
   bool by_value = false;
-  bool plane_counts, by_planes = true;  // by_value's counts from the plane loop (asked; needed)
+  bool plane_loop, by_planes = true;  // every read plane by plane (asked), the counts so (needed)
   uint64_t pcols = 0;               // physical columns over the column groups
   uint64_t active_groups = 0;
   uint64_t n_pe_cycles = 0, n_xbar_reads = 0, n_active_xbar_reads = 0, n_active_pe_cycles = 0, n_accumulates = 0;
@@ -109,8 +138,8 @@ class Reader {
 };
 
 Reader::Reader(ImcPe& pe, int rows_used, const LayerCmd& L, const ImcLayerProgram& P, const ImcMaps& in, int ts,
-               std::vector<int64_t>& psum, ImcCounts& cnt, PeScratch& s, bool plane_counts)
-    : m_pe(pe), g(L.g), m(P.map), m_in(in), x(in.at(ts)), m_psum(psum), m_cnt(cnt), m_s(s), plane_counts(plane_counts) {
+               std::vector<int64_t>& psum, ImcCounts& cnt, PeScratch& s, bool plane_loop)
+    : m_pe(pe), g(L.g), m(P.map), m_in(in), x(in.at(ts)), m_psum(psum), m_cnt(cnt), m_s(s), plane_loop(plane_loop) {
   k2 = pe.xbars();
   G = m.row_groups;
   Q = m.col_groups;
@@ -142,7 +171,7 @@ void Reader::setup() {
   // Multi-bit inputs on PEs whose reads are exact sums (ImcPe::exact_sums): the bit-serial reads
   // add up to weights x values, so the planes only decide the activity counts and the partial
   // sums are taken in one pass over the values (the same integers).
-  by_value = m_in.planes > 1;
+  by_value = m_in.planes > 1 && !plane_loop;
   for (int q = 0; q < Q; ++q) {
     pcols += uint64_t(xs[m.slot(q, 0, 0)]->pcols);
     for (int gi = 0; gi < G; ++gi) by_value = by_value && m_pe.exact_sums(xs.data() + m.slot(q, gi, 0), nx[size_t(gi)]);
@@ -154,8 +183,8 @@ void Reader::setup() {
   for (size_t t = 0; t < taps.size(); ++t) tw[t] = (taps[t].rows + 63) / 64;
   tmp.assign(size_t(wcm), 0);
   if (!flat) setup_ranges();
-  // The planes at once take values that fit 32 bits; tests ask for the plane loop.
-  by_planes = !by_value || m_in.planes > 32 || plane_counts;
+  // The planes at once take values that fit 32 bits.
+  by_planes = !by_value || m_in.planes > 32;
 }
 
 void Reader::setup_ranges() {
@@ -369,12 +398,26 @@ void Reader::count_by_value() {
   active_groups += cycles;
 }
 
-// Exact-sum PEs with multi-bit inputs: the partial sums as weights x values in one pass.
+// Exact-sum PEs with multi-bit inputs: the partial sums as weights x values in one pass; in
+// int32 when every value fits int16 and no pixel's sum can leave int32 (|value| x 128 x the
+// rows of a column group), else in int64 (the same integers).
 void Reader::sum_by_value() {
+  int64_t vmax = 0, rows = 0;
+  for (int32_t v : x) vmax = std::max(vmax, v < 0 ? -int64_t(v) : int64_t(v));
+  for (const imc::XbarTap& tp : taps) rows += tp.rows;
+  if (vmax <= 32767 && vmax * 128 * rows <= INT32_MAX) {
+    std::vector<int32_t> t32(size_t(wcm), 0);
+    sum_values(t32.data());
+  } else {
+    sum_values(tmp.data());
+  }
+}
+
+template <typename A>
+void Reader::sum_values(A* const tmp) {
   const int G = this->G, Q = this->Q, K = this->K, H = this->H, Wd = this->Wd, k2 = this->k2, wcm = this->wcm, npx = this->npx;
   const size_t HW = this->HW;
   const int32_t* const x = this->x.data();
-  int64_t* const tmp = this->tmp.data();
   int64_t* const psum = m_psum.data();
   for (int p = 0; p < npx; ++p) {
     const int iy0 = (p / g.out_w) * g.stride, ix0 = (p % g.out_w) * g.stride;
@@ -430,7 +473,7 @@ void Reader::run() {
 
 void ImcDatapath::read(const LayerCmd& L, const ImcLayerProgram& P, const ImcMaps& in, int ts, std::vector<int64_t>& psum,
                        ImcCounts& c) {
-  Reader(m_tile.pe(), m_cfg.rows_used, L, P, in, ts, psum, c, m_scratch, m_cfg.plane_counts).run();
+  Reader(m_tile.pe(), m_cfg.rows_used, L, P, in, ts, psum, c, m_scratch, m_cfg.plane_loop).run();
 }
 
 }  // namespace spiketlm

@@ -1,9 +1,10 @@
 // The IMC datapath's crossbar reads (hw/imc/xbar_read.cpp) of multi-bit inputs on exact-sum
-// PEs: the counts taken for every plane at once equal those of the plane loop (the general
-// path, ImcDatapath::Config::plane_counts), on layers that cover its edges: padding, strides,
+// PEs: the partial sums taken by value (in int32 or int64) and the counts taken for every
+// plane at once equal those of the plane loop through the PEs (the general path,
+// ImcDatapath::Config::plane_loop), on layers that cover their edges: padding, strides,
 // several row groups and channel ranges, several column groups, kernels larger than the PE,
 // 1 x 1 kernels, linear layers (one crossbar per PE and packed), signed and unsigned values,
-// 2 to 32 planes, empty planes and an empty map.
+// 2 to 32 planes (int16 values or not), empty planes and an empty map.
 #include <gtest/gtest.h>
 
 #include <climits>
@@ -91,7 +92,7 @@ void check(const Case& c) {
   std::vector<int8_t> w(size_t(m.col_groups) * L.g.w_dim() * size_t(m.wcols));
   for (auto& e : w) e = int8_t(wd(g));
   ImcDatapath::Config fast_cfg, ref_cfg;
-  ref_cfg.plane_counts = true;
+  ref_cfg.plane_loop = true;
   ImcDatapath fast(*chip.tile, *chip.noc, fast_cfg), ref(*chip.tile, *chip.noc, ref_cfg);
   ImcLayerProgram P;
   uint64_t index = 0;
@@ -123,7 +124,7 @@ void check(const Case& c) {
 
 }  // namespace
 
-TEST(ImcRead, PlanesAtOnceCountLikeThePlaneLoopOnConvolutions) {
+TEST(ImcRead, ByValueSumsAndCountsEqualThePlaneLoopOnConvolutions) {
   check({"3x3 pad 1, one channel, 8 unsigned planes", false, 1, 12, 12, 16, 3, 1, 1, 8, false, 0.6});
   check({"3x3 pad 1 stride 2, two row and column groups, signed", false, 100, 9, 7, 80, 3, 2, 1, 4, true, 0.3});
   check({"5x5 kernel on a 3x3 PE, pad 2", false, 5, 8, 6, 10, 5, 1, 2, 3, false, 0.2});
@@ -131,7 +132,7 @@ TEST(ImcRead, PlanesAtOnceCountLikeThePlaneLoopOnConvolutions) {
   check({"3x3 no padding, sparse", false, 3, 6, 6, 4, 3, 1, 0, 6, true, 0.02});
 }
 
-TEST(ImcRead, PlanesAtOnceCountLikeThePlaneLoopOnLinearLayersAndEdges) {
+TEST(ImcRead, ByValueSumsAndCountsEqualThePlaneLoopOnLinearLayersAndEdges) {
   check({"linear, one crossbar per PE", true, 150, 1, 1, 10, 1, 1, 0, 8, false, 0.5});
   Case packed{"linear packed into the PE's crossbars", true, 700, 1, 1, 70, 1, 1, 0, 5, true, 0.3};
   packed.packed = true;
