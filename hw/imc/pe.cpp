@@ -68,17 +68,8 @@ void ImcPe::read(const XbarProgram* const* xs, const uint64_t* const* masks, int
     // Every conversion is exact and the shift-and-add returns the sum of the active rows'
     // weights: sum them directly (the same result as the level path below).
     s.acc.assign(size_t(wc), 0);
-    int32_t* acc = s.acc.data();
-    for (int i = 0; i < n; ++i) {
-      const XbarProgram& x = *xs[i];
-      const uint64_t* mask = masks[i];
-      for (int w = 0; w < (x.rows + 63) / 64; ++w)
-        for (uint64_t m = mask[w]; m; m &= m - 1) {
-          add_row(acc, x.weight.data() + size_t(w * 64 + __builtin_ctzll(m)) * wc, wc);
-        }
-    }
-    for (int j = 0; j < wc; ++j) out[j] += scale * acc[j];
-    m_adc->count_conversions(uint64_t(pc), 0);
+    add_exact(xs, masks, n, s.acc.data());
+    for (int j = 0; j < wc; ++j) out[j] += scale * s.acc[size_t(j)];
     return;
   }
   const AdcConfig& adc = m_adc->config();
@@ -125,6 +116,19 @@ void ImcPe::read(const XbarProgram* const* xs, const uint64_t* const* masks, int
     out[j] += scale * r;
   }
   m_adc->count_conversions(uint64_t(pc), clipped);
+}
+
+void ImcPe::add_exact(const XbarProgram* const* xs, const uint64_t* const* masks, int n, int32_t* acc) {
+  if (n == 0) return;
+  const int wc = xs[0]->wcols;
+  for (int i = 0; i < n; ++i) {
+    const XbarProgram& x = *xs[i];
+    const uint64_t* mask = masks[i];
+    const int8_t* w = x.weight.data();
+    for (int k = 0, words = (x.rows + 63) / 64; k < words; ++k)
+      for (uint64_t m = mask[k]; m; m &= m - 1) add_row(acc, w + size_t(k * 64 + __builtin_ctzll(m)) * wc, wc);
+  }
+  m_adc->count_conversions(uint64_t(xs[0]->pcols), 0);
 }
 
 bool ImcPe::exact_sums(const XbarProgram* const* xs, int n) const {

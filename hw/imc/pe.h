@@ -46,6 +46,10 @@ class ImcPe : public Module {
   // count_cycle).
   void read(const XbarProgram* const* xs, const uint64_t* const* masks, int n, int64_t* out, int64_t scale,
             PeScratch& s);
+  // The read of crossbars whose reads are exact sums (exact_sums true): acc[j] += the sum of
+  // the active rows' weights of logical column j, in int32; counts the conversions. read()
+  // takes this path for such crossbars (then out[j] += scale x acc[j]).
+  void add_exact(const XbarProgram* const* xs, const uint64_t* const* masks, int n, int32_t* acc);
   // The same with crossbar i's mask at masks + i * nw.
   void read(const XbarProgram* const* xs, const uint64_t* masks, int nw, int n, int64_t* out, int64_t scale,
             PeScratch& s) {

@@ -126,6 +126,8 @@ class Reader {
   std::vector<size_t> ebase;          // [row group][crossbar]: its range's first entry in ext_on (range x HW)
   int dy_lo = 0, dy_hi = 0, dx_lo = 0, dx_hi = 0;  // the taps' offsets from a pixel's window origin
   std::vector<int64_t> tmp;
+  std::vector<int32_t> acc32;         // a column group's exact-sum reads at a pixel
+  std::vector<char> pe_exact;         // [col group][row group]: its reads add into acc32
   // A conv tap reads a channel range of one input pixel, and an input pixel feeds up to
   // kh x kw outputs: each distinct range is extracted once per input pixel and plane.
   std::vector<int> tap_range;
@@ -171,11 +173,22 @@ void Reader::setup() {
   // Multi-bit inputs on PEs whose reads are exact sums (ImcPe::exact_sums): the bit-serial reads
   // add up to weights x values, so the planes only decide the activity counts and the partial
   // sums are taken in one pass over the values (the same integers).
-  by_value = m_in.planes > 1 && !plane_loop;
+  // A pixel's exact-sum reads of a column group add up in int32 when no sum can leave it
+  // (the rows of a column group x 128).
+  int64_t rows = 0;
+  for (const imc::XbarTap& tp : taps) rows += tp.rows;
+  bool all_exact = true;
+  pe_exact.assign(size_t(Q) * G, 0);
   for (int q = 0; q < Q; ++q) {
     pcols += uint64_t(xs[m.slot(q, 0, 0)]->pcols);
-    for (int gi = 0; gi < G; ++gi) by_value = by_value && m_pe.exact_sums(xs.data() + m.slot(q, gi, 0), nx[size_t(gi)]);
+    for (int gi = 0; gi < G; ++gi) {
+      const bool e = m_pe.exact_sums(xs.data() + m.slot(q, gi, 0), nx[size_t(gi)]);
+      pe_exact[size_t(q) * G + gi] = e && rows * 128 <= INT32_MAX;
+      all_exact = all_exact && e;
+    }
   }
+  by_value = m_in.planes > 1 && !plane_loop && all_exact;
+  acc32.assign(size_t(wcm), 0);
   masks.assign(size_t(G) * k2 * nw, 0);
   mptr.assign(size_t(G) * k2, nullptr);
   zeros.assign(size_t(nw), 0);
@@ -311,21 +324,33 @@ void Reader::drive(int p) {
   active_groups += groups;
 }
 
-// The PE cycles of pixel p, every column group: the driven row groups' reads added in the tile.
+// The PE cycles of pixel p, every column group: the driven row groups' reads added in the tile
+// (exact-sum PEs' in int32, the others' scaled in int64; the same integers).
 void Reader::read_pixel(int p, int64_t scale) {
   int64_t* const tmp = this->tmp.data();
-  int64_t* const psum = m_psum.data();
+  int32_t* const a32 = acc32.data();
   for (int q = 0; q < Q; ++q) {
     const int wc = std::min(wcm, K - q * wcm);
-    std::fill(tmp, tmp + wc, 0);
-    bool did = false;
+    bool exact = false, level = false;
     for (int gi = 0; gi < G; ++gi) {
       if (!nact[size_t(gi)]) continue;  // no driven row: no current, the result is 0
-      m_pe.read(xs.data() + m.slot(q, gi, 0), mptr.data() + size_t(gi) * k2, nx[size_t(gi)], tmp, scale, m_s);
-      did = true;
+      const XbarProgram* const* px = xs.data() + m.slot(q, gi, 0);
+      const uint64_t* const* mk = mptr.data() + size_t(gi) * k2;
+      if (pe_exact[size_t(q) * G + gi]) {
+        if (!exact) std::fill(a32, a32 + wc, 0);
+        m_pe.add_exact(px, mk, nx[size_t(gi)], a32);
+        exact = true;
+      } else {
+        if (!level) std::fill(tmp, tmp + wc, 0);
+        m_pe.read(px, mk, nx[size_t(gi)], tmp, scale, m_s);
+        level = true;
+      }
     }
-    if (did)
-      for (int j = 0; j < wc; ++j) psum[size_t(q * wcm + j) * npx + p] += tmp[j];
+    int64_t* const ps = m_psum.data() + size_t(q) * size_t(wcm) * size_t(npx) + size_t(p);
+    if (exact)
+      for (int j = 0; j < wc; ++j) ps[size_t(j) * size_t(npx)] += scale * a32[j];
+    if (level)
+      for (int j = 0; j < wc; ++j) ps[size_t(j) * size_t(npx)] += tmp[j];
   }
 }
 

@@ -32,8 +32,9 @@ struct Chip {
   Context ctx;
   std::unique_ptr<ImcTile> tile;
   std::unique_ptr<HTree> noc;
-  Chip() {
+  explicit Chip(const char* adc_bits = nullptr) {
     ctx.tech.load_file(test::source_dir() + "/platforms/tech/spikesim_65nm.yaml");
+    if (adc_bits) ctx.params.set("tile.pe.adc.bits", adc_bits, "test");
     tile = std::make_unique<ImcTile>("tile", ctx);
     noc = std::make_unique<HTree>("noc", ctx);
   }
@@ -76,21 +77,30 @@ ImcMaps input_of(const Case& c, std::mt19937& g) {
   return in;
 }
 
-void check(const Case& c) {
-  SCOPED_TRACE(c.name);
-  Chip chip;
-  ImcPe& pe = chip.tile->pe();
+imc::LayerMap map_of(ImcPe& pe, const Case& c, const LayerCmd& L) {
   imc::MapConfig mc;
   mc.wcols = pe.xbar().weight_cols();
   mc.kernel = pe.kernel();
   mc.linear_packed = c.packed;
-  LayerCmd L = layer_of(c);
-  imc::LayerShape s{"l", c.linear, L.g.in_c, L.g.kh, L.g.kw, L.g.out_c};
-  const imc::LayerMap m = imc::map_layer(s, mc);
-  std::mt19937 g(7);
+  return imc::map_layer(imc::LayerShape{"l", c.linear, L.g.in_c, L.g.kh, L.g.kw, L.g.out_c}, mc);
+}
+
+// Random weights in the runtime's tiled layout [ceil(K / wcols)][W][wcols].
+std::vector<int8_t> weights_of(ImcPe& pe, const imc::LayerMap& m, const LayerCmd& L, std::mt19937& g) {
   std::uniform_int_distribution<int> wd(int(pe.xbar().cells().wmin()), int(pe.xbar().cells().wmax()));
   std::vector<int8_t> w(size_t(m.col_groups) * L.g.w_dim() * size_t(m.wcols));
   for (auto& e : w) e = int8_t(wd(g));
+  return w;
+}
+
+void check(const Case& c) {
+  SCOPED_TRACE(c.name);
+  Chip chip;
+  ImcPe& pe = chip.tile->pe();
+  LayerCmd L = layer_of(c);
+  const imc::LayerMap m = map_of(pe, c, L);
+  std::mt19937 g(7);
+  const std::vector<int8_t> w = weights_of(pe, m, L, g);
   ImcDatapath::Config fast_cfg, ref_cfg;
   ref_cfg.plane_loop = true;
   ImcDatapath fast(*chip.tile, *chip.noc, fast_cfg), ref(*chip.tile, *chip.noc, ref_cfg);
@@ -140,4 +150,59 @@ TEST(ImcRead, ByValueSumsAndCountsEqualThePlaneLoopOnLinearLayersAndEdges) {
   check({"32 signed planes", false, 2, 5, 5, 3, 3, 1, 1, 32, true, 0.5});
   check({"31 unsigned planes", false, 2, 5, 5, 3, 3, 1, 1, 31, false, 0.5});
   check({"an empty map", false, 4, 5, 5, 3, 3, 1, 1, 8, false, 0.0});
+}
+
+// A convolution's partial sums computed here: psum[k npx + p] over the tiled weights.
+std::vector<int64_t> conv_reference(const LayerCmd& L, const std::vector<int8_t>& w, int wcols, const std::vector<int32_t>& x) {
+  const ConvGeom& g = L.g;
+  const uint64_t W = g.w_dim();
+  std::vector<int64_t> out(size_t(g.out_c) * g.npx(), 0);
+  for (int k = 0; k < g.out_c; ++k)
+    for (int oy = 0; oy < g.out_h; ++oy)
+      for (int ox = 0; ox < g.out_w; ++ox)
+        for (int c = 0; c < g.in_c; ++c)
+          for (int ky = 0; ky < g.kh; ++ky)
+            for (int kx = 0; kx < g.kw; ++kx) {
+              const int iy = oy * g.stride + ky - g.pad, ix = ox * g.stride + kx - g.pad;
+              if (iy < 0 || ix < 0 || iy >= g.in_h || ix >= g.in_w) continue;
+              const uint64_t row = uint64_t(c) * g.kh * g.kw + uint64_t(ky) * g.kw + uint64_t(kx);
+              const int8_t wv = w[((uint64_t(k / wcols) * W) + row) * uint64_t(wcols) + uint64_t(k % wcols)];
+              out[size_t(k) * g.npx() + size_t(oy) * g.out_w + size_t(ox)] +=
+                  int64_t(wv) * x[(size_t(c) * g.in_h + size_t(iy)) * g.in_w + size_t(ix)];
+            }
+  return out;
+}
+
+TEST(ImcRead, ExactAndLevelRowGroupsAddUpToTheConvolution) {
+  // 66 input channels: row group 0 (64 channels x 9 crossbars) can exceed a 15-bit ADC's full
+  // scale and reads through the levels and the ADC; row group 1 (2 channels) cannot and reads
+  // as exact sums. At a low spike rate nothing clips, so the tile's sum of both kinds of
+  // reads is the convolution; on the default 17-bit ADC every read is an exact sum.
+  for (const char* bits : {"15", "17"}) {
+    SCOPED_TRACE(bits);
+    Chip chip(bits);
+    ImcPe& pe = chip.tile->pe();
+    const Case c{"66 channels", false, 66, 7, 6, 70, 3, 1, 1, 1, false, 0.05};
+    LayerCmd L = layer_of(c);
+    const imc::LayerMap m = map_of(pe, c, L);
+    ASSERT_EQ(m.row_groups, 2);
+    std::mt19937 g(3);
+    const std::vector<int8_t> w = weights_of(pe, m, L, g);
+    ImcDatapath dp(*chip.tile, *chip.noc, ImcDatapath::Config{});
+    ImcLayerProgram P;
+    uint64_t index = 0;
+    dp.program(L, m, w, index, P);
+    std::vector<const XbarProgram*> xs;
+    for (const auto& p : P.progs) xs.push_back(&p);
+    EXPECT_EQ(pe.exact_sums(xs.data() + m.slot(0, 0, 0), 9), std::string(bits) == "17");
+    EXPECT_TRUE(pe.exact_sums(xs.data() + m.slot(0, 1, 0), 9));
+    const ImcMaps in = input_of(c, g);
+    std::vector<int64_t> psum;
+    ImcCounts cnt;
+    dp.read(L, P, in, 0, psum, cnt);
+    EXPECT_EQ(psum, conv_reference(L, w, m.wcols, in.t[0]));
+    EXPECT_GT(cnt.active_by_group[0], 0u);
+    EXPECT_GT(cnt.active_by_group[1], 0u);
+    EXPECT_EQ(pe.adc().find_stat("clipped")->count, 0u);
+  }
 }
