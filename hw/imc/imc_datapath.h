@@ -24,8 +24,20 @@ struct ImcMaps {
   int c = 0, h = 0, w = 0, planes = 1;
   bool is_signed = false;
   std::vector<std::vector<int32_t>> t;
+  std::vector<int64_t> ones;  // per map of t: its set bits where its producer counted them, else -1
   const std::vector<int32_t>& at(int ts) const { return t.size() == 1 ? t[0] : t[size_t(ts)]; }
   size_t size() const { return size_t(c) * size_t(h) * size_t(w); }
+  // Appends a map with its set bits (-1: not counted).
+  void push(std::vector<int32_t> v, int64_t set_bits) {
+    t.push_back(std::move(v));
+    ones.resize(t.size(), -1);
+    ones.back() = set_bits;
+  }
+  // The set bits of at(ts) where counted, else -1.
+  int64_t ones_at(int ts) const {
+    const size_t i = t.size() == 1 ? 0 : size_t(ts);
+    return i < ones.size() ? ones[i] : -1;
+  }
 };
 
 // The crossbars of one compute layer: its mapping and one program per crossbar that holds

@@ -191,20 +191,25 @@ sc_time ImcExecutor::run(const LayerCmd& L, const std::vector<int>& tss, int tim
   st.op = op_name(L.op);
   st.planes = r.in->planes;
   // Set bits fed (the bits of every value: a value's bytes hold them), as SATA counts them; an
-  // add is fed the shortcut's.
-  auto set_bits = [](const std::vector<int32_t>& m) {
-    return popcount(reinterpret_cast<const uint8_t*>(m.data()), m.size() * sizeof(int32_t));
+  // add is fed the shortcut's. A spike map's producer has counted them (ImcMaps::ones).
+  auto set_bits = [ts](const ImcMaps& m) {
+    const int64_t n = m.ones_at(ts);
+    if (n >= 0) return uint64_t(n);
+    const std::vector<int32_t>& v = m.at(ts);
+    return popcount(reinterpret_cast<const uint8_t*>(v.data()), v.size() * sizeof(int32_t));
   };
-  if (L.op != OP_ADD) st.spikes_in += set_bits(r.in->at(ts));
-  else if (L.flags & DESC_IN2_SPIKES) st.spikes_in += set_bits(r.in2->at(ts));
+  if (L.op != OP_ADD) st.spikes_in += set_bits(*r.in);
+  else if (L.flags & DESC_IN2_SPIKES) st.spikes_in += set_bits(*r.in2);
   if (computes(L)) {
     compute_layer(L, r, ts, st, counts);
   } else if (L.op == OP_ADD) {
     add_layer(L, r, ts, st, counts);
   } else {
     std::vector<int32_t> v = take_map(r.out.size());
-    st.spikes_out += m_dp.pool(L, r.in->at(ts), v);
-    r.out.t.push_back(std::move(v));
+    const uint64_t nz = m_dp.pool(L, r.in->at(ts), v);
+    st.spikes_out += nz;
+    // The max of spikes (0/1, counted by their producer) is a spike: one set bit per non-zero.
+    r.out.push(std::move(v), L.op == OP_MAXPOOL && r.in->ones_at(ts) >= 0 ? int64_t(nz) : -1);
   }
   release_inputs(i, ts);
   if (m_run.exit_on && i + 1 == m_run.R.size()) {
@@ -276,7 +281,7 @@ void ImcExecutor::compute_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayer
     counts.spikes_out += f;
     st.neuron_updates += out.size();
   }
-  r.out.t.push_back(std::move(out));
+  r.out.push(std::move(out), spike_bits(L, f));
 }
 
 void ImcExecutor::add_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStats& st, RunCounts& counts) {
@@ -298,7 +303,13 @@ void ImcExecutor::add_layer(const LayerCmd& L, RunLayer& r, int ts, ImcLayerStat
     cap.b.push_back(b);
     cap.out.push_back(o);
   }
-  r.out.t.push_back(std::move(o));
+  r.out.push(std::move(o), spike_bits(L, f));
+}
+
+// The set bits of an output map with f outputs fired: LIF/IF spikes are 0/1 (one bit each);
+// ReLU activations and accumulations are not counted here (-1).
+int64_t ImcExecutor::spike_bits(const LayerCmd& L, uint64_t f) {
+  return L.fires() && !L.relu() ? int64_t(f) : -1;
 }
 
 // Pre-BN statistics per output channel (BN adaptation): sum and sum of squares.

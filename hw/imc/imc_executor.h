@@ -115,6 +115,7 @@ class ImcExecutor : public LayerExecutor {
     std::vector<uint64_t> actions; // counts charged outside the per-layer accounting (input DMA)
   };
   void release_inputs(size_t i, int ts);
+  static int64_t spike_bits(const LayerCmd& L, uint64_t f);
   // Output maps: a map released by release_inputs is kept (up to k_spare_maps) and handed out
   // again for an output of its size, which its writer overwrites whole (the LIF/IF, ReLU and
   // output paths, pooling): no allocation and no zero fill per layer and timestep.
