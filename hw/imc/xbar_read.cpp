@@ -170,11 +170,8 @@ void Reader::setup() {
     xbars += uint64_t(nx[size_t(gi)]);
     for (int j = 0; j < nx[size_t(gi)]; ++j) taps[size_t(gi) * k2 + j] = imc::tap(m.groups[size_t(gi)][size_t(j)], g.kw, g.pad);
   }
-  // Multi-bit inputs on PEs whose reads are exact sums (ImcPe::exact_sums): the bit-serial reads
-  // add up to weights x values, so the planes only decide the activity counts and the partial
-  // sums are taken in one pass over the values (the same integers).
-  // A pixel's exact-sum reads of a column group add up in int32 when no sum can leave it
-  // (the rows of a column group x 128).
+  // A pixel's exact-sum reads (ImcPe::exact_sums) of a column group add up in int32 when no
+  // sum can leave it (the rows of a column group x 128).
   int64_t rows = 0;
   for (const imc::XbarTap& tp : taps) rows += tp.rows;
   bool all_exact = true;
@@ -187,6 +184,9 @@ void Reader::setup() {
       all_exact = all_exact && e;
     }
   }
+  // Multi-bit inputs on PEs whose reads are all exact sums: the bit-serial reads add up to
+  // weights x values, so the planes only decide the activity counts and the partial sums are
+  // taken in one pass over the values (the same integers).
   by_value = m_in.planes > 1 && !plane_loop && all_exact;
   acc32.assign(size_t(wcm), 0);
   masks.assign(size_t(G) * k2 * nw, 0);
