@@ -108,7 +108,7 @@ void check(const Case& c) {
   uint64_t index = 0;
   fast.program(L, m, w, index, P);
   std::vector<const XbarProgram*> xs;
-  for (const auto& p : P.progs) xs.push_back(&p);
+  for (size_t i = 0; i < P.index.size(); ++i) xs.push_back(P.at(i));  // by slot (LayerMap::slot)
   for (int q = 0; q < m.col_groups; ++q)  // every PE's reads are exact sums: the by-value reads
     for (int gi = 0; gi < m.row_groups; ++gi)
       ASSERT_TRUE(pe.exact_sums(xs.data() + m.slot(q, gi, 0), int(m.groups[size_t(gi)].size())));
@@ -193,7 +193,7 @@ TEST(ImcRead, ExactAndLevelRowGroupsAddUpToTheConvolution) {
     uint64_t index = 0;
     dp.program(L, m, w, index, P);
     std::vector<const XbarProgram*> xs;
-    for (const auto& p : P.progs) xs.push_back(&p);
+    for (size_t i = 0; i < P.index.size(); ++i) xs.push_back(P.at(i));  // by slot
     EXPECT_EQ(pe.exact_sums(xs.data() + m.slot(0, 0, 0), 9), std::string(bits) == "17");
     EXPECT_TRUE(pe.exact_sums(xs.data() + m.slot(0, 1, 0), 9));
     const ImcMaps in = input_of(c, g);
