@@ -46,10 +46,21 @@ int Router::decode(uint64_t addr) const {
 
 void Router::b_transport(int, tlm::tlm_generic_payload& p, sc_core::sc_time& delay) { forward(p, delay); }
 
+const Router::Hot& Router::hot(uint64_t addr) {
+  static const Hot none;
+  const int i = decode(addr);
+  if (i < 0) return none;
+  m_hot[1] = m_hot[0];
+  const Window& w = m_windows[size_t(i)];
+  m_hot[0] = {w.base, w.size, m_direct[size_t(i)].first, m_direct[size_t(i)].second, i};
+  return m_hot[0];
+}
+
 void Router::forward(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
   const uint64_t addr = p.get_address();
-  const int i = in_window(addr, m_recent[0]) ? m_recent[0] : in_window(addr, m_recent[1]) ? m_recent[1] : decode(addr);
-  if (i < 0 || addr + p.get_data_length() > m_windows[i].base + m_windows[i].size) {
+  auto hit = [addr](const Hot& h) { return addr >= h.base && addr - h.base < h.size; };
+  const Hot& h = hit(m_hot[0]) ? m_hot[0] : hit(m_hot[1]) ? m_hot[1] : hot(addr);
+  if (h.index < 0 || addr + p.get_data_length() > h.base + h.size) {
     ++m_decode_errors;
     p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
@@ -59,9 +70,9 @@ void Router::forward(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
   count(m_byte, len);
   m_bytes += len;
   ++m_transactions;
-  p.set_address(addr - m_windows[i].base);
-  if (const auto& d = m_direct[size_t(i)]; d.second) d.second(*d.first, p, delay);  // out[i] is bound to it
-  else out[i]->b_transport(p, delay);
+  p.set_address(addr - h.base);
+  if (h.fn) h.fn(*h.target, p, delay);  // out[h.index] is bound to it
+  else out[h.index]->b_transport(p, delay);
   p.set_address(addr);
 }
 

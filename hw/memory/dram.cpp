@@ -137,8 +137,9 @@ sc_core::sc_time Dram::after_refresh(Channel& c, Bank& b, sc_core::sc_time t) {
   return t;
 }
 
-// (inline: access() is its one caller, once per row touched; simulation speed)
-inline sc_core::sc_time Dram::segment(bool write, const Location& l, uint64_t nb, const sc_core::sc_time& arrival) {
+// (inlined into access(), its one caller, once per row touched: an out-of-line call of a
+// function of a shared library goes through its PLT; simulation speed)
+[[gnu::always_inline]] inline sc_core::sc_time Dram::segment(bool write, const Location& l, uint64_t nb, const sc_core::sc_time& arrival) {
   Channel& c = m_ch[l.channel];
   Bank& b = c.banks[l.bank];
   sc_core::sc_time t = std::max(arrival, b.ready);

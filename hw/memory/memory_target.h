@@ -80,11 +80,7 @@ class MemoryTarget : public Module, public AddressTarget {
   uint64_t base_address() const override { return m_base; }
   uint64_t size_bytes() const override { return m_storage.size(); }
   tlm::tlm_target_socket<>& target_socket() override { return in; }
-  DirectBTransport direct_b_transport() const override {
-    return [](AddressTarget& t, tlm::tlm_generic_payload& p, sc_core::sc_time& d) {
-      static_cast<MemoryTarget&>(t).b_transport(p, d);
-    };
-  }
+  DirectBTransport direct_b_transport() const override { return &MemoryTarget::direct; }
 
   // Backdoor access (no time, no energy, no statistics), local offsets; range-checked.
   void peek(uint64_t offset, void* dst, uint64_t len);
@@ -122,6 +118,8 @@ class MemoryTarget : public Module, public AddressTarget {
 
  private:
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  // direct_b_transport(): b_transport with the body inlined (no second call; simulation speed).
+  static void direct(AddressTarget& t, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
   unsigned transport_dbg(tlm::tlm_generic_payload& p);
   void copy_enabled(bool write, uint64_t offset, tlm::tlm_generic_payload& p);
   bool get_direct_mem_ptr(tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi);

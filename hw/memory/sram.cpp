@@ -62,25 +62,28 @@ inline uint64_t Sram::set_live(uint64_t first, uint64_t last, bool live) {
   return changed;
 }
 
-sc_core::sc_time Sram::access(bool write, uint64_t off, uint64_t len, const sc_core::sc_time& arrival,
+sc_core::sc_time Sram::access(bool write, uint64_t off, uint64_t len, const sc_core::sc_time& at,
                               const tlm::tlm_generic_payload&) {
+  const sc_core::sc_time arrival = at;  // a copy: the bank times written below cannot alias it
   const uint64_t first = m_block_div.div(off), last = m_block_div.div(off + len - 1);
   const uint64_t nbanks = m_busy.size();
   const uint64_t blocks = last - first + 1;
   sc_core::sc_time done = arrival;
   const uint64_t q = m_bank_div.div(blocks), r = m_bank_div.mod(blocks);
+  // Bank k of the access (from the first block's bank on) holds q + 1 blocks for k < r, else q.
+  const sc_core::sc_time t_q = per_blocks(write, q), t_q1 = per_blocks(write, q + 1);
   uint64_t conflicts = 0, stall = 0;  // added to the statistics once (they may alias m_busy)
   sc_core::sc_time* const busy_at = m_busy.data();
   const uint64_t nk = std::min(nbanks, blocks);
-  for (uint64_t k = 0, bank = m_bank_div.mod(first); k < nk; ++k, bank = bank + 1 == nbanks ? 0 : bank + 1) {
-    const uint64_t n = q + (k < r ? 1 : 0);   // blocks on this bank
+  for (uint64_t k = 0, bank = m_bank_div.mod(first); k < nk; ++k) {
     sc_core::sc_time& busy = busy_at[bank];
     if (busy > arrival) {
       ++conflicts;
       stall += (busy - arrival).value();
     }
-    busy = std::max(busy, arrival) + per_blocks(write, n);
+    busy = std::max(busy, arrival) + (k < r ? t_q1 : t_q);
     done = std::max(done, busy);
+    if (++bank == nbanks) bank = 0;
   }
   m_conflicts += conflicts;
   m_stall_ns += stall;

@@ -10,7 +10,7 @@ TimedAccess::~TimedAccess() {
 
 tlm::tlm_response_status TimedAccess::write(uint64_t addr, const void* data, uint64_t len, sc_core::sc_time& delay,
                                             const TileExt* tag) {
-  m_payload.clear_extension(&m_discard);
+  attach_discard(false);
   return send(tlm::TLM_WRITE_COMMAND, addr, static_cast<uint8_t*>(const_cast<void*>(data)), len, delay, tag);
 }
 
@@ -19,13 +19,13 @@ tlm::tlm_response_status TimedAccess::write_unchanged(uint64_t addr, uint64_t le
   // Every byte disabled (LRM 14.14): a target that honours byte enables moves none of them.
   static unsigned char disabled = TLM_BYTE_DISABLED;
   if (m_scratch.size() < len) m_scratch.resize(len);
-  m_payload.set_extension(&m_discard);
+  attach_discard(true);
   return send(tlm::TLM_WRITE_COMMAND, addr, m_scratch.data(), len, delay, tag, &disabled);
 }
 
 tlm::tlm_response_status TimedAccess::read(uint64_t addr, uint64_t len, sc_core::sc_time& delay, const TileExt* tag) {
   if (m_scratch.size() < len) m_scratch.resize(len);
-  m_payload.set_extension(&m_discard);
+  attach_discard(true);
   return send(tlm::TLM_READ_COMMAND, addr, m_scratch.data(), len, delay, tag);
 }
 
@@ -34,10 +34,11 @@ tlm::tlm_response_status TimedAccess::send(tlm::tlm_command cmd, uint64_t addr, 
   tlm::tlm_generic_payload& p = m_payload;
   if (tag) {
     m_tag = *tag;
-    p.set_extension(&m_tag);
-  } else {
+    if (!m_has_tag) p.set_extension(&m_tag);
+  } else if (m_has_tag) {
     p.clear_extension(&m_tag);
   }
+  m_has_tag = tag != nullptr;
   p.set_command(cmd);
   p.set_address(addr);
   p.set_data_ptr(data);

@@ -56,6 +56,15 @@ class TimedAccess {
   tlm::tlm_generic_payload m_payload;    // reused (constructing one allocates its extension array)
   TimingOnlyExt m_discard;
   TileExt m_tag;
+  // Whether m_discard / m_tag are attached to m_payload now: each is set or cleared only when
+  // that changes (set_extension and clear_extension are library calls; simulation speed).
+  bool m_has_discard = false, m_has_tag = false;
+  void attach_discard(bool on) {
+    if (on == m_has_discard) return;
+    if (on) m_payload.set_extension(&m_discard);
+    else m_payload.clear_extension(&m_discard);
+    m_has_discard = on;
+  }
   std::vector<uint8_t> m_scratch;        // where reads land
 };
 
