@@ -81,8 +81,9 @@ uint64_t* MemoryTarget::tensor_counter(bool write, Tensor t) {
                       "bytes of this tensor class");
 }
 
-// (inline: direct() and the socket's callback are its callers; simulation speed)
-inline void MemoryTarget::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+// (inlined into direct(), the router's call: an out-of-line call of a function of a shared
+// library goes through its PLT; the socket's callback gets its own copy; simulation speed)
+[[gnu::always_inline]] inline void MemoryTarget::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
   const auto cmd = p.get_command();
   if (cmd == tlm::TLM_IGNORE_COMMAND) {
     p.set_response_status(tlm::TLM_OK_RESPONSE);
