@@ -17,14 +17,28 @@ ConvTaps conv_taps(int i, int pad, int k, int s, int o0, int o1) {
 
 namespace {
 
+// ps[u] += w[u] for u < N.
+template <int N>
+inline void add_fixed(int32_t* __restrict ps, const int32_t* __restrict w) {
+  for (int u = 0; u < N; ++u) ps[u] += w[u];
+}
+
 // ps[j] += w[j] for j < n, n a multiple of the columns. CW > 0: the columns known when compiling
 // (n a multiple of CW), a fixed-width body the compiler turns into vector adds with the default
 // flags (SSE2: two 4-lane adds for 8 columns; -march=native with AVX2: one). CW = 0: any column
 // count, in fixed blocks of 4 (one vector add each) and a scalar tail. The two arrays never
 // overlap (partial sums, weights): __restrict lets the compiler keep no ordering between them.
+// A run of one to three taps (a 3-wide kernel's) takes add_fixed, its length known when
+// compiling: straight-line vector adds without the loop's count and branch (simulation speed).
 template <int CW>
 inline void add_run(int32_t* __restrict ps, const int32_t* __restrict w, int n) {
   if constexpr (CW > 0) {
+    switch (n / CW) {
+      case 1: return add_fixed<CW>(ps, w);
+      case 2: return add_fixed<2 * CW>(ps, w);
+      case 3: return add_fixed<3 * CW>(ps, w);
+      default: break;
+    }
     for (int j = 0; j < n; j += CW)
       for (int u = 0; u < CW; ++u) ps[j + u] += w[j + u];
   } else {
