@@ -32,15 +32,9 @@ void Router::map(AddressTarget& t, const std::string& target_name) {
 }
 
 int Router::decode(uint64_t addr) const {
-  // Windows do not overlap: a hit in a recently found window is the answer (a DMA alternates
-  // between its source and its destination: they keep their places).
-  if (in_window(addr, m_recent[0])) return m_recent[0];
-  if (in_window(addr, m_recent[1])) return m_recent[1];
+  // forward() keeps the windows it hit last (m_hot); the other callers are rare.
   for (size_t i = 0; i < m_windows.size(); ++i)
-    if (addr >= m_windows[i].base && addr - m_windows[i].base < m_windows[i].size) {
-      m_recent[1] = m_recent[0];
-      return m_recent[0] = int(i);
-    }
+    if (addr >= m_windows[i].base && addr - m_windows[i].base < m_windows[i].size) return int(i);
   return -1;
 }
 

@@ -62,7 +62,6 @@ class Router : public Module {
   std::vector<Window> m_windows;
   // Per window: the target and its direct b_transport (nullptr: through the socket).
   std::vector<std::pair<AddressTarget*, AddressTarget::DirectBTransport>> m_direct;
-  mutable int m_recent[2] = {0, 0};          // decode() tries the last two windows hit first
   // forward()'s copy of the last two windows it hit, with their targets, in the Router itself
   // (no vector lookups on a hit; size 0: empty, never hit). Simulation speed only.
   struct Hot {
@@ -73,10 +72,6 @@ class Router : public Module {
   };
   Hot m_hot[2];
   const Hot& hot(uint64_t addr);  // a miss: decode() and remember the window (index -1: none)
-  bool in_window(uint64_t addr, int i) const {
-    return size_t(i) < m_windows.size() && addr >= m_windows[size_t(i)].base &&
-           addr - m_windows[size_t(i)].base < m_windows[size_t(i)].size;
-  }
   sc_core::sc_time m_latency;
   double m_ns_per_byte;
   // A transaction's time (latency + bytes) for the last two lengths seen (a DMA's chunks and a
