@@ -15,6 +15,14 @@
 
 namespace spiketlm {
 
+// std::llround (halves away from zero) without its library call, for |x| < 2^63: the fraction
+// x - trunc(x) is exact (for |x| >= 2^52 x is an integer and it is 0).
+inline int64_t round_half_away(double x) {
+  const int64_t i = int64_t(x);  // toward zero
+  const double f = x - double(i);
+  return i + int64_t(f >= 0.5) - int64_t(f <= -0.5);
+}
+
 struct AdcConfig {
   int bits = 17;
   double lsb_units = 1.0;   // LSB in level steps (1 = auto full scale)
@@ -30,14 +38,16 @@ struct AdcConfig {
     if (clipped) lv = max_level();
     return std::llround(double(lv) * lsb_units);
   }
-  // Quantise a column current (amps) given the current of one level step.
+  // Quantise a column current (amps) given the current of one level step: the nearest level
+  // (halves up), 0 below half a level (and for NaN), the top level from half a level above it on.
   int64_t convert_current(double amps, double unit_a, bool& clipped) const {
     const double lsb = lsb_units * unit_a;
-    int64_t lv = std::llround(amps / lsb);
-    if (lv < 0) lv = 0;
-    clipped = lv > max_level();
-    if (clipped) lv = max_level();
-    return std::llround(double(lv) * lsb_units);
+    const double q = amps / lsb;
+    clipped = q >= double(max_level()) + 0.5;
+    const int64_t lv = clipped ? max_level() : q >= 0.5 ? round_half_away(q) : 0;
+    if (lsb_units == 1.0) return lv;
+    const double units = double(lv) * lsb_units;
+    return units < 9e18 ? round_half_away(units) : std::llround(units);
   }
 };
 

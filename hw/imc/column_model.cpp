@@ -19,6 +19,9 @@ SPIKETLM_REGISTER_KIND(IdealColumn, "imc.column.ideal", "imc_column",
 }  // namespace spiketlm
 
 #include <cmath>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "hw/imc/nodal.h"
 
@@ -93,48 +96,108 @@ void draw_device_state(XbarProgram& x, const CellConfig& c, const DeviceConfig& 
   }
 }
 
-void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const CellConfig& c, const DeviceConfig& d,
-                       const NonidealConfig& cfg, double* out) {
-  if (x.g.size() != size_t(x.cells())) fail("imc", "non-ideal column model: crossbar " + std::to_string(x.index) + " has no device state");
-  const int R = x.rows, P = x.pcols;
-  const double V = d.read_v;
-  const bool ir = cfg.ir_drop != IrDrop::none && cfg.wire_ohm > 0;
-  const bool fast = ir && cfg.ir_drop == IrDrop::fast;
-  if (fast && x.g_ir.size() != x.g.size())
-    fail("imc", "non-ideal column model: crossbar " + std::to_string(x.index) + " has no IR-drop transfer conductances");
-  thread_local std::vector<double> Vr, G, scratch, col;
-  Vr.assign(size_t(R), 0.0);
-  int nact = 0;
-  for (int r = 0; r < R; ++r)
-    if ((mask[r >> 6] >> (r & 63)) & 1) {
-      Vr[size_t(r)] = V;
-      ++nact;
-    }
+NonidealRead nonideal_read(const CellConfig& c, const DeviceConfig& d, const NonidealConfig& cfg) {
+  NonidealRead k;
+  k.v = d.read_v;
   // Leak correction: the nominal current of a level-0 cell on every active row is known and
   // subtracted; the rest is rescaled to units of the nominal level step.
-  const double g0 = nominal_conductance(0, c, d), g1 = nominal_conductance(1, c, d) - g0;
-  const double gain = cfg.leak_correction ? d.step_s(c) / g1 : 1.0;
-  const double leak = cfg.leak_correction ? V * double(nact) * g0 : 0.0;
-  if (!ir || fast) {
+  k.g0 = nominal_conductance(0, c, d);
+  const double g1 = nominal_conductance(1, c, d) - k.g0;
+  k.leak_correction = cfg.leak_correction;
+  k.gain = cfg.leak_correction ? d.step_s(c) / g1 : 1.0;
+  k.ir = cfg.ir_drop != IrDrop::none && cfg.wire_ohm > 0;
+  k.fast = k.ir && cfg.ir_drop == IrDrop::fast;
+  k.wire_ohm = cfg.wire_ohm;
+  return k;
+}
+
+namespace {
+// col[p] += g[p] for p < n (two columns per SSE2 step; each column adds in the same order).
+inline void add_conductances(double* __restrict col, const double* __restrict g, int n) {
+  int p = 0;
+#ifdef __SSE2__
+  for (; p + 2 <= n; p += 2) _mm_storeu_pd(col + p, _mm_add_pd(_mm_loadu_pd(col + p), _mm_loadu_pd(g + p)));
+#endif
+  for (; p < n; ++p) col[p] += g[p];
+}
+
+// out[p] += (sum[p] * v - leak) * gain for p < n (two columns per SSE2 step, each column's
+// arithmetic in the same order).
+inline void add_scaled(double* __restrict out, const double* __restrict sum, int n, double v, double leak, double gain) {
+  int p = 0;
+#ifdef __SSE2__
+  const __m128d vv = _mm_set1_pd(v), lv = _mm_set1_pd(leak), gv = _mm_set1_pd(gain);
+  for (; p + 2 <= n; p += 2) {
+    const __m128d t = _mm_mul_pd(_mm_sub_pd(_mm_mul_pd(_mm_loadu_pd(sum + p), vv), lv), gv);
+    _mm_storeu_pd(out + p, _mm_add_pd(_mm_loadu_pd(out + p), t));
+  }
+#endif
+  for (; p < n; ++p) out[p] += (sum[p] * v - leak) * gain;
+}
+
+// The active rows of mask below `rows`.
+int active_rows(const uint64_t* mask, int rows) {
+  int n = 0;
+  for (int w = 0; w * 64 < rows; ++w) {
+    const int left = rows - w * 64;
+    n += __builtin_popcountll(left >= 64 ? mask[w] : mask[w] & ((uint64_t(1) << left) - 1));
+  }
+  return n;
+}
+}  // namespace
+
+void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const NonidealRead& k, NonidealScratch& s,
+                       double* out) {
+  if (x.g.size() != size_t(x.cells())) fail("imc", "non-ideal column model: crossbar " + std::to_string(x.index) + " has no device state");
+  if (k.fast && x.g_ir.size() != x.g.size())
+    fail("imc", "non-ideal column model: crossbar " + std::to_string(x.index) + " has no IR-drop transfer conductances");
+  const int R = x.rows, P = x.pcols;
+  const double V = k.v;
+  const double leak = k.leak_correction ? V * double(active_rows(mask, R)) * k.g0 : 0.0;
+  if (!k.ir || k.fast) {
     // Sum of the (transfer) conductances of the active rows, row by row (cells stored row-major).
-    const std::vector<double>& gs = fast ? x.g_ir : x.g;
-    col.assign(size_t(P), 0.0);
-    for (int r = 0; r < R; ++r)
-      if (Vr[size_t(r)] != 0) {
-        const double* gr = gs.data() + size_t(r) * P;
-        for (int p = 0; p < P; ++p) col[size_t(p)] += gr[p];
+    // One active row (the usual case with sparse spikes) is its own sum: 0 + g = g exactly.
+    const double* gs = (k.fast ? x.g_ir : x.g).data();
+    const double* sum = nullptr;
+    for (int w = 0; w * 64 < R; ++w)
+      for (uint64_t m = mask[w]; m; m &= m - 1) {
+        const int r = w * 64 + __builtin_ctzll(m);
+        if (r >= R) break;
+        const double* g = gs + size_t(r) * P;
+        if (!sum) {
+          sum = g;
+          continue;
+        }
+        if (sum != s.col.data()) {
+          s.col.assign(sum, sum + P);
+          sum = s.col.data();
+        }
+        add_conductances(s.col.data(), g, P);
       }
-    for (int p = 0; p < P; ++p) out[p] += (col[size_t(p)] * V - leak) * gain;
+    if (!sum) {
+      s.col.assign(size_t(P), 0.0);
+      sum = s.col.data();
+    }
+    add_scaled(out, sum, P, V, leak, k.gain);
     return;
   }
   // Nodal: the exact ladder solve of every column for this read.
-  G.assign(size_t(R), 0.0);
-  scratch.assign(size_t(2 * R + 2), 0.0);
+  s.vr.assign(size_t(R), 0.0);
+  for (int r = 0; r < R; ++r)
+    if ((mask[r >> 6] >> (r & 63)) & 1) s.vr[size_t(r)] = V;
+  s.g.assign(size_t(R), 0.0);
+  s.ladder.assign(size_t(2 * R + 2), 0.0);
   for (int p = 0; p < P; ++p) {
-    for (int r = 0; r < R; ++r) G[size_t(r)] = x.g[size_t(r) * P + p];
-    const double I = imc::ladder_current(G.data(), Vr.data(), R, cfg.wire_ohm, scratch.data());
-    out[p] += (I - leak) * gain;
+    for (int r = 0; r < R; ++r) s.g[size_t(r)] = x.g[size_t(r) * P + p];
+    const double I = imc::ladder_current(s.g.data(), s.vr.data(), R, k.wire_ohm, s.ladder.data());
+    out[p] += (I - leak) * k.gain;
   }
+}
+
+void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const CellConfig& c, const DeviceConfig& d,
+                       const NonidealConfig& cfg, double* out) {
+  NonidealScratch s;
+  nonideal_currents(x, mask, nonideal_read(c, d, cfg), s, out);
 }
 
 NonidealColumn::NonidealColumn(sc_core::sc_module_name nm, Context& ctx) : ColumnModel(nm, ctx) {

@@ -6,6 +6,10 @@
 // circuit solve). Non-ideal models (device variation, IR drop with a nodal solve, ...) return
 // exact() = false and implement currents(); the PE then digitises their currents.
 #pragma once
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "hw/imc/crossbar.h"
 
 namespace spiketlm {
@@ -70,7 +74,24 @@ struct SplitMix {
 // x.index; with ir_drop fast also the transfer conductances x.g_ir of every column (nodal.h).
 // Plain C++ so it is tested without SystemC.
 void draw_device_state(XbarProgram& x, const CellConfig& c, const DeviceConfig& d, const NonidealConfig& cfg);
+
+// What every read of one cell and device configuration shares: the read voltage and the leak
+// correction (nominal level-0 conductance, gain to units of the nominal level step).
+struct NonidealRead {
+  double v = 0, g0 = 0, gain = 1;
+  bool leak_correction = true;
+  bool ir = false, fast = false;  // IR drop modelled; by transfer conductances (else nodal)
+  double wire_ohm = 0;
+};
+NonidealRead nonideal_read(const CellConfig& c, const DeviceConfig& d, const NonidealConfig& cfg);
+// Buffers of the reads, kept between them (no allocation per read).
+struct NonidealScratch {
+  std::vector<double> vr, g, ladder, col;
+};
 // Column currents (amps) of x driven on `mask`, added to out[pcols].
+void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const NonidealRead& k, NonidealScratch& s,
+                       double* out);
+// The same, with the constants and buffers made for this one read.
 void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const CellConfig& c, const DeviceConfig& d,
                        const NonidealConfig& cfg, double* out);
 // Nominal conductance of a cell position at `level` with the finite off state (parallel:
@@ -83,7 +104,7 @@ class NonidealColumn : public ColumnModel {
   bool exact() const override { return false; }
   void currents(const XbarProgram& x, const uint64_t* mask, const CellConfig& c, const DeviceConfig& d,
                 double* out) const override {
-    nonideal_currents(x, mask, c, d, m_cfg, out);
+    nonideal_currents(x, mask, read_constants(c, d), m_scratch, out);
   }
   void program(XbarProgram& x, const CellConfig& c, const DeviceConfig& d) const override {
     draw_device_state(x, c, d, m_cfg);
@@ -91,7 +112,19 @@ class NonidealColumn : public ColumnModel {
   const NonidealConfig& config() const { return m_cfg; }
 
  private:
+  // nonideal_read() of the configuration last seen (every read of a chip sees the same one).
+  const NonidealRead& read_constants(const CellConfig& c, const DeviceConfig& d) const {
+    if (!m_read_for || !(*m_read_for == std::make_pair(c, d))) {
+      m_read = nonideal_read(c, d, m_cfg);
+      m_read_for = std::make_pair(c, d);
+    }
+    return m_read;
+  }
   NonidealConfig m_cfg;
+  // Caches of the reads (a module belongs to one simulation, run by one thread).
+  mutable std::optional<std::pair<CellConfig, DeviceConfig>> m_read_for;
+  mutable NonidealRead m_read;
+  mutable NonidealScratch m_scratch;
 };
 
 }  // namespace spiketlm

@@ -1,6 +1,9 @@
 #include "hw/imc/crossbar.h"
 
 #include <algorithm>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace spiketlm {
 
@@ -133,9 +136,36 @@ void accumulate_stored(const uint8_t* __restrict lv, int pc, const int8_t* __res
   if (sign)
     for (int j = 0; j < wc; ++j) negc[j] += uint8_t(w[j]) >> 7;
 }
+// accumulate_levels() without acc: negc[j] += the active rows whose weight j has its sign kept
+// digitally; returns the active rows. Sixteen columns per SSE2 step (a compare gives -1 for a
+// negative weight, widened to 32 bits and subtracted).
+int count_negative_rows(const XbarProgram& x, const uint64_t* mask, int32_t* negc) {
+  const int wc = x.wcols, nw = (x.rows + 63) / 64;
+  int active = 0;
+  for (int w = 0; w < nw; ++w) active += __builtin_popcountll(mask[w]);
+  if (!(x.direct() || x.sign_digital)) return active;
+  for (int w = 0; w < nw; ++w)
+    for (uint64_t m = mask[w]; m; m &= m - 1) {
+      const int8_t* wr = x.weight.data() + size_t(w * 64 + __builtin_ctzll(m)) * wc;
+      int j = 0;
+#ifdef __SSE2__
+      for (; j + 16 <= wc; j += 16) {
+        const __m128i n8 = _mm_cmplt_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wr + j)), _mm_setzero_si128());
+        const __m128i lo = _mm_unpacklo_epi8(n8, n8), hi = _mm_unpackhi_epi8(n8, n8);
+        const __m128i n32[4] = {_mm_unpacklo_epi16(lo, lo), _mm_unpackhi_epi16(lo, lo), _mm_unpacklo_epi16(hi, hi),
+                                _mm_unpackhi_epi16(hi, hi)};
+        __m128i* c = reinterpret_cast<__m128i*>(negc + j);
+        for (int q = 0; q < 4; ++q) _mm_storeu_si128(c + q, _mm_sub_epi32(_mm_loadu_si128(c + q), n32[q]));
+      }
+#endif
+      for (; j < wc; ++j) negc[j] += uint8_t(wr[j]) >> 7;
+    }
+  return active;
+}
 }  // namespace
 
 int accumulate_levels(const XbarProgram& x, const uint64_t* mask, int32_t* acc, int32_t* negc) {
+  if (!acc) return count_negative_rows(x, mask, negc);
   const int nw = (x.rows + 63) / 64;
   int active = 0;
   const int pc = x.pcols, wc = x.wcols;

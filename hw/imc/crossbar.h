@@ -49,6 +49,10 @@ struct CellConfig {
   int64_t wmax() const { return offset() - 1; }
   // Unit cells of one physical cell position (parallel: p binary-weighted cells; sliced: 1).
   int unit_cells() const { return bit_sliced ? 1 : code_bits(); }
+  bool operator==(const CellConfig& o) const {
+    return weight_bits == o.weight_bits && bit_sliced == o.bit_sliced && cell_bits == o.cell_bits &&
+           encoding == o.encoding;
+  }
 };
 
 // High-resistance unit cells of a code: parallel cells: the binary cells that are off;
@@ -120,7 +124,8 @@ void flip_votes(const int8_t* w, int rows, int wcols, int wstride, const CellCon
 int64_t stored_weight(const XbarProgram& x, int row, int col, const CellConfig& c);
 
 // Ideal column sums: acc[pc] += level(r, pc), negc[j] += negative(r, j) for every active row r
-// (bit r of mask). Returns the number of active rows.
+// (bit r of mask). Returns the number of active rows. acc = nullptr: only negc and the count
+// (a non-ideal column model reads currents instead of levels).
 int accumulate_levels(const XbarProgram& x, const uint64_t* mask, int32_t* acc, int32_t* negc);
 
 struct DeviceConfig {
@@ -132,6 +137,9 @@ struct DeviceConfig {
   double step_s(const CellConfig& c) const;
   double conductance_s(int level, const CellConfig& c) const;
   double unit_current_a(const CellConfig& c) const { return read_v * step_s(c); }
+  bool operator==(const DeviceConfig& o) const {
+    return ron_kohm == o.ron_kohm && roff_kohm == o.roff_kohm && read_v == o.read_v;
+  }
 };
 
 class Crossbar : public Module {

@@ -76,13 +76,14 @@ void ImcPe::read(const XbarProgram* const* xs, const uint64_t* const* masks, int
   const CellConfig& c = m_xbar->cells();
   const int S = c.slices(), sb = c.slice_bits(), H = c.halves();
   const int64_t off = c.offset(), maxc = c.max_code();
-  s.acc.assign(size_t(pc), 0);
+  const bool levels = m_column->exact();  // else the column model's currents, not the levels
+  if (levels) s.acc.assign(size_t(pc), 0);
   s.neg.assign(size_t(wc), 0);
   s.val.resize(size_t(pc));
   uint64_t clipped = 0;
   int64_t nact = 0;
-  for (int i = 0; i < n; ++i) nact += accumulate_levels(*xs[i], masks[i], s.acc.data(), s.neg.data());
-  if (m_column->exact()) {
+  for (int i = 0; i < n; ++i) nact += accumulate_levels(*xs[i], masks[i], levels ? s.acc.data() : nullptr, s.neg.data());
+  if (levels) {
     for (int p = 0; p < pc; ++p) {
       bool cl = false;
       s.val[size_t(p)] = adc.convert_units(s.acc[size_t(p)], cl);

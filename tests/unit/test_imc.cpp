@@ -115,12 +115,59 @@ TEST(ImcCrossbar, DirectProgramHoldsOneBytePerWeightAndSumsTheOffsetCodes) {
     EXPECT_EQ(accumulate_levels(x, mask, acc.data(), negc.data()), eactive);
     EXPECT_EQ(acc, eacc) << "weight_bits " << wb;
     EXPECT_EQ(negc, enegc) << "weight_bits " << wb;
+    // Without acc (a non-ideal column's read): the same negative counts and active rows.
+    std::vector<int32_t> negc_only(size_t(wc), 0);
+    EXPECT_EQ(accumulate_levels(x, mask, nullptr, negc_only.data()), eactive);
+    EXPECT_EQ(negc_only, enegc) << "weight_bits " << wb;
     CellConfig f = c;
     f.encoding = WeightEncoding::flip;
     XbarProgram y;
     y.program(w.data(), rows, wc, wc, f, "test");
     EXPECT_FALSE(y.direct());
     EXPECT_EQ(y.level.size(), size_t(rows) * wc);
+    for (WeightEncoding e : {WeightEncoding::flip, WeightEncoding::differential}) {
+      f.encoding = e;
+      std::vector<int8_t> wz = w;  // differential holds -max_code..max_code
+      for (auto& v : wz) v = int8_t(std::max<int64_t>(v, f.wmin()));
+      XbarProgram z;
+      z.program(wz.data(), rows, wc, wc, f, "test");
+      std::vector<int32_t> a(size_t(z.pcols), 0), n1(size_t(wc), 0), n2(size_t(wc), 0);
+      EXPECT_EQ(accumulate_levels(z, mask, a.data(), n1.data()), eactive);
+      EXPECT_EQ(accumulate_levels(z, mask, nullptr, n2.data()), eactive);
+      EXPECT_EQ(n2, n1) << "encoding " << int(e);
+      if (e == WeightEncoding::flip) {
+        EXPECT_EQ(n1, enegc);  // the sign stays digital
+      }
+    }
+  }
+}
+
+// The count a non-ideal read takes (accumulate_levels without acc: sixteen columns per SSE2
+// step, then one at a time) equals the negatives counted here, on shapes with and without a
+// remainder of columns and with more than 255 negatives in a column.
+TEST(ImcCrossbar, NegativeCountsWithoutLevelsAcrossBlocksAndFlushes) {
+  CellConfig c;
+  std::mt19937 rng{7};
+  for (auto [rows, wc] : std::vector<std::pair<int, int>>{{1, 1}, {64, 64}, {300, 17}, {600, 300}, {520, 513}}) {
+    std::vector<int8_t> w(size_t(rows) * size_t(wc));
+    for (auto& v : w) v = int8_t(int(rng() % 256) - 128);
+    XbarProgram x;
+    x.program(w.data(), rows, wc, wc, c, "test");
+    const int nw = (rows + 63) / 64;
+    for (int all = 0; all < 2; ++all) {
+      std::vector<uint64_t> mask(size_t(nw), 0);
+      for (int r = 0; r < rows; ++r)
+        if (all || rng() % 3) mask[size_t(r / 64)] |= uint64_t(1) << (r % 64);
+      std::vector<int32_t> expect(size_t(wc), 0), got(size_t(wc), 0);
+      int active = 0;
+      for (int r = 0; r < rows; ++r) {
+        if (!((mask[size_t(r / 64)] >> (r % 64)) & 1)) continue;
+        ++active;
+        for (int j = 0; j < wc; ++j) expect[size_t(j)] += w[size_t(r) * size_t(wc) + size_t(j)] < 0;
+      }
+      EXPECT_EQ(accumulate_levels(x, mask.data(), nullptr, got.data()), active) << rows << "x" << wc;
+      EXPECT_EQ(got, expect) << rows << "x" << wc << (all ? " all rows" : " some rows");
+    }
   }
 }
 
