@@ -3,6 +3,8 @@
 // the non-ideality seam (current path == integer path for ideal currents), the mapping.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <algorithm>
 #include <random>
 
@@ -248,6 +250,49 @@ TEST(ImcAdc, ClipsAtFullScaleAndRounds) {
   EXPECT_EQ(a.convert_units(100, cl), 38); // level 40 > 15: clipped at 15 -> 37.5 -> 38
   EXPECT_TRUE(cl);
   EXPECT_EQ(a.convert_current(7.0e-6, 1e-6, cl), 8);
+}
+
+// round_half_away() is std::llround: on every quarter and its neighbouring doubles over
+// [-4000, 4000], halves just below 2^52 (where the fraction is still representable), integers
+// up to 2^62 and random doubles of every magnitude.
+TEST(ImcAdc, InlineRoundingEqualsLlround) {
+  std::vector<double> xs;
+  for (int k = -16000; k <= 16000; ++k) {
+    const double x = k / 4.0;
+    xs.insert(xs.end(), {x, std::nextafter(x, 1e300), std::nextafter(x, -1e300)});
+  }
+  for (double big : {4503599627370495.5, -4503599627370495.5, 2251799813685247.5, 4503599627370496.0,
+                     9007199254740993.0, 4.611686018427388e18, -4.611686018427388e18, 0.49999999999999994, -0.0})
+    xs.push_back(big);
+  std::mt19937_64 rng{3};
+  for (int i = 0; i < 100000; ++i) {
+    const double m = std::ldexp(double(rng() >> 11) / 9007199254740992.0, int(rng() % 62));
+    xs.push_back(rng() & 1 ? m : -m);
+  }
+  for (double x : xs) ASSERT_EQ(round_half_away(x), std::llround(x)) << std::hexfloat << x;
+}
+
+// convert_current() equals the library rounding it replaced (llround of amps / lsb, negative
+// levels to 0, clipped above full scale, then llround of level x lsb_units), for both LSBs.
+TEST(ImcAdc, ConvertCurrentEqualsTheLlroundFormula) {
+  std::mt19937_64 rng{5};
+  for (double lsb_units : {1.0, 2.5, 0.37}) {
+    AdcConfig a;
+    a.bits = 6;
+    a.lsb_units = lsb_units;
+    const double unit = 2.6e-6;
+    for (int i = 0; i < 200000; ++i) {
+      const double q = (double(rng() % 200000) / 1000.0 - 20.0) * (rng() % 4 ? 1.0 : 0.999999999);
+      const double amps = q * lsb_units * unit;
+      int64_t lv = std::llround(amps / (lsb_units * unit));
+      if (lv < 0) lv = 0;
+      const bool eclip = lv > a.max_level();
+      if (eclip) lv = a.max_level();
+      bool cl = false;
+      ASSERT_EQ(a.convert_current(amps, unit, cl), std::llround(double(lv) * lsb_units)) << amps << " lsb " << lsb_units;
+      ASSERT_EQ(cl, eclip) << amps;
+    }
+  }
 }
 
 TEST(ImcAdc, ALowResolutionPeClipsColumnSums) {
