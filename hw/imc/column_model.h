@@ -6,8 +6,6 @@
 // circuit solve). Non-ideal models (device variation, IR drop with a nodal solve, ...) return
 // exact() = false and implement currents(); the PE then digitises their currents.
 #pragma once
-#include <optional>
-#include <utility>
 #include <vector>
 
 #include "hw/imc/crossbar.h"
@@ -114,15 +112,19 @@ class NonidealColumn : public ColumnModel {
  private:
   // nonideal_read() of the configuration last seen (every read of a chip sees the same one).
   const NonidealRead& read_constants(const CellConfig& c, const DeviceConfig& d) const {
-    if (!m_read_for || !(*m_read_for == std::make_pair(c, d))) {
+    if (!m_read_set || !(m_read_c == c) || !(m_read_d == d)) {
       m_read = nonideal_read(c, d, m_cfg);
-      m_read_for = std::make_pair(c, d);
+      m_read_c = c;
+      m_read_d = d;
+      m_read_set = true;
     }
     return m_read;
   }
   NonidealConfig m_cfg;
   // Caches of the reads (a module belongs to one simulation, run by one thread).
-  mutable std::optional<std::pair<CellConfig, DeviceConfig>> m_read_for;
+  mutable bool m_read_set = false;
+  mutable CellConfig m_read_c;
+  mutable DeviceConfig m_read_d;
   mutable NonidealRead m_read;
   mutable NonidealScratch m_scratch;
 };

@@ -104,6 +104,12 @@ void ImcPe::read(const XbarProgram* const* xs, const uint64_t* const* masks, int
   }
   // Digital shift-and-add with the encoding's correction.
   const bool flips = c.encoding == WeightEncoding::flip;
+  if (H == 1 && S == 1 && !flips) {
+    // One cell position per weight, offset encoding: the loop below with nothing to shift.
+    for (int j = 0; j < wc; ++j) out[j] += scale * (s.val[size_t(j)] - off * s.neg[size_t(j)]);
+    m_adc->count_conversions(uint64_t(pc), clipped);
+    return;
+  }
   for (int j = 0; j < wc; ++j) {
     int64_t v[2] = {0, 0};
     for (int h = 0; h < H; ++h)
