@@ -84,7 +84,7 @@ struct NonidealRead {
 NonidealRead nonideal_read(const CellConfig& c, const DeviceConfig& d, const NonidealConfig& cfg);
 // Buffers of the reads, kept between them (no allocation per read).
 struct NonidealScratch {
-  std::vector<double> vr, g, ladder, col;
+  std::vector<double> vr, col;
 };
 // Column currents (amps) of x driven on `mask`, added to out[pcols].
 void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const NonidealRead& k, NonidealScratch& s,

@@ -18,11 +18,18 @@
 //    costs. Exact up to rounding: it is not a series in r G and has no range of validity in r.
 // With r = 0 both give sum G[i] V[i].
 #pragma once
+#include <cstddef>
 
 namespace spiketlm::imc {
 
-// scratch: 2 n doubles.
+// scratch: unused (kept for callers that pass 2 n doubles).
 double ladder_current(const double* G, const double* V, int n, double r_ohm, double* scratch);
+// The same with the cells at G[i * stride] (a column of a row-major crossbar): the forward
+// sweep alone, which is all the sense current needs.
+double ladder_current_strided(const double* G, size_t stride, const double* V, int n, double r_ohm);
+// out[0], out[1]: the sense currents of the columns at G and G + 1 (stride apart per row),
+// two SSE2 lanes doing each column's operations in the same order as ladder_current_strided.
+void ladder_currents2(const double* G, size_t stride, const double* V, int n, double r_ohm, double* out);
 // Transfer conductances a[0..n) of the ladder (siemens): sense current = sum a[i] V[i].
 // scratch: n doubles. r_ohm <= 0 gives a = G.
 void ladder_transfer(const double* G, int n, double r_ohm, double* a, double* scratch);

@@ -93,6 +93,34 @@ TEST(ImcNodal, LadderSolveEqualsDenseGaussianElimination) {
       }
 }
 
+// The sense current from the forward sweep alone (strided, and two columns in SSE2 lanes) is
+// bit for bit the last node voltage of the full solve (ladder_voltages) over r.
+TEST(ImcNodal, ForwardSweepCurrentsEqualTheFullSolveBitForBit) {
+  std::mt19937 g(11);
+  std::uniform_real_distribution<double> lg(std::log(1.0 / 25e6), std::log(1.0 / 150.0));
+  for (int n : {1, 2, 3, 17, 64, 128})
+    for (double r : {0.5, 5.0, 50.0})
+      for (int trial = 0; trial < 20; ++trial) {
+        const size_t P = 5;  // row-major cells of 5 columns; columns 1 and 2 are solved
+        std::vector<double> cells(size_t(n) * P, 0.0), V(size_t(n), 0.0), v(size_t(n), 0.0), s(size_t(2 * n), 0.0);
+        for (auto& c : cells) c = std::exp(lg(g));
+        for (auto& x : V) x = (g() & 1) ? 0.1 : 0.0;
+        double full[2];
+        for (int k = 0; k < 2; ++k) {
+          std::vector<double> G(size_t(n), 0.0);
+          for (int i = 0; i < n; ++i) G[size_t(i)] = cells[size_t(i) * P + 1 + size_t(k)];
+          imc::ladder_voltages(G.data(), V.data(), n, r, v.data(), s.data());
+          full[k] = v[size_t(n - 1)] / r;
+          EXPECT_EQ(imc::ladder_current(G.data(), V.data(), n, r, s.data()), full[k]);
+        }
+        EXPECT_EQ(imc::ladder_current_strided(cells.data() + 1, P, V.data(), n, r), full[0]) << "n " << n;
+        double two[2];
+        imc::ladder_currents2(cells.data() + 1, P, V.data(), n, r, two);
+        EXPECT_EQ(two[0], full[0]) << "n " << n << " r " << r;
+        EXPECT_EQ(two[1], full[1]) << "n " << n << " r " << r;
+      }
+}
+
 TEST(ImcNodal, CrossbarColumnsThroughTheModelEqualTheDenseSolveOn4x4And8x8) {
   for (int n : {4, 8}) {
     std::mt19937 g(uint32_t(100 + n));
