@@ -153,7 +153,11 @@ void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const Nonidea
     fail("imc", "non-ideal column model: crossbar " + std::to_string(x.index) + " has no IR-drop transfer conductances");
   const int R = x.rows, P = x.pcols;
   const double V = k.v;
-  const double leak = k.leak_correction ? V * double(active_rows(mask, R)) * k.g0 : 0.0;
+  const int nact = active_rows(mask, R);
+  // No driven row: no current, and no leak to correct; out[p] += (0 x V - 0) x gain would add
+  // +0, which changes no sum (a sum of currents is never -0).
+  if (nact == 0) return;
+  const double leak = k.leak_correction ? V * double(nact) * k.g0 : 0.0;
   if (!k.ir || k.fast) {
     // Sum of the (transfer) conductances of the active rows, row by row (cells stored row-major).
     // One active row (the usual case with sparse spikes) is its own sum: 0 + g = g exactly.
