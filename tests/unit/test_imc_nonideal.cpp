@@ -290,6 +290,37 @@ TEST(ImcDevice, SameSeedSameStateDifferentSeedsSpreadAsSigma) {
   EXPECT_NEAR(sd, sd_exp, 5 * sd_exp / std::sqrt(2.0 * (N - 1)));
 }
 
+// Only rows below the crossbar's row count are driven: a mask whose set bits all lie beyond it
+// adds nothing (no current, no leak correction) in every IR-drop model, and the first row
+// below it adds what a mask of that row alone adds.
+TEST(ImcDevice, RowsBeyondTheCrossbarDriveNothing) {
+  CellConfig c;
+  DeviceConfig d;
+  std::vector<int8_t> w(40 * 8);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = int8_t(int(i * 37 % 255) - 127);
+  for (IrDrop ir : {IrDrop::none, IrDrop::fast, IrDrop::nodal}) {
+    NonidealConfig cfg;
+    cfg.variation = Variation::lognormal;
+    cfg.sigma = 0.2;
+    cfg.ir_drop = ir;
+    cfg.wire_ohm = 5;
+    XbarProgram x;
+    x.program(w.data(), 40, 8, 8, c, "test");
+    draw_device_state(x, c, d, cfg);
+    const std::vector<double> start = {1e-6, 2e-6, 0.0, 3e-6, 4e-6, 5e-6, 6e-6, 7e-6};
+    std::vector<double> out = start;
+    const uint64_t beyond = ~uint64_t(0) << 40;  // rows 40..63 of a 40-row crossbar
+    nonideal_currents(x, &beyond, c, d, cfg, out.data());
+    EXPECT_EQ(out, start) << "ir_drop " << int(ir);
+    std::vector<double> a = start, b = start;
+    const uint64_t one = uint64_t(1) << 39, one_and_beyond = beyond | one;
+    nonideal_currents(x, &one, c, d, cfg, a.data());
+    nonideal_currents(x, &one_and_beyond, c, d, cfg, b.data());
+    EXPECT_EQ(a, b) << "ir_drop " << int(ir);
+    EXPECT_NE(a, start);
+  }
+}
+
 TEST(ImcDevice, StuckAtFaultRate) {
   CellConfig c;
   c.bit_sliced = true;
