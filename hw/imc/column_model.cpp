@@ -161,6 +161,7 @@ void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const Nonidea
   if (!k.ir || k.fast) {
     // Sum of the (transfer) conductances of the active rows, row by row (cells stored row-major).
     // One active row (the usual case with sparse spikes) is its own sum: 0 + g = g exactly.
+    // (nact > 0: at least one row below R is driven, so sum is set.)
     const double* gs = (k.fast ? x.g_ir : x.g).data();
     const double* sum = nullptr;
     for (int w = 0; w * 64 < R; ++w)
@@ -178,10 +179,6 @@ void nonideal_currents(const XbarProgram& x, const uint64_t* mask, const Nonidea
         }
         add_conductances(s.col.data(), g, P);
       }
-    if (!sum) {
-      s.col.assign(size_t(P), 0.0);
-      sum = s.col.data();
-    }
     add_scaled(out, sum, P, V, leak, k.gain);
     return;
   }

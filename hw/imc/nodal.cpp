@@ -21,7 +21,7 @@ void ladder_voltages(const double* G, const double* V, int n, double r_ohm, doub
   for (int i = n - 2; i >= 0; --i) v[i] -= c[i] * v[i + 1];
 }
 
-double ladder_current(const double* G, const double* V, int n, double r_ohm, double*) {
+double ladder_current(const double* G, const double* V, int n, double r_ohm) {
   return ladder_current_strided(G, 1, V, n, r_ohm);
 }
 

@@ -22,8 +22,7 @@
 
 namespace spiketlm::imc {
 
-// scratch: unused (kept for callers that pass 2 n doubles).
-double ladder_current(const double* G, const double* V, int n, double r_ohm, double* scratch);
+double ladder_current(const double* G, const double* V, int n, double r_ohm);
 // The same with the cells at G[i * stride] (a column of a row-major crossbar): the forward
 // sweep alone, which is all the sense current needs.
 double ladder_current_strided(const double* G, size_t stride, const double* V, int n, double r_ohm);

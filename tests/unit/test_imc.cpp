@@ -147,7 +147,7 @@ TEST(ImcCrossbar, DirectProgramHoldsOneBytePerWeightAndSumsTheOffsetCodes) {
 // The count a non-ideal read takes (accumulate_levels without acc: sixteen columns per SSE2
 // step, then one at a time) equals the negatives counted here, on shapes with and without a
 // remainder of columns and with more than 255 negatives in a column.
-TEST(ImcCrossbar, NegativeCountsWithoutLevelsAcrossBlocksAndFlushes) {
+TEST(ImcCrossbar, NegativeCountsWithoutLevelsOnEveryShape) {
   CellConfig c;
   std::mt19937 rng{7};
   for (auto [rows, wc] : std::vector<std::pair<int, int>>{{1, 1}, {64, 64}, {300, 17}, {600, 300}, {520, 513}}) {
